@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages MockRoom's tests and voice need, only when they are missing.
+# Usage: system-deps.sh [package ...]   (default: everything)
+set -euo pipefail
+
+want=("$@")
+[ ${#want[@]} -gt 0 ] || want=(chromium espeak-ng sox)
+
+missing=()
+for pkg in "${want[@]}"; do
+  case "$pkg" in
+    chromium) command -v chromium >/dev/null || missing+=(chromium) ;;
+    espeak-ng) command -v espeak-ng >/dev/null || missing+=(espeak-ng) ;;
+    sox) command -v sox >/dev/null || missing+=(sox) ;;
+    *) dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg") ;;
+  esac
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing Debian packages: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq "${missing[@]}" fonts-dejavu-core >/dev/null

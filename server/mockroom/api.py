@@ -1,0 +1,168 @@
+"""The JSON API: health, banks, creating rooms, reading a room as a role, renewing links."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+
+from . import banks as bank_lib
+from .access import Grant, authorize
+from .errors import Forbidden, NotFound, UserError
+from .keys import BANKS, SETTINGS, SIGNALING, STORE
+from .links import base_url, issue_link, link_url, notes_paths
+from .roles import ROLES_BY_MODE, Mode, Role, note_documents
+from .rooms import parse_room_request
+from .store import RoomRecord
+from .tokens import new_room_id
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+DEFAULT_SCRIPTED_BANK = "async-one-way"
+
+
+def bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.query.get("token") or None
+
+
+def grant_from_request(request: web.Request) -> Grant:
+    return authorize(request.app[STORE], request.match_info["room_id"], bearer_token(request))
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+@routes.get("/api/banks")
+async def list_banks(request: web.Request) -> web.Response:
+    return web.json_response(
+        [
+            {
+                "id": b.id,
+                "title": b.title,
+                "field": b.field,
+                "description": b.description,
+                "questions": len(b.questions),
+                "code_pad": b.code_pad,
+                "realism": b.realism,
+            }
+            for b in request.app[BANKS].values()
+        ]
+    )
+
+
+async def _json_body(request: web.Request) -> Any:
+    try:
+        return await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise UserError("The request body is not valid JSON.", code="bad-json") from None
+
+
+def _bank_for(request: web.Request, bank_id: str | None, bank_toml: str | None) -> dict[str, Any] | None:
+    if bank_toml is not None:
+        try:
+            return bank_lib.bank_to_dict(bank_lib.parse_bank(bank_toml, "pasted bank"))
+        except bank_lib.BankError as exc:
+            raise UserError(f"The pasted bank has problems:\n{exc}", code="invalid-bank") from None
+    if bank_id is None:
+        return None
+    bank = request.app[BANKS].get(bank_id)
+    if bank is None:
+        known = ", ".join(request.app[BANKS]) or "none"
+        raise UserError(f"Unknown bank '{bank_id}'. Known banks: {known}.", code="unknown-bank")
+    return bank_lib.bank_to_dict(bank)
+
+
+@routes.post("/api/rooms")
+async def create_room(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    spec = parse_room_request(await _json_body(request))
+    bank_id = spec.bank
+    if spec.mode is Mode.SCRIPTED and bank_id is None and spec.bank_toml is None:
+        bank_id = DEFAULT_SCRIPTED_BANK
+    bank = _bank_for(request, bank_id, spec.bank_toml)
+    room = RoomRecord(
+        id=new_room_id(),
+        mode=spec.mode.value,
+        media=spec.media.value,
+        title=spec.title,
+        bank_id=bank["id"] if bank else None,
+        bank=bank,
+        options=spec.options,
+        created_at=time.time(),
+    )
+    expires = spec.expires_in_hours or settings.link_ttl_hours or None
+    issued = [issue_link(room.id, role, expires) for role in spec.roles]
+    request.app[STORE].create_room(room, [record for _, record in issued])
+    base = base_url(request, settings)
+    links = {
+        Role(record.role).value: link_url(base, room.id, Role(record.role), token)
+        for token, record in issued
+    }
+    log.info("room created", extra={"room": room.id, "mode": room.mode, "media": room.media})
+    return web.json_response(
+        {
+            "room_id": room.id,
+            "title": room.title,
+            "mode": room.mode,
+            "media": room.media,
+            "bank": room.bank_id,
+            "links": links,
+            "expires_at": issued[0][1].expires_at,
+        },
+        status=201,
+    )
+
+
+def room_info(request: web.Request, grant: Grant) -> dict[str, Any]:
+    room = grant.room
+    live = request.app[SIGNALING].live_room(room.id)
+    bank = room.bank
+    return {
+        "room_id": room.id,
+        "role": grant.role.value,
+        "mode": room.mode,
+        "media": room.media,
+        "title": room.title,
+        "created_at": room.created_at,
+        "bank": {"id": bank["id"], "title": bank["title"]} if bank else None,
+        "options": room.options,
+        "notes": notes_paths(room.id, note_documents(grant.role)),
+        "ice_servers": list(request.app[SETTINGS].ice_servers),
+        "participants": live.roster() if live else [],
+        "signaling": f"/ws/rooms/{room.id}",
+    }
+
+
+@routes.get("/api/rooms/{room_id}")
+async def get_room(request: web.Request) -> web.Response:
+    return web.json_response(room_info(request, grant_from_request(request)))
+
+
+@routes.post("/api/rooms/{room_id}/links/{role}/renew")
+async def renew_link(request: web.Request) -> web.Response:
+    """The interviewer withdraws a role's link (e.g. sent to the wrong person) and gets a new one."""
+    grant = grant_from_request(request)
+    if grant.role is not Role.INTERVIEWER:
+        raise Forbidden("Only the interviewer can withdraw and renew links.")
+    try:
+        role = Role(request.match_info["role"])
+    except ValueError:
+        raise NotFound("No such role in this room.") from None
+    if role not in ROLES_BY_MODE[Mode(grant.room.mode)] or role is Role.INTERVIEWER:
+        raise UserError("Only candidate and observer links can be renewed here.", code="bad-role")
+    store = request.app[STORE]
+    revoked = store.revoke_links(grant.room.id, role.value)
+    token, record = issue_link(grant.room.id, role, request.app[SETTINGS].link_ttl_hours or None)
+    store.add_link(record)
+    log.info("link renewed", extra={"room": grant.room.id, "role": role.value, "revoked": revoked})
+    url = link_url(base_url(request, request.app[SETTINGS]), grant.room.id, role, token)
+    return web.json_response({"role": role.value, "link": url, "revoked": revoked})

@@ -1,0 +1,18 @@
+"""Typed keys for what hangs off the aiohttp application (no module globals)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from .banks import Bank
+    from .settings import Settings
+    from .signaling import Signaling
+    from .store import Store
+
+SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
+STORE: web.AppKey[Store] = web.AppKey("store")
+SIGNALING: web.AppKey[Signaling] = web.AppKey("signaling")
+BANKS: web.AppKey[dict[str, Bank]] = web.AppKey("banks")

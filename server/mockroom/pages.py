@@ -1,0 +1,52 @@
+"""HTML pages (Jinja2). Pages carry no inline script: config travels in data attributes / JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from .access import authorize
+from .keys import BANKS, STORE
+from .roles import Role
+
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+routes = web.RouteTableDef()
+
+
+def setup_templates(app: web.Application) -> None:
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+    )
+
+
+@routes.get("/")
+async def home(request: web.Request) -> web.Response:
+    banks = [{"id": b.id, "title": b.title, "realism": b.realism} for b in request.app[BANKS].values()]
+    return aiohttp_jinja2.render_template("home.html", request, {"banks": banks})
+
+
+def room_context(request: web.Request) -> dict[str, Any]:
+    """Checks the link before any page renders; failures become an error page (see app.py)."""
+    grant = authorize(request.app[STORE], request.match_info["room_id"], request.query.get("token"))
+    room = grant.room
+    return {
+        "room": room,
+        "role": grant.role.value,
+        "bank_title": room.bank["title"] if room.bank else None,
+    }
+
+
+@routes.get("/rooms/{room_id}")
+async def room_page(request: web.Request) -> web.Response:
+    ctx = room_context(request)
+    if ctx["role"] == Role.REVIEWER.value:
+        raise web.HTTPFound(f"/rooms/{ctx['room'].id}/review?{request.query_string}")
+    # Scripted rooms have their own page: one candidate and the server's interviewer.
+    template = "scripted.html" if ctx["room"].mode == "scripted" else "room.html"
+    return aiohttp_jinja2.render_template(template, request, ctx)
