@@ -69,6 +69,12 @@ def only_problem(text: str, source: str = "t.toml") -> BankProblem:
     return found[0]
 
 
+def load_error(path: Path) -> str:
+    with pytest.raises(BankError) as caught:
+        load_bank(path)
+    return str(caught.value)
+
+
 def line_of(text: str, needle: str, occurrence: int = 1) -> int:
     """1-based line of the n-th line containing ``needle``, so tests survive edits to samples."""
     hits = [n for n, line in enumerate(text.splitlines(), start=1) if needle in line]
@@ -201,7 +207,7 @@ def test_missing_required_fields() -> None:
         (None, "title"),
         (line_of(text, "[[questions]]", 2), "questions[2] (id 'second').kind"),
     ]
-    assert found[1].message == "is required; add a 'kind = ...' line"
+    assert found[1].message == "is required but missing (add kind = ...)"
 
 
 def test_wrong_types() -> None:
@@ -289,7 +295,9 @@ def test_values_checked_against_their_rules() -> None:
     assert found["title"] == "must not be empty"
     assert found["realism"] == "must be one of: phone, video; got 'audio'"
     assert found["questions[1] (id 'First Question').id"].startswith("must be a slug:")
-    assert found["questions[2] (id 'second').kind"].startswith("must be one of: behavioral, closing,")
+    assert found["questions[2] (id 'second').kind"].startswith(
+        "must be one of: behavioral, closing,"
+    )
     assert found["questions[2] (id 'second').tags[2]"] == "must not be empty"
     assert len(found) == 5
 
@@ -310,7 +318,9 @@ def test_every_problem_is_reported_at_once() -> None:
     text = GOOD.replace("think_seconds = 20", "think_seconds = 900").replace(
         'text = "Tell me', 'txt = "Tell me'
     )
-    error = pytest.raises(BankError, parse_bank, text, "many.toml").value
+    with pytest.raises(BankError) as caught:
+        parse_bank(text, "many.toml")
+    error = caught.value
     assert len(error.problems) == 3  # bad default, unknown 'txt', missing 'text'
     assert str(error).splitlines() == [str(p) for p in error.problems]
     assert str(error).splitlines()[0].startswith("many.toml:3: think_seconds: must be")
@@ -332,11 +342,16 @@ def test_load_bank_requires_id_to_match_file_name(tmp_path: Path) -> None:
 def test_load_bank_refuses_big_and_non_utf8_files(tmp_path: Path) -> None:
     big = tmp_path / "big.toml"
     big.write_bytes(b"#" * (MAX_BANK_BYTES + 10))
-    assert "a bank may be at most 262144 bytes" in str(pytest.raises(BankError, load_bank, big))
+    assert load_error(big) == (
+        f"{big}: is {MAX_BANK_BYTES + 10} bytes; "
+        "a bank may be at most 262144 bytes (256 KiB): split it"
+    )
     latin = tmp_path / "latin.toml"
     latin.write_bytes(b'id = "latin"\ntitle = "Caf\xe9"\n')
-    message = str(pytest.raises(BankError, load_bank, latin).value)
-    assert message == f"{latin}: is not UTF-8 text (invalid byte at offset 25); save it as UTF-8"
+    assert (
+        load_error(latin)
+        == f"{latin}: is not UTF-8 text (invalid byte at offset 25); save it as UTF-8"
+    )
 
 
 def test_check_paths_reports_only_the_broken_file(tmp_path: Path) -> None:
@@ -371,5 +386,6 @@ def test_check_paths_files_missing_paths_and_duplicate_ids(tmp_path: Path) -> No
     assert [str(p) for p in found] == [
         f"{tmp_path / 'empty'}: contains no *.toml bank files",
         f"{tmp_path / 'missing.toml'}: no such file or directory",
-        f"{tmp_path / 'b' / 'sample.toml'}: id: 'sample' is used by {tmp_path / 'a' / 'sample.toml'}",
+        f"{tmp_path / 'b' / 'sample.toml'}: id: 'sample' is also the id of "
+        f"{tmp_path / 'a' / 'sample.toml'}; bank ids must be unique",
     ]

@@ -182,7 +182,7 @@ class _Checker:
     ) -> None:
         for key in table:
             if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1)
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
                 guess = f"; did you mean '{close[0]}'?" if close else "."
                 self.report(
                     line(key),
@@ -323,7 +323,7 @@ def _check_table(
         if name in table:
             out[name] = rule(c, table[name], prefix + name, line(name))
         elif default is REQUIRED:
-            c.report(header, prefix + name, f"is required; add a '{name} = ...' line")
+            c.report(header, prefix + name, f"is required but missing (add {name} = ...)")
             out[name] = None
         else:
             out[name] = inherited[name] if default is INHERIT else default
@@ -353,7 +353,9 @@ def check_bank(
     stock = {"think_seconds": DEFAULT_THINK_SECONDS, "answer_seconds": DEFAULT_ANSWER_SECONDS}
     inherited = {name: stock[name] if clean[name] is None else clean[name] for name in stock}
     clean["questions"] = _check_questions(c, clean["questions"], inherited)
-    return (None if c.problems else clean), c.problems
+    # In file order, so an author can work down the file; problems without a line come first.
+    problems = sorted(c.problems, key=lambda problem: problem.line or 0)
+    return (None if problems else clean), problems
 
 
 def _check_questions(

@@ -135,7 +135,8 @@ def check_paths(paths: Sequence[pathlib.Path]) -> list[BankProblem]:
             continue
         if bank.id in first_file:
             other = first_file[bank.id]
-            problems.append(BankProblem(str(path), None, "id", f"'{bank.id}' is used by {other}"))
+            message = f"'{bank.id}' is also the id of {other}; bank ids must be unique"
+            problems.append(BankProblem(str(path), None, "id", message))
         else:
             first_file[bank.id] = path
     return problems

@@ -24,7 +24,7 @@ class KeyValueFormatter(logging.Formatter):
         parts = [
             self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
             record.levelname.lower(),
-            record.name,
+            str(record.name),
             repr(redact(record.getMessage())),
         ]
         parts += [f"{key}={redact(str(value))}" for key, value in sorted(fields.items())]

@@ -129,7 +129,9 @@ class Signaling:
         finally:
             self.sockets.discard(ws)
             if conn is not None:
-                await self._leave(conn)
+                # aiohttp cancels the handler when the peer's connection drops; the others must
+                # still hear that this person left.
+                await asyncio.shield(self._leave(conn))
         return ws
 
     async def _receive_text(self, ws: web.WebSocketResponse, timeout: float | None) -> str | None:

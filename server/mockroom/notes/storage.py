@@ -1,0 +1,109 @@
+"""Notes persistence: one SQLite file (WAL) of snapshots plus an append-only update log.
+
+Every update a client sends is appended to the log and committed before anyone else sees it, so
+anything a participant saw survives a killed server (WAL with synchronous=NORMAL: a committed
+transaction is in the OS cache once COMMIT returns). Compaction replaces a document's log with one
+snapshot of the server's merged state, off the hot path.
+
+The connection lives on the event loop thread, like mockroom.store: an append of a few hundred
+bytes costs tens of microseconds, cheaper than a hop to a worker thread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS notes_snapshots (
+    room_id TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    state BLOB NOT NULL,       -- Yjs v1 update holding the whole document
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (room_id, doc)
+);
+CREATE TABLE IF NOT EXISTS notes_updates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    room_id TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    data BLOB NOT NULL,        -- one Yjs v1 update exactly as a client sent it
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notes_updates_doc ON notes_updates(room_id, doc, id);
+"""
+
+
+@dataclass(frozen=True)
+class StoredDoc:
+    snapshot: bytes | None
+    updates: list[bytes]
+
+    @property
+    def size(self) -> int:
+        return len(self.snapshot or b"") + sum(len(u) for u in self.updates)
+
+
+class NotesStorage:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def load(self, room_id: str, doc: str) -> StoredDoc:
+        row = self._db.execute(
+            "SELECT state FROM notes_snapshots WHERE room_id = ? AND doc = ?", (room_id, doc)
+        ).fetchone()
+        rows = self._db.execute(
+            "SELECT data FROM notes_updates WHERE room_id = ? AND doc = ? ORDER BY id",
+            (room_id, doc),
+        ).fetchall()
+        return StoredDoc(bytes(row[0]) if row else None, [bytes(r[0]) for r in rows])
+
+    def append(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
+        """One transaction for everything that arrived in the same loop iteration."""
+        now = time.time()
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            db.executemany(
+                "INSERT INTO notes_updates (room_id, doc, data, at) VALUES (?, ?, ?, ?)",
+                [(room_id, doc, data, now) for room_id, doc, data in rows],
+            )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def compact(self, room_id: str, doc: str, state: bytes) -> None:
+        """Replace the document's log by a snapshot that already contains every logged update.
+
+        The caller guarantees that: it applies all committed updates to its document and calls
+        this without yielding to the loop in between, so no row can slip in unseen.
+        """
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            db.execute(
+                "INSERT INTO notes_snapshots VALUES (?, ?, ?, ?) ON CONFLICT(room_id, doc) "
+                "DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                (room_id, doc, state, time.time()),
+            )
+            db.execute("DELETE FROM notes_updates WHERE room_id = ? AND doc = ?", (room_id, doc))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def log_length(self, room_id: str, doc: str) -> int:
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM notes_updates WHERE room_id = ? AND doc = ?", (room_id, doc)
+        ).fetchone()
+        return int(row[0])
