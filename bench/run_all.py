@@ -19,7 +19,7 @@ def main() -> int:
             failed.append(name)
             continue
         print(f"\n== {name}", flush=True)
-        if subprocess.run([sys.executable, str(path), *sys.argv[1:]], check=False).returncode:
+        if subprocess.run([sys.executable, str(path)], check=False).returncode:
             failed.append(name)
     if failed:
         print(f"\nfailed: {', '.join(failed)}")

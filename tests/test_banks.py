@@ -50,7 +50,7 @@ id = "second"
 kind = "coding"
 text = '''
 Write a function that reverses a list.
-[[questions]] inside a string is not a new question.
+answer_seconds = 5 here is prose inside a string, not a field.
 '''
 answer_seconds = 600
 tags = ["lists"]
@@ -124,6 +124,14 @@ def test_shipped_banks_pass_check_paths() -> None:
     assert check_paths([default_banks_dir()]) == []
 
 
+def test_readme_example_is_a_valid_bank() -> None:
+    readme = (default_banks_dir() / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    bank = parse_bank(example, "README.md")
+    assert bank.id == "customer-support"
+    assert [q.answer_seconds for q in bank.questions] == [150, 120]
+
+
 def test_default_banks_dir_is_the_repository_folder() -> None:
     assert default_banks_dir() == Path(__file__).resolve().parent.parent / "question_banks"
 
@@ -145,7 +153,7 @@ def test_defaults_and_inheritance() -> None:
     assert first.follow_ups == () and first.tags == ()
     assert first.rubric == ("Clear situation", "Own actions")
     # Multi-line strings lose their edge newlines and keep the inner one.
-    assert second.text.startswith("Write a function") and second.text.endswith("new question.")
+    assert second.text.startswith("Write a function") and second.text.endswith("not a field.")
 
 
 def test_byte_order_mark_is_accepted() -> None:
@@ -227,7 +235,7 @@ def test_wrong_types() -> None:
     assert hints.line == line_of(text, "hints =")
     seconds = found["questions[2] (id 'second').answer_seconds"]
     assert seconds.message == "must be an integer between 10 and 1800 (got a string)"
-    assert seconds.line == line_of(text, "answer_seconds = ", 2)
+    assert seconds.line == line_of(text, 'answer_seconds = "600"')
 
 
 def test_duplicate_question_id() -> None:
@@ -252,7 +260,7 @@ def test_invalid_toml_gives_line_and_column() -> None:
     text = GOOD.replace('kind = "coding"', "kind = coding")
     problem = only_problem(text, "broken.toml")
     assert problem.line == line_of(text, "kind = coding")
-    assert problem.message == "not valid TOML: Invalid value (column 8)"
+    assert str(problem) == f"broken.toml:{problem.line}: not valid TOML: Invalid value (column 8)"
     unterminated = only_problem('id = "x"\ntitle = "open')
     assert unterminated.line == 2 and unterminated.message.startswith("not valid TOML:")
 
@@ -269,7 +277,8 @@ def test_oversized_input_is_refused_before_parsing() -> None:
 def test_oversized_text_fields() -> None:
     text = GOOD.replace("Tell me about a time you changed your mind.", "x" * 1001)
     text = text.replace("Clear situation", "y" * 201)
-    found = problems(text)
+    found = problems(text, "long.toml")
+    assert str(found[0]).startswith(f"long.toml:{line_of(text, 'xxxx')}: questions[1] (id 'first')")
     assert [(p.where, p.message, p.line) for p in found] == [
         (
             "questions[1] (id 'first').text",

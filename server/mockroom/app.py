@@ -12,6 +12,9 @@ from . import api, pages
 from .banks import load_banks
 from .errors import error_reply
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
+from .notes import setup_notes
+from .recordings import setup_recordings
+from .scripted import setup_scripted
 from .security import security_headers
 from .settings import Settings
 from .signaling import Signaling
@@ -73,4 +76,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(pages.routes)
     app.router.add_get("/ws/rooms/{room_id}", lambda r: r.app[SIGNALING].handle(r))
     app.router.add_static("/static", pages.WEB_DIR / "static", append_version=False)
+    setup_recordings(app)
+    setup_notes(app)
+    setup_scripted(app)
     return app

@@ -17,23 +17,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-QUESTION_KINDS: frozenset[str] = frozenset(
-    {
-        "behavioral",
-        "situational",
-        "technical",
-        "coding",
-        "design",
-        "screening",
-        "logistics",
-        "salary",
-        "motivation",
-        "discovery",
-        "reverse",
-        "intro",
-        "closing",
-    }
-)
+# What a question practises; question_banks/README.md says what each kind means.
+# fmt: off
+QUESTION_KINDS: frozenset[str] = frozenset({
+    "intro", "behavioral", "situational", "technical", "coding", "design", "screening",
+    "logistics", "salary", "motivation", "discovery", "reverse", "closing",
+})
+# fmt: on
 REALISMS = frozenset({"video", "phone"})
 
 # Ranges for the timers, in seconds. Zero think time is allowed (a live follow-up is answered at
@@ -166,6 +156,12 @@ def _kind_of(value: object) -> str:
     return next((name for kind, name in names if isinstance(value, kind)), type(value).__name__)
 
 
+def _guess(value: str, allowed: Sequence[str]) -> str:
+    """ "; did you mean 'x'?" for near misses such as 'answer_secs' or British 'behavioural'."""
+    close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.75)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
 class _Checker:
     """Collects problems while checking one bank; each check returns None when it reported one."""
 
@@ -182,8 +178,7 @@ class _Checker:
     ) -> None:
         for key in table:
             if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
-                guess = f"; did you mean '{close[0]}'?" if close else "."
+                guess = _guess(key, allowed) or "."
                 self.report(
                     line(key),
                     prefix + key,
@@ -205,7 +200,8 @@ class _Checker:
             return None
         value = value.strip()  # multi-line TOML strings carry stray newlines
         if choices is not None and value not in choices:
-            self.report(line, where, f"must be one of: {', '.join(sorted(choices))}; got '{value}'")
+            message = f"must be one of: {', '.join(sorted(choices))}; got '{value}'"
+            self.report(line, where, message + _guess(value, sorted(choices)))
         elif not value and not allow_empty:
             self.report(line, where, "must not be empty")
         elif len(value) > max_len:
@@ -323,7 +319,8 @@ def _check_table(
         if name in table:
             out[name] = rule(c, table[name], prefix + name, line(name))
         elif default is REQUIRED:
-            c.report(header, prefix + name, f"is required but missing (add {name} = ...)")
+            how = "at least one [[questions]] block" if name == "questions" else f"{name} = ..."
+            c.report(header, prefix + name, f"is required but missing (add {how})")
             out[name] = None
         else:
             out[name] = inherited[name] if default is INHERIT else default

@@ -89,7 +89,7 @@ def parse_clip_request(data: Any) -> ClipRequest:
         raise UserError(f"'take' must be a whole number from 1 to {MAX_TAKE}.", code="invalid-clip")
     mime = data.get("mime")
     match = MIME.match(mime) if isinstance(mime, str) else None
-    if match is None or base_mime(match["base"]) not in EXTENSIONS:
+    if match is None or not isinstance(mime, str) or base_mime(match["base"]) not in EXTENSIONS:
         allowed = ", ".join(sorted(EXTENSIONS))
         raise UserError(f"'mime' must be one of {allowed} (codecs allowed).", code="invalid-clip")
     reset = data.get("reset", False)
@@ -136,7 +136,7 @@ def decide_chunk(clip: Clip, seq: int, size: int, max_clip_bytes: int) -> ChunkA
     if seq > clip.next_seq:
         raise OutOfOrder(clip.next_seq)
     if size > MAX_CHUNK_BYTES:
-        raise TooLarge(f"A chunk may hold at most {MAX_CHUNK_BYTES} bytes.", code="chunk-too-large")
+        raise TooLarge(f"A chunk may hold at most {MAX_CHUNK_BYTES} bytes.", code="chunk-too-big")
     if clip.bytes + size > max_clip_bytes:
         raise TooLarge(
             f"This recording is over the server's limit of {max_clip_bytes} bytes per clip.",

@@ -240,7 +240,7 @@ class Interview:
     # ---- the one place state changes -------------------------------------------------------------
 
     def apply(self, event: Event) -> Event:
-        """Check and apply one event; returns the stored canonical copy. All or nothing."""
+        """Check and apply one event, all or nothing; returns a copy of its stored form."""
         event = _checked_shape(event)
         rule = EVENT_RULES[event["type"]]
         self._check_role(rule, event["by"])
@@ -253,7 +253,7 @@ class Interview:
         handler(draft, event)
         self.state = draft
         self.events.append(event)
-        return event
+        return copy.deepcopy(event)  # the caller's copy; history stays ours
 
     def _check_role(self, rule: Rule, by: str) -> None:
         if rule.who == CLOCK or by == CLOCK:

@@ -35,7 +35,7 @@ from .clips import (
     parse_clip_request,
     parse_duration,
 )
-from .errors import Conflict, Forbidden, NotFound, TooLarge, UserError
+from .errors import Forbidden, NotFound, TooLarge, UserError
 from .keys import SETTINGS, STORE
 from .roles import Role
 from .store import Store
@@ -114,7 +114,7 @@ class ClipStore:
         ).fetchone()
         if row is not None:
             clip = self._clip(row)
-            if spec.reset and clip.next_seq > 0:
+            if spec.reset and (clip.next_seq > 0 or clip.finished):
                 clip = self._reset(clip)
             return clip, False
         # The id names a file and appears in URLs; it grants nothing (the token does).
@@ -127,11 +127,14 @@ class ClipStore:
         return self.get(room_id, clip_id), True
 
     def _reset(self, clip: Clip) -> Clip:
-        if clip.finished:
-            raise Conflict("This take is finished and cannot be recorded again.", code="clip-finished")
+        """Start the take over: the scripted flow re-opens a take whose recording was cut off
+        (a reload, or a dropped socket that ended the session), and a new MediaRecorder cannot
+        continue the old file."""
         self.path(clip).unlink(missing_ok=True)
         self.store.connection.execute(
-            "UPDATE clips SET next_seq = 0, bytes = 0 WHERE id = ?", (clip.id,)
+            "UPDATE clips SET next_seq = 0, bytes = 0, finished_at = NULL, duration_ms = NULL "
+            "WHERE id = ?",
+            (clip.id,),
         )
         return self.get(clip.room_id, clip.id)
 
@@ -256,14 +259,15 @@ async def clip_media(request: web.Request) -> web.StreamResponse:
 
 async def _read_chunk(request: web.Request) -> bytes:
     """The raw body, refused past MAX_CHUNK_BYTES without reading it all."""
+    too_large = TooLarge(f"A chunk may hold at most {MAX_CHUNK_BYTES} bytes.", code="chunk-too-big")
     if request.content_length is not None and request.content_length > MAX_CHUNK_BYTES:
-        raise TooLarge(f"A chunk may hold at most {MAX_CHUNK_BYTES} bytes.", code="chunk-too-large")
+        raise too_large
     parts: list[bytes] = []
     size = 0
     async for block in request.content.iter_chunked(256 * 1024):
         size += len(block)
         if size > MAX_CHUNK_BYTES:
-            raise TooLarge(f"A chunk may hold at most {MAX_CHUNK_BYTES} bytes.", code="chunk-too-large")
+            raise too_large
         parts.append(block)
     return b"".join(parts)
 

@@ -5,7 +5,7 @@ A message is `varUint type` followed by a type-specific body:
 - 0 sync: `varUint subtype` (0 step 1, 1 step 2, 2 update) + `varUint8Array payload`
   (a state vector for step 1, a Yjs v1 update otherwise);
 - 1 awareness: `varUint8Array` of an awareness update:
-  `varUint n`, then n × (`varUint clientID`, `varUint clock`, `varString JSON state`);
+  `varUint n`, then n of (`varUint clientID`, `varUint clock`, `varString JSON state`);
 - 2 auth (sent by the server only; ignored here), 3 query awareness (no body).
 
 The server relays update bytes as received, so this module only needs to find the payload and to

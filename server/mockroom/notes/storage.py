@@ -52,10 +52,22 @@ class NotesStorage:
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # A checkpoint copies the WAL into the database file: milliseconds, which on the loop
+        # thread would land on some keystroke's commit. `checkpoint` does it from a worker
+        # thread on a connection of its own instead.
+        self._db.execute("PRAGMA wal_autocheckpoint=0")
         self._db.executescript(SCHEMA)
+        self._checkpointer = sqlite3.connect(
+            str(path), isolation_level=None, check_same_thread=False
+        )
 
     def close(self) -> None:
+        self._checkpointer.close()
         self._db.close()
+
+    def checkpoint(self) -> None:
+        """Run in a worker thread. PASSIVE never waits for, nor blocks, the writer."""
+        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def load(self, room_id: str, doc: str) -> StoredDoc:
         row = self._db.execute(

@@ -1,0 +1,421 @@
+"""Scripted-interviewer capacity: server CPU per session, loop lag, offer -> answer time.
+
+    .venv/bin/python bench/capacity.py [--sessions N] [--duration S] [--baseline N]
+
+Starts `mockroom serve` as a subprocess (so psutil sees its CPU alone) and drives concurrent
+scripted sessions from aiortc clients in this process: each client offers audio (a looping espeak
+voice, so the server's speech meter works) and, in video rooms, a 640x480 camera, receives the
+interviewer's voice and card, consents and starts, so every session is speaking, timing and
+measuring during the sample. A separate probe process times GET /healthz every 100 ms (loop lag).
+
+Measured at a few N per media kind (or only --sessions N); the capacity on 2 cores is then
+extrapolated from the per-session CPU at the largest N (2 cores * 0.9 / per-session), and the
+real-time criteria (CPU < 1.8 cores, lag p99 < 100 ms) are checked at each measured N.
+
+The baseline, measured in the same run: a naive aiortc server (this file with --baseline-server,
+also a subprocess) that records the client's 640x480 video + audio with aiortc's MediaRecorder
+(decode + re-encode to WebM) and sends a card redrawn at 30 fps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fractions
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import numpy as np
+import psutil
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from av import VideoFrame
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "server"))
+
+from mockroom.scripted.tracks import (  # noqa: E402
+    CardRenderer,
+    CardView,
+    VoiceTrack,
+)
+from mockroom.scripted.tts import read_wav, resample  # noqa: E402
+
+CORES = 2
+BUDGET = CORES * 0.9
+GOALS = {"video": (12, 0.16), "audio": (40, 0.05)}  # sessions, core-s per session-s
+DEFAULT_N = {"video": (4, 8, 12), "audio": (10, 20, 30)}
+ANSWER = "I would start by asking what the team needs most, then I would plan the first month."
+
+PROBE = """
+import http.client, json, sys, time
+host, port, stop_at = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+conn = http.client.HTTPConnection(host, port, timeout=5); out = []
+while time.time() < stop_at:
+    t = time.perf_counter(); conn.request("GET", "/healthz"); conn.getresponse().read()
+    out.append((time.perf_counter() - t) * 1000); time.sleep(0.1)
+print(json.dumps(out))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Camera(MediaStreamTrack):
+    """A 640x480 30 fps camera with moving content (pre-drawn, so it costs the bench little)."""
+
+    kind = "video"
+
+    def __init__(self) -> None:
+        super().__init__()
+        y, x = np.mgrid[0:480, 0:640]
+        self.frames = []
+        for i in range(30):
+            img = np.stack([(x + 8 * i) % 256, (y + 4 * i) % 256, (x + y) % 256], -1)
+            self.frames.append(VideoFrame.from_ndarray(img.astype(np.uint8), format="rgb24")
+                               .reformat(format="yuv420p"))
+        self.start: float | None = None
+        self.n = 0
+
+    async def recv(self) -> VideoFrame:
+        if self.start is None:
+            self.start = time.time()
+        self.n += 1
+        await asyncio.sleep(max(0.0, self.start + self.n / 30 - time.time()))
+        frame = self.frames[self.n % 30]
+        frame.pts, frame.time_base = self.n * 3000, fractions.Fraction(1, 90_000)
+        return frame
+
+
+def speech_pcm() -> bytes:
+    out = subprocess.run(["espeak-ng", "-v", "en-us", "--stdout", "--", ANSWER],
+                         check=True, capture_output=True).stdout
+    samples, rate = read_wav(out)
+    voice = resample(samples, rate)
+    gap = np.zeros(24_000, dtype=np.int16)
+    return np.concatenate([voice, gap] * 12).tobytes()  # about a minute of answering
+
+
+AUDIO_FRAMES = [0]  # interviewer voice frames received by all clients (real-time check)
+
+
+async def drain(track: MediaStreamTrack) -> None:
+    while True:
+        try:
+            await track.recv()
+        except MediaStreamError:
+            return
+        if track.kind == "audio":
+            AUDIO_FRAMES[0] += 1
+
+
+class Client:
+    def __init__(self, http: aiohttp.ClientSession, base: str, media: str, pcm: bytes) -> None:
+        self.http, self.base, self.media, self.pcm = http, base, media, pcm
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.tasks: list[asyncio.Task[None]] = []
+        self.offer_s = 0.0
+        self.ws: Any = None
+
+    async def connect(self) -> None:
+        body = {"mode": "scripted", "media": self.media, "bank": "behavioral",
+                "think_seconds": 2, "answer_seconds": 600}
+        async with self.http.post(f"{self.base}/api/rooms", json=body) as resp:
+            room = await resp.json()
+        token = room["links"]["candidate"].split("token=", 1)[1]
+        self.ws = await self.http.ws_connect(f"{self.base}/ws/rooms/{room['room_id']}")
+        await self.ws.send_json({"type": "hello", "version": 1, "token": token})
+        voice = VoiceTrack()
+        voice.play([self.pcm])
+        self.pc.addTrack(voice)
+        if self.media == "video":
+            self.pc.addTrack(Camera())
+        self.pc.on("track", lambda t: self.tasks.append(asyncio.ensure_future(drain(t))))
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        started = time.perf_counter()
+        await self.ws.send_json({"type": "scripted", "action": "offer",
+                                 "sdp": self.pc.localDescription.sdp})
+        answer = await self.until("scripted-answer")
+        self.offer_s = time.perf_counter() - started
+        await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+        for action in ("consent", "start"):
+            await self.ws.send_json({"type": "scripted", "action": action})
+        self.tasks.append(asyncio.ensure_future(self.read_rest()))
+
+    async def until(self, kind: str) -> dict[str, Any]:
+        while True:
+            msg = await self.ws.receive_json(timeout=30)
+            if msg["type"] == "error":
+                raise RuntimeError(msg)
+            if msg["type"] == kind:
+                return dict(msg)
+
+    async def read_rest(self) -> None:
+        async for _ in self.ws:
+            pass
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await self.pc.close()
+        if self.ws is not None:
+            await self.ws.close()
+
+
+def start_process(args: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    # Output to a file, not a pipe: a pipe nobody reads would stall a chatty server.
+    log = tempfile.NamedTemporaryFile(prefix="capacity-", suffix=".log", delete=False)  # noqa: SIM115
+    proc = subprocess.Popen(args, cwd=REPO, env={**os.environ, **env},
+                            stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(Path(log.name).read_text()) from None
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def cpu_seconds(proc: psutil.Process) -> float:
+    times = proc.cpu_times()
+    return float(times.user + times.system)
+
+
+async def measure(pid: int, port: int, duration: float, n: int) -> dict[str, Any]:
+    proc, me = psutil.Process(pid), psutil.Process()
+    probe = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", PROBE, "127.0.0.1", str(port), str(time.time() + duration),
+        stdout=asyncio.subprocess.PIPE)
+    before, mine, frames = cpu_seconds(proc), cpu_seconds(me), AUDIO_FRAMES[0]
+    t0 = time.perf_counter()
+    out, _ = await probe.communicate()
+    elapsed = time.perf_counter() - t0
+    cores = (cpu_seconds(proc) - before) / elapsed
+    lags = sorted(json.loads(out))
+    return {"cores": cores, "client_cores": (cpu_seconds(me) - mine) / elapsed,
+            # Share of the voice frames (50/s per session) that reached the clients: below
+            # ~0.95 someone (server or the bench's own clients) is not keeping real time.
+            "voice_rate": (AUDIO_FRAMES[0] - frames) / (50 * n * elapsed),
+            "lag_p50": lags[len(lags) // 2],
+            "lag_p99": lags[min(len(lags) - 1, int(len(lags) * 0.99))], "lag_max": lags[-1]}
+
+
+async def run_ours(port: int, pid: int, media: str, n: int, duration: float,
+                   pcm: bytes) -> dict[str, Any]:
+    base = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as http:
+        clients = [Client(http, base, media, pcm) for _ in range(n)]
+        try:
+            for client in clients:  # one after another: a steady ramp, like real arrivals
+                await client.connect()
+            await asyncio.sleep(1.0)
+            result = await measure(pid, port, duration, n)
+        finally:
+            await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+    result.update(media=media, n=n, offer_ms=1000 * statistics.median(c.offer_s for c in clients))
+    await asyncio.sleep(1.0)  # let the server close the peers before the next run
+    return result
+
+
+# --- the naive baseline server ------------------------------------------------------------
+class NaiveCard(MediaStreamTrack):
+    kind = "video"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.renderer, self.start, self.n = CardRenderer((640, 360)), 0.0, 0
+
+    async def recv(self) -> VideoFrame:
+        if self.n == 0:
+            self.start = time.time()
+        self.n += 1
+        await asyncio.sleep(max(0.0, self.start + self.n / 30 - time.time()))
+        frame = self.renderer.render(CardView("Question 1 of 5", "Tell me about yourself.",
+                                              f"0:{59 - self.n // 30 % 60:02d}"))
+        frame.pts, frame.time_base = self.n * 3000, fractions.Fraction(1, 90_000)
+        return frame
+
+
+def baseline_server(port: int, folder: Path) -> None:
+    from aiohttp import web
+    from aiortc.contrib.media import MediaRecorder
+
+    peers: set[tuple[RTCPeerConnection, MediaRecorder]] = set()
+
+    async def offer(request: web.Request) -> web.Response:
+        sdp = (await request.json())["sdp"]
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        recorder = MediaRecorder(str(folder / f"{len(peers)}-{time.time()}.webm"))
+        peers.add((pc, recorder))
+        pc.on("track", recorder.addTrack)
+        await pc.setRemoteDescription(RTCSessionDescription(sdp, "offer"))
+        voice = VoiceTrack()
+        pc.addTrack(voice)
+        pc.addTrack(NaiveCard())
+        await recorder.start()
+        await pc.setLocalDescription(await pc.createAnswer())
+        return web.json_response({"sdp": pc.localDescription.sdp})
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    async def close(app: web.Application) -> None:
+        for pc, recorder in peers:
+            await recorder.stop()
+            await pc.close()
+
+    app = web.Application()
+    app.router.add_post("/offer", offer)
+    app.router.add_get("/healthz", healthz)
+    app.on_shutdown.append(close)
+    web.run_app(app, host="127.0.0.1", port=port, print=None)
+
+
+async def run_baseline(n: int, duration: float, pcm: bytes) -> dict[str, Any]:
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        proc = start_process([sys.executable, __file__, "--baseline-server", str(port),
+                              "--folder", folder], port, {})
+        pcs: list[RTCPeerConnection] = []
+        offers: list[float] = []
+        try:
+            async with aiohttp.ClientSession() as http:
+                for _ in range(n):
+                    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+                    voice = VoiceTrack()
+                    voice.play([pcm])
+                    pc.addTrack(voice)
+                    pc.addTrack(Camera())
+                    pc.on("track", lambda t: asyncio.ensure_future(drain(t)))
+                    await pc.setLocalDescription(await pc.createOffer())
+                    started = time.perf_counter()
+                    async with http.post(f"http://127.0.0.1:{port}/offer",
+                                         json={"sdp": pc.localDescription.sdp}) as resp:
+                        answer = await resp.json()
+                    offers.append(time.perf_counter() - started)
+                    await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+                    pcs.append(pc)
+                await asyncio.sleep(2.0)
+                result = await measure(proc.pid, port, duration, n)
+        finally:
+            await asyncio.gather(*(pc.close() for pc in pcs), return_exceptions=True)
+            proc.terminate()
+            proc.wait(timeout=15)
+    result.update(media="baseline", n=n, offer_ms=1000 * statistics.median(offers))
+    return result
+
+
+# --- report -------------------------------------------------------------------------------
+def real_time(r: dict[str, Any]) -> bool:
+    return r["cores"] < BUDGET and r["lag_p99"] < 100 and r["voice_rate"] > 0.95
+
+
+def trustworthy(r: dict[str, Any]) -> bool:
+    """The bench's own clients kept up (they heard the voice in real time) and the machine was
+    not saturated: only then is the server's CPU the cost of N sessions, not of fewer."""
+    return r["voice_rate"] > 0.95 and r["cores"] + r["client_cores"] < CORES * 0.95
+
+
+def header() -> str:
+    return (f"{'media':<9}{'N':>4}{'cores':>7}{'per sess':>10}{'clients':>9}{'voice':>7}"
+            f"{'lag p50':>9}{'lag p99':>9}{'lag max':>9}{'offer ms':>10}  real time")
+
+
+def row(r: dict[str, Any]) -> str:
+    per = r["cores"] / r["n"]
+    ok = "yes" if real_time(r) else "NO"
+    note = "" if trustworthy(r) else " (bench clients starved: not used for the fit)"
+    return (f"{r['media']:<9}{r['n']:>4}{r['cores']:>7.2f}{per:>10.3f}{r['client_cores']:>9.2f}"
+            f"{r['voice_rate']:>7.2f}{r['lag_p50']:>9.1f}{r['lag_p99']:>9.1f}{r['lag_max']:>9.1f}"
+            f"{r['offer_ms']:>10.0f}  {ok}{note}")
+
+
+def fit(runs: list[dict[str, Any]]) -> tuple[float, float]:
+    """Server cores = fixed + per_session * N, least squares over the runs the clients kept up."""
+    if len(runs) == 1:
+        return 0.0, runs[0]["cores"] / runs[0]["n"]
+    slope, fixed = np.polyfit([r["n"] for r in runs], [r["cores"] for r in runs], 1)
+    return float(max(0.0, fixed)), float(slope)
+
+
+async def main(args: argparse.Namespace) -> int:
+    pcm = speech_pcm()
+    port = free_port()
+    data = Path(tempfile.mkdtemp(prefix="mockroom-capacity-"))
+    server = start_process(
+        [sys.executable, "-m", "mockroom", "serve", "--port", str(port), "--data-dir", str(data),
+         "--log-level", "warning"], port, {"PYTHONPATH": str(REPO / "server")})
+    if args.server_cpus:
+        # On a bigger machine: the server on CORES cpus, the bench's clients on the others, so
+        # "real time on 2 cores" is measured directly instead of extrapolated.
+        cpus = [int(c) for c in args.server_cpus.split(",")]
+        psutil.Process(server.pid).cpu_affinity(cpus)
+        others = [c for c in range(os.cpu_count() or 1) if c not in cpus]
+        if others:
+            psutil.Process().cpu_affinity(others)
+    print(f"{CORES}-core budget {BUDGET} cores; {args.duration:.0f} s sampled per run; "
+          f"machine has {os.cpu_count()} CPUs\n{header()}", flush=True)
+    results: list[dict[str, Any]] = []
+    try:
+        for media in ("video", "audio"):
+            for n in (args.sessions,) if args.sessions else DEFAULT_N[media]:
+                results.append(await run_ours(port, server.pid, media, n, args.duration, pcm))
+                print(row(results[-1]), flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        shutil.rmtree(data, ignore_errors=True)
+    base = await run_baseline(args.baseline, args.duration, pcm) if args.baseline else None
+    if base:
+        print(row(base), flush=True)
+    print()
+    for media, (goal_n, goal_per) in GOALS.items():
+        runs = [r for r in results if r["media"] == media]
+        good = [r for r in runs if trustworthy(r)] or runs
+        fixed, per = fit(good)
+        largest = max(good, key=lambda r: r["n"])
+        at_largest = largest["cores"] / largest["n"]
+        capacity = int((BUDGET - fixed) / per) if per > 0 else 0
+        measured = max((r["n"] for r in runs if real_time(r)), default=0)
+        offer = statistics.median(r["offer_ms"] for r in runs)
+        print(f"{media}: {at_largest:.3f} core-s per session-s at N={largest['n']}, marginal "
+              f"{per:.3f} + fixed {fixed:.2f} cores (goal <= {goal_per}); extrapolated capacity "
+              f"on {CORES} cores: {capacity} sessions (goal >= {goal_n}); measured real time up "
+              f"to N={measured}; median offer->answer {offer:.0f} ms (goal <= 250)")
+        if base and media == "video":
+            base_per = base["cores"] / base["n"]
+            print(f"  baseline (MediaRecorder 640x480 -> WebM + 30 fps card): {base_per:.3f} "
+                  f"core-s per session-s -> {int(BUDGET / base_per)} sessions; ours is "
+                  f"{at_largest / base_per:.2f}x the baseline's CPU per video session")
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, help="only this N (default: a few N per kind)")
+    parser.add_argument("--duration", type=float, default=12.0, help="seconds sampled per run")
+    parser.add_argument("--baseline", type=int, default=1, help="baseline sessions (0: skip)")
+    parser.add_argument("--server-cpus", help="pin the server to these CPUs, e.g. 0,1 (Linux)")
+    parser.add_argument("--baseline-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parsed = parser.parse_args()
+    if parsed.baseline_server:
+        baseline_server(parsed.baseline_server, parsed.folder)
+        sys.exit(0)
+    sys.exit(asyncio.run(main(parsed)))

@@ -1,0 +1,287 @@
+"""Notes sync under load: our server (persisting every update) against the Yjs reference server.
+
+    .venv/bin/python bench/notes.py [--rooms 50 --clients 3 --rate 5 --duration 30]
+
+Starts each server as a subprocess with a fresh data directory, runs the same Node load generator
+(web/tools/notes-load.mjs: real yjs + y-websocket clients, keystroke -> other client latency in one
+process clock) against it, samples the server's CPU and RSS with psutil, and prints one table with
+the ratio ours/reference. The reference is @y/websocket-server 0.1.1 (in memory, no persistence).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+WEB = REPO / "web"
+REFERENCE_BIN = WEB / "node_modules" / "@y" / "websocket-server" / "src" / "server.js"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        data: dict[str, Any] = json.loads(resp.read())
+    return data
+
+
+@dataclass
+class Sampler:
+    """CPU seconds and peak RSS of one process while the load runs."""
+
+    process: psutil.Process
+    peak_rss: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            try:
+                self.peak_rss = max(self.peak_rss, self.process.memory_info().rss)
+            except psutil.Error:
+                return
+
+    def __enter__(self) -> Sampler:
+        times = self.process.cpu_times()
+        self._cpu0, self._t0 = times.user + times.system, time.monotonic()
+        host = psutil.cpu_times()
+        self._host0 = host.user + host.system + host.nice
+        threading.Thread(target=self._run, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        times = self.process.cpu_times()
+        wall = time.monotonic() - self._t0
+        self.cpu = (times.user + times.system - self._cpu0) / wall
+        host = psutil.cpu_times()
+        # The whole machine's busy cores: the server, the load generator and anything else
+        # running on a shared host (a busy host shows up here and explains a noisy run).
+        self.host = (host.user + host.system + host.nice - self._host0) / wall
+        self._stop.set()
+
+
+def run_load(
+    targets: list[dict[str, Any]], args: argparse.Namespace, pid: int, tmp: Path
+) -> dict[str, Any]:
+    targets_file = tmp / f"targets-{pid}.json"
+    targets_file.write_text(json.dumps(targets))
+    cmd = [
+        "node",
+        "tools/notes-load.mjs",
+        "--targets",
+        str(targets_file),
+        "--clients",
+        str(args.clients),
+        "--rate",
+        str(args.rate),
+        "--duration",
+        str(args.duration),
+    ]
+    with Sampler(psutil.Process(pid)) as sampler:
+        out = subprocess.run(cmd, cwd=WEB, capture_output=True, text=True, check=True).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    result["cpu"] = sampler.cpu
+    result["host"] = sampler.host
+    result["rss_mb"] = sampler.peak_rss / 1e6
+    return result
+
+
+def bench_ours(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    port = free_port()
+    data_dir = tmp / "ours-data"
+    log = open(tmp / "ours.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mockroom",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+        ],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "MOCKROOM_LOG_LEVEL": "WARNING"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/healthz", process)
+        targets = []
+        for _ in range(args.rooms):
+            room = post_json(base + "/api/rooms", {"mode": "peer", "media": "audio"})
+            tokens = {r: url.split("token=", 1)[1] for r, url in room["links"].items()}
+            # Three writers: the two seats, and the interviewer on a second device.
+            writers = [tokens["interviewer"], tokens["candidate"]]
+            targets.append(
+                {
+                    "server": f"ws://127.0.0.1:{port}/ws/rooms/{room['room_id']}/notes",
+                    "doc": "shared",
+                    "tokens": writers,
+                }
+            )
+        result = run_load(targets, args, process.pid, tmp)
+        # Every keystroke must be on disk while the server still runs (log rows or snapshots).
+        db = sqlite3.connect(f"file:{data_dir / 'notes.sqlite3'}?mode=ro", uri=True)
+        rows = db.execute("SELECT COUNT(*) FROM notes_updates").fetchone()[0]
+        snapshots = db.execute("SELECT COUNT(*) FROM notes_snapshots").fetchone()[0]
+        db.close()
+        result["stored"] = f"{rows} log rows, {snapshots} snapshots"
+        result["persisted_ok"] = rows + snapshots > 0 and (snapshots > 0 or rows >= result["typed"])
+        return result
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+def bench_reference(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    port = free_port()
+    process = subprocess.Popen(
+        ["node", str(REFERENCE_BIN)],
+        cwd=WEB,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port)},
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/", process)
+        targets = [
+            {"server": f"ws://127.0.0.1:{port}", "doc": f"bench-room-{i}"}
+            for i in range(args.rooms)
+        ]
+        result = run_load(targets, args, process.pid, tmp)
+        result["stored"] = "in memory (none)"
+        return result
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def row(name: str, r: dict[str, Any]) -> str:
+    return (
+        f"{name:<30} {fmt(r['p50_ms'], 2):>7} {fmt(r['p99_ms'], 2):>7} {fmt(r['max_ms'], 1):>7} "
+        f"{r['lost']:>5} {r['synced']:>4}/{r['clients']:<4} {r['cpu'] * 100:>5.1f}% "
+        f"{r['rss_mb']:>7.1f} {r['host'] * 100:>6.0f}%  {r['stored']}"
+    )
+
+
+def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    out = {key: median([r[key] for r in runs]) for key in ("p50_ms", "p99_ms", "max_ms", "cpu")}
+    out["rss_mb"] = max(r["rss_mb"] for r in runs)
+    out["host"] = median([r["host"] for r in runs])
+    out["lost"] = sum(r["lost"] for r in runs)
+    out["synced"] = min(r["synced"] for r in runs)
+    out["clients"] = runs[0]["clients"]
+    out["stored"] = runs[-1]["stored"]
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rooms", type=int, default=50)
+    parser.add_argument("--clients", type=int, default=3)
+    parser.add_argument("--rate", type=float, default=5.0, help="keystrokes per second per client")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of typing per run")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per server, interleaved")
+    args = parser.parse_args()
+    print(
+        f"notes: {args.rooms} rooms x {args.clients} clients x {args.rate:g} keystrokes/s, "
+        f"{args.duration:g} s x {args.repeat} interleaved runs per server "
+        "(keystroke -> other client latency)",
+        flush=True,
+    )
+    results: dict[str, list[dict[str, Any]]] = {"ref": [], "ours": []}
+    with tempfile.TemporaryDirectory(prefix="mockroom-bench-notes-") as tmp_name:
+        tmp = Path(tmp_name)
+        for i in range(args.repeat):
+            # ABBA order, so drift on a shared machine hits both servers alike.
+            order = ["ref", "ours"] if i % 2 == 0 else ["ours", "ref"]
+            for which in order:
+                run_dir = tmp / f"{which}-{i}"
+                run_dir.mkdir()
+                bench = bench_reference if which == "ref" else bench_ours
+                results[which].append(bench(args, run_dir))
+                print(
+                    f"  run {i + 1} {which}: p99 {results[which][-1]['p99_ms']:.2f} ms", flush=True
+                )
+    names = {"ref": "reference y-websocket-server", "ours": "mockroom (SQLite, every upd.)"}
+    header = (
+        f"{'server':<30} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'lost':>5} {'synced':>9} "
+        f"{'cpu':>6} {'RSS MB':>7} {'host':>7}  stored"
+    )
+    print()
+    print(header)
+    print("-" * len(header))
+    for which in ("ref", "ours"):
+        for i, r in enumerate(results[which]):
+            print(row(f"{names[which][:24]} #{i + 1}", r))
+    print("-" * len(header))
+    ref, ours = summary(results["ref"]), summary(results["ours"])
+    print(row("median: reference", ref))
+    print(row("median: mockroom", ours))
+    ratio = ours["p99_ms"] / ref["p99_ms"] if ours["p99_ms"] and ref["p99_ms"] else None
+    print(
+        "cpu: the server's cores (cpu seconds / wall); host: all busy cores of the machine "
+        f"({psutil.cpu_count()} cores) during the run, load generator and other processes included"
+    )
+    print(f"\np99 ratio ours/reference (medians): {fmt(ratio, 2)}  (<= 1.0 is the goal)")
+    converged = all(r["converged"] for r in results["ours"])
+    persisted = all(r["persisted_ok"] for r in results["ours"])
+    print(
+        f"ours: converged {converged}, every update persisted during the run {persisted}, "
+        f"lost {ours['lost']}; reference lost {ref['lost']}"
+    )
+    return 0 if ours["lost"] == 0 and converged and persisted else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

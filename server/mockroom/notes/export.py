@@ -1,0 +1,70 @@
+"""Notes as Markdown: shared notes, the caller's own private notes, and the code pad.
+
+`notes_markdown(app, grant)` is the reusable part (the end-of-interview report embeds it);
+`export_notes` is GET /api/rooms/{room_id}/notes.md.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from aiohttp import web
+from pycrdt import Map, Text
+
+from ..access import Grant
+from ..api import grant_from_request
+from ..keys import STORE
+from ..roles import CODE_DOC, SHARED_DOC, private_notes_doc
+from .keys import NOTES_HUB
+
+FENCE_LANGUAGES = {"javascript": "javascript", "python": "python", "plain": "text"}
+
+
+def document_text(app: web.Application, room_id: str, doc: str) -> tuple[str, dict[str, Any]]:
+    """The Y.Text "notes" of a document and its Y.Map "meta" (empty for non-code documents)."""
+    room = app[NOTES_HUB].peek(room_id, doc)
+    text = str(room.doc.get("notes", type=Text))
+    meta = dict(room.doc.get("meta", type=Map)) if doc == CODE_DOC else {}
+    return text, meta
+
+
+def _fence(code: str) -> str:
+    """A backtick fence longer than any run of backticks inside the code."""
+    longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def notes_markdown(app: web.Application, grant: Grant) -> str:
+    """Markdown of the notes `grant` may read: never another role's private notes."""
+    room = grant.room
+    date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(room.created_at))
+    lines = [f"# {room.title}", "", f"- Date: {date}", f"- Room: {room.id}"]
+    people = app[STORE].participants(room.id)
+    if people:
+        lines.append("- Participants: " + ", ".join(f"{p['name']} ({p['role']})" for p in people))
+    shared, _ = document_text(app, room.id, SHARED_DOC)
+    lines += ["", "## Shared notes", "", shared.strip() or "_(empty)_"]
+    private = private_notes_doc(grant.role)
+    if private is not None:
+        own, _ = document_text(app, room.id, private)
+        lines += ["", f"## My notes ({grant.role.value})", "", own.strip() or "_(empty)_"]
+    code, meta = document_text(app, room.id, CODE_DOC)
+    if code.strip():
+        language = FENCE_LANGUAGES.get(str(meta.get("language", "plain")), "text")
+        fence = _fence(code)
+        lines += ["", "## Code pad", "", f"{fence}{language}", code.rstrip("\n"), fence]
+    return "\n".join(lines) + "\n"
+
+
+async def export_notes(request: web.Request) -> web.Response:
+    grant = grant_from_request(request)
+    body = notes_markdown(request.app, grant)
+    filename = f"mockroom-{grant.room.id}-notes.md"
+    return web.Response(
+        text=body,
+        content_type="text/markdown",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

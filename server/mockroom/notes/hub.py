@@ -1,0 +1,181 @@
+"""The registry of live notes documents and the durable relay between their clients.
+
+Hot path for an update: decode the envelope, apply to the server copy (validates it), queue the row;
+at the end of the loop iteration one SQLite transaction commits every queued row, then the received
+bytes are relayed unchanged to the other clients. Compaction and unloading run in a periodic
+maintenance task, never on a keystroke.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from . import codec
+from .room import Client, DocRoom
+from .storage import NotesStorage
+
+log = logging.getLogger(__name__)
+
+CLOSE_TOO_BIG = 1009
+CLOSE_PROTOCOL = 1002
+CLOSE_INTERNAL = 1011
+
+
+@dataclass(frozen=True)
+class NotesConfig:
+    max_message_bytes: int = 1024 * 1024
+    max_document_bytes: int = 5 * 1024 * 1024
+    # A document with no clients is written as one snapshot and dropped from memory after this.
+    idle_unload_s: float = 30.0
+    # Compact once the log holds this many updates (keeps loads fast and the file small).
+    compact_after_rows: int = 2000
+    maintenance_interval_s: float = 1.0
+    # A client whose unsent backlog passes this is too slow to keep: it is closed and reconnects.
+    max_backlog_bytes: int = 16 * 1024 * 1024
+
+
+class NotesHub:
+    def __init__(self, storage: NotesStorage, config: NotesConfig) -> None:
+        self.storage = storage
+        self.config = config
+        self.rooms: dict[tuple[str, str], DocRoom] = {}
+        self._batch: list[tuple[DocRoom, Client, bytes, bytes]] = []
+        self._flush_handle: asyncio.Handle | None = None
+
+    # documents ---------------------------------------------------------------------------
+    def open(self, room_id: str, doc: str) -> DocRoom:
+        """Get or load a document. Synchronous on purpose: no await between the lookup and the
+        insert, so clients that open a cold document at the same instant all get the same one."""
+        key = (room_id, doc)
+        room = self.rooms.get(key)
+        if room is None:
+            room = DocRoom(room_id, doc)
+            stored = self.storage.load(room_id, doc)
+            bad = room.load(stored.snapshot, stored.updates)
+            if bad:
+                log.warning("skipped undecodable stored updates", extra={"doc": doc, "bad": bad})
+            self.rooms[key] = room
+        return room
+
+    def peek(self, room_id: str, doc: str) -> DocRoom:
+        """A document for reading (export): the live one, or a fresh load that is not kept."""
+        room = self.rooms.get((room_id, doc))
+        if room is not None:
+            return room
+        room = DocRoom(room_id, doc)
+        stored = self.storage.load(room_id, doc)
+        room.load(stored.snapshot, stored.updates)
+        return room
+
+    # the hot path ------------------------------------------------------------------------
+    def receive(self, room: DocRoom, client: Client, data: bytes) -> None:
+        """Handle one binary message from a client; protocol errors close that client."""
+        if len(data) > self.config.max_message_bytes:
+            limit = self.config.max_message_bytes // 1024
+            client.close(CLOSE_TOO_BIG, f"message too large (limit {limit} KiB)")
+            return
+        try:
+            message = codec.parse(data)
+        except codec.CodecError as exc:
+            client.close(CLOSE_PROTOCOL, f"malformed message: {exc}")
+            return
+        if message.kind == codec.MESSAGE_SYNC:
+            if message.sub == codec.SYNC_STEP1:
+                room.answer_step1(client, message.payload)
+            else:
+                relay = data if message.sub == codec.SYNC_UPDATE else None
+                self._update(room, client, message.payload, relay)
+        elif message.kind == codec.MESSAGE_AWARENESS:
+            try:
+                room.awareness_from(client, message.payload, data)
+            except codec.CodecError as exc:
+                client.close(CLOSE_PROTOCOL, f"malformed awareness: {exc}")
+        elif message.kind == codec.MESSAGE_QUERY_AWARENESS:
+            room.query_awareness(client)
+        # messageAuth from a client has no meaning; ignore it like y-websocket's server does.
+
+    def _update(self, room: DocRoom, client: Client, update: bytes, raw: bytes | None) -> None:
+        if update == codec.EMPTY_UPDATE:
+            return
+        if not client.writable:
+            # Read-only roles (observers, reviewers): dropped silently, never stored or relayed.
+            # Their editor is read-only, so this is a modified client; one log line per socket.
+            client.dropped_updates += 1
+            if client.dropped_updates == 1:
+                log.info("dropped update from read-only client", extra={"who": client.label})
+            return
+        if room.size + len(update) > self.config.max_document_bytes:
+            self.compact(room)  # the log overstates the size; a snapshot is exact
+            if room.size + len(update) > self.config.max_document_bytes:
+                limit = self.config.max_document_bytes // (1024 * 1024)
+                client.close(CLOSE_TOO_BIG, f"document is full (limit {limit} MiB)")
+                return
+        try:
+            room.apply(update)
+        except ValueError:
+            client.close(CLOSE_PROTOCOL, "malformed update")
+            return
+        self._batch.append((room, client, update, raw or codec.update_message(update)))
+        if self._flush_handle is None:
+            self._flush_handle = asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Commit everything queued, then relay it. Nothing is relayed that is not durable."""
+        self._flush_handle = None
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        try:
+            self.storage.append((r.room_id, r.name, update) for r, _, update, _ in batch)
+        except Exception:
+            # Disk full or similar: the senders' copies are the only ones; closing makes their
+            # providers reconnect and resend the missing state once storage works again.
+            log.exception("could not store notes updates", extra={"updates": len(batch)})
+            for _, client, _, _ in batch:
+                client.close(CLOSE_INTERNAL, "could not save notes; reconnecting")
+            return
+        for room, client, _, raw in batch:
+            room.log_rows += 1
+            room.relay(raw, exclude=client)
+
+    # maintenance -------------------------------------------------------------------------
+    def compact(self, room: DocRoom) -> None:
+        self.flush()  # the snapshot must not contain rows the log does not have yet
+        state = room.snapshot()
+        self.storage.compact(room.room_id, room.name, state)
+        room.size = len(state)
+        room.log_rows = 0
+
+    def maintain(self, now: float) -> None:
+        for key, room in list(self.rooms.items()):
+            empty = room.empty_since
+            idle = empty is not None and now - empty >= self.config.idle_unload_s
+            if room.log_rows >= self.config.compact_after_rows or (idle and room.log_rows):
+                self.compact(room)
+            if idle:
+                del self.rooms[key]
+
+    async def run_maintenance(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.maintenance_interval_s)
+            try:
+                self.maintain(time.monotonic())
+                await asyncio.to_thread(self.storage.checkpoint)
+            except Exception:
+                log.exception("notes maintenance failed")
+
+    def close_all(self, code: int, reason: str) -> None:
+        for room in self.rooms.values():
+            for client in list(room.clients):
+                client.close(code, reason)
+
+    def shutdown(self) -> None:
+        """Flush and snapshot every loaded document (graceful stop)."""
+        self.flush()
+        for room in self.rooms.values():
+            if room.log_rows:
+                self.compact(room)
+        self.rooms.clear()

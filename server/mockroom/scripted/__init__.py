@@ -1,0 +1,9 @@
+"""The scripted interviewer: a server-side aiortc peer that asks, times and measures.
+
+flow (phases, pure) · tts (espeak-ng voice) · tracks (voice + question card) · speech (talk-time
+metrics) · session (one candidate's peer connection) · service (signaling wiring) · records (SQL).
+"""
+
+from .service import metrics_for_room, setup_scripted
+
+__all__ = ["metrics_for_room", "setup_scripted"]

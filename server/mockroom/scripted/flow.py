@@ -1,0 +1,385 @@
+"""The scripted interviewer's flow: phases, speech, timers, takes. Pure domain, time injected.
+
+    waiting --start (after consent)--> intro (speaks the intro line)
+    intro --speech ends--> think (speaks question i; the think timer starts when the speech ends)
+    think --timer ends | done--> answer (recording: the browser records while this is open)
+    answer --timer ends | done--> after_answer (the candidate picks retake or next; auto next after
+                                  AFTER_ANSWER_MS so an idle candidate is not stuck)
+    after_answer --retake (retakes left)--> think (no speech, think timer again) with take + 1
+    after_answer --next--> think (speaks a transition line, then question i + 1) | wrap_up
+    any --stop--> wrap_up (speaks the closing line) --speech ends--> done
+
+Time is server wall-clock milliseconds passed in by the caller, and speech lengths come from an
+injected `speech_ms(text)`, so this module never sleeps and tests run instantly. Methods return
+effects (lines to say, answer windows opened/closed) for the session to carry out.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..banks import bank_from_dict
+from ..errors import UserError
+from ..store import RoomRecord
+
+PHASES = ("waiting", "intro", "think", "answer", "after_answer", "wrap_up", "done")
+AFTER_ANSWER_MS = 15_000
+
+INTRO_LINE = "Hi, thanks for joining. I'll ask you {count}. Let's begin."
+TRANSITION_LINE = "Thank you. Next question."
+WRAP_UP_LINE = "That was the last question. Thank you for your answers, and good luck."
+STOP_LINE = "Let's stop here. Thank you for your time."
+
+
+@dataclass(frozen=True)
+class FlowQuestion:
+    id: str
+    text: str
+    think_ms: int
+    answer_ms: int
+
+
+@dataclass(frozen=True)
+class FlowConfig:
+    questions: tuple[FlowQuestion, ...]
+    retakes: int = 1  # extra takes allowed per question
+    after_answer_ms: int = AFTER_ANSWER_MS
+
+    def fixed_lines(self) -> list[str]:
+        """Every line the flow may speak, so the voice can be rendered before it is needed."""
+        lines = [self.intro_line(), TRANSITION_LINE, WRAP_UP_LINE, STOP_LINE]
+        return lines + [q.text for q in self.questions]
+
+    def intro_line(self) -> str:
+        n = len(self.questions)
+        return INTRO_LINE.format(count="one question" if n == 1 else f"{n} questions")
+
+
+@dataclass(frozen=True)
+class Timer:
+    phase: str
+    started_at: float
+    deadline: float
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "phase": self.phase,
+            "started_at": self.started_at,
+            "deadline": self.deadline,
+            "duration_ms": round(self.deadline - self.started_at),
+            "paused": False,
+            "remaining_ms": None,
+        }
+
+
+@dataclass(frozen=True)
+class Say:
+    """Speak these lines back to back, cutting off whatever is being said."""
+
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AnswerOpened:
+    question_id: str
+    take: int
+    at: float
+    allowed_ms: int
+
+
+@dataclass(frozen=True)
+class AnswerClosed:
+    question_id: str
+    take: int
+    at: float
+    reason: str  # "done" | "timeout" | "stop"
+
+
+Effect = Say | AnswerOpened | AnswerClosed
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    start: float
+    end: float
+
+
+def _not_now(what: str, phase: str) -> UserError:
+    return UserError(f"You can't {what} now (phase: {phase}).", code="not-now")
+
+
+class ScriptedFlow:
+    def __init__(self, config: FlowConfig, speech_ms: Callable[[str], int]) -> None:
+        self.config = config
+        self.speech_ms = speech_ms
+        self.phase = "waiting"
+        self.consented = False
+        self.index = -1  # current question; -1 before the first
+        self.take = 0  # 1-based take of the current answer; 0 before the first question
+        self.timer: Timer | None = None
+        self.lines: list[Line] = []  # what the voice is saying (or will say) right now
+        self.resume_answered = False  # restored mid-question with an answer already given
+
+    # views ------------------------------------------------------------------------------
+    @property
+    def question(self) -> FlowQuestion | None:
+        if 0 <= self.index < len(self.config.questions):
+            return self.config.questions[self.index]
+        return None
+
+    @property
+    def retakes_left(self) -> int:
+        return max(0, self.config.retakes - max(0, self.take - 1))
+
+    @property
+    def recording(self) -> bool:
+        return self.phase == "answer"
+
+    def speaking_until(self) -> float | None:
+        return self.lines[-1].end if self.lines else None
+
+    def said(self, now: float) -> str:
+        for line in self.lines:
+            if line.start <= now < line.end:
+                return line.text
+        return ""
+
+    def public(self, now: float) -> dict[str, Any]:
+        q = self.question if self.phase not in ("wrap_up", "done") else None
+        return {
+            "phase": self.phase,
+            "consented": self.consented,
+            "question": None if q is None else {
+                "id": q.id,
+                "text": q.text,
+                "index": self.index,
+                "count": len(self.config.questions),
+            },
+            "timer": None if self.timer is None else self.timer.public(),
+            "take": self.take,
+            "retakes_left": self.retakes_left,
+            "recording": self.recording,
+            "said": self.said(now),
+        }
+
+    def next_wakeup(self, now: float) -> float | None:
+        """The next moment something changes on its own (a line ends, a timer runs out)."""
+        moments = [t for line in self.lines for t in (line.start, line.end) if t > now]
+        if self.timer is not None:
+            moments.append(self.timer.deadline)
+        return min(moments) if moments else None
+
+    # persistence ------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        q = self.question
+        return {
+            "phase": self.phase,
+            "consented": self.consented,
+            "index": self.index,
+            "question_id": q.id if q else None,
+            "take": self.take,
+        }
+
+    def restore(self, snap: dict[str, Any]) -> None:
+        """Resume from the last snapshot: back in `waiting` at the same question and take.
+
+        An answer cut off by a reload is taken again under the same take number (the browser lost
+        that recording); an answer that was complete resumes at the retake/next choice.
+        """
+        self.consented = bool(snap.get("consented"))
+        phase = snap.get("phase")
+        if phase in ("wrap_up", "done"):
+            self.phase = "done"
+            return
+        index = snap.get("index")
+        if isinstance(index, int) and 0 <= index < len(self.config.questions):
+            self.index = index
+            self.take = max(1, int(snap.get("take") or 1))
+            self.resume_answered = phase == "after_answer"
+
+    # actions ----------------------------------------------------------------------------
+    def consent(self, now: float) -> list[Effect]:
+        self.consented = True
+        return []
+
+    def start(self, now: float) -> list[Effect]:
+        if not self.consented:
+            raise UserError(
+                "Please accept recording before starting: answers are recorded in your browser.",
+                code="consent-required",
+            )
+        if self.phase != "waiting":
+            raise _not_now("start", self.phase)
+        if not self.config.questions:
+            raise UserError("This room's bank has no questions.", code="no-questions")
+        if self.index < 0:
+            self.phase = "intro"
+            self.timer = None
+            return self._say(now, [self.config.intro_line()])
+        if self.resume_answered:
+            self.resume_answered = False
+            return self._after_answer(now)
+        return self._ask(now, self.index, new_question=False)
+
+    def done(self, now: float) -> list[Effect]:
+        if self.phase == "think":
+            return self._open_answer(now)  # ready before the think time ran out
+        if self.phase == "answer":
+            return self._close_answer(now, "done")
+        raise _not_now("finish", self.phase)
+
+    def repeat(self, now: float) -> list[Effect]:
+        if self.phase != "think":
+            raise _not_now("repeat the question", self.phase)
+        return self._ask(now, self.index, new_question=False)
+
+    def retake(self, now: float) -> list[Effect]:
+        if self.phase != "after_answer":
+            raise _not_now("retake", self.phase)
+        if self.retakes_left <= 0:
+            raise UserError("No retakes left for this question.", code="no-retakes-left")
+        self.take += 1
+        self.lines = []
+        return self._begin_think(now)
+
+    def next(self, now: float) -> list[Effect]:
+        if self.phase != "after_answer":
+            raise _not_now("move on", self.phase)
+        return self._advance(now)
+
+    def stop(self, now: float) -> list[Effect]:
+        if self.phase in ("wrap_up", "done"):
+            return []
+        if self.phase == "waiting":
+            self.phase, self.timer, self.lines = "done", None, []
+            return []
+        effects: list[Effect] = []
+        if self.phase == "answer":
+            effects += self._close_answer(now, "stop")
+        return effects + self._wrap_up(now, STOP_LINE)
+
+    def tick(self, now: float) -> list[Effect]:
+        """Apply whatever came due; call at (or after) next_wakeup()."""
+        effects: list[Effect] = []
+        for _ in range(8):  # a few steps can fall due at once after a late tick
+            step = self._due(now)
+            if step is None:
+                break
+            effects += step
+        return effects
+
+    # internals --------------------------------------------------------------------------
+    def _due(self, now: float) -> list[Effect] | None:
+        end = self.speaking_until()
+        if end is not None and now >= end:
+            self.lines = []
+            if self.phase == "intro":
+                return self._ask(end, 0, new_question=True)
+            if self.phase == "think" and self.timer is None:
+                return self._begin_think(end)
+            if self.phase == "wrap_up":
+                self.phase = "done"
+                return []
+            return []
+        if self.timer is not None and now >= self.timer.deadline:
+            at = self.timer.deadline
+            if self.phase == "think":
+                return self._open_answer(at)
+            if self.phase == "answer":
+                return self._close_answer(at, "timeout")
+            if self.phase == "after_answer":
+                return self._advance(at)
+        return None
+
+    def _say(self, now: float, texts: list[str]) -> list[Effect]:
+        self.lines = []
+        at = now
+        for text in texts:
+            end = at + max(0, self.speech_ms(text))
+            self.lines.append(Line(text, at, end))
+            at = end
+        return [Say(tuple(texts))]
+
+    def _ask(
+        self, now: float, index: int, *, new_question: bool, lead: str | None = None
+    ) -> list[Effect]:
+        self.phase = "think"
+        self.index = index
+        self.timer = None  # starts when the question has been said
+        if new_question:
+            self.take = 1
+        q = self.config.questions[index]
+        return self._say(now, [lead, q.text] if lead else [q.text])
+
+    def _begin_think(self, now: float) -> list[Effect]:
+        q = self.config.questions[self.index]
+        self.phase = "think"
+        if q.think_ms <= 0:
+            return self._open_answer(now)
+        self.timer = Timer("think", now, now + q.think_ms)
+        return []
+
+    def _open_answer(self, now: float) -> list[Effect]:
+        q = self.config.questions[self.index]
+        self.lines = []
+        self.phase = "answer"
+        self.timer = Timer("answer", now, now + q.answer_ms)
+        return [Say(()), AnswerOpened(q.id, self.take, now, q.answer_ms)]
+
+    def _close_answer(self, now: float, reason: str) -> list[Effect]:
+        q = self.config.questions[self.index]
+        closed = AnswerClosed(q.id, self.take, now, reason)
+        if reason == "stop":
+            return [closed]
+        return [closed, *self._after_answer(now)]
+
+    def _after_answer(self, now: float) -> list[Effect]:
+        self.phase = "after_answer"
+        self.timer = Timer("after_answer", now, now + self.config.after_answer_ms)
+        return []
+
+    def _advance(self, now: float) -> list[Effect]:
+        if self.index + 1 < len(self.config.questions):
+            return self._ask(now, self.index + 1, new_question=True, lead=TRANSITION_LINE)
+        return self._wrap_up(now, WRAP_UP_LINE)
+
+    def _wrap_up(self, now: float, line: str) -> list[Effect]:
+        self.phase = "wrap_up"
+        self.timer = None
+        return self._say(now, [line])
+
+
+DEFAULT_RETAKES = 1
+
+
+def config_from_room(room: RoomRecord) -> FlowConfig:
+    """The questions a scripted room asks, with the room's options over the bank's timings.
+
+    Shuffling is seeded with the room id so a resumed session asks the same order again.
+    """
+    bank = bank_from_dict(room.bank) if room.bank else None
+    questions = list(bank.questions) if bank else []
+    options = room.options
+    if options.get("shuffle"):
+        random.Random(room.id).shuffle(questions)
+    count = options.get("question_count")
+    if isinstance(count, int) and count > 0:
+        questions = questions[:count]
+    think = options.get("think_seconds")
+    answer = options.get("answer_seconds")
+    return FlowConfig(
+        questions=tuple(
+            FlowQuestion(
+                id=q.id,
+                text=q.text,
+                think_ms=1000 * (think if isinstance(think, int) else q.think_seconds),
+                answer_ms=1000 * (answer if isinstance(answer, int) else q.answer_seconds),
+            )
+            for q in questions
+        ),
+        retakes=int(options.get("retakes", DEFAULT_RETAKES)),
+    )

@@ -1,0 +1,127 @@
+"""Wires the scripted interviewer into the signaling socket: one session per scripted room.
+
+The candidate's (re)join opens a fresh session restored from the room's saved flow snapshot (so a
+reload resumes at the same question); leaving closes it and its peer connection; so does shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from ..errors import UserError
+from ..keys import SETTINGS, SIGNALING, STORE
+from ..roles import Mode, Role
+from ..settings import Settings
+from ..signaling import Connection
+from ..store import Store
+from . import records
+from .flow import config_from_room
+from .session import ScriptedSession
+from .tracks import CardRenderer
+from .tts import Tts
+
+log = logging.getLogger(__name__)
+
+
+class ScriptedService:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.tts = Tts(settings.data_dir / "tts", settings.tts)  # logs a missing espeak-ng now
+        self.renderer = CardRenderer()
+        self.sessions: dict[str, ScriptedSession] = {}  # room id -> the candidate's session
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the scripted service has not started")
+        return self._store
+
+    def start(self, store: Store) -> None:
+        self._store = store
+        records.ensure_schema(store)
+
+    @staticmethod
+    def _is_scripted_candidate(conn: Connection) -> bool:
+        return conn.grant.room.mode == Mode.SCRIPTED and conn.grant.role is Role.CANDIDATE
+
+    async def on_join(self, conn: Connection) -> None:
+        if not self._is_scripted_candidate(conn):
+            return
+        old = self.sessions.pop(conn.room.room_id, None)
+        if old is not None:
+            await old.close()  # a takeover: the new page negotiates its own peer
+        # Rebuild from the stored room, not the grant's copy, in case its options changed.
+        room = self.store.get_room(conn.room.room_id) or conn.grant.room
+        session = ScriptedSession(
+            room,
+            config_from_room(room),
+            settings=self.settings,
+            store=self.store,
+            tts=self.tts,
+            renderer=self.renderer,
+            send=conn.send,
+        )
+        self.sessions[room.id] = session
+        log.info("scripted session opened", extra={"room": room.id, "phase": session.flow.phase})
+        await session.send_state(force=True)
+
+    async def on_leave(self, conn: Connection) -> None:
+        session = self.sessions.get(conn.room.room_id)
+        if session is not None and session.send == conn.send:
+            await session.close()
+            # Closed before it leaves the registry, so an empty registry means no open peer;
+            # a join that came meanwhile holds a new session, which stays.
+            if self.sessions.get(conn.room.room_id) is session:
+                del self.sessions[conn.room.room_id]
+            log.info("scripted session closed", extra={"room": conn.room.room_id})
+
+    async def on_message(self, conn: Connection, message: dict[str, Any]) -> None:
+        if conn.grant.room.mode != Mode.SCRIPTED:
+            raise UserError(
+                "'scripted' messages only work in a scripted-interviewer room.", code="not-scripted"
+            )
+        if conn.grant.role is not Role.CANDIDATE:
+            raise UserError("Only the candidate talks to the scripted interviewer.",
+                            code="not-allowed")
+        session = self.sessions.get(conn.room.room_id)
+        if session is None or session.send != conn.send:
+            raise UserError("This connection has been replaced; reload the page.", code="stale")
+        await session.handle(message)
+
+    async def close_all(self) -> None:
+        sessions, self.sessions = list(self.sessions.values()), {}
+        await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+
+
+SCRIPTED: web.AppKey[ScriptedService] = web.AppKey("scripted", ScriptedService)
+
+
+def setup_scripted(app: web.Application) -> None:
+    service = ScriptedService(app[SETTINGS])
+    app[SCRIPTED] = service
+
+    async def scripted(app: web.Application) -> AsyncIterator[None]:
+        service.start(app[STORE])
+        signaling = app[SIGNALING]
+        signaling.on("scripted", service.on_message)
+        signaling.join_hooks.append(service.on_join)
+        signaling.leave_hooks.append(service.on_leave)
+        yield
+        await service.close_all()
+
+    async def close_peers(app: web.Application) -> None:
+        await service.close_all()  # before the loop stops: pc.close() needs it
+
+    app.cleanup_ctx.append(scripted)
+    app.on_shutdown.append(close_peers)
+
+
+def metrics_for_room(store: Store, room_id: str) -> list[dict[str, Any]]:
+    """Speech metrics of every answer in the room; see records.metrics_for_room for the shape."""
+    return records.metrics_for_room(store, room_id)

@@ -1,0 +1,312 @@
+"""One candidate's session with the scripted interviewer: a peer, a voice, a card, a clock.
+
+The browser offers (audio always, video in video rooms); we answer with the voice on the audio
+m-line and, in video rooms, the question card on the video m-line. The video m-line is answered
+`sendonly`: the candidate's camera is recorded in the browser, so the server never receives or
+decodes video, which is most of what a server-side interviewer would otherwise cost. The
+candidate's audio is decoded by aiortc anyway; we only measure it while an answer window is open.
+
+The flow (flow.py) is pure; this class gives it the clock (a task that sleeps until the flow's next
+wake-up), carries out its effects and reports `scripted-state` after every change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamError
+from aiortc.sdp import SessionDescription, candidate_from_sdp
+from av import AudioFrame
+
+from ..errors import UserError
+from ..settings import Settings
+from ..store import RoomRecord, Store
+from . import records
+from .flow import AnswerClosed, AnswerOpened, Effect, FlowConfig, Say, ScriptedFlow
+from .speech import SpeechMeter
+from .tracks import CardRenderer, CardTrack, CardView, VoiceTrack
+from .tts import Tts
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+PREPARE_TIMEOUT_S = 15.0  # rendering the lines at first use; cached afterwards
+
+PHASE_LABELS = {
+    "waiting": "Waiting to start",
+    "intro": "Introduction",
+    "think": "Think",
+    "answer": "Answer",
+    "after_answer": "Retake or next",
+    "wrap_up": "Wrap-up",
+    "done": "Done",
+}
+
+
+def now_ms() -> float:
+    return time.time() * 1000
+
+
+def offered_kinds(sdp: str) -> list[str]:
+    """The media kinds of an offer's m-lines, or a UserError that says what is wrong with it."""
+    if not sdp.lstrip().startswith("v=0"):
+        raise UserError("The offer is not an SDP description (it must start with v=0).",
+                        code="bad-offer")
+    try:
+        return [media.kind for media in SessionDescription.parse(sdp).media]
+    except Exception as exc:  # aiortc's parser raises assorted errors on malformed lines
+        raise UserError(f"The offer's SDP could not be read: {exc}", code="bad-offer") from None
+
+
+def ice_configuration(settings: Settings) -> RTCConfiguration:
+    """Only the operator's ICE servers: aiortc's default would wait on a public STUN server."""
+    servers = [
+        RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
+        for s in settings.ice_servers
+    ]
+    return RTCConfiguration(iceServers=servers)
+
+
+def countdown(deadline: float, now: float) -> str:
+    seconds = max(0, math.ceil((deadline - now) / 1000))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class ScriptedSession:
+    def __init__(
+        self,
+        room: RoomRecord,
+        config: FlowConfig,
+        *,
+        settings: Settings,
+        store: Store,
+        tts: Tts,
+        renderer: CardRenderer,
+        send: Send,
+    ) -> None:
+        self.room = room
+        self.settings = settings
+        self.store = store
+        self.tts = tts
+        self.renderer = renderer
+        self.send = send
+        self.flow = ScriptedFlow(config, tts.duration_ms)
+        snapshot = records.last_snapshot(store, room.id)
+        if snapshot is not None:
+            self.flow.restore(snapshot)
+        self._saved = self.flow.snapshot()
+        self.meter = SpeechMeter()
+        self.pc: RTCPeerConnection | None = None
+        self.voice: VoiceTrack | None = None
+        self.card: CardTrack | None = None
+        self.peer_state = "new"
+        self.closed = False
+        self._opened_at = 0.0
+        self._last_state: dict[str, Any] | None = None
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._prepared = asyncio.ensure_future(tts.render_all(config.fixed_lines()))
+        self._clock = asyncio.create_task(self._run_clock())
+
+    # state --------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        state = self.flow.public(now_ms())
+        state.update(tts=self.tts.available, media=self.room.media, peer=self.peer_state)
+        return state
+
+    async def send_state(self, force: bool = False) -> None:
+        state = self.state()
+        if force or state != self._last_state:
+            self._last_state = state
+            await self.send({"type": "scripted-state", "state": state})
+
+    def card_view(self) -> CardView:
+        now = now_ms()
+        flow = self.flow
+        q = flow.question if flow.phase not in ("wrap_up", "done") else None
+        label = PHASE_LABELS[flow.phase]
+        if flow.phase == "think" and flow.timer is None:
+            label = "Listen"
+        elif flow.phase == "answer":
+            label = f"Answer · take {flow.take}"
+        count = len(flow.config.questions)
+        heading = label if q is None else f"Question {flow.index + 1} of {count} · {label}"
+        text = q.text if q is not None else (flow.said(now) or self.room.title)
+        clock = countdown(flow.timer.deadline, now) if flow.timer is not None else ""
+        return CardView(heading, text, clock)
+
+    # messages -----------------------------------------------------------------------------
+    async def handle(self, message: dict[str, Any]) -> None:
+        action = message["action"]
+        if action == "offer":
+            await self.offer(message.get("sdp") or "")
+            return
+        if action == "candidate":
+            await self.add_candidate(message.get("candidate"))
+            return
+        if action == "start":
+            with contextlib.suppress(TimeoutError):  # late lines fall back to reading time
+                await asyncio.wait_for(asyncio.shield(self._prepared), PREPARE_TIMEOUT_S)
+        method: Callable[[float], list[Effect]] = getattr(self.flow, action)
+        self._apply(method(now_ms()), action)
+        await self.send_state()
+        self._wake.set()
+
+    def _apply(self, effects: list[Effect], cause: str) -> None:
+        for effect in effects:
+            if isinstance(effect, Say):
+                clips = [s.pcm for s in map(self.tts.cached, effect.lines) if s is not None]
+                if self.voice is not None:
+                    self.voice.play(clips)
+            elif isinstance(effect, AnswerOpened):
+                self._opened_at = effect.at
+                self.meter.open(effect.allowed_ms)
+            elif isinstance(effect, AnswerClosed):
+                metrics = self.meter.close(round(effect.at - self._opened_at))
+                records.save_metrics(
+                    self.store, self.room.id, effect.question_id, effect.take, metrics
+                )
+                log.info("answer measured", extra={"room": self.room.id, **metrics.as_dict()})
+        snapshot = self.flow.snapshot()
+        if snapshot != self._saved:
+            # Saved on every durable change so a reconnect resumes at the same question.
+            self._saved = snapshot
+            records.append_snapshot(self.store, self.room.id, {**snapshot, "cause": cause})
+
+    async def _run_clock(self) -> None:
+        """Sleep until the flow's next moment (or an action), tick, report."""
+        while not self.closed:
+            wake = self.flow.next_wakeup(now_ms())
+            timeout = None if wake is None else max(0.0, (wake - now_ms()) / 1000)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            self._wake.clear()
+            try:
+                self._apply(self.flow.tick(now_ms()), "clock")
+                await self.send_state()
+            except Exception:  # a clock that dies silently would freeze the room
+                log.exception("scripted clock failed", extra={"room": self.room.id})
+
+    # the peer -----------------------------------------------------------------------------
+    async def offer(self, sdp: str) -> None:
+        kinds = offered_kinds(sdp)
+        if "audio" not in kinds:
+            raise UserError(
+                "The offer has no audio m-line. Offer audio even without a microphone "
+                "(addTransceiver('audio', {direction: 'recvonly'})): the interviewer speaks on it.",
+                code="offer-without-audio",
+            )
+        await self._close_peer()  # a new offer (reload, renegotiation) replaces the old peer
+        pc = RTCPeerConnection(ice_configuration(self.settings))
+        self.pc = pc
+        self._set_peer_state("connecting")
+        pc.on("connectionstatechange", lambda: self._spawn(self._on_peer_state(pc)))
+        pc.on("track", lambda track: self._on_track(pc, track))
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            self._attach_tracks(pc)
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as exc:
+            await self._close_peer()
+            self._set_peer_state("failed")
+            log.info("offer refused", extra={"room": self.room.id, "error": str(exc)})
+            raise UserError(f"The offer could not be answered: {exc}", code="bad-offer") from None
+        await self.send({"type": "scripted-answer", "sdp": pc.localDescription.sdp})
+        await self.send_state()
+
+    def _attach_tracks(self, pc: RTCPeerConnection) -> None:
+        voice = VoiceTrack()
+        pc.addTrack(voice)
+        self.voice = voice
+        self.card = None
+        for transceiver in pc.getTransceivers():
+            if transceiver.kind != "video":
+                continue
+            if self.room.media == "video" and self.card is None:
+                self.card = CardTrack(self.card_view, self.renderer)
+                transceiver.sender.replaceTrack(self.card)
+                transceiver.direction = "sendonly"  # never receive the candidate's camera
+            else:
+                transceiver.direction = "inactive"  # audio rooms show no card
+
+    def _on_track(self, pc: RTCPeerConnection, track: MediaStreamTrack) -> None:
+        if track.kind == "audio":
+            self._spawn(self._measure(pc, track))
+
+    async def _measure(self, pc: RTCPeerConnection, track: MediaStreamTrack) -> None:
+        """Read every decoded frame (aiortc queues them until read); measure only in windows."""
+        while self.pc is pc:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            if self.meter.is_open and isinstance(frame, AudioFrame):
+                samples = frame.to_ndarray()
+                self.meter.feed(samples, frame.sample_rate, len(frame.layout.channels))
+
+    async def add_candidate(self, candidate: Any) -> None:
+        if self.pc is None:
+            raise UserError("Send the offer before its ICE candidates.", code="no-offer")
+        if not isinstance(candidate, dict) or not candidate.get("candidate"):
+            return  # end of candidates: aiortc needs no marker
+        text = str(candidate["candidate"])
+        try:
+            parsed = candidate_from_sdp(text.removeprefix("candidate:"))
+            parsed.sdpMid = candidate.get("sdpMid")
+            parsed.sdpMLineIndex = candidate.get("sdpMLineIndex")
+            await self.pc.addIceCandidate(parsed)
+        except Exception as exc:
+            raise UserError(f"Bad ICE candidate: {exc}", code="bad-candidate") from None
+
+    async def _on_peer_state(self, pc: RTCPeerConnection) -> None:
+        if pc is not self.pc:
+            return
+        self._set_peer_state(pc.connectionState)
+        await self.send_state()
+        if pc.connectionState == "failed":
+            await self._close_peer()
+
+    def _set_peer_state(self, state: str) -> None:
+        self.peer_state = state
+
+    async def _close_peer(self) -> None:
+        pc, self.pc = self.pc, None
+        for track in (self.voice, self.card):
+            if track is not None:
+                track.stop()
+        self.voice = self.card = None
+        if pc is not None:
+            await pc.close()
+            if self.peer_state != "failed":
+                self.peer_state = "closed"
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        """Leave, failure or shutdown: stop the clock, close the peer. The snapshot stays saved."""
+        if self.closed:
+            return
+        self.closed = True
+        self._wake.set()
+        self._clock.cancel()
+        self._prepared.cancel()
+        await self._close_peer()
+        for task in [self._clock, *self._tasks]:
+            task.cancel()
+        await asyncio.gather(self._clock, self._prepared, *self._tasks, return_exceptions=True)

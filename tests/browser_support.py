@@ -1,0 +1,136 @@
+"""Shared Playwright helpers: Debian's Chromium with fake media devices, pages in separate contexts.
+
+Usage (sync API, in plain `def` tests):
+
+    @pytest.fixture(scope="module")
+    def browser() -> Iterator[Browser]:
+        with chromium() as b:
+            yield b
+
+    def test_x(browser, live_server):
+        with two_pages(browser) as (a, b):
+            a.goto(url_a); b.goto(url_b)
+
+Each page gets its own browser context, so two pages behave like two people (own storage, own
+permissions). The flags are the ones measured in /work/shared/WEBRTC-NOTES.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    # Without it Chromium offers <uuid>.local host candidates (slower to resolve, see the notes).
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+)
+
+# Records every getUserMedia call's constraints in window.__gum (tests assert what was asked).
+RECORD_GET_USER_MEDIA = """
+(() => {
+  window.__gum = [];
+  const md = navigator.mediaDevices;
+  if (!md || !md.getUserMedia) return;
+  const original = md.getUserMedia.bind(md);
+  md.getUserMedia = (constraints) => {
+    window.__gum.push(JSON.parse(JSON.stringify(constraints || {})));
+    return original(constraints);
+  };
+})();
+"""
+
+# Collects Content-Security-Policy violations in window.__csp (a violation is otherwise silent).
+RECORD_CSP_VIOLATIONS = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation",
+  (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));
+"""
+
+
+@contextmanager
+def chromium(extra_args: Sequence[str] = ()) -> Iterator[Browser]:
+    """One headless Chromium (launch it once per test module; it takes about a second)."""
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_FLAGS, *extra_args], headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_page(
+    browser: Browser,
+    *,
+    init_scripts: Sequence[str] = (RECORD_CSP_VIOLATIONS,),
+    viewport: dict[str, int] | None = None,
+    **context_options: Any,
+) -> Page:
+    """A page in a fresh context (its own cookies, storage and permissions)."""
+    context: BrowserContext = browser.new_context(
+        viewport=viewport or {"width": 1280, "height": 800}, **context_options
+    )
+    for script in init_scripts:
+        context.add_init_script(script)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    return page
+
+
+@contextmanager
+def pages(
+    browser: Browser,
+    count: int,
+    *,
+    init_scripts: Sequence[str] = (RECORD_CSP_VIOLATIONS,),
+    **context_options: Any,
+) -> Iterator[list[Page]]:
+    """`count` pages, each in its own context; all closed afterwards."""
+    opened = [new_page(browser, init_scripts=init_scripts, **context_options) for _ in range(count)]
+    try:
+        yield opened
+    finally:
+        for page in opened:
+            page.context.close()
+
+
+@contextmanager
+def two_pages(
+    browser: Browser,
+    *,
+    init_scripts: Sequence[str] = (RECORD_CSP_VIOLATIONS,),
+    **context_options: Any,
+) -> Iterator[tuple[Page, Page]]:
+    """Two people: two pages in two contexts."""
+    with pages(browser, 2, init_scripts=init_scripts, **context_options) as (a, b):
+        yield a, b
+
+
+def join_room(page: Page, url: str, name: str | None = None) -> None:
+    """Open a room link, optionally type a name, and click Join once it is enabled."""
+    page.goto(url)
+    if name is not None:
+        page.fill("#display-name", name)
+    join = page.get_by_test_id("join-button")
+    join.wait_for(state="visible")
+    page.wait_for_function("() => !document.querySelector('[data-testid=join-button]').disabled")
+    join.click()
+
+
+def csp_violations(page: Page) -> list[str]:
+    return list(page.evaluate("() => window.__csp || []"))

@@ -1,0 +1,207 @@
+"""The peer call in Chromium: two people join from their links and see and hear each other.
+
+Real round trips: the live server subprocess, the built room page under its CSP, two browser
+contexts with fake cameras, P2P media over loopback. Frames are checked with
+requestVideoFrameCallback on the remote <video> (frames actually presented, not just a stream).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from browser_support import (
+    RECORD_CSP_VIOLATIONS,
+    RECORD_GET_USER_MEDIA,
+    chromium,
+    csp_violations,
+    join_room,
+    two_pages,
+)
+from conftest import LiveServer
+from helpers_http import make_room
+
+pytestmark = pytest.mark.browser
+
+REMOTE = "[data-testid=remote-media]"
+
+# Resolves once the remote video presented `count` new frames (rejects after 10 s).
+FRAMES_ARRIVE = """
+([selector, count]) => new Promise((resolve, reject) => {
+  const video = document.querySelector(selector);
+  if (!video || !video.requestVideoFrameCallback) return reject(new Error("no remote video"));
+  const timer = setTimeout(() => reject(new Error("frames stopped")), 10000);
+  let seen = 0;
+  const step = (now, meta) => {
+    if (++seen >= count) {
+      clearTimeout(timer);
+      resolve({width: meta.width, height: meta.height, presented: meta.presentedFrames});
+    } else {
+      video.requestVideoFrameCallback(step);
+    }
+  };
+  video.requestVideoFrameCallback(step);
+})
+"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as b:
+        yield b
+
+
+def link(server: LiveServer, room: dict[str, Any], role: str) -> str:
+    url: str = room["links"][role]
+    return url if url.startswith("http") else server.url + url
+
+
+def expect_connected_with_frames(page: Page) -> dict[str, Any]:
+    expect(page.get_by_test_id("connection-state")).to_have_text("connected", timeout=20_000)
+    remote = page.locator(REMOTE)
+    expect(remote).to_have_count(1)
+    frames: dict[str, Any] = page.evaluate(FRAMES_ARRIVE, [REMOTE, 5])
+    assert frames["width"] > 0 and frames["height"] > 0
+    return frames
+
+
+def test_video_call_both_sides_see_frames(browser: Browser, live_server: LiveServer) -> None:
+    room = make_room(live_server.url, media="video", title="Video test")
+    with two_pages(browser) as (interviewer, candidate):
+        join_room(interviewer, link(live_server, room, "interviewer"), name="Ana")
+        join_room(candidate, link(live_server, room, "candidate"), name="Ben")
+        for page in (interviewer, candidate):
+            expect_connected_with_frames(page)
+            tracks = page.evaluate(
+                f"() => document.querySelector('{REMOTE}').srcObject.getTracks().map(t => t.kind)"
+            )
+            assert sorted(tracks) == ["audio", "video"]
+        # Names travel: each sees the other in the tile and the participant list.
+        expect(interviewer.locator(".tile.remote .name")).to_have_text("Ben")
+        expect(candidate.locator("#participants")).to_contain_text("Ana")
+        expect(interviewer.get_by_test_id("local-video")).to_be_visible()
+        assert csp_violations(interviewer) == [] and csp_violations(candidate) == []
+
+
+def test_audio_only_room_never_asks_for_the_camera(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    room = make_room(live_server.url, media="audio")
+    scripts = (RECORD_CSP_VIOLATIONS, RECORD_GET_USER_MEDIA)
+    with two_pages(browser, init_scripts=scripts) as (interviewer, candidate):
+        join_room(interviewer, link(live_server, room, "interviewer"))
+        join_room(candidate, link(live_server, room, "candidate"))
+        for page in (interviewer, candidate):
+            expect(page.get_by_test_id("connection-state")).to_have_text("connected")
+            remote = page.locator(REMOTE)
+            expect(remote).to_have_count(1)
+            assert remote.evaluate("el => el.tagName") == "AUDIO"
+            kinds = remote.evaluate("el => el.srcObject.getTracks().map(t => t.kind)")
+            assert kinds == ["audio"]
+            asked = page.evaluate("() => window.__gum")
+            assert asked, "the page never asked for the microphone"
+            assert all(not c.get("video") for c in asked), asked
+            assert all(c.get("audio") for c in asked), asked
+            # Audio actually flows: packets are received from the other side.
+            page.wait_for_function(
+                """() => {
+                  const el = document.querySelector('[data-testid=remote-media]');
+                  const track = el.srcObject.getAudioTracks()[0];
+                  return track && track.readyState === 'live' && !track.muted;
+                }"""
+            )
+            expect(page.get_by_test_id("mute-video")).to_have_count(0)
+            expect(page.get_by_test_id("local-video")).to_have_count(0)
+
+
+def test_mute_and_camera_state_reach_the_other_side(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    room = make_room(live_server.url, media="video")
+    with two_pages(browser) as (interviewer, candidate):
+        join_room(interviewer, link(live_server, room, "interviewer"))
+        join_room(candidate, link(live_server, room, "candidate"), name="Ben")
+        expect(interviewer.get_by_test_id("connection-state")).to_have_text("connected")
+        their_tile = interviewer.locator(".tile.remote")
+        expect(their_tile).to_have_attribute("data-audio", "on")
+
+        mute = candidate.get_by_test_id("mute-audio")
+        mute.click()
+        expect(mute).to_have_attribute("aria-pressed", "true")
+        expect(their_tile).to_have_attribute("data-audio", "off")
+        expect(interviewer.locator(REMOTE)).to_have_attribute("data-audio", "off")
+        expect(their_tile.locator(".mic-off")).to_be_visible()
+
+        candidate.get_by_test_id("mute-video").click()
+        expect(their_tile).to_have_attribute("data-video", "off")
+        expect(their_tile.locator(".placeholder")).to_contain_text("Ben — camera off")
+
+        # Keyboard shortcuts (M, V) outside text fields turn them back on.
+        candidate.locator("body").click(position={"x": 1, "y": 1})
+        candidate.keyboard.press("m")
+        candidate.keyboard.press("v")
+        expect(their_tile).to_have_attribute("data-audio", "on")
+        expect(their_tile).to_have_attribute("data-video", "on")
+        expect(mute).to_have_attribute("aria-pressed", "false")
+        # Typing "m" in a text field does not mute.
+        candidate.evaluate(
+            "() => { const i = document.createElement('input'); i.id = 'probe';"
+            " document.body.append(i); }"
+        )
+        candidate.locator("#probe").press("m")
+        expect(mute).to_have_attribute("aria-pressed", "false")
+
+
+def test_reload_brings_the_call_back(browser: Browser, live_server: LiveServer) -> None:
+    room = make_room(live_server.url, media="video")
+    with two_pages(browser) as (interviewer, candidate):
+        join_room(interviewer, link(live_server, room, "interviewer"))
+        join_room(candidate, link(live_server, room, "candidate"))
+        expect_connected_with_frames(interviewer)
+        first_id = candidate.evaluate(
+            "() => Object.entries(sessionStorage).find(([k]) => k.includes('pid'))[1]"
+        )
+        candidate.reload()
+        join = candidate.get_by_test_id("join-button")
+        expect(join).to_be_enabled()
+        join.click()
+        for page in (interviewer, candidate):
+            expect_connected_with_frames(page)
+        # The same person came back: same participant id, one tile (not a ghost of the old one).
+        assert (
+            candidate.evaluate(
+                "() => Object.entries(sessionStorage).find(([k]) => k.includes('pid'))[1]"
+            )
+            == first_id
+        )
+        expect(
+            interviewer.locator(f".tile.remote[data-peer-id={first_id.strip(chr(34))}]")
+        ).to_have_count(1)
+
+
+def test_second_tab_for_a_taken_seat_can_take_over(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    room = make_room(live_server.url, media="audio")
+    url = link(live_server, room, "candidate")
+    with two_pages(browser) as (first, second):
+        join_room(first, url)
+        expect(first.locator("#call")).to_be_visible()
+        join_room(second, url)
+        expect(second.locator("#join-error")).to_contain_text("already in this room")
+        takeover = second.get_by_role("button", name="Join here instead")
+        takeover.click()
+        expect(second.locator("#call")).to_be_visible()
+        expect(first.locator("#notice")).to_contain_text("another tab or device")
+
+
+def test_wrong_token_shows_the_refusal_page(browser: Browser, live_server: LiveServer) -> None:
+    room = make_room(live_server.url)
+    with two_pages(browser) as (page, _):
+        resp = page.goto(f"{live_server.url}/rooms/{room['room_id']}?token=not-the-token")
+        assert resp is not None and resp.status == 403
+        expect(page.locator("h1")).to_have_text("This link does not open the room")
+        expect(page.get_by_test_id("join-button")).to_have_count(0)

@@ -1,0 +1,202 @@
+"""End to end in Chromium: a scripted room, answers recorded in the browser, then the review page.
+
+Chromium's fake microphone plays a spoken WAV (espeak-ng + sox) so the recordings hold real speech;
+the fake camera supplies video in video rooms. Every clip is probed with PyAV: streams, frame
+counts and duration against the answer window the server opened (never the file size).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import av
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from conftest import REPO, LiveServer
+from helpers_http import make_room
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    "--disable-features=WebRtcHideLocalIpsWithMdns", "--autoplay-policy=no-user-gesture-required",
+]
+ROOM = {"mode": "scripted", "bank": "behavioral", "think_seconds": 1, "answer_seconds": 10,
+        "question_count": 2, "retakes": 1}
+ANSWER_S = 3.0  # how long the "candidate" talks before pressing Done
+
+
+@pytest.fixture(scope="module")
+def built_web() -> None:
+    """The page bundles the server serves (web/static/build is not in git)."""
+    subprocess.run(["node", "build.mjs"], cwd=REPO / "web", check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def voice_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 48 kHz WAV of someone talking, looped by Chromium as its microphone."""
+    folder = tmp_path_factory.mktemp("voice")
+    raw, wav = folder / "raw.wav", folder / "voice.wav"
+    text = ("In my last team we disagreed about the release plan. I listened first, "
+            "then we tried both options on a small scale, and the data decided.")
+    subprocess.run(["espeak-ng", "-s", "160", "-w", str(raw), text], check=True)
+    subprocess.run(["sox", str(raw), "-r", "48000", "-c", "1", str(wav)], check=True)
+    return wav
+
+
+@pytest.fixture(scope="module")
+def browser(voice_wav: Path, built_web: None) -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-audio-capture={voice_wav}"],
+        )
+        yield browser
+        browser.close()
+
+
+def get_json(url: str, token: str) -> Any:
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def get_bytes(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        data: bytes = resp.read()
+    return data
+
+
+def probe(data: bytes) -> dict[str, Any]:
+    """Decoded frames per kind and the end time of the last packet, in seconds."""
+    out: dict[str, Any] = {"audio": 0, "video": 0, "end": 0.0, "start": None}
+    with av.open(io.BytesIO(data)) as container:
+        out["streams"] = sorted(s.type for s in container.streams)
+        for packet in container.demux():
+            if packet.pts is None or packet.time_base is None:
+                continue
+            start = float(packet.pts * packet.time_base)
+            end = start + float((packet.duration or 0) * packet.time_base)
+            out["end"] = max(out["end"], end)
+            out["start"] = start if out["start"] is None else min(out["start"], start)
+            for frame in packet.decode():
+                out[packet.stream.type] += 1 if frame is not None else 0
+    return out
+
+
+def answer(page: Page, seconds: float) -> None:
+    """Wait for the answer window to open, talk for `seconds`, press Done."""
+    expect(page.locator("[data-recording]")).to_be_visible(timeout=20_000)
+    page.wait_for_timeout(seconds * 1000)
+    page.get_by_test_id("done-answer").click()
+    expect(page.locator("[data-recording]")).to_be_hidden(timeout=5_000)
+
+
+def run_room(browser: Browser, server: LiveServer, media: str) -> None:
+    room = make_room(server.url, media=media, **ROOM)
+    token = room["tokens"]["candidate"]
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(room["links"]["candidate"])
+        expect(page.get_by_test_id("accept-recording")).to_be_hidden()
+        page.get_by_test_id("join-button").click()
+        # Consent comes first: nothing is recorded before it.
+        expect(page.get_by_test_id("accept-recording")).to_be_visible(timeout=10_000)
+        assert page.locator("[data-uploads] li").count() == 0
+        page.get_by_test_id("accept-recording").click()
+        expect(page.get_by_test_id("connection-state")).to_have_text("connected", timeout=15_000)
+        if media == "video":
+            assert page.get_by_test_id("local-video").evaluate("v => v.srcObject !== null")
+        page.get_by_test_id("start-interview").click()
+
+        # Question 1 is spoken and shown; the interviewer's media plays in remote-media.
+        question = page.get_by_test_id("question-text")
+        expect(question).not_to_have_text("", timeout=20_000)
+        first = question.inner_text()
+        kinds = page.get_by_test_id("remote-media").evaluate(
+            "m => m.srcObject ? m.srcObject.getTracks().map(t => t.kind).sort() : []")
+        assert "audio" in kinds and (media == "audio" or "video" in kinds), kinds
+        if media == "video":
+            page.wait_for_function(
+                "() => document.querySelector('[data-testid=remote-media]').videoWidth > 0",
+                timeout=10_000)
+        timer = page.get_by_test_id("timer")
+        expect(timer).to_have_text(re.compile(r"^\d+:\d\d$"))
+
+        answer(page, ANSWER_S)
+        page.get_by_test_id("retake").click()
+        # The retake's think timer counts down on screen before the window reopens.
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=timer]').dataset.phase === 'think'")
+        answer(page, ANSWER_S)
+        expect(page.get_by_test_id("retake")).to_be_hidden()  # the one retake is used up
+        page.get_by_test_id("next-question").click()
+        expect(question).not_to_have_text(first, timeout=20_000)
+        expect(question).not_to_have_text("", timeout=20_000)
+        answer(page, ANSWER_S)
+        page.get_by_test_id("next-question").click()
+        expect(page.get_by_test_id("review-link")).to_be_visible(timeout=30_000)
+        rows = page.locator("[data-uploads] li")
+        expect(rows).to_have_count(3)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-uploads] li')]"
+            ".every(li => li.dataset.state === 'saved')", timeout=20_000)
+        expect(rows.first).to_contain_text("Saved ✓")
+        windows = {(r["questionId"], int(r["take"])): int(r["windowMs"])
+                   for r in rows.evaluate_all("rows => rows.map(r => ({...r.dataset}))")}
+
+        clips = get_json(f"{server.url}/api/rooms/{room['room_id']}/clips", token)
+        assert sorted((c["question_id"], c["take"]) for c in clips) == sorted(windows)
+        assert [c["take"] for c in clips[:2]] == [1, 2] and clips[0]["question_id"] != clips[2][
+            "question_id"]
+        for clip in clips:
+            assert clip["finished"] and clip["mime"].startswith(f"{media}/webm")
+            got = probe(get_bytes(f"{server.url}{clip['url']}?token={token}"))
+            window_s = windows[(clip["question_id"], clip["take"])] / 1000
+            print(f"{media} {clip['question_id']} take {clip['take']}: window {window_s:.2f} s,"
+                  f" probed {got}, browser {clip['duration_ms']} ms")
+            assert "audio" in got["streams"] and got["audio"] > 0, got
+            if media == "video":
+                assert got["streams"] == ["audio", "video"] and got["video"] > 20, got
+            else:
+                assert got["streams"] == ["audio"], got
+            assert got["end"] == pytest.approx(window_s, rel=0.1), (got, window_s)
+
+        # The review page plays a clip.
+        page.get_by_test_id("review-link").click()
+        player = page.get_by_test_id("clip-player").first
+        expect(page.get_by_test_id("clip-player")).to_have_count(3)
+        assert page.get_by_test_id("question-text").first.inner_text() == first
+        player.evaluate("p => { p.muted = true; return p.play(); }")
+        page.wait_for_function(
+            "() => { const p = document.querySelector('[data-testid=clip-player]');"
+            " return p.readyState >= 2 && p.currentTime > 0.5; }", timeout=10_000)
+        # The candidate rates themselves; the rating is saved through the API.
+        page.locator("[data-testid=review-question] [data-item='0'] input[value='3']").first.check()
+        expect(page.locator("[data-review-status]")).to_have_text("Rating saved ✓")
+        review = get_json(f"{server.url}/api/rooms/{room['room_id']}/review", token)
+        assert review["questions"][0]["rubric"][0]["rating"] == 3
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_audio_scripted_room_end_to_end(browser: Browser, live_server: LiveServer) -> None:
+    run_room(browser, live_server, "audio")
+
+
+def test_video_scripted_room_end_to_end(browser: Browser, live_server: LiveServer) -> None:
+    run_room(browser, live_server, "video")

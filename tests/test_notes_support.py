@@ -1,0 +1,184 @@
+"""Clients for the notes tests (no tests here): a pycrdt y-websocket client over aiohttp, and a
+driver for the real Node Yjs client web/tools/yclient.mjs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import queue
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from pycrdt import (
+    Doc,
+    Text,
+    TransactionEvent,
+    YMessageType,
+    create_sync_message,
+    create_update_message,
+    handle_sync_message,
+)
+
+from conftest import REPO
+
+WEB = REPO / "web"
+
+
+class PyClient:
+    """A minimal y-websocket client built on pycrdt's own sync helpers (an implementation that
+    shares no code with the server's codec)."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.doc: Doc[Any] = Doc()
+        self.text = self.doc.get("notes", type=Text)
+        self.synced = asyncio.Event()
+        self.received: list[bytes] = []
+        self._changed = asyncio.Event()
+        self._applying = False
+        self.doc.observe(self._on_update)
+        self._reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def connect(cls, http: Any, path: str, token: str, **kwargs: Any) -> PyClient:
+        ws = await http.ws_connect(path, params={"token": token}, **kwargs)
+        client = cls(ws)
+        await ws.send_bytes(create_sync_message(client.doc))
+        return client
+
+    def _on_update(self, event: TransactionEvent) -> None:
+        if not self._applying:
+            asyncio.get_running_loop().create_task(
+                self.ws.send_bytes(create_update_message(event.update))
+            )
+
+    async def _read(self) -> None:
+        async for msg in self.ws:
+            if msg.type != aiohttp.WSMsgType.BINARY:
+                continue
+            data: bytes = msg.data
+            self.received.append(data)
+            if data[0] == YMessageType.SYNC:
+                self._applying = True
+                try:
+                    reply = handle_sync_message(data[1:], self.doc)
+                finally:
+                    self._applying = False
+                if reply is not None:
+                    await self.ws.send_bytes(reply)
+                if data[1] == 1:
+                    self.synced.set()
+            self._changed.set()
+
+    async def wait_for(self, check: Callable[[], bool], timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not check():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"timed out; text is {str(self.text)!r}")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), min(left, 0.2))
+
+    async def wait_text(self, expected: str, timeout: float = 5.0) -> None:
+        await self.wait_for(lambda: str(self.text) == expected, timeout)
+
+    async def closed(self) -> None:
+        """Until the server closes the socket."""
+        await asyncio.shield(self._reader)
+
+    async def close(self) -> None:
+        await self.ws.close()
+        self._reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reader
+
+
+class NodeClient:
+    """web/tools/yclient.mjs as a subprocess: JSON lines in, JSON lines out."""
+
+    def __init__(self, server: str, doc: str, token: str) -> None:
+        self.proc = subprocess.Popen(
+            ["node", "tools/yclient.mjs", "--server", server, "--doc", doc, "--token", token],
+            cwd=WEB,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []
+        self.text = ""
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.strip():
+                self.events.put(json.loads(line))
+
+    def send(self, **cmd: Any) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(cmd) + "\n")
+        self.proc.stdin.flush()
+
+    def expect(
+        self, check: Callable[[dict[str, Any]], bool], timeout: float = 10.0
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                err = (
+                    self.proc.stderr.read()
+                    if self.proc.poll() is not None and self.proc.stderr
+                    else ""
+                )
+                raise AssertionError(
+                    f"no matching event; last text {self.text!r}; {self.seen[-5:]} {err}"
+                )
+            try:
+                event = self.events.get(timeout=left)
+            except queue.Empty:
+                continue
+            self.seen.append(event)
+            if event["event"] in ("text", "synced"):
+                self.text = event["text"]
+            if check(event):
+                return event
+
+    def wait_synced(self, timeout: float = 10.0) -> None:
+        self.expect(lambda e: e["event"] == "synced", timeout)
+
+    def wait_text(self, expected: str, timeout: float = 10.0) -> None:
+        if self.text == expected:
+            return
+        self.expect(
+            lambda e: e.get("text") == expected and e["event"] in ("text", "synced"), timeout
+        )
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(BrokenPipeError):
+                self.send(op="quit")
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                with contextlib.suppress(Exception):
+                    stream.close()
+
+
+async def node_expect(
+    node: NodeClient, check: Callable[[dict[str, Any]], bool], timeout: float = 10.0
+) -> dict[str, Any]:
+    """NodeClient.expect without blocking the event loop of an async test."""
+    return await asyncio.to_thread(node.expect, check, timeout)

@@ -1,0 +1,397 @@
+"""Clip upload API: ordered, acknowledged, idempotent chunks that survive a restart."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import os
+import subprocess
+import time
+import urllib.request
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import pytest
+
+from conftest import REPO, create_room, start_server, stop_server
+from helpers_http import make_room
+from mockroom.app import create_app
+from mockroom.clips import MAX_CHUNK_BYTES
+from mockroom.settings import Settings
+
+QUESTION = "conflict-with-teammate"  # in the behavioral bank
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def scripted_room(client: Any, **body: Any) -> dict[str, Any]:
+    return await create_room(client, mode="scripted", media="video", bank="behavioral", **body)
+
+
+async def new_clip(
+    client: Any, room: dict[str, Any], take: int = 1, **extra: Any
+) -> dict[str, Any]:
+    resp = await client.post(
+        f"/api/rooms/{room['room_id']}/clips",
+        json={"question_id": QUESTION, "take": take, "mime": "video/webm;codecs=vp8,opus", **extra},
+        headers=auth(room["tokens"]["candidate"]),
+    )
+    assert resp.status in (200, 201), await resp.text()
+    data: dict[str, Any] = await resp.json()
+    return data
+
+
+async def put_chunk(client: Any, room: dict[str, Any], clip_id: str, seq: int, data: bytes,
+                    token: str | None = None) -> Any:
+    return await client.put(
+        f"/api/rooms/{room['room_id']}/clips/{clip_id}/chunks/{seq}",
+        data=data,
+        headers={**auth(token or room["tokens"]["candidate"]),
+                 "Content-Type": "application/octet-stream"},
+    )
+
+
+def make_webm(seconds: float = 3.0, fps: int = 20) -> bytes:
+    """A real MediaRecorder-like WebM: VP8 video and Opus audio, `seconds` long."""
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="webm") as container:
+        video = container.add_stream("libvpx", rate=fps)
+        video.width, video.height, video.pix_fmt = 160, 120, "yuv420p"
+        audio = container.add_stream("libopus", rate=48000)
+        audio.layout = "mono"
+        frames = int(seconds * fps)
+        for i in range(frames):
+            image = np.full((120, 160, 3), (i * 7) % 255, dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = i
+            frame.time_base = Fraction(1, fps)
+            for packet in video.encode(frame):
+                container.mux(packet)
+        samples = int(seconds * 48000)
+        tone = (np.sin(np.arange(samples) * 2 * np.pi * 440 / 48000) * 8000).astype(np.int16)
+        for start in range(0, samples, 960):
+            block = tone[start:start + 960]
+            frame = av.AudioFrame.from_ndarray(block.reshape(1, -1), format="s16", layout="mono")
+            frame.sample_rate = 48000
+            frame.pts = start
+            for packet in audio.encode(frame):
+                container.mux(packet)
+        for stream in (video, audio):
+            for packet in stream.encode(None):
+                container.mux(packet)
+    return buffer.getvalue()
+
+
+def probe(data: bytes) -> dict[str, Any]:
+    """Frames per stream and the duration from the last packet's timestamp (WebM from a recorder
+    has no duration in its header, so never trust the header or the file size)."""
+    result: dict[str, Any] = {"video_frames": 0, "audio_frames": 0, "end": 0.0}
+    with av.open(io.BytesIO(data)) as container:
+        result["streams"] = sorted(s.type for s in container.streams)
+        for frame in container.decode(*container.streams):
+            if isinstance(frame, av.VideoFrame):
+                result["video_frames"] += 1
+            elif isinstance(frame, av.AudioFrame):
+                result["audio_frames"] += 1
+            if frame.time is not None:
+                result["end"] = max(result["end"], float(frame.time))
+    return result
+
+
+async def test_chunks_in_order_duplicates_and_gaps(client: Any) -> None:
+    room = await scripted_room(client)
+    clip = await new_clip(client, room)
+    assert clip["next_seq"] == 0 and clip["finished"] is False
+    again = await new_clip(client, room)
+    assert again["clip_id"] == clip["clip_id"]  # re-POST resumes the same clip
+
+    resp = await put_chunk(client, room, clip["clip_id"], 0, b"a" * 10)
+    assert resp.status == 200
+    assert await resp.json() == {"received": 0, "bytes": 10, "next_seq": 1}
+    resp = await put_chunk(client, room, clip["clip_id"], 1, b"b" * 5)
+    assert (await resp.json())["bytes"] == 15
+    # A retry of an acknowledged chunk is acknowledged again and its content ignored.
+    resp = await put_chunk(client, room, clip["clip_id"], 0, b"zzzz")
+    assert resp.status == 200
+    assert (await resp.json())["bytes"] == 15
+    # A gap: the server says where to resume.
+    resp = await put_chunk(client, room, clip["clip_id"], 5, b"c")
+    assert resp.status == 409
+    body = await resp.json()
+    assert body["expected"] == 2 and body["error"] == "out-of-order"
+
+    info = await client.get(
+        f"/api/rooms/{room['room_id']}/clips/{clip['clip_id']}/info",
+        headers=auth(room["tokens"]["candidate"]),
+    )
+    assert (await info.json())["next_seq"] == 2
+
+    resp = await client.post(
+        f"/api/rooms/{room['room_id']}/clips/{clip['clip_id']}/finish",
+        json={"duration_ms": 2000}, headers=auth(room["tokens"]["candidate"]),
+    )
+    assert resp.status == 200
+    finished = await resp.json()
+    assert finished["finished"] is True and finished["duration_ms"] == 2000
+    resp = await put_chunk(client, room, clip["clip_id"], 2, b"d")
+    assert resp.status == 409
+    assert (await resp.json())["error"] == "clip-finished"
+
+    media = await client.get(f"{clip['url']}?token={room['tokens']['reviewer']}")
+    assert media.status == 200
+    assert await media.read() == b"a" * 10 + b"b" * 5
+
+    listing = await client.get(
+        f"/api/rooms/{room['room_id']}/clips", headers=auth(room["tokens"]["reviewer"])
+    )
+    [row] = await listing.json()
+    assert row["clip_id"] == clip["clip_id"] and row["bytes"] == 15 and row["finished"] is True
+    assert row["question_id"] == QUESTION and row["take"] == 1 and row["mime"].startswith("video/")
+
+
+async def test_size_limits(aiohttp_client: Any, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", max_recording_bytes=MAX_CHUNK_BYTES + 100)
+    client = await aiohttp_client(create_app(settings))
+    room = await scripted_room(client)
+    clip = await new_clip(client, room)
+    resp = await put_chunk(client, room, clip["clip_id"], 0, b"x" * (MAX_CHUNK_BYTES + 1))
+    assert resp.status == 413
+    # A large chunk under the per-chunk limit is fine (above the app's 4 MiB JSON body limit).
+    resp = await put_chunk(client, room, clip["clip_id"], 0, b"x" * (5 * 1024 * 1024))
+    assert resp.status == 200
+    resp = await put_chunk(client, room, clip["clip_id"], 1, b"x" * (4 * 1024 * 1024))
+    assert resp.status == 413
+    assert (await resp.json())["error"] == "clip-too-large"
+
+
+async def test_who_may_upload_and_read(client: Any) -> None:
+    room = await scripted_room(client)
+    other = await scripted_room(client)
+    peer = await create_room(client, mode="peer", bank="behavioral")
+    clip = await new_clip(client, room)
+    base = f"/api/rooms/{room['room_id']}/clips"
+    body = {"question_id": QUESTION, "take": 1, "mime": "audio/webm"}
+    cand = room["tokens"]["candidate"]
+    assert (await client.post(base, json=body)).status == 401
+    for token in ("nope", room["tokens"]["reviewer"], other["tokens"]["candidate"]):
+        assert (await client.post(base, json=body, headers=auth(token))).status == 403
+        resp = await put_chunk(client, room, clip["clip_id"], 0, b"x", token=token)
+        assert resp.status == 403
+    # An observer (peer rooms) never reads recordings.
+    peer_clips = f"/api/rooms/{peer['room_id']}/clips"
+    assert (await client.get(peer_clips, headers=auth(peer["tokens"]["observer"]))).status == 403
+    assert (await client.get(f"{clip['url']}?token={other['tokens']['reviewer']}")).status == 403
+    assert (await client.get(clip["url"])).status == 401
+    # Bad requests name the field.
+    resp = await client.post(base, json={**body, "take": 0}, headers=auth(cand))
+    assert resp.status == 400
+    resp = await client.post(base, json={**body, "mime": "text/html"}, headers=auth(cand))
+    assert resp.status == 400
+    resp = await client.post(base, json={**body, "question_id": "not-in-bank"}, headers=auth(cand))
+    assert resp.status == 400 and (await resp.json())["error"] == "unknown-question"
+
+
+async def test_range_request(client: Any) -> None:
+    room = await scripted_room(client)
+    clip = await new_clip(client, room)
+    payload = bytes(range(256)) * 40
+    for seq, start in enumerate(range(0, len(payload), 3000)):
+        resp = await put_chunk(client, room, clip["clip_id"], seq, payload[start:start + 3000])
+        assert resp.status == 200
+    resp = await client.get(
+        clip["url"], headers={**auth(room["tokens"]["candidate"]), "Range": "bytes=100-1099"}
+    )
+    assert resp.status == 206
+    assert resp.headers["Content-Range"] == f"bytes 100-1099/{len(payload)}"
+    assert resp.headers.get("Accept-Ranges") == "bytes"
+    assert resp.headers["Content-Type"] == "video/webm"
+    assert await resp.read() == payload[100:1100]
+
+
+async def test_restart_keeps_acknowledged_chunks(aiohttp_client: Any, settings: Settings) -> None:
+    first = await aiohttp_client(create_app(settings))
+    room = await scripted_room(first)
+    clip = await new_clip(first, room)
+    for seq in range(3):
+        resp = await put_chunk(first, room, clip["clip_id"], seq, bytes([seq]) * 100)
+        assert resp.status == 200
+    await first.close()
+    # Simulate a crash after a write that was never acknowledged: junk after the last chunk.
+    path = settings.recordings_dir / room["room_id"] / f"{clip['clip_id']}.webm"
+    with open(path, "ab") as file:
+        file.write(b"junk-from-a-crash")
+
+    second = await aiohttp_client(create_app(settings))
+    again = await new_clip(second, room)
+    assert again["clip_id"] == clip["clip_id"] and again["next_seq"] == 3 and again["bytes"] == 300
+    assert (await put_chunk(second, room, clip["clip_id"], 3, b"\x03" * 100)).status == 200
+    media = await second.get(clip["url"], headers=auth(room["tokens"]["candidate"]))
+    assert await media.read() == b"".join(bytes([i]) * 100 for i in range(4))
+
+
+async def test_reset_and_delete(client: Any, settings: Settings) -> None:
+    room = await scripted_room(client)
+    clip = await new_clip(client, room)
+    await put_chunk(client, room, clip["clip_id"], 0, b"old recorder")
+    # A reloaded page lost its recorder mid-take and starts the same take over.
+    reset = await new_clip(client, room, reset=True)
+    assert reset["clip_id"] == clip["clip_id"] and reset["next_seq"] == 0 and reset["bytes"] == 0
+    await put_chunk(client, room, clip["clip_id"], 0, b"new")
+    finish = f"/api/rooms/{room['room_id']}/clips/{clip['clip_id']}/finish"
+    await client.post(finish, json={"duration_ms": 10}, headers=auth(room["tokens"]["candidate"]))
+    # The flow re-opens a take cut off by a dropped connection: even a finished clip starts over.
+    reset = await new_clip(client, room, reset=True)
+    assert reset["finished"] is False and reset["bytes"] == 0 and reset["duration_ms"] is None
+    await put_chunk(client, room, clip["clip_id"], 0, b"newer")
+    # Without reset a re-POST only returns the clip as it is.
+    assert (await new_clip(client, room))["bytes"] == 5
+    second = await new_clip(client, room, take=2)
+    assert second["clip_id"] != clip["clip_id"]
+    await put_chunk(client, room, second["clip_id"], 0, b"take two")
+
+    base = f"/api/rooms/{room['room_id']}/clips"
+    assert (await client.delete(base, headers=auth(room["tokens"]["reviewer"]))).status == 403
+    resp = await client.delete(base, headers=auth(room["tokens"]["candidate"]))
+    assert resp.status == 200 and (await resp.json())["deleted"] == 2
+    listing = await client.get(base, headers=auth(room["tokens"]["candidate"]))
+    assert await listing.json() == []
+    assert not (settings.recordings_dir / room["room_id"]).exists()
+    assert (await client.get(clip["url"], headers=auth(room["tokens"]["candidate"]))).status == 404
+
+
+async def test_real_webm_uploaded_in_chunks_probes_whole(client: Any) -> None:
+    webm = make_webm(seconds=3.0)
+    expected = probe(webm)
+    assert expected["video_frames"] == 60 and expected["audio_frames"] > 100
+    room = await scripted_room(client)
+    clip = await new_clip(client, room)
+    size = max(1, len(webm) // 7)
+    for seq, start in enumerate(range(0, len(webm), size)):
+        resp = await put_chunk(client, room, clip["clip_id"], seq, webm[start:start + size])
+        assert resp.status == 200
+        # Every other chunk is sent twice, as a browser retrying a lost acknowledgement would.
+        if seq % 2:
+            assert (await put_chunk(client, room, clip["clip_id"], seq, b"dup")).status == 200
+    await client.post(
+        f"/api/rooms/{room['room_id']}/clips/{clip['clip_id']}/finish",
+        json={"duration_ms": 3000}, headers=auth(room["tokens"]["candidate"]),
+    )
+    media = await client.get(clip["url"], headers=auth(room["tokens"]["candidate"]))
+    got = probe(await media.read())
+    assert got["streams"] == ["audio", "video"]
+    assert got["video_frames"] == expected["video_frames"]
+    assert got["audio_frames"] == expected["audio_frames"]
+    assert got["end"] == pytest.approx(3.0, rel=0.1)
+
+
+def test_clip_rules_are_pure() -> None:
+    from mockroom.clips import ChunkAction, Clip, OutOfOrder, decide_chunk
+    from mockroom.errors import Conflict
+
+    clip = Clip("c", "r", "q", 1, "audio/webm", 2, 20, 0.0, None, None, "webm")
+    assert decide_chunk(clip, 1, 5, 100) is ChunkAction.DUPLICATE
+    assert decide_chunk(clip, 2, 5, 100) is ChunkAction.APPEND
+    with pytest.raises(OutOfOrder) as info:
+        decide_chunk(clip, 3, 5, 100)
+    assert info.value.expected == 2
+    finished = dataclasses.replace(clip, finished_at=1.0)
+    with pytest.raises(Conflict) as refused:
+        decide_chunk(finished, 2, 5, 100)
+    assert refused.value.status == 409
+
+
+# recorder.js under faults: Node runs the real uploader against a live server, with a fake
+# MediaRecorder (one chunk every 30 ms) and a fetch that drops requests and acknowledgements.
+RECORDER_SCRIPT = r"""
+const { ClipApi, TakeRecorder } = await import(process.env.RECORDER_URL);
+const base = process.env.BASE;
+class FakeRecorder extends EventTarget {
+  constructor(stream, options) {
+    super();
+    this.mimeType = options.mimeType;
+    this.state = "inactive";
+  }
+  start() {
+    this.state = "recording";
+    this.n = 0;
+    this.dispatchEvent(new Event("start"));
+    this.timer = setInterval(() => this.emit(), 30);
+  }
+  emit() {
+    const event = new Event("dataavailable");
+    event.data = new Blob([`chunk-${this.n++};`.repeat(50)]);
+    this.dispatchEvent(event);
+  }
+  stop() {
+    clearInterval(this.timer);
+    this.emit();
+    this.state = "inactive";
+    this.dispatchEvent(new Event("stop"));
+  }
+}
+globalThis.MediaRecorder = FakeRecorder;
+let calls = 0;
+const flaky = async (url, init) => {
+  calls += 1;
+  const put = init.method === "PUT";
+  if (put && calls % 9 === 0) throw new TypeError("network down (request lost)");
+  const response = await fetch(base + url, init);
+  if (put && calls % 13 === 0) throw new TypeError("network down (acknowledgement lost)");
+  if (put && calls % 17 === 0) return new Response("{}", { status: 503 });
+  return response;
+};
+const api = new ClipApi({ roomId: process.env.ROOM, token: process.env.TOKEN, fetchImpl: flaky });
+const recorder = new TakeRecorder({
+  api, stream: null, mime: "audio/webm", questionId: process.env.QUESTION, take: 1,
+});
+recorder.start();
+await new Promise((resolve) => setTimeout(resolve, Number(process.env.RECORD_MS)));
+const result = await recorder.stop();
+let expected = "";
+for (let i = 0; i < recorder.nextSeq; i++) expected += `chunk-${i};`.repeat(50);
+console.log(JSON.stringify({ result, expected, chunks: recorder.nextSeq }));
+"""
+
+
+def run_recorder(server: Any, room: dict[str, Any], record_ms: int) -> subprocess.Popen[str]:
+    env = {**os.environ, "RECORDER_URL": (REPO / "web/src/recorder.js").as_uri(),
+           "BASE": server.url, "ROOM": room["room_id"], "TOKEN": room["tokens"]["candidate"],
+           "QUESTION": QUESTION, "RECORD_MS": str(record_ms)}
+    return subprocess.Popen(
+        ["node", "--input-type=module", "-e", RECORDER_SCRIPT], env=env, cwd=REPO / "web",
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+@pytest.mark.node
+def test_recorder_js_loses_nothing_through_faults_and_a_restart(live_server: Any) -> None:
+    room = make_room(live_server.url, mode="scripted", media="audio", bank="behavioral")
+    process = run_recorder(live_server, room, record_ms=1500)
+    time.sleep(0.6)
+    stop_server(live_server)  # the server goes away mid-recording...
+    time.sleep(0.5)
+    server = start_server(live_server.data_dir, port=live_server.port)  # ...and comes back
+    try:
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+        report = json.loads(out.strip().splitlines()[-1])
+        assert report["result"]["state"] == "saved", report["result"]
+        assert report["chunks"] > 30
+        req = urllib.request.Request(
+            f"{server.url}/api/rooms/{room['room_id']}/clips",
+            headers={"Authorization": f"Bearer {room['tokens']['candidate']}"},
+        )
+        with urllib.request.urlopen(req) as resp:
+            [clip] = json.loads(resp.read())
+        assert clip["finished"] and clip["next_seq"] == report["chunks"]
+        with urllib.request.urlopen(f"{server.url}{clip['url']}?token="
+                                    f"{room['tokens']['candidate']}") as resp:
+            assert resp.read().decode() == report["expected"]
+    finally:
+        stop_server(server)

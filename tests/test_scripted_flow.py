@@ -1,0 +1,286 @@
+"""The scripted phase machine, every transition, with time injected (no sleeping)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockroom.errors import UserError
+from mockroom.scripted.flow import (
+    STOP_LINE,
+    TRANSITION_LINE,
+    WRAP_UP_LINE,
+    AnswerClosed,
+    AnswerOpened,
+    FlowConfig,
+    FlowQuestion,
+    Say,
+    ScriptedFlow,
+    config_from_room,
+)
+from mockroom.store import RoomRecord
+
+SPEECH_MS = 1000  # every line takes 1 s to say in these tests
+Q1 = FlowQuestion("q1", "First question?", think_ms=5000, answer_ms=30000)
+Q2 = FlowQuestion("q2", "Second question?", think_ms=0, answer_ms=20000)
+
+
+def make(retakes: int = 1, questions: tuple[FlowQuestion, ...] = (Q1, Q2)) -> ScriptedFlow:
+    return ScriptedFlow(FlowConfig(questions, retakes=retakes, after_answer_ms=10000),
+                        lambda text: SPEECH_MS)
+
+
+def started(flow: ScriptedFlow, t: float = 0) -> ScriptedFlow:
+    flow.consent(t)
+    flow.start(t)
+    return flow
+
+
+def kinds(effects: list[object]) -> list[str]:
+    return [type(e).__name__ for e in effects]
+
+
+def test_waiting_state_and_consent_required() -> None:
+    flow = make()
+    state = flow.public(0)
+    assert state == {
+        "phase": "waiting",
+        "consented": False,
+        "question": None,
+        "timer": None,
+        "take": 0,
+        "retakes_left": 1,
+        "recording": False,
+        "said": "",
+    }
+    with pytest.raises(UserError) as err:
+        flow.start(0)
+    assert err.value.code == "consent-required"
+    assert flow.consent(0) == []
+    assert flow.public(0)["consented"] is True
+
+
+def test_intro_then_question_then_think_timer_after_speech() -> None:
+    flow = make()
+    flow.consent(0)
+    effects = flow.start(0)
+    assert flow.phase == "intro"
+    assert isinstance(effects[0], Say) and "2 questions" in effects[0].lines[0]
+    assert flow.public(500)["said"].startswith("Hi, thanks")
+    assert flow.next_wakeup(0) == 1000
+    effects = flow.tick(1000)  # intro said -> question 1 is asked
+    assert effects == [Say(("First question?",))]
+    state = flow.public(1500)
+    assert state["phase"] == "think" and state["timer"] is None
+    assert state["said"] == "First question?"
+    assert state["question"] == {"id": "q1", "text": "First question?", "index": 0, "count": 2}
+    assert flow.tick(1999) == []
+    flow.tick(2000)  # question said -> think time starts
+    timer = flow.public(2000)["timer"]
+    assert timer == {"phase": "think", "started_at": 2000, "deadline": 7000, "duration_ms": 5000,
+                     "paused": False, "remaining_ms": None}
+    assert flow.public(2000)["said"] == ""
+
+
+def test_think_timeout_opens_answer_and_answer_timeout_closes_it() -> None:
+    flow = started(make())
+    flow.tick(1000)
+    flow.tick(2000)
+    effects = flow.tick(7000)
+    assert kinds(effects) == ["Say", "AnswerOpened"]
+    assert effects[1] == AnswerOpened("q1", 1, 7000, 30000)
+    state = flow.public(7000)
+    assert state["phase"] == "answer" and state["recording"] is True and state["take"] == 1
+    assert state["timer"]["deadline"] == 37000
+    effects = flow.tick(37000)
+    assert effects == [AnswerClosed("q1", 1, 37000, "timeout")]
+    state = flow.public(37000)
+    assert state["phase"] == "after_answer" and state["recording"] is False
+    assert state["timer"]["phase"] == "after_answer" and state["retakes_left"] == 1
+
+
+def test_late_tick_catches_up_several_steps() -> None:
+    flow = started(make())
+    effects = flow.tick(8000)  # intro end, question end, think end all overdue
+    assert kinds(effects) == ["Say", "Say", "AnswerOpened"]
+    assert flow.phase == "answer" and flow.timer is not None and flow.timer.started_at == 7000
+
+
+def test_done_in_think_starts_answer_and_done_in_answer_finishes() -> None:
+    flow = started(make())
+    flow.tick(2000)
+    assert kinds(flow.done(2500)) == ["Say", "AnswerOpened"]
+    assert flow.phase == "answer"
+    assert flow.done(4000) == [AnswerClosed("q1", 1, 4000, "done")]
+    assert flow.phase == "after_answer"
+    with pytest.raises(UserError) as err:
+        flow.done(4100)
+    assert err.value.code == "not-now"
+
+
+def test_done_while_question_is_spoken_cuts_the_speech() -> None:
+    flow = started(make())
+    flow.tick(1000)
+    effects = flow.done(1200)
+    assert effects[0] == Say(())  # silences the voice
+    assert flow.phase == "answer" and flow.public(1200)["said"] == ""
+
+
+def test_repeat_restarts_question_and_think_timer() -> None:
+    flow = started(make())
+    flow.tick(2000)
+    assert flow.timer is not None
+    effects = flow.repeat(3000)
+    assert effects == [Say(("First question?",))]
+    assert flow.timer is None and flow.phase == "think"
+    flow.tick(4000)
+    assert flow.timer is not None and flow.timer.started_at == 4000 and flow.timer.deadline == 9000
+    flow.done(4500)
+    with pytest.raises(UserError):
+        flow.repeat(5000)  # not while answering
+
+
+def test_retake_within_allowed_count() -> None:
+    flow = started(make(retakes=1))
+    flow.tick(2000)
+    flow.done(2000)
+    flow.done(3000)
+    effects = flow.retake(3100)
+    assert effects == []
+    state = flow.public(3100)
+    assert state["phase"] == "think" and state["take"] == 2 and state["retakes_left"] == 0
+    assert state["timer"]["phase"] == "think"  # think time again, no speech
+    effects = flow.tick(8100)
+    assert effects[1] == AnswerOpened("q1", 2, 8100, 30000)
+    flow.done(9000)
+    with pytest.raises(UserError) as err:
+        flow.retake(9100)
+    assert err.value.code == "no-retakes-left"
+
+
+def test_retake_with_zero_think_opens_answer_at_once() -> None:
+    flow = started(make(questions=(Q2,), retakes=2))
+    flow.tick(2000)  # intro + question said; think 0 -> answer
+    assert flow.phase == "answer"
+    flow.done(3000)
+    assert kinds(flow.retake(3100)) == ["Say", "AnswerOpened"]
+    assert flow.public(3100)["retakes_left"] == 1
+
+
+def test_next_speaks_transition_then_question_and_auto_advance() -> None:
+    flow = started(make())
+    flow.tick(2000)
+    flow.done(2000)
+    flow.done(3000)
+    effects = flow.next(3000)
+    assert effects == [Say((TRANSITION_LINE, "Second question?"))]
+    assert flow.public(3500)["said"] == TRANSITION_LINE
+    assert flow.public(4500)["said"] == "Second question?"
+    assert flow.public(4500)["question"]["id"] == "q2" and flow.take == 1
+    assert flow.next_wakeup(3500) == 4000  # the line change is a state change
+    effects = flow.tick(5000)  # think 0: answer opens when the question is said
+    assert effects[-1] == AnswerOpened("q2", 1, 5000, 20000)
+    flow.tick(25000)
+    assert flow.phase == "after_answer"
+    effects = flow.tick(35000)  # nobody chose: auto-advance after after_answer_ms -> wrap-up
+    assert effects == [Say((WRAP_UP_LINE,))]
+    assert flow.phase == "wrap_up" and flow.public(35000)["question"] is None
+    flow.tick(36000)
+    assert flow.phase == "done"
+    with pytest.raises(UserError):
+        flow.next(36000)
+
+
+def test_stop_from_answer_closes_window_and_wraps_up() -> None:
+    flow = started(make())
+    flow.tick(2000)
+    flow.done(2000)
+    effects = flow.stop(2500)
+    assert effects == [AnswerClosed("q1", 1, 2500, "stop"), Say((STOP_LINE,))]
+    assert flow.phase == "wrap_up"
+    assert flow.stop(2600) == []
+    flow.tick(3500)
+    assert flow.phase == "done"
+
+
+def test_stop_before_start_is_done_without_speech() -> None:
+    flow = make()
+    assert flow.stop(0) == []
+    assert flow.phase == "done"
+    flow.consent(0)
+    with pytest.raises(UserError):
+        flow.start(0)
+
+
+def test_start_twice_and_actions_out_of_phase_are_refused() -> None:
+    flow = started(make())
+    for action in (flow.start, flow.next, flow.retake, flow.repeat, flow.done):
+        with pytest.raises(UserError) as err:
+            action(100)
+        assert err.value.code == "not-now"
+
+
+def test_no_questions_is_a_clear_error() -> None:
+    flow = make(questions=())
+    flow.consent(0)
+    with pytest.raises(UserError) as err:
+        flow.start(0)
+    assert err.value.code == "no-questions"
+
+
+def test_snapshot_restore_resumes_at_same_question() -> None:
+    flow = started(make())
+    flow.tick(2000)
+    flow.done(2000)  # answering q1, take 1: then the page reloads
+    snap = flow.snapshot()
+    assert snap == {"phase": "answer", "consented": True, "index": 0, "question_id": "q1",
+                    "take": 1}
+    again = make()
+    again.restore(snap)
+    state = again.public(0)
+    assert state["phase"] == "waiting" and state["consented"] is True
+    assert state["question"]["id"] == "q1"
+    assert again.start(0) == [Say(("First question?",))]  # asked again, same take, no intro
+    assert again.take == 1
+
+
+def test_restore_after_answer_goes_back_to_the_choice() -> None:
+    flow = started(make())
+    flow.tick(2000)
+    flow.done(2000)
+    flow.done(3000)
+    flow.retake(3000)
+    flow.done(3000)
+    flow.done(4000)
+    again = make()
+    again.restore(flow.snapshot())
+    again.start(10_000)
+    assert again.phase == "after_answer" and again.take == 2 and again.retakes_left == 0
+
+
+def test_restore_finished_is_done() -> None:
+    flow = make()
+    flow.restore({"phase": "wrap_up", "consented": True, "index": 1, "take": 1})
+    assert flow.phase == "done"
+
+
+def test_config_from_room_options_override_bank() -> None:
+    bank = {
+        "id": "b", "title": "B", "field": "F", "description": "", "think_seconds": 20,
+        "answer_seconds": 120, "code_pad": False, "realism": "video",
+        "questions": [
+            {"id": f"q{i}", "text": f"Question {i}?", "kind": "behavioral"} for i in range(6)
+        ],
+    }
+    room = RoomRecord("room-a", "scripted", "audio", "T", "b", bank,
+                      {"question_count": 3, "think_seconds": 0, "answer_seconds": 15,
+                       "retakes": 2}, 0.0)
+    config = config_from_room(room)
+    assert [q.id for q in config.questions] == ["q0", "q1", "q2"]
+    assert {(q.think_ms, q.answer_ms) for q in config.questions} == {(0, 15000)}
+    assert config.retakes == 2
+    plain = config_from_room(RoomRecord("room-a", "scripted", "audio", "T", "b", bank, {}, 0.0))
+    assert plain.questions[0].think_ms == 20000 and plain.retakes == 1
+    shuffled = RoomRecord("room-a", "scripted", "audio", "T", "b", bank, {"shuffle": True}, 0.0)
+    order = [q.id for q in config_from_room(shuffled).questions]
+    assert sorted(order) == [f"q{i}" for i in range(6)]
+    assert order == [q.id for q in config_from_room(shuffled).questions]  # stable on resume

@@ -1,0 +1,331 @@
+"""Real round trips with the scripted interviewer: an in-process aiortc client over the signaling
+socket hears the question, answers with espeak speech, and the server measures the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, VideoStreamTrack
+from av import AudioFrame, VideoFrame
+
+from conftest import create_room
+from mockroom.keys import STORE
+from mockroom.scripted import metrics_for_room
+from mockroom.scripted.service import SCRIPTED
+from mockroom.scripted.tracks import VoiceTrack
+from mockroom.scripted.tts import read_wav, resample
+
+RATE = 48_000
+SPEECH = "I led the migration of our billing system and we finished it two weeks early"
+
+
+class Listener:
+    """Reads a received track: audio levels with arrival times, video frame sizes."""
+
+    def __init__(self) -> None:
+        self.levels: list[tuple[float, float]] = []  # (monotonic time, RMS of the frame)
+        self.video_frames: list[tuple[int, int]] = []
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def attach(self, track: MediaStreamTrack) -> None:
+        self.tasks.append(asyncio.ensure_future(self._read(track)))
+
+    async def _read(self, track: MediaStreamTrack) -> None:
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            if isinstance(frame, AudioFrame):
+                samples = frame.to_ndarray().astype(np.float32)
+                self.levels.append((time.monotonic(), float(np.sqrt(np.mean(samples**2)))))
+            elif isinstance(frame, VideoFrame):
+                self.video_frames.append((frame.width, frame.height))
+
+    def loudest_between(self, start: float, end: float) -> float:
+        return max((rms for t, rms in self.levels if start <= t <= end), default=0.0)
+
+    def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+
+
+class Candidate:
+    """A test candidate: the signaling socket plus an aiortc peer like the browser's."""
+
+    def __init__(self, ws: Any, video: bool) -> None:
+        self.ws = ws
+        self.pc = RTCPeerConnection()  # no ICE servers: host candidates on loopback
+        self.voice = VoiceTrack()  # plays our WAV when told, silence otherwise
+        self.listener = Listener()
+        self.states: list[dict[str, Any]] = []
+        self.errors: list[dict[str, Any]] = []
+        self.pc.addTrack(self.voice)
+        if video:
+            self.pc.addTrack(VideoStreamTrack())  # like a camera: the server must not take it
+        self.pc.on("track", self.listener.attach)
+
+    async def next_message(self, kind: str, timeout: float = 10.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            msg = await self.ws.receive_json(timeout=max(0.01, deadline - time.monotonic()))
+            if msg["type"] == "scripted-state":
+                self.states.append(msg["state"])
+            if msg["type"] == "error":
+                self.errors.append(msg)
+            if msg["type"] == kind:
+                return dict(msg)
+
+    async def wait_state(self, timeout: float = 20.0, **want: Any) -> dict[str, Any]:
+        for state in self.states:
+            if all(state.get(k) == v for k, v in want.items()) and state is self.states[-1]:
+                return state
+        deadline = time.monotonic() + timeout
+        while True:
+            msg = await self.next_message("scripted-state", max(0.01, deadline - time.monotonic()))
+            if all(msg["state"].get(k) == v for k, v in want.items()):
+                return dict(msg["state"])
+
+    async def action(self, action: str, **extra: Any) -> None:
+        await self.ws.send_json({"type": "scripted", "action": action, **extra})
+
+    async def negotiate(self) -> str:
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        await self.action("offer", sdp=self.pc.localDescription.sdp)
+        answer = await self.next_message("scripted-answer")
+        await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+        for _ in range(100):
+            if self.pc.connectionState == "connected":
+                break
+            await asyncio.sleep(0.05)
+        assert self.pc.connectionState == "connected"
+        return str(answer["sdp"])
+
+    async def close(self) -> None:
+        self.listener.stop()
+        await self.pc.close()
+
+
+async def join(client: Any, token: str) -> Any:
+    ws = await client.ws_connect(f"/ws/rooms/{client.room_id}")
+    await ws.send_json({"type": "hello", "version": 1, "token": token})
+    welcome = await ws.receive_json(timeout=5)
+    assert welcome["type"] == "welcome", welcome
+    return ws
+
+
+@pytest.fixture(scope="module")
+def answer_wav(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, float]:
+    """Known speech: 1 s silence, an espeak sentence, 1.5 s silence; and its true talk time."""
+    path = tmp_path_factory.mktemp("wav") / "answer.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(path), "--", SPEECH],
+                   check=True)
+    samples, rate = read_wav(path.read_bytes())
+    speech = resample(samples, rate, RATE)
+    voiced = np.nonzero(np.abs(speech.astype(np.int32)) > 328)[0]  # above 1 % of full scale
+    truth_s = (voiced[-1] - voiced[0]) / RATE
+    pad = np.zeros(RATE, dtype=np.int16)
+    return np.concatenate((pad, speech, pad, pad[: RATE // 2])), truth_s
+
+
+async def scripted_room(client: Any, media: str = "video", **options: Any) -> dict[str, Any]:
+    room = await create_room(client, mode="scripted", media=media, bank="behavioral",
+                             question_count=2, think_seconds=0, answer_seconds=10, **options)
+    client.room_id = room["room_id"]
+    return room
+
+
+async def test_candidate_hears_question_and_talk_time_is_measured(
+    client: Any, answer_wav: tuple[np.ndarray, float]
+) -> None:
+    room = await scripted_room(client, media="video", retakes=1)
+    ws = await join(client, room["tokens"]["candidate"])
+    cand = Candidate(ws, video=True)
+    try:
+        first = await cand.next_message("scripted-state")
+        assert first["state"]["phase"] == "waiting" and first["state"]["media"] == "video"
+        assert first["state"]["tts"] is True and first["state"]["peer"] == "new"
+        answer_sdp = await cand.negotiate()
+        # The card goes out; the candidate's camera is never taken in.
+        video_section = answer_sdp.split("m=video", 1)[1]
+        assert "a=sendonly" in video_section
+        await cand.wait_state(peer="connected")
+
+        await cand.action("start")
+        error = await cand.next_message("error")
+        assert error["code"] == "consent-required" and error["fatal"] is False
+        await cand.action("consent")
+        await cand.wait_state(consented=True)
+        await cand.action("start")
+        await cand.wait_state(phase="intro")
+        asking = await cand.wait_state(phase="think", timer=None)
+        asked_at = time.monotonic()
+        question = asking["question"]
+        assert question["index"] == 0 and question["count"] == 2
+        assert asking["said"] == question["text"]
+
+        opened = await cand.wait_state(phase="answer", recording=True)
+        opened_at = time.monotonic()
+        assert opened["take"] == 1 and opened["retakes_left"] == 1
+        assert opened["timer"]["duration_ms"] == 10_000
+        # The question was spoken: clearly non-silent audio while it was being said.
+        assert cand.listener.loudest_between(asked_at + 0.3, opened_at) > 1000
+        assert (640, 360) in cand.listener.video_frames
+
+        samples, truth_s = answer_wav
+        cand.voice.play([samples.tobytes()])
+        await asyncio.sleep(len(samples) / RATE + 0.3)
+        await cand.action("done")
+        after = await cand.wait_state(phase="after_answer")
+        assert after["recording"] is False and after["retakes_left"] == 1
+
+        metrics = metrics_for_room(client.app[STORE], room["room_id"])
+        assert len(metrics) == 1
+        m = metrics[0]
+        assert m["question_id"] == question["id"] and m["take"] == 1
+        assert abs(m["talk_ms"] / 1000 - truth_s) < 0.5, (m, truth_s)
+        assert 500 <= m["first_word_ms"] <= 2000  # 1 s of silence, then the speech
+        assert m["longest_pause_ms"] < 500
+        assert 0 < m["share_used"] < 1 and m["window_ms"] >= 4000
+
+        # Retake count enforced: one retake allowed, a second is refused.
+        await cand.action("retake")
+        await cand.wait_state(phase="answer", take=2, retakes_left=0)
+        await cand.action("done")
+        await cand.wait_state(phase="after_answer", take=2)
+        await cand.action("retake")
+        error = await cand.next_message("error")
+        assert error["code"] == "no-retakes-left"
+        assert [(m["take"]) for m in metrics_for_room(client.app[STORE], room["room_id"])] == [1, 2]
+
+        service = client.app[SCRIPTED]
+        pc = service.sessions[room["room_id"]].pc
+        assert pc is not None and pc.connectionState == "connected"
+    finally:
+        await cand.close()
+        await ws.close()
+    for _ in range(50):
+        if not service.sessions:
+            break
+        await asyncio.sleep(0.05)
+    assert service.sessions == {}
+    assert pc.connectionState == "closed"
+
+
+async def test_reconnect_resumes_at_same_question(client: Any) -> None:
+    room = await scripted_room(client, media="audio")
+    ws = await join(client, room["tokens"]["candidate"])
+    cand = Candidate(ws, video=False)
+    try:
+        await cand.next_message("scripted-state")
+        await cand.action("consent")
+        await cand.action("start")  # text-only timing is fine without a peer
+        asking = await cand.wait_state(phase="think", timer=None)
+        await cand.action("done")
+        await cand.wait_state(phase="answer")
+        await cand.action("done")
+        await cand.wait_state(phase="after_answer")
+        await cand.action("next")
+        second = await cand.wait_state(phase="think", take=1)
+        assert second["question"]["index"] == 1
+    finally:
+        await cand.close()
+        await ws.close()
+    ws = await join(client, room["tokens"]["candidate"])
+    again = Candidate(ws, video=False)
+    try:
+        state = (await again.next_message("scripted-state"))["state"]
+        assert state["phase"] == "waiting" and state["consented"] is True
+        assert state["question"]["index"] == 1
+        assert state["question"]["id"] != asking["question"]["id"]
+        await again.action("start")
+        resumed = await again.wait_state(phase="think")
+        assert resumed["question"]["index"] == 1 and resumed["said"] == state["question"]["text"]
+    finally:
+        await again.close()
+        await ws.close()
+
+
+async def test_bad_offers_get_clear_errors_and_socket_lives(client: Any) -> None:
+    room = await scripted_room(client, media="video")
+    ws = await join(client, room["tokens"]["candidate"])
+    cand = Candidate(ws, video=False)
+    try:
+        await cand.next_message("scripted-state")
+        # Video only: the voice would have nowhere to go.
+        video_only = RTCPeerConnection()
+        video_only.addTransceiver("video", direction="recvonly")
+        await video_only.setLocalDescription(await video_only.createOffer())
+        await cand.action("offer", sdp=video_only.localDescription.sdp)
+        error = await cand.next_message("error")
+        assert error["code"] == "offer-without-audio" and "audio" in error["message"]
+        # Data channel only.
+        data_only = RTCPeerConnection()
+        data_only.createDataChannel("x")
+        await data_only.setLocalDescription(await data_only.createOffer())
+        await cand.action("offer", sdp=data_only.localDescription.sdp)
+        assert (await cand.next_message("error"))["code"] == "offer-without-audio"
+        await video_only.close()
+        await data_only.close()
+        # Garbage.
+        await cand.action("offer", sdp="hello, I am not an SDP")
+        assert (await cand.next_message("error"))["code"] == "bad-offer"
+        await cand.action("offer", sdp="v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\ngarbage\r\n")
+        assert (await cand.next_message("error"))["code"] == "bad-offer"
+        await cand.action("offer")
+        assert (await cand.next_message("error"))["code"] == "bad-offer"
+        candidate = {"candidate": "candidate:1 1 udp 1 1.2.3.4 9 typ host"}
+        await cand.action("candidate", candidate=candidate)
+        # The socket still works: a ping, and then a proper offer is answered.
+        await ws.send_json({"type": "ping", "t": 1})
+        assert (await cand.next_message("pong"))["t"] == 1
+        await cand.negotiate()
+    finally:
+        await cand.close()
+        await ws.close()
+
+
+async def test_scripted_messages_in_a_peer_room_are_refused(client: Any) -> None:
+    room = await create_room(client, mode="peer", media="video")
+    client.room_id = room["room_id"]
+    ws = await join(client, room["tokens"]["candidate"])
+    try:
+        await ws.send_json({"type": "scripted", "action": "consent"})
+        msg = await ws.receive_json(timeout=5)
+        while msg["type"] != "error":
+            msg = await ws.receive_json(timeout=5)
+        assert msg["code"] == "not-scripted"
+        await ws.send_json({"type": "ping", "t": 2})
+        assert (await ws.receive_json(timeout=5))["type"] == "pong"
+        assert client.app[SCRIPTED].sessions == {}
+    finally:
+        await ws.close()
+
+
+async def test_shutdown_closes_every_peer(aiohttp_client: Any, settings: Any) -> None:
+    from mockroom.app import create_app
+
+    app = create_app(settings)
+    client = await aiohttp_client(app)
+    room = await scripted_room(client, media="audio")
+    ws = await join(client, room["tokens"]["candidate"])
+    cand = Candidate(ws, video=True)
+    try:
+        await cand.next_message("scripted-state")
+        answer = await cand.negotiate()
+        assert "a=inactive" in answer.split("m=video", 1)[1]  # audio rooms show no card
+        service = app[SCRIPTED]
+        session = service.sessions[room["room_id"]]
+        pc = session.pc
+        assert pc is not None
+        await client.close()  # runs on_shutdown and cleanup: sockets, then peers
+        assert service.sessions == {}
+        assert pc.connectionState == "closed" and session.closed
+    finally:
+        await cand.close()

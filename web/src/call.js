@@ -1,0 +1,380 @@
+// The peer-to-peer call: one RTCPeerConnection per remote participant (a mesh of up to three),
+// "perfect negotiation" per pair, trickle ICE over the RoomClient's `signal` messages.
+// No DOM here: the room UI listens to the callbacks.
+
+/** @typedef {import("./protocol.js").RoomClient} RoomClient */
+/** @typedef {{id: string, role: string, name: string, audio: boolean, video: boolean, screen: boolean}} ParticipantInfo */
+
+/**
+ * @typedef {object} RemotePeer
+ * @property {string} id
+ * @property {ParticipantInfo} info
+ * @property {RTCPeerConnection|null} pc  null for observers we do not connect to
+ * @property {MediaStream} stream         the remote tracks, one per kind
+ * @property {boolean} polite
+ * @property {boolean} makingOffer
+ * @property {boolean} ignoreOffer
+ * @property {boolean} settingAnswer
+ * @property {boolean} attached           our local tracks are on its transceivers
+ * @property {Promise<void>} chain        signals are handled one after another
+ */
+
+/** What each role and room media send and receive. */
+export function mediaPlan(role, roomMedia) {
+  return {
+    kinds: roomMedia === "video" ? ["audio", "video"] : ["audio"],
+    sends: role === "interviewer" || role === "candidate",
+  };
+}
+
+export class Call {
+  /**
+   * @param {{client: RoomClient, role: string, roomMedia: string,
+   *          iceServers?: RTCIceServer[], stream?: MediaStream, prepared?: PreparedOffer}} opts
+   *   stream: the local stream (its tracks may arrive later through setTrack).
+   *   prepared: from prepareOffer() with the same role, media and stream.
+   */
+  constructor(opts) {
+    this.client = opts.client;
+    this.role = opts.role;
+    this.plan = mediaPlan(opts.role, opts.roomMedia);
+    this.iceServers = opts.iceServers || [];
+    /** The stream the remote side sees our tracks in (its msid). */
+    this.localStream = opts.stream || new MediaStream();
+    /** @type {{[kind: string]: MediaStreamTrack|null}} */
+    this.tracks = { audio: null, video: null };
+    for (const t of this.localStream.getTracks()) this.tracks[t.kind] = t;
+    /** @type {Map<string, RemotePeer>} */
+    this.peers = new Map();
+    /** @type {(peer: RemotePeer) => void} a participant appeared (tile, roster) */
+    this.onpeer = () => {};
+    /** @type {(peer: RemotePeer) => void} its name / mute / camera state changed */
+    this.onpeerinfo = () => {};
+    /** @type {(peer: RemotePeer, track: MediaStreamTrack) => void} a remote track arrived */
+    this.onpeertrack = () => {};
+    /** @type {(peer: RemotePeer) => void} its RTCPeerConnection state changed */
+    this.onpeerstate = () => {};
+    /** @type {(id: string) => void} it left */
+    this.onpeerleft = () => {};
+    this._unsubscribe = [];
+    /** @type {RTCCertificate|null} made once, ahead of time: a newcomer's offer need not wait
+     * for key generation (each connection would otherwise make its own). */
+    this.certificate = null;
+    RTCPeerConnection.generateCertificate?.(/** @type {any} */ ({ name: "ECDSA", namedCurve: "P-256" }))
+      .then((cert) => { this.certificate = cert; }, () => {});
+    /** @type {PreparedOffer|null} */
+    this._prepared = opts.prepared || null;
+    if (this._prepared) {
+      // Tracks that arrived after the offer was made go onto its transceivers now.
+      for (const kind of this.plan.kinds) {
+        const sender = this._sender(this._prepared.pc, kind);
+        if (sender && this.tracks[kind] && sender.track !== this.tracks[kind]) {
+          sender.replaceTrack(this.tracks[kind]).catch((err) => console.warn(err));
+        }
+      }
+    }
+  }
+
+
+  /** Starts from the client's current welcome and follows the room from then on. */
+  start() {
+    const c = this.client;
+    this._unsubscribe.push(
+      c.on("welcome", (msg) => this._onWelcome(msg)),
+      c.on("joined", (msg) => this._onJoined(msg.participant)),
+      c.on("left", (msg) => this._remove(msg.participant_id)),
+      c.on("updated", (msg) => this._onUpdated(msg.participant)),
+      c.on("signal", (msg) => this._onSignal(msg.from, msg.data)),
+    );
+    if (c.welcome) this._onWelcome(c.welcome);
+  }
+
+  stop() {
+    for (const off of this._unsubscribe.splice(0)) off();
+    this._prepared?.pc.close();
+    this._prepared = null;
+    for (const id of [...this.peers.keys()]) this._remove(id);
+  }
+
+  /**
+   * Puts a local track (or null) on every connection without renegotiating: the transceivers
+   * exist from the first offer, so a camera switch, screen share or late getUserMedia is a
+   * replaceTrack.
+   * @param {"audio"|"video"} kind @param {MediaStreamTrack|null} track
+   */
+  async setTrack(kind, track) {
+    const old = this.tracks[kind];
+    if (old && old !== track) this.localStream.removeTrack(old);
+    if (track && !this.localStream.getTracks().includes(track)) this.localStream.addTrack(track);
+    this.tracks[kind] = track;
+    const jobs = [];
+    const prepared = this._prepared && this._sender(this._prepared.pc, kind);
+    if (prepared) jobs.push(prepared.replaceTrack(track).catch((err) => console.warn(err)));
+    for (const peer of this.peers.values()) {
+      const sender = peer.pc && peer.attached ? this._sender(peer.pc, kind) : null;
+      if (sender) jobs.push(sender.replaceTrack(track).catch((err) => console.warn(err)));
+    }
+    await Promise.all(jobs);
+  }
+
+  // room events ---------------------------------------------------------------------------
+
+  _onWelcome(welcome) {
+    if (welcome.ice_servers) this.iceServers = welcome.ice_servers;
+    // After a reconnect the others tore down their side (they got joined{rejoin}); so do we,
+    // and we, the (re)joining side, offer to everyone.
+    const present = new Set(welcome.participants.map((p) => p.id));
+    for (const id of [...this.peers.keys()]) {
+      if (!present.has(id)) this._remove(id);
+    }
+    for (const info of welcome.participants) this._addPeer(info, true);
+    // Nobody to offer to: the next person to arrive offers to us instead.
+    this._prepared?.pc.close();
+    this._prepared = null;
+  }
+
+  _onJoined(info) {
+    // The newcomer offers; we only prepare. A rejoin replaces the old connection entirely.
+    this._addPeer(info, false);
+  }
+
+  _onUpdated(info) {
+    const peer = this.peers.get(info.id);
+    if (!peer) return;
+    peer.info = info;
+    this.onpeerinfo(peer);
+  }
+
+  /** Creates (or recreates) the entry and connection for a participant. */
+  _addPeer(info, offerer) {
+    const existing = this.peers.get(info.id);
+    if (existing) this._closePc(existing);
+    const connects = !(this.role === "observer" && info.role === "observer");
+    /** @type {RemotePeer} */
+    const peer = {
+      id: info.id,
+      info,
+      pc: null,
+      stream: existing ? existing.stream : new MediaStream(),
+      polite: String(this.client.participantId) < info.id,
+      makingOffer: false,
+      ignoreOffer: false,
+      settingAnswer: false,
+      attached: false,
+      chain: Promise.resolve(),
+    };
+    if (existing) for (const t of peer.stream.getTracks()) peer.stream.removeTrack(t);
+    this.peers.set(info.id, peer);
+    if (connects && offerer && !existing && this._prepared) {
+      this._usePrepared(peer);
+    } else if (connects) {
+      peer.pc = this._createPc(peer);
+      if (offerer) this._attach(peer, true); // addTransceiver fires negotiationneeded → offer
+    }
+    if (existing) this.onpeerinfo(peer);
+    else this.onpeer(peer);
+    this.onpeerstate(peer);
+  }
+
+  _remove(id) {
+    const peer = this.peers.get(id);
+    if (!peer) return;
+    this._closePc(peer);
+    this.peers.delete(id);
+    this.onpeerleft(id);
+  }
+
+  _closePc(peer) {
+    if (!peer.pc) return;
+    const pc = peer.pc;
+    pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = null;
+    pc.close();
+    peer.pc = null;
+  }
+
+  // WebRTC ------------------------------------------------------------------------------------
+
+  /** Sends the lobby's ready-made offer and the candidates it gathered meanwhile. */
+  _usePrepared(peer) {
+    const prep = /** @type {NonNullable<Call["_prepared"]>} */ (this._prepared);
+    this._prepared = null;
+    const pc = prep.pc;
+    peer.pc = pc;
+    peer.attached = true;
+    this._wirePc(peer, pc);
+    let offered = false;
+    const signal = (data) => this.client.send({ type: "signal", to: peer.id, data });
+    // Candidates must not overtake the offer.
+    pc.onicecandidate = ({ candidate }) => {
+      if (!candidate) return;
+      if (offered) signal({ candidate: candidate.toJSON() });
+      else prep.candidates.push(candidate.toJSON());
+    };
+    peer.chain = prep.ready.then((ok) => {
+      if (peer.pc !== pc) return;
+      if (!ok || !pc.localDescription || pc.signalingState !== "have-local-offer") {
+        pc.onnegotiationneeded?.(new Event("negotiationneeded"));
+        offered = true;
+        return;
+      }
+      signal({ description: descriptionJSON(pc.localDescription) });
+      performance.mark("mockroom:offer-sent");
+      offered = true;
+      for (const c of prep.candidates.splice(0)) signal({ candidate: c });
+    });
+  }
+
+  _createPc(peer) {
+    /** @type {RTCConfiguration} */
+    const config = { iceServers: this.iceServers };
+    if (this.certificate) config.certificates = [this.certificate];
+    const pc = new RTCPeerConnection(config);
+    this._wirePc(peer, pc);
+    return pc;
+  }
+
+  /** @param {RemotePeer} peer @param {RTCPeerConnection} pc */
+  _wirePc(peer, pc) {
+    const signal = (data) => this.client.send({ type: "signal", to: peer.id, data });
+    pc.onnegotiationneeded = async () => {
+      try {
+        peer.makingOffer = true;
+        await pc.setLocalDescription();
+        if (pc.localDescription) signal({ description: descriptionJSON(pc.localDescription) });
+        performance.mark(`mockroom:${pc.localDescription?.type}-sent`);
+      } catch (err) {
+        console.warn("offer failed", err);
+      } finally {
+        peer.makingOffer = false;
+      }
+    };
+    pc.onicecandidate = ({ candidate }) => {
+      if (candidate) signal({ candidate: candidate.toJSON() });
+    };
+    pc.ontrack = ({ track }) => {
+      for (const old of peer.stream.getTracks()) {
+        if (old.kind === track.kind && old !== track) peer.stream.removeTrack(old);
+      }
+      if (!peer.stream.getTracks().includes(track)) peer.stream.addTrack(track);
+      this.onpeertrack(peer, track);
+    };
+    pc.onconnectionstatechange = () => {
+      // A path that failed may come back on another candidate pair: the impolite side restarts.
+      if (pc.connectionState === "failed" && !peer.polite) pc.restartIce();
+      performance.mark(`mockroom:pc-${pc.connectionState}`);
+      this.onpeerstate(peer);
+    };
+  }
+
+  /** @param {RTCPeerConnection} pc */
+  _addTransceivers(pc) {
+    addTransceivers(pc, this.plan, this.localStream);
+  }
+
+  /** Puts our side's transceivers on a connection: created (offerer) or matched (answerer). */
+  _attach(peer, create) {
+    const pc = peer.pc;
+    if (!pc || peer.attached) return;
+    peer.attached = true;
+    if (create) return this._addTransceivers(pc);
+    for (const kind of this.plan.kinds) {
+      const track = this.tracks[kind];
+      const tr = pc.getTransceivers().find((t) => t.receiver.track.kind === kind && !t.stopped);
+      if (!tr || !this.plan.sends) continue;
+      tr.direction = "sendrecv";
+      tr.sender.setStreams?.(this.localStream);
+      if (track) tr.sender.replaceTrack(track).catch((err) => console.warn(err));
+    }
+  }
+
+  _sender(pc, kind) {
+    const tr = pc.getTransceivers().find((t) => t.receiver.track.kind === kind && !t.stopped);
+    return tr ? tr.sender : null;
+  }
+
+  _onSignal(from, data) {
+    let peer = this.peers.get(from);
+    if (!peer || !peer.pc) {
+      // A signal from someone we have not heard join (a race with `joined`): prepare for it.
+      if (peer && !peer.pc) return;
+      this._addPeer({ id: from, role: "", name: "", audio: true, video: true, screen: false }, false);
+      peer = this.peers.get(from);
+    }
+    const p = peer;
+    const pc = p.pc;
+    p.chain = p.chain.then(() => this._handleSignal(p, pc, data)).catch((err) => {
+      console.warn("signal from", from, "failed", err);
+    });
+  }
+
+  async _handleSignal(peer, pc, data) {
+    if (peer.pc !== pc) return; // the connection was replaced meanwhile
+    if (data.description) {
+      const description = data.description;
+      const readyForOffer = !peer.makingOffer &&
+        (pc.signalingState === "stable" || peer.settingAnswer);
+      const collision = description.type === "offer" && !readyForOffer;
+      peer.ignoreOffer = !peer.polite && collision;
+      if (peer.ignoreOffer) return;
+      peer.settingAnswer = description.type === "answer";
+      performance.mark(`mockroom:${description.type}-received`);
+      await pc.setRemoteDescription(description);
+      peer.settingAnswer = false;
+      if (description.type === "offer") {
+        this._attach(peer, false);
+        await pc.setLocalDescription();
+        if (pc.localDescription) {
+          this.client.send({
+            type: "signal", to: peer.id, data: { description: descriptionJSON(pc.localDescription) },
+          });
+        }
+      }
+    } else if (data.candidate) {
+      try {
+        await pc.addIceCandidate(data.candidate);
+      } catch (err) {
+        if (!peer.ignoreOffer) throw err;
+      }
+    }
+  }
+}
+
+/**
+ * @typedef {{pc: RTCPeerConnection, candidates: RTCIceCandidateInit[], ready: Promise<boolean>}} PreparedOffer
+ */
+
+/**
+ * A connection with our transceivers and its local offer already made, so certificate, offer
+ * and ICE gathering happen while the person is still in the lobby. An offer is addressed to
+ * nobody until it is sent: Call sends it to the first participant its welcome lists.
+ * @param {{role: string, roomMedia: string, iceServers?: RTCIceServer[], stream: MediaStream}} opts
+ * @returns {PreparedOffer}
+ */
+export function prepareOffer(opts) {
+  const pc = new RTCPeerConnection({ iceServers: opts.iceServers || [] });
+  /** @type {RTCIceCandidateInit[]} */
+  const candidates = [];
+  pc.onicecandidate = ({ candidate }) => {
+    if (candidate) candidates.push(candidate.toJSON());
+  };
+  addTransceivers(pc, mediaPlan(opts.role, opts.roomMedia), opts.stream);
+  const ready = pc.setLocalDescription().then(() => true, (err) => {
+    console.warn("preparing the offer failed", err);
+    return false;
+  });
+  return { pc, candidates, ready };
+}
+
+/** Our side's m-lines: senders carry our tracks (or none yet), observers only receive. */
+function addTransceivers(pc, plan, stream) {
+  for (const kind of plan.kinds) {
+    const track = stream.getTracks().find((t) => t.kind === kind);
+    pc.addTransceiver(track || kind, plan.sends
+      ? { direction: "sendrecv", streams: [stream] }
+      : { direction: "recvonly" });
+  }
+}
+
+function descriptionJSON(d) {
+  return { type: d.type, sdp: d.sdp };
+}

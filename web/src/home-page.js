@@ -1,0 +1,170 @@
+// Entry for home.html: create a practice room and hand out each role's link.
+
+const $ = (id) => document.getElementById(id);
+const form = /** @type {HTMLFormElement} */ ($("create-room"));
+const bankSelect = /** @type {HTMLSelectElement} */ ($("bank-select"));
+const errorBox = /** @type {HTMLElement} */ ($("create-error"));
+const linksBox = /** @type {HTMLElement} */ ($("room-links"));
+
+/** Who gets which link, in plain words. */
+const ROLE_HELP = {
+  interviewer: ["Interviewer", "Keep this one: you ask the questions and see the hints and rubric."],
+  candidate: ["Candidate", "Send this to the person practising. They answer the questions."],
+  observer: ["Observer", "For a coach or classmate who watches and listens; their camera and " +
+    "microphone stay off. Up to three."],
+  reviewer: ["Reviewer", "Share this with a coach later: it opens your recorded answers for review."],
+};
+
+/** @type {any[]} */
+let banks = [];
+
+async function loadBanks() {
+  try {
+    const resp = await fetch("/api/banks");
+    if (!resp.ok) return;
+    banks = await resp.json();
+  } catch {
+    return; // the server-rendered options stay
+  }
+  const keep = bankSelect.value;
+  const none = document.createElement("option");
+  none.value = "";
+  none.textContent = "No bank — free conversation";
+  bankSelect.replaceChildren(none, ...banks.map((b) => {
+    const o = document.createElement("option");
+    o.value = b.id;
+    o.textContent = `${b.title} (${b.questions} question${b.questions === 1 ? "" : "s"})`;
+    return o;
+  }));
+  bankSelect.value = keep;
+  describeBank();
+}
+
+function describeBank() {
+  const bank = banks.find((b) => b.id === bankSelect.value);
+  const p = $("bank-description");
+  if (p) p.textContent = bank ? bank.description || "" : "";
+}
+
+function syncMode() {
+  const data = new FormData(form);
+  const scripted = data.get("mode") === "scripted";
+  const realism = $("realism-field");
+  // Phone-screen realism hides the question from a human candidate; scripted rooms speak it.
+  if (realism) realism.hidden = scripted;
+}
+
+function showError(text) {
+  errorBox.hidden = !text;
+  errorBox.textContent = text || "";
+}
+
+async function submit(event) {
+  event.preventDefault();
+  showError(null);
+  const data = new FormData(form);
+  const body = {
+    mode: String(data.get("mode") || "peer"),
+    media: String(data.get("media") || "video"),
+  };
+  const title = String(data.get("title") || "").trim();
+  if (title) body.title = title;
+  const toml = String(data.get("bank_toml") || "").trim();
+  if (toml) body.bank_toml = toml;
+  else if (data.get("bank")) body.bank = String(data.get("bank"));
+  if (body.mode === "peer" && data.get("phone_realism")) body.phone_realism = true;
+  const button = /** @type {HTMLButtonElement} */ (form.querySelector("button[type=submit]"));
+  button.disabled = true;
+  try {
+    const resp = await fetch("/api/rooms", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const result = await resp.json().catch(() => null);
+    if (!resp.ok) {
+      showError((result && result.message) || `The server could not create the room (${resp.status}).`);
+      return;
+    }
+    showLinks(result);
+  } catch {
+    showError("Could not reach the server. Check your connection and try again.");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function absolute(url) {
+  return new URL(url, location.href).toString();
+}
+
+function showLinks(room) {
+  const list = /** @type {HTMLElement} */ ($("link-list"));
+  list.replaceChildren();
+  for (const [role, url] of Object.entries(room.links)) {
+    const [label, help] = ROLE_HELP[role] || [role, ""];
+    const li = document.createElement("li");
+    li.dataset.role = role;
+    const id = `link-${role}`;
+    const lab = document.createElement("label");
+    lab.htmlFor = id;
+    lab.className = "link-label";
+    lab.textContent = label;
+    const p = document.createElement("p");
+    p.className = "muted small";
+    p.textContent = help;
+    const row = document.createElement("div");
+    row.className = "link-row";
+    const input = document.createElement("input");
+    input.id = id;
+    input.readOnly = true;
+    input.value = absolute(String(url));
+    input.dataset.testid = `link-${role}`;
+    input.setAttribute("data-testid", `link-${role}`);
+    input.addEventListener("focus", () => input.select());
+    const copy = document.createElement("button");
+    copy.type = "button";
+    copy.textContent = "Copy";
+    copy.setAttribute("aria-label", `Copy the ${label.toLowerCase()} link`);
+    copy.addEventListener("click", () => copyLink(input, copy));
+    row.append(input, copy);
+    li.append(lab, p, row);
+    list.append(li);
+  }
+  const own = room.links.interviewer ? "interviewer" : "candidate";
+  const open = /** @type {HTMLAnchorElement} */ ($("open-own"));
+  open.href = absolute(room.links[own]);
+  open.textContent = own === "interviewer" ? "Open as interviewer" : "Open the room";
+  const intro = $("links-intro");
+  if (intro) {
+    intro.textContent = room.mode === "scripted"
+      ? "Open the room to start. Each link works on its own; anyone with a link can use it."
+      : "Each link opens the room in one role. Send each to the right person; anyone with a " +
+        "link can use it.";
+  }
+  form.hidden = true;
+  linksBox.hidden = false;
+  /** @type {HTMLElement} */ ($("links-title")).focus();
+}
+
+async function copyLink(input, button) {
+  try {
+    await navigator.clipboard.writeText(input.value);
+  } catch {
+    input.select();
+    document.execCommand("copy");
+  }
+  button.textContent = "Copied";
+  setTimeout(() => (button.textContent = "Copy"), 1500);
+}
+
+form.addEventListener("submit", submit);
+form.addEventListener("change", syncMode);
+bankSelect.addEventListener("change", describeBank);
+$("another-room")?.addEventListener("click", () => {
+  linksBox.hidden = true;
+  form.hidden = false;
+  form.querySelector("input")?.focus();
+});
+syncMode();
+loadBanks();

@@ -1,0 +1,265 @@
+// The pre-join check: camera preview, microphone meter, speaker test, device pickers and
+// plain-language fixes. It keeps the stream it acquired, so joining needs no new getUserMedia.
+
+import { prefs } from "./storage.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** Plain-language text for getUserMedia failures. */
+export function deviceProblem(err, wantVideo) {
+  const what = wantVideo ? "camera and microphone" : "microphone";
+  switch (err && err.name) {
+    case "NotAllowedError":
+    case "SecurityError":
+      return `Your browser is not letting this page use your ${what}. Click the camera or lock ` +
+        "icon in the address bar, allow access, then press “Try again” — or join without them.";
+    case "NotFoundError":
+    case "OverconstrainedError":
+      return `No ${wantVideo ? "camera or microphone" : "microphone"} was found. Plug one in and ` +
+        "press “Try again”, or join without it.";
+    case "NotReadableError":
+    case "AbortError":
+      return `Your ${what} is busy — another app or tab may be using it. Close it and press ` +
+        "“Try again”.";
+    default:
+      return `Could not start your ${what} (${(err && err.message) || err}).`;
+  }
+}
+
+export class Lobby {
+  /** @param {{role: string, media: string}} opts */
+  constructor(opts) {
+    this.role = opts.role;
+    this.sends = opts.role === "interviewer" || opts.role === "candidate";
+    this.wantVideo = this.sends && opts.media === "video";
+    /** @type {MediaStream} the tracks we will join with (may stay empty: listen-only) */
+    this.stream = new MediaStream();
+    /** @type {Promise<MediaStream>} resolves once acquisition settled (success or not) */
+    this.ready = Promise.resolve(this.stream);
+    /** @type {(kind: string, track: MediaStreamTrack|null) => void} a device was switched */
+    this.ontrackchange = () => {};
+    this.audioContext = null;
+    this.meterTimer = 0;
+    this.video = /** @type {HTMLVideoElement|null} */ ($("local-video"));
+  }
+
+  /** Starts everything; call as early as possible (the join reuses this stream). */
+  start() {
+    const name = /** @type {HTMLInputElement} */ ($("display-name"));
+    name.value = prefs.name();
+    name.addEventListener("change", () => prefs.saveName(name.value.trim()));
+    $("speaker-test")?.addEventListener("click", () => this.playTestSound());
+    $("retry-devices")?.addEventListener("click", () => this.acquire());
+    for (const [id, kind] of [["camera-select", "video"], ["mic-select", "audio"]]) {
+      $(id)?.addEventListener("change", (e) => {
+        const value = /** @type {HTMLSelectElement} */ (e.target).value;
+        prefs.saveDevices(kind === "video" ? { camera: value } : { mic: value });
+        this.switchDevice(/** @type {"audio"|"video"} */ (kind), value);
+      });
+    }
+    $("speaker-select")?.addEventListener("change", (e) => {
+      prefs.saveDevices({ speaker: /** @type {HTMLSelectElement} */ (e.target).value });
+    });
+    navigator.mediaDevices?.addEventListener?.("devicechange", () => this.listDevices());
+    // Chrome starts an AudioContext suspended until the person interacts with the page.
+    const resume = () => this.audioContext?.resume();
+    document.addEventListener("pointerdown", resume, { once: true });
+    document.addEventListener("keydown", resume, { once: true });
+    if (this.sends) this.ready = this.acquire();
+    else this.listDevices();
+    return this.ready;
+  }
+
+  displayName() {
+    return /** @type {HTMLInputElement} */ ($("display-name")).value.trim();
+  }
+
+  speakerId() {
+    const sel = /** @type {HTMLSelectElement|null} */ ($("speaker-select"));
+    return sel && sel.value ? sel.value : "";
+  }
+
+  /** getUserMedia for what this role and room need; falls back to audio only if no camera. */
+  async acquire() {
+    this.showProblem(null);
+    const saved = prefs.devices();
+    const audio = saved.mic ? { deviceId: { ideal: saved.mic } } : true;
+    const video = this.wantVideo
+      ? { deviceId: saved.camera ? { ideal: saved.camera } : undefined,
+          width: { ideal: 640 }, height: { ideal: 480 } }
+      : false;
+    let stream = null;
+    try {
+      // An audio-only room never asks for the camera.
+      performance.mark("mockroom:gum-start");
+      stream = await navigator.mediaDevices.getUserMedia({ audio, video });
+      performance.mark("mockroom:gum-done");
+    } catch (err) {
+      if (this.wantVideo && ["NotFoundError", "NotReadableError", "OverconstrainedError"]
+        .includes(err.name)) {
+        try {
+          stream = await navigator.mediaDevices.getUserMedia({ audio, video: false });
+          this.showProblem("No camera could be started, so you will join with audio only.", false);
+        } catch (err2) {
+          this.showProblem(deviceProblem(err2, false), true);
+        }
+      } else {
+        this.showProblem(deviceProblem(err, this.wantVideo), true);
+      }
+    }
+    if (stream) this.useStream(stream);
+    $("preview")?.setAttribute("data-state", stream ? "live" : "failed");
+    const placeholder = $("preview-placeholder");
+    if (placeholder) {
+      placeholder.textContent = this.stream.getVideoTracks().length ? "" : "Camera off";
+    }
+    this.listDevices();
+    return this.stream;
+  }
+
+  /** @param {MediaStream} stream */
+  useStream(stream) {
+    for (const t of this.stream.getTracks()) {
+      t.stop();
+      this.stream.removeTrack(t);
+    }
+    for (const t of stream.getTracks()) this.stream.addTrack(t);
+    if (this.video) this.video.srcObject = this.stream;
+    this.startMeter();
+  }
+
+  /** @param {"audio"|"video"} kind @param {string} deviceId */
+  async switchDevice(kind, deviceId) {
+    const constraints = kind === "video"
+      ? { video: { deviceId: { exact: deviceId }, width: { ideal: 640 }, height: { ideal: 480 } } }
+      : { audio: { deviceId: { exact: deviceId } } };
+    try {
+      const s = await navigator.mediaDevices.getUserMedia(constraints);
+      const track = s.getTracks()[0];
+      for (const old of this.stream.getTracks().filter((t) => t.kind === kind)) {
+        old.stop();
+        this.stream.removeTrack(old);
+      }
+      this.stream.addTrack(track);
+      if (kind === "audio") this.startMeter();
+      if (this.video) this.video.srcObject = this.stream;
+      this.ontrackchange(kind, track);
+    } catch (err) {
+      this.showProblem(deviceProblem(err, kind === "video"), false);
+    }
+  }
+
+  async listDevices() {
+    if (!navigator.mediaDevices?.enumerateDevices) return;
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    const saved = prefs.devices();
+    const current = (kind) => this.stream.getTracks().find((t) => t.kind === kind)
+      ?.getSettings().deviceId;
+    fill("camera-select", devices.filter((d) => d.kind === "videoinput"), current("video"), "Camera");
+    fill("mic-select", devices.filter((d) => d.kind === "audioinput"), current("audio"), "Microphone");
+    const outputs = devices.filter((d) => d.kind === "audiooutput");
+    const canPick = "setSinkId" in HTMLMediaElement.prototype && outputs.length > 0;
+    const field = $("speaker-field");
+    if (field) field.hidden = !canPick;
+    if (canPick) fill("speaker-select", outputs, saved.speaker, "Speaker");
+  }
+
+  /** Live microphone level from an AnalyserNode, shown in a <meter>. */
+  startMeter() {
+    const meter = /** @type {HTMLMeterElement|null} */ ($("mic-meter"));
+    const track = this.stream.getAudioTracks()[0];
+    if (!meter || !track) return;
+    this.stopMeter();
+    const ctx = this.context();
+    const source = ctx.createMediaStreamSource(new MediaStream([track]));
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 512;
+    source.connect(analyser);
+    const data = new Float32Array(analyser.fftSize);
+    this.meterTimer = window.setInterval(() => {
+      analyser.getFloatTimeDomainData(data);
+      let sum = 0;
+      for (const v of data) sum += v * v;
+      // RMS scaled so that normal speech lands in the middle of the meter.
+      meter.value = Math.min(1, Math.sqrt(sum / data.length) * 4);
+    }, 100);
+    this.meterSource = source;
+  }
+
+  stopMeter() {
+    clearInterval(this.meterTimer);
+    this.meterSource?.disconnect();
+    this.meterSource = null;
+  }
+
+  context() {
+    if (!this.audioContext) this.audioContext = new AudioContext();
+    this.audioContext.resume().catch(() => {});
+    return this.audioContext;
+  }
+
+  /** A short two-note chime through the chosen speaker. */
+  async playTestSound() {
+    const ctx = this.context();
+    const sink = this.speakerId();
+    const anyCtx = /** @type {any} */ (ctx);
+    if (sink && typeof anyCtx.setSinkId === "function") {
+      try {
+        await anyCtx.setSinkId(sink);
+      } catch { /* default output */ }
+    }
+    await ctx.resume();
+    const t0 = ctx.currentTime + 0.02;
+    for (const [i, freq] of [[0, 660], [1, 880]]) {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.frequency.value = freq;
+      const start = t0 + i * 0.25;
+      gain.gain.setValueAtTime(0, start);
+      gain.gain.linearRampToValueAtTime(0.25, start + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.001, start + 0.35);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(start);
+      osc.stop(start + 0.4);
+    }
+  }
+
+  /** @param {string|null} text @param {boolean} [offerChoices] */
+  showProblem(text, offerChoices = false) {
+    const p = $("device-problem");
+    const actions = $("device-problem-actions");
+    if (!p || !actions) return;
+    p.hidden = !text;
+    p.textContent = text || "";
+    actions.hidden = !offerChoices;
+    const audioOnly = $("join-audio-only");
+    if (audioOnly) audioOnly.hidden = !this.wantVideo;
+  }
+
+  /** Leaves the lobby: the meter stops, the tracks live on in the call. */
+  finish() {
+    this.stopMeter();
+  }
+}
+
+/**
+ * @param {string} id @param {MediaDeviceInfo[]} devices @param {string|undefined} selected
+ * @param {string} noun
+ */
+function fill(id, devices, selected, noun) {
+  const sel = /** @type {HTMLSelectElement|null} */ (document.getElementById(id));
+  if (!sel) return;
+  sel.replaceChildren(...devices.map((d, i) => {
+    const o = document.createElement("option");
+    o.value = d.deviceId;
+    o.textContent = d.label || `${noun} ${i + 1}`;
+    return o;
+  }));
+  if (!devices.length) {
+    const o = document.createElement("option");
+    o.value = "";
+    o.textContent = `No ${noun.toLowerCase()} found`;
+    sel.append(o);
+  }
+  if (selected && devices.some((d) => d.deviceId === selected)) sel.value = selected;
+}

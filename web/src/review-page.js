@@ -1,0 +1,81 @@
+// The review page: the server renders clips, figures, ratings and comments (it works without
+// script); this module saves self-ratings, adds reviewer comments and deletes recordings.
+
+const root = /** @type {HTMLElement} */ (document.getElementById("review"));
+const roomId = root.dataset.roomId || "";
+const token = new URLSearchParams(location.search).get("token") ||
+  new URLSearchParams(location.hash.slice(1)).get("token") || "";
+const api = `/api/rooms/${encodeURIComponent(roomId)}`;
+const statusLine = /** @type {HTMLElement} */ (root.querySelector("[data-review-status]"));
+
+function say(text) {
+  statusLine.textContent = text;
+}
+
+async function call(method, path, body) {
+  const response = await fetch(api + path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => null);
+  if (!response.ok) throw new Error((data && data.message) || `HTTP ${response.status}`);
+  return data;
+}
+
+// Self-ratings: one radio group per rubric item, saved as soon as it changes.
+root.addEventListener("change", async (event) => {
+  const input = /** @type {HTMLInputElement} */ (event.target);
+  if (!input.matches("[data-rating]")) return;
+  const section = /** @type {HTMLElement} */ (input.closest("[data-question-id]"));
+  const fieldset = /** @type {HTMLElement} */ (input.closest("[data-item]"));
+  try {
+    await call("PUT", "/review/ratings", {
+      question_id: section.dataset.questionId,
+      item: Number(fieldset.dataset.item),
+      rating: Number(input.value),
+    });
+    say("Rating saved ✓");
+  } catch (error) {
+    say(`Could not save the rating: ${error.message}`);
+  }
+});
+
+// Reviewer comments.
+for (const form of root.querySelectorAll("[data-comment-form]")) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const section = /** @type {HTMLElement} */ (form.closest("[data-question-id]"));
+    const area = /** @type {HTMLTextAreaElement} */ (form.querySelector("textarea"));
+    try {
+      const comment = await call("POST", "/review/comments", {
+        question_id: section.dataset.questionId, text: area.value,
+      });
+      const item = document.createElement("li");
+      const who = document.createElement("span");
+      who.className = "muted";
+      who.textContent = `${comment.author}: `;
+      item.append(who, comment.text);
+      section.querySelector("[data-comments]")?.append(item);
+      section.querySelector("[data-no-comments]")?.remove();
+      area.value = "";
+      say("Comment added ✓");
+    } catch (error) {
+      say(`Could not add the comment: ${error.message}`);
+    }
+  });
+}
+
+// Deleting every recording of the room (candidate only).
+root.querySelector("[data-delete-recordings]")?.addEventListener("click", async () => {
+  if (!confirm("Delete every recording of this room from the server? This cannot be undone.")) {
+    return;
+  }
+  try {
+    const result = await call("DELETE", "/clips");
+    say(`Deleted ${result.deleted} recording${result.deleted === 1 ? "" : "s"}.`);
+    for (const take of root.querySelectorAll(".take")) take.remove();
+  } catch (error) {
+    say(`Could not delete the recordings: ${error.message}`);
+  }
+});

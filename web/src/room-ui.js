@@ -1,0 +1,258 @@
+// The room's call view: video/audio tiles, the participant list, the connection indicator and
+// notices. It only renders; room-page.js decides what happens.
+
+import { describeStats, quality } from "./stats.js";
+
+/** @typedef {import("./call.js").RemotePeer} RemotePeer */
+/** @typedef {import("./stats.js").StatsSample} StatsSample */
+
+const STATE_RANK = ["failed", "disconnected", "closed", "new", "connecting", "connected"];
+
+/**
+ * @param {string} tag @param {Record<string, string>} [attrs] @param {(Node|string)[]} [children]
+ * @returns {HTMLElement}
+ */
+export function el(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  node.append(...children);
+  return node;
+}
+
+function initial(name) {
+  return (name || "?").trim().charAt(0).toUpperCase() || "?";
+}
+
+function roleLabel(role) {
+  return role ? role.charAt(0).toUpperCase() + role.slice(1) : "";
+}
+
+export class RoomView {
+  /** @param {{roomMedia: string, speakerId?: string}} opts */
+  constructor(opts) {
+    this.roomMedia = opts.roomMedia;
+    this.speakerId = opts.speakerId || "";
+    this.tiles = /** @type {HTMLElement} */ (document.getElementById("tiles"));
+    this.roster = /** @type {HTMLElement} */ (document.getElementById("participants"));
+    this.connState = /** @type {HTMLElement} */ (document.getElementById("connection-state"));
+    this.waiting = /** @type {HTMLElement} */ (document.getElementById("waiting-note"));
+    /** @type {Map<string, {tile: HTMLElement|null, media: HTMLMediaElement|null, item: HTMLElement}>} */
+    this.views = new Map();
+    this.local = null;
+  }
+
+  // the local participant -----------------------------------------------------------------
+
+  /**
+   * @param {{name: string, role: string, video: HTMLVideoElement|null}} me
+   */
+  addLocal(me) {
+    const item = this.rosterItem("self", `${me.name} (you)`, me.role);
+    this.roster.prepend(item);
+    if (me.role === "observer") {
+      this.local = { tile: null, item };
+      return;
+    }
+    const tile = el("figure", { class: "tile local", "data-peer-id": "self" });
+    if (me.video) {
+      me.video.classList.add("mirror");
+      tile.append(me.video);
+    }
+    tile.append(
+      el("div", { class: "placeholder", "aria-hidden": "true" }, [
+        el("span", { class: "avatar", text: initial(me.name) }),
+        el("span", { class: "placeholder-text", text: this.roomMedia === "video" ? "Camera off" : "" }),
+      ]),
+      el("figcaption", {}, [
+        el("span", { class: "name", text: "You" }),
+        el("span", { class: "mic-off", role: "img", "aria-label": "Your microphone is muted", text: "muted" }),
+      ]),
+    );
+    this.tiles.prepend(tile);
+    this.local = { tile, item };
+    this.layout();
+  }
+
+  /** @param {{audio: boolean, video: boolean, screen?: boolean}} state */
+  setLocalState(state) {
+    if (!this.local) return;
+    for (const node of [this.local.tile, this.local.item]) {
+      if (!node) continue;
+      node.dataset.audio = state.audio ? "on" : "off";
+      node.dataset.video = state.video || state.screen ? "on" : "off";
+      node.dataset.screen = state.screen ? "on" : "off";
+    }
+    this.local.tile?.classList.toggle("mirror-off", !!state.screen);
+  }
+
+  // remote participants ---------------------------------------------------------------------
+
+  /** @param {RemotePeer} peer */
+  addPeer(peer) {
+    this.removePeer(peer.id);
+    const item = this.rosterItem(peer.id, peer.info.name, peer.info.role);
+    this.roster.append(item);
+    let tile = null;
+    let media = null;
+    if (peer.info.role !== "observer") {
+      // Observers send nothing: they appear in the list, not as a tile.
+      const video = this.roomMedia === "video";
+      media = /** @type {HTMLMediaElement} */ (el(video ? "video" : "audio", {
+        "data-testid": "remote-media",
+        "data-peer-id": peer.id,
+        autoplay: "",
+        ...(video ? { playsinline: "" } : {}),
+      }));
+      media.srcObject = peer.stream;
+      this.applySink(media);
+      tile = el("figure", { class: "tile remote", "data-peer-id": peer.id, "data-testid": "remote-tile" }, [
+        media,
+        el("div", { class: "placeholder", "aria-hidden": "true" }, [
+          el("span", { class: "avatar" }),
+          el("span", { class: "placeholder-text" }),
+        ]),
+        el("figcaption", {}, [
+          el("span", { class: "name" }),
+          el("span", { class: "role small" }),
+          el("span", { class: "mic-off", role: "img", "aria-label": "microphone muted", text: "muted" }),
+          el("span", { class: "quality", "data-quality": "pending", title: "Connection quality" }),
+        ]),
+        el("button", { type: "button", class: "unblock", hidden: "", text: "Click to hear and see them" }),
+      ]);
+      tile.querySelector(".unblock")?.addEventListener("click", () => this.play(peer.id));
+      this.tiles.append(tile);
+    }
+    this.views.set(peer.id, { tile, media, item });
+    this.updatePeer(peer);
+    this.layout();
+  }
+
+  /** @param {RemotePeer} peer */
+  updatePeer(peer) {
+    const v = this.views.get(peer.id);
+    if (!v) return;
+    const { info } = peer;
+    for (const node of [v.tile, v.item]) {
+      if (!node) continue;
+      node.dataset.audio = info.audio ? "on" : "off";
+      node.dataset.video = info.video || info.screen ? "on" : "off";
+      node.dataset.screen = info.screen ? "on" : "off";
+      node.dataset.role = info.role;
+    }
+    if (v.media) {
+      v.media.dataset.audio = info.audio ? "on" : "off";
+      v.media.dataset.video = info.video ? "on" : "off";
+    }
+    const name = info.name || roleLabel(info.role) || "Guest";
+    v.item.querySelector(".name").textContent = name;
+    v.item.querySelector(".role").textContent = roleLabel(info.role);
+    if (v.tile) {
+      v.tile.querySelector("figcaption .name").textContent = name;
+      v.tile.querySelector("figcaption .role").textContent = roleLabel(info.role);
+      v.tile.querySelector(".avatar").textContent = initial(name);
+      v.tile.querySelector(".placeholder-text").textContent =
+        this.roomMedia === "video" ? `${name} — camera off` : name;
+      v.tile.querySelector(".mic-off").setAttribute("aria-label", `${name}'s microphone is muted`);
+      v.tile.setAttribute("aria-label", `${name}, ${roleLabel(info.role)}`);
+    }
+  }
+
+  /** A new remote track: re-attach so the element picks up the stream's new tracks. */
+  /** @param {RemotePeer} peer */
+  attachStream(peer) {
+    const v = this.views.get(peer.id);
+    if (!v || !v.media) return;
+    v.media.srcObject = peer.stream;
+    this.play(peer.id);
+  }
+
+  play(id) {
+    const v = this.views.get(id);
+    if (!v || !v.media) return;
+    const unblock = /** @type {HTMLElement|null} */ (v.tile?.querySelector(".unblock"));
+    v.media.play().then(() => {
+      if (unblock) unblock.hidden = true;
+    }).catch((err) => {
+      // Autoplay with sound was refused (no click on this page yet): offer a button.
+      if (err && err.name === "NotAllowedError" && unblock) unblock.hidden = false;
+    });
+  }
+
+  removePeer(id) {
+    const v = this.views.get(id);
+    if (!v) return;
+    v.tile?.remove();
+    v.item.remove();
+    this.views.delete(id);
+    this.layout();
+  }
+
+  /** @param {string} sinkId */
+  setSpeaker(sinkId) {
+    this.speakerId = sinkId;
+    for (const v of this.views.values()) if (v.media) this.applySink(v.media);
+  }
+
+  applySink(media) {
+    const m = /** @type {any} */ (media);
+    if (this.speakerId && typeof m.setSinkId === "function") {
+      m.setSinkId(this.speakerId).catch(() => {});
+    }
+  }
+
+  // connection indicator -------------------------------------------------------------------
+
+  /** @param {RemotePeer[]} peers */
+  showConnection(peers) {
+    const states = peers.filter((p) => p.pc).map((p) => p.pc.connectionState);
+    let worst = "new";
+    if (states.length) worst = states.reduce((a, b) => (STATE_RANK.indexOf(a) <= STATE_RANK.indexOf(b) ? a : b));
+    this.connState.textContent = worst;
+    this.connState.dataset.state = worst;
+    this.waiting.hidden = peers.length > 0;
+  }
+
+  /** @param {string} id @param {StatsSample} sample */
+  showStats(id, sample) {
+    const v = this.views.get(id);
+    const badge = v?.tile?.querySelector(".quality");
+    if (!badge) return;
+    badge.setAttribute("data-quality", quality(sample));
+    badge.textContent = sample.state === "connected" ? describeStats(sample) : sample.state;
+  }
+
+  // helpers --------------------------------------------------------------------------------
+
+  rosterItem(id, name, role) {
+    return el("li", { "data-peer-id": id, "data-role": role }, [
+      el("span", { class: "name", text: name }),
+      el("span", { class: "role small muted", text: roleLabel(role) }),
+      el("span", { class: "mic-off small", role: "img", "aria-label": "microphone muted", text: "muted" }),
+    ]);
+  }
+
+  layout() {
+    this.tiles.dataset.count = String(this.tiles.children.length);
+  }
+}
+
+/**
+ * Shows a notice with optional buttons. Pass null to hide it.
+ * @param {string|null} text @param {{label: string, onclick: () => void, primary?: boolean}[]} [actions]
+ */
+export function notice(text, actions = []) {
+  const box = document.getElementById("notice");
+  const p = document.getElementById("notice-text");
+  const row = document.getElementById("notice-actions");
+  if (!box || !p || !row) return;
+  box.hidden = !text;
+  p.textContent = text || "";
+  row.replaceChildren(...actions.map((a) => {
+    const b = el("button", { type: "button", class: a.primary ? "primary" : "", text: a.label });
+    b.addEventListener("click", a.onclick);
+    return b;
+  }));
+}

@@ -1,0 +1,41 @@
+// Small, failure-tolerant wrappers around localStorage / sessionStorage (private modes throw).
+
+const PREFIX = "mockroom.";
+
+/** @param {Storage} store @param {string} key */
+function read(store, key) {
+  try {
+    const raw = store.getItem(PREFIX + key);
+    return raw == null ? null : JSON.parse(raw);
+  } catch {
+    return null;
+  }
+}
+
+/** @param {Storage} store @param {string} key @param {any} value */
+function write(store, key, value) {
+  try {
+    if (value == null) store.removeItem(PREFIX + key);
+    else store.setItem(PREFIX + key, JSON.stringify(value));
+  } catch { /* storage full or disabled: the app works without it */ }
+}
+
+/** Remembered across visits: chosen devices and display name. */
+export const prefs = {
+  /** @returns {{camera?: string, mic?: string, speaker?: string}} */
+  devices: () => read(localStorage, "devices") || {},
+  /** @param {{camera?: string, mic?: string, speaker?: string}} d */
+  saveDevices: (d) => write(localStorage, "devices", { ...prefs.devices(), ...d }),
+  /** @returns {string} */
+  name: () => read(localStorage, "name") || "",
+  /** @param {string} name */
+  saveName: (name) => write(localStorage, "name", name),
+};
+
+/** Per tab and room: the participant id that lets a reload keep its seat. */
+export const session = {
+  /** @param {string} roomId @param {string} role @returns {string|null} */
+  participantId: (roomId, role) => read(sessionStorage, `pid.${roomId}.${role}`),
+  /** @param {string} roomId @param {string} role @param {string|null} id */
+  saveParticipantId: (roomId, role, id) => write(sessionStorage, `pid.${roomId}.${role}`, id),
+};
