@@ -85,8 +85,11 @@ class Camera(MediaStreamTrack):
         self.frames = []
         for i in range(30):
             img = np.stack([(x + 8 * i) % 256, (y + 4 * i) % 256, (x + y) % 256], -1)
-            self.frames.append(VideoFrame.from_ndarray(img.astype(np.uint8), format="rgb24")
-                               .reformat(format="yuv420p"))
+            self.frames.append(
+                VideoFrame.from_ndarray(img.astype(np.uint8), format="rgb24").reformat(
+                    format="yuv420p"
+                )
+            )
         self.start: float | None = None
         self.n = 0
 
@@ -101,8 +104,9 @@ class Camera(MediaStreamTrack):
 
 
 def speech_pcm() -> bytes:
-    out = subprocess.run(["espeak-ng", "-v", "en-us", "--stdout", "--", ANSWER],
-                         check=True, capture_output=True).stdout
+    out = subprocess.run(
+        ["espeak-ng", "-v", "en-us", "--stdout", "--", ANSWER], check=True, capture_output=True
+    ).stdout
     samples, rate = read_wav(out)
     voice = resample(samples, rate)
     gap = np.zeros(24_000, dtype=np.int16)
@@ -131,8 +135,13 @@ class Client:
         self.ws: Any = None
 
     async def connect(self) -> None:
-        body = {"mode": "scripted", "media": self.media, "bank": "behavioral",
-                "think_seconds": 2, "answer_seconds": 600}
+        body = {
+            "mode": "scripted",
+            "media": self.media,
+            "bank": "behavioral",
+            "think_seconds": 2,
+            "answer_seconds": 600,
+        }
         async with self.http.post(f"{self.base}/api/rooms", json=body) as resp:
             room = await resp.json()
         token = room["links"]["candidate"].split("token=", 1)[1]
@@ -146,8 +155,9 @@ class Client:
         self.pc.on("track", lambda t: self.tasks.append(asyncio.ensure_future(drain(t))))
         await self.pc.setLocalDescription(await self.pc.createOffer())
         started = time.perf_counter()
-        await self.ws.send_json({"type": "scripted", "action": "offer",
-                                 "sdp": self.pc.localDescription.sdp})
+        await self.ws.send_json(
+            {"type": "scripted", "action": "offer", "sdp": self.pc.localDescription.sdp}
+        )
         answer = await self.until("scripted-answer")
         self.offer_s = time.perf_counter() - started
         await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
@@ -178,8 +188,9 @@ class Client:
 def start_process(args: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     # Output to a file, not a pipe: a pipe nobody reads would stall a chatty server.
     log = tempfile.NamedTemporaryFile(prefix="capacity-", suffix=".log", delete=False)  # noqa: SIM115
-    proc = subprocess.Popen(args, cwd=REPO, env={**os.environ, **env},
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        args, cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+    )
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -200,24 +211,35 @@ def cpu_seconds(proc: psutil.Process) -> float:
 async def measure(pid: int, port: int, duration: float, n: int) -> dict[str, Any]:
     proc, me = psutil.Process(pid), psutil.Process()
     probe = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", PROBE, "127.0.0.1", str(port), str(time.time() + duration),
-        stdout=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-c",
+        PROBE,
+        "127.0.0.1",
+        str(port),
+        str(time.time() + duration),
+        stdout=asyncio.subprocess.PIPE,
+    )
     before, mine, frames = cpu_seconds(proc), cpu_seconds(me), AUDIO_FRAMES[0]
     t0 = time.perf_counter()
     out, _ = await probe.communicate()
     elapsed = time.perf_counter() - t0
     cores = (cpu_seconds(proc) - before) / elapsed
     lags = sorted(json.loads(out))
-    return {"cores": cores, "client_cores": (cpu_seconds(me) - mine) / elapsed,
-            # Share of the voice frames (50/s per session) that reached the clients: below
-            # ~0.95 someone (server or the bench's own clients) is not keeping real time.
-            "voice_rate": (AUDIO_FRAMES[0] - frames) / (50 * n * elapsed),
-            "lag_p50": lags[len(lags) // 2],
-            "lag_p99": lags[min(len(lags) - 1, int(len(lags) * 0.99))], "lag_max": lags[-1]}
+    return {
+        "cores": cores,
+        "client_cores": (cpu_seconds(me) - mine) / elapsed,
+        # Share of the voice frames (50/s per session) that reached the clients: below
+        # ~0.95 someone (server or the bench's own clients) is not keeping real time.
+        "voice_rate": (AUDIO_FRAMES[0] - frames) / (50 * n * elapsed),
+        "lag_p50": lags[len(lags) // 2],
+        "lag_p99": lags[min(len(lags) - 1, int(len(lags) * 0.99))],
+        "lag_max": lags[-1],
+    }
 
 
-async def run_ours(port: int, pid: int, media: str, n: int, duration: float,
-                   pcm: bytes) -> dict[str, Any]:
+async def run_ours(
+    port: int, pid: int, media: str, n: int, duration: float, pcm: bytes
+) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as http:
         clients = [Client(http, base, media, pcm) for _ in range(n)]
@@ -246,8 +268,11 @@ class NaiveCard(MediaStreamTrack):
             self.start = time.time()
         self.n += 1
         await asyncio.sleep(max(0.0, self.start + self.n / 30 - time.time()))
-        frame = self.renderer.render(CardView("Question 1 of 5", "Tell me about yourself.",
-                                              f"0:{59 - self.n // 30 % 60:02d}"))
+        frame = self.renderer.render(
+            CardView(
+                "Question 1 of 5", "Tell me about yourself.", f"0:{59 - self.n // 30 % 60:02d}"
+            )
+        )
         frame.pts, frame.time_base = self.n * 3000, fractions.Fraction(1, 90_000)
         return frame
 
@@ -290,8 +315,9 @@ def baseline_server(port: int, folder: Path) -> None:
 async def run_baseline(n: int, duration: float, pcm: bytes) -> dict[str, Any]:
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
-        proc = start_process([sys.executable, __file__, "--baseline-server", str(port),
-                              "--folder", folder], port, {})
+        proc = start_process(
+            [sys.executable, __file__, "--baseline-server", str(port), "--folder", folder], port, {}
+        )
         pcs: list[RTCPeerConnection] = []
         offers: list[float] = []
         try:
@@ -305,8 +331,9 @@ async def run_baseline(n: int, duration: float, pcm: bytes) -> dict[str, Any]:
                     pc.on("track", lambda t: asyncio.ensure_future(drain(t)))
                     await pc.setLocalDescription(await pc.createOffer())
                     started = time.perf_counter()
-                    async with http.post(f"http://127.0.0.1:{port}/offer",
-                                         json={"sdp": pc.localDescription.sdp}) as resp:
+                    async with http.post(
+                        f"http://127.0.0.1:{port}/offer", json={"sdp": pc.localDescription.sdp}
+                    ) as resp:
                         answer = await resp.json()
                     offers.append(time.perf_counter() - started)
                     await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
@@ -333,17 +360,21 @@ def trustworthy(r: dict[str, Any]) -> bool:
 
 
 def header() -> str:
-    return (f"{'media':<9}{'N':>4}{'cores':>7}{'per sess':>10}{'clients':>9}{'voice':>7}"
-            f"{'lag p50':>9}{'lag p99':>9}{'lag max':>9}{'offer ms':>10}  real time")
+    return (
+        f"{'media':<9}{'N':>4}{'cores':>7}{'per sess':>10}{'clients':>9}{'voice':>7}"
+        f"{'lag p50':>9}{'lag p99':>9}{'lag max':>9}{'offer ms':>10}  real time"
+    )
 
 
 def row(r: dict[str, Any]) -> str:
     per = r["cores"] / r["n"]
     ok = "yes" if real_time(r) else "NO"
     note = "" if trustworthy(r) else " (bench clients starved: not used for the fit)"
-    return (f"{r['media']:<9}{r['n']:>4}{r['cores']:>7.2f}{per:>10.3f}{r['client_cores']:>9.2f}"
-            f"{r['voice_rate']:>7.2f}{r['lag_p50']:>9.1f}{r['lag_p99']:>9.1f}{r['lag_max']:>9.1f}"
-            f"{r['offer_ms']:>10.0f}  {ok}{note}")
+    return (
+        f"{r['media']:<9}{r['n']:>4}{r['cores']:>7.2f}{per:>10.3f}{r['client_cores']:>9.2f}"
+        f"{r['voice_rate']:>7.2f}{r['lag_p50']:>9.1f}{r['lag_p99']:>9.1f}{r['lag_max']:>9.1f}"
+        f"{r['offer_ms']:>10.0f}  {ok}{note}"
+    )
 
 
 def fit(runs: list[dict[str, Any]]) -> tuple[float, float]:
@@ -359,8 +390,21 @@ async def main(args: argparse.Namespace) -> int:
     port = free_port()
     data = Path(tempfile.mkdtemp(prefix="mockroom-capacity-"))
     server = start_process(
-        [sys.executable, "-m", "mockroom", "serve", "--port", str(port), "--data-dir", str(data),
-         "--log-level", "warning"], port, {"PYTHONPATH": str(REPO / "server")})
+        [
+            sys.executable,
+            "-m",
+            "mockroom",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data),
+            "--log-level",
+            "warning",
+        ],
+        port,
+        {"PYTHONPATH": str(REPO / "server")},
+    )
     if args.server_cpus:
         # On a bigger machine: the server on CORES cpus, the bench's clients on the others, so
         # "real time on 2 cores" is measured directly instead of extrapolated.
@@ -369,8 +413,11 @@ async def main(args: argparse.Namespace) -> int:
         others = [c for c in range(os.cpu_count() or 1) if c not in cpus]
         if others:
             psutil.Process().cpu_affinity(others)
-    print(f"{CORES}-core budget {BUDGET} cores; {args.duration:.0f} s sampled per run; "
-          f"machine has {os.cpu_count()} CPUs\n{header()}", flush=True)
+    print(
+        f"{CORES}-core budget {BUDGET} cores; {args.duration:.0f} s sampled per run; "
+        f"machine has {os.cpu_count()} CPUs\n{header()}",
+        flush=True,
+    )
     results: list[dict[str, Any]] = []
     try:
         for media in ("video", "audio"):
@@ -394,15 +441,19 @@ async def main(args: argparse.Namespace) -> int:
         capacity = int((BUDGET - fixed) / per) if per > 0 else 0
         measured = max((r["n"] for r in runs if real_time(r)), default=0)
         offer = statistics.median(r["offer_ms"] for r in runs)
-        print(f"{media}: {at_largest:.3f} core-s per session-s at N={largest['n']}, marginal "
-              f"{per:.3f} + fixed {fixed:.2f} cores (goal <= {goal_per}); extrapolated capacity "
-              f"on {CORES} cores: {capacity} sessions (goal >= {goal_n}); measured real time up "
-              f"to N={measured}; median offer->answer {offer:.0f} ms (goal <= 250)")
+        print(
+            f"{media}: {at_largest:.3f} core-s per session-s at N={largest['n']}, marginal "
+            f"{per:.3f} + fixed {fixed:.2f} cores (goal <= {goal_per}); extrapolated capacity "
+            f"on {CORES} cores: {capacity} sessions (goal >= {goal_n}); measured real time up "
+            f"to N={measured}; median offer->answer {offer:.0f} ms (goal <= 250)"
+        )
         if base and media == "video":
             base_per = base["cores"] / base["n"]
-            print(f"  baseline (MediaRecorder 640x480 -> WebM + 30 fps card): {base_per:.3f} "
-                  f"core-s per session-s -> {int(BUDGET / base_per)} sessions; ours is "
-                  f"{at_largest / base_per:.2f}x the baseline's CPU per video session")
+            print(
+                f"  baseline (MediaRecorder 640x480 -> WebM + 30 fps card): {base_per:.3f} "
+                f"core-s per session-s -> {int(BUDGET / base_per)} sessions; ours is "
+                f"{at_largest / base_per:.2f}x the baseline's CPU per video session"
+            )
     return 0
 
 

@@ -66,16 +66,31 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
 
-def start_server(data_dir: Path, port: int | None = None, env: dict[str, str] | None = None) -> LiveServer:
+def start_server(
+    data_dir: Path, port: int | None = None, env: dict[str, str] | None = None
+) -> LiveServer:
     port = port or free_port()
     log_path = data_dir.parent / f"server-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mockroom", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--data-dir", str(data_dir)],
-            stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=REPO,
+            [
+                sys.executable,
+                "-m",
+                "mockroom",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(data_dir),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=full_env,
+            cwd=REPO,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20

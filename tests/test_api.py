@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import create_room
-
 from mockroom.store import Store
 from mockroom.tokens import hash_token
 
@@ -83,7 +82,8 @@ async def test_get_room_errors(client: Any) -> None:
     wrong = await client.get(f"/api/rooms/{rid}", headers={"Authorization": "Bearer nope"})
     assert wrong.status == 403
     unknown = await client.get(
-        "/api/rooms/000000000000", headers={"Authorization": f"Bearer {room['tokens']['candidate']}"}
+        "/api/rooms/000000000000",
+        headers={"Authorization": f"Bearer {room['tokens']['candidate']}"},
     )
     assert unknown.status == 404
     other = await create_room(client)

@@ -26,13 +26,27 @@ from helpers_http import make_room
 pytestmark = pytest.mark.browser
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-    "--disable-features=WebRtcHideLocalIpsWithMdns", "--autoplay-policy=no-user-gesture-required",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--autoplay-policy=no-user-gesture-required",
 ]
-ROOM = {"mode": "scripted", "bank": "behavioral", "think_seconds": 1, "answer_seconds": 10,
-        "question_count": 2, "retakes": 1}
+ROOM = {
+    "mode": "scripted",
+    "bank": "behavioral",
+    "think_seconds": 1,
+    "answer_seconds": 10,
+    "question_count": 2,
+    "retakes": 1,
+}
 ANSWER_S = 3.0  # how long the "candidate" talks before pressing Done
 
 
@@ -47,8 +61,10 @@ def voice_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 48 kHz WAV of someone talking, looped by Chromium as its microphone."""
     folder = tmp_path_factory.mktemp("voice")
     raw, wav = folder / "raw.wav", folder / "voice.wav"
-    text = ("In my last team we disagreed about the release plan. I listened first, "
-            "then we tried both options on a small scale, and the data decided.")
+    text = (
+        "In my last team we disagreed about the release plan. I listened first, "
+        "then we tried both options on a small scale, and the data decided."
+    )
     subprocess.run(["espeak-ng", "-s", "160", "-w", str(raw), text], check=True)
     subprocess.run(["sox", str(raw), "-r", "48000", "-c", "1", str(wav)], check=True)
     return wav
@@ -127,12 +143,14 @@ def run_room(browser: Browser, server: LiveServer, media: str) -> None:
         expect(question).not_to_have_text("", timeout=20_000)
         first = question.inner_text()
         kinds = page.get_by_test_id("remote-media").evaluate(
-            "m => m.srcObject ? m.srcObject.getTracks().map(t => t.kind).sort() : []")
+            "m => m.srcObject ? m.srcObject.getTracks().map(t => t.kind).sort() : []"
+        )
         assert "audio" in kinds and (media == "audio" or "video" in kinds), kinds
         if media == "video":
             page.wait_for_function(
                 "() => document.querySelector('[data-testid=remote-media]').videoWidth > 0",
-                timeout=10_000)
+                timeout=10_000,
+            )
         timer = page.get_by_test_id("timer")
         expect(timer).to_have_text(re.compile(r"^\d+:\d\d$"))
 
@@ -140,7 +158,8 @@ def run_room(browser: Browser, server: LiveServer, media: str) -> None:
         page.get_by_test_id("retake").click()
         # The retake's think timer counts down on screen before the window reopens.
         page.wait_for_function(
-            "() => document.querySelector('[data-testid=timer]').dataset.phase === 'think'")
+            "() => document.querySelector('[data-testid=timer]').dataset.phase === 'think'"
+        )
         answer(page, ANSWER_S)
         expect(page.get_by_test_id("retake")).to_be_hidden()  # the one retake is used up
         page.get_by_test_id("next-question").click()
@@ -153,21 +172,28 @@ def run_room(browser: Browser, server: LiveServer, media: str) -> None:
         expect(rows).to_have_count(3)
         page.wait_for_function(
             "() => [...document.querySelectorAll('[data-uploads] li')]"
-            ".every(li => li.dataset.state === 'saved')", timeout=20_000)
+            ".every(li => li.dataset.state === 'saved')",
+            timeout=20_000,
+        )
         expect(rows.first).to_contain_text("Saved ✓")
-        windows = {(r["questionId"], int(r["take"])): int(r["windowMs"])
-                   for r in rows.evaluate_all("rows => rows.map(r => ({...r.dataset}))")}
+        windows = {
+            (r["questionId"], int(r["take"])): int(r["windowMs"])
+            for r in rows.evaluate_all("rows => rows.map(r => ({...r.dataset}))")
+        }
 
         clips = get_json(f"{server.url}/api/rooms/{room['room_id']}/clips", token)
         assert sorted((c["question_id"], c["take"]) for c in clips) == sorted(windows)
         assert [c["take"] for c in clips[:2]] == [1, 2] and clips[0]["question_id"] != clips[2][
-            "question_id"]
+            "question_id"
+        ]
         for clip in clips:
             assert clip["finished"] and clip["mime"].startswith(f"{media}/webm")
             got = probe(get_bytes(f"{server.url}{clip['url']}?token={token}"))
             window_s = windows[(clip["question_id"], clip["take"])] / 1000
-            print(f"{media} {clip['question_id']} take {clip['take']}: window {window_s:.2f} s,"
-                  f" probed {got}, browser {clip['duration_ms']} ms")
+            print(
+                f"{media} {clip['question_id']} take {clip['take']}: window {window_s:.2f} s,"
+                f" probed {got}, browser {clip['duration_ms']} ms"
+            )
             assert "audio" in got["streams"] and got["audio"] > 0, got
             if media == "video":
                 assert got["streams"] == ["audio", "video"] and got["video"] > 20, got
@@ -183,7 +209,9 @@ def run_room(browser: Browser, server: LiveServer, media: str) -> None:
         player.evaluate("p => { p.muted = true; return p.play(); }")
         page.wait_for_function(
             "() => { const p = document.querySelector('[data-testid=clip-player]');"
-            " return p.readyState >= 2 && p.currentTime > 0.5; }", timeout=10_000)
+            " return p.readyState >= 2 && p.currentTime > 0.5; }",
+            timeout=10_000,
+        )
         # The candidate rates themselves; the rating is saved through the API.
         page.locator("[data-testid=review-question] [data-item='0'] input[value='3']").first.check()
         expect(page.locator("[data-review-status]")).to_have_text("Rating saved ✓")

@@ -47,13 +47,16 @@ async def new_clip(
     return data
 
 
-async def put_chunk(client: Any, room: dict[str, Any], clip_id: str, seq: int, data: bytes,
-                    token: str | None = None) -> Any:
+async def put_chunk(
+    client: Any, room: dict[str, Any], clip_id: str, seq: int, data: bytes, token: str | None = None
+) -> Any:
     return await client.put(
         f"/api/rooms/{room['room_id']}/clips/{clip_id}/chunks/{seq}",
         data=data,
-        headers={**auth(token or room["tokens"]["candidate"]),
-                 "Content-Type": "application/octet-stream"},
+        headers={
+            **auth(token or room["tokens"]["candidate"]),
+            "Content-Type": "application/octet-stream",
+        },
     )
 
 
@@ -76,7 +79,7 @@ def make_webm(seconds: float = 3.0, fps: int = 20) -> bytes:
         samples = int(seconds * 48000)
         tone = (np.sin(np.arange(samples) * 2 * np.pi * 440 / 48000) * 8000).astype(np.int16)
         for start in range(0, samples, 960):
-            block = tone[start:start + 960]
+            block = tone[start : start + 960]
             frame = av.AudioFrame.from_ndarray(block.reshape(1, -1), format="s16", layout="mono")
             frame.sample_rate = 48000
             frame.pts = start
@@ -134,7 +137,8 @@ async def test_chunks_in_order_duplicates_and_gaps(client: Any) -> None:
 
     resp = await client.post(
         f"/api/rooms/{room['room_id']}/clips/{clip['clip_id']}/finish",
-        json={"duration_ms": 2000}, headers=auth(room["tokens"]["candidate"]),
+        json={"duration_ms": 2000},
+        headers=auth(room["tokens"]["candidate"]),
     )
     assert resp.status == 200
     finished = await resp.json()
@@ -202,7 +206,7 @@ async def test_range_request(client: Any) -> None:
     clip = await new_clip(client, room)
     payload = bytes(range(256)) * 40
     for seq, start in enumerate(range(0, len(payload), 3000)):
-        resp = await put_chunk(client, room, clip["clip_id"], seq, payload[start:start + 3000])
+        resp = await put_chunk(client, room, clip["clip_id"], seq, payload[start : start + 3000])
         assert resp.status == 200
     resp = await client.get(
         clip["url"], headers={**auth(room["tokens"]["candidate"]), "Range": "bytes=100-1099"}
@@ -273,14 +277,15 @@ async def test_real_webm_uploaded_in_chunks_probes_whole(client: Any) -> None:
     clip = await new_clip(client, room)
     size = max(1, len(webm) // 7)
     for seq, start in enumerate(range(0, len(webm), size)):
-        resp = await put_chunk(client, room, clip["clip_id"], seq, webm[start:start + size])
+        resp = await put_chunk(client, room, clip["clip_id"], seq, webm[start : start + size])
         assert resp.status == 200
         # Every other chunk is sent twice, as a browser retrying a lost acknowledgement would.
         if seq % 2:
             assert (await put_chunk(client, room, clip["clip_id"], seq, b"dup")).status == 200
     await client.post(
         f"/api/rooms/{room['room_id']}/clips/{clip['clip_id']}/finish",
-        json={"duration_ms": 3000}, headers=auth(room["tokens"]["candidate"]),
+        json={"duration_ms": 3000},
+        headers=auth(room["tokens"]["candidate"]),
     )
     media = await client.get(clip["url"], headers=auth(room["tokens"]["candidate"]))
     got = probe(await media.read())
@@ -360,12 +365,22 @@ console.log(JSON.stringify({ result, expected, chunks: recorder.nextSeq }));
 
 
 def run_recorder(server: Any, room: dict[str, Any], record_ms: int) -> subprocess.Popen[str]:
-    env = {**os.environ, "RECORDER_URL": (REPO / "web/src/recorder.js").as_uri(),
-           "BASE": server.url, "ROOM": room["room_id"], "TOKEN": room["tokens"]["candidate"],
-           "QUESTION": QUESTION, "RECORD_MS": str(record_ms)}
+    env = {
+        **os.environ,
+        "RECORDER_URL": (REPO / "web/src/recorder.js").as_uri(),
+        "BASE": server.url,
+        "ROOM": room["room_id"],
+        "TOKEN": room["tokens"]["candidate"],
+        "QUESTION": QUESTION,
+        "RECORD_MS": str(record_ms),
+    }
     return subprocess.Popen(
-        ["node", "--input-type=module", "-e", RECORDER_SCRIPT], env=env, cwd=REPO / "web",
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        ["node", "--input-type=module", "-e", RECORDER_SCRIPT],
+        env=env,
+        cwd=REPO / "web",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -390,8 +405,9 @@ def test_recorder_js_loses_nothing_through_faults_and_a_restart(live_server: Any
         with urllib.request.urlopen(req) as resp:
             [clip] = json.loads(resp.read())
         assert clip["finished"] and clip["next_seq"] == report["chunks"]
-        with urllib.request.urlopen(f"{server.url}{clip['url']}?token="
-                                    f"{room['tokens']['candidate']}") as resp:
+        with urllib.request.urlopen(
+            f"{server.url}{clip['url']}?token={room['tokens']['candidate']}"
+        ) as resp:
             assert resp.read().decode() == report["expected"]
     finally:
         stop_server(server)

@@ -22,7 +22,8 @@ async def room_with_clips(client: Any, media: str = "video") -> dict[str, Any]:
     for take in (1, 2):
         resp = await client.post(
             f"/api/rooms/{room['room_id']}/clips",
-            json={"question_id": QUESTION, "take": take, "mime": mime}, headers=cand,
+            json={"question_id": QUESTION, "take": take, "mime": mime},
+            headers=cand,
         )
         clip = await resp.json()
         base = f"/api/rooms/{room['room_id']}/clips/{clip['clip_id']}"
@@ -82,12 +83,14 @@ async def test_ratings_and_comments_round_trip(client: Any) -> None:
     cand, rev = auth(room["tokens"]["candidate"]), auth(room["tokens"]["reviewer"])
     api = f"/api/rooms/{room['room_id']}/review"
 
-    resp = await client.put(f"{api}/ratings", json={"question_id": QUESTION, "item": 0,
-                                                     "rating": 3}, headers=cand)
+    resp = await client.put(
+        f"{api}/ratings", json={"question_id": QUESTION, "item": 0, "rating": 3}, headers=cand
+    )
     assert resp.status == 200
     assert (await resp.json())["ratings"] == {"0": 3}
-    resp = await client.put(f"{api}/ratings", json={"question_id": QUESTION, "item": 0,
-                                                     "rating": 4}, headers=cand)
+    resp = await client.put(
+        f"{api}/ratings", json={"question_id": QUESTION, "item": 0, "rating": 4}, headers=cand
+    )
     assert (await resp.json())["ratings"] == {"0": 4}
     # Refusals: the reviewer does not rate, ratings are 1-4, items exist.
     for body, headers, status in (
@@ -99,16 +102,21 @@ async def test_ratings_and_comments_round_trip(client: Any) -> None:
         resp = await client.put(f"{api}/ratings", json=body, headers=headers)
         assert resp.status == status, body
 
-    resp = await client.post(f"{api}/comments", json={"question_id": QUESTION,
-                                                      "text": "Lead with the result."}, headers=rev)
+    resp = await client.post(
+        f"{api}/comments",
+        json={"question_id": QUESTION, "text": "Lead with the result."},
+        headers=rev,
+    )
     assert resp.status == 201
     comment = await resp.json()
     assert comment["author"] == "reviewer" and comment["text"] == "Lead with the result."
-    resp = await client.post(f"{api}/comments", json={"question_id": QUESTION, "text": "me"},
-                             headers=cand)
+    resp = await client.post(
+        f"{api}/comments", json={"question_id": QUESTION, "text": "me"}, headers=cand
+    )
     assert resp.status == 403
-    resp = await client.post(f"{api}/comments", json={"question_id": QUESTION, "text": "  "},
-                             headers=rev)
+    resp = await client.post(
+        f"{api}/comments", json={"question_id": QUESTION, "text": "  "}, headers=rev
+    )
     assert resp.status == 400
 
     for headers in (cand, rev):
@@ -129,10 +137,12 @@ async def test_markdown_export(client: Any) -> None:
     room = await room_with_clips(client)
     cand, rev = auth(room["tokens"]["candidate"]), auth(room["tokens"]["reviewer"])
     api = f"/api/rooms/{room['room_id']}/review"
-    await client.put(f"{api}/ratings", json={"question_id": QUESTION, "item": 1, "rating": 2},
-                     headers=cand)
-    await client.post(f"{api}/comments", json={"question_id": QUESTION, "text": "Good STAR."},
-                      headers=rev)
+    await client.put(
+        f"{api}/ratings", json={"question_id": QUESTION, "item": 1, "rating": 2}, headers=cand
+    )
+    await client.post(
+        f"{api}/comments", json={"question_id": QUESTION, "text": "Good STAR."}, headers=rev
+    )
     resp = await client.get(f"{api}.md?token={room['tokens']['reviewer']}")
     assert resp.status == 200
     assert resp.headers["Content-Type"].startswith("text/markdown")
@@ -155,8 +165,15 @@ def test_metrics_shapes_and_figures() -> None:
     assert {"label": "Longest pause", "value": "3.2 s"} in rows
     assert all(row["label"] != "Take" for row in rows)
     # The scripted interviewer's own field names (speech.AnswerMetrics).
-    rows = figure_rows({"talk_ms": 5000, "longest_pause_ms": 800, "first_word_ms": None,
-                        "window_ms": 9000, "share_used": 0.5})
+    rows = figure_rows(
+        {
+            "talk_ms": 5000,
+            "longest_pause_ms": 800,
+            "first_word_ms": None,
+            "window_ms": 9000,
+            "share_used": 0.5,
+        }
+    )
     assert rows == [
         {"label": "Talk time", "value": "5.0 s"},
         {"label": "Longest pause", "value": "0.8 s"},
@@ -173,13 +190,18 @@ async def test_speech_figures_from_the_scripted_interviewer(client: Any, app: An
     from mockroom.scripted.speech import AnswerMetrics
 
     room = await room_with_clips(client)
-    figures = AnswerMetrics(talk_ms=41000, longest_pause_ms=3200, first_word_ms=900,
-                            window_ms=60000, share_used=0.75)
+    figures = AnswerMetrics(
+        talk_ms=41000, longest_pause_ms=3200, first_word_ms=900, window_ms=60000, share_used=0.75
+    )
     records.save_metrics(app[STORE], room["room_id"], QUESTION, 1, figures)
-    html = await (await client.get(
-        f"/rooms/{room['room_id']}/review?token={room['tokens']['reviewer']}")).text()
+    html = await (
+        await client.get(f"/rooms/{room['room_id']}/review?token={room['tokens']['reviewer']}")
+    ).text()
     assert "Talk time" in html and "41.0 s" in html and "75 %" in html
     assert "not measured" not in html
-    text = await (await client.get(
-        f"/api/rooms/{room['room_id']}/review.md?token={room['tokens']['candidate']}")).text()
+    text = await (
+        await client.get(
+            f"/api/rooms/{room['room_id']}/review.md?token={room['tokens']['candidate']}"
+        )
+    ).text()
     assert "- take 1: Talk time 41.0 s, Longest pause 3.2 s, Time to first word 0.9 s" in text

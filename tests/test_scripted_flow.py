@@ -25,8 +25,9 @@ Q2 = FlowQuestion("q2", "Second question?", think_ms=0, answer_ms=20000)
 
 
 def make(retakes: int = 1, questions: tuple[FlowQuestion, ...] = (Q1, Q2)) -> ScriptedFlow:
-    return ScriptedFlow(FlowConfig(questions, retakes=retakes, after_answer_ms=10000),
-                        lambda text: SPEECH_MS)
+    return ScriptedFlow(
+        FlowConfig(questions, retakes=retakes, after_answer_ms=10000), lambda text: SPEECH_MS
+    )
 
 
 def started(flow: ScriptedFlow, t: float = 0) -> ScriptedFlow:
@@ -76,8 +77,14 @@ def test_intro_then_question_then_think_timer_after_speech() -> None:
     assert flow.tick(1999) == []
     flow.tick(2000)  # question said -> think time starts
     timer = flow.public(2000)["timer"]
-    assert timer == {"phase": "think", "started_at": 2000, "deadline": 7000, "duration_ms": 5000,
-                     "paused": False, "remaining_ms": None}
+    assert timer == {
+        "phase": "think",
+        "started_at": 2000,
+        "deadline": 7000,
+        "duration_ms": 5000,
+        "paused": False,
+        "remaining_ms": None,
+    }
     assert flow.public(2000)["said"] == ""
 
 
@@ -232,8 +239,13 @@ def test_snapshot_restore_resumes_at_same_question() -> None:
     flow.tick(2000)
     flow.done(2000)  # answering q1, take 1: then the page reloads
     snap = flow.snapshot()
-    assert snap == {"phase": "answer", "consented": True, "index": 0, "question_id": "q1",
-                    "take": 1}
+    assert snap == {
+        "phase": "answer",
+        "consented": True,
+        "index": 0,
+        "question_id": "q1",
+        "take": 1,
+    }
     again = make()
     again.restore(snap)
     state = again.public(0)
@@ -265,15 +277,28 @@ def test_restore_finished_is_done() -> None:
 
 def test_config_from_room_options_override_bank() -> None:
     bank = {
-        "id": "b", "title": "B", "field": "F", "description": "", "think_seconds": 20,
-        "answer_seconds": 120, "code_pad": False, "realism": "video",
+        "id": "b",
+        "title": "B",
+        "field": "F",
+        "description": "",
+        "think_seconds": 20,
+        "answer_seconds": 120,
+        "code_pad": False,
+        "realism": "video",
         "questions": [
             {"id": f"q{i}", "text": f"Question {i}?", "kind": "behavioral"} for i in range(6)
         ],
     }
-    room = RoomRecord("room-a", "scripted", "audio", "T", "b", bank,
-                      {"question_count": 3, "think_seconds": 0, "answer_seconds": 15,
-                       "retakes": 2}, 0.0)
+    room = RoomRecord(
+        "room-a",
+        "scripted",
+        "audio",
+        "T",
+        "b",
+        bank,
+        {"question_count": 3, "think_seconds": 0, "answer_seconds": 15, "retakes": 2},
+        0.0,
+    )
     config = config_from_room(room)
     assert [q.id for q in config.questions] == ["q0", "q1", "q2"]
     assert {(q.think_ms, q.answer_ms) for q in config.questions} == {(0, 15000)}

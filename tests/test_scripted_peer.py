@@ -124,8 +124,9 @@ async def join(client: Any, token: str) -> Any:
 def answer_wav(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, float]:
     """Known speech: 1 s silence, an espeak sentence, 1.5 s silence; and its true talk time."""
     path = tmp_path_factory.mktemp("wav") / "answer.wav"
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(path), "--", SPEECH],
-                   check=True)
+    subprocess.run(
+        ["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(path), "--", SPEECH], check=True
+    )
     samples, rate = read_wav(path.read_bytes())
     speech = resample(samples, rate, RATE)
     voiced = np.nonzero(np.abs(speech.astype(np.int32)) > 328)[0]  # above 1 % of full scale
@@ -135,8 +136,16 @@ def answer_wav(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, fl
 
 
 async def scripted_room(client: Any, media: str = "video", **options: Any) -> dict[str, Any]:
-    room = await create_room(client, mode="scripted", media=media, bank="behavioral",
-                             question_count=2, think_seconds=0, answer_seconds=10, **options)
+    room = await create_room(
+        client,
+        mode="scripted",
+        media=media,
+        bank="behavioral",
+        question_count=2,
+        think_seconds=0,
+        answer_seconds=10,
+        **options,
+    )
     client.room_id = room["room_id"]
     return room
 

@@ -9,9 +9,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO, start_server, stop_server
 from helpers_http import make_room
-
 from mockroom.logs import KeyValueFormatter, redact
 from mockroom.settings import ConfigError, Settings, load_settings
 
@@ -38,7 +38,9 @@ def test_environment_then_flags() -> None:
         "stun:stun.example.org:3478",
         "turn:turn.example.org",
     ]
-    json_env = {"MOCKROOM_ICE_SERVERS": '[{"urls": ["turn:t.example"], "username": "u", "credential": "c"}]'}
+    json_env = {
+        "MOCKROOM_ICE_SERVERS": '[{"urls": ["turn:t.example"], "username": "u", "credential": "c"}]'
+    }
     assert load_settings(environ=json_env).ice_servers[0]["username"] == "u"
 
 
@@ -66,7 +68,10 @@ def test_redaction() -> None:
 
 def test_banks_check_command() -> None:
     ok = subprocess.run(
-        [sys.executable, "-m", "mockroom", "banks", "check"], capture_output=True, text=True, cwd=REPO
+        [sys.executable, "-m", "mockroom", "banks", "check"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
     )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "valid" in ok.stdout
@@ -80,7 +85,8 @@ def test_serve_flags_and_logs_without_tokens(tmp_path: Path) -> None:
         with urllib.request.urlopen(room["links"]["candidate"], timeout=5) as resp:
             assert resp.status == 200
         req = urllib.request.Request(
-            f"{server.url}/api/rooms/{room['room_id']}", headers={"Authorization": f"Bearer {token}"}
+            f"{server.url}/api/rooms/{room['room_id']}",
+            headers={"Authorization": f"Bearer {token}"},
         )
         with urllib.request.urlopen(req, timeout=5) as resp:
             assert resp.status == 200

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from aiohttp import WSMsgType
-from conftest import create_room
 
+from conftest import create_room
 from mockroom.settings import Settings
 
 SDP_OFFER = {"description": {"type": "offer", "sdp": "v=0\r\n"}}
@@ -56,7 +56,7 @@ async def test_signal_relay_goes_only_to_its_target(client: Any) -> None:
     room = await create_room(client)
     a, wa = await join(client, room, "interviewer")
     b, wb = await join(client, room, "candidate")
-    c, wc = await join(client, room, "observer")
+    c, _ = await join(client, room, "observer")
     await a.send_json({"type": "signal", "to": wb["participant_id"], "data": SDP_OFFER})
     got = await next_of(b, "signal")
     assert got == {"type": "signal", "from": wa["participant_id"], "data": SDP_OFFER}
@@ -188,7 +188,7 @@ async def test_observer_cap(aiohttp_client: Any, tmp_path: Any) -> None:
     room = await create_room(client)
     o1, w1 = await join(client, room, "observer")
     assert w1["type"] == "welcome"
-    o2, err = await join(client, room, "observer")
+    _, err = await join(client, room, "observer")
     assert err["code"] == "room-full"
     assert "observers" in err["message"]
     await o1.close()
@@ -206,5 +206,5 @@ async def test_audio_room_never_reports_video(client: Any) -> None:
 
 async def test_reviewer_cannot_join_live(client: Any) -> None:
     room = await create_room(client, mode="scripted", media="audio")
-    ws, err = await join(client, room, "reviewer")
+    _, err = await join(client, room, "reviewer")
     assert err["code"] == "not-live"

@@ -66,7 +66,9 @@ async def _json_body(request: web.Request) -> Any:
         raise UserError("The request body is not valid JSON.", code="bad-json") from None
 
 
-def _bank_for(request: web.Request, bank_id: str | None, bank_toml: str | None) -> dict[str, Any] | None:
+def _bank_for(
+    request: web.Request, bank_id: str | None, bank_toml: str | None
+) -> dict[str, Any] | None:
     if bank_toml is not None:
         try:
             return bank_lib.bank_to_dict(bank_lib.parse_bank(bank_toml, "pasted bank"))
@@ -76,7 +78,7 @@ def _bank_for(request: web.Request, bank_id: str | None, bank_toml: str | None) 
         return None
     bank = request.app[BANKS].get(bank_id)
     if bank is None:
-        known = ", ".join(request.app[BANKS]) or "none"
+        known = ", ".join(request.app[BANKS].keys()) or "none"
         raise UserError(f"Unknown bank '{bank_id}'. Known banks: {known}.", code="unknown-bank")
     return bank_lib.bank_to_dict(bank)
 
@@ -149,7 +151,7 @@ async def get_room(request: web.Request) -> web.Response:
 
 @routes.post("/api/rooms/{room_id}/links/{role}/renew")
 async def renew_link(request: web.Request) -> web.Response:
-    """The interviewer withdraws a role's link (e.g. sent to the wrong person) and gets a new one."""
+    """The interviewer withdraws a role's link (e.g. sent to the wrong person), gets a new one."""
     grant = grant_from_request(request)
     if grant.role is not Role.INTERVIEWER:
         raise Forbidden("Only the interviewer can withdraw and renew links.")

@@ -11,6 +11,7 @@ from aiohttp import web
 from . import api, pages
 from .banks import load_banks
 from .errors import error_reply
+from .interview_service import setup_interviews
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
 from .notes import setup_notes
 from .recordings import setup_recordings
@@ -38,15 +39,21 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     except web.HTTPException as exc:
         if exc.status < 400 or not _wants_json(request):
             raise
-        return web.json_response({"error": exc.reason.lower().replace(" ", "-"), "message": exc.text}, status=exc.status)
+        return web.json_response(
+            {"error": exc.reason.lower().replace(" ", "-"), "message": exc.text}, status=exc.status
+        )
     except Exception as exc:
         reply = error_reply(exc)
         if reply.code == "internal":
             log.exception("request failed", extra={"path": request.path})
         if _wants_json(request):
-            return web.json_response({"error": reply.code, "message": reply.message}, status=reply.status)
+            return web.json_response(
+                {"error": reply.code, "message": reply.message}, status=reply.status
+            )
         response = aiohttp_jinja2.render_template(
-            "error.html", request, {"status": reply.status, "message": reply.message, "code": reply.code}
+            "error.html",
+            request,
+            {"status": reply.status, "message": reply.message, "code": reply.code},
         )
         response.set_status(reply.status)
         return response
@@ -79,4 +86,5 @@ def create_app(settings: Settings) -> web.Application:
     setup_recordings(app)
     setup_notes(app)
     setup_scripted(app)
+    setup_interviews(app)
     return app

@@ -1,7 +1,8 @@
 """Two kinds of error, one mapping.
 
 UserError: something the person can fix or should read (wrong link, room full). ProtocolError: a
-client sent something our protocol forbids (a client bug). Anything else is an internal error: logged
+client sent something our protocol forbids (a client bug). Anything else is an internal error:
+logged
 with its traceback and reported to the user without details.
 """
 

@@ -27,7 +27,9 @@ def setup_templates(app: web.Application) -> None:
 
 @routes.get("/")
 async def home(request: web.Request) -> web.Response:
-    banks = [{"id": b.id, "title": b.title, "realism": b.realism} for b in request.app[BANKS].values()]
+    banks = [
+        {"id": b.id, "title": b.title, "realism": b.realism} for b in request.app[BANKS].values()
+    ]
     return aiohttp_jinja2.render_template("home.html", request, {"banks": banks})
 
 

@@ -111,7 +111,9 @@ class LiveRoom:
                     "Ask the interviewer to let you in when someone leaves.",
                     code="room-full",
                 )
-        participant = Participant(id=pid or new_participant_id(role), role=role, name=name, link=link)
+        participant = Participant(
+            id=pid or new_participant_id(role), role=role, name=name, link=link
+        )
         if replaced is not None:
             # Keep mute states across a reconnect; the person did not change them.
             participant.audio = replaced.participant.audio

@@ -20,6 +20,7 @@ MAX_SDP = 32 * 1024
 INTERVIEW_ACTIONS = frozenset(
     {
         "start",
+        "begin_question",
         "next",
         "repeat",
         "extend",
@@ -105,7 +106,7 @@ SERVER_MESSAGES = frozenset(
 
 
 def _check_signal_data(data: dict[str, Any]) -> None:
-    """A signal carries exactly one SDP description or one ICE candidate (None = end of candidates)."""
+    """A signal carries one SDP description or one ICE candidate (None: end of candidates)."""
     keys = set(data)
     if keys == {"description"}:
         desc = data["description"]
@@ -126,7 +127,9 @@ def _check_signal_data(data: dict[str, Any]) -> None:
         raise ProtocolError("signal.data must hold exactly one of 'description' or 'candidate'")
 
 
-def parse_client_message(raw: str | bytes, max_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> dict[str, Any]:
+def parse_client_message(
+    raw: str | bytes, max_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+) -> dict[str, Any]:
     size = len(raw.encode("utf-8") if isinstance(raw, str) else raw)
     if size > max_bytes:
         raise TooLarge(f"Message of {size} bytes is over the {max_bytes}-byte limit.")
@@ -147,7 +150,9 @@ def parse_client_message(raw: str | bytes, max_bytes: int = DEFAULT_MAX_MESSAGE_
     spec = CLIENT_MESSAGES[kind]
     unknown = set(message) - set(spec) - {"type", "id"}
     if unknown:
-        raise ProtocolError(f"{kind}: unknown field(s) {', '.join(sorted(unknown))}.", code="bad-message")
+        raise ProtocolError(
+            f"{kind}: unknown field(s) {', '.join(sorted(unknown))}.", code="bad-message"
+        )
     for name, field in spec.items():
         if name not in message:
             if field.required:
@@ -155,10 +160,14 @@ def parse_client_message(raw: str | bytes, max_bytes: int = DEFAULT_MAX_MESSAGE_
             continue
         value = message[name]
         # bool is an int in Python; a JSON true must not pass as a number.
-        if not isinstance(value, field.kind) or (isinstance(value, bool) and field.kind is not bool):
+        if not isinstance(value, field.kind) or (
+            isinstance(value, bool) and field.kind is not bool
+        ):
             raise ProtocolError(f"{kind}.{name} has the wrong type.", code="bad-message")
         if field.max_len is not None and isinstance(value, str) and len(value) > field.max_len:
-            raise ProtocolError(f"{kind}.{name} is longer than {field.max_len}.", code="bad-message")
+            raise ProtocolError(
+                f"{kind}.{name} is longer than {field.max_len}.", code="bad-message"
+            )
         if field.choices is not None and value not in field.choices:
             raise ProtocolError(
                 f"{kind}.{name} must be one of {', '.join(sorted(field.choices))}.",

@@ -58,7 +58,9 @@ def _int_option(data: dict[str, Any], key: str, low: int, high: int) -> int | No
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise UserError(f"'{key}' must be a whole number from {low} to {high}.", code="invalid-room")
+        raise UserError(
+            f"'{key}' must be a whole number from {low} to {high}.", code="invalid-room"
+        )
     return value
 
 
@@ -82,14 +84,22 @@ def parse_room_request(data: Any) -> RoomRequest:
     bank_toml = data.get("bank_toml")
     if bank_toml is not None and not isinstance(bank_toml, str):
         raise UserError("'bank_toml' must be the text of a TOML bank.", code="invalid-room")
-    title = data.get("title") or ("Scripted practice" if mode is Mode.SCRIPTED else "Mock interview")
+    title = data.get("title") or (
+        "Scripted practice" if mode is Mode.SCRIPTED else "Mock interview"
+    )
     if not isinstance(title, str) or len(title.strip()) == 0 or len(title) > MAX_TITLE:
-        raise UserError(f"'title' must be text of at most {MAX_TITLE} characters.", code="invalid-room")
+        raise UserError(
+            f"'title' must be text of at most {MAX_TITLE} characters.", code="invalid-room"
+        )
     expires = data.get("expires_in_hours")
     if expires is not None and (
-        isinstance(expires, bool) or not isinstance(expires, int | float) or not 0 < expires <= 24 * 365
+        isinstance(expires, bool)
+        or not isinstance(expires, int | float)
+        or not 0 < expires <= 24 * 365
     ):
-        raise UserError("'expires_in_hours' must be a number of hours up to a year.", code="invalid-room")
+        raise UserError(
+            "'expires_in_hours' must be a number of hours up to a year.", code="invalid-room"
+        )
     options: dict[str, Any] = {}
     for key in ("phone_realism", "shuffle", "code_pad"):
         if key in data:
@@ -108,7 +118,9 @@ def parse_room_request(data: Any) -> RoomRequest:
     scheduled = data.get("scheduled_at")
     if scheduled is not None:
         if not isinstance(scheduled, str) or len(scheduled) > 40:
-            raise UserError("'scheduled_at' must be an ISO 8601 date and time.", code="invalid-room")
+            raise UserError(
+                "'scheduled_at' must be an ISO 8601 date and time.", code="invalid-room"
+            )
         options["scheduled_at"] = scheduled
     return RoomRequest(mode, media, bank, bank_toml, title.strip(), expires, options)
 

@@ -1,4 +1,4 @@
-"""Configuration, read once: MOCKROOM_* environment variables, then `mockroom serve` flags on top."""
+"""Configuration, read once: MOCKROOM_* environment variables, then `mockroom serve` flags."""
 
 from __future__ import annotations
 

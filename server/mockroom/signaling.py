@@ -8,6 +8,7 @@ Feature modules (interview, scripted interviewer) add message handlers and join/
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -41,10 +42,9 @@ class SocketPeer:
     async def send(self, message: dict[str, Any]) -> None:
         if self.ws.closed:
             return
-        try:
+        # A socket that is going away may refuse the write; its reader cleans up.
+        with contextlib.suppress(ConnectionError, RuntimeError):
             await self.ws.send_str(protocol.encode(message))
-        except (ConnectionError, RuntimeError):
-            pass  # the socket is going away; its reader will clean up
 
     async def close(self, code: int, reason: str) -> None:
         if not self.ws.closed:
@@ -165,7 +165,9 @@ class Signaling:
             )
         grant = authorize(self.store, room_id, hello["token"])
         if not joins_live(grant.role):
-            raise UserError("A reviewer link opens the review page, not the live room.", code="not-live")
+            raise UserError(
+                "A reviewer link opens the review page, not the live room.", code="not-live"
+            )
         room = self.rooms.get(room_id)
         if room is None:
             room = self.rooms[room_id] = LiveRoom(room_id, self.settings.max_observers)
@@ -195,7 +197,11 @@ class Signaling:
             extra={"room": room_id, "participant": participant.id, "role": grant.role.value},
         )
         await peer.send(self._welcome(conn))
-        others = {"type": "joined", "participant": participant.public(), "rejoin": replaced is not None}
+        others = {
+            "type": "joined",
+            "participant": participant.public(),
+            "rejoin": replaced is not None,
+        }
         await conn.broadcast(others, include_self=False)
         for hook in self.join_hooks:
             await hook(conn)
@@ -216,9 +222,7 @@ class Signaling:
                 "media": room.media,
             },
             "ice_servers": list(self.settings.ice_servers),
-            "participants": [
-                p for p in conn.room.roster() if p["id"] != conn.participant.id
-            ],
+            "participants": [p for p in conn.room.roster() if p["id"] != conn.participant.id],
             "server_time": time.time() * 1000,
             "heartbeat_ms": int(HEARTBEAT_S * 1000),
         }
@@ -274,7 +278,9 @@ class Signaling:
             raise UserError("That participant has left.", code="unknown-peer")
         if conn.grant.role is Role.OBSERVER and target.participant.role is Role.OBSERVER:
             raise UserError("Observers do not connect to each other.", code="not-allowed")
-        await target.peer.send({"type": "signal", "from": conn.participant.id, "data": message["data"]})
+        await target.peer.send(
+            {"type": "signal", "from": conn.participant.id, "data": message["data"]}
+        )
 
     async def _on_state(self, conn: Connection, message: dict[str, Any]) -> None:
         p = conn.participant

@@ -153,7 +153,9 @@ class ScriptedFlow:
         return {
             "phase": self.phase,
             "consented": self.consented,
-            "question": None if q is None else {
+            "question": None
+            if q is None
+            else {
                 "id": q.id,
                 "text": q.text,
                 "index": self.index,

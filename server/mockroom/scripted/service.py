@@ -87,8 +87,9 @@ class ScriptedService:
                 "'scripted' messages only work in a scripted-interviewer room.", code="not-scripted"
             )
         if conn.grant.role is not Role.CANDIDATE:
-            raise UserError("Only the candidate talks to the scripted interviewer.",
-                            code="not-allowed")
+            raise UserError(
+                "Only the candidate talks to the scripted interviewer.", code="not-allowed"
+            )
         session = self.sessions.get(conn.room.room_id)
         if session is None or session.send != conn.send:
             raise UserError("This connection has been replaced; reload the page.", code="stale")

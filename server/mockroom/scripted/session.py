@@ -63,8 +63,9 @@ def now_ms() -> float:
 def offered_kinds(sdp: str) -> list[str]:
     """The media kinds of an offer's m-lines, or a UserError that says what is wrong with it."""
     if not sdp.lstrip().startswith("v=0"):
-        raise UserError("The offer is not an SDP description (it must start with v=0).",
-                        code="bad-offer")
+        raise UserError(
+            "The offer is not an SDP description (it must start with v=0).", code="bad-offer"
+        )
     try:
         return [media.kind for media in SessionDescription.parse(sdp).media]
     except Exception as exc:  # aiortc's parser raises assorted errors on malformed lines

@@ -123,11 +123,17 @@ class CardRenderer:
         margin = width // 20
         draw.text((margin, margin), view.heading, font=self.small, fill=(150, 170, 200))
         if view.countdown:
-            draw.text((width - margin, margin), view.countdown, font=self.big, fill=(255, 210, 120),
-                      anchor="ra")
+            draw.text(
+                (width - margin, margin),
+                view.countdown,
+                font=self.big,
+                fill=(255, 210, 120),
+                anchor="ra",
+            )
         lines = textwrap.wrap(view.text, self.wrap)[:7]
-        draw.multiline_text((margin, height // 4), "\n".join(lines), font=self.body,
-                            fill=(235, 238, 245), spacing=8)
+        draw.multiline_text(
+            (margin, height // 4), "\n".join(lines), font=self.body, fill=(235, 238, 245), spacing=8
+        )
         # Converted once here, so the encoder does not convert the same picture every frame.
         return VideoFrame.from_ndarray(np.asarray(image), format="rgb24").reformat(format="yuv420p")
 

@@ -148,8 +148,13 @@ class Tts:
         assert self.executable is not None
         # "--" ends options, so a question starting with "-" is read, not parsed as a flag.
         proc = await asyncio.create_subprocess_exec(
-            self.executable, *VOICE, "--stdout", "--", text,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            self.executable,
+            *VOICE,
+            "--stdout",
+            "--",
+            text,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         out, err = await proc.communicate()
         if proc.returncode != 0 or not out:
