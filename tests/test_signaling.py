@@ -76,6 +76,7 @@ async def test_signal_relay_goes_only_to_its_target(client: Any) -> None:
 async def test_malformed_messages_get_error_frames_and_the_socket_survives(client: Any) -> None:
     room = await create_room(client)
     ws, _ = await join(client, room, "interviewer")
+    await next_of(ws, "interview-state")  # sent on join; every frame after it answers ours
     bad = [
         ("{nope", "bad-json"),
         (json.dumps([1]), "bad-message"),

@@ -15,6 +15,7 @@ from .interview_service import setup_interviews
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
 from .notes import setup_notes
 from .recordings import setup_recordings
+from .report import setup_report
 from .scripted import setup_scripted
 from .security import security_headers
 from .settings import Settings
@@ -87,4 +88,5 @@ def create_app(settings: Settings) -> web.Application:
     setup_notes(app)
     setup_scripted(app)
     setup_interviews(app)
+    setup_report(app)
     return app

@@ -1,0 +1,149 @@
+"""The end-of-interview report (HTML and Markdown) and the calendar invite of a scheduled room.
+
+    GET /rooms/{id}/report?token=           printable HTML page (works without JavaScript)
+    GET /api/rooms/{id}/report.md           Markdown download (Bearer token or ?token=)
+    GET /api/rooms/{id}/invite.ics          iCalendar invite for rooms made with scheduled_at
+
+Any live role of a peer room may read the report; the content is the same for all of them except
+the notes: each reader gets the shared notes and only their *own* private notes (observers have
+none). The data comes from the room's persisted interview events, replayed, so a report is
+available during the interview, after it, and after a server restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from .access import Grant, authorize
+from .api import bearer_token, grant_from_request
+from .errors import NotFound
+from .interview_service import load_interview
+from .keys import SETTINGS, STORE
+from .links import base_url, link_url
+from .notes.export import document_text
+from .notes.keys import NOTES_HUB
+from .report_ics import invite_ics, parse_scheduled
+from .report_text import ReportInput, build_report, render_markdown
+from .roles import SHARED_DOC, Role, private_notes_doc
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+REPORT_ROLES = frozenset({Role.INTERVIEWER, Role.CANDIDATE, Role.OBSERVER})
+
+
+def _report_grant(grant: Grant) -> Grant:
+    if grant.room.mode != "peer":
+        raise NotFound("Scripted rooms have a review page instead of a report.")
+    if grant.role not in REPORT_ROLES:
+        raise NotFound("This link does not open a report.")
+    return grant
+
+
+def _notes(app: web.Application, grant: Grant) -> tuple[str, str | None]:
+    """Shared notes and the reader's own private notes (None where the role has none)."""
+    if NOTES_HUB not in app:
+        return "", None
+    shared, _ = document_text(app, grant.room.id, SHARED_DOC)
+    doc = private_notes_doc(grant.role)
+    private = document_text(app, grant.room.id, doc)[0] if doc is not None else None
+    return shared, private
+
+
+def _participants(app: web.Application, room_id: str) -> list[tuple[str, str]]:
+    seen: list[tuple[str, str]] = []
+    for row in app[STORE].participants(room_id):
+        entry = (str(row["name"]), str(row["role"]))
+        if entry not in seen:
+            seen.append(entry)
+    return seen
+
+
+def report_model(app: web.Application, grant: Grant) -> dict[str, Any]:
+    room = grant.room
+    interview = load_interview(app[STORE], room)
+    data = interview.report_data() if interview is not None else None
+    windows = (
+        {qid: q.answer_seconds * 1000 for qid, q in interview.questions.items()}
+        if interview is not None
+        else {}
+    )
+    started = data["started_at"] / 1000 if data and data["started_at"] else room.created_at
+    shared, private = _notes(app, grant)
+    return build_report(
+        ReportInput(
+            room_id=room.id,
+            title=room.title,
+            date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)),
+            reader_role=grant.role.value,
+            participants=_participants(app, room.id),
+            data=data,
+            answer_windows_ms=windows,
+            shared_notes=shared,
+            private_notes=private,
+        )
+    )
+
+
+@routes.get("/rooms/{room_id}/report")
+async def report_page(request: web.Request) -> web.Response:
+    token = request.query.get("token")
+    grant = _report_grant(authorize(request.app[STORE], request.match_info["room_id"], token))
+    model = report_model(request.app, grant)
+    return aiohttp_jinja2.render_template(
+        "report.html", request, {"r": model, "token": token, "room": grant.room}
+    )
+
+
+@routes.get("/api/rooms/{room_id}/report.md")
+async def report_markdown(request: web.Request) -> web.Response:
+    grant = _report_grant(grant_from_request(request))
+    body = render_markdown(report_model(request.app, grant))
+    filename = f"mockroom-{grant.room.id}-report.md"
+    return web.Response(
+        text=body,
+        content_type="text/markdown",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@routes.get("/api/rooms/{room_id}/invite.ics")
+async def invite(request: web.Request) -> web.Response:
+    grant = grant_from_request(request)
+    token = bearer_token(request)
+    assert token is not None  # grant_from_request refused a request without one
+    scheduled = grant.room.options.get("scheduled_at")
+    if not isinstance(scheduled, str):
+        raise NotFound("This room has no scheduled time, so there is no invite.")
+    try:
+        start = parse_scheduled(scheduled)
+    except ValueError:
+        raise NotFound("This room's scheduled time is not a date we can read.") from None
+    link = link_url(
+        base_url(request, request.app[SETTINGS]), grant.room.id, grant.role, token
+    )
+    body = invite_ics(
+        uid=f"{grant.room.id}-{grant.role.value}@mockroom",
+        title=grant.room.title,
+        start=start,
+        link=link,
+        role=grant.role.value,
+        now=datetime.now(UTC),
+    )
+    return web.Response(
+        body=body.encode("utf-8"),
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="mockroom-{grant.room.id}.ics"'},
+    )
+
+
+def setup_report(app: web.Application) -> None:
+    app.add_routes(routes)

@@ -1,0 +1,23 @@
+// Entry for report.html: small extras on a page that works without JavaScript (print, copy).
+
+const print = document.getElementById("print-report");
+if (print) {
+  print.hidden = false;
+  print.addEventListener("click", () => window.print());
+}
+
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  const b = /** @type {HTMLButtonElement} */ (button);
+  const source = document.getElementById(b.dataset.copy || "");
+  if (!source || !navigator.clipboard) continue;
+  b.hidden = false;
+  b.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(source.textContent || "");
+      b.textContent = "Copied";
+    } catch {
+      b.textContent = "Select and copy by hand";
+    }
+    setTimeout(() => (b.textContent = "Copy"), 1500);
+  });
+}
