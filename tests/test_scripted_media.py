@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -187,3 +189,27 @@ def test_card_renders_text_with_a_fallback_font(monkeypatch: pytest.MonkeyPatch)
 def test_dataclass_is_json_friendly() -> None:
     m = measure(tone(0.5))
     assert dataclasses.asdict(m) == m.as_dict()
+
+
+async def test_voice_track_with_dtx_sends_speech_and_skips_silence() -> None:
+    from mockroom.scripted import tracks
+
+    track = VoiceTrack(dtx=True)
+    clip = (np.arange(AUDIO_SAMPLES * 2) % 100 + 1).astype("<i2").tobytes()
+    track.play([clip])
+    spoken = [await track.recv() for _ in range(2)]
+    assert all(f.to_ndarray().any() for f in spoken)
+    started = time.monotonic()
+    # Silent now: the next frame waits for speech (or the keep-alive), then jumps on the clock.
+    later = asyncio.create_task(track.recv())
+    await asyncio.sleep(0.3)
+    assert not later.done()
+    track.play([clip])
+    resumed = await asyncio.wait_for(later, 1)
+    assert time.monotonic() - started < tracks.DTX_KEEPALIVE_S
+    assert not resumed.to_ndarray().any()  # one silent frame carries the jump in time
+    assert resumed.pts >= spoken[1].pts + int(0.25 * tracks.AUDIO_RATE)
+    speech = await track.recv()
+    assert speech.to_ndarray().any()
+    assert speech.pts == resumed.pts + AUDIO_SAMPLES
+    track.stop()

@@ -126,9 +126,7 @@ async def invite(request: web.Request) -> web.Response:
         start = parse_scheduled(scheduled)
     except ValueError:
         raise NotFound("This room's scheduled time is not a date we can read.") from None
-    link = link_url(
-        base_url(request, request.app[SETTINGS]), grant.room.id, grant.role, token
-    )
+    link = link_url(base_url(request, request.app[SETTINGS]), grant.room.id, grant.role, token)
     body = invite_ics(
         uid=f"{grant.room.id}-{grant.role.value}@mockroom",
         title=grant.room.title,

@@ -15,7 +15,7 @@ def _topic(model: dict[str, Any]) -> str:
     if not answered:
         return "[a topic you discussed]"
     best = max(answered, key=lambda q: (q["average"] or 0, -q["number"]))
-    return best["text"].rstrip("?.! ")
+    return str(best["text"]).rstrip("?.! ")
 
 
 def thank_you_note(model: dict[str, Any], participants: list[tuple[str, str]]) -> str:

@@ -29,7 +29,7 @@ OBSERVER_POLICY = (
 def fmt_duration(ms: int | None) -> str:
     """m:ss, or an en dash when nothing was measured."""
     if ms is None:
-        return "–"
+        return "\u2013"
     seconds = max(0, round(ms / 1000))
     return f"{seconds // 60}:{seconds % 60:02d}"
 
@@ -117,8 +117,10 @@ def next_steps(questions: list[dict[str, Any]], data: dict[str, Any]) -> list[st
                 )
     if data.get("not_asked"):
         count = len(data["not_asked"])
-        steps.append(f"{count} question{'s' if count != 1 else ''} of the bank were not asked: "
-                     "use them in your next session.")
+        steps.append(
+            f"{count} question{'s' if count != 1 else ''} of the bank were not asked: "
+            "use them in your next session."
+        )
     if not low and questions and any(q["average"] for q in questions):
         steps.append("No rubric item scored low: swap to a harder bank or a stricter interviewer.")
     steps.append("Send a short thank-you note within a day (template below).")
@@ -158,11 +160,15 @@ def build_report(inp: ReportInput) -> dict[str, Any]:
         "private_notes": inp.private_notes,
         "observer_policy": OBSERVER_POLICY,
     }
-    model["next_steps"] = next_steps(questions, data) if data else [
-        "This was a free conversation: next time pick a question bank for timed questions, "
-        "rubrics and scores.",
-        "Send a short thank-you note within a day (template below).",
-    ]
+    model["next_steps"] = (
+        next_steps(questions, data)
+        if data
+        else [
+            "This was a free conversation: next time pick a question bank for timed questions, "
+            "rubrics and scores.",
+            "Send a short thank-you note within a day (template below).",
+        ]
+    )
     model["templates"] = {
         "thank_you": thank_you_note(model, inp.participants),
         "post_mortem": post_mortem(model),
@@ -192,11 +198,13 @@ def render_markdown(model: dict[str, Any]) -> str:
     for q in model["questions"]:
         flag = " (skipped)" if q["skipped"] else ""
         out += [f"### {q['number']}. {q['text']}{flag}", ""]
-        out.append(f"- Think time: {q['think']} · Answer time: {q['answer']}"
-                   + (f" of {q['window']}" if q["window_ms"] else ""))
+        out.append(
+            f"- Think time: {q['think']} · Answer time: {q['answer']}"
+            + (f" of {q['window']}" if q["window_ms"] else "")
+        )
         out.append(f"- Interviewed by: the {q['interviewer']} link")
         if q["repeats"] or q["extensions"]:
-            out.append(f"- Repeated {q['repeats']}×, extended {q['extensions']}×")
+            out.append(f"- Repeated {q['repeats']} times, extended {q['extensions']} times")
         out.append(f"- Candidate's self-score: {q['self_score'] or '—'}/4")
         if q["scores"]:
             out += ["", "| Rubric item | Score | Comment |", "|---|---|---|"]

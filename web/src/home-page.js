@@ -73,6 +73,16 @@ async function submit(event) {
   if (toml) body.bank_toml = toml;
   else if (data.get("bank")) body.bank = String(data.get("bank"));
   if (body.mode === "peer" && data.get("phone_realism")) body.phone_realism = true;
+  const when = String(data.get("scheduled_at") || "");
+  if (when) {
+    // datetime-local is the person's local time; the server stores an unambiguous UTC instant.
+    const at = new Date(when);
+    if (Number.isNaN(at.getTime())) {
+      showError("The scheduled time is not a valid date.");
+      return;
+    }
+    body.scheduled_at = at.toISOString();
+  }
   const button = /** @type {HTMLButtonElement} */ (form.querySelector("button[type=submit]"));
   button.disabled = true;
   try {
@@ -86,7 +96,7 @@ async function submit(event) {
       showError((result && result.message) || `The server could not create the room (${resp.status}).`);
       return;
     }
-    showLinks(result);
+    showLinks({ ...result, scheduled: !!body.scheduled_at });
   } catch {
     showError("Could not reach the server. Check your connection and try again.");
   } finally {
@@ -96,6 +106,19 @@ async function submit(event) {
 
 function absolute(url) {
   return new URL(url, location.href).toString();
+}
+
+/** "Add to calendar (.ics)" for one role: the invite carries that role's own link only. */
+function calendarLink(roomId, role, label, url) {
+  const token = new URL(url, location.href).searchParams.get("token") || "";
+  const a = document.createElement("a");
+  a.href = `/api/rooms/${encodeURIComponent(roomId)}/invite.ics?token=${encodeURIComponent(token)}`;
+  a.textContent = "Add to calendar (.ics)";
+  a.className = "small";
+  a.setAttribute("download", `mockroom-${role}.ics`);
+  a.setAttribute("data-testid", `ics-${role}`);
+  a.setAttribute("aria-label", `Add to calendar: the ${label.toLowerCase()} invite (.ics)`);
+  return a;
 }
 
 function showLinks(room) {
@@ -129,6 +152,7 @@ function showLinks(room) {
     copy.addEventListener("click", () => copyLink(input, copy));
     row.append(input, copy);
     li.append(lab, p, row);
+    if (room.scheduled) li.append(calendarLink(room.room_id, role, label, String(url)));
     list.append(li);
   }
   const own = room.links.interviewer ? "interviewer" : "candidate";

@@ -1,3 +1,401 @@
-// Placeholder: the interview pane is written by another engineer and replaces this file.
-/** @param {HTMLElement} container @param {any} ctx */
-export function mountInterview(container, ctx) { void container; void ctx; return { destroy() {} }; }
+// The interview pane of a peer room: phase, question, shared countdown, the interviewer's
+// controls and private material, role swap, feedback forms and the report link.
+//
+// Rendered from the latest `interview-state` only (docs/protocol.md): the server filters what
+// each role may see, so this module never has anything to hide — it just draws what it got.
+// Regions are rebuilt only when their own inputs change, so a broadcast (the other side
+// submitting feedback, a timer extension) never wipes a form someone is typing in.
+
+import { candidateForm, interviewerForm, submittedSummary } from "./interview-feedback.js";
+import { h, list } from "./interview-dom.js";
+import { CueTracker, WARN_MS, formatClock, remainingMs } from "./timer.js";
+
+const PHASE_LABELS = {
+  lobby: "Waiting to start", intro: "Introductions", think: "Think time", answer: "Answer time",
+  follow_ups: "Follow-up questions", wrap_up: "Wrap-up", feedback: "Feedback", done: "Finished",
+};
+
+/** The interviewer's controls: [action, label, testid, data?]. */
+const CONTROLS = [
+  ["repeat", "Repeat", "repeat-question", null, "Repeat the question; think time starts again"],
+  ["extend", "+30 s", "extend-timer", null, "Add 30 seconds to the timer"],
+  ["skip", "Skip", "skip-question", null, "Skip this question"],
+  ["wrap_up", "Wrap up", "wrap-up", null, "End the questions and wrap up"],
+  ["open_feedback", "Open feedback", "open-feedback", null, "Open the feedback forms"],
+  ["finish", "Finish", "finish-interview", null, "Finish the interview"],
+];
+
+const CHECK_KEY = "mockroom.checklist.";
+
+/** Beeps through WebAudio; created on the first user gesture (autoplay rules). */
+class Beeper {
+  constructor() {
+    /** @type {AudioContext|null} */
+    this.ctx = null;
+    const unlock = () => {
+      try {
+        this.ctx = this.ctx || new AudioContext();
+        void this.ctx.resume();
+      } catch { /* no audio: the visual cue remains */ }
+    };
+    document.addEventListener("pointerdown", unlock, { once: true, capture: true });
+    document.addEventListener("keydown", unlock, { once: true, capture: true });
+  }
+
+  /** @param {number} freq @param {number} seconds */
+  beep(freq, seconds) {
+    const ctx = this.ctx;
+    if (!ctx || ctx.state !== "running") return;
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.frequency.value = freq;
+    gain.gain.setValueAtTime(0.0001, ctx.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.15, ctx.currentTime + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + seconds);
+    osc.connect(gain).connect(ctx.destination);
+    osc.start();
+    osc.stop(ctx.currentTime + seconds + 0.05);
+  }
+}
+
+/**
+ * @param {HTMLElement} container the #interview-pane section
+ * @param {{client: import("./protocol.js").RoomClient, role: string, roomInfo: any}} ctx
+ */
+export function mountInterview(container, { client, role, roomInfo }) {
+  const roomId = (roomInfo && roomInfo.room_id) || container.closest("[data-room-id]")?.getAttribute("data-room-id") || "";
+  const token = new URLSearchParams(location.search).get("token") ||
+    new URLSearchParams(location.hash.slice(1)).get("token") || "";
+  const reportHref = `/rooms/${encodeURIComponent(roomId)}/report?token=${encodeURIComponent(token)}`;
+
+  const phaseEl = h("span", { class: "iv-phase", "data-testid": "interview-phase" }, "Connecting…");
+  const positionEl = h("span", { class: "iv-position", "data-testid": "question-position" });
+  const timerEl = h("span", { class: "iv-timer", "data-testid": "timer", role: "timer",
+    "aria-label": "Time left", hidden: true });
+  const questionEl = h("p", { class: "iv-question", "data-testid": "question-text",
+    "aria-live": "polite" });
+  const swapEl = h("div", { class: "iv-swap", "aria-live": "polite" });
+  const controlsEl = h("div", { class: "iv-controls", role: "toolbar",
+    "aria-label": "Interview controls" });
+  const errorEl = h("p", { class: "iv-error", role: "alert", hidden: true });
+  const privateEl = h("div", { class: "iv-private-slot" });
+  const checklistEl = h("div", { class: "iv-checklist-slot" });
+  const feedbackEl = h("div", { class: "iv-feedback-slot" });
+  const reportEl = h("p", { class: "iv-report", hidden: true },
+    h("a", { href: reportHref, "data-testid": "report-link", target: "_blank", rel: "noopener" },
+      "Open the report (questions, timings, scores, notes)"));
+  const root = h("div", { class: "iv", "data-phase": "connecting" },
+    h("h2", { class: "iv-title" }, "Interview"),
+    h("div", { class: "iv-head" }, phaseEl, positionEl, timerEl),
+    questionEl, swapEl, controlsEl, errorEl, privateEl, checklistEl, feedbackEl, reportEl);
+  container.replaceChildren(root);
+
+  /** @type {any} the latest state; undefined until the first one arrives */
+  let state;
+  let lastSentAt = 0;
+  const cues = new CueTracker();
+  const beeper = new Beeper();
+  /** @type {Map<string, string>} link role -> display name */
+  const names = new Map();
+
+  function rememberPeople() {
+    const w = client.welcome;
+    if (!w) return;
+    names.set(w.role, w.name);
+    for (const p of w.participants || []) {
+      names.set(p.role, p.name);
+    }
+  }
+  rememberPeople();
+
+  /** @param {string} action @param {Record<string, any>} [extra] */
+  function send(action, extra = {}) {
+    lastSentAt = Date.now();
+    showError(null);
+    client.send({ type: "interview", action, ...extra });
+  }
+
+  function showError(text) {
+    errorEl.hidden = !text;
+    errorEl.textContent = text || "";
+  }
+
+  /** Rebuilds `slot` only when `key` changed. @param {HTMLElement} slot @param {string} key */
+  function region(slot, key, build) {
+    if (slot.dataset.key === key) return;
+    slot.dataset.key = key;
+    const content = build();
+    slot.replaceChildren(...(content ? [content] : []));
+  }
+
+  const allowed = (action) => !!state && state.actions.includes(action);
+
+  /** @param {string} action @param {string} label @param {string} testid */
+  function button(action, label, testid, opts = {}) {
+    return h("button", {
+      type: "button", class: opts.primary ? "primary" : null, "data-testid": testid,
+      "aria-label": opts.aria || label, title: opts.aria || label,
+      disabled: !allowed(opts.as || action),
+      onclick: () => send(opts.as || action, opts.extra || {}),
+    }, label);
+  }
+
+  // rendering ---------------------------------------------------------------------------------
+
+  function render() {
+    if (state === null) return renderFree();
+    const s = state;
+    const acting = s.role;
+    root.dataset.phase = s.phase;
+    root.dataset.acting = acting;
+    phaseEl.textContent = PHASE_LABELS[s.phase] || s.phase;
+    positionEl.textContent = s.position && s.position.number
+      ? `Question ${s.position.number} of ${s.position.total}` : `${s.position.total} questions`;
+    renderQuestion(s);
+    renderSwap(s);
+    renderControls(s);
+    region(privateEl, acting === "interviewer" ? JSON.stringify([s.phase, s.question, s.upcoming,
+      s.checklist]) : "none", () => acting === "interviewer" ? interviewerPane(s) : null);
+    const showPrep = acting === "candidate" && ["lobby", "intro"].includes(s.phase);
+    region(checklistEl, showPrep ? "prep" : "none",
+      () => showPrep ? checklist("Before you start", s.checklist, "candidate") : null);
+    renderFeedback(s);
+    reportEl.hidden = !["wrap_up", "feedback", "done"].includes(s.phase);
+    tick();
+  }
+
+  function renderFree() {
+    root.dataset.phase = "free";
+    phaseEl.textContent = "Free conversation — no question bank";
+    positionEl.textContent = "";
+    questionEl.textContent = "Talk freely; use the notes to keep track. The report still " +
+      "collects the notes and the letter templates.";
+    timerEl.hidden = true;
+    for (const el of [swapEl, controlsEl, privateEl, checklistEl, feedbackEl]) {
+      el.replaceChildren();
+      delete el.dataset.key;
+    }
+    reportEl.hidden = false;
+  }
+
+  function renderQuestion(s) {
+    let text;
+    if (s.question) text = s.question.text;
+    else if (s.prompt) text = s.prompt;
+    else if (s.phase === "lobby") {
+      text = s.role === "interviewer" ? "When you are both ready, start the interview."
+        : "Waiting for the interviewer to start.";
+    } else if (s.phase === "intro") {
+      text = s.role === "interviewer"
+        ? "Introduce yourself and the format, then begin the first question."
+        : "Introductions: the interviewer explains the format.";
+    } else if (s.phase === "wrap_up") {
+      text = s.role === "interviewer"
+        ? "Invite the candidate's questions, explain the next steps, then open feedback."
+        : "Your turn to ask questions — about the team, the role, the next steps.";
+    } else if (s.phase === "feedback") text = "Fill in the feedback form below.";
+    else text = "The interview is over. Thank you both!";
+    questionEl.textContent = text;
+    questionEl.classList.toggle("iv-question-live", !!(s.question || s.prompt));
+  }
+
+  function renderSwap(s) {
+    const sw = s.swap;
+    const isSeat = s.link_role !== "observer";
+    const pending = sw.requested_by;
+    const who = (r) => names.get(r) || `The ${r}`;
+    const key = JSON.stringify([sw, isSeat, s.actions.includes("request_swap"), names.get(pending || "")]);
+    region(swapEl, key, () => {
+      if (!isSeat) {
+        return pending ? h("p", { class: "small muted", text: `${who(pending)} asked to swap roles.` }) : null;
+      }
+      if (pending && pending !== s.link_role) {
+        return h("div", { class: "iv-swap-ask", "data-testid": "swap-request" },
+          h("p", { text: `${who(pending)} asks to swap roles.` }),
+          button("confirm_swap", "Confirm", "confirm-swap", { primary: true, aria: "Confirm the role swap" }),
+          " ",
+          button("cancel_swap", "Decline", "decline-swap", { aria: "Decline the role swap" }));
+      }
+      if (pending) {
+        return h("p", { class: "small" }, "Waiting for the other side to confirm the swap… ",
+          button("cancel_swap", "Cancel", "cancel-swap", { aria: "Cancel the swap request" }));
+      }
+      const note = sw.swapped ? h("span", { class: "small muted", text: " Roles are swapped." }) : null;
+      if (!sw.allowed) return note ? h("p", {}, note) : null;
+      return h("p", {}, button("request_swap", "Swap roles", "swap-roles",
+        { aria: "Ask to swap roles: the candidate interviews next" }), note);
+    });
+  }
+
+  function renderControls(s) {
+    if (s.role === "observer") return region(controlsEl, "observer", () => null);
+    if (s.role === "candidate") {
+      const key = JSON.stringify(["candidate", s.phase, s.actions]);
+      return region(controlsEl, key, () => {
+        if (!["think", "answer"].includes(s.phase)) return null;
+        const label = s.phase === "think" ? "I'm ready to answer" : "I'm done answering";
+        return h("div", {}, button("done", label, "candidate-done", { primary: true }));
+      });
+    }
+    const key = JSON.stringify(["interviewer", s.phase, s.actions, s.available, s.timer && s.timer.paused]);
+    region(controlsEl, key, () => {
+      const box = h("div", { class: "iv-buttons" });
+      const startAs = allowed("start") ? "start" : "begin_question";
+      const startLabel = s.phase === "intro" ? "Begin first question" : "Start interview";
+      if (["lobby", "intro"].includes(s.phase)) {
+        box.append(button(startAs, startLabel, "start-interview", { primary: true }));
+      }
+      if (!["lobby", "wrap_up", "feedback", "done"].includes(s.phase)) {
+        const nextLabel = s.phase === "think" ? "Start answer" : s.phase === "answer"
+          ? "Follow-ups" : "Next question";
+        box.append(button("next", nextLabel, "next-step",
+          { extra: { data: { step: "phase" } }, aria: `Next step: ${nextLabel}` }));
+        box.append(button("next", "Next question", "next-question",
+          { extra: { data: { step: "question" } }, primary: s.phase === "follow_ups",
+            aria: "Move on to the next question" }));
+      }
+      if (s.timer) {
+        box.append(s.timer.paused
+          ? button("resume", "Resume", "pause-timer", { aria: "Resume the timer" })
+          : button("pause", "Pause", "pause-timer", { aria: "Pause the timer" }));
+      }
+      for (const [action, label, testid, , aria] of CONTROLS) {
+        const inQuestion = !!s.question && ["repeat", "extend", "skip", "wrap_up"].includes(action);
+        if (allowed(action) || inQuestion) {
+          box.append(button(action, label, testid, { aria, primary: action === "open_feedback" }));
+        }
+      }
+      const wrap = h("div", { class: "iv-controls-wrap" }, box);
+      if (allowed("pick") && s.available && s.available.length) {
+        const select = /** @type {HTMLSelectElement} */ (h("select", {
+          "aria-label": "Question to ask next", "data-testid": "pick-select" },
+        ...s.available.map((q) => h("option", { value: q.id, text: q.text }))));
+        wrap.append(h("details", { class: "iv-pick" }, h("summary", {}, "Ask another question…"),
+          h("div", { class: "iv-pick-row" }, select,
+            h("button", { type: "button", "data-testid": "pick-question",
+              onclick: () => send("pick", { question_id: select.value }) }, "Ask it next"))));
+      }
+      return wrap;
+    });
+  }
+
+  function interviewerPane(s) {
+    const q = s.question;
+    const pane = h("section", { class: "iv-private", "data-testid": "interviewer-pane",
+      "aria-label": "Interviewer's notes: only you can see this" },
+    h("p", { class: "iv-only-you", text: "Only you can see this" }));
+    if (q) {
+      pane.append(h("p", { class: "small muted",
+        text: `${q.kind} · think ${q.think_seconds} s · answer ${q.answer_seconds} s` }));
+      const sections = [["What a good answer has", q.hints, "iv-hints"],
+        ["Follow-ups", q.follow_ups, "iv-follow-ups"], ["Rubric", q.rubric, "iv-rubric"]];
+      for (const [title, items, cls] of sections) {
+        const ul = list(items, cls);
+        if (ul) pane.append(h("h3", { text: title }), ul);
+      }
+    } else if (s.upcoming && s.upcoming.length && ["lobby", "intro"].includes(s.phase)) {
+      pane.append(h("h3", { text: "First question" }), h("p", { text: s.upcoming[0].text }));
+    }
+    if (s.checklist) pane.append(checklist("Recruiter checklist", s.checklist, "interviewer"));
+    return pane;
+  }
+
+  /** Tick boxes kept in this browser only. @param {string} title @param {any[]} items */
+  function checklist(title, items, kind) {
+    const storeKey = `${CHECK_KEY}${roomId}.${kind}`;
+    /** @type {Set<string>} */
+    let ticked = new Set();
+    try {
+      ticked = new Set(JSON.parse(localStorage.getItem(storeKey) || "[]"));
+    } catch { /* private mode: ticks last for this page only */ }
+    const save = () => {
+      try {
+        localStorage.setItem(storeKey, JSON.stringify([...ticked]));
+      } catch { /* ignore */ }
+    };
+    return h("details", { class: "iv-checklist", open: kind === "candidate",
+      "data-testid": `checklist-${kind}` },
+    h("summary", { text: title }),
+    h("ul", {}, ...(items || []).map((item) => h("li", {}, h("label", { class: "check" },
+      h("input", { type: "checkbox", checked: ticked.has(item.id), onchange: (e) => {
+        if (e.target.checked) ticked.add(item.id);
+        else ticked.delete(item.id);
+        save();
+      } }), ` ${item.text}`)))));
+  }
+
+  function renderFeedback(s) {
+    const formRole = s.role;
+    const mine = s.feedback || null;
+    const inPhase = s.phase === "feedback" || (s.phase === "done" && mine);
+    const key = inPhase && formRole !== "observer"
+      ? JSON.stringify([formRole, s.phase, (s.asked || []).map((q) => q.id), !!mine, mine && mine.at])
+      : "none";
+    region(feedbackEl, key, () => {
+      if (key === "none") return null;
+      const submit = (data) => send("feedback", { data });
+      const wrap = h("section", { class: "iv-feedback", "aria-label": "Feedback" },
+        h("h3", { text: formRole === "interviewer" ? "Your feedback" : "Your self-assessment" }));
+      if (mine) wrap.append(submittedSummary(formRole, mine, s.asked));
+      else if (s.phase === "feedback") {
+        wrap.append(formRole === "interviewer" ? interviewerForm(s.asked || [], submit)
+          : candidateForm(s.asked || [], submit));
+      }
+      return wrap;
+    });
+  }
+
+  // the countdown -----------------------------------------------------------------------------
+
+  function tick() {
+    const timer = state ? state.timer : null;
+    const left = remainingMs(timer, client.serverNow());
+    timerEl.hidden = left == null;
+    const text = formatClock(left);
+    if (timerEl.textContent !== text) timerEl.textContent = text;
+    timerEl.classList.toggle("iv-paused", !!(timer && timer.paused));
+    timerEl.classList.toggle("iv-warn", left != null && left <= WARN_MS && left > 0);
+    timerEl.classList.toggle("iv-zero", left === 0);
+    timerEl.setAttribute("aria-label", timer && timer.paused ? `Paused at ${text}` : `Time left ${text}`);
+    const cue = cues.update(timer && !timer.paused ? timer : null, left);
+    if (cue === "warn") beeper.beep(660, 0.18);
+    else if (cue === "zero") beeper.beep(440, 0.35);
+    if (cue) {
+      timerEl.classList.remove("iv-cue");
+      void timerEl.offsetWidth; // restart the animation
+      timerEl.classList.add("iv-cue");
+    }
+  }
+  const interval = setInterval(tick, 200);
+
+  // messages ----------------------------------------------------------------------------------
+
+  const offs = [
+    client.on("interview-state", (msg) => {
+      state = msg.state;
+      showError(null);
+      render();
+    }),
+    client.on("error", (msg) => {
+      // Interview refusals answer what we just sent; other errors belong to other panes.
+      if (Date.now() - lastSentAt < 5000) showError(msg.message);
+    }),
+    client.on("welcome", () => rememberPeople()),
+    client.on("joined", (msg) => {
+      names.set(msg.participant.role, msg.participant.name);
+      if (state) render();
+    }),
+    client.on("updated", (msg) => {
+      names.set(msg.participant.role, msg.participant.name);
+      if (state) render();
+    }),
+  ];
+
+  return {
+    destroy() {
+      clearInterval(interval);
+      for (const off of offs) off();
+      container.replaceChildren();
+    },
+  };
+}

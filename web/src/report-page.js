@@ -1,9 +1,9 @@
 // Entry for report.html: small extras on a page that works without JavaScript (print, copy).
 
-const print = document.getElementById("print-report");
-if (print) {
-  print.hidden = false;
-  print.addEventListener("click", () => window.print());
+const printButton = document.getElementById("print-report");
+if (printButton) {
+  printButton.hidden = false;
+  printButton.addEventListener("click", () => window.print());
 }
 
 for (const button of document.querySelectorAll("button[data-copy]")) {

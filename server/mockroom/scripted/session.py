@@ -115,6 +115,7 @@ class ScriptedSession:
         self.card: CardTrack | None = None
         self.peer_state = "new"
         self.closed = False
+        self._closing: asyncio.Future[None] | None = None
         self._opened_at = 0.0
         self._last_state: dict[str, Any] | None = None
         self._wake = asyncio.Event()
@@ -229,7 +230,7 @@ class ScriptedSession:
         await self.send_state()
 
     def _attach_tracks(self, pc: RTCPeerConnection) -> None:
-        voice = VoiceTrack()
+        voice = VoiceTrack(dtx=True)
         pc.addTrack(voice)
         self.voice = voice
         self.card = None
@@ -300,9 +301,16 @@ class ScriptedSession:
         task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
-        """Leave, failure or shutdown: stop the clock, close the peer. The snapshot stays saved."""
-        if self.closed:
-            return
+        """Leave, failure or shutdown: stop the clock, close the peer. The snapshot stays saved.
+
+        Several callers may close at once (the leave hook and app shutdown); all of them wait
+        until the peer is really closed.
+        """
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close())
+        await asyncio.shield(self._closing)
+
+    async def _close(self) -> None:
         self.closed = True
         self._wake.set()
         self._clock.cancel()

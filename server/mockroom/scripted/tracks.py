@@ -9,6 +9,7 @@ what it shows changes (text, phase, countdown second); in between the last frame
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fractions
 import textwrap
 import time
@@ -30,17 +31,26 @@ AUDIO_BYTES = AUDIO_SAMPLES * 2
 VIDEO_CLOCK = 90_000
 CARD_SIZE = (640, 360)
 CARD_FPS = 4
+# With DTX on, a silent voice sends one frame this often instead of fifty a second.
+DTX_KEEPALIVE_S = 1.0
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
 
 class VoiceTrack(MediaStreamTrack):
-    """Plays queued 48 kHz mono s16 PCM in 20 ms frames; silence when there is nothing to say."""
+    """Plays queued 48 kHz mono s16 PCM in 20 ms frames; silence when there is nothing to say.
+
+    With `dtx=True` (the server's interviewer) silence is mostly not sent at all, like Opus's
+    discontinuous transmission: the browser's jitter buffer plays the gap as silence, and the
+    server saves encoding and encrypting fifty packets a second while the candidate talks.
+    """
 
     kind = "audio"
 
-    def __init__(self) -> None:
+    def __init__(self, dtx: bool = False) -> None:
         super().__init__()
+        self._dtx = dtx
+        self._has_speech = asyncio.Event()
         self._queue: deque[bytes] = deque()
         self._pending = b""
         self._start: float | None = None
@@ -51,6 +61,7 @@ class VoiceTrack(MediaStreamTrack):
         """Say these clips back to back, cutting off whatever is playing."""
         self.clear()
         self._queue.extend(pcm_chunks)
+        self._has_speech.set()
 
     def clear(self) -> None:
         self._queue.clear()
@@ -68,18 +79,32 @@ class VoiceTrack(MediaStreamTrack):
         chunk, self._pending = self._pending[:AUDIO_BYTES], self._pending[AUDIO_BYTES:]
         return chunk.ljust(AUDIO_BYTES, b"\0")
 
+    async def _wait_for_speech(self, start: float) -> None:
+        self._has_speech.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._has_speech.wait(), DTX_KEEPALIVE_S)
+        # Resume on the wall clock: the gap shows as a jump in RTP timestamps, as with DTX.
+        elapsed = int((time.time() - start) * AUDIO_RATE)
+        self._timestamp = max(self._timestamp, elapsed - elapsed % AUDIO_SAMPLES)
+
     async def recv(self) -> AudioFrame:
         if self.readyState != "live":
             raise MediaStreamError
+        resumed = False
         if self._start is None:
             self._start = time.time()
         else:
             self._timestamp += AUDIO_SAMPLES
+            if self._dtx and not self.speaking:
+                await self._wait_for_speech(self._start)
+                # aiortc's Opus encoder stamps the first frame after a gap as if there were none;
+                # make that one silence so no speech is played out of place.
+                resumed = True
             wait = self._start + self._timestamp / AUDIO_RATE - time.time()
             if wait > 0:
                 await asyncio.sleep(wait)
         frame = AudioFrame(format="s16", layout="mono", samples=AUDIO_SAMPLES)
-        frame.planes[0].update(self._next_chunk())
+        frame.planes[0].update(self._silence if resumed else self._next_chunk())
         frame.sample_rate = AUDIO_RATE
         frame.pts = self._timestamp
         frame.time_base = fractions.Fraction(1, AUDIO_RATE)
