@@ -33,21 +33,10 @@ from typing import Any
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+from browser_support import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402  (one list of flags)
+
 SETTLE_MS = 1000
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-]
 
 # Installed before any page script: watches for the remote <video> and stamps its first frame,
 # the moment the Join button became enabled, and the click.
@@ -212,7 +201,9 @@ def main() -> int:
         proc, base = start_server(Path(tmp) / "data")
         try:
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+                browser = pw.chromium.launch(
+                    executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS), headless=True
+                )
                 room_run(browser, base)  # warm-up: caches, JIT, the server's first room
                 floor_run(browser, base)
                 rooms, floors = [], []

@@ -20,25 +20,13 @@ import av
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from browser_support import CHROMIUM_FLAGS as BASE_FLAGS
 from conftest import REPO, LiveServer
 from helpers_http import make_room
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-    "--autoplay-policy=no-user-gesture-required",
-]
+CHROMIUM_FLAGS = [*BASE_FLAGS, "--autoplay-policy=no-user-gesture-required"]
 ROOM = {
     "mode": "scripted",
     "bank": "behavioral",

@@ -18,22 +18,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from browser_support import CHROMIUM, CHROMIUM_FLAGS
 from conftest import REPO, LiveServer
 from helpers_http import make_room
 from mockroom.security import CSP
 
 pytestmark = [pytest.mark.browser, pytest.mark.node]
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ENTRY = """
 import { mountNotes } from %s;
 // Collected by the page itself: a CSP violation would otherwise pass silently.
@@ -71,7 +62,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 @pytest.fixture
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
         yield browser
         browser.close()
 
