@@ -205,3 +205,25 @@ def test_wrong_token_shows_the_refusal_page(browser: Browser, live_server: LiveS
         assert resp is not None and resp.status == 403
         expect(page.locator("h1")).to_have_text("This link does not open the room")
         expect(page.get_by_test_id("join-button")).to_have_count(0)
+
+
+def test_interviewer_withdraws_and_renews_the_candidate_link(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    room = make_room(live_server.url, media="audio")
+    with two_pages(browser) as (interviewer, candidate):
+        join_room(interviewer, link(live_server, room, "interviewer"), "Ana")
+        interviewer.get_by_text("Manage links").click()
+        interviewer.once("dialog", lambda dialog: dialog.accept())
+        interviewer.get_by_test_id("renew-candidate").click()
+        renewed = interviewer.get_by_test_id("renewed-candidate-link")
+        expect(renewed).to_be_visible()
+        new_link = renewed.input_value()
+        assert "token=" in new_link and new_link != room["links"]["candidate"]
+        # The old link is refused with a page that says what to do; the new one opens the room.
+        old = candidate.goto(link(live_server, room, "candidate"))
+        assert old is not None and old.status == 403
+        expect(candidate.locator("body")).to_contain_text("withdrawn")
+        fresh = candidate.goto(new_link)
+        assert fresh is not None and fresh.status == 200
+        expect(candidate.get_by_test_id("join-button")).to_be_visible()

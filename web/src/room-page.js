@@ -2,6 +2,7 @@
 
 import { Call, prepareOffer } from "./call.js";
 import { mountInterview } from "./interview.js";
+import { mountLinksPanel } from "./links-panel.js";
 import { Lobby } from "./lobby.js";
 import { RoomClient } from "./protocol.js";
 import { RoomView, notice } from "./room-ui.js";
@@ -209,6 +210,8 @@ function enterCall(info, client, call, name) {
   startStatsLoop();
   sendState();
 
+  const linksPanel = $("links-panel");
+  if (linksPanel) mountLinksPanel(linksPanel, { roomId, token });
   // Feature panes of other modules; one failing must not take the call down.
   try {
     mountInterview(/** @type {HTMLElement} */ ($("interview-pane")), { client, role, roomInfo: info });
