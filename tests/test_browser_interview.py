@@ -82,8 +82,11 @@ def test_interview_flow_swap_feedback_and_report(browser: Browser, live_server: 
         # Think time (2 s) ends on the server's clock; both screens count the same answer time.
         phase(ana, "Answer time")
         phase(ben, "Answer time")
-        a, b = seconds(ana), seconds(ben)
-        assert 0 <= a <= 10 and abs(a - b) <= 1, (a, b)
+        # Three paired readings (each page redraws every 200 ms; a busy CI box can delay one
+        # redraw): the typical pair must agree within a second.
+        pairs = [(seconds(ana), seconds(ben)) for _ in range(3)]
+        gaps = sorted(abs(a - b) for a, b in pairs)
+        assert gaps[1] <= 1 and all(0 <= a <= 11 for pair in pairs for a in pair), pairs
         assert_no_secrets(ben, "the candidate (answer)")
 
         ana.get_by_test_id("next-step").click()  # answer -> follow-ups
