@@ -12,6 +12,7 @@ bytes costs tens of microseconds, cheaper than a hop to a worker thread.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -60,14 +61,22 @@ class NotesStorage:
         self._checkpointer = sqlite3.connect(
             str(path), isolation_level=None, check_same_thread=False
         )
+        # Closing a connection while a worker thread runs a checkpoint on it crashes the
+        # process (seen as a segfault at shutdown); the lock makes the two take turns.
+        self._checkpoint_lock = threading.Lock()
+        self._closed = False
 
     def close(self) -> None:
-        self._checkpointer.close()
+        with self._checkpoint_lock:
+            self._closed = True
+            self._checkpointer.close()
         self._db.close()
 
     def checkpoint(self) -> None:
         """Run in a worker thread. PASSIVE never waits for, nor blocks, the writer."""
-        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        with self._checkpoint_lock:
+            if not self._closed:
+                self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def load(self, room_id: str, doc: str) -> StoredDoc:
         row = self._db.execute(
