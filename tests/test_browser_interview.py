@@ -65,7 +65,7 @@ def test_interview_flow_swap_feedback_and_report(browser: Browser, live_server: 
         expect(start).to_be_enabled()
         expect(ben.get_by_test_id("checklist-candidate")).to_be_visible()  # prep in the lobby
         expect(ben.get_by_test_id("start-interview")).to_have_count(0)
-        start.click()  # lobby -> intro
+        ana.get_by_test_id("start-intro").click()  # lobby -> intro (introductions first)
         phase(ana, "Introductions")
         ana.get_by_test_id("start-interview").click()  # intro -> question 1
 
@@ -167,3 +167,20 @@ def test_home_schedules_a_room_and_offers_each_role_its_own_invite(
         assert token in unfolded
         interviewer_token = page.get_by_test_id("link-interviewer").input_value().split("token=")[1]
         assert interviewer_token not in unfolded
+
+
+def test_one_click_on_start_interview_shows_question_one_to_both(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    room = make_room(live_server.url, media="audio", bank="behavioral", think_seconds=20)
+    with two_pages(browser) as (ana, ben):
+        join_room(ana, link(live_server, room, "interviewer"), "Ana")
+        join_room(ben, link(live_server, room, "candidate"), "Ben")
+        ana.get_by_test_id("start-interview").click()
+        for page in (ana, ben):
+            expect(page.get_by_test_id("question-position")).to_have_text("Question 1 of 15")
+        text = ana.get_by_test_id("question-text").inner_text()
+        assert text.strip()
+        expect(ben.get_by_test_id("question-text")).to_have_text(text)
+        assert abs(seconds(ana) - seconds(ben)) <= 1
+        assert_no_secrets(ben, "candidate")

@@ -180,3 +180,16 @@ async def test_free_conversation_room_has_no_interview(client: Any) -> None:
     await drive(ws, "pick")
     assert (await next_of(ws, "error"))["code"] == "no-bank"
     await ws.close()
+
+
+async def test_start_can_skip_the_introductions(client: Any) -> None:
+    room = await create_room(client, bank="behavioral")
+    ws, _ = await join(client, room, "interviewer")
+    interviewer = Recorder(ws)
+    await interviewer.next("interview-state")
+    await drive(ws, "start", data={"skip_intro": True})
+    state = (await interviewer.next("interview-state"))["state"]
+    assert state["phase"] == "think"
+    assert state["position"]["number"] == 1
+    assert state["question"]["text"]
+    await ws.close()

@@ -119,6 +119,7 @@ async def create_room(request: web.Request) -> web.Response:
             "bank": room.bank_id,
             "links": links,
             "expires_at": issued[0][1].expires_at,
+            "ignored_fields": list(spec.ignored_fields),
         },
         status=201,
     )

@@ -110,14 +110,28 @@ class InterviewService:
                 "Create a room with a bank to use timers and questions.",
                 code="no-bank",
             )
-        event = self._apply(live.interview, conn.grant.role.value, message)
-        self.store.append_event(conn.room.room_id, EVENT_KIND, event)
+        for event in self._apply(live.interview, conn.grant.role.value, message):
+            self.store.append_event(conn.room.room_id, EVENT_KIND, event)
         live.wake.set()  # the next deadline may have moved
         await self.broadcast(conn.room, live)
 
-    def _apply(self, iv: Interview, by: str, message: dict[str, Any]) -> Event:
+    def _apply(self, iv: Interview, by: str, message: dict[str, Any]) -> list[Event]:
         action, now = message["action"], now_ms()
         data = message.get("data") or {}
+        if action == "start" and data.get("skip_intro") and iv.state.phase == "lobby":
+            # "Start interview" goes straight to question 1; introductions are optional.
+            return [iv.start(by=by, now=now), iv.begin_question(by=by, now=now)]
+        return [self._apply_one(iv, by, action, message, data, now)]
+
+    def _apply_one(
+        self,
+        iv: Interview,
+        by: str,
+        action: str,
+        message: dict[str, Any],
+        data: dict[str, Any],
+        now: int,
+    ) -> Event:
         if action == "feedback":
             return iv.submit_feedback(by, data, now=now)
         if action == "pick":

@@ -11,7 +11,7 @@ from .roles import ROLES_BY_MODE, Media, Mode, Role
 
 MAX_TITLE = 120
 MAX_NAME = 60
-ALLOWED_FIELDS = {
+ALLOWED_FIELDS = {  # fields we understand; others are ignored
     "mode",
     "media",
     "bank",
@@ -38,6 +38,7 @@ class RoomRequest:
     title: str
     expires_in_hours: float | None
     options: dict[str, Any] = field(default_factory=dict)
+    ignored_fields: tuple[str, ...] = ()
 
     @property
     def roles(self) -> tuple[Role, ...]:
@@ -68,12 +69,9 @@ def parse_room_request(data: Any) -> RoomRequest:
     """Validate the JSON body of POST /api/rooms; every problem is a UserError naming the field."""
     if not isinstance(data, dict):
         raise UserError("The request body must be a JSON object.", code="invalid-room")
-    unknown = sorted(set(data) - ALLOWED_FIELDS)
-    if unknown:
-        raise UserError(
-            f"Unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(ALLOWED_FIELDS))}.",
-            code="invalid-room",
-        )
+    # The stable API allows more fields than ours (integrations add their own): they are
+    # ignored and named in the reply, so a typo is still visible to the caller.
+    ignored = tuple(sorted(str(key) for key in set(data) - ALLOWED_FIELDS))
     mode = _choice(data, "mode", Mode, "peer")
     media = _choice(data, "media", Media, "video")
     bank = data.get("bank")
@@ -122,7 +120,7 @@ def parse_room_request(data: Any) -> RoomRequest:
                 "'scheduled_at' must be an ISO 8601 date and time.", code="invalid-room"
             )
         options["scheduled_at"] = scheduled
-    return RoomRequest(mode, media, bank, bank_toml, title.strip(), expires, options)
+    return RoomRequest(mode, media, bank, bank_toml, title.strip(), expires, options, ignored)
 
 
 def clean_display_name(raw: Any, role: Role) -> str:

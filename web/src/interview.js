@@ -240,10 +240,14 @@ export function mountInterview(container, { client, role, roomInfo }) {
     const key = JSON.stringify(["interviewer", s.phase, s.actions, s.available, s.timer && s.timer.paused]);
     region(controlsEl, key, () => {
       const box = h("div", { class: "iv-buttons" });
-      const startAs = allowed("start") ? "start" : "begin_question";
-      const startLabel = s.phase === "intro" ? "Begin first question" : "Start interview";
-      if (["lobby", "intro"].includes(s.phase)) {
-        box.append(button(startAs, startLabel, "start-interview", { primary: true }));
+      if (s.phase === "lobby") {
+        // One click to the first question; introductions first is the other choice.
+        box.append(button("start", "Start interview", "start-interview",
+          { primary: true, extra: { data: { skip_intro: true } } }));
+        box.append(button("start", "Start with introductions", "start-intro"));
+      } else if (s.phase === "intro") {
+        box.append(button("begin_question", "Begin first question", "start-interview",
+          { primary: true }));
       }
       if (!["lobby", "wrap_up", "feedback", "done"].includes(s.phase)) {
         const nextLabel = s.phase === "think" ? "Start answer" : s.phase === "answer"
