@@ -77,6 +77,23 @@ def test_banks_check_command() -> None:
     assert "valid" in ok.stdout
 
 
+def test_banks_check_rejects_a_broken_bank(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text(
+        'id = "broken"\ntitle = "Broken"\n\n[[questions]]\nid = "q1"\ntext = "Hi?"\n'
+        'kind = "behavioral"\nanswer_secs = 60\n'
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mockroom", "banks", "check", str(broken)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert result.returncode == 1
+    assert "broken.toml:8:" in result.stdout
+    assert "answer_secs" in result.stdout
+
+
 def test_serve_flags_and_logs_without_tokens(tmp_path: Path) -> None:
     server = start_server(tmp_path / "data", env={"MOCKROOM_LOG_LEVEL": "info"})
     try:
