@@ -146,6 +146,13 @@ async def test_report_refuses_wrong_or_missing_tokens(client: Any) -> None:
         params={"token": scripted["tokens"]["candidate"]},
     )
     assert resp.status == 404
+    page = await client.get(
+        f"/rooms/{scripted['room_id']}/report",
+        params={"token": scripted["tokens"]["candidate"]},
+        allow_redirects=False,
+    )
+    assert page.status == 302
+    assert page.headers["Location"].startswith(f"/rooms/{scripted['room_id']}/review?token=")
 
 
 async def test_free_conversation_room_has_a_report_too(client: Any) -> None:

@@ -94,7 +94,11 @@ def report_model(app: web.Application, grant: Grant) -> dict[str, Any]:
 @routes.get("/rooms/{room_id}/report")
 async def report_page(request: web.Request) -> web.Response:
     token = request.query.get("token")
-    grant = _report_grant(authorize(request.app[STORE], request.match_info["room_id"], token))
+    grant = authorize(request.app[STORE], request.match_info["room_id"], token)
+    if grant.room.mode == "scripted":
+        # A scripted room's report is its review page: clips, figures, ratings, comments.
+        raise web.HTTPFound(f"/rooms/{grant.room.id}/review?{request.query_string}")
+    grant = _report_grant(grant)
     model = report_model(request.app, grant)
     return aiohttp_jinja2.render_template(
         "report.html", request, {"r": model, "token": token, "room": grant.room}
