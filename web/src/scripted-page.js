@@ -185,9 +185,12 @@ function gatheringDone(pc, limitMs) {
 function render(state) {
   page.scripted = state;
   const phase = state.phase;
+  // No timer while the interviewer is still speaking: say so instead of a frozen 0:00.
+  const listening = !state.timer && ["intro", "think", "wrap_up"].includes(phase);
   ui.phase.textContent = phase === "waiting" && !state.consented
     ? "Read how your answers are recorded, then accept to begin."
-    : PHASE_TEXT[phase] || phase;
+    : listening && phase === "think" ? "Listen to the question; think time starts when it ends."
+      : PHASE_TEXT[phase] || phase;
   ui.question.textContent = state.question ? state.question.text : "";
   const q = state.question;
   ui.take.textContent = q
