@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,23 @@ WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 routes = web.RouteTableDef()
 
 
+def _preloads() -> dict[str, list[str]]:
+    """Chunks each page bundle imports (written by web/build.mjs); empty before a build."""
+    try:
+        data = json.loads((WEB_DIR / "static" / "build" / "preload.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): [str(v) for v in vs] for k, vs in data.items()}
+
+
 def setup_templates(app: web.Application) -> None:
-    aiohttp_jinja2.setup(
+    env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
     )
+    preloads = _preloads()
+    env.globals["preloads"] = lambda entry: preloads.get(entry, [])
 
 
 @routes.get("/")
