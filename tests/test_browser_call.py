@@ -227,3 +227,26 @@ def test_interviewer_withdraws_and_renews_the_candidate_link(
         fresh = candidate.goto(new_link)
         assert fresh is not None and fresh.status == 200
         expect(candidate.get_by_test_id("join-button")).to_be_visible()
+
+
+def test_screen_share_replaces_the_camera_and_everyone_sees_it(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    room = make_room(live_server.url, media="video")
+    with two_pages(browser) as (ana, ben):
+        join_room(ana, link(live_server, room, "interviewer"), name="Ana")
+        join_room(ben, link(live_server, room, "candidate"), name="Ben")
+        camera = expect_connected_with_frames(ben)
+        share = ana.get_by_test_id("share-screen")
+        share.click()  # Chromium's fake screen is 1280x720, the fake camera 640x480
+        expect(share).to_have_attribute("aria-pressed", "true")
+        expect(ben.locator(".tile.remote")).to_have_attribute("data-screen", "on")
+        ben.wait_for_function(
+            f"() => document.querySelector('{REMOTE}').videoWidth === 1280", timeout=15_000
+        )
+        assert camera["width"] == 640
+        share.click()  # stop sharing: the camera comes back
+        expect(ben.locator(".tile.remote")).to_have_attribute("data-screen", "off")
+        ben.wait_for_function(
+            f"() => document.querySelector('{REMOTE}').videoWidth === 640", timeout=15_000
+        )
