@@ -17,6 +17,7 @@ from browser_support import (
     RECORD_CSP_VIOLATIONS,
     RECORD_GET_USER_MEDIA,
     chromium,
+    pages,
     csp_violations,
     join_room,
     two_pages,
@@ -250,3 +251,28 @@ def test_screen_share_replaces_the_camera_and_everyone_sees_it(
         ben.wait_for_function(
             f"() => document.querySelector('{REMOTE}').videoWidth === 640", timeout=15_000
         )
+
+
+def test_observer_watches_both_and_sends_nothing(browser: Browser, live_server: LiveServer) -> None:
+    room = make_room(live_server.url, media="video")
+    scripts = (RECORD_CSP_VIOLATIONS, RECORD_GET_USER_MEDIA)
+    with pages(browser, 3, init_scripts=scripts) as (ana, ben, olga):
+        join_room(ana, link(live_server, room, "interviewer"), name="Ana")
+        join_room(ben, link(live_server, room, "candidate"), name="Ben")
+        join_room(olga, link(live_server, room, "observer"), name="Olga")
+        expect(olga.locator(REMOTE)).to_have_count(2, timeout=20_000)
+        # Both remote videos present frames (requestVideoFrameCallback on each element).
+        olga.evaluate(
+            """(sel) => Promise.all([...document.querySelectorAll(sel)].map((v) =>
+                new Promise((resolve, reject) => {
+                  const t = setTimeout(() => reject(new Error("no frames")), 10000);
+                  v.requestVideoFrameCallback(() => { clearTimeout(t); resolve(true); });
+                })))""",
+            REMOTE,
+        )
+        names = olga.locator(".tile.remote .name").all_inner_texts()
+        assert sorted(names) == ["Ana", "Ben"]
+        # The observer is listed, but has no tile and never asked for a camera or microphone.
+        expect(ana.locator("#participants")).to_contain_text("Olga")
+        expect(ana.locator(REMOTE)).to_have_count(1)
+        assert olga.evaluate("() => window.__gum") == []
