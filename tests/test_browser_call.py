@@ -17,9 +17,9 @@ from browser_support import (
     RECORD_CSP_VIOLATIONS,
     RECORD_GET_USER_MEDIA,
     chromium,
-    pages,
     csp_violations,
     join_room,
+    pages,
     two_pages,
 )
 from conftest import LiveServer
