@@ -121,6 +121,12 @@ def two_pages(
         yield a, b
 
 
+def room_link(server: Any, room: dict[str, Any], role: str) -> str:
+    """The role's link from POST /api/rooms, absolute against the live server if relative."""
+    url: str = room["links"][role]
+    return url if url.startswith("http") else server.url + url
+
+
 def join_room(page: Page, url: str, name: str | None = None) -> None:
     """Open a room link, optionally type a name, and click Join once it is enabled."""
     page.goto(url)

@@ -22,6 +22,9 @@ from browser_support import (
     pages,
     two_pages,
 )
+from browser_support import (
+    room_link as link,
+)
 from conftest import LiveServer
 from helpers_http import make_room
 
@@ -53,11 +56,6 @@ FRAMES_ARRIVE = """
 def browser() -> Iterator[Browser]:
     with chromium() as b:
         yield b
-
-
-def link(server: LiveServer, room: dict[str, Any], role: str) -> str:
-    url: str = room["links"][role]
-    return url if url.startswith("http") else server.url + url
 
 
 def expect_connected_with_frames(page: Page) -> dict[str, Any]:

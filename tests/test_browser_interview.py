@@ -4,12 +4,12 @@ swap, both feedback forms, and the report they produce. Live server, built bundl
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from browser_support import chromium, csp_violations, join_room, two_pages
+from browser_support import room_link as link
 from conftest import LiveServer
 from helpers_http import make_room
 from test_interview_service import secret_strings
@@ -23,11 +23,6 @@ SECRETS = secret_strings("behavioral")
 def browser() -> Iterator[Browser]:
     with chromium() as b:
         yield b
-
-
-def link(server: LiveServer, room: dict[str, Any], role: str) -> str:
-    url: str = room["links"][role]
-    return url if url.startswith("http") else server.url + url
 
 
 def assert_no_secrets(page: Page, who: str) -> None:

@@ -32,6 +32,16 @@ def bearer_token(request: web.Request) -> str | None:
     return request.query.get("token") or None
 
 
+def markdown_download(text: str, filename: str) -> web.Response:
+    """A Markdown file the browser saves (notes, report and review exports)."""
+    return web.Response(
+        text=text,
+        content_type="text/markdown",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 def grant_from_request(request: web.Request) -> Grant:
     return authorize(request.app[STORE], request.match_info["room_id"], bearer_token(request))
 

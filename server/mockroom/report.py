@@ -21,7 +21,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from .access import Grant, authorize
-from .api import bearer_token, grant_from_request
+from .api import bearer_token, grant_from_request, markdown_download
 from .errors import NotFound
 from .interview_service import load_interview
 from .keys import SETTINGS, STORE
@@ -109,13 +109,7 @@ async def report_page(request: web.Request) -> web.Response:
 async def report_markdown(request: web.Request) -> web.Response:
     grant = _report_grant(grant_from_request(request))
     body = render_markdown(report_model(request.app, grant))
-    filename = f"mockroom-{grant.room.id}-report.md"
-    return web.Response(
-        text=body,
-        content_type="text/markdown",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return markdown_download(body, f"mockroom-{grant.room.id}-report.md")
 
 
 @routes.get("/api/rooms/{room_id}/invite.ics")

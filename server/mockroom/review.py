@@ -20,7 +20,7 @@ from aiohttp import web
 
 from . import banks as bank_lib
 from .access import Grant, authorize
-from .api import grant_from_request
+from .api import grant_from_request, markdown_download
 from .clips import Clip, clip_json
 from .errors import Forbidden, UserError
 from .keys import STORE
@@ -302,11 +302,7 @@ async def review_json(request: web.Request) -> web.Response:
 async def review_export(request: web.Request) -> web.Response:
     grant = _review_grant(grant_from_request(request))
     text = review_markdown(await build_review(request, grant))
-    return web.Response(
-        text=text,
-        content_type="text/markdown",
-        headers={"Content-Disposition": f'attachment; filename="review-{grant.room.id}.md"'},
-    )
+    return markdown_download(text, f"review-{grant.room.id}.md")
 
 
 @routes.put("/api/rooms/{room_id}/review/ratings")

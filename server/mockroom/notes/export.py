@@ -14,7 +14,7 @@ from aiohttp import web
 from pycrdt import Map, Text
 
 from ..access import Grant
-from ..api import grant_from_request
+from ..api import grant_from_request, markdown_download
 from ..keys import STORE
 from ..roles import CODE_DOC, SHARED_DOC, private_notes_doc
 from .keys import NOTES_HUB
@@ -61,10 +61,4 @@ def notes_markdown(app: web.Application, grant: Grant) -> str:
 async def export_notes(request: web.Request) -> web.Response:
     grant = grant_from_request(request)
     body = notes_markdown(request.app, grant)
-    filename = f"mockroom-{grant.room.id}-notes.md"
-    return web.Response(
-        text=body,
-        content_type="text/markdown",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return markdown_download(body, f"mockroom-{grant.room.id}-notes.md")
