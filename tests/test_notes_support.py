@@ -104,7 +104,14 @@ class NodeClient:
 
     def __init__(self, server: str, doc: str, token: str) -> None:
         self.proc = subprocess.Popen(
-            ["node", "tools/yclient.mjs", "--server", server, "--doc", doc, "--token", token],
+            [
+                "node",
+                "tools/yclient.mjs",
+                f"--server={server}",
+                f"--doc={doc}",
+                # "=" form: a URL-safe token may start with "-", which parseArgs would refuse.
+                f"--token={token}",
+            ],
             cwd=WEB,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -2,7 +2,10 @@
 // A real Yjs client (npm yjs + y-websocket + ws) driven over stdin/stdout, one JSON object per
 // line, so pytest can check that the server interoperates with the stock provider.
 //
-//   node tools/yclient.mjs --server ws://127.0.0.1:8080/ws/rooms/ID/notes --doc shared --token T
+//   node tools/yclient.mjs --server=ws://127.0.0.1:8080/ws/rooms/ID/notes --doc=shared --token=T
+//
+// Always pass values as --opt=value: tokens are URL-safe base64 and may start with "-", which
+// parseArgs would take for an option in the two-argument form.
 //
 // Commands (stdin):  {"op":"insert","index":-1,"text":"hi"}  (index -1 = at the end)
 //                    {"op":"delete","index":0,"length":2}
