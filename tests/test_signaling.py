@@ -59,7 +59,12 @@ async def test_signal_relay_goes_only_to_its_target(client: Any) -> None:
     c, _ = await join(client, room, "observer")
     await a.send_json({"type": "signal", "to": wb["participant_id"], "data": SDP_OFFER})
     got = await next_of(b, "signal")
-    assert got == {"type": "signal", "from": wa["participant_id"], "data": SDP_OFFER}
+    assert got == {
+        "type": "signal",
+        "from": wa["participant_id"],
+        "from_role": "interviewer",
+        "data": SDP_OFFER,
+    }
     await a.send_json({"type": "ping", "t": 1})
     await next_of(a, "pong")
     # The observer saw presence only, never the relayed offer.

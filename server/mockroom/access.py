@@ -6,7 +6,8 @@ import time
 from dataclasses import dataclass
 
 from .errors import Forbidden, NotFound, Unauthorized
-from .roles import Role
+from .link_sockets import EXPIRED, WITHDRAWN, Refusal
+from .roles import Mode, Role
 from .rooms import link_expired
 from .store import RoomRecord, Store
 from .tokens import hash_token
@@ -17,6 +18,7 @@ class Grant:
     room: RoomRecord
     role: Role
     token_hash: str  # identifies the link (never the token itself) in logs and presence
+    expires_at: float | None = None  # sockets opened with the link are closed at this time
 
 
 def authorize(store: Store, room_id: str, token: str | None) -> Grant:
@@ -35,7 +37,30 @@ def authorize(store: Store, room_id: str, token: str | None) -> Grant:
             "or ask the person who made the room to send it again."
         )
     if link.revoked_at is not None:
-        raise Forbidden("This link was withdrawn by the interviewer. Ask them for a new one.")
+        raise Forbidden("This link was withdrawn. Ask the person who sent it for a new one.")
     if link_expired(link.expires_at, time.time()):
         raise Forbidden("This link has expired. Ask the person who made the room for a new one.")
-    return Grant(room=room, role=Role(link.role), token_hash=link.token_hash)
+    return Grant(
+        room=room, role=Role(link.role), token_hash=link.token_hash, expires_at=link.expires_at
+    )
+
+
+def link_refusal(store: Store, grant: Grant) -> Refusal | None:
+    """Why a grant no longer holds (the link was withdrawn or has expired), or None.
+
+    Sockets check this before each action they take, so a link withdrawn elsewhere (another
+    node, the database by hand) stops acting at once even before its sockets are cut off.
+    """
+    link = store.find_link(grant.room.id, grant.token_hash)
+    if link is None or link.revoked_at is not None:
+        return WITHDRAWN
+    if link_expired(link.expires_at, time.time()):
+        return EXPIRED
+    return None
+
+
+def scripted_only(grant: Grant) -> Grant:
+    """Review and recordings are what a scripted room leaves behind; a peer room has none."""
+    if grant.room.mode != Mode.SCRIPTED.value:
+        raise NotFound("This room has no recordings or review: it is a live peer room.")
+    return grant

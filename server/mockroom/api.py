@@ -11,10 +11,11 @@ from aiohttp import web
 
 from . import banks as bank_lib
 from .access import Grant, authorize
-from .errors import Forbidden, NotFound, UserError
+from .errors import NotFound, UserError
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
-from .links import base_url, issue_link, link_url, notes_paths
-from .roles import ROLES_BY_MODE, Mode, Role, note_documents
+from .link_sockets import WITHDRAWN
+from .links import base_url, check_renewal, issue_link, link_url, notes_paths
+from .roles import Mode, Role, note_documents
 from .rooms import parse_room_request
 from .store import RoomRecord
 from .tokens import new_room_id
@@ -162,20 +163,26 @@ async def get_room(request: web.Request) -> web.Response:
 
 @routes.post("/api/rooms/{room_id}/links/{role}/renew")
 async def renew_link(request: web.Request) -> web.Response:
-    """The interviewer withdraws a role's link (e.g. sent to the wrong person), gets a new one."""
+    """The room's owner withdraws a role's link (e.g. sent to the wrong person), gets a new one.
+
+    Every socket the old link holds open (signaling and notes) is closed at once with the reason
+    and its seat is freed, so the new link can join straight away.
+    """
     grant = grant_from_request(request)
-    if grant.role is not Role.INTERVIEWER:
-        raise Forbidden("Only the interviewer can withdraw and renew links.")
     try:
         role = Role(request.match_info["role"])
     except ValueError:
         raise NotFound("No such role in this room.") from None
-    if role not in ROLES_BY_MODE[Mode(grant.room.mode)] or role is Role.INTERVIEWER:
-        raise UserError("Only candidate and observer links can be renewed here.", code="bad-role")
+    check_renewal(grant, role)
     store = request.app[STORE]
+    old = [link.token_hash for link in store.links_for(grant.room.id) if link.role == role.value]
     revoked = store.revoke_links(grant.room.id, role.value)
     token, record = issue_link(grant.room.id, role, request.app[SETTINGS].link_ttl_hours or None)
     store.add_link(record)
-    log.info("link renewed", extra={"room": grant.room.id, "role": role.value, "revoked": revoked})
+    closed = sum(request.app[SIGNALING].cut_off(token_hash, WITHDRAWN) for token_hash in old)
+    log.info(
+        "link renewed",
+        extra={"room": grant.room.id, "role": role.value, "revoked": revoked, "closed": closed},
+    )
     url = link_url(base_url(request, request.app[SETTINGS]), grant.room.id, role, token)
     return web.json_response({"role": role.value, "link": url, "revoked": revoked})

@@ -7,7 +7,9 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from .roles import Role
+from .access import Grant
+from .errors import Forbidden, UserError
+from .roles import ROLES_BY_MODE, Mode, Role
 from .security import request_origin
 from .settings import Settings
 from .store import LinkRecord
@@ -39,3 +41,18 @@ def issue_link(room_id: str, role: Role, expires_in_hours: float | None) -> tupl
 
 def notes_paths(room_id: str, docs: list[str]) -> dict[str, str]:
     return {doc: f"/ws/rooms/{room_id}/notes/{doc}" for doc in docs}
+
+
+# Who runs each kind of room, and so may withdraw and renew its links (their own included).
+OWNER_BY_MODE = {Mode.PEER: Role.INTERVIEWER, Mode.SCRIPTED: Role.CANDIDATE}
+
+
+def check_renewal(grant: Grant, role: Role) -> None:
+    """May this grant withdraw and renew the link of `role`? A clear refusal if not."""
+    mode = Mode(grant.room.mode)
+    owner = OWNER_BY_MODE[mode]
+    if grant.role is not owner:
+        raise Forbidden(f"Only the {owner.value} can withdraw and renew links in this room.")
+    if role not in ROLES_BY_MODE[mode]:
+        roles = ", ".join(r.value for r in ROLES_BY_MODE[mode])
+        raise UserError(f"This room's links are: {roles}.", code="bad-role")

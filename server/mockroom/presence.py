@@ -24,6 +24,9 @@ class Peer(Protocol):
 
     async def close(self, code: int, reason: str) -> None: ...
 
+    def begin_close(self, code: int, reason: str) -> None:
+        """Close after what is already queued, without waiting for it."""
+
 
 @dataclass
 class Participant:

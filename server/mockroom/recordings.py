@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .access import Grant
+from .access import Grant, scripted_only
 from .api import grant_from_request
 from .clips import (
     MAX_CHUNK_BYTES,
@@ -184,7 +184,7 @@ def _grant(request: web.Request, roles: frozenset[Role]) -> Grant:
     grant = grant_from_request(request)
     if grant.role not in roles:
         raise Forbidden("This link cannot use the recordings of this room.")
-    return grant
+    return scripted_only(grant)
 
 
 def _candidate(request: web.Request) -> Grant:

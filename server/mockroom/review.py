@@ -19,7 +19,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from . import banks as bank_lib
-from .access import Grant, authorize
+from .access import Grant, authorize, scripted_only
 from .api import grant_from_request, markdown_download
 from .clips import Clip, clip_json
 from .errors import Forbidden, UserError
@@ -59,7 +59,7 @@ MAX_COMMENT = 4000
 def _review_grant(grant: Grant) -> Grant:
     if grant.role not in REVIEW_ROLES:
         raise Forbidden("Only the candidate's and the reviewer's links open the review.")
-    return grant
+    return scripted_only(grant)
 
 
 def _bank_questions(room: RoomRecord) -> dict[str, dict[str, Any]]:

@@ -46,6 +46,17 @@ class Settings:
     tts: str = "espeak-ng"
     max_recording_bytes: int = 512 * 1024 * 1024
     log_level: str = "INFO"
+    # Signaling sends are queued per socket; a socket whose unsent backlog passes this many bytes,
+    # or whose one send takes longer than the timeout, stops reading and is dropped, so it can
+    # never stall the others or the room's clock.
+    signaling_send_queue_bytes: int = 1024 * 1024
+    signaling_send_timeout_s: float = 10.0
+    # Open sockets allowed per link and per room (0: no limit). One observer link is shared by
+    # all observers, so the per-link signaling cap must stay above max_observers.
+    max_signaling_sockets_per_link: int = 8
+    max_signaling_sockets_per_room: int = 16
+    max_notes_sockets_per_link: int = 12
+    max_notes_sockets_per_room: int = 48
 
     @property
     def db_path(self) -> Path:

@@ -8,7 +8,6 @@ Feature modules (interview, scripted interviewer) add message handlers and join/
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -18,13 +17,15 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from . import protocol
-from .access import Grant, authorize
+from .access import Grant, authorize, link_refusal
 from .errors import MockRoomError, ProtocolError, UserError, error_reply
+from .link_sockets import CLOSE_LINK_REFUSED, LinkSockets, Refusal, TooManySockets
 from .presence import CLOSE_REPLACED, LiveRoom, Participant
-from .roles import Role, joins_live
+from .roles import Role, joins_live, sends_media
 from .rooms import clean_display_name
 from .security import origin_allowed
 from .settings import Settings
+from .signaling_peer import SocketPeer
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -33,25 +34,7 @@ HELLO_TIMEOUT_S = 10.0
 HEARTBEAT_S = 15.0
 
 
-class SocketPeer:
-    """Adapts aiohttp's WebSocketResponse to presence.Peer; a failed send is not our crash."""
-
-    def __init__(self, ws: web.WebSocketResponse) -> None:
-        self.ws = ws
-
-    async def send(self, message: dict[str, Any]) -> None:
-        if self.ws.closed:
-            return
-        # A socket that is going away may refuse the write; its reader cleans up.
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            await self.ws.send_str(protocol.encode(message))
-
-    async def close(self, code: int, reason: str) -> None:
-        if not self.ws.closed:
-            await self.ws.close(code=code, message=reason.encode("utf-8")[:120])
-
-
-@dataclass
+@dataclass(eq=False)  # one socket is one connection: compared and hashed by identity
 class Connection:
     """One participant's live socket, as handlers see it."""
 
@@ -85,6 +68,11 @@ class Signaling:
         self.join_hooks: list[Hook] = []
         self.leave_hooks: list[Hook] = []
         self.sockets: set[web.WebSocketResponse] = set()
+        # Every admitted connection by its link, so a withdrawn or expired link is cut off.
+        self.links: LinkSockets[Connection] = LinkSockets(self._cut)
+        # Other registries of sockets per link (the notes hub) that a withdrawal also cuts.
+        self.cut_off_hooks: list[Callable[[str, Refusal], int]] = []
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def on(self, kind: str, handler: Handler) -> None:
         if kind not in protocol.CLIENT_MESSAGES:
@@ -97,8 +85,29 @@ class Signaling:
     async def broadcast(
         self, room: LiveRoom, message: dict[str, Any], exclude: Connection | None = None
     ) -> None:
-        targets = [s.peer for s in room if exclude is None or s.peer is not exclude.peer]
-        await asyncio.gather(*(peer.send(message) for peer in targets))
+        # Each send only queues (signaling_peer.py): nobody waits on a slow reader.
+        for seat in room:
+            if exclude is None or seat.peer is not exclude.peer:
+                await seat.peer.send(message)
+
+    def cut_off(self, token_hash: str, why: Refusal) -> int:
+        """Close every socket of a link (signaling, notes); returns how many there were."""
+        return self.links.cut_off(token_hash, why) + sum(
+            hook(token_hash, why) for hook in self.cut_off_hooks
+        )
+
+    def _cut(self, conn: Connection, why: Refusal) -> None:
+        """Free the seat now, so the new link can take it at once; say why, then close."""
+        log.info(
+            "link cut off",
+            extra={"room": conn.room.room_id, "participant": conn.participant.id, "why": why.code},
+        )
+        conn.peer.post(protocol.error_message(why.code, why.message, fatal=True))
+        conn.peer.begin_close(CLOSE_LINK_REFUSED, why.message)
+        if self._vacate(conn):
+            task = asyncio.create_task(self._announce_leave(conn))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     # the socket ---------------------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -114,7 +123,12 @@ class Signaling:
         )
         await ws.prepare(request)
         self.sockets.add(ws)
-        peer = SocketPeer(ws)
+        peer = SocketPeer(
+            ws,
+            request.transport,
+            self.settings.signaling_send_queue_bytes,
+            self.settings.signaling_send_timeout_s,
+        )
         conn: Connection | None = None
         try:
             conn = await self._handshake(room_id, ws, peer)
@@ -132,6 +146,7 @@ class Signaling:
                 # aiohttp cancels the handler when the peer's connection drops; the others must
                 # still hear that this person left.
                 await asyncio.shield(self._leave(conn))
+            await peer.end()
         return ws
 
     async def _receive_text(self, ws: web.WebSocketResponse, timeout: float | None) -> str | None:
@@ -168,6 +183,7 @@ class Signaling:
             raise UserError(
                 "A reviewer link opens the review page, not the live room.", code="not-live"
             )
+        self._check_caps(room_id, grant)
         room = self.rooms.get(room_id)
         if room is None:
             room = self.rooms[room_id] = LiveRoom(room_id, self.settings.max_observers)
@@ -180,6 +196,30 @@ class Signaling:
             wanted_id=hello.get("participant_id"),
             takeover=bool(hello.get("takeover")),
         )
+        conn = Connection(self, room, grant, participant, peer)
+        self.links.add(grant.token_hash, grant.expires_at, conn)
+        try:
+            # From here on the seat is taken: whatever fails or cancels us must give it back.
+            await self._greet(conn, hello, replaced)
+        except BaseException:
+            await asyncio.shield(self._leave(conn))
+            raise
+        return conn
+
+    def _check_caps(self, room_id: str, grant: Grant) -> None:
+        per_link = self.settings.max_signaling_sockets_per_link
+        if per_link and self.links.count(grant.token_hash) >= per_link:
+            raise TooManySockets(
+                f"This link is already open in {per_link} places. Close the room in other tabs "
+                "or devices, then reload."
+            )
+        room = self.rooms.get(room_id)
+        per_room = self.settings.max_signaling_sockets_per_room
+        if per_room and room is not None and len(room) >= per_room:
+            raise TooManySockets(f"This room already has {per_room} connections open.")
+
+    async def _greet(self, conn: Connection, hello: dict[str, Any], replaced: Any) -> None:
+        participant, grant, peer = conn.participant, conn.grant, conn.peer
         media = hello.get("media") or {}
         if isinstance(media.get("audio"), bool):
             participant.audio = media["audio"]
@@ -187,10 +227,12 @@ class Signaling:
             participant.video = media["video"] and grant.room.media == "video"
         if grant.room.media != "video":
             participant.video = False
-        conn = Connection(self, room, grant, participant, peer)
+        if not sends_media(grant.role):
+            participant.audio = participant.video = participant.screen = False
+        room_id, name = conn.room.room_id, participant.name
         if replaced is not None:
             await replaced.peer.send({"type": "replaced", "message": "You joined from elsewhere."})
-            await replaced.peer.close(CLOSE_REPLACED, "replaced by a newer connection")
+            replaced.peer.begin_close(CLOSE_REPLACED, "replaced by a newer connection")
         self.store.record_join(room_id, participant.id, grant.role.value, name)
         log.info(
             "joined",
@@ -205,7 +247,6 @@ class Signaling:
         await conn.broadcast(others, include_self=False)
         for hook in self.join_hooks:
             await hook(conn)
-        return conn
 
     def _welcome(self, conn: Connection) -> dict[str, Any]:
         room = conn.grant.room
@@ -237,6 +278,12 @@ class Signaling:
                 return
             if raw is None:
                 return
+            why = link_refusal(self.store, conn.grant)
+            if why is not None:
+                # Withdrawn or expired since the hello (perhaps on another node): act on nothing.
+                self.cut_off(conn.grant.token_hash, why)
+                await conn.peer.finished()
+                return
             try:
                 message = protocol.parse_client_message(raw, self.settings.max_ws_message_bytes)
                 if message["type"] == "bye":
@@ -257,9 +304,16 @@ class Signaling:
                 reply = error_reply(RuntimeError())
                 await conn.send(protocol.error_message(reply.code, reply.message))
 
+    def _vacate(self, conn: Connection) -> bool:
+        """Give the seat back; False if a newer socket of the same person holds it now."""
+        self.links.discard(conn.grant.token_hash, conn)
+        return conn.room.remove(conn.participant.id, conn.peer)
+
     async def _leave(self, conn: Connection) -> None:
-        if not conn.room.remove(conn.participant.id, conn.peer):
-            return  # replaced by a newer socket of the same person: they are still here
+        if self._vacate(conn):
+            await self._announce_leave(conn)
+
+    async def _announce_leave(self, conn: Connection) -> None:
         self.store.record_leave(conn.room.room_id, conn.participant.id)
         log.info("left", extra={"room": conn.room.room_id, "participant": conn.participant.id})
         await conn.broadcast({"type": "left", "participant_id": conn.participant.id})
@@ -268,22 +322,38 @@ class Signaling:
                 await hook(conn)
             except Exception:
                 log.exception("leave hook failed", extra={"room": conn.room.room_id})
-        if len(conn.room) == 0:
+        if len(conn.room) == 0 and self.rooms.get(conn.room.room_id) is conn.room:
             self.rooms.pop(conn.room.room_id, None)
 
     # built-in handlers ----------------------------------------------------------------------
     async def _on_signal(self, conn: Connection, message: dict[str, Any]) -> None:
+        if message["to"] == conn.participant.id:
+            raise UserError(
+                "A signal goes to another participant, not to yourself.", code="bad-target"
+            )
         target = conn.room.get(message["to"])
         if target is None:
             raise UserError("That participant has left.", code="unknown-peer")
         if conn.grant.role is Role.OBSERVER and target.participant.role is Role.OBSERVER:
             raise UserError("Observers do not connect to each other.", code="not-allowed")
+        # The sender's role comes from its link, never from the frame: a receiver can refuse
+        # media from an observer whatever its SDP says.
         await target.peer.send(
-            {"type": "signal", "from": conn.participant.id, "data": message["data"]}
+            {
+                "type": "signal",
+                "from": conn.participant.id,
+                "from_role": conn.participant.role.value,
+                "data": message["data"],
+            }
         )
 
     async def _on_state(self, conn: Connection, message: dict[str, Any]) -> None:
         p = conn.participant
+        if not sends_media(p.role) and any(message.get(k) for k in ("audio", "video", "screen")):
+            raise UserError(
+                "Observers watch and listen; they do not send audio, video or a screen.",
+                code="not-allowed",
+            )
         for key in ("audio", "video", "screen"):
             if key in message:
                 setattr(p, key, message[key])
@@ -297,5 +367,6 @@ class Signaling:
         await conn.send({"type": "pong", "t": message["t"], "server_time": time.time() * 1000})
 
     async def shutdown(self) -> None:
+        self.links.close()
         for ws in list(self.sockets):
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")

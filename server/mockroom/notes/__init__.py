@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import WSCloseCode, web
 
-from ..keys import SETTINGS
+from ..keys import SETTINGS, SIGNALING
 from .export import export_notes, notes_markdown
 from .hub import NotesConfig, NotesHub
 from .keys import NOTES_CONFIG, NOTES_HUB
@@ -34,6 +34,8 @@ def setup_notes(app: web.Application) -> None:
         storage = NotesStorage(app[SETTINGS].data_dir / NOTES_DB)
         hub = NotesHub(storage, app[NOTES_CONFIG])
         app[NOTES_HUB] = hub
+        # A withdrawn link is cut off in the notes too (signaling calls this when it cuts).
+        app[SIGNALING].cut_off_hooks.append(hub.cut_off)
         task = asyncio.create_task(hub.run_maintenance())
         yield
         task.cancel()

@@ -13,6 +13,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from ..link_sockets import CLOSE_LINK_REFUSED, LinkSockets, Refusal
 from . import codec
 from .room import Client, DocRoom
 from .storage import NotesStorage
@@ -44,6 +45,20 @@ class NotesHub:
         self.rooms: dict[tuple[str, str], DocRoom] = {}
         self._batch: list[tuple[DocRoom, Client, bytes, bytes]] = []
         self._flush_handle: asyncio.Handle | None = None
+        # Every open client by its link, so a withdrawn or expired link is cut off.
+        self.links: LinkSockets[Client] = LinkSockets(self._cut)
+
+    # links -------------------------------------------------------------------------------
+    def cut_off(self, token_hash: str, why: Refusal) -> int:
+        """Close every notes socket of a link (withdrawn or expired); returns how many."""
+        return self.links.cut_off(token_hash, why)
+
+    def _cut(self, client: Client, why: Refusal) -> None:
+        log.info("notes link cut off", extra={"who": client.label, "why": why.code})
+        client.close(CLOSE_LINK_REFUSED, why.message)
+
+    def sockets_in_room(self, room_id: str) -> int:
+        return sum(len(r.clients) for (rid, _), r in self.rooms.items() if rid == room_id)
 
     # documents ---------------------------------------------------------------------------
     def open(self, room_id: str, doc: str) -> DocRoom:
@@ -73,6 +88,8 @@ class NotesHub:
     # the hot path ------------------------------------------------------------------------
     def receive(self, room: DocRoom, client: Client, data: bytes) -> None:
         """Handle one binary message from a client; protocol errors close that client."""
+        if client.closing:
+            return  # cut off or refused: nothing it sends now is applied, stored or relayed
         if len(data) > self.config.max_message_bytes:
             limit = self.config.max_message_bytes // 1024
             client.close(CLOSE_TOO_BIG, f"message too large (limit {limit} KiB)")
@@ -174,6 +191,7 @@ class NotesHub:
 
     def shutdown(self) -> None:
         """Flush and snapshot every loaded document (graceful stop)."""
+        self.links.close()
         self.flush()
         for room in self.rooms.values():
             if room.log_rows:

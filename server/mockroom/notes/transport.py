@@ -17,6 +17,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from ..access import Grant, authorize
 from ..errors import Forbidden, MockRoomError, error_reply
 from ..keys import SETTINGS, STORE
+from ..link_sockets import TooManySockets
 from ..roles import may_write_document, note_documents
 from ..security import origin_allowed
 from .hub import NotesHub
@@ -54,10 +55,13 @@ class SocketClient:
     that a writer task drains, so one slow reader cannot stall the others.
     """
 
-    def __init__(self, ws: web.WebSocketResponse, label: str, writable: bool, max_backlog: int):
+    def __init__(
+        self, ws: web.WebSocketResponse, label: str, writable: bool, max_backlog: int, link: str
+    ) -> None:
         self.ws = ws
         self.label = label
         self.writable = writable
+        self.link = link
         self.dropped_updates = 0
         self._queue: collections.deque[bytes] = collections.deque()
         self._queued_bytes = 0
@@ -66,6 +70,10 @@ class SocketClient:
         self._closing: tuple[int, str] | None = None
         self._paused: tuple[Coroutine[Any, Any, None], Any] | None = None
         self._writing = False  # the writer task owns the socket until the queue is empty
+
+    @property
+    def closing(self) -> bool:
+        return self._closing is not None
 
     def send(self, data: bytes) -> None:
         if self._closing is not None:
@@ -119,20 +127,30 @@ class SocketClient:
                 return
 
 
-def _admit(request: web.Request) -> Grant:
+def _admit(request: web.Request, hub: NotesHub) -> Grant:
     """Who is asking, or a MockRoomError naming why not."""
-    if not origin_allowed(request, request.app[SETTINGS]):
+    settings = request.app[SETTINGS]
+    if not origin_allowed(request, settings):
         raise Forbidden("This page may not open notes of this server.")
     room_id = request.match_info["room_id"]
     grant = authorize(request.app[STORE], room_id, request.query.get("token"))
     if request.match_info["doc"] not in note_documents(grant.role):
         raise Forbidden("Your link does not open this notes document.")
+    per_link = settings.max_notes_sockets_per_link
+    if per_link and hub.links.count(grant.token_hash) >= per_link:
+        raise TooManySockets(
+            f"This link already has {per_link} notes connections open. Close the room in other "
+            "tabs or devices, then reload."
+        )
+    per_room = settings.max_notes_sockets_per_room
+    if per_room and hub.sockets_in_room(room_id) >= per_room:
+        raise TooManySockets(f"This room already has {per_room} notes connections open.")
     return grant
 
 
 async def handle_notes_socket(request: web.Request, hub: NotesHub) -> web.StreamResponse:
     try:
-        grant = _admit(request)
+        grant = _admit(request, hub)
     except MockRoomError as exc:
         if not web.WebSocketResponse().can_prepare(request).ok:
             raise
@@ -154,10 +172,12 @@ async def handle_notes_socket(request: web.Request, hub: NotesHub) -> web.Stream
     )
     await ws.prepare(request)
     label = f"{room_id}/{doc}/{grant.role.value}"
-    client = SocketClient(ws, label, may_write_document(grant.role, doc), config.max_backlog_bytes)
+    writable = may_write_document(grant.role, doc)
+    client = SocketClient(ws, label, writable, config.max_backlog_bytes, grant.token_hash)
     writer = asyncio.create_task(client.write_loop())
     room = hub.open(room_id, doc)
     room.join(client)
+    hub.links.add(grant.token_hash, grant.expires_at, client)
     try:
         async for msg in ws:
             if msg.type == WSMsgType.BINARY:
@@ -165,6 +185,7 @@ async def handle_notes_socket(request: web.Request, hub: NotesHub) -> web.Stream
             elif msg.type == WSMsgType.TEXT:
                 client.close(1003, "notes speak the binary y-websocket protocol")
     finally:
+        hub.links.discard(grant.token_hash, client)
         room.leave(client)
         client.close(WSCloseCode.OK, "")
         if client.dropped_updates:
