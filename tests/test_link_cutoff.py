@@ -1,0 +1,257 @@
+"""A withdrawn or expired link is cut off everywhere at once: signaling and notes sockets close
+with the reason, the seat is freed for the new link, and nothing the old link sends is applied."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from aiohttp import WSMsgType
+
+from conftest import create_room
+from mockroom.app import create_app
+from mockroom.keys import SIGNALING, STORE
+from mockroom.settings import Settings
+from test_notes_support import PyClient
+
+CUT_WITHIN_S = 1.0
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def join(client: Any, room_id: str, token: str, **extra: Any) -> tuple[Any, dict[str, Any]]:
+    ws = await client.ws_connect(f"/ws/rooms/{room_id}")
+    await ws.send_json({"type": "hello", "version": 1, "token": token, **extra})
+    return ws, await ws.receive_json(timeout=5)
+
+
+async def next_of(ws: Any, kind: str, timeout: float = 5) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = await ws.receive_json(timeout=max(0.01, deadline - time.monotonic()))
+        if msg["type"] == kind:
+            return msg
+
+
+async def closed_with(ws: Any, timeout: float = CUT_WITHIN_S) -> tuple[int, str]:
+    """Read to the close frame; returns its code and reason."""
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = await ws.receive(timeout=max(0.01, deadline - time.monotonic()))
+        if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+            return ws.close_code, str(msg.extra or "")
+
+
+async def notes(client: Any, room_id: str, token: str, doc: str = "shared") -> PyClient:
+    py = await PyClient.connect(client, f"/ws/rooms/{room_id}/notes/{doc}", token)
+    await asyncio.wait_for(py.synced.wait(), 5)
+    return py
+
+
+async def test_renewing_a_link_closes_its_sockets_and_frees_the_seat(client: Any) -> None:
+    room = await create_room(client, bank="behavioral")
+    rid, tokens = room["room_id"], room["tokens"]
+    ana, _ = await join(client, rid, tokens["interviewer"])
+    ben, welcome = await join(client, rid, tokens["candidate"], name="Ben")
+    ben_notes = await notes(client, rid, tokens["candidate"])
+    ben_private = await notes(client, rid, tokens["candidate"], "private-candidate")
+    ana_notes = await notes(client, rid, tokens["interviewer"])
+
+    resp = await client.post(
+        f"/api/rooms/{rid}/links/candidate/renew", headers=auth(tokens["interviewer"])
+    )
+    assert resp.status == 200
+    new_token = (await resp.json())["link"].split("token=", 1)[1]
+
+    # The old candidate hears why, then the socket closes with 4403 and the same reason.
+    err = await next_of(ben, "error", timeout=CUT_WITHIN_S)
+    assert err["code"] == "link-withdrawn" and err["fatal"] is True
+    assert err["message"].startswith("This link was withdrawn")
+    code, reason = await closed_with(ben)
+    assert code == 4403 and reason.startswith("This link was withdrawn")
+    # Every notes socket of the link closes too, with the reason.
+    for py in (ben_notes, ben_private):
+        await asyncio.wait_for(py.closed(), CUT_WITHIN_S)
+        assert py.ws.close_code == 4403
+    # The others heard that Ben left, and the new link takes the seat at once.
+    left = await next_of(ana, "left", timeout=CUT_WITHIN_S)
+    assert left["participant_id"] == welcome["participant_id"]
+    fresh, hello = await join(client, rid, new_token)
+    assert hello["type"] == "welcome" and hello["role"] == "candidate"
+    # The interviewer's own sockets were untouched.
+    ana_notes.text.insert(0, "still here")
+    again = await notes(client, rid, new_token)
+    await again.wait_text("still here")
+    for ws in (ana, fresh):
+        await ws.close()
+    for py in (ana_notes, again, ben_notes, ben_private):
+        await py.close()
+
+
+async def test_an_expiring_link_is_closed_by_a_timer(client: Any, app: Any) -> None:
+    room = await create_room(client)
+    rid, tokens = room["room_id"], room["tokens"]
+    store = app[STORE]
+    soon = time.time() + 0.5
+    store.connection.execute(
+        "UPDATE links SET expires_at = ? WHERE room_id = ? AND role = 'observer'", (soon, rid)
+    )
+    ana, _ = await join(client, rid, tokens["interviewer"])
+    olga, _ = await join(client, rid, tokens["observer"])
+    olga_notes = await notes(client, rid, tokens["observer"])
+    ana_notes = await notes(client, rid, tokens["interviewer"])
+    # Nothing is sent by the observer: the server's own timer closes it at the expiry time.
+    err = await next_of(olga, "error", timeout=3)
+    assert time.time() >= soon
+    assert err["code"] == "link-expired"
+    assert err["message"].startswith("This link has expired")
+    code, reason = await closed_with(olga)
+    assert code == 4403 and reason.startswith("This link has expired")
+    await asyncio.wait_for(olga_notes.closed(), CUT_WITHIN_S)
+    assert olga_notes.ws.close_code == 4403
+    await next_of(ana, "left", timeout=CUT_WITHIN_S)
+    # An open notes socket of the expired link relays nothing more (it is closed); the live one
+    # of the interviewer goes on.
+    ana_notes.text.insert(0, "after expiry")
+    await asyncio.sleep(0)
+    await ana.close()
+    await ana_notes.close()
+    await olga_notes.close()
+
+
+async def test_a_link_withdrawn_elsewhere_acts_on_nothing(client: Any, app: Any) -> None:
+    """Revoked in the database only (another node, an operator): the next action is refused."""
+    room = await create_room(client, bank="behavioral")
+    rid, tokens = room["room_id"], room["tokens"]
+    ana, _ = await join(client, rid, tokens["interviewer"])
+    await next_of(ana, "interview-state")
+    ben, _ = await join(client, rid, tokens["candidate"])
+    await next_of(ben, "interview-state")
+    await ana.send_json({"type": "interview", "action": "start", "data": {"skip_intro": True}})
+    assert (await next_of(ana, "interview-state"))["state"]["phase"] == "think"
+    await next_of(ben, "interview-state")
+    app[STORE].revoke_links(rid, "candidate")
+    # "done" is the candidate's own action (think time over): it would move the phase.
+    await ben.send_json({"type": "interview", "action": "done"})
+    err = await next_of(ben, "error", timeout=CUT_WITHIN_S)
+    assert err["code"] == "link-withdrawn"
+    assert (await closed_with(ben))[0] == 4403
+    await next_of(ana, "left", timeout=CUT_WITHIN_S)
+    # The action was never applied: the interview is still in think time.
+    await ana.send_json({"type": "ping", "t": 1})
+    while True:
+        msg = await ana.receive_json(timeout=5)
+        assert msg["type"] != "interview-state", msg
+        if msg["type"] == "pong":
+            break
+    await ana.close()
+
+
+async def test_owners_renew_links_in_both_kinds_of_room(client: Any) -> None:
+    scripted = await create_room(client, mode="scripted", media="audio")
+    rid, tokens = scripted["room_id"], scripted["tokens"]
+    # A reviewer link shared too widely can be withdrawn by the candidate who owns the room.
+    assert (
+        await client.post(f"/api/rooms/{rid}/links/reviewer/renew", headers=auth(tokens["reviewer"]))
+    ).status == 403
+    resp = await client.post(
+        f"/api/rooms/{rid}/links/reviewer/renew", headers=auth(tokens["candidate"])
+    )
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["role"] == "reviewer" and "/review?token=" in body["link"]
+    old = await client.get(f"/api/rooms/{rid}/review", headers=auth(tokens["reviewer"]))
+    assert old.status == 403
+    new = body["link"].split("token=", 1)[1]
+    assert (await client.get(f"/api/rooms/{rid}/review", headers=auth(new))).status == 200
+    # The candidate may rotate their own link too; roles the room has not are refused.
+    own = await client.post(
+        f"/api/rooms/{rid}/links/candidate/renew", headers=auth(tokens["candidate"])
+    )
+    assert own.status == 200
+    assert (await client.get(f"/api/rooms/{rid}", headers=auth(tokens["candidate"]))).status == 403
+    own_new = (await own.json())["link"].split("token=", 1)[1]
+    resp = await client.post(f"/api/rooms/{rid}/links/observer/renew", headers=auth(own_new))
+    assert resp.status == 400 and (await resp.json())["error"] == "bad-role"
+
+    peer = await create_room(client)
+    pid, ptokens = peer["room_id"], peer["tokens"]
+    ana, _ = await join(client, pid, ptokens["interviewer"])
+    resp = await client.post(
+        f"/api/rooms/{pid}/links/interviewer/renew", headers=auth(ptokens["interviewer"])
+    )
+    assert resp.status == 200
+    # Rotating one's own link closes one's own old sockets too: the old link is refused.
+    assert (await next_of(ana, "error", timeout=CUT_WITHIN_S))["code"] == "link-withdrawn"
+    new_interviewer = (await resp.json())["link"].split("token=", 1)[1]
+    resp = await client.post(
+        f"/api/rooms/{pid}/links/candidate/renew", headers=auth(ptokens["candidate"])
+    )
+    assert resp.status == 403
+    assert "interviewer" in (await resp.json())["message"]
+    again, hello = await join(client, pid, new_interviewer)
+    assert hello["type"] == "welcome"
+    await again.close()
+
+
+async def test_a_seat_is_given_back_when_joining_fails_after_admission(client: Any) -> None:
+    room = await create_room(client)
+    rid, tokens = room["room_id"], room["tokens"]
+    failures = []
+
+    async def failing_hook(conn: Any) -> None:
+        if not failures:
+            failures.append(conn.participant.id)
+            raise RuntimeError("a join hook broke")
+
+    client.app[SIGNALING].join_hooks.insert(0, failing_hook)
+    ws, err = await join(client, rid, tokens["candidate"])
+    assert err["type"] == "welcome"  # the welcome went out before the hooks ran
+    err = await next_of(ws, "error")
+    assert err["code"] == "internal" and err["fatal"] is True
+    # The seat is free again: the same link joins at once (no role-taken).
+    again, hello = await join(client, rid, tokens["candidate"])
+    assert hello["type"] == "welcome", hello
+    assert client.app[SIGNALING].live_room(rid) is not None
+    assert len(client.app[SIGNALING].live_room(rid)) == 1
+    await again.close()
+
+
+async def test_socket_caps_per_link_and_per_room(aiohttp_client: Any, tmp_path: Any) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        max_observers=5,
+        max_signaling_sockets_per_link=2,
+        max_signaling_sockets_per_room=3,
+        max_notes_sockets_per_link=2,
+        max_notes_sockets_per_room=3,
+    )
+    client = await aiohttp_client(create_app(settings))
+    room = await create_room(client)
+    rid, tokens = room["room_id"], room["tokens"]
+    observers = [await join(client, rid, tokens["observer"]) for _ in range(2)]
+    assert all(w["type"] == "welcome" for _, w in observers)
+    third, err = await join(client, rid, tokens["observer"])
+    assert err["code"] == "too-many-sockets" and "2 places" in err["message"]
+    assert (await closed_with(third, 5))[0] == 4429
+    ana, _ = await join(client, rid, tokens["interviewer"])
+    ben, err = await join(client, rid, tokens["candidate"])
+    assert err["code"] == "too-many-sockets" and "3 connections" in err["message"]
+    assert (await closed_with(ben, 5))[0] == 4429
+
+    readers = [await notes(client, rid, tokens["observer"]) for _ in range(2)]
+    refused = await PyClient.connect(client, f"/ws/rooms/{rid}/notes/shared", tokens["observer"])
+    await asyncio.wait_for(refused.closed(), 5)
+    assert refused.ws.close_code == 4429
+    writer = await notes(client, rid, tokens["interviewer"])
+    full = await PyClient.connect(client, f"/ws/rooms/{rid}/notes/code", tokens["interviewer"])
+    await asyncio.wait_for(full.closed(), 5)
+    assert full.ws.close_code == 4429
+    for py in (*readers, refused, writer, full):
+        await py.close()
+    for ws, _ in observers:
+        await ws.close()
+    await ana.close()
