@@ -52,6 +52,54 @@ FRAMES_ARRIVE = """
 """
 
 
+# Keeps every RTCPeerConnection the page makes, so a test can read their negotiated directions.
+RECORD_PEER_CONNECTIONS = """
+(() => {
+  const Original = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = class extends Original {
+    constructor(...args) { super(...args); window.__pcs.push(this); }
+  };
+})();
+"""
+
+# A modified observer page: every receive-only m-line it makes sends a canvas or a tone instead.
+HOSTILE_OBSERVER = """
+(() => {
+  const original = RTCPeerConnection.prototype.addTransceiver;
+  window.__hostile = 0;
+  RTCPeerConnection.prototype.addTransceiver = function (trackOrKind, init) {
+    if (!init || init.direction !== "recvonly") return original.call(this, trackOrKind, init);
+    const kind = typeof trackOrKind === "string" ? trackOrKind : trackOrKind.kind;
+    let track;
+    if (kind === "video") {
+      const canvas = Object.assign(document.createElement("canvas"), {width: 64, height: 48});
+      const ctx = canvas.getContext("2d");
+      setInterval(() => { ctx.fillStyle = `hsl(${Date.now() % 360},60%,50%)`;
+                          ctx.fillRect(0, 0, 64, 48); }, 50);
+      track = canvas.captureStream(10).getVideoTracks()[0];
+    } else {
+      const audio = new AudioContext();
+      const tone = audio.createOscillator();
+      const out = audio.createMediaStreamDestination();
+      tone.connect(out);
+      tone.start();
+      track = out.stream.getAudioTracks()[0];
+    }
+    window.__hostile += 1;
+    return original.call(this, track, {direction: "sendrecv", streams: [new MediaStream([track])]});
+  };
+})();
+"""
+
+# For each open connection of the page: its transceivers' negotiated directions, sorted.
+OPEN_DIRECTIONS = """
+() => window.__pcs.filter((pc) => pc.connectionState !== "closed" && pc.remoteDescription)
+  .map((pc) => pc.getTransceivers().map((t) => t.currentDirection).sort().join(","))
+  .sort()
+"""
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with chromium() as b:
@@ -212,6 +260,8 @@ def test_interviewer_withdraws_and_renews_the_candidate_link(
     room = make_room(live_server.url, media="audio")
     with two_pages(browser) as (interviewer, candidate):
         join_room(interviewer, link(live_server, room, "interviewer"), "Ana")
+        join_room(candidate, link(live_server, room, "candidate"), "Ben")
+        expect(interviewer.locator("#participants")).to_contain_text("Ben")
         interviewer.get_by_text("Manage links").click()
         interviewer.once("dialog", lambda dialog: dialog.accept())
         interviewer.get_by_test_id("renew-candidate").click()
@@ -219,13 +269,23 @@ def test_interviewer_withdraws_and_renews_the_candidate_link(
         expect(renewed).to_be_visible()
         new_link = renewed.input_value()
         assert "token=" in new_link and new_link != room["links"]["candidate"]
-        # The old link is refused with a page that says what to do; the new one opens the room.
+        # Whoever is in the call with the old link is cut off at once, told why, and stays out
+        # (no reconnect loop); the interviewer sees them leave.
+        notice = candidate.locator("#notice")
+        expect(notice).to_contain_text("This link was withdrawn", timeout=5_000)
+        expect(interviewer.locator("#participants")).not_to_contain_text("Ben", timeout=5_000)
+        candidate.wait_for_timeout(1500)  # longer than the client's first reconnect delays
+        expect(notice).to_contain_text("This link was withdrawn")
+        expect(candidate.locator("#notice")).not_to_contain_text("reconnecting")
+        # The old link is refused with a page that says what to do; the new one opens the room
+        # and takes the seat at once.
         old = candidate.goto(link(live_server, room, "candidate"))
         assert old is not None and old.status == 403
         expect(candidate.locator("body")).to_contain_text("withdrawn")
-        fresh = candidate.goto(new_link)
-        assert fresh is not None and fresh.status == 200
-        expect(candidate.get_by_test_id("join-button")).to_be_visible()
+        join_room(candidate, new_link, "Ben")
+        expect(interviewer.locator("#participants")).to_contain_text("Ben", timeout=10_000)
+        expect(candidate.locator("#call")).to_be_visible()
+        expect(candidate.locator("#join-error")).to_be_hidden()
 
 
 def test_screen_share_replaces_the_camera_and_everyone_sees_it(
@@ -253,12 +313,23 @@ def test_screen_share_replaces_the_camera_and_everyone_sees_it(
 
 def test_observer_watches_both_and_sends_nothing(browser: Browser, live_server: LiveServer) -> None:
     room = make_room(live_server.url, media="video")
-    scripts = (RECORD_CSP_VIOLATIONS, RECORD_GET_USER_MEDIA)
+    scripts = (RECORD_CSP_VIOLATIONS, RECORD_GET_USER_MEDIA, RECORD_PEER_CONNECTIONS)
     with pages(browser, 3, init_scripts=scripts) as (ana, ben, olga):
+        # Olga's page is modified to send a canvas and a tone on every connection anyway.
+        olga.add_init_script(HOSTILE_OBSERVER)
         join_room(ana, link(live_server, room, "interviewer"), name="Ana")
         join_room(ben, link(live_server, room, "candidate"), name="Ben")
         join_room(olga, link(live_server, room, "observer"), name="Olga")
         expect(olga.locator(REMOTE)).to_have_count(2, timeout=20_000)
+        assert olga.evaluate("() => window.__hostile") >= 2
+        # Ana and Ben answer the observer send-only: nothing of its tracks is received.
+        for page in (ana, ben):
+            page.wait_for_function(
+                f"() => ({OPEN_DIRECTIONS})().length === 2 && "
+                f"({OPEN_DIRECTIONS})().every((d) => !d.includes('null'))",
+                timeout=15_000,
+            )
+            assert page.evaluate(OPEN_DIRECTIONS) == ["sendonly,sendonly", "sendrecv,sendrecv"]
         # Both remote videos present frames (requestVideoFrameCallback on each element).
         olga.evaluate(
             """(sel) => Promise.all([...document.querySelectorAll(sel)].map((v) =>

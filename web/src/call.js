@@ -19,11 +19,16 @@
  * @property {Promise<void>} chain        signals are handled one after another
  */
 
+/** Only the two seats publish media; observers watch and listen. */
+export function sendsMedia(role) {
+  return role === "interviewer" || role === "candidate";
+}
+
 /** What each role and room media send and receive. */
 export function mediaPlan(role, roomMedia) {
   return {
     kinds: roomMedia === "video" ? ["audio", "video"] : ["audio"],
-    sends: role === "interviewer" || role === "candidate",
+    sends: sendsMedia(role),
   };
 }
 
@@ -84,7 +89,7 @@ export class Call {
       c.on("joined", (msg) => this._onJoined(msg.participant)),
       c.on("left", (msg) => this._remove(msg.participant_id)),
       c.on("updated", (msg) => this._onUpdated(msg.participant)),
-      c.on("signal", (msg) => this._onSignal(msg.from, msg.data)),
+      c.on("signal", (msg) => this._onSignal(msg.from, msg.data, msg.from_role)),
     );
     if (c.welcome) this._onWelcome(c.welcome);
   }
@@ -165,7 +170,8 @@ export class Call {
     };
     if (existing) for (const t of peer.stream.getTracks()) peer.stream.removeTrack(t);
     this.peers.set(info.id, peer);
-    if (connects && offerer && !existing && this._prepared) {
+    // The lobby's offer sends and receives: it is for a seat, never for an observer.
+    if (connects && offerer && !existing && this._prepared && sendsMedia(info.role)) {
       this._usePrepared(peer);
     } else if (connects) {
       peer.pc = this._createPc(peer);
@@ -252,6 +258,12 @@ export class Call {
       if (candidate) signal({ candidate: candidate.toJSON() });
     };
     pc.ontrack = ({ track }) => {
+      // Observers send no media (the server names the sender's role on every signal); a
+      // modified observer page that offers tracks anyway is never shown or heard.
+      if (!sendsMedia(peer.info.role)) {
+        track.stop();
+        return;
+      }
       for (const old of peer.stream.getTracks()) {
         if (old.kind === track.kind && old !== track) peer.stream.removeTrack(old);
       }
@@ -266,9 +278,9 @@ export class Call {
     };
   }
 
-  /** @param {RTCPeerConnection} pc */
-  _addTransceivers(pc) {
-    addTransceivers(pc, this.plan, this.localStream);
+  /** @param {RTCPeerConnection} pc @param {boolean} receive */
+  _addTransceivers(pc, receive) {
+    addTransceivers(pc, this.plan, this.localStream, receive);
   }
 
   /** Puts our side's transceivers on a connection: created (offerer) or matched (answerer). */
@@ -276,12 +288,14 @@ export class Call {
     const pc = peer.pc;
     if (!pc || peer.attached) return;
     peer.attached = true;
-    if (create) return this._addTransceivers(pc);
+    // Towards an observer we only send: its answer or offer never brings media to us.
+    const receive = sendsMedia(peer.info.role);
+    if (create) return this._addTransceivers(pc, receive);
     for (const kind of this.plan.kinds) {
       const track = this.tracks[kind];
       const tr = pc.getTransceivers().find((t) => t.receiver.track.kind === kind && !t.stopped);
       if (!tr || !this.plan.sends) continue;
-      tr.direction = "sendrecv";
+      tr.direction = receive ? "sendrecv" : "sendonly";
       tr.sender.setStreams?.(this.localStream);
       if (track) tr.sender.replaceTrack(track).catch((err) => console.warn(err));
     }
@@ -292,12 +306,16 @@ export class Call {
     return tr ? tr.sender : null;
   }
 
-  _onSignal(from, data) {
+  /** @param {string} from @param {any} data @param {string} [fromRole] from the server */
+  _onSignal(from, data, fromRole) {
     let peer = this.peers.get(from);
+    if (peer && fromRole && peer.info.role !== fromRole) peer.info = { ...peer.info, role: fromRole };
     if (!peer || !peer.pc) {
       // A signal from someone we have not heard join (a race with `joined`): prepare for it.
       if (peer && !peer.pc) return;
-      this._addPeer({ id: from, role: "", name: "", audio: true, video: true, screen: false }, false);
+      const role = fromRole || "";
+      const media = sendsMedia(role);
+      this._addPeer({ id: from, role, name: "", audio: media, video: media, screen: false }, false);
       peer = this.peers.get(from);
     }
     const p = peer;
@@ -365,12 +383,15 @@ export function prepareOffer(opts) {
   return { pc, candidates, ready };
 }
 
-/** Our side's m-lines: senders carry our tracks (or none yet), observers only receive. */
-function addTransceivers(pc, plan, stream) {
+/**
+ * Our side's m-lines: senders carry our tracks (or none yet), observers only receive.
+ * receive: false towards an observer, who sends nothing (we only send to it).
+ */
+function addTransceivers(pc, plan, stream, receive = true) {
   for (const kind of plan.kinds) {
     const track = stream.getTracks().find((t) => t.kind === kind);
     pc.addTransceiver(track || kind, plan.sends
-      ? { direction: "sendrecv", streams: [stream] }
+      ? { direction: receive ? "sendrecv" : "sendonly", streams: [stream] }
       : { direction: "recvonly" });
   }
 }

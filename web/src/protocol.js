@@ -20,6 +20,7 @@ const CLOSE_MESSAGES = {
   4403: "This link does not open the room (it may be mistyped, withdrawn or expired).",
   4404: "This room does not exist.",
   4409: "Someone is already in this room in that role.",
+  4429: "This link or room has too many connections open. Close other tabs, then reload.",
   4000: "You joined from another tab or device.",
 };
 
@@ -202,6 +203,8 @@ export class RoomClient {
       let welcomed = false;
       /** @type {RoomError|null} */
       let lastError = null;
+      /** @type {RoomError|null} why the server is about to close a welcomed socket */
+      let fatal = null;
       const sayHello = () => {
         performance.mark("mockroom:ws-open");
         const hello = {
@@ -233,6 +236,9 @@ export class RoomClient {
           resolve(msg);
         } else if (msg.type === "error" && !welcomed) {
           lastError = new RoomError(msg.code, msg.message);
+        } else if (msg.type === "error" && msg.fatal) {
+          // e.g. link-withdrawn, link-expired: the close that follows is final; say why.
+          fatal = new RoomError(msg.code, msg.message);
         } else if (msg.type === "pong") {
           this._onPong(msg);
         }
@@ -260,12 +266,11 @@ export class RoomClient {
         }
         if (this._closedByUs) return;
         if (isFinalClose(code)) {
-          this._setState("closed", {
-            code,
-            reason: event.reason,
-            error: new RoomError(code === 4000 ? "replaced" : "closed",
-              CLOSE_MESSAGES[code] || "The room closed the connection.", code),
-          });
+          const error = fatal || new RoomError(code === 4000 ? "replaced" : "closed",
+            (code >= 4400 && event.reason) || CLOSE_MESSAGES[code] ||
+              "The room closed the connection.", code);
+          error.closeCode = code;
+          this._setState("closed", { code, reason: event.reason, error });
         } else {
           this._scheduleReconnect();
         }
