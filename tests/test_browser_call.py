@@ -274,6 +274,7 @@ def test_interviewer_withdraws_and_renews_the_candidate_link(
         notice = candidate.locator("#notice")
         expect(notice).to_contain_text("This link was withdrawn", timeout=5_000)
         expect(interviewer.locator("#participants")).not_to_contain_text("Ben", timeout=5_000)
+        expect(candidate.locator(REMOTE)).to_have_count(0)  # the media stopped too
         candidate.wait_for_timeout(1500)  # longer than the client's first reconnect delays
         expect(notice).to_contain_text("This link was withdrawn")
         expect(candidate.locator("#notice")).not_to_contain_text("reconnecting")

@@ -90,6 +90,11 @@ export class Call {
       c.on("left", (msg) => this._remove(msg.participant_id)),
       c.on("updated", (msg) => this._onUpdated(msg.participant)),
       c.on("signal", (msg) => this._onSignal(msg.from, msg.data, msg.from_role)),
+      // A fatal error (link withdrawn or expired, refused) ends our part in the room: media
+      // stops too, not only the signaling socket. A reconnect's welcome would rebuild it.
+      c.on("error", (msg) => {
+        if (msg.fatal) for (const id of [...this.peers.keys()]) this._remove(id);
+      }),
     );
     if (c.welcome) this._onWelcome(c.welcome);
   }
