@@ -7,12 +7,13 @@ import asyncio
 import time
 from typing import Any
 
+import pytest
 from aiohttp import WSMsgType
 
 from conftest import create_room
 from mockroom.app import create_app
 from mockroom.keys import SIGNALING, STORE
-from mockroom.settings import Settings
+from mockroom.settings import ConfigError, Settings, load_settings
 from test_notes_support import PyClient
 
 CUT_WITHIN_S = 1.0
@@ -256,3 +257,22 @@ async def test_socket_caps_per_link_and_per_room(aiohttp_client: Any, tmp_path: 
     for ws, _ in observers:
         await ws.close()
     await ana.close()
+
+
+def test_socket_settings_come_from_the_environment() -> None:
+    env = {
+        "MOCKROOM_SIGNALING_SEND_QUEUE_BYTES": "65536",
+        "MOCKROOM_SIGNALING_SEND_TIMEOUT_S": "2.5",
+        "MOCKROOM_MAX_SIGNALING_SOCKETS_PER_LINK": "4",
+        "MOCKROOM_MAX_SIGNALING_SOCKETS_PER_ROOM": "0",
+        "MOCKROOM_MAX_NOTES_SOCKETS_PER_LINK": "6",
+        "MOCKROOM_MAX_NOTES_SOCKETS_PER_ROOM": "30",
+    }
+    settings = load_settings(env)
+    assert settings.signaling_send_queue_bytes == 65536
+    assert settings.signaling_send_timeout_s == 2.5
+    assert settings.max_signaling_sockets_per_link == 4
+    assert settings.max_signaling_sockets_per_room == 0
+    assert (settings.max_notes_sockets_per_link, settings.max_notes_sockets_per_room) == (6, 30)
+    with pytest.raises(ConfigError, match="MOCKROOM_MAX_NOTES_SOCKETS_PER_LINK"):
+        load_settings({"MOCKROOM_MAX_NOTES_SOCKETS_PER_LINK": "many"})
