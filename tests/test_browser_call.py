@@ -92,6 +92,26 @@ HOSTILE_OBSERVER = """
 })();
 """
 
+# Codes of the `error` frames the page's signaling socket received.
+RECORD_SIGNALING_ERRORS = """
+(() => {
+  window.__errors = [];
+  const Original = window.WebSocket;
+  window.WebSocket = class extends Original {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        if (typeof event.data !== "string") return;
+        try {
+          const msg = JSON.parse(event.data);
+          if (msg.type === "error") window.__errors.push(msg.code);
+        } catch { /* not ours */ }
+      });
+    }
+  };
+})();
+"""
+
 # For each open connection of the page: its transceivers' negotiated directions, sorted.
 OPEN_DIRECTIONS = """
 () => window.__pcs.filter((pc) => pc.connectionState !== "closed" && pc.remoteDescription)
@@ -316,14 +336,11 @@ def test_observer_watches_both_and_sends_nothing(browser: Browser, live_server: 
     room = make_room(live_server.url, media="video")
     scripts = (RECORD_CSP_VIOLATIONS, RECORD_GET_USER_MEDIA, RECORD_PEER_CONNECTIONS)
     with pages(browser, 3, init_scripts=scripts) as (ana, ben, olga):
-        # Olga's page is modified to send a canvas and a tone on every connection anyway.
-        olga.add_init_script(HOSTILE_OBSERVER)
         join_room(ana, link(live_server, room, "interviewer"), name="Ana")
         join_room(ben, link(live_server, room, "candidate"), name="Ben")
         join_room(olga, link(live_server, room, "observer"), name="Olga")
         expect(olga.locator(REMOTE)).to_have_count(2, timeout=20_000)
-        assert olga.evaluate("() => window.__hostile") >= 2
-        # Ana and Ben answer the observer send-only: nothing of its tracks is received.
+        # Ana and Ben only send to the observer.
         for page in (ana, ben):
             page.wait_for_function(
                 f"() => ({OPEN_DIRECTIONS})().length === 2 && "
@@ -346,3 +363,30 @@ def test_observer_watches_both_and_sends_nothing(browser: Browser, live_server: 
         expect(ana.locator("#participants")).to_contain_text("Olga")
         expect(ana.locator(REMOTE)).to_have_count(1)
         assert olga.evaluate("() => window.__gum") == []
+
+
+def test_a_modified_observer_page_gets_no_media_through(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    room = make_room(live_server.url, media="video")
+    scripts = (RECORD_CSP_VIOLATIONS, RECORD_PEER_CONNECTIONS)
+    with pages(browser, 3, init_scripts=scripts) as (ana, ben, olga):
+        # Olga's page is modified to send a canvas and a tone on every connection anyway.
+        olga.add_init_script(HOSTILE_OBSERVER)
+        olga.add_init_script(RECORD_SIGNALING_ERRORS)
+        join_room(ana, link(live_server, room, "interviewer"), name="Ana")
+        join_room(ben, link(live_server, room, "candidate"), name="Ben")
+        for page in (ana, ben):
+            expect(page.get_by_test_id("connection-state")).to_have_text("connected")
+        join_room(olga, link(live_server, room, "observer"), name="Olga")
+        # The server refuses both of its offers (they would send)...
+        olga.wait_for_function(
+            "() => window.__hostile >= 2 && "
+            "window.__errors.filter((c) => c === 'not-allowed').length >= 2",
+            timeout=15_000,
+        )
+        expect(ana.locator("#participants")).to_contain_text("Olga")
+        # ...so neither seat ever receives anything from the observer.
+        for page in (ana, ben):
+            assert page.evaluate(OPEN_DIRECTIONS) == ["sendrecv,sendrecv"]
+            expect(page.locator(REMOTE)).to_have_count(1)

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from conftest import create_room
+from mockroom.media_rules import sdp_sends_media
 
 SDP_OFFER = {"description": {"type": "offer", "sdp": "v=0\r\n"}}
 
@@ -96,5 +99,44 @@ async def test_relayed_signals_name_the_senders_role(client: Any) -> None:
     assert got["from"] == wo["participant_id"] and got["from_role"] == "observer"
     await ana.send_json({"type": "signal", "to": wo["participant_id"], "data": SDP_OFFER})
     assert (await next_of(olga, "signal"))["from_role"] == "interviewer"
+    await ana.close()
+    await olga.close()
+
+
+RECVONLY = (
+    "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=recvonly\r\nm=video 9 UDP 96\r\na=recvonly\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("sdp", "sends"),
+    [
+        ("v=0\r\n", False),
+        (RECVONLY, False),
+        ("v=0\r\nm=audio 9 RTP 0\r\na=inactive\r\n", False),
+        (RECVONLY.replace("a=recvonly\r\nm=video", "a=sendrecv\r\nm=video"), True),
+        ("v=0\r\nm=audio 9 RTP 0\r\na=sendonly\r\n", True),
+        ("v=0\r\nm=audio 9 RTP 0\r\n", True),  # no direction: sendrecv
+        ("v=0\r\na=recvonly\r\nm=audio 9 RTP 0\r\n", False),  # session-level default
+    ],
+)
+def test_which_descriptions_send_media(sdp: str, sends: bool) -> None:
+    assert sdp_sends_media(sdp) is sends
+
+
+async def test_an_observers_description_that_would_send_is_refused(client: Any) -> None:
+    room = await create_room(client)
+    ana, wa = await join(client, room, "interviewer")
+    olga, _ = await join(client, room, "observer")
+    sending = RECVONLY.replace("a=recvonly", "a=sendrecv")
+    for kind in ("offer", "answer"):
+        data = {"description": {"type": kind, "sdp": sending}}
+        await olga.send_json({"type": "signal", "to": wa["participant_id"], "data": data})
+        err = await next_of(olga, "error")
+        assert err["code"] == "not-allowed" and "only receive" in err["message"]
+    ok = {"description": {"type": "offer", "sdp": RECVONLY}}
+    await olga.send_json({"type": "signal", "to": wa["participant_id"], "data": ok})
+    got = await next_of(ana, "signal")  # the refused ones never arrived: this is the first
+    assert got["data"] == ok
     await ana.close()
     await olga.close()

@@ -20,6 +20,7 @@ from . import protocol
 from .access import Grant, authorize, link_refusal
 from .errors import MockRoomError, ProtocolError, UserError, error_reply
 from .link_sockets import CLOSE_LINK_REFUSED, LinkSockets, Refusal, TooManySockets
+from .media_rules import check_signal
 from .presence import CLOSE_REPLACED, LiveRoom, Participant
 from .roles import Role, joins_live, sends_media
 from .rooms import clean_display_name
@@ -336,6 +337,7 @@ class Signaling:
             raise UserError("That participant has left.", code="unknown-peer")
         if conn.grant.role is Role.OBSERVER and target.participant.role is Role.OBSERVER:
             raise UserError("Observers do not connect to each other.", code="not-allowed")
+        check_signal(conn.participant.role, message["data"])
         # The sender's role comes from its link, never from the frame: a receiver can refuse
         # media from an observer whatever its SDP says.
         await target.peer.send(
