@@ -42,8 +42,10 @@ async def closed_with(ws: Any, timeout: float = CUT_WITHIN_S) -> tuple[int, str]
     deadline = time.monotonic() + timeout
     while True:
         msg = await ws.receive(timeout=max(0.01, deadline - time.monotonic()))
-        if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
-            return ws.close_code, str(msg.extra or "")
+        if msg.type == WSMsgType.CLOSE:  # the frame's code: see PyClient.close_code
+            return int(msg.data), str(msg.extra or "")
+        if msg.type in (WSMsgType.CLOSING, WSMsgType.CLOSED):
+            return ws.close_code, ""
 
 
 async def notes(client: Any, room_id: str, token: str, doc: str = "shared") -> PyClient:
@@ -76,7 +78,8 @@ async def test_renewing_a_link_closes_its_sockets_and_frees_the_seat(client: Any
     # Every notes socket of the link closes too, with the reason.
     for py in (ben_notes, ben_private):
         await asyncio.wait_for(py.closed(), CUT_WITHIN_S)
-        assert py.ws.close_code == 4403
+        assert py.close_frame is not None
+        assert py.close_frame[0] == 4403 and py.close_frame[1].startswith("This link was withdrawn")
     # The others heard that Ben left, and the new link takes the seat at once.
     left = await next_of(ana, "left", timeout=CUT_WITHIN_S)
     assert left["participant_id"] == welcome["participant_id"]
@@ -112,7 +115,8 @@ async def test_an_expiring_link_is_closed_by_a_timer(client: Any, app: Any) -> N
     code, reason = await closed_with(olga)
     assert code == 4403 and reason.startswith("This link has expired")
     await asyncio.wait_for(olga_notes.closed(), CUT_WITHIN_S)
-    assert olga_notes.ws.close_code == 4403
+    assert olga_notes.close_frame is not None
+    assert olga_notes.close_frame == (4403, err["message"][:123])
     await next_of(ana, "left", timeout=CUT_WITHIN_S)
     # An open notes socket of the expired link relays nothing more (it is closed); the live one
     # of the interviewer goes on.
@@ -247,11 +251,11 @@ async def test_socket_caps_per_link_and_per_room(aiohttp_client: Any, tmp_path: 
     readers = [await notes(client, rid, tokens["observer"]) for _ in range(2)]
     refused = await PyClient.connect(client, f"/ws/rooms/{rid}/notes/shared", tokens["observer"])
     await asyncio.wait_for(refused.closed(), 5)
-    assert refused.ws.close_code == 4429
+    assert refused.close_code == 4429
     writer = await notes(client, rid, tokens["interviewer"])
     full = await PyClient.connect(client, f"/ws/rooms/{rid}/notes/code", tokens["interviewer"])
     await asyncio.wait_for(full.closed(), 5)
-    assert full.ws.close_code == 4429
+    assert full.close_code == 4429
     for py in (*readers, refused, writer, full):
         await py.close()
     for ws, _ in observers:

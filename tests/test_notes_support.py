@@ -39,6 +39,7 @@ class PyClient:
         self.text = self.doc.get("notes", type=Text)
         self.synced = asyncio.Event()
         self.received: list[bytes] = []
+        self.close_frame: tuple[int, str] | None = None
         self._changed = asyncio.Event()
         self._applying = False
         self.doc.observe(self._on_update)
@@ -57,8 +58,24 @@ class PyClient:
                 self.ws.send_bytes(create_update_message(event.update))
             )
 
+    @property
+    def close_code(self) -> int | None:
+        """The code of the server's close frame (aiohttp's own `close_code` may read 1006 when
+        the server drops the connection right after its close frame, before our reply)."""
+        return self.close_frame[0] if self.close_frame else self.ws.close_code
+
     async def _read(self) -> None:
-        async for msg in self.ws:
+        while True:
+            msg = await self.ws.receive()
+            if msg.type == aiohttp.WSMsgType.CLOSE:
+                self.close_frame = (int(msg.data), str(msg.extra or ""))
+                continue
+            if msg.type in (
+                aiohttp.WSMsgType.CLOSING,
+                aiohttp.WSMsgType.CLOSED,
+                aiohttp.WSMsgType.ERROR,
+            ):
+                return
             if msg.type != aiohttp.WSMsgType.BINARY:
                 continue
             data: bytes = msg.data
