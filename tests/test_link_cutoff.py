@@ -243,10 +243,17 @@ async def test_socket_caps_per_link_and_per_room(aiohttp_client: Any, tmp_path: 
     third, err = await join(client, rid, tokens["observer"])
     assert err["code"] == "too-many-sockets" and "2 places" in err["message"]
     assert (await closed_with(third, 5))[0] == 4429
-    ana, _ = await join(client, rid, tokens["interviewer"])
+    ana, welcome = await join(client, rid, tokens["interviewer"])
     ben, err = await join(client, rid, tokens["candidate"])
     assert err["code"] == "too-many-sockets" and "3 connections" in err["message"]
     assert (await closed_with(ben, 5))[0] == 4429
+    # A full room still lets its own people back (a reload keeps its seat).
+    ana2, again = await join(
+        client, rid, tokens["interviewer"], participant_id=welcome["participant_id"]
+    )
+    assert again["type"] == "welcome"
+    assert (await closed_with(ana, 5))[0] == 4000
+    ana = ana2
 
     readers = [await notes(client, rid, tokens["observer"]) for _ in range(2)]
     refused = await PyClient.connect(client, f"/ws/rooms/{rid}/notes/shared", tokens["observer"])

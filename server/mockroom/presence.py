@@ -124,6 +124,14 @@ class LiveRoom:
         self.seats[participant.id] = Seat(participant, peer)
         return participant, replaced
 
+    def would_grow(self, role: Role, link: str, wanted_id: str | None) -> bool:
+        """Would admitting this add a seat? Not for a rejoin, nor for a single seat already
+        held (that is a takeover or a refusal), so a full room still lets its people back."""
+        existing = self.seats.get(wanted_id) if wanted_id else None
+        if existing is not None and existing.participant.link == link:
+            return False
+        return not (role in SINGLE_SEAT_ROLES and self.by_role(role))
+
     def remove(self, participant_id: str, peer: Peer) -> bool:
         """Remove a seat only if it still belongs to this socket (a replaced socket must not)."""
         seat = self.seats.get(participant_id)

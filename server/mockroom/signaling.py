@@ -184,7 +184,7 @@ class Signaling:
             raise UserError(
                 "A reviewer link opens the review page, not the live room.", code="not-live"
             )
-        self._check_caps(room_id, grant)
+        self._check_caps(room_id, grant, hello.get("participant_id"))
         room = self.rooms.get(room_id)
         if room is None:
             room = self.rooms[room_id] = LiveRoom(room_id, self.settings.max_observers)
@@ -207,7 +207,7 @@ class Signaling:
             raise
         return conn
 
-    def _check_caps(self, room_id: str, grant: Grant) -> None:
+    def _check_caps(self, room_id: str, grant: Grant, wanted_id: str | None) -> None:
         per_link = self.settings.max_signaling_sockets_per_link
         if per_link and self.links.count(grant.token_hash) >= per_link:
             raise TooManySockets(
@@ -216,7 +216,12 @@ class Signaling:
             )
         room = self.rooms.get(room_id)
         per_room = self.settings.max_signaling_sockets_per_room
-        if per_room and room is not None and len(room) >= per_room:
+        if (
+            per_room
+            and room is not None
+            and len(room) >= per_room
+            and room.would_grow(grant.role, grant.token_hash, wanted_id)
+        ):
             raise TooManySockets(f"This room already has {per_room} connections open.")
 
     async def _greet(self, conn: Connection, hello: dict[str, Any], replaced: Any) -> None:
