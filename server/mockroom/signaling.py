@@ -198,6 +198,7 @@ class Signaling:
             takeover=bool(hello.get("takeover")),
         )
         conn = Connection(self, room, grant, participant, peer)
+        peer.label = f"{room_id}/{participant.id}"
         self.links.add(grant.token_hash, grant.expires_at, conn)
         try:
             # From here on the seat is taken: whatever fails or cancels us must give it back.

@@ -49,6 +49,8 @@ class SocketPeer:
         self._closing: tuple[int, str] | None = None
         # Why we gave up on this socket (it stopped reading), for logs and tests.
         self.dropped: str | None = None
+        # Room and participant once admitted, for the log line of a drop (never a token).
+        self.label = ""
         self._writer = asyncio.create_task(self._write_loop())
 
     async def send(self, message: dict[str, Any]) -> None:
@@ -93,7 +95,10 @@ class SocketPeer:
         if self.dropped is not None:
             return
         self.dropped = why
-        log.warning("dropped a signaling socket that stopped reading", extra={"why": why})
+        log.warning(
+            "dropped a signaling socket that stopped reading",
+            extra={"who": self.label, "why": why},
+        )
         self._queue.clear()
         self._queued_bytes = 0
         if self._transport is not None:
