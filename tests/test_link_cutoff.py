@@ -13,6 +13,7 @@ from aiohttp import WSMsgType
 from conftest import create_room
 from mockroom.app import create_app
 from mockroom.keys import SIGNALING, STORE
+from mockroom.link_sockets import WITHDRAWN, LinkSockets, Refusal
 from mockroom.settings import ConfigError, Settings, load_settings
 from test_notes_support import PyClient
 
@@ -287,3 +288,25 @@ def test_socket_settings_come_from_the_environment() -> None:
     assert (settings.max_notes_sockets_per_link, settings.max_notes_sockets_per_room) == (6, 30)
     with pytest.raises(ConfigError, match="MOCKROOM_MAX_NOTES_SOCKETS_PER_LINK"):
         load_settings({"MOCKROOM_MAX_NOTES_SOCKETS_PER_LINK": "many"})
+
+
+async def test_the_registry_arms_one_timer_per_link_and_drops_it_when_the_link_is_gone() -> None:
+    cut: list[tuple[str, str]] = []
+    fired = asyncio.Event()
+
+    def on_cut(sock: str, why: Refusal) -> None:
+        cut.append((sock, why.code))
+        fired.set()
+
+    links: LinkSockets[str] = LinkSockets(on_cut)
+    soon = time.time() + 0.05
+    links.add("left", soon, "a")
+    links.add("left", soon, "b")
+    links.discard("left", "a")
+    links.discard("left", "b")  # nobody holds it open any more: its timer is cancelled
+    links.add("stays", soon + 0.05, "c")
+    links.add("stays", soon + 0.05, "d")
+    await asyncio.wait_for(fired.wait(), 5)
+    assert sorted(cut) == [("c", "link-expired"), ("d", "link-expired")]
+    assert links.count("stays") == 0
+    assert links.cut_off("stays", WITHDRAWN) == 0
