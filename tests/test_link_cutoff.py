@@ -14,6 +14,7 @@ from conftest import create_room
 from mockroom.app import create_app
 from mockroom.keys import SIGNALING, STORE
 from mockroom.link_sockets import WITHDRAWN, LinkSockets, Refusal
+from mockroom.notes import NOTES_CONFIG, NotesConfig
 from mockroom.settings import ConfigError, Settings, load_settings
 from test_notes_support import PyClient
 
@@ -310,3 +311,24 @@ async def test_the_registry_arms_one_timer_per_link_and_drops_it_when_the_link_i
     assert sorted(cut) == [("c", "link-expired"), ("d", "link-expired")]
     assert links.count("stays") == 0
     assert links.cut_off("stays", WITHDRAWN) == 0
+
+
+async def test_notes_sockets_of_a_link_withdrawn_elsewhere_are_closed(
+    aiohttp_client: Any, app: Any
+) -> None:
+    """Revoked in the database only: the hub's periodic check closes the notes sockets."""
+    app[NOTES_CONFIG] = NotesConfig(maintenance_interval_s=0.05, link_recheck_s=0.05)
+    client = await aiohttp_client(app)
+    room = await create_room(client)
+    rid, tokens = room["room_id"], room["tokens"]
+    ben = await notes(client, rid, tokens["candidate"])
+    ana = await notes(client, rid, tokens["interviewer"])
+    app[STORE].revoke_links(rid, "candidate")
+    await asyncio.wait_for(ben.closed(), 5)
+    assert ben.close_frame is not None and ben.close_frame[0] == 4403
+    # The interviewer's link still holds: its socket stays open and keeps working.
+    ana.text.insert(0, "still open")
+    fresh = await notes(client, rid, tokens["interviewer"])
+    await fresh.wait_text("still open")
+    for py in (ben, ana, fresh):
+        await py.close()

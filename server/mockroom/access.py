@@ -51,7 +51,11 @@ def link_refusal(store: Store, grant: Grant) -> Refusal | None:
     Sockets check this before each action they take, so a link withdrawn elsewhere (another
     node, the database by hand) stops acting at once even before its sockets are cut off.
     """
-    link = store.find_link(grant.room.id, grant.token_hash)
+    return link_refusal_for(store, grant.room.id, grant.token_hash)
+
+
+def link_refusal_for(store: Store, room_id: str, token_hash: str) -> Refusal | None:
+    link = store.find_link(room_id, token_hash)
     if link is None or link.revoked_at is not None:
         return WITHDRAWN
     if link_expired(link.expires_at, time.time()):

@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import WSCloseCode, web
 
-from ..keys import SETTINGS, SIGNALING
+from ..access import link_refusal_for
+from ..keys import SETTINGS, SIGNALING, STORE
 from .export import export_notes, notes_markdown
 from .hub import NotesConfig, NotesHub
 from .keys import NOTES_CONFIG, NOTES_HUB
@@ -36,6 +37,8 @@ def setup_notes(app: web.Application) -> None:
         app[NOTES_HUB] = hub
         # A withdrawn link is cut off in the notes too (signaling calls this when it cuts).
         app[SIGNALING].cut_off_hooks.append(hub.cut_off)
+        store = app[STORE]
+        hub.link_check = lambda room_id, token_hash: link_refusal_for(store, room_id, token_hash)
         task = asyncio.create_task(hub.run_maintenance())
         yield
         task.cancel()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..link_sockets import CLOSE_LINK_REFUSED, LinkSockets, Refusal
@@ -36,6 +37,13 @@ class NotesConfig:
     maintenance_interval_s: float = 1.0
     # A client whose unsent backlog passes this is too slow to keep: it is closed and reconnects.
     max_backlog_bytes: int = 16 * 1024 * 1024
+    # How often open sockets' links are checked against the database: a link withdrawn or
+    # deleted by other means than this node's renew route (which cuts at once) still stops.
+    link_recheck_s: float = 5.0
+
+
+# (room id, token hash) -> why the link no longer holds, or None.
+LinkCheck = Callable[[str, str], Refusal | None]
 
 
 class NotesHub:
@@ -47,6 +55,8 @@ class NotesHub:
         self._flush_handle: asyncio.Handle | None = None
         # Every open client by its link, so a withdrawn or expired link is cut off.
         self.links: LinkSockets[Client] = LinkSockets(self._cut)
+        self.link_check: LinkCheck | None = None
+        self._last_recheck = time.monotonic()
 
     # links -------------------------------------------------------------------------------
     def cut_off(self, token_hash: str, why: Refusal) -> int:
@@ -56,6 +66,18 @@ class NotesHub:
     def _cut(self, client: Client, why: Refusal) -> None:
         log.info("notes link cut off", extra={"who": client.label, "why": why.code})
         client.close(CLOSE_LINK_REFUSED, why.message)
+
+    def recheck_links(self) -> int:
+        """Cut off every open client whose link no longer holds; returns how many."""
+        if self.link_check is None:
+            return 0
+        verdicts: dict[tuple[str, str], Refusal | None] = {}
+        for room in list(self.rooms.values()):
+            for client in room.clients:
+                key = (room.room_id, client.link)
+                if key not in verdicts:
+                    verdicts[key] = self.link_check(*key)
+        return sum(self.cut_off(h, why) for (_, h), why in verdicts.items() if why is not None)
 
     def sockets_in_room(self, room_id: str) -> int:
         return sum(len(r.clients) for (rid, _), r in self.rooms.items() if rid == room_id)
@@ -179,7 +201,11 @@ class NotesHub:
         while True:
             await asyncio.sleep(self.config.maintenance_interval_s)
             try:
-                self.maintain(time.monotonic())
+                now = time.monotonic()
+                self.maintain(now)
+                if now - self._last_recheck >= self.config.link_recheck_s:
+                    self._last_recheck = now
+                    self.recheck_links()
                 await asyncio.to_thread(self.storage.checkpoint)
             except Exception:
                 log.exception("notes maintenance failed")
