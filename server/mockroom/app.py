@@ -14,6 +14,7 @@ from .errors import error_reply
 from .interview_service import setup_interviews
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
 from .notes import setup_notes
+from .quotas import setup_quotas
 from .recordings import setup_recordings
 from .report import setup_report
 from .scripted import setup_scripted
@@ -89,4 +90,5 @@ def create_app(settings: Settings) -> web.Application:
     setup_scripted(app)
     setup_interviews(app)
     setup_report(app)
+    setup_quotas(app)
     return app
