@@ -17,6 +17,7 @@ from .notes import setup_notes
 from .quotas import setup_quotas
 from .recordings import setup_recordings
 from .report import setup_report
+from .retention import setup_retention
 from .scripted import setup_scripted
 from .security import security_headers
 from .settings import Settings
@@ -91,4 +92,5 @@ def create_app(settings: Settings) -> web.Application:
     setup_interviews(app)
     setup_report(app)
     setup_quotas(app)
+    setup_retention(app)
     return app

@@ -256,10 +256,10 @@ class Store:
         ]
 
     # retention ----------------------------------------------------------------------------
-    def touch_room(self, room_id: str, now: float | None = None) -> None:
+    def touch_room(self, room_id: str, now: float | None = None, *, force: bool = False) -> None:
         """Record a use of the room (an authorised request or socket); cheap when repeated."""
         now = time.time() if now is None else now
-        if now - self._touched.get(room_id, -TOUCH_EVERY_S) < TOUCH_EVERY_S:
+        if not force and now - self._touched.get(room_id, -TOUCH_EVERY_S) < TOUCH_EVERY_S:
             return
         self._touched[room_id] = now
         self._db.execute(
