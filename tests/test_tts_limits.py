@@ -21,6 +21,7 @@ from aiohttp import web
 from conftest import create_room
 from mockroom.app import create_app
 from mockroom.scripted.flow import STOP_LINE, TRANSITION_LINE, FlowConfig, FlowQuestion
+from mockroom.scripted.limits import server_full
 from mockroom.scripted.service import SCRIPTED
 from mockroom.scripted.tts import Tts, TtsLimits, lines_ahead, prune_cache, spoken_text
 from mockroom.settings import Settings
@@ -276,3 +277,9 @@ async def test_a_full_server_tells_the_candidate(
     ws3 = await hello(client, second["room_id"], second["tokens"]["candidate"])
     assert (await until(ws3, "scripted-state"))["state"]["phase"] == "waiting"
     await ws3.close()
+
+
+def test_session_cap_of_zero_means_no_cap() -> None:
+    assert server_full(Settings(max_scripted_sessions=0), 10_000) is False
+    assert server_full(Settings(max_scripted_sessions=2), 1) is False
+    assert server_full(Settings(max_scripted_sessions=2), 2) is True

@@ -123,7 +123,10 @@ async def delete_room(app: web.Application, room_id: str) -> int:
     hooks = app[ROOM_HOOKS]
     data = RoomData.of(app[SETTINGS], app[STORE])
     for forget in hooks.forget:
-        forget(room_id)
+        try:
+            forget(room_id)
+        except Exception:  # a service that cannot forget is no reason to keep the data
+            log.exception("a service could not forget a deleted room", extra={"room": room_id})
     removed = data.purge(room_id)
     for close in hooks.close:
         try:

@@ -54,7 +54,7 @@ class Settings:
     # Decoded voice lines kept in memory, and rendered WAVs kept in data_dir/tts (LRU).
     tts_memory_bytes: int = 64 * 1024 * 1024
     tts_cache_bytes: int = 256 * 1024 * 1024
-    # Scripted interviewer sessions open at once on this node (about 45 fill 2 cores).
+    # Scripted interviewer sessions open at once on this node (about 45 fill 2 cores; 0: no cap).
     max_scripted_sessions: int = 30
     # Recorded answers: per room, in total, and the free disk space uploads always leave.
     room_quota_bytes: int = 1024 * 1024 * 1024

@@ -32,6 +32,12 @@ class ServerFull(UserError):
         return error_message(self.code, self.message)
 
 
+def server_full(settings: Settings, open_sessions: int) -> bool:
+    """No room for one more session (a cap of 0 means no cap)."""
+    cap = settings.max_scripted_sessions
+    return bool(cap) and open_sessions >= cap
+
+
 def server_full_error(settings: Settings) -> ServerFull:
     return ServerFull(
         f"The scripted interviewer is busy: this server runs at most "

@@ -21,7 +21,7 @@ from ..signaling import Connection
 from ..store import Store
 from . import records
 from .flow import config_from_room
-from .limits import server_full_error, tts_limits
+from .limits import server_full, server_full_error, tts_limits
 from .session import ScriptedSession
 from .tracks import CardRenderer
 from .tts import Tts
@@ -58,7 +58,7 @@ class ScriptedService:
         old = self.sessions.pop(conn.room.room_id, None)
         if old is not None:
             await old.close()  # a takeover: the new page negotiates its own peer
-        elif len(self.sessions) >= self.settings.max_scripted_sessions:
+        elif server_full(self.settings, len(self.sessions)):
             await conn.send(server_full_error(self.settings).frame())
             return
         # Rebuild from the stored room, not the grant's copy, in case its options changed.
@@ -96,7 +96,7 @@ class ScriptedService:
                 "Only the candidate talks to the scripted interviewer.", code="not-allowed"
             )
         session = self.sessions.get(conn.room.room_id)
-        if session is None and len(self.sessions) >= self.settings.max_scripted_sessions:
+        if session is None and server_full(self.settings, len(self.sessions)):
             raise server_full_error(self.settings)
         if session is None or session.send != conn.send:
             raise UserError("This connection has been replaced; reload the page.", code="stale")
