@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from browser_support import chromium, csp_violations, join_room, new_page, room_
 from conftest import LiveServer
 from helpers_http import make_room
 
-SHOTS = Path(os.environ.get("MOCKROOM_SHOTS", "/tmp/shots-limits"))
+SHOTS = Path(os.environ.get("MOCKROOM_SHOTS") or Path(tempfile.gettempdir()) / "shots-limits")
 
 
 @pytest.fixture(scope="module")
