@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from . import banks as bank_lib
+from . import quotas
 from .access import Grant, authorize
 from .errors import NotFound, UserError
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
@@ -81,10 +82,13 @@ def _bank_for(
     request: web.Request, bank_id: str | None, bank_toml: str | None
 ) -> dict[str, Any] | None:
     if bank_toml is not None:
+        quotas.check_pasted_bank_text(request.app[SETTINGS], bank_toml)
         try:
-            return bank_lib.bank_to_dict(bank_lib.parse_bank(bank_toml, "pasted bank"))
+            pasted = bank_lib.bank_to_dict(bank_lib.parse_bank(bank_toml, "pasted bank"))
         except bank_lib.BankError as exc:
             raise UserError(f"The pasted bank has problems:\n{exc}", code="invalid-bank") from None
+        quotas.check_pasted_bank_questions(request.app[SETTINGS], pasted)
+        return pasted
     if bank_id is None:
         return None
     bank = request.app[BANKS].get(bank_id)

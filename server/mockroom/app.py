@@ -14,8 +14,10 @@ from .errors import error_reply
 from .interview_service import setup_interviews
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
 from .notes import setup_notes
+from .quotas import setup_quotas
 from .recordings import setup_recordings
 from .report import setup_report
+from .retention import setup_retention
 from .scripted import setup_scripted
 from .security import security_headers
 from .settings import Settings
@@ -89,4 +91,6 @@ def create_app(settings: Settings) -> web.Application:
     setup_scripted(app)
     setup_interviews(app)
     setup_report(app)
+    setup_quotas(app)
+    setup_retention(app)
     return app

@@ -1,4 +1,5 @@
-"""The `mockroom` command: `serve` runs the server, `banks check` validates question banks."""
+"""The `mockroom` command: `serve` runs the server, `banks check` validates question banks,
+`gc` deletes expired rooms by hand."""
 
 from __future__ import annotations
 
@@ -30,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", help="absolute base URL used in links (behind a proxy)")
     serve.add_argument("--banks-dir", type=Path, help="folder of question bank TOML files")
     serve.add_argument("--log-level", help="debug, info, warning (default info)")
+
+    gc = sub.add_parser(
+        "gc", help="delete expired rooms and leftovers now (what the server's sweeper does)"
+    )
+    gc.add_argument("--data-dir", type=Path, help="the server's data directory")
+    gc.add_argument("--dry-run", action="store_true", help="list what would go; delete nothing")
 
     banks = sub.add_parser("banks", help="question bank tools")
     banks_sub = banks.add_subparsers(dest="banks_command", required=True)
@@ -96,10 +103,27 @@ def banks_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def gc(args: argparse.Namespace) -> int:
+    from .retention import collect_garbage
+
+    try:
+        settings = load_settings(overrides={"data_dir": args.data_dir})
+    except ConfigError as exc:
+        print(f"mockroom: configuration error: {exc}", file=sys.stderr)
+        return 2
+    if not settings.db_path.exists():
+        print(f"mockroom: no MockRoom data in {settings.data_dir}", file=sys.stderr)
+        return 2
+    print(collect_garbage(settings, dry_run=args.dry_run))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "gc":
+        return gc(args)
     return banks_check(args)
 
 

@@ -24,6 +24,7 @@ from .errors import UserError
 from .interview import Event, Interview, InterviewConfig
 from .keys import SIGNALING, STORE
 from .presence import LiveRoom
+from .quotas import check_event_cap
 from .signaling import Connection, Signaling
 from .store import RoomRecord, Store
 
@@ -110,6 +111,7 @@ class InterviewService:
                 "Create a room with a bank to use timers and questions.",
                 code="no-bank",
             )
+        check_event_cap(self.store, self.signaling.settings, conn.room.room_id)
         for event in self._apply(live.interview, conn.grant.role.value, message):
             self.store.append_event(conn.room.room_id, EVENT_KIND, event)
         live.wake.set()  # the next deadline may have moved

@@ -57,6 +57,29 @@ class Settings:
     max_signaling_sockets_per_room: int = 16
     max_notes_sockets_per_link: int = 12
     max_notes_sockets_per_room: int = 48
+    # Limits a public server needs (see README "Retention and limits"). Byte quotas: 0 = no limit.
+    # espeak-ng processes running at once, server-wide (at least 1).
+    tts_max_concurrent: int = 2
+    # Longest text spoken per line; longer questions are spoken cut at a word, shown in full.
+    tts_max_chars: int = 400
+    # Decoded voice lines kept in memory, and rendered WAVs kept in data_dir/tts (LRU).
+    tts_memory_bytes: int = 64 * 1024 * 1024
+    tts_cache_bytes: int = 256 * 1024 * 1024
+    # Scripted interviewer sessions open at once on this node (about 45 fill 2 cores; 0: no cap).
+    max_scripted_sessions: int = 30
+    # Recorded answers: per room, in total, and the free disk space uploads always leave.
+    room_quota_bytes: int = 1024 * 1024 * 1024
+    clips_quota_bytes: int = 20 * 1024 * 1024 * 1024
+    min_free_disk_bytes: int = 1024 * 1024 * 1024
+    # Stored interview events (actions, timer steps) per room.
+    max_events_per_room: int = 5000
+    # Pasted banks (the shipped ones are about 12 KiB and 15 questions).
+    max_pasted_bank_bytes: int = 64 * 1024
+    max_pasted_bank_questions: int = 50
+    # Rooms are deleted this long after their last use; 0 keeps them forever.
+    retention_days: float = 30.0
+    # How often the background sweeper looks for expired rooms.
+    sweep_interval_minutes: float = 60.0
 
     @property
     def db_path(self) -> Path:
@@ -163,4 +186,6 @@ def load_settings(
     settings = Settings(**values)
     if not 1 <= settings.port <= 65535:
         raise ConfigError(f"{ENV_PREFIX}PORT must be between 1 and 65535, got {settings.port}")
+    if settings.tts_max_concurrent < 1:
+        raise ConfigError(f"{ENV_PREFIX}TTS_MAX_CONCURRENT must be at least 1")
     return settings

@@ -2,7 +2,9 @@
 
 One connection, used from the event loop thread: every statement here is a small indexed read or
 write (tens of microseconds in WAL mode), cheaper than hopping to a thread. Feature modules that
-need tables of their own call `ensure_schema`.
+need tables of their own call `ensure_schema`; a table whose rows belong to one room names it in
+a `room_id` column, so deleting a room (`delete_room`) removes those rows too without knowing the
+feature.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .errors import NotFound
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rooms (
@@ -53,7 +57,16 @@ CREATE TABLE IF NOT EXISTS events (
     data TEXT NOT NULL,
     PRIMARY KEY (room_id, seq)
 );
+-- When a room was last opened with one of its links (retention counts from here). A table of its
+-- own, so rooms rows keep their shape; rooms made before it existed count from created_at.
+CREATE TABLE IF NOT EXISTS room_activity (
+    room_id TEXT PRIMARY KEY,
+    last_used_at REAL NOT NULL
+);
 """
+
+# Last use is written at most this often per room: every authorised request touches it.
+TOUCH_EVERY_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -98,6 +111,7 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        self._touched: dict[str, float] = {}  # room id -> when this process last wrote its use
 
     def close(self) -> None:
         self._db.close()
@@ -142,6 +156,7 @@ class Store:
                     for lk in links
                 ],
             )
+            db.execute("INSERT INTO room_activity VALUES (?, ?)", (room.id, room.created_at))
 
     def get_room(self, room_id: str) -> RoomRecord | None:
         row = self._db.execute("SELECT * FROM rooms WHERE id = ?", (room_id,)).fetchone()
@@ -208,6 +223,9 @@ class Store:
     # events -----------------------------------------------------------------------------
     def append_event(self, room_id: str, kind: str, data: dict[str, Any]) -> EventRecord:
         with self.transaction() as db:
+            if db.execute("SELECT 1 FROM rooms WHERE id = ?", (room_id,)).fetchone() is None:
+                # Deleted while a socket or timer of it was still running: store nothing.
+                raise NotFound("This room was deleted.")
             row = db.execute(
                 "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE room_id = ?", (room_id,)
             ).fetchone()
@@ -217,6 +235,13 @@ class Store:
                 (room_id, event.seq, event.at, kind, json.dumps(data)),
             )
         return event
+
+    def event_count(self, room_id: str) -> int:
+        """Events stored for the room (seq counts from 1 without gaps); an index lookup."""
+        row = self._db.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM events WHERE room_id = ?", (room_id,)
+        ).fetchone()
+        return int(row[0])
 
     def events(self, room_id: str, kind: str | None = None) -> list[EventRecord]:
         sql = "SELECT * FROM events WHERE room_id = ?"
@@ -229,3 +254,78 @@ class Store:
             EventRecord(r["room_id"], r["seq"], r["at"], r["kind"], json.loads(r["data"]))
             for r in rows
         ]
+
+    # retention ----------------------------------------------------------------------------
+    def touch_room(self, room_id: str, now: float | None = None, *, force: bool = False) -> None:
+        """Record a use of the room (an authorised request or socket); cheap when repeated."""
+        now = time.time() if now is None else now
+        if not force and now - self._touched.get(room_id, -TOUCH_EVERY_S) < TOUCH_EVERY_S:
+            return
+        self._touched[room_id] = now
+        self._db.execute(
+            "INSERT INTO room_activity VALUES (?, ?) ON CONFLICT(room_id) "
+            "DO UPDATE SET last_used_at = MAX(last_used_at, excluded.last_used_at)",
+            (room_id, now),
+        )
+
+    def last_used(self, room_id: str) -> float | None:
+        row = self._db.execute(
+            "SELECT COALESCE(a.last_used_at, r.created_at) FROM rooms r "
+            "LEFT JOIN room_activity a ON a.room_id = r.id WHERE r.id = ?",
+            (room_id,),
+        ).fetchone()
+        return None if row is None else float(row[0])
+
+    def rooms_unused_since(self, cutoff: float, limit: int = 1000) -> list[str]:
+        """Ids of rooms whose last use is before `cutoff` (unix seconds), oldest first."""
+        rows = self._db.execute(
+            "SELECT r.id FROM rooms r LEFT JOIN room_activity a ON a.room_id = r.id "
+            "WHERE COALESCE(a.last_used_at, r.created_at) < ? "
+            "ORDER BY COALESCE(a.last_used_at, r.created_at) LIMIT ?",
+            (cutoff, limit),
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def room_tables(self) -> list[str]:
+        """Every table with a `room_id` column, whichever feature made it (rooms itself aside)."""
+        names = [
+            str(row[0])
+            for row in self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        return [
+            name
+            for name in names
+            if any(col[1] == "room_id" for col in self._db.execute(f'PRAGMA table_info("{name}")'))
+        ]
+
+    def delete_room(self, room_id: str) -> int:
+        """Delete the room and every row of it in every table, in one transaction.
+
+        Returns the number of rows deleted (0: no such room and nothing of it left).
+        """
+        deleted = 0
+        with self.transaction() as db:
+            for table in self.room_tables():  # links first: they reference rooms(id)
+                deleted += db.execute(
+                    f'DELETE FROM "{table}" WHERE room_id = ?', (room_id,)
+                ).rowcount
+            deleted += db.execute("DELETE FROM rooms WHERE id = ?", (room_id,)).rowcount
+        self._touched.pop(room_id, None)
+        return deleted
+
+    def orphan_room_ids(self) -> set[str]:
+        """Room ids that rows still name although their room is gone (a write that raced a
+        deletion, or a deletion from another process); `delete_room` clears each."""
+        orphans: set[str] = set()
+        for table in self.room_tables():
+            rows = self._db.execute(
+                f'SELECT DISTINCT room_id FROM "{table}" '
+                "WHERE room_id NOT IN (SELECT id FROM rooms)"
+            )
+            orphans.update(str(row[0]) for row in rows)
+        return orphans
+
+    def room_ids(self) -> set[str]:
+        return {str(row[0]) for row in self._db.execute("SELECT id FROM rooms")}

@@ -200,7 +200,10 @@ export class TakeRecorder {
         return await operation();
       } catch (error) {
         const status = error instanceof HttpError ? error.status : 0;
-        if (status && status < 500 && status !== 408 && status !== 429) throw error;
+        // 507: the server's recording storage is full; retrying cannot help, say so at once.
+        if (status && (status < 500 || status === 507) && status !== 408 && status !== 429) {
+          throw error;
+        }
         this.report({ error: `connection problem, retrying (${error.message || error})` });
         await sleep(delay);
         delay = Math.min(delay * 2, MAX_BACKOFF_MS);

@@ -1,6 +1,7 @@
 // Entry for room.html (peer rooms): lobby → join → call, plus the interview and notes panes.
 
 import { Call, prepareOffer } from "./call.js";
+import "./delete-room.js";
 import { mountInterview } from "./interview.js";
 import { mountLinksPanel } from "./links-panel.js";
 import { Lobby } from "./lobby.js";

@@ -5,6 +5,7 @@
 // phase, the question, the timers and the take number; this page renders `scripted-state` and
 // records exactly while `state.recording` is true.
 
+import "./delete-room.js";
 import { RoomClient } from "./protocol.js";
 import { ClipApi, TakeRecorder, pickMimeType, progressText } from "./recorder.js";
 

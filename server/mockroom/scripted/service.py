@@ -21,6 +21,7 @@ from ..signaling import Connection
 from ..store import Store
 from . import records
 from .flow import config_from_room
+from .limits import server_full, server_full_error, tts_limits
 from .session import ScriptedSession
 from .tracks import CardRenderer
 from .tts import Tts
@@ -31,7 +32,8 @@ log = logging.getLogger(__name__)
 class ScriptedService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.tts = Tts(settings.data_dir / "tts", settings.tts)  # logs a missing espeak-ng now
+        # Logs a missing espeak-ng now.
+        self.tts = Tts(settings.data_dir / "tts", settings.tts, tts_limits(settings))
         self.renderer = CardRenderer()
         self.sessions: dict[str, ScriptedSession] = {}  # room id -> the candidate's session
         self._store: Store | None = None
@@ -56,6 +58,9 @@ class ScriptedService:
         old = self.sessions.pop(conn.room.room_id, None)
         if old is not None:
             await old.close()  # a takeover: the new page negotiates its own peer
+        elif server_full(self.settings, len(self.sessions)):
+            await conn.send(server_full_error(self.settings).frame())
+            return
         # Rebuild from the stored room, not the grant's copy, in case its options changed.
         room = self.store.get_room(conn.room.room_id) or conn.grant.room
         session = ScriptedSession(
@@ -91,6 +96,8 @@ class ScriptedService:
                 "Only the candidate talks to the scripted interviewer.", code="not-allowed"
             )
         session = self.sessions.get(conn.room.room_id)
+        if session is None and server_full(self.settings, len(self.sessions)):
+            raise server_full_error(self.settings)
         if session is None or session.send != conn.send:
             raise UserError("This connection has been replaced; reload the page.", code="stale")
         await session.handle(message)

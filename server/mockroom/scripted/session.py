@@ -38,7 +38,7 @@ from . import records
 from .flow import AnswerClosed, AnswerOpened, Effect, FlowConfig, Say, ScriptedFlow
 from .speech import SpeechMeter
 from .tracks import CardRenderer, CardTrack, CardView, VoiceTrack
-from .tts import Tts
+from .tts import Tts, lines_ahead
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,8 @@ class ScriptedSession:
         self._last_state: dict[str, Any] | None = None
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._prepared = asyncio.ensure_future(tts.render_all(config.fixed_lines()))
+        # Nothing is rendered at join (H3): consent/start renders what comes next, see _ahead.
+        self._prepared: asyncio.Future[None] = tts.prefetch([])
         self._clock = asyncio.create_task(self._run_clock())
 
     # state --------------------------------------------------------------------------------
@@ -159,6 +160,8 @@ class ScriptedSession:
         if action == "candidate":
             await self.add_candidate(message.get("candidate"))
             return
+        if action in ("consent", "start"):
+            self._ahead()
         if action == "start":
             with contextlib.suppress(TimeoutError):  # late lines fall back to reading time
                 await asyncio.wait_for(asyncio.shield(self._prepared), PREPARE_TIMEOUT_S)
@@ -173,6 +176,7 @@ class ScriptedSession:
                 clips = [s.pcm for s in map(self.tts.cached, effect.lines) if s is not None]
                 if self.voice is not None:
                     self.voice.play(clips)
+                self._ahead()
             elif isinstance(effect, AnswerOpened):
                 self._opened_at = effect.at
                 self.meter.open(effect.allowed_ms)
@@ -187,6 +191,9 @@ class ScriptedSession:
             # Saved on every durable change so a reconnect resumes at the same question.
             self._saved = snapshot
             records.append_snapshot(self.store, self.room.id, {**snapshot, "cause": cause})
+
+    def _ahead(self) -> None:
+        self._prepared = self.tts.prefetch(lines_ahead(self.flow.config, self.flow.index))
 
     async def _run_clock(self) -> None:
         """Sleep until the flow's next moment (or an action), tick, report."""

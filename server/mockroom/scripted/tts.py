@@ -3,22 +3,32 @@
 espeak-ng runs as a subprocess (never blocking the loop) and writes 22.05 kHz audio; we resample it
 to the 48 kHz the voice track sends and keep the result under data_dir/tts/<sha256>.wav, so a line
 is synthesised once per server, not once per candidate. Without espeak-ng the room runs text-only.
+
+Anyone may create a scripted room with a pasted bank, so every cost here is bounded (security
+review H3): at most `concurrent` espeak-ng processes server-wide (a semaphore), only the lines
+about to be said are rendered (`lines_ahead`), a line is spoken up to `max_chars` characters, and
+both caches are bounded in bytes: decoded lines in memory, WAV files on disk (least recently used
+first out; a file's mtime is its last use).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import logging
 import os
 import shutil
+import time
 import wave
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .flow import STOP_LINE, TRANSITION_LINE, WRAP_UP_LINE, FlowConfig
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +38,95 @@ VOICE = ("-v", "en-us", "-s", "160")  # part of the cache key: changing it re-re
 TEXT_ONLY_MS_PER_CHAR = 45
 TEXT_ONLY_MIN_MS = 1_500
 TEXT_ONLY_MAX_MS = 12_000
-MEMORY_LINES = 256
+
+
+@dataclass(frozen=True)
+class TtsLimits:
+    concurrent: int = 2  # espeak-ng processes at once
+    max_chars: int = 400  # longest text spoken per line
+    memory_bytes: int = 64 * 1024 * 1024  # decoded lines kept in memory
+    cache_bytes: int = 256 * 1024 * 1024  # WAV files kept on disk; 0 = unbounded
 
 
 @dataclass(frozen=True)
 class Speech:
     pcm: bytes  # 48 kHz mono signed 16-bit little endian
     duration_ms: int
+
+
+def spoken_text(text: str, max_chars: int) -> str:
+    """What is said for `text`: all of it, or its first `max_chars` cut at a word boundary.
+
+    The card always shows the full question; only the voice is shortened.
+    """
+    text = " ".join(text.split())
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > max_chars // 2 else cut).rstrip(" ,;:")
+
+
+def lines_ahead(config: FlowConfig, index: int) -> list[str]:
+    """The lines worth rendering now: what is said next, never the whole bank.
+
+    Before the first question (index -1) that is the intro and question 1; while question `index`
+    is asked, it is that question, what leads to the next one (or the wrap-up) and the stop line,
+    so question i + 1 renders while the candidate thinks about and answers question i.
+    """
+    questions = config.questions
+    if not questions:
+        return []
+    if index < 0:
+        return [config.intro_line(), questions[0].text]
+    lines = [questions[min(index, len(questions) - 1)].text]
+    if index + 1 < len(questions):
+        lines += [TRANSITION_LINE, questions[index + 1].text]
+    else:
+        lines.append(WRAP_UP_LINE)
+    return [*lines, STOP_LINE]
+
+
+def prune_cache(directory: Path, max_bytes: int) -> int:
+    """Delete the least recently used WAVs until the folder holds at most `max_bytes`.
+
+    Also removes temporary files a killed render left behind. Returns the bytes freed. Safe to run
+    from another process (`mockroom gc`): a file deleted under a reader is re-rendered.
+    """
+    freed = 0
+    files: list[tuple[float, int, Path]] = []
+    try:
+        entries = list(os.scandir(directory))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        try:
+            stat = entry.stat()
+        except FileNotFoundError:
+            continue
+        if entry.name.endswith(".tmp"):
+            if stat.st_mtime < time.time() - 3600:  # an hour old: no render is still writing it
+                freed += _unlink(Path(entry.path), stat.st_size)
+            continue
+        if entry.name.endswith(".wav"):
+            files.append((stat.st_mtime, stat.st_size, Path(entry.path)))
+    if max_bytes <= 0:
+        return freed
+    total = sum(size for _, size, _ in files)
+    for _, size, path in sorted(files):
+        if total <= max_bytes:
+            break
+        freed += _unlink(path, size)
+        total -= size
+    return freed
+
+
+def _unlink(path: Path, size: int) -> int:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return 0
+    return size
 
 
 def text_only_ms(text: str) -> int:
@@ -74,6 +166,18 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = RATE) -> None:
     tmp.replace(path)  # atomic: a reader never sees half a file
 
 
+def _load_cached(path: Path) -> np.ndarray | None:
+    """A cached line at 48 kHz, marked as just used for the LRU (its mtime); None if not cached."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    with contextlib.suppress(FileNotFoundError):
+        os.utime(path)
+    samples, rate = read_wav(data)
+    return resample(samples, rate)
+
+
 def _speech(samples: np.ndarray) -> Speech:
     return Speech(samples.astype("<i2").tobytes(), round(len(samples) * 1000 / RATE))
 
@@ -81,13 +185,19 @@ def _speech(samples: np.ndarray) -> Speech:
 class Tts:
     """Renders lines to Speech; `available` is False when the room must run text-only."""
 
-    def __init__(self, cache_dir: Path, mode: str = "espeak-ng") -> None:
+    def __init__(
+        self, cache_dir: Path, mode: str = "espeak-ng", limits: TtsLimits | None = None
+    ) -> None:
         self.cache_dir = cache_dir
+        self.limits = limits or TtsLimits()
         self.executable = shutil.which("espeak-ng") if mode == "espeak-ng" else None
         self.available = self.executable is not None
-        # Most recently used lines stay decoded in memory (about 0.5 MB each); others are on disk.
+        # Most recently used lines stay decoded in memory (96 kB per second of speech), up to
+        # limits.memory_bytes; the others are on disk.
         self._memory: OrderedDict[str, Speech] = OrderedDict()
+        self._memory_bytes = 0
         self._pending: dict[str, asyncio.Future[Speech | None]] = {}
+        self._espeak = asyncio.Semaphore(max(1, self.limits.concurrent))
         if mode == "off":
             log.info("text-to-speech is off (MOCKROOM_TTS=off): scripted rooms run text-only")
         elif not self.available:
@@ -97,7 +207,8 @@ class Tts:
             )
 
     def key(self, text: str) -> str:
-        return hashlib.sha256("\0".join((*VOICE, text)).encode("utf-8")).hexdigest()
+        spoken = spoken_text(text, self.limits.max_chars)
+        return hashlib.sha256("\0".join((*VOICE, spoken)).encode("utf-8")).hexdigest()
 
     def cached(self, text: str) -> Speech | None:
         key = self.key(text)
@@ -126,22 +237,39 @@ class Tts:
         return await asyncio.shield(pending)
 
     async def render_all(self, texts: list[str]) -> None:
+        # Each render waits for the espeak-ng semaphore, so a long list never runs all at once.
         await asyncio.gather(*(self.render(t) for t in dict.fromkeys(texts)))
+
+    def prefetch(self, texts: list[str]) -> asyncio.Future[None]:
+        """Start rendering `texts` in the background; the future ends when all are ready.
+
+        Cancelling it does not cancel the renders: another session may be waiting for them.
+        """
+        return asyncio.ensure_future(self.render_all(texts))
+
+    def _remember(self, key: str, speech: Speech) -> None:
+        old = self._memory.pop(key, None)
+        if old is not None:
+            self._memory_bytes -= len(old.pcm)
+        self._memory[key] = speech
+        self._memory_bytes += len(speech.pcm)
+        while self._memory_bytes > self.limits.memory_bytes and len(self._memory) > 1:
+            _, dropped = self._memory.popitem(last=False)
+            self._memory_bytes -= len(dropped.pcm)
 
     async def _render(self, key: str, text: str) -> Speech | None:
         path = self.cache_dir / f"{key}.wav"
         try:
-            if path.exists():
-                samples, rate = await asyncio.to_thread(lambda: read_wav(path.read_bytes()))
-                speech = _speech(resample(samples, rate))
+            cached = await asyncio.to_thread(_load_cached, path)
+            if cached is not None:
+                speech = _speech(cached)
             else:
-                speech = await self._synthesise(text, path)
+                async with self._espeak:
+                    speech = await self._synthesise(spoken_text(text, self.limits.max_chars), path)
         except (OSError, ValueError, EOFError, wave.Error) as exc:
             log.warning("text-to-speech failed; this line is text-only", extra={"error": str(exc)})
             return None
-        self._memory[key] = speech
-        while len(self._memory) > MEMORY_LINES:
-            self._memory.popitem(last=False)
+        self._remember(key, speech)
         return speech
 
     async def _synthesise(self, text: str, path: Path) -> Speech:
@@ -166,6 +294,8 @@ class Tts:
             samples = resample(samples, rate)
             path.parent.mkdir(parents=True, exist_ok=True)
             write_wav(path, samples)
+            # Each write prunes after itself, so once renders settle the folder is in bounds.
+            prune_cache(path.parent, self.limits.cache_bytes)
             return samples
 
         return _speech(await asyncio.to_thread(convert))
