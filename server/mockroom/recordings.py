@@ -12,7 +12,6 @@ GET clips/{clip_id}/info, PUT clips/{clip_id}/chunks/{seq}, POST clips/{clip_id}
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import time
@@ -36,6 +35,7 @@ from .clips import (
     parse_duration,
 )
 from .errors import Forbidden, NotFound, TooLarge, UserError
+from .jsonbody import read_json
 from .keys import SETTINGS, STORE
 from .roles import Role
 from .store import Store
@@ -192,12 +192,7 @@ def _candidate(request: web.Request) -> Grant:
 
 
 async def _json(request: web.Request) -> Any:
-    if not request.can_read_body:
-        return None
-    try:
-        return await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise UserError("The request body is not valid JSON.", code="bad-json") from None
+    return await read_json(request, empty=None)
 
 
 def _check_question(grant: Grant, question_id: str) -> None:
