@@ -315,3 +315,19 @@ def test_parse_error_filter_passes_other_records() -> None:
 
     record = logging.makeLogRecord({"msg": "Unhandled exception", "levelno": logging.ERROR})
     assert ParseErrorFilter().filter(record) and record.msg == "Unhandled exception"
+
+
+async def test_notes_step1_with_a_garbage_state_vector_closes_1002(
+    client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from mockroom.notes import codec
+
+    room = await create_room(client)
+    ws = await client.ws_connect(
+        f"/ws/rooms/{room['room_id']}/notes/shared", params={"token": room["tokens"]["candidate"]}
+    )
+    await ws.send_bytes(codec.sync_step1(b"\xff\xff\xff"))
+    async for _ in ws:
+        pass
+    assert ws.close_code == 1002
+    _no_crash_logged(caplog)
