@@ -103,3 +103,17 @@ def test_settings_name_the_keys() -> None:
         load_settings(environ={"MOCKROOM_ROOM_RATE_BURST": "0"})
     with pytest.raises(ConfigError, match="MOCKROOM_ROOM_RATE_PER_HOUR"):
         load_settings(environ={"MOCKROOM_ROOM_RATE_PER_HOUR": "lots"})
+
+
+def test_one_ipv6_home_network_counts_as_one_client() -> None:
+    from mockroom.ratelimit import rate_key
+
+    assert (
+        rate_key("2001:db8:1:2:aaaa::1")
+        == rate_key("2001:db8:1:2:ffff::9")
+        == ("2001:db8:1:2::/64")
+    )
+    assert rate_key("2001:db8:1:3::1") != rate_key("2001:db8:1:2::1")
+    assert rate_key("::ffff:198.51.100.7") == "198.51.100.7"
+    assert rate_key("198.51.100.7") == "198.51.100.7"
+    assert rate_key("not an address") == "not an address"

@@ -5,11 +5,12 @@ script preparing rooms for a class of 60, create them all at once, and then one 
 seconds; a script creating thousands an hour from one address is told to wait (429 with
 Retry-After). Memory is bounded: at most MAX_ADDRESSES buckets, the least recently used dropped
 first. A dropped address comes back with a full bucket, which is what it would have had after
-an idle hour anyway.
+an idle hour anyway. An IPv6 client counts by its /64, the block one home or phone holds.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections import OrderedDict
@@ -74,6 +75,20 @@ class TokenBuckets:
 ROOM_BUCKETS: web.AppKey[TokenBuckets | None] = web.AppKey("room_buckets")
 
 
+def rate_key(address: str) -> str:
+    """What one client is: its IPv4 address, or its IPv6 /64 (one home or phone holds a whole
+    /64, and counting each of its 2^64 addresses apart would make the limit no limit)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 def client_address(request: web.Request, settings: Settings) -> str:
     """The address to count against. Behind a trusted proxy, the entry it appended last.
 
@@ -93,7 +108,7 @@ def check_room_creation(request: web.Request) -> None:
     buckets = request.app[ROOM_BUCKETS]
     if buckets is None:
         return
-    wait = buckets.take(client_address(request, request.app[SETTINGS]))
+    wait = buckets.take(rate_key(client_address(request, request.app[SETTINGS])))
     if wait <= 0:
         return
     seconds = max(1, math.ceil(min(wait, 24 * 3600)))
