@@ -4,8 +4,8 @@ The defaults (settings `room_rate_burst` = 60, `room_rate_per_hour` = 600) let o
 script preparing rooms for a class of 60, create them all at once, and then one more every six
 seconds; a script creating thousands an hour from one address is told to wait (429 with
 Retry-After). Memory is bounded: at most MAX_ADDRESSES buckets, the least recently used dropped
-first. A dropped address comes back with a full bucket, which is what it would have had after
-an idle hour anyway. An IPv6 client counts by its /64, the block one home or phone holds.
+first. A dropped address comes back with a full bucket; only someone cycling through more than
+MAX_ADDRESSES addresses gains from that, and each of those has its own burst anyway. An IPv6 client counts by its /64, the block one home or phone holds.
 """
 
 from __future__ import annotations
