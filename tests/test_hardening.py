@@ -160,9 +160,10 @@ async def test_unknown_paths_and_redirects_carry_the_security_headers(client: An
     page = await client.get("/nonexistent", headers={"Accept": "text/html"})
     assert page.status == 404
     assert page.content_type == "text/html"
-    assert 'data-error-code="not-found"' in await page.text()
+    html = await page.text()
+    assert 'data-error-code="no-such-page"' in html and "Page not found" in html
     api = await client.get("/api/nonexistent")
-    assert api.status == 404 and (await api.json())["error"] == "not-found"
+    assert api.status == 404 and (await api.json())["error"] == "no-such-page"
     wrong_method = await client.delete("/api/banks")
     assert wrong_method.status == 405 and "GET" in wrong_method.headers["Allow"]
     room = await create_room(client, mode="scripted", media="audio")

@@ -39,11 +39,11 @@ _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
 
 def _http_exception_reply(exc: web.HTTPException) -> ErrorReply:
+    """aiohttp's own refusals: an unknown path (404), a wrong method (405), a huge body (413)."""
     if exc.status == 404:
         message = "There is nothing at this address. Check the link you were sent."
-    else:
-        message = exc.text or exc.reason
-    return ErrorReply(exc.status, 1008, exc.reason.lower().replace(" ", "-"), message)
+        return ErrorReply(404, 1008, "no-such-page", message)
+    return ErrorReply(exc.status, 1008, exc.reason.lower().replace(" ", "-"), exc.text or "")
 
 
 def _error_response(
