@@ -5,7 +5,8 @@ script preparing rooms for a class of 60, create them all at once, and then one 
 seconds; a script creating thousands an hour from one address is told to wait (429 with
 Retry-After). Memory is bounded: at most MAX_ADDRESSES buckets, the least recently used dropped
 first. A dropped address comes back with a full bucket; only someone cycling through more than
-MAX_ADDRESSES addresses gains from that, and each of those has its own burst anyway. An IPv6 client counts by its /64, the block one home or phone holds.
+MAX_ADDRESSES addresses gains from that, and each of those has its own burst anyway. An IPv6
+client counts by its /64, the block one home or phone holds.
 """
 
 from __future__ import annotations
