@@ -393,3 +393,15 @@ async def test_hsts_when_the_request_came_over_tls(tmp_path: Path) -> None:
             assert resp.headers["Strict-Transport-Security"] == "max-age=31536000"
     finally:
         await runner.cleanup()
+
+
+def test_no_route_reads_a_json_body_without_the_limits() -> None:
+    """`request.json()` has no depth limit (a 500 on `[[[[…`); routes use jsonbody.read_json."""
+    package = Path(__file__).resolve().parents[1] / "server" / "mockroom"
+    offenders = [
+        f"{path.relative_to(package)}:{number}"
+        for path in sorted(package.rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "request.json(" in line
+    ]
+    assert offenders == [], offenders
