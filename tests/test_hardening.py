@@ -4,6 +4,8 @@ Origin with its scheme, titles and calendar text, aiohttp's own parse errors in 
 from __future__ import annotations
 
 import asyncio
+import datetime
+import ipaddress
 import json
 import logging
 import ssl
@@ -13,6 +15,10 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import WSMsgType, web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from conftest import LiveServer, create_room, free_port
 from mockroom.access import authorize
@@ -20,9 +26,11 @@ from mockroom.app import create_app
 from mockroom.errors import Forbidden
 from mockroom.jsonbody import MAX_DEPTH, InvalidJson, TooDeep, nesting_depth, parse_json
 from mockroom.keys import STORE
+from mockroom.notes import codec
+from mockroom.parse_errors import ParseErrorFilter
 from mockroom.report_ics import escape_text
 from mockroom.rooms import clean_title
-from mockroom.settings import Settings
+from mockroom.settings import ConfigError, Settings, load_settings
 from mockroom.tokens import new_token, well_formed
 
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -241,8 +249,6 @@ async def test_origin_with_another_scheme_is_refused(client: Any) -> None:
 
 
 def test_trust_proxy_needs_a_public_url() -> None:
-    from mockroom.settings import ConfigError, load_settings
-
     with pytest.raises(ConfigError, match="MOCKROOM_PUBLIC_URL"):
         load_settings(environ={"MOCKROOM_TRUST_PROXY": "1"})
     env = {"MOCKROOM_TRUST_PROXY": "1", "MOCKROOM_PUBLIC_URL": "https://m.example"}
@@ -314,8 +320,6 @@ async def test_parse_errors_are_one_warning_line(live_server: LiveServer) -> Non
 
 
 def test_parse_error_filter_passes_other_records() -> None:
-    from mockroom.parse_errors import ParseErrorFilter
-
     record = logging.makeLogRecord({"msg": "Unhandled exception", "levelno": logging.ERROR})
     assert ParseErrorFilter().filter(record) and record.msg == "Unhandled exception"
 
@@ -323,8 +327,6 @@ def test_parse_error_filter_passes_other_records() -> None:
 async def test_notes_step1_with_a_garbage_state_vector_closes_1002(
     client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from mockroom.notes import codec
-
     room = await create_room(client)
     ws = await client.ws_connect(
         f"/ws/rooms/{room['room_id']}/notes/shared", params={"token": room["tokens"]["candidate"]}
@@ -338,14 +340,6 @@ async def test_notes_step1_with_a_garbage_state_vector_closes_1002(
 
 def _self_signed(folder: Path) -> ssl.SSLContext:
     """A throwaway certificate for 127.0.0.1, made with `cryptography` (an aiortc dependency)."""
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)

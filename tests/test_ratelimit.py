@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from mockroom.app import create_app
-from mockroom.ratelimit import TokenBuckets
+from mockroom.ratelimit import TokenBuckets, rate_key
 from mockroom.settings import ConfigError, Settings, load_settings
 
 
@@ -106,8 +106,6 @@ def test_settings_name_the_keys() -> None:
 
 
 def test_one_ipv6_home_network_counts_as_one_client() -> None:
-    from mockroom.ratelimit import rate_key
-
     assert (
         rate_key("2001:db8:1:2:aaaa::1")
         == rate_key("2001:db8:1:2:ffff::9")
