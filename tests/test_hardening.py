@@ -94,9 +94,15 @@ async def test_every_json_route_uses_the_limited_parser(
         ("POST", f"{base}/review/comments", "reviewer"),
     ):
         headers = {"Authorization": f"Bearer {room['tokens'][role]}"}
-        resp = await client.request(method, path, data=DEEP, headers=headers)
+        deep = "[" * 30_000 + "]" * 30_000  # under the small-body limit, far too deep
+        resp = await client.request(method, path, data=deep, headers=headers)
         assert resp.status == 400, (path, resp.status, await resp.text())
         assert (await resp.json())["error"] == "too-deep", path
+        if path != "/api/rooms":  # small bodies only: a rating, a comment, a clip's metadata
+            big = json.dumps({"text": "x" * 70_000})
+            resp = await client.request(method, path, data=big, headers=headers)
+            assert resp.status == 413, (path, resp.status)
+            assert (await resp.json())["error"] == "too-large"
     _no_crash_logged(caplog)
 
 

@@ -21,6 +21,7 @@ from .errors import ProtocolError, TooLarge
 # extra fields and is still far from the interpreter's recursion limit.
 MAX_DEPTH = 16
 MAX_BODY_BYTES = 4 * 1024 * 1024  # the app's client_max_size; a pasted bank fits with room
+SMALL_BODY_BYTES = 64 * 1024  # a rating, a comment, a clip's metadata
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 

@@ -35,7 +35,7 @@ from .clips import (
     parse_duration,
 )
 from .errors import Forbidden, NotFound, TooLarge, UserError
-from .jsonbody import read_json
+from .jsonbody import SMALL_BODY_BYTES, read_json
 from .keys import SETTINGS, STORE
 from .roles import Role
 from .store import Store
@@ -192,7 +192,7 @@ def _candidate(request: web.Request) -> Grant:
 
 
 async def _json(request: web.Request) -> Any:
-    return await read_json(request, empty=None)
+    return await read_json(request, max_bytes=SMALL_BODY_BYTES, empty=None)
 
 
 def _check_question(grant: Grant, question_id: str) -> None:

@@ -22,7 +22,7 @@ from .access import Grant, authorize
 from .api import grant_from_request, markdown_download
 from .clips import Clip, clip_json
 from .errors import Forbidden, UserError
-from .jsonbody import read_json_object
+from .jsonbody import SMALL_BODY_BYTES, read_json_object
 from .keys import STORE
 from .recordings import CLIPS
 from .roles import Role
@@ -273,7 +273,7 @@ async def build_review(request: web.Request, grant: Grant) -> dict[str, Any]:
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    return await read_json_object(request)
+    return await read_json_object(request, max_bytes=SMALL_BODY_BYTES)
 
 
 @routes.get("/rooms/{room_id}/review")
