@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from aioice import stun
 from aioice.turn import create_turn_endpoint
+from aiortc import RTCPeerConnection
 
 from conftest import create_room
 from mockroom.app import create_app
@@ -249,3 +250,20 @@ async def test_coturn_refuses_an_expired_or_forged_credential(
         with pytest.raises(stun.TransactionFailed) as refused:
             await _allocate(coturn.port, server["username"], server["credential"])
         assert refused.value.response.error_code in (401, 438)
+
+
+async def test_the_servers_own_aiortc_peer_gathers_a_relay_candidate(
+    coturn: Coturn, tmp_path: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        turn_secret=SECRET,
+        turn_urls=(f"turn:127.0.0.1:{coturn.port}?transport=udp",),
+    )
+    pc = RTCPeerConnection(ice_configuration(settings))
+    try:
+        pc.addTransceiver("audio", direction="recvonly")
+        await pc.setLocalDescription(await pc.createOffer())  # returns once gathering is done
+        assert "typ relay" in pc.localDescription.sdp
+    finally:
+        await pc.close()
