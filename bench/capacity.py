@@ -220,7 +220,12 @@ def start_process(args: list[str], port: int, env: dict[str, str]) -> subprocess
     # Output to a file, not a pipe: a pipe nobody reads would stall a chatty server.
     log = tempfile.NamedTemporaryFile(prefix="capacity-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
-        args, cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+        args,
+        cwd=REPO,
+        # A load test creates rooms from one address far faster than a person: no rate limit.
+        env={**os.environ, "MOCKROOM_ROOM_RATE_PER_HOUR": "0", **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.time() + 30
     while time.time() < deadline:

@@ -138,7 +138,7 @@ def bench_ours(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         cwd=REPO,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "MOCKROOM_LOG_LEVEL": "WARNING"},
+        env={**os.environ, "MOCKROOM_LOG_LEVEL": "WARNING", "MOCKROOM_ROOM_RATE_PER_HOUR": "0"},
     )
     base = f"http://127.0.0.1:{port}"
     try:

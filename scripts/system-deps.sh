@@ -4,7 +4,7 @@
 set -euo pipefail
 
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(chromium espeak-ng sox)
+[ ${#want[@]} -gt 0 ] || want=(chromium espeak-ng sox coturn)
 
 missing=()
 for pkg in "${want[@]}"; do
@@ -12,6 +12,8 @@ for pkg in "${want[@]}"; do
     chromium) command -v chromium >/dev/null || missing+=(chromium) ;;
     espeak-ng) command -v espeak-ng >/dev/null || missing+=(espeak-ng) ;;
     sox) command -v sox >/dev/null || missing+=(sox) ;;
+    # tests/test_turn.py starts its own turnserver on loopback; the packaged service stays off.
+    coturn) command -v turnserver >/dev/null || missing+=(coturn) ;;
     *) dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg") ;;
   esac
 done

@@ -10,7 +10,7 @@ from .link_sockets import EXPIRED, WITHDRAWN, Refusal
 from .roles import Mode, Role
 from .rooms import link_expired
 from .store import RoomRecord, Store
-from .tokens import hash_token
+from .tokens import hash_token, well_formed
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def authorize(store: Store, room_id: str, token: str | None) -> Grant:
             "This page needs the link you were sent, including its token. "
             "Open the full link again, or ask the person who made the room for a new one."
         )
-    link = store.find_link(room_id, hash_token(token))
+    link = store.find_link(room_id, hash_token(token)) if well_formed(token) else None
     if link is None:
         raise Forbidden(
             "This link is not valid for this room. Check that you copied the whole link, "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
@@ -13,13 +12,16 @@ from . import banks as bank_lib
 from . import quotas
 from .access import Grant, authorize
 from .errors import NotFound, UserError
+from .jsonbody import read_json
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
 from .link_sockets import WITHDRAWN
 from .links import base_url, check_renewal, issue_link, link_url, notes_paths
+from .ratelimit import check_room_creation
 from .roles import Mode, Role, note_documents
 from .rooms import parse_room_request
 from .store import RoomRecord
 from .tokens import new_room_id
+from .turn import ice_servers
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -71,13 +73,6 @@ async def list_banks(request: web.Request) -> web.Response:
     )
 
 
-async def _json_body(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise UserError("The request body is not valid JSON.", code="bad-json") from None
-
-
 def _bank_for(
     request: web.Request, bank_id: str | None, bank_toml: str | None
 ) -> dict[str, Any] | None:
@@ -101,7 +96,8 @@ def _bank_for(
 @routes.post("/api/rooms")
 async def create_room(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    spec = parse_room_request(await _json_body(request))
+    check_room_creation(request)
+    spec = parse_room_request(await read_json(request))
     bank_id = spec.bank
     if spec.mode is Mode.SCRIPTED and bank_id is None and spec.bank_toml is None:
         bank_id = DEFAULT_SCRIPTED_BANK
@@ -154,7 +150,7 @@ def room_info(request: web.Request, grant: Grant) -> dict[str, Any]:
         "bank": {"id": bank["id"], "title": bank["title"]} if bank else None,
         "options": room.options,
         "notes": notes_paths(room.id, note_documents(grant.role)),
-        "ice_servers": list(request.app[SETTINGS].ice_servers),
+        "ice_servers": ice_servers(request.app[SETTINGS], room.id),
         "participants": live.roster() if live else [],
         "signaling": f"/ws/rooms/{room.id}",
     }

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 import aiohttp_jinja2
 from aiohttp import web
 
 from . import api, pages
 from .banks import load_banks
-from .errors import error_reply
+from .errors import ErrorReply, error_reply
 from .interview_service import setup_interviews
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
 from .notes import setup_notes
+from .parse_errors import quiet_parse_errors
 from .quotas import setup_quotas
+from .ratelimit import setup_rate_limits
 from .recordings import setup_recordings
 from .report import setup_report
 from .retention import setup_retention
 from .scripted import setup_scripted
-from .security import security_headers
+from .security import setup_security
 from .settings import Settings
 from .signaling import Signaling
 from .store import Store
@@ -34,38 +36,63 @@ def _wants_json(request: web.Request) -> bool:
     return request.path.startswith(("/api/", "/ws/", "/healthz"))
 
 
-@web.middleware
-async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The one place where exceptions become responses: JSON for the API, a page for people."""
-    try:
-        return await handler(request)
-    except web.HTTPException as exc:
-        if exc.status < 400 or not _wants_json(request):
-            raise
-        return web.json_response(
-            {"error": exc.reason.lower().replace(" ", "-"), "message": exc.text}, status=exc.status
+# Headers an HTTPException carries that still apply to the page or JSON we answer with instead.
+_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+def _http_exception_reply(exc: web.HTTPException) -> ErrorReply:
+    """aiohttp's own refusals: an unknown path (404), a wrong method (405), a huge body (413)."""
+    if exc.status == 404:
+        message = "There is nothing at this address. Check the link you were sent."
+        return ErrorReply(404, 1008, "no-such-page", message)
+    return ErrorReply(exc.status, 1008, exc.reason.lower().replace(" ", "-"), exc.text or "")
+
+
+def _error_response(
+    request: web.Request, reply: ErrorReply, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    if _wants_json(request):
+        response = web.json_response(
+            {"error": reply.code, "message": reply.message}, status=reply.status
         )
-    except Exception as exc:
-        reply = error_reply(exc)
-        if reply.code == "internal":
-            log.exception("request failed", extra={"path": request.path})
-        if _wants_json(request):
-            return web.json_response(
-                {"error": reply.code, "message": reply.message}, status=reply.status
-            )
+    else:
         response = aiohttp_jinja2.render_template(
             "error.html",
             request,
             {"status": reply.status, "message": reply.message, "code": reply.code},
         )
         response.set_status(reply.status)
-        return response
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The one place where exceptions become responses: JSON for the API, a page for people.
+
+    Unknown paths and wrong methods arrive here as aiohttp's HTTPNotFound / HTTPMethodNotAllowed
+    and get the same treatment as our own errors; redirects pass through.
+    """
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        kept = {name: exc.headers[name] for name in _KEPT_HEADERS if name in exc.headers}
+        return _error_response(request, _http_exception_reply(exc), kept)
+    except Exception as exc:
+        reply = error_reply(exc)
+        if reply.code == "internal":
+            log.exception("request failed", extra={"path": request.path})
+        return _error_response(request, reply)
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(
-        middlewares=[security_headers, errors_middleware], client_max_size=MAX_BODY_BYTES
-    )
+    app = web.Application(middlewares=[errors_middleware], client_max_size=MAX_BODY_BYTES)
+    setup_security(app)
+    setup_rate_limits(app, settings)
+    quiet_parse_errors()
     app[SETTINGS] = settings
     app[BANKS] = load_banks(settings.banks_dir)
     pages.setup_templates(app)

@@ -205,6 +205,12 @@ def _parse(text: str, source: str, expected_id: str | None) -> Bank:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise BankError([_toml_problem(error, text, source)]) from None
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        message = "not valid TOML for a bank: arrays or tables nest far too deep"
+        raise BankError([BankProblem(source, None, "", message)]) from None
+    except ValueError as error:  # an integer of thousands of digits
+        message = f"not valid TOML for a bank: {str(error).split(':')[0]}"
+        raise BankError([BankProblem(source, None, "", message)]) from None
     return _build(data, source, SourceLines(text), expected_id)
 
 

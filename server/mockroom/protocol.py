@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ProtocolError, TooLarge
+from .jsonbody import parse_json
 
 PROTOCOL_VERSION = 1
 DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024
@@ -130,15 +131,12 @@ def _check_signal_data(data: dict[str, Any]) -> None:
 def parse_client_message(
     raw: str | bytes, max_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
 ) -> dict[str, Any]:
-    size = len(raw.encode("utf-8") if isinstance(raw, str) else raw)
+    size = len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
     if size > max_bytes:
         raise TooLarge(f"Message of {size} bytes is over the {max_bytes}-byte limit.")
     if isinstance(raw, bytes):
         raise ProtocolError("Signaling frames are JSON text, not binary.", code="bad-frame")
-    try:
-        message = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ProtocolError(f"Frame is not valid JSON ({exc.msg}).", code="bad-json") from None
+    message = parse_json(raw, what="Frame")
     if not isinstance(message, dict):
         raise ProtocolError("A message must be a JSON object.", code="bad-message")
     kind = message.get("type")

@@ -12,7 +12,6 @@ GET clips/{clip_id}/info, PUT clips/{clip_id}/chunks/{seq}, POST clips/{clip_id}
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -37,6 +36,7 @@ from .clips import (
     parse_duration,
 )
 from .errors import Conflict, Forbidden, NotFound, TooLarge, UserError
+from .jsonbody import SMALL_BODY_BYTES, read_json
 from .keys import SETTINGS, STORE
 from .quotas import QUOTAS
 from .roles import Role
@@ -204,12 +204,7 @@ def _candidate(request: web.Request) -> Grant:
 
 
 async def _json(request: web.Request) -> Any:
-    if not request.can_read_body:
-        return None
-    try:
-        return await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise UserError("The request body is not valid JSON.", code="bad-json") from None
+    return await read_json(request, max_bytes=SMALL_BODY_BYTES, empty=None)
 
 
 def _check_question(grant: Grant, question_id: str) -> None:

@@ -26,12 +26,17 @@ def _stamp(when: datetime) -> str:
 
 
 def escape_text(text: str) -> str:
-    """TEXT value escaping: backslash, semicolon, comma, newline."""
+    """TEXT value escaping: backslash, semicolon, comma, and every line break (CRLF, CR, LF).
+
+    A bare CR must not pass through: some parsers end the content line there, and the rest of
+    the text would become a property of its own (an ATTENDEE, say).
+    """
     return (
         text.replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
         .replace("\r\n", "\\n")
+        .replace("\r", "\\n")
         .replace("\n", "\\n")
     )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import json
 import logging
 import time
 from typing import Any
@@ -23,6 +22,7 @@ from .access import Grant, authorize, scripted_only
 from .api import grant_from_request, markdown_download
 from .clips import Clip, clip_json
 from .errors import Forbidden, UserError
+from .jsonbody import SMALL_BODY_BYTES, read_json_object
 from .keys import STORE
 from .recordings import CLIPS
 from .roles import Role
@@ -273,13 +273,7 @@ async def build_review(request: web.Request, grant: Grant) -> dict[str, Any]:
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise UserError("The request body is not valid JSON.", code="bad-json") from None
-    if not isinstance(data, dict):
-        raise UserError("The request body must be a JSON object.", code="bad-json")
-    return data
+    return await read_json_object(request, max_bytes=SMALL_BODY_BYTES)
 
 
 @routes.get("/rooms/{room_id}/review")

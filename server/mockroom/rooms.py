@@ -85,7 +85,9 @@ def parse_room_request(data: Any) -> RoomRequest:
     title = data.get("title") or (
         "Scripted practice" if mode is Mode.SCRIPTED else "Mock interview"
     )
-    if not isinstance(title, str) or len(title.strip()) == 0 or len(title) > MAX_TITLE:
+    if isinstance(title, str):
+        title = clean_title(title)
+    if not isinstance(title, str) or len(title) == 0 or len(title) > MAX_TITLE:
         raise UserError(
             f"'title' must be text of at most {MAX_TITLE} characters.", code="invalid-room"
         )
@@ -120,7 +122,17 @@ def parse_room_request(data: Any) -> RoomRequest:
                 "'scheduled_at' must be an ISO 8601 date and time.", code="invalid-room"
             )
         options["scheduled_at"] = scheduled
-    return RoomRequest(mode, media, bank, bank_toml, title.strip(), expires, options, ignored)
+    return RoomRequest(mode, media, bank, bank_toml, title, expires, options, ignored)
+
+
+def clean_title(raw: str) -> str:
+    """A title goes into pages, exports and calendar files: one line of printable text.
+
+    Line breaks and tabs become spaces; other control and format characters (CR, NUL, bidi
+    overrides, lone surrogates) are dropped, so a title cannot start a new line in an .ics file.
+    """
+    kept = (" " if ch.isspace() else ch for ch in raw if ch.isprintable() or ch.isspace())
+    return " ".join("".join(kept).split())
 
 
 def clean_display_name(raw: Any, role: Role) -> str:

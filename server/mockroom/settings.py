@@ -80,6 +80,15 @@ class Settings:
     retention_days: float = 30.0
     # How often the background sweeper looks for expired rooms.
     sweep_interval_minutes: float = 60.0
+    # Rooms one client address may create (ratelimit.py): a burst at once, then so many an
+    # hour. The defaults never bother a person or a script preparing a class; 0 per hour = off.
+    room_rate_burst: int = 60
+    room_rate_per_hour: int = 600
+    # TURN REST credentials (turn.py, coturn's use-auth-secret): each join gets a username with
+    # an expiry and an HMAC of it; the secret itself never leaves the server.
+    turn_secret: str | None = None
+    turn_urls: tuple[str, ...] = ()
+    turn_ttl_hours: float = 6.0
 
     @property
     def db_path(self) -> Path:
@@ -144,6 +153,13 @@ def parse_ice_servers(key: str, raw: str) -> tuple[dict[str, Any], ...]:
         unknown = set(server) - {"urls", "username", "credential"}
         if unknown:
             raise ConfigError(f"{key}[{index}]: unknown fields {sorted(unknown)}")
+        if "credential" in server:
+            # Every token holder would receive it, and anyone can get a token: an open relay.
+            raise ConfigError(
+                f"{key}[{index}] has a static TURN 'credential', which every browser would "
+                "receive. Configure TURN with MOCKROOM_TURN_SECRET (coturn static-auth-secret) "
+                "and MOCKROOM_TURN_URLS instead: each join then gets a credential that expires."
+            )
         checked.append(dict(server))
     return tuple(checked)
 
@@ -155,6 +171,14 @@ def _env_value(name: str, raw: str) -> Any:
         return parse_ice_servers(key, raw)
     if name == "allowed_origins":
         return tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    if name == "turn_urls":
+        urls = tuple(u.strip() for u in raw.split(",") if u.strip())
+        for url in urls:
+            if not url.startswith(("turn:", "turns:")):
+                raise ConfigError(f"{key}: {url!r} is not a turn: or turns: URL")
+        return urls
+    if name == "turn_secret":
+        return raw.strip() or None
     if kind == "int":
         return _parse_int(key, raw, minimum=0 if name != "port" else 1)
     if kind == "float":
@@ -188,4 +212,26 @@ def load_settings(
         raise ConfigError(f"{ENV_PREFIX}PORT must be between 1 and 65535, got {settings.port}")
     if settings.tts_max_concurrent < 1:
         raise ConfigError(f"{ENV_PREFIX}TTS_MAX_CONCURRENT must be at least 1")
+    _check_edge_settings(settings)
     return settings
+
+
+def _check_edge_settings(settings: Settings) -> None:
+    """Settings that only make sense together (proxy, rate limit, TURN)."""
+    if settings.trust_proxy and not settings.public_url:
+        raise ConfigError(
+            f"{ENV_PREFIX}TRUST_PROXY needs {ENV_PREFIX}PUBLIC_URL (the https:// address people "
+            "open): links and the Origin check must not follow headers a client can set."
+        )
+    if settings.room_rate_per_hour > 0 and settings.room_rate_burst < 1:
+        raise ConfigError(
+            f"{ENV_PREFIX}ROOM_RATE_BURST must be at least 1 while "
+            f"{ENV_PREFIX}ROOM_RATE_PER_HOUR is on (set that to 0 to turn the limit off)"
+        )
+    if bool(settings.turn_secret) != bool(settings.turn_urls):
+        raise ConfigError(
+            f"{ENV_PREFIX}TURN_SECRET and {ENV_PREFIX}TURN_URLS go together: set both "
+            "(the coturn static-auth-secret and its turn:/turns: URLs) or neither"
+        )
+    if settings.turn_ttl_hours <= 0:
+        raise ConfigError(f"{ENV_PREFIX}TURN_TTL_HOURS must be more than 0")

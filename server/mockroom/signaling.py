@@ -19,6 +19,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from . import protocol
 from .access import Grant, authorize, link_refusal
 from .errors import MockRoomError, ProtocolError, UserError, error_reply
+from .jsonbody import TooDeep
 from .link_sockets import CLOSE_LINK_REFUSED, LinkSockets, Refusal, TooManySockets
 from .media_rules import check_signal
 from .presence import CLOSE_REPLACED, LiveRoom, Participant
@@ -28,6 +29,7 @@ from .security import origin_allowed
 from .settings import Settings
 from .signaling_peer import SocketPeer
 from .store import Store
+from .turn import ice_servers
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +271,7 @@ class Signaling:
                 "mode": room.mode,
                 "media": room.media,
             },
-            "ice_servers": list(self.settings.ice_servers),
+            "ice_servers": ice_servers(self.settings, room.id),
             "participants": [p for p in conn.room.roster() if p["id"] != conn.participant.id],
             "server_time": time.time() * 1000,
             "heartbeat_ms": int(HEARTBEAT_S * 1000),
@@ -302,6 +304,11 @@ class Signaling:
                         f"'{message['type']}' is not available in this room.", code="not-available"
                     )
                 await handler(conn, message)
+            except TooDeep as exc:
+                # No client of ours nests this deep: end the socket (1007, invalid payload).
+                await conn.send(protocol.error_message(exc.code, exc.message, fatal=True))
+                await conn.peer.close(exc.close_code, exc.message)
+                return
             except MockRoomError as exc:
                 # A bad message gets an error frame; the call goes on.
                 reply = error_reply(exc)

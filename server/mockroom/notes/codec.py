@@ -14,9 +14,10 @@ build the few messages the server originates.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
+
+from ..jsonbody import InvalidJson, parse_json
 
 MESSAGE_SYNC = 0
 MESSAGE_AWARENESS = 1
@@ -148,6 +149,6 @@ def encode_awareness(entries: list[AwarenessEntry]) -> bytes:
 def awareness_state(entry: AwarenessEntry) -> Any:
     """The decoded state, or None for a removal / a state that is not JSON."""
     try:
-        return json.loads(entry.state)
-    except ValueError:
+        return parse_json(entry.state, what="An awareness state")
+    except InvalidJson:
         return None

@@ -123,7 +123,10 @@ class NotesHub:
             return
         if message.kind == codec.MESSAGE_SYNC:
             if message.sub == codec.SYNC_STEP1:
-                room.answer_step1(client, message.payload)
+                try:
+                    room.answer_step1(client, message.payload)
+                except ValueError:  # pycrdt: "Cannot decode state" (found by the live fuzz run)
+                    client.close(CLOSE_PROTOCOL, "malformed message: not a state vector")
             else:
                 relay = data if message.sub == codec.SYNC_UPDATE else None
                 self._update(room, client, message.payload, relay)

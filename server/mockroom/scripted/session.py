@@ -34,6 +34,7 @@ from av import AudioFrame
 from ..errors import UserError
 from ..settings import Settings
 from ..store import RoomRecord, Store
+from ..turn import ice_servers
 from . import records
 from .flow import AnswerClosed, AnswerOpened, Effect, FlowConfig, Say, ScriptedFlow
 from .speech import SpeechMeter
@@ -73,10 +74,11 @@ def offered_kinds(sdp: str) -> list[str]:
 
 
 def ice_configuration(settings: Settings) -> RTCConfiguration:
-    """Only the operator's ICE servers: aiortc's default would wait on a public STUN server."""
+    """Only the operator's ICE servers: aiortc's default would wait on a public STUN server.
+    TURN credentials are minted like a browser's (turn.py), so the secret stays a secret."""
     servers = [
         RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
-        for s in settings.ice_servers
+        for s in ice_servers(settings)
     ]
     return RTCConfiguration(iceServers=servers)
 
