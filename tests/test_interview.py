@@ -740,7 +740,10 @@ def drive_whole_interview(iv: Interview, swap_after: int) -> Iterator[None]:
     yield
     for half in halves(iv.state):
         iv.submit_feedback(
-            half.interviewer, {"would_advance": "no", "comment": "Solid."}, now=t(), half=half.number
+            half.interviewer,
+            {"would_advance": "no", "comment": "Solid."},
+            now=t(),
+            half=half.number,
         )
         yield
         iv.submit_feedback(half.candidate, {"went_well": "Calm."}, now=t(), half=half.number)
@@ -1030,7 +1033,10 @@ def two_halves() -> Interview:
 
 def test_each_half_has_its_own_forms_in_both_directions() -> None:
     iv = two_halves()
-    for link, expected in ((INT, [(1, "rating"), (2, "self")]), (CAND, [(1, "self"), (2, "rating")])):
+    for link, expected in (
+        (INT, [(1, "rating"), (2, "self")]),
+        (CAND, [(1, "self"), (2, "rating")]),
+    ):
         forms = iv.view_for(link)["forms"]
         assert [(f["half"], f["form"]) for f in forms] == expected
         rating = next(f for f in forms if f["form"] == "rating")

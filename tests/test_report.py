@@ -102,16 +102,25 @@ async def test_report_html_and_markdown_show_timings_scores_and_only_own_notes(
         assert "Talked about the move to Berlin." in body
         assert "Interviewer-only remark." in body
         assert "Candidate-only remark." not in body
+        # The interviewer's letter is to the person they interviewed; the candidate's are not
+        # offered to them.
+        assert "Feedback note to Candidate" in body and "Hi Candidate," in body
+        assert "Thank-you note" not in body and "Post-mortem" not in body
+        assert "interviewer link" not in body and "candidate link" not in body
+    assert "| Concise and in a sensible order | 2 | Rambled a bit |" in md
+    assert "Would advance: Maybe" in md
+
+    cand_page = await get_text(client, f"/rooms/{rid}/report", tokens["candidate"])
+    cand = await get_text(client, f"/api/rooms/{rid}/report.md", tokens["candidate"])
+    for body in (cand_page, cand):
+        assert "Candidate-only remark." in body and "Interviewer-only remark." not in body
         # Next steps come from the scores: the item scored 2 is the one to practise.
         assert "Practise “Concise and in a sensible order” (question 1, scored 2/4)" in body
         assert "Thank-you note" in body and "Post-mortem" in body
         assert "reconnect" in body  # the decline / reschedule reply keeps the door open
-    assert "| Concise and in a sensible order | 2 | Rambled a bit |" in md
-    assert "Would advance: Maybe" in md
-
-    cand = await get_text(client, f"/api/rooms/{rid}/report.md", tokens["candidate"])
-    assert "Candidate-only remark." in cand and "Interviewer-only remark." not in cand
-    assert "Self-score: 3/4" in cand or "self-score: 3/4" in cand.lower()
+        assert "Feedback note" not in body
+    assert "Candidate's self-score: 3/4" in cand
+    assert "Dear Interviewer," in cand and "[job title]" in cand  # no job_title: a placeholder
 
     for body in (
         await get_text(client, f"/rooms/{rid}/report", tokens["observer"]),
@@ -283,6 +292,6 @@ def test_markdown_of_an_empty_model_and_durations() -> None:
     assert fmt_duration(0) == "0:00"
     from mockroom.report_text import ReportInput, build_report
 
-    model = build_report(ReportInput("r1", "T", "2030-01-01", "observer", [], None))
+    model = build_report(ReportInput("r1", "T", "2030-01-01", "observer", {}, None))
     md = render_markdown(model)
     assert "free conversation" in md and "My private notes" not in md

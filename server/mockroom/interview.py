@@ -429,7 +429,9 @@ class Interview:
         half = all_halves[number - 1]
         form = half.form_of(by)
         assert form is not None  # only seats reach here, and a half involves both
-        sizes = {r.question_id: len(self.questions[r.question_id].rubric) for _, r in half.questions}
+        sizes = {
+            r.question_id: len(self.questions[r.question_id].rubric) for _, r in half.questions
+        }
         try:
             e["data"] = checked_feedback(form, e["data"], sizes)
         except ValueError as exc:

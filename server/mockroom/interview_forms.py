@@ -11,6 +11,7 @@ from typing import Any
 
 from .interview_state import ADVANCE_CHOICES, MAX_TEXT, RATING
 
+
 def checked_feedback(form: str, data: Any, rubric_sizes: dict[str, int]) -> dict[str, Any]:
     """The canonical form answers, or ValueError naming the first problem.
 

@@ -30,7 +30,8 @@ from aiohttp import web
 
 from .banks import Bank, bank_from_dict
 from .errors import UserError
-from .interview import SEATS, Event, Interview, InterviewConfig
+from .interview import Event, Interview, InterviewConfig
+from .interview_state import SEATS
 from .keys import SIGNALING, STORE
 from .presence import LiveRoom
 from .roles import Role

@@ -72,9 +72,7 @@ def _half(iv: Interview, half: Half, reader: str) -> dict[str, Any]:
     for number, record in half.questions:
         q = iv.questions[record.question_id]
         text_shown = (
-            not iv.config.phone_realism
-            or reader == half.interviewer
-            or s.phase in FEEDBACK_PHASES
+            not iv.config.phone_realism or reader == half.interviewer or s.phase in FEEDBACK_PHASES
         )
         line: dict[str, Any] = {
             "number": number,

@@ -26,13 +26,15 @@ def _stamp(when: datetime) -> str:
 
 
 def escape_text(text: str) -> str:
-    """TEXT value escaping: backslash, semicolon, comma, newline."""
+    """TEXT value escaping: backslash, semicolon, comma, and every line break (CRLF, LF and a
+    lone CR, which some readers take as the end of the line: a title could inject a property)."""
     return (
         text.replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
         .replace("\r\n", "\\n")
         .replace("\n", "\\n")
+        .replace("\r", "\\n")
     )
 
 
