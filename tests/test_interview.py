@@ -1244,3 +1244,31 @@ def test_applied_events_are_private_copies() -> None:
     event["at"] = 0
     stored["by"] = CAND
     assert iv.events == [{"type": "start", "at": T0, "by": INT}]
+
+
+def test_logs_from_before_halves_still_replay() -> None:
+    """A session stored before halves: one feedback round at the end covering every question,
+    and a finish with a form missing. It must replay (an old room's report still opens)."""
+    iv = started(question_ids=("q1", "q2"))
+    t = T0
+    events: list[Event] = [*iv.events]
+    for kind, by in [("next", INT), ("next", INT), ("request_swap", INT), ("confirm_swap", CAND)]:
+        t += 1000
+        events.append(
+            {"type": kind, "at": t, "by": by, **({"step": "phase"} if kind == "next" else {})}
+        )
+    for kind in ("next", "wrap_up", "open_feedback"):
+        t += 1000
+        events.append(
+            {"type": kind, "at": t, "by": CAND, **({"step": "question"} if kind == "next" else {})}
+        )
+    old_form = {"would_advance": "yes", "scores": {"q1": [None, None], "q2": [{"score": 3}, None]}}
+    events.append({"type": "feedback", "at": t + 1, "by": CAND, "data": old_form})
+    events.append({"type": "finish", "at": t + 2, "by": CAND})
+    replayed = Interview.replay(iv.config, json.loads(json.dumps(events)))
+    assert replayed.state.phase == "done"
+    second = replayed.report_data(INT)["halves"][1]
+    assert second["questions"][0]["scores"][0]["score"] == 3
+    # Live, the same finish is refused: the forms are missing.
+    live = Interview.replay(iv.config, json.loads(json.dumps(events[:-2])))
+    assert code_of(lambda: live.finish(by=CAND, now=t + 2)) == "feedback-pending"

@@ -81,6 +81,7 @@ class Interview:
         self.state = state
         self.events: list[Event] = []  # every applied event, canonical copies, in order
         self.questions: dict[str, Question] = {q.id: q for q in config.bank.questions}
+        self.replaying = False  # reading stored events, some older than today's rules
 
     @classmethod
     def create(cls, config: InterviewConfig) -> Interview:
@@ -96,8 +97,10 @@ class Interview:
         that make a live action all-or-nothing: a refused stored event fails the whole replay
         anyway, and the copies were most of the cost (security review M8)."""
         interview = cls.create(config)
+        interview.replaying = True
         for event in events:
             interview.apply(event, atomic=False)
+        interview.replaying = False
         return interview
 
     # ---- reading ---------------------------------------------------------------------------------
@@ -190,7 +193,19 @@ class Interview:
 
     def finish(self, *, by: str, now: int, force: bool = False) -> Event:
         """`force`: finish although a feedback form is still missing (its author may send it
-        later); without it a missing form is refused with `feedback-pending`."""
+        later); without it a missing form is refused with `feedback-pending`.
+
+        The check is the action's, not the event's: a stored `finish` from before this rule
+        must still replay."""
+        missing = pending_forms(self.state) if self.state.phase == "feedback" else []
+        if missing and not force:
+            half, link = missing[0]
+            form = "self-assessment" if half.form_of(link) == "self" else "rating"
+            raise InterviewError(
+                "feedback-pending",
+                f"A feedback form is not in yet (the {form} of half {half.number}). Wait for it, "
+                "or finish anyway: it can still be sent afterwards.",
+            )
         return self._act("finish", by, now, **({"force": True} if force else {}))
 
     def done(self, *, by: str, now: int) -> Event:
@@ -334,18 +349,8 @@ class Interview:
         s.set_phase("feedback")
 
     def _on_finish(self, s: InterviewState, e: Event) -> None:
-        force = e.get("force", False)
-        if not isinstance(force, bool):
+        if not isinstance(e.get("force", False), bool):
             raise InterviewError("invalid-event", "finish.force must be true or false.")
-        missing = pending_forms(s)
-        if missing and not force:
-            half, link = missing[0]
-            form = "self-assessment" if half.form_of(link) == "self" else "rating"
-            raise InterviewError(
-                "feedback-pending",
-                f"A feedback form is not in yet (the {form} of half {half.number}). Wait for it, "
-                "or finish anyway: it can still be sent afterwards.",
-            )
         s.ended_at = e["at"]
         s.set_phase("done")
 
@@ -373,8 +378,12 @@ class Interview:
         by, all_halves = e["by"], halves(s)
         number = e.get("half")
         if number is None:  # the last half this link acted in
-            mine = [h for h in all_halves if h.form_of(by) is not None]
-            number = mine[-1].number
+            number = all_halves[-1].number
+            if self.replaying:
+                # Stored forms from before halves covered every asked question: keep this
+                # half's part, so an old room's report still opens.
+                ids = {r.question_id for _, r in all_halves[-1].questions}
+                e["data"] = _only_questions(e["data"], ids)
         if not isinstance(number, int) or isinstance(number, bool):
             raise InterviewError("invalid-feedback", "half must be the number of a half.")
         if not 1 <= number <= len(all_halves):
@@ -443,6 +452,16 @@ class Interview:
             self._hold_if_away(s, at)
         else:
             s.set_phase("follow_ups")
+
+
+def _only_questions(data: Any, ids: set[str]) -> Any:
+    if not isinstance(data, dict):
+        return data  # the form check says what is wrong with it
+    pruned = dict(data)
+    for key in ("scores", "self_scores"):
+        if isinstance(pruned.get(key), dict):
+            pruned[key] = {qid: v for qid, v in pruned[key].items() if qid in ids}
+    return pruned
 
 
 def _timer(s: InterviewState) -> Timer:
