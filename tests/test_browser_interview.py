@@ -240,11 +240,25 @@ def test_a_whole_two_half_session(browser: Browser, live_server: LiveServer, med
         rating.get_by_test_id("submit-feedback").click()
         mine = ana.get_by_test_id("feedback-self")
         mine.locator("textarea[name=to_improve]").fill("Summarise the outcome sooner.")
-        mine.get_by_test_id("submit-feedback").click()
-        expect(ana.get_by_test_id("feedback-self")).to_contain_text("Thanks — saved")
-        expect(ben.get_by_test_id("feedback-waiting")).to_be_hidden()
-        ben.get_by_test_id("finish-interview").click()  # nothing pending: no warning
-        phase(ana, "Finished")
+        if phone:
+            # Ben finishes while Ana is still typing: her form stays, and she sends it after.
+            ben.get_by_test_id("finish-interview").click()
+            ben.get_by_test_id("finish-anyway").click()
+            phase(ana, "Finished")
+            expect(mine.locator("textarea[name=to_improve]")).to_have_value(
+                "Summarise the outcome sooner."
+            )
+            shot(ana, "audio-5-ana-form-after-finish")
+            mine.get_by_test_id("submit-feedback").click()
+            expect(ana.get_by_test_id("feedback-self")).to_contain_text("Thanks — saved")
+            expect(ben.get_by_test_id("feedback-waiting")).to_be_hidden()
+        else:
+            mine.get_by_test_id("submit-feedback").click()
+            expect(ana.get_by_test_id("feedback-self")).to_contain_text("Thanks — saved")
+            expect(ben.get_by_test_id("feedback-waiting")).to_be_hidden()
+            ben.get_by_test_id("finish-interview").click()  # nothing pending: no warning
+            phase(ana, "Finished")
+        expect(ben.get_by_test_id("finish-warning")).to_have_count(0)
 
         # The report after the end, as each of them: a section per half, with names.
         for page, me, other, role in (
@@ -263,7 +277,7 @@ def test_a_whole_two_half_session(browser: Browser, live_server: LiveServer, med
             ana.get_by_test_id("report-link").click()
         report = popup.value
         expect(report.get_by_test_id("report-half")).to_have_count(2)
-        shot(report, f"{media}-5-ana-report")
+        shot(report, f"{media}-6-ana-report")
         report.close()
         notes = ana.request.get(
             f"{live_server.url}/api/rooms/{room['room_id']}/notes.md",

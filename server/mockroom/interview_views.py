@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
 FEEDBACK_PHASES = frozenset({"feedback", "done"})
 SWAP_LATER = (
-    "You can swap roles once this answer is over (in the follow-ups): swapping now would show "
-    "the person answering the rubric of their own question."
+    "You can swap roles once this answer is over (in the follow-ups), so that nobody sees the "
+    "rubric of a question they are answering."
 )
 SWAP_OVER = "The questions are over, so the roles stay as they are for the feedback."
 

@@ -159,7 +159,8 @@ export function submittedSummary(spec) {
   h("p", { class: "iv-thanks", role: "status", text: "Thanks — saved." }));
   const byId = new Map((spec.questions || []).map((q) => [q.id, q]));
   if (spec.form === "rating") {
-    box.append(h("p", { text: `Would advance: ${feedback.would_advance}` }));
+    const advance = ADVANCE.find(([value]) => value === feedback.would_advance);
+    box.append(h("p", { text: `Would advance: ${advance ? advance[1] : feedback.would_advance}` }));
     for (const [qid, marks] of Object.entries(feedback.scores || {})) {
       const q = byId.get(qid);
       const given = /** @type {any[]} */ (marks).filter(Boolean).map((m) => m.score);
