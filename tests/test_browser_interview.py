@@ -116,7 +116,12 @@ def test_a_whole_two_half_session(browser: Browser, live_server: LiveServer, med
         question_count=2,
         phone_realism=phone,
     )
-    with two_pages(browser, viewport={"width": 1280, "height": 1400}) as (ana, ben):
+    # The audio journey runs in dark mode, so its screenshots show the pane's dark colours.
+    scheme = "dark" if phone else "light"
+    with two_pages(browser, viewport={"width": 1280, "height": 1400}, color_scheme=scheme) as (
+        ana,
+        ben,
+    ):
         join_room(ana, link(live_server, room, "interviewer"), "Ana")
         join_room(ben, link(live_server, room, "candidate"), "Ben")
         expect(ana.get_by_test_id("start-interview")).to_be_enabled()
