@@ -230,7 +230,8 @@ def test_wrap_up_early_closes_the_current_question() -> None:
     iv.wrap_up(by=INT, now=T0 + 13_000)
     assert iv.state.phase == "wrap_up" and iv.state.timer is None
     assert iv.state.asked[0].answer_ms == 10_000 and iv.state.asked[0].ended_at == T0 + 13_000
-    assert [q["id"] for q in iv.report_data(INT)["not_asked"]] == ["q2", "q3", "q4"]
+    # q3 and q4 are the second half's share: the first interviewer may be asked them later.
+    assert [q["id"] for q in iv.report_data(INT)["not_asked"]] == ["q2"]
     assert iv.report_data(CAND)["not_asked"] == []  # upcoming questions are only counted
     assert iv.report_data(CAND)["not_asked_count"] == 3
 
@@ -520,8 +521,10 @@ def test_pick_during_a_question_inserts_it_next() -> None:
     assert event == {"type": "pick", "at": T0 + 2000, "by": INT, "question_id": "q4"}
     assert iv.state.phase == "answer"  # picking does not interrupt the answer
     view = iv.view_for(INT)
-    assert [q["id"] for q in view["upcoming"]] == ["q4", "q2", "q3"]
-    assert [q["id"] for q in view["available"]] == ["q2", "q3", "q4"]
+    # q4 moved into the first half's share; q2, q3 are now the second half's, unseen for now.
+    assert [q["id"] for q in view["upcoming"]] == ["q4"]
+    assert [q["id"] for q in view["available"]] == ["q4"]
+    assert iv.state.order == ["q1", "q4", "q2", "q3"]
     iv.next(by=INT, now=T0 + 3000)
     iv.next(by=INT, now=T0 + 4000)
     assert iv.current_question is not None and iv.current_question.id == "q4"
@@ -638,7 +641,7 @@ def test_interviewer_view_has_the_whole_question_and_the_recruiter_checklist() -
     assert q["id"] == "q1" and q["hints"] == list(BANK.questions[0].hints)
     assert q["follow_ups"] == list(BANK.questions[0].follow_ups)
     assert q["rubric"] == list(BANK.questions[0].rubric)
-    assert [u["id"] for u in view["upcoming"]] == ["q2", "q3", "q4"]
+    assert [u["id"] for u in view["upcoming"]] == ["q2"]  # q3, q4: the second half's
     assert view["upcoming"][0]["text"] == BANK.questions[1].text
     ids = [item["id"] for item in view["checklist"]]
     assert {"open-questions", "listen", "salary", "next-steps", "notes"} <= set(ids)
@@ -1272,3 +1275,27 @@ def test_logs_from_before_halves_still_replay() -> None:
     # Live, the same finish is refused: the forms are missing.
     live = Interview.replay(iv.config, json.loads(json.dumps(events[:-2])))
     assert code_of(lambda: live.finish(by=CAND, now=t + 2)) == "feedback-pending"
+
+
+def test_the_first_interviewer_never_previews_the_questions_they_will_answer() -> None:
+    iv = started()  # 4 questions: q1, q2 are the first half's, q3, q4 the second's
+    secret = {BANK.questions[2].text, BANK.questions[3].text}
+    for step in range(3):
+        seen = json.dumps([iv.view_for(INT), iv.report_data(INT)])
+        assert not [t for t in secret if t in seen], step
+        iv.next(by=INT, now=T0 + 1000 * (step + 1))
+    iv.next(by=INT, now=T0 + 5000)  # question 2 (the loop began it): answer
+    iv.next(by=INT, now=T0 + 6000)  # its follow-ups: the half-way mark
+    assert iv.view_for(INT)["swap"]["suggested"]
+    assert not [t for t in secret if t in json.dumps(iv.view_for(INT))]
+    iv.request_swap(by=INT, now=T0 + 8000)
+    iv.confirm_swap(by=CAND, now=T0 + 9000)
+    # Ben interviews now: the second share is his to read.
+    assert [q["id"] for q in iv.view_for(CAND)["upcoming"]] == ["q3", "q4"]
+    assert not [t for t in secret if t in json.dumps(iv.view_for(INT))]
+    # Without a swap, past the mark the first interviewer asks them, so sees them.
+    solo = started()
+    for k in range(7):
+        solo.next(by=INT, now=T0 + 1000 * (k + 1))
+    assert solo.current_question is not None and solo.current_question.id == "q3"
+    assert [q["id"] for q in solo.view_for(INT)["upcoming"]] == ["q4"]

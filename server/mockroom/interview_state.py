@@ -276,3 +276,22 @@ def pending_forms(s: InterviewState) -> list[tuple[Half, str]]:
             if link not in sent:
                 pending.append((half, link))
     return pending
+
+
+def half_mark(total: int) -> int:
+    """How many of the planned questions the first half asks: the larger half, at least one."""
+    return max(1, (total + 1) // 2)
+
+
+def second_share(s: InterviewState) -> set[str]:
+    """Upcoming questions the acting interviewer may not read yet: the second half's share,
+    while the first interviewer is still within their own -- after a swap they will be asked
+    those questions themselves. Past the mark without a swap, they ask them, so they see them."""
+    started = [h for h in halves(s) if h.questions]
+    if len(started) > 1 or (started and started[0].interviewer != s.acting_interviewer):
+        return set()
+    mark = half_mark(len(s.order))
+    if s.index + 1 > mark:
+        return set()
+    asked = {r.question_id for r in s.asked}
+    return {qid for qid in s.order[mark:] if qid not in asked}

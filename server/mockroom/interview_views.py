@@ -22,8 +22,10 @@ from .interview_state import (
     Half,
     InterviewState,
     current_half,
+    half_mark,
     halves,
     pending_forms,
+    second_share,
 )
 
 if TYPE_CHECKING:
@@ -70,12 +72,15 @@ def view(iv: Interview, link_role: str, acting: str, actions: list[str]) -> dict
     if link_role != "observer" and s.phase in FEEDBACK_PHASES:
         out["forms"] = _forms(iv, link_role)
     if acting == "interviewer":
-        asked_ids = set(s.order[: s.index + 1])
+        # Never a preview of the questions one will answer after the swap.
+        unseen = set(s.order[: s.index + 1]) | second_share(s)
         out.update(
             question=_full_question(question) if question else None,
-            upcoming=[_brief(iv.questions[qid]) for qid in s.order[s.index + 1 :]],
+            upcoming=[
+                _brief(iv.questions[qid]) for qid in s.order[s.index + 1 :] if qid not in unseen
+            ],
             # What `pick` can still take: upcoming questions move up, the rest get inserted.
-            available=[_brief(q) for q in bank.questions if q.id not in asked_ids],
+            available=[_brief(q) for q in bank.questions if q.id not in unseen],
             asked=[
                 asked_line(iv, n, r, with_rubric=r.interviewer == link_role)
                 for n, r in enumerate(s.asked, 1)
@@ -117,7 +122,7 @@ def _swap_suggested(s: InterviewState) -> bool:
     if started[0].interviewer != s.acting_interviewer:
         return False  # already swapped, the second half is about to begin
     remaining = len(s.order) - (s.index + 1)
-    return remaining > 0 and len(started[0].questions) >= max(1, len(s.order) // 2)
+    return remaining > 0 and len(started[0].questions) >= half_mark(len(s.order))
 
 
 def _half_brief(half: Half) -> dict[str, Any]:

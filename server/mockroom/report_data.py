@@ -9,7 +9,8 @@ so what a reader may see is decided here, once, from their link role and the pha
 - the same holds for the other side's verdict, comments and self-assessment;
 - in phone-screen realism a question's text stays hidden from whoever answered it (and from
   observers) until the feedback phase, as it is in the live view;
-- upcoming questions are only counted, except for the person interviewing now.
+- upcoming questions are only counted, except for the person interviewing now, and never the
+  second half's share to the first interviewer, who will be asked those after the swap.
 
 Hints and follow-ups are never part of a report.
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from .interview_state import Half, InterviewState, halves
+from .interview_state import Half, InterviewState, halves, second_share
 
 if TYPE_CHECKING:
     from .interview import Interview
@@ -55,7 +56,9 @@ def report(iv: Interview, reader: str) -> dict[str, Any]:
         "halves": [_half(iv, h, reader) for h in halves(s) if h.questions],
         "not_asked_count": len(upcoming),
         "not_asked": [
-            {"id": qid, "text": iv.questions[qid].text} for qid in upcoming if may_see_upcoming
+            {"id": qid, "text": iv.questions[qid].text}
+            for qid in upcoming
+            if may_see_upcoming and (s.phase == "done" or qid not in second_share(s))
         ],
     }
 
