@@ -35,7 +35,7 @@ from typing import Any
 
 from . import interview_views, report_data
 from .banks import Question
-from .interview_forms import checked_feedback
+from .interview_forms import store_feedback
 from .interview_rules import (
     CLOCK,
     EVENT_RULES,
@@ -57,7 +57,6 @@ from .interview_state import (
     InterviewConfig,
     InterviewState,
     Timer,
-    halves,
     initial_order,
     pending_forms,
 )
@@ -375,31 +374,10 @@ class Interview:
         s.swap_requested_by = None
 
     def _on_feedback(self, s: InterviewState, e: Event) -> None:
-        by, all_halves = e["by"], halves(s)
-        number = e.get("half")
-        if number is None:  # the last half this link acted in
-            number = all_halves[-1].number
-            if self.replaying:
-                # Stored forms from before halves covered every asked question: keep this
-                # half's part, so an old room's report still opens.
-                ids = {r.question_id for _, r in all_halves[-1].questions}
-                e["data"] = _only_questions(e["data"], ids)
-        if not isinstance(number, int) or isinstance(number, bool):
-            raise InterviewError("invalid-feedback", "half must be the number of a half.")
-        if not 1 <= number <= len(all_halves):
-            raise InterviewError("invalid-feedback", f"This session has no half {number}.")
-        half = all_halves[number - 1]
-        form = half.form_of(by)
-        assert form is not None  # only seats reach here, and a half involves both
-        sizes = {
-            r.question_id: len(self.questions[r.question_id].rubric) for _, r in half.questions
-        }
         try:
-            e["data"] = checked_feedback(form, e["data"], sizes)
+            store_feedback(s, e, self.questions, lenient=self.replaying)
         except ValueError as exc:
             raise InterviewError("invalid-feedback", str(exc)) from None
-        stored = {"by": by, "at": e["at"], "half": number, "form": form, **e["data"]}
-        s.feedback.setdefault(half.key, {})[by] = stored
 
     def _on_away(self, s: InterviewState, e: Event) -> None:
         who = seat(e["who"])
@@ -452,16 +430,6 @@ class Interview:
             self._hold_if_away(s, at)
         else:
             s.set_phase("follow_ups")
-
-
-def _only_questions(data: Any, ids: set[str]) -> Any:
-    if not isinstance(data, dict):
-        return data  # the form check says what is wrong with it
-    pruned = dict(data)
-    for key in ("scores", "self_scores"):
-        if isinstance(pruned.get(key), dict):
-            pruned[key] = {qid: v for qid, v in pruned[key].items() if qid in ids}
-    return pruned
 
 
 def _timer(s: InterviewState) -> Timer:

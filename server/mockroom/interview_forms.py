@@ -7,9 +7,49 @@ self-assessment: `self_scores` per question, `went_well`, `to_improve`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .interview_state import ADVANCE_CHOICES, MAX_TEXT, RATING
+from .interview_state import ADVANCE_CHOICES, MAX_TEXT, RATING, InterviewState, halves
+
+if TYPE_CHECKING:
+    from .banks import Question
+
+
+def store_feedback(
+    s: InterviewState, event: dict[str, Any], questions: dict[str, Question], *, lenient: bool
+) -> None:
+    """Check a `feedback` event and keep it as its half's form from its sender; ValueError.
+
+    `event["half"]` names the half (default: the last). `lenient` (replaying stored events):
+    forms from before halves covered every asked question, so only this half's part is read."""
+    by, all_halves = event["by"], halves(s)
+    number = event.get("half")
+    if number is None:
+        number = all_halves[-1].number
+        if lenient:
+            ids = {r.question_id for _, r in all_halves[-1].questions}
+            event["data"] = _only_questions(event["data"], ids)
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise ValueError("half must be the number of a half.")
+    if not 1 <= number <= len(all_halves):
+        raise ValueError(f"This session has no half {number}.")
+    half = all_halves[number - 1]
+    form = half.form_of(by)
+    assert form is not None  # only seats reach here, and a half involves both
+    sizes = {r.question_id: len(questions[r.question_id].rubric) for _, r in half.questions}
+    event["data"] = checked_feedback(form, event["data"], sizes)
+    stored = {"by": by, "at": event["at"], "half": number, "form": form, **event["data"]}
+    s.feedback.setdefault(half.key, {})[by] = stored
+
+
+def _only_questions(data: Any, ids: set[str]) -> Any:
+    if not isinstance(data, dict):
+        return data  # the form check says what is wrong with it
+    pruned = dict(data)
+    for key in ("scores", "self_scores"):
+        if isinstance(pruned.get(key), dict):
+            pruned[key] = {qid: v for qid, v in pruned[key].items() if qid in ids}
+    return pruned
 
 
 def checked_feedback(form: str, data: Any, rubric_sizes: dict[str, int]) -> dict[str, Any]:

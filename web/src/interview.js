@@ -10,7 +10,9 @@
 // the link they opened.
 
 import { draftKey, dropDraft, ratingForm, selfForm, submittedSummary } from "./interview-feedback.js";
-import { h, list } from "./interview-dom.js";
+import { Beeper } from "./interview-beeper.js";
+import { checklist, h, list } from "./interview-dom.js";
+import { capitalised, halfText, nameOf as personName, pendingText, presenceText } from "./interview-people.js";
 import { CueTracker, WARN_MS, formatClock, remainingMs } from "./timer.js";
 
 const PHASE_LABELS = {
@@ -29,38 +31,6 @@ const CONTROLS = [
   ["finish", "Finish", "finish-interview", null, "Finish the interview"],
 ];
 
-const CHECK_KEY = "mockroom.checklist.";
-
-/** Beeps through WebAudio; created on the first user gesture (autoplay rules). */
-class Beeper {
-  constructor() {
-    /** @type {AudioContext|null} */
-    this.ctx = null;
-    const unlock = () => {
-      try {
-        this.ctx = this.ctx || new AudioContext();
-        void this.ctx.resume();
-      } catch { /* no audio: the visual cue remains */ }
-    };
-    document.addEventListener("pointerdown", unlock, { once: true, capture: true });
-    document.addEventListener("keydown", unlock, { once: true, capture: true });
-  }
-
-  /** @param {number} freq @param {number} seconds */
-  beep(freq, seconds) {
-    const ctx = this.ctx;
-    if (!ctx || ctx.state !== "running") return;
-    const osc = ctx.createOscillator();
-    const gain = ctx.createGain();
-    osc.frequency.value = freq;
-    gain.gain.setValueAtTime(0.0001, ctx.currentTime);
-    gain.gain.exponentialRampToValueAtTime(0.15, ctx.currentTime + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + seconds);
-    osc.connect(gain).connect(ctx.destination);
-    osc.start();
-    osc.stop(ctx.currentTime + seconds + 0.05);
-  }
-}
 
 /**
  * @param {HTMLElement} container the #interview-pane section
@@ -122,18 +92,10 @@ export function mountInterview(container, { client, role, roomInfo }) {
   }
   rememberPeople();
 
-  /** A person's name by link role: "you" for oneself. @param {string} link */
-  function nameOf(link) {
-    if (state && link === state.link_role) return "you";
-    const person = state && state.people && state.people[link];
-    return (person && person.name) || names.get(link) || "your partner";
-  }
-
-  /** Capitalised, for the start of a sentence. @param {string} link */
-  const Name = (link) => {
-    const n = nameOf(link);
-    return n.charAt(0).toUpperCase() + n.slice(1);
-  };
+  /** @param {string} link */
+  const nameOf = (link) => personName(state, names, link);
+  /** @param {string} link */
+  const Name = (link) => capitalised(nameOf(link));
 
   /** @param {string} action @param {Record<string, any>} [extra] */
   function send(action, extra = {}) {
@@ -188,7 +150,7 @@ export function mountInterview(container, { client, role, roomInfo }) {
       s.checklist]) : "none", () => acting === "interviewer" ? interviewerPane(s) : null);
     const showPrep = acting === "candidate" && ["lobby", "intro"].includes(s.phase);
     region(checklistEl, showPrep ? "prep" : "none",
-      () => showPrep ? checklist("Before you start", s.checklist, "candidate") : null);
+      () => showPrep ? checklist("Before you start", s.checklist, roomId, "candidate") : null);
     renderFeedback(s);
     reportEl.hidden = !["wrap_up", "feedback", "done"].includes(s.phase);
     tick();
@@ -231,29 +193,15 @@ export function mountInterview(container, { client, role, roomInfo }) {
   }
 
   function renderHalf(s) {
-    const show = s.swap.swapped || (s.halves || []).length > 1;
-    halfEl.hidden = !show;
-    if (show) {
-      halfEl.textContent = `Half ${s.half.number}: ${Name(s.half.interviewer)} ` +
-        `${s.half.interviewer === s.link_role ? "interview" : "interviews"} ${nameOf(s.half.candidate)}`;
-    }
+    const text = halfText(s, nameOf);
+    halfEl.hidden = !text;
+    halfEl.textContent = text;
   }
 
-  /** "Ben is reconnecting…" / "Paused: Ben left", about anyone but oneself. */
   function renderPresence(s) {
-    const lines = [];
-    for (const link of ["candidate", "interviewer"]) {
-      const person = s.people && s.people[link];
-      if (!person || link === s.link_role) continue;
-      const name = person.name || "Your partner";
-      const actingCandidate = (s.swap.swapped ? "interviewer" : "candidate") === link;
-      if (person.reconnecting) lines.push(`${name} is reconnecting…`);
-      else if (person.away && actingCandidate && s.timer && s.timer.held) {
-        lines.push(`Paused: ${name} left. The countdown goes on when they are back.`);
-      } else if (person.away) lines.push(`${name} left.`);
-    }
-    presenceEl.hidden = !lines.length;
-    presenceEl.textContent = lines.join(" ");
+    const text = presenceText(s);
+    presenceEl.hidden = !text;
+    presenceEl.textContent = text;
   }
 
   function renderSwap(s) {
@@ -314,7 +262,7 @@ export function mountInterview(container, { client, role, roomInfo }) {
       });
     }
     const key = JSON.stringify(["interviewer", s.phase, s.actions, s.available,
-      s.timer && s.timer.paused, finishWarned, pendingText(s)]);
+      s.timer && s.timer.paused, finishWarned, waitingFor(s)]);
     region(controlsEl, key, () => {
       const box = h("div", { class: "iv-buttons" });
       if (s.phase === "lobby") {
@@ -355,7 +303,7 @@ export function mountInterview(container, { client, role, roomInfo }) {
       const wrap = h("div", { class: "iv-controls-wrap" }, box);
       if (finishWarned && s.feedback_pending.length) {
         wrap.append(h("div", { class: "iv-warning", role: "alert", "data-testid": "finish-warning" },
-          h("p", { text: `${pendingText(s)} If you finish now, the forms stay open: ` +
+          h("p", { text: `${waitingFor(s)} If you finish now, the forms stay open: ` +
             "they can still be sent afterwards, and the report updates." }),
           h("button", { type: "button", class: "primary", "data-testid": "finish-anyway",
             onclick: () => { finishWarned = false; send("finish", { data: { force: true } }); } },
@@ -393,44 +341,14 @@ export function mountInterview(container, { client, role, roomInfo }) {
     } else if (s.upcoming && s.upcoming.length && ["lobby", "intro"].includes(s.phase)) {
       pane.append(h("h3", { text: "First question" }), h("p", { text: s.upcoming[0].text }));
     }
-    if (s.checklist) pane.append(checklist("Recruiter checklist", s.checklist, "interviewer"));
+    if (s.checklist) pane.append(checklist("Recruiter checklist", s.checklist, roomId, "interviewer"));
     return pane;
   }
 
-  /** Tick boxes kept in this browser only. @param {string} title @param {any[]} items */
-  function checklist(title, items, kind) {
-    const storeKey = `${CHECK_KEY}${roomId}.${kind}`;
-    /** @type {Set<string>} */
-    let ticked = new Set();
-    try {
-      ticked = new Set(JSON.parse(localStorage.getItem(storeKey) || "[]"));
-    } catch { /* private mode: ticks last for this page only */ }
-    const save = () => {
-      try {
-        localStorage.setItem(storeKey, JSON.stringify([...ticked]));
-      } catch { /* ignore */ }
-    };
-    return h("details", { class: "iv-checklist", open: kind === "candidate",
-      "data-testid": `checklist-${kind}` },
-    h("summary", { text: title }),
-    h("ul", {}, ...(items || []).map((item) => h("li", {}, h("label", { class: "check" },
-      h("input", { type: "checkbox", checked: ticked.has(item.id), onchange: (e) => {
-        if (e.target.checked) ticked.add(item.id);
-        else ticked.delete(item.id);
-        save();
-      } }), ` ${item.text}`)))));
-  }
-
-  /** "Waiting for Ben's self-assessment (half 1)." from state.feedback_pending. */
-  function pendingText(s) {
-    const items = (s.feedback_pending || []).filter((p) => p.link_role !== s.link_role)
-      .map((p) => `${nameOf(p.link_role)}'s ${p.form === "self" ? "self-assessment" : "feedback"}` +
-        ((s.halves || []).length > 1 ? ` (half ${p.half})` : ""));
-    return items.length ? `Waiting for ${items.join(" and ")}.` : "";
-  }
+  const waitingFor = (s) => pendingText(s, nameOf);
 
   function renderFeedback(s) {
-    const text = s.phase === "feedback" || s.phase === "done" ? pendingText(s) : "";
+    const text = s.phase === "feedback" || s.phase === "done" ? waitingFor(s) : "";
     waitingEl.hidden = !text;
     waitingEl.textContent = text;
     const specs = s.link_role === "observer" ? [] : (s.forms || []);
