@@ -141,9 +141,10 @@ def test_a_whole_two_half_session(browser: Browser, live_server: LiveServer, med
         expect(ana.get_by_test_id("swap-why")).to_contain_text("once this answer is over")
         expect(ana.get_by_test_id("swap-roles")).to_be_disabled()
         type_note(ben, BEN_NOTE)
-        md = report_md(ben, live_server, room, "candidate")  # Ben's report, mid-question
-        assert not [s for s in secrets_of(first) if s in md]
-        assert (first in md) is not phone
+        for role in ("candidate", "observer"):  # Ben's and an observer's report, mid-question
+            md = report_md(ben, live_server, room, role)
+            assert not [s for s in secrets_of(first) if s in md]
+            assert (first in md) is not phone
         shot(ana, f"{media}-1-ana-question1")
         shot(ben, f"{media}-1-ben-question1")
 
