@@ -130,7 +130,8 @@ def test_a_whole_two_half_session(browser: Browser, live_server: LiveServer, med
         ana.get_by_test_id("start-interview").click()
 
         # Half 1, question 1: Ana asks.
-        expect(ana.get_by_test_id("interviewer-pane")).to_be_visible()
+        expect(ana.get_by_test_id("question-position")).to_have_text("Question 1 of 2")
+        expect(ana.get_by_test_id("interviewer-pane")).to_contain_text("Rubric")
         first = ana.get_by_test_id("question-text").inner_text()
         if phone:
             expect(ben.get_by_test_id("question-text")).to_have_text("Listen to your interviewer")
@@ -187,6 +188,7 @@ def test_a_whole_two_half_session(browser: Browser, live_server: LiveServer, med
         expect(ben.get_by_test_id("interview-half")).to_have_text("Half 2: You interview Ana")
         ben.get_by_test_id("next-question").click()
         expect(ana.get_by_test_id("question-position")).to_have_text("Question 2 of 2")
+        expect(ben.get_by_test_id("question-position")).to_have_text("Question 2 of 2")
         second = ben.get_by_test_id("question-text").inner_text()
         assert second != first
         md = report_md(ana, live_server, room, "interviewer")  # Ana, now the candidate
@@ -244,6 +246,7 @@ def test_a_whole_two_half_session(browser: Browser, live_server: LiveServer, med
         rating.locator("input[name=would_advance][value=yes]").check()
         rating.locator("textarea[name=comment]").fill("Ana: vivid story, quantify it.")
         rating.get_by_test_id("submit-feedback").click()
+        expect(ben.get_by_test_id("feedback-rating")).to_contain_text("Thanks — saved")
         mine = ana.get_by_test_id("feedback-self")
         mine.locator("textarea[name=to_improve]").fill("Summarise the outcome sooner.")
         if phone:
