@@ -4,6 +4,8 @@ swap, both feedback forms, and the report they produce. Live server, built bundl
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -12,11 +14,14 @@ from browser_support import chromium, csp_violations, join_room, two_pages
 from browser_support import room_link as link
 from conftest import LiveServer
 from helpers_http import make_room
+from mockroom.banks import load_bank
+from mockroom.settings import Settings
 from test_interview_service import secret_strings
 
 pytestmark = pytest.mark.browser
 
 SECRETS = secret_strings("behavioral")
+BANK = load_bank(Settings().banks_dir / "behavioral.toml")
 
 
 @pytest.fixture(scope="module")
@@ -43,102 +48,252 @@ def phase(page: Page, label: str) -> None:
     expect(page.get_by_test_id("interview-phase")).to_have_text(label, timeout=15_000)
 
 
-def test_interview_flow_swap_feedback_and_report(browser: Browser, live_server: LiveServer) -> None:
+# Real sentences, with every letter the room's shortcuts use (m, v, s). They go in with
+# `insert_text` (text input without key events): the fix that stops single-key shortcuts firing
+# inside the editor is another branch's (`ui`), so until it is merged the text is checked on the
+# server's export, where a lost letter would show.
+ANA_NOTE = "Ben: strong opening, used STAR; move faster to the measurable result."
+BEN_NOTE = " Ana: very calm voice, vivid story, summarise the outcome sooner."
+SHOTS = Path("/tmp/shots-halves")
+
+
+def shot(page: Page, name: str) -> None:
+    """The interview pane (the room's side column scrolls on its own), or the whole page."""
+    SHOTS.mkdir(exist_ok=True)
+    pane = page.locator("#interview-pane")
+    target = pane if pane.count() else page
+    target.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def report_md(page: Page, server: LiveServer, room: dict[str, Any], role: str) -> str:
+    """The report as `role` reads it now, fetched with that role's bearer token."""
+    resp = page.request.get(
+        f"{server.url}/api/rooms/{room['room_id']}/report.md",
+        headers={"Authorization": f"Bearer {room['tokens'][role]}"},
+    )
+    assert resp.status == 200, resp.text()
+    return resp.text()
+
+
+def secrets_of(question_text: str) -> list[str]:
+    q = next(q for q in BANK.questions if q.text == question_text)
+    return [*q.hints, *q.follow_ups, *q.rubric]
+
+
+def assert_names_match_labels(page: Page) -> None:
+    """axe's label-content-name-mismatch on the interview pane: every button's accessible name
+    contains its visible text."""
+    bad = page.evaluate(
+        """() => [...document.querySelectorAll('#interview-pane button')]
+          .filter((b) => b.offsetParent && b.getAttribute('aria-label'))
+          .filter((b) => !b.getAttribute('aria-label').toLowerCase()
+            .includes(b.innerText.trim().toLowerCase()))
+          .map((b) => b.innerText + ' / ' + b.getAttribute('aria-label'))"""
+    )
+    assert bad == []
+
+
+def type_note(page: Page, text: str) -> None:
+    page.get_by_test_id("notes-editor").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.insert_text(text)
+
+
+@pytest.mark.parametrize("media", ["video", "audio"])
+def test_a_whole_two_half_session(browser: Browser, live_server: LiveServer, media: str) -> None:
+    """Ana and Ben, one question each way: notes during the call, the half-way swap, feedback in
+    both halves both ways, and the report as each role in each phase. Audio rooms run with
+    phone-screen realism (the candidate never reads the question)."""
+    phone = media == "audio"
     room = make_room(
         live_server.url,
-        media="audio",
+        media=media,
         bank="behavioral",
-        title="Pane test",
-        think_seconds=2,
-        answer_seconds=10,
+        title=f"Two halves ({media})",
+        job_title="Support engineer",
+        think_seconds=90,
+        answer_seconds=120,
         question_count=2,
+        phone_realism=phone,
     )
-    with two_pages(browser) as (ana, ben):
+    # The audio journey runs in dark mode, so its screenshots show the pane's dark colours.
+    scheme = "dark" if phone else "light"
+    with two_pages(browser, viewport={"width": 1280, "height": 1400}, color_scheme=scheme) as (
+        ana,
+        ben,
+    ):
         join_room(ana, link(live_server, room, "interviewer"), "Ana")
         join_room(ben, link(live_server, room, "candidate"), "Ben")
-        start = ana.get_by_test_id("start-interview")
-        expect(start).to_be_enabled()
-        expect(ben.get_by_test_id("checklist-candidate")).to_be_visible()  # prep in the lobby
-        expect(ben.get_by_test_id("start-interview")).to_have_count(0)
-        ana.get_by_test_id("start-intro").click()  # lobby -> intro (introductions first)
-        phase(ana, "Introductions")
-        ana.get_by_test_id("start-interview").click()  # intro -> question 1
+        expect(ana.get_by_test_id("start-interview")).to_be_enabled()
+        type_note(ana, ANA_NOTE)
+        expect(ben.get_by_test_id("notes-editor")).to_contain_text("measurable result")
+        ana.get_by_test_id("start-interview").click()
 
-        question = ana.get_by_test_id("question-text")
-        expect(ana.get_by_test_id("interviewer-pane")).to_be_visible()
-        expect(ana.get_by_test_id("interviewer-pane")).to_contain_text("Only you can see this")
-        expect(ben.get_by_test_id("question-position")).to_have_text("Question 1 of 2")
-        first_text = question.inner_text()
-        expect(ben.get_by_test_id("question-text")).to_have_text(first_text)
-        expect(ben.get_by_test_id("interviewer-pane")).to_have_count(0)
-        assert_no_secrets(ben, "the candidate (think)")
-        assert any(s in ana.content() for s in SECRETS)  # the check above can see them
+        # Half 1, question 1: Ana asks.
+        expect(ana.get_by_test_id("question-position")).to_have_text("Question 1 of 2")
+        expect(ana.get_by_test_id("interviewer-pane")).to_contain_text("Rubric")
+        first = ana.get_by_test_id("question-text").inner_text()
+        if phone:
+            expect(ben.get_by_test_id("question-text")).to_have_text("Listen to your interviewer")
+        else:
+            expect(ben.get_by_test_id("question-text")).to_have_text(first)
+        assert_names_match_labels(ana)
+        # The swap is unavailable mid-question, and says why.
+        expect(ana.get_by_test_id("swap-why")).to_contain_text("once this answer is over")
+        expect(ana.get_by_test_id("swap-roles")).to_be_disabled()
+        type_note(ben, BEN_NOTE)
+        for role in ("candidate", "observer"):  # Ben's and an observer's report, mid-question
+            md = report_md(ben, live_server, room, role)
+            assert not [s for s in secrets_of(first) if s in md]
+            assert (first in md) is not phone
+        shot(ana, f"{media}-1-ana-question1")
+        shot(ben, f"{media}-1-ben-question1")
 
-        # Think time (2 s) ends on the server's clock; both screens count the same answer time.
-        phase(ana, "Answer time")
+        if media == "video":
+            # Ben drops out: Ana is told, and his countdown waits for him.
+            ben_url = ben.url
+            ben.goto("about:blank")
+            expect(ana.get_by_test_id("presence-note")).to_contain_text("Ben is reconnecting")
+            expect(ana.get_by_test_id("presence-note")).to_contain_text(
+                "Paused: Ben left", timeout=20_000
+            )
+            frozen = ana.get_by_test_id("timer").inner_text()
+            expect(ana.get_by_test_id("timer")).to_have_attribute(
+                "aria-label", f"Paused at {frozen}"
+            )
+            shot(ana, "video-2-ana-ben-left")
+            join_room(ben, ben_url, "Ben")
+            expect(ana.get_by_test_id("presence-note")).to_be_hidden()
+            expect(ana.get_by_test_id("timer")).not_to_have_attribute(
+                "aria-label", f"Paused at {frozen}"
+            )
+
+        ana.get_by_test_id("next-step").click()  # think -> answer
         phase(ben, "Answer time")
-        # Three paired readings (each page redraws every 200 ms; a busy CI box can delay one
-        # redraw): the typical pair must agree within a second.
-        pairs = [(seconds(ana), seconds(ben)) for _ in range(3)]
-        gaps = sorted(abs(a - b) for a, b in pairs)
-        assert gaps[1] <= 1 and all(0 <= a <= 11 for pair in pairs for a in pair), pairs
-        assert_no_secrets(ben, "the candidate (answer)")
-
         ana.get_by_test_id("next-step").click()  # answer -> follow-ups
         phase(ben, "Follow-up questions")
-
-        # Swap: Ana asks, Ben sees the request with her name and confirms.
+        # One "Next question" button, and the half-way prompt on both sides.
+        expect(ana.get_by_role("button", name="Next question", exact=False)).to_have_count(1)
+        expect(ana.get_by_test_id("swap-prompt")).to_contain_text("Half way")
+        expect(ben.get_by_test_id("swap-prompt")).to_contain_text("You interview Ana next")
+        shot(ana, f"{media}-3-ana-half-way")
         ana.get_by_test_id("swap-roles").click()
         expect(ben.get_by_test_id("swap-request")).to_contain_text("Ana asks to swap roles")
         ben.get_by_test_id("confirm-swap").click()
+
+        # Half 2: Ben asks, Ana answers.
         expect(ben.get_by_test_id("interviewer-pane")).to_be_visible()
         expect(ana.get_by_test_id("interviewer-pane")).to_have_count(0)
-        assert_no_secrets(ana, "the interviewer link acting as candidate")
-
-        ben.get_by_test_id("next-question").click()  # question 2, Ben interviewing
+        expect(ana.get_by_test_id("interview-half")).to_have_text("Half 2: Ben interviews you")
+        expect(ben.get_by_test_id("interview-half")).to_have_text("Half 2: You interview Ana")
+        ben.get_by_test_id("next-question").click()
         expect(ana.get_by_test_id("question-position")).to_have_text("Question 2 of 2")
-        expect(ana.get_by_test_id("question-text")).to_have_text(
-            ben.get_by_test_id("question-text").inner_text()
-        )
-        assert ana.get_by_test_id("question-text").inner_text() != first_text
-        assert_no_secrets(ana, "the interviewer link acting as candidate (question 2)")
-
+        expect(ben.get_by_test_id("question-position")).to_have_text("Question 2 of 2")
+        second = ben.get_by_test_id("question-text").inner_text()
+        assert second != first
+        md = report_md(ana, live_server, room, "interviewer")  # Ana, now the candidate
+        assert not [s for s in secrets_of(second) if s in md]
+        assert secrets_of(first)[-1] in md  # the rubric of the question she asked herself
+        assert (second in md) is not phone
         ben.get_by_test_id("wrap-up").click()
         phase(ana, "Wrap-up")
         ben.get_by_test_id("open-feedback").click()
         phase(ana, "Feedback")
 
-        # Ben (interviewing now) scores the first rubric item of each question.
-        form = ben.get_by_test_id("feedback-form")
-        for box in form.locator("fieldset.iv-form-question").all():
-            box.locator(".iv-score").first.locator("input[value='3']").check()
-        form.locator("input[name=would_advance][value=yes]").check()
-        form.locator("textarea[name=comment]").fill("Great structure in both answers.")
-        form.get_by_test_id("submit-feedback").click()
-        expect(ben.get_by_test_id("feedback-saved")).to_contain_text("Thanks — saved")
+        # Each has two forms: a rating of the half they asked, a self-assessment of the other.
+        expect(ana.get_by_test_id("feedback-rating")).to_contain_text(
+            "Your feedback on Ben's answers"
+        )
+        expect(ana.get_by_test_id("feedback-self")).to_contain_text("Your self-assessment (half 2)")
+        expect(ben.get_by_test_id("feedback-rating")).to_contain_text(
+            "Your feedback on Ana's answers"
+        )
+        rating = ana.get_by_test_id("feedback-rating")
+        rating.locator(".iv-score").first.locator("input[value='2']").check()
+        rating.locator("input[name=would_advance][value=maybe]").check()
+        rating.locator("textarea[name=comment]").fill("Ben: lead with the result.")
+        rating.get_by_test_id("submit-feedback").click()
+        expect(ana.get_by_test_id("feedback-rating")).to_contain_text("Thanks — saved")
 
-        # Ana rates herself; Ben's submission arriving meanwhile must not wipe her form.
-        mine = ana.get_by_test_id("feedback-form")
-        mine.locator(".iv-score").first.locator("input[value='2']").check()
-        mine.locator("textarea[name=went_well]").fill("Kept calm after the swap.")
-        mine.get_by_test_id("submit-feedback").click()
-        expect(ana.get_by_test_id("feedback-saved")).to_contain_text("Thanks — saved")
-        assert_no_secrets(ana, "the candidate's feedback form")
+        # Ben starts his self-assessment, then reloads: the draft comes back.
+        own = ben.get_by_test_id("feedback-self")
+        own.locator(".iv-score").first.locator("input[value='3']").check()
+        own.locator("textarea[name=went_well]").fill("Stayed calm when Ana probed.")
+        ben.reload()
+        join_room(ben, ben.url, "Ben")
+        own = ben.get_by_test_id("feedback-self")
+        expect(own.locator("textarea[name=went_well]")).to_have_value(
+            "Stayed calm when Ana probed."
+        )
+        expect(own.locator(".iv-score").first.locator("input[value='3']")).to_be_checked()
+        # Ben may not read Ana's marks of his answers before sending his own form.
+        assert "lead with the result" not in report_md(ben, live_server, room, "candidate")
+        # Ben (interviewing) tries to finish: he is warned who is still writing.
+        ben.get_by_test_id("finish-interview").click()
+        expect(ben.get_by_test_id("finish-warning")).to_contain_text(
+            "Waiting for Ana's self-assessment (half 2)"
+        )
+        expect(ben.get_by_test_id("feedback-waiting")).to_contain_text("Ana's self-assessment")
+        shot(ben, f"{media}-4-ben-finish-warning")
+        ben.get_by_test_id("finish-wait").click()
+        own.get_by_test_id("submit-feedback").click()
+        expect(ben.get_by_test_id("feedback-self")).to_contain_text("Thanks — saved")
+        assert "lead with the result" in report_md(ben, live_server, room, "candidate")
+        observer = report_md(ben, live_server, room, "observer")
+        assert "lead with the result" not in observer  # observers: at the end
 
-        report = ana.get_by_test_id("report-link")
-        expect(report).to_be_visible()
-        href = report.get_attribute("href")
-        assert href and href.startswith(f"/rooms/{room['room_id']}/report?token=")
-        ana.goto(live_server.url + href)
-        expect(ana.get_by_test_id("report")).to_be_visible()
-        body = ana.get_by_test_id("report").inner_text()
-        assert "Great structure in both answers." in body
-        assert "Kept calm after the swap." in body
-        assert "Would advance: Yes" in body
-        scores = ana.locator("[data-testid=rubric-score] .score").all_inner_texts()
-        assert scores.count("3") == 2, scores
-        assert ana.get_by_test_id("self-score").first.inner_text() == "2"
-        assert csp_violations(ben) == []
+        rating = ben.get_by_test_id("feedback-rating")
+        rating.locator("input[name=would_advance][value=yes]").check()
+        rating.locator("textarea[name=comment]").fill("Ana: vivid story, quantify it.")
+        rating.get_by_test_id("submit-feedback").click()
+        expect(ben.get_by_test_id("feedback-rating")).to_contain_text("Thanks — saved")
+        mine = ana.get_by_test_id("feedback-self")
+        mine.locator("textarea[name=to_improve]").fill("Summarise the outcome sooner.")
+        if phone:
+            # Ben finishes while Ana is still typing: her form stays, and she sends it after.
+            ben.get_by_test_id("finish-interview").click()
+            ben.get_by_test_id("finish-anyway").click()
+            phase(ana, "Finished")
+            expect(mine.locator("textarea[name=to_improve]")).to_have_value(
+                "Summarise the outcome sooner."
+            )
+            shot(ana, "audio-5-ana-form-after-finish")
+            mine.get_by_test_id("submit-feedback").click()
+            expect(ana.get_by_test_id("feedback-self")).to_contain_text("Thanks — saved")
+            expect(ben.get_by_test_id("feedback-waiting")).to_be_hidden()
+        else:
+            mine.get_by_test_id("submit-feedback").click()
+            expect(ana.get_by_test_id("feedback-self")).to_contain_text("Thanks — saved")
+            expect(ben.get_by_test_id("feedback-waiting")).to_be_hidden()
+            ben.get_by_test_id("finish-interview").click()  # nothing pending: no warning
+            phase(ana, "Finished")
+        expect(ben.get_by_test_id("finish-warning")).to_have_count(0)
+
+        # The report after the end, as each of them: a section per half, with names.
+        for page, me, other, role in (
+            (ana, "Ana", "Ben", "interviewer"),
+            (ben, "Ben", "Ana", "candidate"),
+        ):
+            md = report_md(page, live_server, room, role)
+            assert "## Half 1: Ana interviews Ben" in md and "## Half 2: Ben interviews Ana" in md
+            assert "interviewer link" not in md and "candidate link" not in md
+            assert f"Dear {other}," in md and f"Hi {other}," in md  # thank-you and feedback note
+            assert f"Dear {me}," not in md and f"Hi {me}," not in md  # never the other's letters
+            assert "Support engineer" in md
+            assert "lead with the result" in md and "quantify it" in md
+        assert "quantify it" in report_md(ana, live_server, room, "observer")
+        with ana.expect_popup() as popup:
+            ana.get_by_test_id("report-link").click()
+        report = popup.value
+        expect(report.get_by_test_id("report-half")).to_have_count(2)
+        shot(report, f"{media}-6-ana-report")
+        report.close()
+        notes = ana.request.get(
+            f"{live_server.url}/api/rooms/{room['room_id']}/notes.md",
+            headers={"Authorization": f"Bearer {room['tokens']['observer']}"},
+        ).text()
+        assert ANA_NOTE in notes and BEN_NOTE.strip() in notes
+        assert csp_violations(ana) == [] and csp_violations(ben) == []
 
 
 def test_home_schedules_a_room_and_offers_each_role_its_own_invite(

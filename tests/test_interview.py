@@ -19,7 +19,12 @@ from mockroom.interview import (
     InterviewConfig,
     InterviewError,
 )
-from mockroom.interview_state import CANDIDATE_CHECKLIST, PHONE_PROMPT, RECRUITER_CHECKLIST
+from mockroom.interview_state import (
+    CANDIDATE_CHECKLIST,
+    PHONE_PROMPT,
+    RECRUITER_CHECKLIST,
+    halves,
+)
 
 T0 = 1_700_000_000_000  # a plausible server wall clock in ms
 INT, CAND, OBS = "interviewer", "candidate", "observer"
@@ -144,6 +149,7 @@ def test_full_walk_through_every_phase() -> None:
         "duration_ms": 20_000,
         "paused": False,
         "remaining_ms": None,
+        "held": False,
     }
     iv.next(by=INT, now=T0 + 5000)
     assert iv.state.phase == "answer"
@@ -160,7 +166,9 @@ def test_full_walk_through_every_phase() -> None:
     assert iv.state.phase == "wrap_up" and iv.state.wrap_up_at == T0 + 110_000
     iv.open_feedback(by=INT, now=T0 + 120_000)
     assert iv.state.phase == "feedback"
-    iv.finish(by=INT, now=T0 + 300_000)
+    # Both forms of the one half are missing: finishing needs the explicit "anyway".
+    assert code_of(lambda: iv.finish(by=INT, now=T0 + 290_000)) == "feedback-pending"
+    iv.finish(by=INT, now=T0 + 300_000, force=True)
     assert iv.state.phase == "done" and iv.state.ended_at == T0 + 300_000
     record = iv.state.asked[0]
     assert (record.question_id, record.started_at, record.ended_at) == (
@@ -222,7 +230,10 @@ def test_wrap_up_early_closes_the_current_question() -> None:
     iv.wrap_up(by=INT, now=T0 + 13_000)
     assert iv.state.phase == "wrap_up" and iv.state.timer is None
     assert iv.state.asked[0].answer_ms == 10_000 and iv.state.asked[0].ended_at == T0 + 13_000
-    assert [q["id"] for q in iv.report_data()["not_asked"]] == ["q2", "q3", "q4"]
+    # q3 and q4 are the second half's share: the first interviewer may be asked them later.
+    assert [q["id"] for q in iv.report_data(INT)["not_asked"]] == ["q2"]
+    assert iv.report_data(CAND)["not_asked"] == []  # upcoming questions are only counted
+    assert iv.report_data(CAND)["not_asked_count"] == 3
 
 
 # ---- invalid transitions -------------------------------------------------------------------------
@@ -240,7 +251,7 @@ def at_phase(phase: str) -> Interview:
     steps["follow_ups"] = [*steps["answer"], lambda t: iv.next(by=INT, now=t)]
     steps["wrap_up"] = [*steps["follow_ups"], lambda t: iv.next(by=INT, now=t)]
     steps["feedback"] = [*steps["wrap_up"], lambda t: iv.open_feedback(by=INT, now=t)]
-    steps["done"] = [*steps["feedback"], lambda t: iv.finish(by=INT, now=t)]
+    steps["done"] = [*steps["feedback"], lambda t: iv.finish(by=INT, now=t, force=True)]
     for step in steps[phase]:
         now += 1000
         step(now)
@@ -260,7 +271,7 @@ ACTIONS: dict[str, Callable[[Interview, str, int], object]] = {
     "pick": lambda iv, by, t: iv.pick("q2", by=by, now=t),
     "wrap_up": lambda iv, by, t: iv.wrap_up(by=by, now=t),
     "open_feedback": lambda iv, by, t: iv.open_feedback(by=by, now=t),
-    "finish": lambda iv, by, t: iv.finish(by=by, now=t),
+    "finish": lambda iv, by, t: iv.finish(by=by, now=t, force=True),
     "done": lambda iv, by, t: iv.done(by=by, now=t),
     "request_swap": lambda iv, by, t: iv.request_swap(by=by, now=t),
     "feedback": lambda iv, by, t: iv.submit_feedback(by, {"would_advance": "yes"}, now=t),
@@ -280,7 +291,7 @@ VALID_IN = {
     "finish": {"feedback"},
     "done": {"think", "answer"},
     "request_swap": {"lobby", "intro", "follow_ups"},
-    "feedback": {"feedback"},
+    "feedback": {"feedback", "done"},  # a late form is still welcome after finish
 }
 PHASE_NAMES = ["lobby", "intro", "think", "answer", "follow_ups", "wrap_up", "feedback", "done"]
 
@@ -510,8 +521,10 @@ def test_pick_during_a_question_inserts_it_next() -> None:
     assert event == {"type": "pick", "at": T0 + 2000, "by": INT, "question_id": "q4"}
     assert iv.state.phase == "answer"  # picking does not interrupt the answer
     view = iv.view_for(INT)
-    assert [q["id"] for q in view["upcoming"]] == ["q4", "q2", "q3"]
-    assert [q["id"] for q in view["available"]] == ["q2", "q3", "q4"]
+    # q4 moved into the first half's share; q2, q3 are now the second half's, unseen for now.
+    assert [q["id"] for q in view["upcoming"]] == ["q4"]
+    assert [q["id"] for q in view["available"]] == ["q4"]
+    assert iv.state.order == ["q1", "q4", "q2", "q3"]
     iv.next(by=INT, now=T0 + 3000)
     iv.next(by=INT, now=T0 + 4000)
     assert iv.current_question is not None and iv.current_question.id == "q4"
@@ -554,7 +567,13 @@ def test_swap_needs_a_request_and_a_confirmation_from_the_other_side() -> None:
     iv = new()
     assert code_of(lambda: iv.confirm_swap(by=CAND, now=T0)) == "no-swap-request"
     iv.request_swap(by=INT, now=T0)
-    assert iv.view_for(CAND)["swap"] == {"swapped": False, "requested_by": INT, "allowed": True}
+    assert iv.view_for(CAND)["swap"] == {
+        "swapped": False,
+        "requested_by": INT,
+        "allowed": True,
+        "reason": None,
+        "suggested": False,
+    }
     assert code_of(lambda: iv.request_swap(by=CAND, now=T0 + 1)) == "swap-pending"
     assert code_of(lambda: iv.confirm_swap(by=INT, now=T0 + 1)) == "same-side"
     assert code_of(lambda: iv.confirm_swap(by=OBS, now=T0 + 1)) == "not-allowed"
@@ -604,8 +623,12 @@ def test_half_way_swap_is_recorded_per_question() -> None:
     iv.confirm_swap(by=CAND, now=T0 + 4000)
     iv.next(by=CAND, now=T0 + 5000)  # the new interviewer moves on
     assert [r.interviewer for r in iv.state.asked] == [INT, CAND]
-    questions = iv.report_data()["questions"]
-    assert [(q["interviewer"], q["candidate"]) for q in questions] == [(INT, CAND), (CAND, INT)]
+    parts = iv.report_data(OBS)["halves"]
+    assert [(h["number"], h["interviewer"], h["candidate"]) for h in parts] == [
+        (1, INT, CAND),
+        (2, CAND, INT),
+    ]
+    assert [[q["number"] for q in h["questions"]] for h in parts] == [[1], [2]]
 
 
 # ---- views ---------------------------------------------------------------------------------------
@@ -618,7 +641,7 @@ def test_interviewer_view_has_the_whole_question_and_the_recruiter_checklist() -
     assert q["id"] == "q1" and q["hints"] == list(BANK.questions[0].hints)
     assert q["follow_ups"] == list(BANK.questions[0].follow_ups)
     assert q["rubric"] == list(BANK.questions[0].rubric)
-    assert [u["id"] for u in view["upcoming"]] == ["q2", "q3", "q4"]
+    assert [u["id"] for u in view["upcoming"]] == ["q2"]  # q3, q4: the second half's
     assert view["upcoming"][0]["text"] == BANK.questions[1].text
     ids = [item["id"] for item in view["checklist"]]
     assert {"open-questions", "listen", "salary", "next-steps", "notes"} <= set(ids)
@@ -669,9 +692,9 @@ def test_views_are_copies_not_windows_into_the_state() -> None:
     iv.submit_feedback(INT, {"would_advance": "maybe"}, now=T0 + 60_000)
     before = json.dumps(iv.view_for(INT), sort_keys=True)
     view = iv.view_for(INT)
-    view["feedback"]["would_advance"] = "yes"
+    view["forms"][0]["submitted"]["would_advance"] = "yes"
     view["asked"][0]["rubric"].append("x")
-    iv.report_data()["feedback"]["interviewer"]["scores"]["q1"] = []
+    iv.report_data(INT)["halves"][0]["rating"]["data"]["scores"]["q1"] = []
     assert json.dumps(iv.view_for(INT), sort_keys=True) == before
 
 
@@ -718,12 +741,24 @@ def drive_whole_interview(iv: Interview, swap_after: int) -> Iterator[None]:
     interviewer = CAND if iv.state.swapped else INT
     iv.open_feedback(by=interviewer, now=t())
     yield
-    iv.submit_feedback(interviewer, {"would_advance": "no", "comment": "Solid."}, now=t())
-    yield
-    iv.submit_feedback(INT if interviewer == CAND else CAND, {"went_well": "Calm."}, now=t())
-    yield
+    for half in halves(iv.state):
+        iv.submit_feedback(
+            half.interviewer,
+            {"would_advance": "no", "comment": "Solid."},
+            now=t(),
+            half=half.number,
+        )
+        yield
+        iv.submit_feedback(half.candidate, {"went_well": "Calm."}, now=t(), half=half.number)
+        yield
     iv.finish(by=interviewer, now=t())
     yield
+
+
+def asked_secrets(iv: Interview, link: str) -> set[str]:
+    """What `link` may see: the hints, follow-ups and rubric of the questions it asked."""
+    asked = [iv.questions[r.question_id] for r in iv.state.asked if r.interviewer == link]
+    return {s for q in asked for s in (*q.hints, *q.follow_ups, *q.rubric)}
 
 
 def assert_no_secrets_leak(iv: Interview, secrets: list[str], phone: bool) -> int:
@@ -732,7 +767,8 @@ def assert_no_secrets_leak(iv: Interview, secrets: list[str], phone: bool) -> in
         acting_candidate = INT if iv.state.swapped else CAND  # after the swap, the other link
         for role in (acting_candidate, OBS):
             text = json.dumps(iv.view_for(role))
-            leaked = [s for s in secrets if s in text]
+            mine = asked_secrets(iv, role)  # a rating form needs the rubric of one's own half
+            leaked = [s for s in secrets if s in text and s not in mine]
             assert not leaked, f"{role} sees {leaked} in phase {iv.state.phase}"
             if phone and iv.state.phase not in {"feedback", "done"}:
                 for q in iv.config.bank.questions:
@@ -812,17 +848,20 @@ def test_valid_feedback_is_stored_from_both_sides() -> None:
     assert event["type"] == "feedback" and event["by"] == INT
     assert event["data"]["scores"]["q1"][1] == {"score": 2, "comment": ""}  # canonical form
     iv.submit_feedback(CAND, GOOD_CANDIDATE, now=T0 + 210_000)
-    stored = iv.state.feedback
-    assert stored["interviewer"]["would_advance"] == "maybe" and stored["interviewer"]["by"] == INT
-    assert stored["candidate"]["self_scores"] == {"q1": 3, "q3": 2}
-    assert stored["candidate"]["at"] == T0 + 210_000
+    stored = iv.state.feedback[INT]  # the half the interviewer link ran
+    assert stored[INT]["would_advance"] == "maybe" and stored[INT]["by"] == INT
+    assert stored[INT]["form"] == "rating" and stored[CAND]["form"] == "self"
+    assert stored[CAND]["self_scores"] == {"q1": 3, "q3": 2}
+    assert stored[CAND]["at"] == T0 + 210_000
     assert iv.view_for(CAND)["feedback_submitted"] == {"interviewer": True, "candidate": True}
-    assert iv.view_for(CAND)["feedback"]["went_well"] == "I kept to STAR."
-    assert [a["id"] for a in iv.view_for(CAND)["asked"]] == ["q1", "q2", "q3"]
+    (form,) = iv.view_for(CAND)["forms"]
+    assert form["form"] == "self" and form["submitted"]["went_well"] == "I kept to STAR."
+    assert [q["id"] for q in form["questions"]] == ["q1", "q2", "q3"]
+    assert "rubric" not in json.dumps(form)  # a self-assessment names questions, not rubrics
     # A second submission replaces the first.
     iv.submit_feedback(INT, {"would_advance": "yes"}, now=T0 + 220_000)
-    assert iv.state.feedback["interviewer"]["scores"] == {}
-    assert iv.state.feedback["interviewer"]["would_advance"] == "yes"
+    assert iv.state.feedback[INT][INT]["scores"] == {}
+    assert iv.state.feedback[INT][INT]["would_advance"] == "yes"
 
 
 @pytest.mark.parametrize(
@@ -866,7 +905,7 @@ def test_invalid_feedback_is_rejected(role: str, data: Any) -> None:
 def test_feedback_text_may_be_exactly_the_limit() -> None:
     iv = in_feedback()
     iv.submit_feedback(CAND, {"went_well": "w" * 4000, "to_improve": ""}, now=T0 + 200_000)
-    assert len(iv.state.feedback["candidate"]["went_well"]) == 4000
+    assert len(iv.state.feedback[INT][CAND]["went_well"]) == 4000
 
 
 def test_feedback_only_from_seats_and_only_in_the_feedback_phase() -> None:
@@ -886,7 +925,7 @@ def test_report_data_has_questions_timings_scores_and_both_sides() -> None:
     iv.submit_feedback(INT, GOOD_INTERVIEWER, now=T0 + 200_000)
     iv.submit_feedback(CAND, GOOD_CANDIDATE, now=T0 + 210_000)
     iv.finish(by=INT, now=T0 + 220_000)
-    report = iv.report_data()
+    report = iv.report_data(CAND)
     json.dumps(report)  # JSON-able as promised
     assert report["bank"] == {"id": "test-bank", "title": "Test bank", "field": "Testing"}
     assert (report["started_at"], report["wrap_up_at"], report["ended_at"]) == (
@@ -894,9 +933,11 @@ def test_report_data_has_questions_timings_scores_and_both_sides() -> None:
         T0 + 160_000,
         T0 + 220_000,
     )
-    q1, q2, q3 = report["questions"]
-    assert [q["id"] for q in report["questions"]] == ["q1", "q2", "q3"]
-    assert [q["number"] for q in report["questions"]] == [1, 2, 3]
+    (half,) = report["halves"]
+    assert (half["number"], half["interviewer"], half["candidate"]) == (1, INT, CAND)
+    q1, q2, q3 = half["questions"]
+    assert [q["id"] for q in half["questions"]] == ["q1", "q2", "q3"]
+    assert [q["number"] for q in half["questions"]] == [1, 2, 3]
     assert (q1["think_ms"], q1["answer_ms"], q1["skipped"]) == (5000, 60_000, False)
     assert (q2["think_ms"], q2["answer_ms"], q2["skipped"]) == (1000, None, True)
     assert (q3["think_ms"], q3["answer_ms"]) == (9000, 70_000)
@@ -909,17 +950,200 @@ def test_report_data_has_questions_timings_scores_and_both_sides() -> None:
     ]
     assert q3["scores"] == []
     assert (q1["self_score"], q2["self_score"], q3["self_score"]) == (3, None, 2)
-    assert q1["interviewer"] == INT and q1["candidate"] == CAND
     assert q1["started_at"] == T0 and q1["ended_at"] == T0 + 70_000
-    assert report["feedback"]["interviewer"]["comment"] == "Good structure, thin on impact."
-    assert report["feedback"]["candidate"]["to_improve"] == "Quantify results."
+    assert half["rating"]["data"]["comment"] == "Good structure, thin on impact."
+    assert half["self"]["data"]["to_improve"] == "Quantify results."
     assert report["not_asked"] == [] and report["swaps"] == [] and report["phase"] == "done"
 
 
 def test_report_before_any_feedback_has_empty_sides() -> None:
-    report = at_phase("wrap_up").report_data()
-    assert report["feedback"] == {"interviewer": None, "candidate": None}
-    assert report["questions"][0]["scores"][0]["score"] is None
+    report = at_phase("wrap_up").report_data(INT)
+    (half,) = report["halves"]
+    assert half["rating"] == {"state": "not sent", "data": None}
+    assert half["self"] == {"state": "not sent", "data": None}
+    assert half["questions"][0]["scores"][0]["score"] is None
+
+
+def test_the_candidates_report_holds_back_rubric_and_marks_until_released() -> None:
+    """Security review H1: in every phase, the candidate's report data has no rubric of the
+    current or unasked questions, and the interviewer's marks only once released."""
+    iv = in_feedback()
+    for phase_iv in (at_phase(p) for p in PHASE_NAMES):
+        text = json.dumps(phase_iv.report_data(CAND))
+        if phase_iv.state.phase != "done":
+            assert "RUBRIC" not in text and "HINT" not in text and "FOLLOWUP" not in text
+    iv.submit_feedback(INT, GOOD_INTERVIEWER, now=T0 + 200_000)
+    waiting = iv.report_data(CAND)["halves"][0]
+    assert waiting["rating"] == {"state": "waiting", "data": None}
+    assert "Clear result." not in json.dumps(waiting) and "RUBRIC" not in json.dumps(waiting)
+    assert waiting["questions"][0]["scores"] is None
+    observer = json.dumps(iv.report_data(OBS))
+    assert "Clear result." not in observer and "RUBRIC" not in observer
+    # The candidate sends their own form: now they may compare.
+    iv.submit_feedback(CAND, GOOD_CANDIDATE, now=T0 + 210_000)
+    released = iv.report_data(CAND)["halves"][0]
+    assert released["rating"]["data"]["would_advance"] == "maybe"
+    assert released["questions"][0]["scores"][0]["comment"] == "Clear result."
+    assert "Clear result." not in json.dumps(iv.report_data(OBS))  # observers: at the end
+    iv.finish(by=INT, now=T0 + 220_000)
+    assert "Clear result." in json.dumps(iv.report_data(OBS))
+
+
+def test_the_interviewer_sees_the_self_assessment_once_their_rating_is_in() -> None:
+    iv = in_feedback()
+    iv.submit_feedback(CAND, GOOD_CANDIDATE, now=T0 + 200_000)
+    half = iv.report_data(INT)["halves"][0]
+    assert half["self"]["state"] == "waiting" and half["questions"][0]["self_score"] is None
+    assert half["questions"][0]["scores"] is not None  # their own rubric, always
+    iv.submit_feedback(INT, GOOD_INTERVIEWER, now=T0 + 210_000)
+    half = iv.report_data(INT)["halves"][0]
+    assert half["self"]["data"]["went_well"] == "I kept to STAR."
+    assert half["questions"][0]["self_score"] == 3
+
+
+def test_phone_realism_hides_question_text_in_the_report_until_feedback() -> None:
+    iv = started(phone_realism=True)
+    text = BANK.questions[0].text
+    assert text not in json.dumps(iv.report_data(CAND))
+    assert text not in json.dumps(iv.report_data(OBS))
+    assert iv.report_data(INT)["halves"][0]["questions"][0]["text"] == text
+    iv.wrap_up(by=INT, now=T0 + 1000)
+    iv.open_feedback(by=INT, now=T0 + 2000)
+    assert iv.report_data(CAND)["halves"][0]["questions"][0]["text"] == text
+
+
+# ---- two halves ----------------------------------------------------------------------------------
+
+
+def two_halves() -> Interview:
+    """q1 asked by the interviewer link, a swap, q2 asked by the candidate link; feedback."""
+    iv = started(question_ids=("q1", "q2"))
+    iv.next(by=INT, now=T0 + 1000)
+    iv.done(by=CAND, now=T0 + 2000)
+    assert iv.view_for(INT)["swap"]["suggested"]  # half the questions are done
+    assert iv.view_for(CAND)["swap"]["suggested"]
+    iv.request_swap(by=CAND, now=T0 + 3000)
+    assert not iv.view_for(INT)["swap"]["suggested"]  # a request is on the table
+    iv.confirm_swap(by=INT, now=T0 + 4000)
+    assert not iv.view_for(INT)["swap"]["suggested"]
+    iv.next(by=CAND, now=T0 + 5000)
+    iv.next(by=CAND, now=T0 + 6000)
+    iv.done(by=INT, now=T0 + 7000)
+    iv.wrap_up(by=CAND, now=T0 + 8000)
+    iv.open_feedback(by=CAND, now=T0 + 9000)
+    return iv
+
+
+def test_each_half_has_its_own_forms_in_both_directions() -> None:
+    iv = two_halves()
+    for link, expected in (
+        (INT, [(1, "rating"), (2, "self")]),
+        (CAND, [(1, "self"), (2, "rating")]),
+    ):
+        forms = iv.view_for(link)["forms"]
+        assert [(f["half"], f["form"]) for f in forms] == expected
+        rating = next(f for f in forms if f["form"] == "rating")
+        own = next(f for f in forms if f["form"] == "self")
+        # Each person rates the other's answers of the half they interviewed ...
+        assert [q["id"] for q in rating["questions"]] == (["q1"] if link == INT else ["q2"])
+        assert rating["questions"][0]["rubric"]
+        # ... and assesses their own answers of the other half, without its rubric.
+        assert [q["id"] for q in own["questions"]] == (["q2"] if link == INT else ["q1"])
+        assert "rubric" not in own["questions"][0]
+    assert "forms" not in iv.view_for(OBS)
+    pending = iv.view_for(CAND)["feedback_pending"]
+    assert {(p["half"], p["link_role"], p["form"]) for p in pending} == {
+        (1, INT, "rating"),
+        (1, CAND, "self"),
+        (2, CAND, "rating"),
+        (2, INT, "self"),
+    }
+    # Ben (candidate link) rates Ana's answer to q2 only: q1 is his own answer.
+    bad = {"would_advance": "yes", "scores": {"q1": [{"score": 4}, None]}}
+    assert code_of(lambda: iv.submit_feedback(CAND, bad, now=T0 + 10_000, half=2)) == (
+        "invalid-feedback"
+    )
+    iv.submit_feedback(CAND, {"would_advance": "yes", "scores": {"q2": [{"score": 4}, None]}},
+                       now=T0 + 10_000, half=2)  # fmt: skip
+    iv.submit_feedback(CAND, {"self_scores": {"q1": 2}, "went_well": "Calm"}, now=T0 + 11_000,
+                       half=1)  # fmt: skip
+    assert code_of(lambda: iv.submit_feedback(CAND, {}, now=T0, half=3)) == "invalid-feedback"
+    assert code_of(lambda: iv.finish(by=CAND, now=T0 + 12_000)) == "feedback-pending"
+    iv.submit_feedback(INT, {"would_advance": "maybe"}, now=T0 + 13_000, half=1)
+    iv.submit_feedback(INT, {"self_scores": {"q2": 3}}, now=T0 + 14_000, half=2)
+    assert iv.view_for(INT)["feedback_pending"] == []
+    iv.finish(by=CAND, now=T0 + 15_000)
+    report = iv.report_data(INT)
+    first, second = report["halves"]
+    assert (first["interviewer"], second["interviewer"]) == (INT, CAND)
+    assert first["questions"][0]["self_score"] == 2 and second["questions"][0]["self_score"] == 3
+    assert second["questions"][0]["scores"][0]["score"] == 4
+
+
+def test_a_form_sent_after_finish_is_kept() -> None:
+    iv = at_phase("feedback")
+    iv.submit_feedback(INT, {"would_advance": "yes"}, now=T0 + 10_000)
+    iv.finish(by=INT, now=T0 + 11_000, force=True)
+    iv.submit_feedback(CAND, {"went_well": "Late but here"}, now=T0 + 12_000)
+    assert iv.report_data(INT)["halves"][0]["self"]["data"]["went_well"] == "Late but here"
+    assert iv.view_for(CAND)["forms"][0]["submitted"]["went_well"] == "Late but here"
+
+
+def test_swap_explains_why_it_is_unavailable() -> None:
+    iv = started()
+    swap = iv.view_for(INT)["swap"]
+    assert not swap["allowed"] and "once this answer is over" in swap["reason"]
+    iv.next(by=INT, now=T0 + 1000)
+    assert "once this answer is over" in iv.view_for(CAND)["swap"]["reason"]
+    iv.next(by=INT, now=T0 + 2000)
+    assert iv.view_for(CAND)["swap"]["allowed"] and iv.view_for(CAND)["swap"]["reason"] is None
+    assert at_phase("wrap_up").view_for(INT)["swap"]["reason"]
+
+
+# ---- presence: the countdown waits for an absent candidate ---------------------------------------
+
+
+def test_the_countdown_is_held_while_the_candidate_is_away() -> None:
+    iv = started()
+    assert iv.state.timer is not None
+    iv.away(CAND, now=T0 + 5000)
+    timer = iv.view_for(INT)["timer"]
+    assert timer["paused"] and timer["held"] and timer["remaining_ms"] == 15_000
+    assert iv.view_for(INT)["away"] == [CAND]
+    assert iv.next_deadline is None  # the clock does not move while they are gone
+    iv.back(CAND, now=T0 + 65_000)
+    timer = iv.view_for(INT)["timer"]
+    assert not timer["paused"] and not timer["held"] and timer["deadline"] == T0 + 80_000
+    assert iv.view_for(INT)["away"] == []
+    # The interviewer being away does not stop the candidate's time.
+    iv.away(INT, now=T0 + 66_000)
+    assert not iv.state.timer.paused
+
+
+def test_a_countdown_that_begins_while_the_candidate_is_away_begins_held() -> None:
+    iv = started()
+    iv.next(by=INT, now=T0 + 1000)
+    iv.next(by=INT, now=T0 + 2000)  # follow-ups: no timer
+    iv.away(CAND, now=T0 + 3000)
+    iv.next(by=INT, now=T0 + 4000)  # question 2 begins without them
+    assert iv.state.timer is not None and iv.state.timer.held
+    iv.resume(by=INT, now=T0 + 5000)  # the interviewer may override
+    assert not iv.state.timer.paused and not iv.state.timer.held
+    assert code_of(lambda: iv.away(CAND, now=T0 + 6000)) == "already-away"
+    iv.back(CAND, now=T0 + 7000)
+    assert code_of(lambda: iv.back(CAND, now=T0 + 8000)) == "not-away"
+    assert code_of(lambda: iv.apply({"type": "away", "at": T0, "by": INT, "who": CAND})) == (
+        "not-allowed"
+    )
+    assert code_of(lambda: iv.away(OBS, now=T0 + 9000)) == "invalid-event"
+
+
+def test_a_manual_pause_is_not_undone_by_a_return() -> None:
+    iv = started()
+    iv.pause(by=INT, now=T0 + 1000)
+    iv.away(CAND, now=T0 + 2000)
+    iv.back(CAND, now=T0 + 3000)
+    assert iv.state.timer is not None and iv.state.timer.paused and not iv.state.timer.held
 
 
 # ---- event sourcing ------------------------------------------------------------------------------
@@ -932,12 +1156,15 @@ def random_script(iv: Interview, seed: int, steps: int) -> int:
     """Random-ish actions, mostly ones the view advertises, some not; the interview ends only in
     the last fifth. Checks that `allowed_actions` predicts every accept and every refusal."""
     rng = random.Random(seed)
-    kinds = [kind for kind in EVENT_RULES if kind != "timeout"]
+    kinds = [kind for kind in EVENT_RULES if kind not in ("timeout", "away", "back")]
     now, refused = T0, 0
     for step in range(steps):
         now += rng.choice([0, 500, 3000, 15_000, 45_000, 120_000])
         if rng.random() < 0.3:
             iv.tick(now)
+        if rng.random() < 0.08:  # someone drops out or comes back (the server's presence hook)
+            seat = rng.choice([INT, CAND])
+            (iv.back if seat in iv.state.away else iv.away)(seat, now=now)
         role = rng.choice([INT, INT, CAND, OBS])
         advertised = iv.allowed_actions(role)
         kind = rng.choice(advertised if advertised and rng.random() < 0.7 else kinds)
@@ -955,14 +1182,20 @@ def random_script(iv: Interview, seed: int, steps: int) -> int:
             data["step"] = rng.choice(["phase", "question"])
         elif kind == "extend":
             data["ms"] = 30_000
-        elif kind == "feedback" and iv.acting_role(role) == INT:
-            sizes = {r.question_id: len(iv.questions[r.question_id].rubric) for r in iv.state.asked}
-            data["data"] = {
-                "would_advance": rng.choice(["yes", "no", "maybe"]),
-                "scores": {qid: [{"score": rng.randint(1, 4)}] * n for qid, n in sizes.items()},
-            }
+        elif kind == "finish":
+            data["force"] = True
         elif kind == "feedback":
-            data["data"] = {"self_scores": {r.question_id: 3 for r in iv.state.asked}}
+            half = rng.choice(halves(iv.state))
+            data["half"] = half.number
+            ids = [r.question_id for _, r in half.questions]
+            if half.form_of(role) == "rating":
+                sizes = {qid: len(iv.questions[qid].rubric) for qid in ids}
+                data["data"] = {
+                    "would_advance": rng.choice(["yes", "no", "maybe"]),
+                    "scores": {qid: [{"score": rng.randint(1, 4)}] * n for qid, n in sizes.items()},
+                }
+            else:
+                data["data"] = {"self_scores": {qid: 3 for qid in ids}}
         try:
             iv.apply({"type": kind, "at": now, "by": role, **data})
         except InterviewError:
@@ -988,7 +1221,8 @@ def test_replay_rebuilds_identical_state(seed: int) -> None:
     assert replayed.events == live.events
     for role in (INT, CAND, OBS):
         assert replayed.view_for(role) == live.view_for(role)
-    assert replayed.report_data() == live.report_data()
+    for role in (INT, CAND, OBS):
+        assert replayed.report_data(role) == live.report_data(role)
 
 
 def test_replay_of_a_complete_interview_with_swap_and_feedback() -> None:
@@ -997,7 +1231,7 @@ def test_replay_of_a_complete_interview_with_swap_and_feedback() -> None:
         pass
     replayed = Interview.replay(iv.config, json.loads(json.dumps(iv.events)))
     assert replayed.state == iv.state and replayed.state.phase == "done"
-    assert replayed.report_data() == iv.report_data()
+    assert replayed.report_data(CAND) == iv.report_data(CAND)
 
 
 def test_replay_stops_at_an_event_the_rules_refuse() -> None:
@@ -1013,3 +1247,55 @@ def test_applied_events_are_private_copies() -> None:
     event["at"] = 0
     stored["by"] = CAND
     assert iv.events == [{"type": "start", "at": T0, "by": INT}]
+
+
+def test_logs_from_before_halves_still_replay() -> None:
+    """A session stored before halves: one feedback round at the end covering every question,
+    and a finish with a form missing. It must replay (an old room's report still opens)."""
+    iv = started(question_ids=("q1", "q2"))
+    t = T0
+    events: list[Event] = [*iv.events]
+    for kind, by in [("next", INT), ("next", INT), ("request_swap", INT), ("confirm_swap", CAND)]:
+        t += 1000
+        events.append(
+            {"type": kind, "at": t, "by": by, **({"step": "phase"} if kind == "next" else {})}
+        )
+    for kind in ("next", "wrap_up", "open_feedback"):
+        t += 1000
+        events.append(
+            {"type": kind, "at": t, "by": CAND, **({"step": "question"} if kind == "next" else {})}
+        )
+    old_form = {"would_advance": "yes", "scores": {"q1": [None, None], "q2": [{"score": 3}, None]}}
+    events.append({"type": "feedback", "at": t + 1, "by": CAND, "data": old_form})
+    events.append({"type": "finish", "at": t + 2, "by": CAND})
+    replayed = Interview.replay(iv.config, json.loads(json.dumps(events)))
+    assert replayed.state.phase == "done"
+    second = replayed.report_data(INT)["halves"][1]
+    assert second["questions"][0]["scores"][0]["score"] == 3
+    # Live, the same finish is refused: the forms are missing.
+    live = Interview.replay(iv.config, json.loads(json.dumps(events[:-2])))
+    assert code_of(lambda: live.finish(by=CAND, now=t + 2)) == "feedback-pending"
+
+
+def test_the_first_interviewer_never_previews_the_questions_they_will_answer() -> None:
+    iv = started()  # 4 questions: q1, q2 are the first half's, q3, q4 the second's
+    secret = {BANK.questions[2].text, BANK.questions[3].text}
+    for step in range(3):
+        seen = json.dumps([iv.view_for(INT), iv.report_data(INT)])
+        assert not [t for t in secret if t in seen], step
+        iv.next(by=INT, now=T0 + 1000 * (step + 1))
+    iv.next(by=INT, now=T0 + 5000)  # question 2 (the loop began it): answer
+    iv.next(by=INT, now=T0 + 6000)  # its follow-ups: the half-way mark
+    assert iv.view_for(INT)["swap"]["suggested"]
+    assert not [t for t in secret if t in json.dumps(iv.view_for(INT))]
+    iv.request_swap(by=INT, now=T0 + 8000)
+    iv.confirm_swap(by=CAND, now=T0 + 9000)
+    # Ben interviews now: the second share is his to read.
+    assert [q["id"] for q in iv.view_for(CAND)["upcoming"]] == ["q3", "q4"]
+    assert not [t for t in secret if t in json.dumps(iv.view_for(INT))]
+    # Without a swap, past the mark the first interviewer asks them, so sees them.
+    solo = started()
+    for k in range(7):
+        solo.next(by=INT, now=T0 + 1000 * (k + 1))
+    assert solo.current_question is not None and solo.current_question.id == "q3"
+    assert [q["id"] for q in solo.view_for(INT)["upcoming"]] == ["q4"]

@@ -102,16 +102,25 @@ async def test_report_html_and_markdown_show_timings_scores_and_only_own_notes(
         assert "Talked about the move to Berlin." in body
         assert "Interviewer-only remark." in body
         assert "Candidate-only remark." not in body
+        # The interviewer's letter is to the person they interviewed; the candidate's are not
+        # offered to them.
+        assert "Feedback note to Candidate" in body and "Hi Candidate," in body
+        assert "Thank-you note" not in body and "Post-mortem" not in body
+        assert "interviewer link" not in body and "candidate link" not in body
+    assert "| Concise and in a sensible order | 2 | Rambled a bit |" in md
+    assert "Would advance: Maybe" in md
+
+    cand_page = await get_text(client, f"/rooms/{rid}/report", tokens["candidate"])
+    cand = await get_text(client, f"/api/rooms/{rid}/report.md", tokens["candidate"])
+    for body in (cand_page, cand):
+        assert "Candidate-only remark." in body and "Interviewer-only remark." not in body
         # Next steps come from the scores: the item scored 2 is the one to practise.
         assert "Practise “Concise and in a sensible order” (question 1, scored 2/4)" in body
         assert "Thank-you note" in body and "Post-mortem" in body
         assert "reconnect" in body  # the decline / reschedule reply keeps the door open
-    assert "| Concise and in a sensible order | 2 | Rambled a bit |" in md
-    assert "Would advance: Maybe" in md
-
-    cand = await get_text(client, f"/api/rooms/{rid}/report.md", tokens["candidate"])
-    assert "Candidate-only remark." in cand and "Interviewer-only remark." not in cand
-    assert "Self-score: 3/4" in cand or "self-score: 3/4" in cand.lower()
+        assert "Feedback note" not in body
+    assert "Candidate's self-score: 3/4" in cand
+    assert "Dear Interviewer," in cand and "[job title]" in cand  # no job_title: a placeholder
 
     for body in (
         await get_text(client, f"/rooms/{rid}/report", tokens["observer"]),
@@ -283,6 +292,95 @@ def test_markdown_of_an_empty_model_and_durations() -> None:
     assert fmt_duration(0) == "0:00"
     from mockroom.report_text import ReportInput, build_report
 
-    model = build_report(ReportInput("r1", "T", "2030-01-01", "observer", [], None))
+    model = build_report(ReportInput("r1", "T", "2030-01-01", "observer", {}, None))
     md = render_markdown(model)
     assert "free conversation" in md and "My private notes" not in md
+
+
+# ---- two halves, names, letters, wording ---------------------------------------------------------
+
+
+async def swapped_room(client: Any, **options: Any) -> dict[str, Any]:
+    """Ana (interviewer link) asks question 1, they swap, Ben (candidate link) asks question 2;
+    both halves get both forms; question 1 was repeated once and extended twice."""
+    room = await create_room(
+        client, bank="behavioral", title="Friday practice", question_count=2, **options
+    )
+    store = client.app[STORE]
+    rid = room["room_id"]
+    store.record_join(rid, "int-ana00001", "interviewer", "Ana")
+    store.record_join(rid, "can-ben00001", "candidate", "Ben")
+    store.record_join(rid, "obs-olga0001", "observer", "Olga")
+    config = config_for_room(store.get_room(rid))
+    assert config is not None
+    iv = Interview.create(config)
+    t = T0
+    events = [iv.start(by="interviewer", now=t), iv.start(by="interviewer", now=t + 1)]
+    events += [iv.repeat(by="interviewer", now=t + 2)]
+    events += [iv.extend(by="interviewer", now=t + 3), iv.extend(by="interviewer", now=t + 4)]
+    events += [iv.next(by="interviewer", now=t + 5), iv.next(by="interviewer", now=t + 6)]
+    events += [
+        iv.request_swap(by="interviewer", now=t + 7),
+        iv.confirm_swap(by="candidate", now=t + 8),
+    ]
+    events += [iv.next(by="candidate", now=t + 9), iv.wrap_up(by="candidate", now=t + 10)]
+    events += [iv.open_feedback(by="candidate", now=t + 11)]
+    events += [
+        iv.submit_feedback("interviewer", {"would_advance": "yes", "comment": "ANA-ON-BEN"},
+                           now=t + 12, half=1),
+        iv.submit_feedback("candidate", {"went_well": "BEN-ON-BEN"}, now=t + 13, half=1),
+        iv.submit_feedback("candidate", {"would_advance": "no", "comment": "BEN-ON-ANA"},
+                           now=t + 14, half=2),
+        iv.submit_feedback("interviewer", {"went_well": "ANA-ON-ANA"}, now=t + 15, half=2),
+        iv.finish(by="candidate", now=t + 16),
+    ]  # fmt: skip
+    for event in events:
+        store.append_event(rid, EVENT_KIND, event)
+    return room
+
+
+async def test_a_swapped_report_has_a_named_section_per_half_and_each_readers_letters(
+    client: Any,
+) -> None:
+    room = await swapped_room(client, job_title="Data analyst")
+    rid, tokens = room["room_id"], room["tokens"]
+    ana = await get_text(client, f"/api/rooms/{rid}/report.md", tokens["interviewer"])
+    ben = await get_text(client, f"/api/rooms/{rid}/report.md", tokens["candidate"])
+    olga = await get_text(client, f"/api/rooms/{rid}/report.md", tokens["observer"])
+    for md in (ana, ben, olga):
+        assert "## Half 1: Ana interviews Ben" in md and "## Half 2: Ben interviews Ana" in md
+        assert md.index("ANA-ON-BEN") < md.index("## Half 2") < md.index("BEN-ON-ANA")
+        assert "- People: Ana and Ben" in md and "- Observers: Olga" in md
+        assert "interviewer link" not in md and "candidate link" not in md
+        assert "- Repeated 1 time, extended 2 times" in md  # plurals
+        assert "Practising for: Data analyst" in md
+    # Ana thanks Ben (who interviewed her in half 2) and sends Ben her feedback (half 1).
+    assert "Dear Ben," in ana and "Kind regards,\nAna" in ana and "Hi Ben," in ana
+    assert "about the Data analyst role" in ana and "Friday practice role" not in ana
+    assert "Dear Ana," in ben and "Kind regards,\nBen" in ben and "Hi Ana," in ben
+    assert "Dear Ben," not in ben and "Hi Ben," not in ben
+    assert "Thank-you note" not in olga and "Feedback note" not in olga  # no letters of theirs
+    page = await get_text(client, f"/rooms/{rid}/report", tokens["candidate"])
+    assert page.count('data-testid="report-half"') == 2
+    assert "Half 2: Ben interviews Ana" in page and "Dear Ana," in page and "Dear Ben," not in page
+
+
+async def test_job_title_is_checked_stored_and_optional(client: Any) -> None:
+    room = await create_room(
+        client, bank="behavioral", job_title="  Site\x07 reliability\n engineer "
+    )
+    record = client.app[STORE].get_room(room["room_id"])
+    assert record.options["job_title"] == "Site reliability engineer"
+    for bad in (5, ["x"], "x" * 121):
+        resp = await client.post("/api/rooms", json={"mode": "peer", "job_title": bad})
+        assert resp.status == 400
+        assert "job_title" in (await resp.json())["message"]
+    plain = await create_room(client, bank="behavioral", job_title="")
+    assert "job_title" not in client.app[STORE].get_room(plain["room_id"]).options
+
+
+def test_report_wording_uses_plurals() -> None:
+    from mockroom.report_model import plural
+
+    assert plural(1, "time") == "1 time" and plural(0, "time") == "0 times"
+    assert plural(2, "question") == "2 questions"

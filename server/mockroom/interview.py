@@ -13,28 +13,52 @@ answer -> follow_ups) only when someone calls `tick(now)`; the server runs one l
 sleeps until `next_deadline` and then calls `tick`, persisting the events it returns like any
 other. Keeping the clock outside keeps this module testable without sleeping.
 
-The state dataclasses, the role-filtered views and the report live in `interview_state`.
+The state dataclasses live in `interview_state`, the role-filtered live views in
+`interview_views`, the feedback forms' check in `interview_forms` and the role- and phase-filtered
+report data in `report_data`.
+
+Halves: a swap hands the questions to the other link; each link's questions form its half, and
+each half gets a rating from its interviewer and a self-assessment from its candidate, in the
+feedback phase or after `finish` (a late form is never refused). `finish` refuses while a form is
+missing unless it carries `force: true` (the interviewer was warned).
+
+Presence: `away` / `back` (by the clock: the server's presence hooks) record a seat that left. While
+the acting candidate is away the countdown is *held* (paused by the room) and resumes when they
+are back; a countdown that begins while they are away begins held.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import Any
 
-from . import interview_state
+from . import interview_views, report_data
 from .banks import Question
-from .errors import UserError
+from .interview_forms import store_feedback
+from .interview_rules import (
+    CLOCK,
+    EVENT_RULES,
+    EXTEND_MS,
+    LINK_ROLES,
+    MAX_EXTEND_MS,
+    Event,
+    InterviewError,
+    Rule,
+    checked_shape,
+    seat,
+)
 from .interview_state import (
     PHASES,
     QUESTION_PHASES,
-    SWAP_PHASES,
+    SEATS,
     TIMED_PHASES,
     AskedQuestion,
     InterviewConfig,
     InterviewState,
     Timer,
     initial_order,
+    pending_forms,
 )
 
 __all__ = [
@@ -49,58 +73,6 @@ __all__ = [
     "Timer",
 ]
 
-Event = dict[str, Any]
-
-SEATS = ("interviewer", "candidate")
-LINK_ROLES = (*SEATS, "observer")
-CLOCK = "clock"  # the `by` of events produced by tick()
-EXTEND_MS = 30_000
-MAX_EXTEND_MS = 600_000
-ASKING = frozenset({"intro", *QUESTION_PHASES})
-
-
-class Rule(NamedTuple):
-    who: str  # acting role needed; "seat": either link that is not an observer's
-    phases: frozenset[str]  # where the event is accepted
-    fields: frozenset[str]  # extra keys besides type, at, by
-    label: str  # for "You can't <label> now"
-
-
-def _rule(who: str, phases: Iterable[str], label: str, *fields: str) -> Rule:
-    return Rule(who, frozenset(phases), frozenset(fields), label)
-
-
-# The whole flow at a glance; handlers below only say what each event does.
-EVENT_RULES: dict[str, Rule] = {
-    "start": _rule("interviewer", {"lobby", "intro"}, "start"),
-    "begin_question": _rule("interviewer", {"intro"}, "begin the first question"),
-    "next": _rule("interviewer", ASKING, "move on", "step"),
-    "repeat": _rule("interviewer", QUESTION_PHASES, "repeat the question"),
-    "extend": _rule("interviewer", TIMED_PHASES, "add time", "ms"),
-    "pause": _rule("interviewer", TIMED_PHASES, "pause the timer"),
-    "resume": _rule("interviewer", TIMED_PHASES, "resume the timer"),
-    "skip": _rule("interviewer", TIMED_PHASES, "skip the question"),
-    "pick": _rule("interviewer", {"lobby", *ASKING}, "pick a question", "question_id"),
-    "wrap_up": _rule("interviewer", ASKING, "wrap up"),
-    "open_feedback": _rule("interviewer", {"wrap_up"}, "open feedback"),
-    "finish": _rule("interviewer", {"feedback"}, "finish"),
-    "done": _rule("candidate", TIMED_PHASES, "say you are done"),
-    "timeout": _rule(CLOCK, TIMED_PHASES, "end a countdown", "phase"),
-    "request_swap": _rule("seat", SWAP_PHASES, "swap roles"),
-    "confirm_swap": _rule("seat", SWAP_PHASES, "swap roles"),
-    "cancel_swap": _rule("seat", SWAP_PHASES, "cancel the swap"),
-    "feedback": _rule("seat", {"feedback"}, "give feedback", "data"),
-}
-
-
-class InterviewError(UserError):
-    """An action the flow refuses; `code` is stable for clients, `message` is for people."""
-
-    status = 409
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message, code=code)
-
 
 class Interview:
     def __init__(self, config: InterviewConfig, state: InterviewState) -> None:
@@ -108,6 +80,7 @@ class Interview:
         self.state = state
         self.events: list[Event] = []  # every applied event, canonical copies, in order
         self.questions: dict[str, Question] = {q.id: q for q in config.bank.questions}
+        self.replaying = False  # reading stored events, some older than today's rules
 
     @classmethod
     def create(cls, config: InterviewConfig) -> Interview:
@@ -119,9 +92,14 @@ class Interview:
 
     @classmethod
     def replay(cls, config: InterviewConfig, events: Iterable[Event]) -> Interview:
+        """Rebuild from stored events. Each is checked like a live one, but without the copies
+        that make a live action all-or-nothing: a refused stored event fails the whole replay
+        anyway, and the copies were most of the cost (security review M8)."""
         interview = cls.create(config)
+        interview.replaying = True
         for event in events:
-            interview.apply(event)
+            interview.apply(event, atomic=False)
+        interview.replaying = False
         return interview
 
     # ---- reading ---------------------------------------------------------------------------------
@@ -166,10 +144,12 @@ class Interview:
 
     def view_for(self, link_role: str) -> dict[str, Any]:
         acting = self.acting_role(link_role)
-        return interview_state.view(self, link_role, acting, self.allowed_actions(link_role))
+        return interview_views.view(self, link_role, acting, self.allowed_actions(link_role))
 
-    def report_data(self) -> dict[str, Any]:
-        return interview_state.report(self)
+    def report_data(self, reader: str) -> dict[str, Any]:
+        """The report as the holder of `reader` (a link role) may see it now."""
+        self.acting_role(reader)  # refuses an unknown role
+        return report_data.report(self, reader)
 
     # ---- actions: each builds one event and applies it -------------------------------------------
 
@@ -210,8 +190,22 @@ class Interview:
     def open_feedback(self, *, by: str, now: int) -> Event:
         return self._act("open_feedback", by, now)
 
-    def finish(self, *, by: str, now: int) -> Event:
-        return self._act("finish", by, now)
+    def finish(self, *, by: str, now: int, force: bool = False) -> Event:
+        """`force`: finish although a feedback form is still missing (its author may send it
+        later); without it a missing form is refused with `feedback-pending`.
+
+        The check is the action's, not the event's: a stored `finish` from before this rule
+        must still replay."""
+        missing = pending_forms(self.state) if self.state.phase == "feedback" else []
+        if missing and not force:
+            half, link = missing[0]
+            form = "self-assessment" if half.form_of(link) == "self" else "rating"
+            raise InterviewError(
+                "feedback-pending",
+                f"A feedback form is not in yet (the {form} of half {half.number}). Wait for it, "
+                "or finish anyway: it can still be sent afterwards.",
+            )
+        return self._act("finish", by, now, **({"force": True} if force else {}))
 
     def done(self, *, by: str, now: int) -> Event:
         return self._act("done", by, now)
@@ -225,8 +219,18 @@ class Interview:
     def cancel_swap(self, *, by: str, now: int) -> Event:
         return self._act("cancel_swap", by, now)
 
-    def submit_feedback(self, link_role: str, data: dict[str, Any], *, now: int) -> Event:
-        return self._act("feedback", link_role, now, data=data)
+    def submit_feedback(
+        self, link_role: str, data: dict[str, Any], *, now: int, half: int | None = None
+    ) -> Event:
+        """One form: for `half` (1-based), else for the last half `link_role` acted in."""
+        extra = {"half": half} if half is not None else {}
+        return self._act("feedback", link_role, now, data=data, **extra)
+
+    def away(self, who: str, *, now: int) -> Event:
+        return self._act("away", CLOCK, now, who=who)
+
+    def back(self, who: str, *, now: int) -> Event:
+        return self._act("back", CLOCK, now, who=who)
 
     def tick(self, now: int) -> list[Event]:
         """Apply every countdown that reached zero by `now`. Each event is dated at its deadline,
@@ -239,21 +243,24 @@ class Interview:
 
     # ---- the one place state changes -------------------------------------------------------------
 
-    def apply(self, event: Event) -> Event:
-        """Check and apply one event, all or nothing; returns a copy of its stored form."""
-        event = _checked_shape(event)
+    def apply(self, event: Event, *, atomic: bool = True) -> Event:
+        """Check and apply one event, all or nothing; returns a copy of its stored form.
+
+        `atomic=False` (replay only) skips the copies: on an error the state is left half
+        changed, and the event object itself is kept."""
+        event = checked_shape(event, copy_it=atomic)
         rule = EVENT_RULES[event["type"]]
         self._check_role(rule, event["by"])
         if self.state.phase not in rule.phases:
             phase = self.state.phase.replace("_", " ")
             raise InterviewError("bad-phase", f"You can't {rule.label} now (phase: {phase}).")
         # Handlers mutate a copy, so an error half way leaves the live state untouched.
-        draft = copy.deepcopy(self.state)
+        draft = copy.deepcopy(self.state) if atomic else self.state
         handler: Callable[[InterviewState, Event], None] = getattr(self, "_on_" + event["type"])
         handler(draft, event)
         self.state = draft
         self.events.append(event)
-        return copy.deepcopy(event)  # the caller's copy; history stays ours
+        return copy.deepcopy(event) if atomic else event  # the caller's copy; history stays ours
 
     def _check_role(self, rule: Rule, by: str) -> None:
         if rule.who == CLOCK or by == CLOCK:
@@ -341,6 +348,8 @@ class Interview:
         s.set_phase("feedback")
 
     def _on_finish(self, s: InterviewState, e: Event) -> None:
+        if not isinstance(e.get("force", False), bool):
+            raise InterviewError("invalid-event", "finish.force must be true or false.")
         s.ended_at = e["at"]
         s.set_phase("done")
 
@@ -365,13 +374,33 @@ class Interview:
         s.swap_requested_by = None
 
     def _on_feedback(self, s: InterviewState, e: Event) -> None:
-        form = self.acting_role(e["by"])  # no swaps during feedback, so this is stable
-        sizes = {r.question_id: len(self.questions[r.question_id].rubric) for r in s.asked}
         try:
-            e["data"] = interview_state.checked_feedback(form, e["data"], sizes)
+            store_feedback(s, e, self.questions, lenient=self.replaying)
         except ValueError as exc:
             raise InterviewError("invalid-feedback", str(exc)) from None
-        s.feedback[form] = {"by": e["by"], "at": e["at"], **e["data"]}
+
+    def _on_away(self, s: InterviewState, e: Event) -> None:
+        who = seat(e["who"])
+        if who in s.away:
+            raise InterviewError("already-away", f"The {who} is already marked away.")
+        s.away = sorted({*s.away, who})
+        self._hold_if_away(s, e["at"])
+
+    def _on_back(self, s: InterviewState, e: Event) -> None:
+        who = seat(e["who"])
+        if who not in s.away:
+            raise InterviewError("not-away", f"The {who} was not away.")
+        s.away = [seat for seat in s.away if seat != who]
+        timer = s.timer
+        if timer is not None and timer.held and s.acting_candidate not in s.away:
+            timer.resume(e["at"])
+
+    def _hold_if_away(self, s: InterviewState, at: int) -> None:
+        """A candidate who is gone cannot use their time: the room pauses it for them."""
+        timer = s.timer
+        if timer is not None and not timer.paused and s.acting_candidate in s.away:
+            timer.pause(at)
+            timer.held = True
 
     # ---- moves within and between questions ------------------------------------------------------
 
@@ -389,6 +418,7 @@ class Interview:
     def _begin_think(self, s: InterviewState, at: int) -> None:
         s.timer = Timer.begin("think", at, self.questions[s.order[s.index]].think_seconds)
         s.set_phase("think")
+        self._hold_if_away(s, at)
 
     def _end_countdown(self, s: InterviewState, at: int) -> None:
         """think -> answer, or answer -> follow_ups."""
@@ -397,6 +427,7 @@ class Interview:
         if was == "think":
             s.timer = Timer.begin("answer", at, self.questions[s.order[s.index]].answer_seconds)
             s.set_phase("answer")
+            self._hold_if_away(s, at)
         else:
             s.set_phase("follow_ups")
 
@@ -404,21 +435,3 @@ class Interview:
 def _timer(s: InterviewState) -> Timer:
     assert s.timer is not None  # every timed phase has one; EVENT_RULES admits only those
     return s.timer
-
-
-def _checked_shape(event: Any) -> Event:
-    if not isinstance(event, dict):
-        raise InterviewError("invalid-event", "An event must be an object.")
-    kind = event.get("type")
-    if not isinstance(kind, str) or kind not in EVENT_RULES:
-        raise InterviewError("invalid-event", f"Unknown event type {kind!r}.")
-    at, by = event.get("at"), event.get("by")
-    if not isinstance(at, int) or isinstance(at, bool) or at < 0:
-        raise InterviewError("invalid-event", f"{kind}.at must be a time in ms.")
-    if not isinstance(by, str) or by not in (*LINK_ROLES, CLOCK):
-        raise InterviewError("unknown-role", f"No such role {by!r}.")
-    fields = EVENT_RULES[kind].fields
-    if set(event) != {"type", "at", "by", *fields}:
-        raise InterviewError("invalid-event", f"{kind} carries exactly: {sorted(fields)}.")
-    # Our own copy: a caller mutating its dict later must not rewrite history.
-    return copy.deepcopy(event)

@@ -4,6 +4,16 @@ The flow itself is the pure `interview` module. This service replays a room's pe
 into an Interview on first use, persists every new event *before* anyone is told about it (so a
 reload, a late observer or a server restart sees the same state), and keeps one timer task per
 live room that sleeps until the next deadline and calls `tick`.
+
+Presence (signaling's join/leave hooks): a seat that leaves is "reconnecting" for a grace period
+(PRESENCE_GRACE_S: a reload or a network blip must not flicker the countdown), then recorded
+`away`; while the acting candidate is away their countdown is held, and it resumes when they
+are back. When the room empties, the leaver is recorded away at once: nobody is watching.
+
+Bounded (security review M8): a room's log holds at most max_events_per_room events (quotas.py)
+and a room accepts ACTION_BURST actions at once, ACTIONS_PER_S sustained; beyond that a clear
+error frame. Reports
+of a live room read the live Interview instead of replaying the log.
 """
 
 from __future__ import annotations
@@ -22,14 +32,21 @@ from aiohttp import web
 from .banks import Bank, bank_from_dict
 from .errors import UserError
 from .interview import Event, Interview, InterviewConfig
+from .interview_state import SEATS
 from .keys import SIGNALING, STORE
 from .presence import LiveRoom
-from .quotas import check_event_cap
+from .quotas import check_event_cap, event_cap
+from .roles import Role
 from .signaling import Connection, Signaling
 from .store import RoomRecord, Store
 
 log = logging.getLogger(__name__)
 EVENT_KIND = "interview"
+# A reload takes 1-3 s on loopback and a phone; 5 s covers it, and costs a candidate who really
+# left at most 5 s of their countdown.
+PRESENCE_GRACE_S = 5.0
+ACTION_BURST = 20  # a burst of "+30 s" clicks is fine ...
+ACTIONS_PER_S = 4.0  # ... a script sending hundreds a second is not
 
 
 def now_ms() -> int:
@@ -65,18 +82,47 @@ def load_interview(store: Store, room: RoomRecord) -> Interview | None:
     return Interview.replay(config, (e.data for e in store.events(room.id, EVENT_KIND)))
 
 
+class ActionBudget:
+    """A token bucket: `burst` actions at once, `per_s` sustained."""
+
+    def __init__(self, burst: int = ACTION_BURST, per_s: float = ACTIONS_PER_S) -> None:
+        self.burst, self.per_s = burst, per_s
+        self.tokens, self.at = float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.per_s)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
 @dataclass
 class RoomInterview:
     interview: Interview
     timer: asyncio.Task[None] | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    grace: dict[str, asyncio.Task[None]] = field(default_factory=dict)  # seat -> pending "away"
+    names: dict[str, str] = field(default_factory=dict)  # seat -> the name it last joined with
+    budget: ActionBudget = field(default_factory=ActionBudget)
 
 
 class InterviewService:
-    def __init__(self, store: Store, signaling: Signaling) -> None:
+    def __init__(
+        self, store: Store, signaling: Signaling, grace_s: float = PRESENCE_GRACE_S
+    ) -> None:
         self.store = store
         self.signaling = signaling
+        self.grace_s = grace_s
         self.rooms: dict[str, RoomInterview] = {}
+
+    def interview_for(self, room: RoomRecord) -> Interview | None:
+        """The room's interview for reading (reports): the live one, else a replay of its
+        bounded log. Callers must not change it."""
+        live = self.rooms.get(room.id)
+        return live.interview if live is not None else load_interview(self.store, room)
 
     def _room(self, room: RoomRecord) -> RoomInterview | None:
         live = self.rooms.get(room.id)
@@ -88,18 +134,73 @@ class InterviewService:
             live.timer = asyncio.create_task(self._run_clock(room.id, live))
         return live
 
-    # socket side ---------------------------------------------------------------------------
+    def _record(self, room_id: str, live: RoomInterview, event: Event) -> None:
+        self.store.append_event(room_id, EVENT_KIND, event)
+        live.wake.set()  # the next deadline may have moved
+
+    # presence ------------------------------------------------------------------------------
     async def on_join(self, conn: Connection) -> None:
         if conn.grant.room.mode != "peer":
             return
+        link = conn.grant.role.value
         live = self._room(conn.grant.room)
-        await conn.send(self._state_message(live, conn.grant.role.value))
+        if live is None or link not in SEATS:
+            await conn.send(self._state_message(live, link, conn.room))
+            return
+        live.names[link] = conn.participant.name
+        task = live.grace.pop(link, None)
+        changed = task is not None
+        if task is not None:
+            task.cancel()  # back within the grace period: nothing was recorded
+        if link in live.interview.state.away:
+            self._record(conn.room.room_id, live, live.interview.back(link, now=now_ms()))
+            changed = True
+        if changed:  # the others stop showing "reconnecting" / "left"
+            await self.broadcast(conn.room, live)
+        else:
+            await conn.send(self._state_message(live, link, conn.room))
 
     async def on_leave(self, conn: Connection) -> None:
-        if len(conn.room) == 0:  # the room emptied: stop its clock (events are stored)
-            live = self.rooms.pop(conn.room.room_id, None)
-            if live is not None and live.timer is not None:
-                live.timer.cancel()
+        room_id, link = conn.room.room_id, conn.grant.role.value
+        live = self.rooms.get(room_id)
+        if live is None:
+            return
+        if len(conn.room) == 0:  # the room emptied: record who left, stop its clock
+            for seat in {link, *live.grace} & set(SEATS):
+                self._mark_away(room_id, live, seat)
+            self._dispose(room_id)
+            return
+        if link in SEATS and not conn.room.by_role(Role(link)):
+            live.grace[link] = asyncio.create_task(self._away_after_grace(room_id, live, link))
+            await self.broadcast(conn.room, live)
+
+    async def _away_after_grace(self, room_id: str, live: RoomInterview, link: str) -> None:
+        await asyncio.sleep(self.grace_s)
+        live.grace.pop(link, None)
+        self._mark_away(room_id, live, link)
+        room = self.signaling.live_room(room_id)
+        if room is not None:
+            await self.broadcast(room, live)
+
+    def _mark_away(self, room_id: str, live: RoomInterview, link: str) -> None:
+        task = live.grace.pop(link, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+        iv = live.interview
+        # Presence is advisory: a full log only loses the hold, never an action.
+        if link not in iv.state.away and len(iv.events) < event_cap(self.signaling.settings):
+            self._record(room_id, live, iv.away(link, now=now_ms()))
+
+    def _dispose(self, room_id: str) -> None:
+        live = self.rooms.pop(room_id, None)
+        if live is None:
+            return
+        for task in (live.timer, *live.grace.values()):
+            if task is not None:
+                task.cancel()
+        live.grace.clear()
+
+    # actions -------------------------------------------------------------------------------
 
     async def on_message(self, conn: Connection, message: dict[str, Any]) -> None:
         if conn.grant.room.mode != "peer":
@@ -111,10 +212,14 @@ class InterviewService:
                 "Create a room with a bank to use timers and questions.",
                 code="no-bank",
             )
-        check_event_cap(self.store, self.signaling.settings, conn.room.room_id)
+        check_event_cap(self.signaling.settings, len(live.interview.events))
+        if not live.budget.take():
+            raise UserError(
+                "Too many interview actions in a short time; wait a moment and try again.",
+                code="rate-limited",
+            )
         for event in self._apply(live.interview, conn.grant.role.value, message):
-            self.store.append_event(conn.room.room_id, EVENT_KIND, event)
-        live.wake.set()  # the next deadline may have moved
+            self._record(conn.room.room_id, live, event)
         await self.broadcast(conn.room, live)
 
     def _apply(self, iv: Interview, by: str, message: dict[str, Any]) -> list[Event]:
@@ -135,7 +240,11 @@ class InterviewService:
         now: int,
     ) -> Event:
         if action == "feedback":
-            return iv.submit_feedback(by, data, now=now)
+            half = data.get("half")
+            form = {key: value for key, value in data.items() if key != "half"}
+            return iv.submit_feedback(by, form, now=now, half=half)
+        if action == "finish":
+            return iv.finish(by=by, now=now, force=data.get("force") is True)
         if action == "pick":
             if "question_id" not in message:
                 raise UserError("Say which question to ask (question_id).", code="bad-message")
@@ -151,14 +260,34 @@ class InterviewService:
         event: Event = method(by=by, now=now)
         return event
 
-    def _state_message(self, live: RoomInterview | None, link_role: str) -> dict[str, Any]:
-        state = live.interview.view_for(link_role) if live is not None else None
+    def _state_message(
+        self, live: RoomInterview | None, link_role: str, room: LiveRoom
+    ) -> dict[str, Any]:
+        state = None
+        if live is not None:
+            state = live.interview.view_for(link_role)
+            state["people"] = self._people(live, room)
         return {"type": "interview-state", "state": state, "server_time": now_ms()}
+
+    def _people(self, live: RoomInterview, room: LiveRoom) -> dict[str, Any]:
+        """Per seat: name, and whether they are here, reconnecting or gone (for "Ben left")."""
+        people = {}
+        for link in SEATS:
+            seats = room.by_role(Role(link))
+            name = seats[0].participant.name if seats else live.names.get(link)
+            people[link] = {
+                "name": name,
+                "present": bool(seats),
+                "reconnecting": link in live.grace,
+                "away": link in live.interview.state.away,
+            }
+        return people
 
     async def broadcast(self, room: LiveRoom, live: RoomInterview) -> None:
         """Each person gets the view for their own link role: hints never reach a candidate."""
         sends = [
-            seat.peer.send(self._state_message(live, seat.participant.role.value)) for seat in room
+            seat.peer.send(self._state_message(live, seat.participant.role.value, room))
+            for seat in room
         ]
         await asyncio.gather(*sends)
 
@@ -174,7 +303,7 @@ class InterviewService:
             try:
                 events = live.interview.tick(now_ms())
                 for event in events:
-                    self.store.append_event(room_id, EVENT_KIND, event)
+                    self.store.append_event(room_id, EVENT_KIND, event)  # no wake: we are it
                 room = self.signaling.live_room(room_id)
                 if events and room is not None:
                     await self.broadcast(room, live)
@@ -183,10 +312,8 @@ class InterviewService:
                 await asyncio.sleep(1)
 
     async def close(self) -> None:
-        for live in self.rooms.values():
-            if live.timer is not None:
-                live.timer.cancel()
-        self.rooms.clear()
+        for room_id in list(self.rooms):
+            self._dispose(room_id)
 
 
 INTERVIEWS: web.AppKey[InterviewService] = web.AppKey("interviews", InterviewService)

@@ -1,22 +1,24 @@
-"""The interview's state as plain data, and what each role may see of it.
+"""The interview's state as plain data: timers, asked questions, halves and feedback.
 
 `interview.py` holds the rules (which event is allowed when, by whom); this module holds the state
-those rules change -- with its timer arithmetic -- and its read-only projections: the per-role
-views sent to browsers, the report data, and the check of the feedback form. "Who may see what" is
-thus read and reviewed in one place: hints, follow-ups and rubric leave only through the
-interviewer's view and the report.
+those rules change, with its timer arithmetic and the split of a session into halves. What each
+role may *see* of it lives in `interview_views` (the live view) and `report_data` (the report);
+the feedback form's check in `interview_forms`.
+
+Halves: a peer session is practised both ways. Every asked question records which link
+interviewed it; the questions one link interviewed form that link's half, numbered in the order
+the halves began. Each half has its own feedback in both directions: its interviewer rates the
+answers ("rating"), its candidate assesses their own ("self").
 """
 
 from __future__ import annotations
 
-import copy
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .banks import Bank, Question
-    from .interview import Interview
+    from .banks import Bank
 
 PHASES = ("lobby", "intro", "think", "answer", "follow_ups", "wrap_up", "feedback", "done")
 QUESTION_PHASES = frozenset({"think", "answer", "follow_ups"})
@@ -27,6 +29,8 @@ SWAP_PHASES = frozenset({"lobby", "intro", "follow_ups"})
 PHONE_PROMPT = "Listen to your interviewer"
 MAX_TEXT = 4000
 ADVANCE_CHOICES = ("yes", "no", "maybe")
+SEATS = ("interviewer", "candidate")
+RATING, SELF = "rating", "self"  # the two feedback forms of a half
 
 # (id, text): the id lets a browser remember what was ticked without matching on wording.
 RECRUITER_CHECKLIST = (
@@ -90,6 +94,7 @@ class Timer:
     remaining_ms: int | None = None  # frozen value, only while paused
     paused_at: int | None = None
     paused_total_ms: int = 0
+    held: bool = False  # paused by the room, not a person: the acting candidate is away
 
     @classmethod
     def begin(cls, phase: str, at: int, seconds: int) -> Timer:
@@ -109,6 +114,7 @@ class Timer:
         self.paused_total_ms += max(0, at - self.paused_at)
         self.deadline = at + self.remaining_ms
         self.paused_at = self.remaining_ms = None
+        self.held = False
 
     def extend(self, ms: int, at: int) -> None:
         if self.deadline is None:
@@ -134,6 +140,7 @@ class Timer:
             "duration_ms": self.duration_ms,
             "paused": self.paused,
             "remaining_ms": self.remaining_ms,
+            "held": self.held,
         }
 
 
@@ -161,11 +168,21 @@ class InterviewState:
     swapped: bool = False  # True while the candidate link acts as interviewer
     swap_requested_by: str | None = None  # link role waiting for the other side to confirm
     asked: list[AskedQuestion] = field(default_factory=list)
-    feedback: dict[str, dict[str, Any]] = field(default_factory=dict)  # form -> by, at, answers
+    # half (its interviewer's link role) -> submitting link role -> {by, at, half, form, answers}
+    feedback: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     swaps: list[int] = field(default_factory=list)  # when each confirmed swap happened
+    away: list[str] = field(default_factory=list)  # seats that left and have not come back
     started_at: int | None = None
     wrap_up_at: int | None = None
     ended_at: int | None = None
+
+    @property
+    def acting_interviewer(self) -> str:
+        return "candidate" if self.swapped else "interviewer"
+
+    @property
+    def acting_candidate(self) -> str:
+        return "interviewer" if self.swapped else "candidate"
 
     def set_phase(self, phase: str) -> None:
         self.phase = phase
@@ -193,210 +210,88 @@ class InterviewState:
         self.set_phase("wrap_up")
 
 
-# ---- views ---------------------------------------------------------------------------------------
+# ---- halves --------------------------------------------------------------------------------------
 
 
-def view(iv: Interview, link_role: str, acting: str, actions: list[str]) -> dict[str, Any]:
-    """What the holder of `link_role` (acting as `acting`) may see. JSON-able.
+def other_seat(link_role: str) -> str:
+    return "candidate" if link_role == "interviewer" else "interviewer"
 
-    `actions` are the event types this person may send now, so a browser enables exactly the
-    buttons the rules would accept."""
-    s, bank = iv.state, iv.config.bank
-    question = iv.current_question
-    out: dict[str, Any] = {
-        "link_role": link_role,
-        "role": acting,
-        "phase": s.phase,
-        "timer": s.timer.to_dict() if s.timer else None,
-        "position": {"number": s.index + 1 if question else None, "total": len(s.order)},
-        "swap": {
-            "swapped": s.swapped,
-            "requested_by": s.swap_requested_by,
-            "allowed": s.phase in SWAP_PHASES,
-        },
-        "bank": {"id": bank.id, "title": bank.title, "code_pad": bank.code_pad},
-        "phone_realism": iv.config.phone_realism,
-        "actions": actions,
-        "feedback_submitted": {form: form in s.feedback for form in ("interviewer", "candidate")},
-    }
-    if acting == "interviewer":
-        asked_ids = set(s.order[: s.index + 1])
-        out.update(
-            question=_full_question(question) if question else None,
-            upcoming=[_brief(iv.questions[qid]) for qid in s.order[s.index + 1 :]],
-            # What `pick` can still take: upcoming questions move up, the rest get inserted.
-            available=[_brief(q) for q in bank.questions if q.id not in asked_ids],
-            asked=[_asked_line(iv, n, r) for n, r in enumerate(s.asked, 1)],
-            checklist=_checklist(RECRUITER_CHECKLIST),
-            feedback=copy.deepcopy(s.feedback.get("interviewer")),
+
+@dataclass(frozen=True)
+class Half:
+    number: int  # 1-based, in the order the halves began
+    interviewer: str  # link role that asked this half's questions
+    candidate: str  # link role that answered them
+    questions: tuple[tuple[int, AskedQuestion], ...]  # (question number in the session, record)
+
+    @property
+    def key(self) -> str:
+        """How state.feedback names this half: stable even before its number is known."""
+        return self.interviewer
+
+    def form_of(self, link_role: str) -> str | None:
+        """The form `link_role` fills for this half: rating, self, or none (observers)."""
+        if link_role == self.interviewer:
+            return RATING
+        return SELF if link_role == self.candidate else None
+
+
+def halves(s: InterviewState) -> list[Half]:
+    """The session's halves; before any question, the one about to begin."""
+    order: list[str] = []
+    for record in s.asked:
+        if record.interviewer not in order:
+            order.append(record.interviewer)
+    if not order:
+        order = [s.acting_interviewer]
+    numbered = list(enumerate(s.asked, 1))
+    return [
+        Half(
+            number=n,
+            interviewer=link,
+            candidate=other_seat(link),
+            questions=tuple((k, r) for k, r in numbered if r.interviewer == link),
         )
-        return out
-    # Candidate and observer: an allow-list of fields, never a copy of the question with parts
-    # removed, so a field added to Question later cannot leak by default.
-    phone = iv.config.phone_realism
-    out.update(
-        question=None if phone or question is None else _brief(question, with_kind=True),
-        prompt=PHONE_PROMPT if phone and question is not None else None,
-    )
-    if acting == "candidate":
-        out.update(
-            checklist=_checklist(CANDIDATE_CHECKLIST),
-            feedback=copy.deepcopy(s.feedback.get("candidate")),
-        )
-        if s.phase in ("feedback", "done"):
-            # The self-assessment needs to name the questions; realism no longer matters by now.
-            out["asked"] = [
-                {"number": n, **_brief(iv.questions[r.question_id])}
-                for n, r in enumerate(s.asked, 1)
-            ]
-    return out
+        for n, link in enumerate(order, 1)
+    ]
 
 
-def _brief(q: Question, with_kind: bool = False) -> dict[str, Any]:
-    brief = {"id": q.id, "text": q.text}
-    return {**brief, "kind": q.kind} if with_kind else brief
+def current_half(s: InterviewState) -> Half:
+    """The half the acting interviewer is running (a new one right after a swap)."""
+    all_halves = halves(s)
+    for half in all_halves:
+        if half.interviewer == s.acting_interviewer:
+            return half
+    return Half(len(all_halves) + 1, s.acting_interviewer, s.acting_candidate, ())
 
 
-def _full_question(q: Question) -> dict[str, Any]:
-    return {
-        "id": q.id,
-        "text": q.text,
-        "kind": q.kind,
-        "think_seconds": q.think_seconds,
-        "answer_seconds": q.answer_seconds,
-        "hints": list(q.hints),
-        "follow_ups": list(q.follow_ups),
-        "rubric": list(q.rubric),
-        "tags": list(q.tags),
-    }
+def pending_forms(s: InterviewState) -> list[tuple[Half, str]]:
+    """(half, link role) of every feedback form still to come, in half order."""
+    pending = []
+    for half in halves(s):
+        if not half.questions:
+            continue
+        sent = s.feedback.get(half.key, {})
+        for link in (half.interviewer, half.candidate):
+            if link not in sent:
+                pending.append((half, link))
+    return pending
 
 
-def _asked_line(iv: Interview, number: int, record: AskedQuestion) -> dict[str, Any]:
-    q = iv.questions[record.question_id]
-    line = asdict(record)
-    line["id"] = line.pop("question_id")
-    return {"number": number, "text": q.text, "kind": q.kind, "rubric": list(q.rubric), **line}
+def half_mark(total: int) -> int:
+    """How many of the planned questions the first half asks: the larger half, at least one."""
+    return max(1, (total + 1) // 2)
 
 
-def _checklist(items: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
-    return [{"id": item_id, "text": text} for item_id, text in items]
-
-
-# ---- report --------------------------------------------------------------------------------------
-
-
-def report(iv: Interview) -> dict[str, Any]:
-    """Everything a report renderer needs, in the order things happened. JSON-able."""
-    s, bank = iv.state, iv.config.bank
-    by_interviewer = s.feedback.get("interviewer") or {}
-    by_candidate = s.feedback.get("candidate") or {}
-    questions = []
-    for line in (_asked_line(iv, n, r) for n, r in enumerate(s.asked, 1)):
-        marks = by_interviewer.get("scores", {}).get(line["id"]) or [None] * len(line["rubric"])
-        line["candidate"] = "candidate" if line["interviewer"] == "interviewer" else "interviewer"
-        line["scores"] = [
-            {
-                "item": item,
-                "score": mark["score"] if mark else None,
-                "comment": mark["comment"] if mark else "",
-            }
-            for item, mark in zip(line["rubric"], marks, strict=True)
-        ]
-        line["self_score"] = by_candidate.get("self_scores", {}).get(line["id"])
-        questions.append(line)
-    return {
-        "bank": {"id": bank.id, "title": bank.title, "field": bank.field},
-        "phone_realism": iv.config.phone_realism,
-        "phase": s.phase,
-        "started_at": s.started_at,
-        "wrap_up_at": s.wrap_up_at,
-        "ended_at": s.ended_at,
-        "swaps": list(s.swaps),
-        "questions": questions,
-        "not_asked": [_brief(iv.questions[qid]) for qid in s.order[s.index + 1 :]],
-        "feedback": {
-            "interviewer": copy.deepcopy(by_interviewer) or None,
-            "candidate": copy.deepcopy(by_candidate) or None,
-        },
-    }
-
-
-# ---- the feedback form ---------------------------------------------------------------------------
-
-
-def checked_feedback(form: str, data: Any, rubric_sizes: dict[str, int]) -> dict[str, Any]:
-    """The canonical form answers, or ValueError naming the first problem.
-
-    `form` is "interviewer" or "candidate"; `rubric_sizes` maps each asked question id to its
-    number of rubric items. Strict on purpose: this text ends up in a shared report.
-    """
-    if not isinstance(data, dict):
-        raise ValueError("Feedback must be an object.")
-    if form == "interviewer":
-        _no_unknown(data, {"scores", "would_advance", "comment"})
-        if data.get("would_advance") not in ADVANCE_CHOICES:
-            raise ValueError("would_advance must be one of: yes, no, maybe.")
-        scores: dict[str, list[dict[str, Any] | None]] = {}
-        for qid, marks in _per_question(data.get("scores", {}), "scores", rubric_sizes).items():
-            size = rubric_sizes[qid]
-            if not isinstance(marks, list) or len(marks) != size:
-                raise ValueError(f"scores.{qid} must list {size} entries, one per rubric item.")
-            scores[qid] = [_mark(mark, f"scores.{qid}[{i}]") for i, mark in enumerate(marks)]
-        return {
-            "would_advance": data["would_advance"],
-            "comment": _text(data.get("comment", ""), "comment"),
-            "scores": scores,
-        }
-    _no_unknown(data, {"self_scores", "went_well", "to_improve"})
-    self_scores: dict[str, int] = {}
-    rated = _per_question(data.get("self_scores", {}), "self_scores", rubric_sizes)
-    for qid, score in rated.items():
-        if score is not None:  # a question the candidate chose not to rate
-            self_scores[qid] = _score(score, f"self_scores.{qid}")
-    return {
-        "self_scores": self_scores,
-        "went_well": _text(data.get("went_well", ""), "went_well"),
-        "to_improve": _text(data.get("to_improve", ""), "to_improve"),
-    }
-
-
-def _no_unknown(data: dict[Any, Any], allowed: set[str]) -> None:
-    unknown = sorted(str(key) for key in data if key not in allowed)
-    if unknown:
-        raise ValueError(f"Unknown field(s): {', '.join(unknown)}.")
-
-
-def _per_question(value: Any, where: str, rubric_sizes: dict[str, int]) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ValueError(f"{where} must map question ids to answers.")
-    for qid in value:
-        if qid not in rubric_sizes:
-            raise ValueError(f"{where}: {qid!r} is not a question asked in this interview.")
-    return value
-
-
-def _mark(value: Any, where: str) -> dict[str, Any] | None:
-    if value is None:  # an item left unscored
-        return None
-    if not isinstance(value, dict) or "score" not in value:
-        raise ValueError(f"{where} must be null or {{score, comment}}.")
-    _no_unknown(value, {"score", "comment"})
-    return {
-        "score": _score(value["score"], f"{where}.score"),
-        "comment": _text(value.get("comment", ""), f"{where}.comment"),
-    }
-
-
-def _score(value: Any, where: str) -> int:
-    # bool is an int in Python; a JSON true must not pass as a score of 1.
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 4:
-        raise ValueError(f"{where} must be a whole number from 1 to 4.")
-    return value
-
-
-def _text(value: Any, where: str) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{where} must be text.")
-    if len(value) > MAX_TEXT:
-        raise ValueError(f"{where} is longer than {MAX_TEXT} characters.")
-    return value
+def second_share(s: InterviewState) -> set[str]:
+    """Upcoming questions the acting interviewer may not read yet: the second half's share,
+    while the first interviewer is still within their own -- after a swap they will be asked
+    those questions themselves. Past the mark without a swap, they ask them, so they see them."""
+    started = [h for h in halves(s) if h.questions]
+    if len(started) > 1 or (started and started[0].interviewer != s.acting_interviewer):
+        return set()
+    mark = half_mark(len(s.order))
+    if s.index + 1 > mark:
+        return set()
+    asked = {r.question_id for r in s.asked}
+    return {qid for qid in s.order[mark:] if qid not in asked}

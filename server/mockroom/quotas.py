@@ -97,10 +97,15 @@ def _existing(path: Path) -> Path:
     return path
 
 
-def check_event_cap(store: Store, settings: Settings, room_id: str) -> None:
+def event_cap(settings: Settings) -> int:
+    """How many interview events a room may store (no limit: a number no room reaches)."""
+    return settings.max_events_per_room or 2**62
+
+
+def check_event_cap(settings: Settings, stored: int) -> None:
     """Before storing interview events: a room holds at most max_events_per_room of them."""
     cap = settings.max_events_per_room
-    if cap and store.event_count(room_id) >= cap:
+    if cap and stored >= cap:
         raise UserError(
             f"This room has reached its limit of {cap} interview actions. "
             "Create a new room to keep practising; this room's report is still available.",

@@ -4,10 +4,13 @@
     GET /api/rooms/{id}/report.md           Markdown download (Bearer token or ?token=)
     GET /api/rooms/{id}/invite.ics          iCalendar invite for rooms made with scheduled_at
 
-Any live role of a peer room may read the report; the content is the same for all of them except
-the notes: each reader gets the shared notes and only their *own* private notes (observers have
-none). The data comes from the room's persisted interview events, replayed, so a report is
-available during the interview, after it, and after a server restart.
+Any live role of a peer room may read the report, but each reads their *own* report: what it
+shows depends on the reader's link role and on the phase (report_data decides: no rubric of a
+question still being answered, no early marks, phone realism kept), each reader gets the shared
+notes and only their own private notes, and only their own letters. The data is the live
+Interview of the room when it is live (no replay on the event loop, security review M8), else
+its bounded log replayed, so a report is there during the interview, after it, and after a
+restart.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from aiohttp import web
 from .access import Grant, authorize
 from .api import bearer_token, grant_from_request, markdown_download
 from .errors import NotFound
-from .interview_service import load_interview
+from .interview import Interview
+from .interview_service import INTERVIEWS, load_interview
 from .keys import SETTINGS, STORE
 from .links import base_url, link_url
 from .notes.export import document_text
@@ -31,6 +35,7 @@ from .notes.keys import NOTES_HUB
 from .report_ics import invite_ics, parse_scheduled
 from .report_text import ReportInput, build_report, render_markdown
 from .roles import SHARED_DOC, Role, private_notes_doc
+from .store import RoomRecord
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -56,19 +61,39 @@ def _notes(app: web.Application, grant: Grant) -> tuple[str, str | None]:
     return shared, private
 
 
-def _participants(app: web.Application, room_id: str) -> list[tuple[str, str]]:
-    seen: list[tuple[str, str]] = []
-    for row in app[STORE].participants(room_id):
-        entry = (str(row["name"]), str(row["role"]))
-        if entry not in seen:
-            seen.append(entry)
-    return seen
+DEFAULT_NAMES = {"interviewer": "Interviewer", "candidate": "Candidate"}
+# After a swap "Candidate interviews Interviewer" would say the opposite of what happened.
+SWAPPED_FALLBACK = {"interviewer": "Person A", "candidate": "Person B"}
+
+
+def display_names(rows: list[dict[str, Any]], swapped: bool) -> tuple[dict[str, str], list[str]]:
+    """(seat link role -> the name it last joined with, observers' names). A seat nobody named
+    gets its role's word, or "Person A/B" once the roles were swapped."""
+    names: dict[str, str] = {}
+    observers: list[str] = []
+    for row in rows:
+        role, name = str(row["role"]), str(row["name"])
+        if role == "observer":
+            if name not in observers:
+                observers.append(name)
+        else:
+            names[role] = name
+    for role, default in DEFAULT_NAMES.items():
+        if names.get(role, default) == default:
+            names[role] = SWAPPED_FALLBACK[role] if swapped else default
+    return names, observers
+
+
+def _interview(app: web.Application, room: RoomRecord) -> Interview | None:
+    if INTERVIEWS in app:
+        return app[INTERVIEWS].interview_for(room)
+    return load_interview(app[STORE], room)
 
 
 def report_model(app: web.Application, grant: Grant) -> dict[str, Any]:
     room = grant.room
-    interview = load_interview(app[STORE], room)
-    data = interview.report_data() if interview is not None else None
+    interview = _interview(app, room)
+    data = interview.report_data(grant.role.value) if interview is not None else None
     windows = (
         {qid: q.answer_seconds * 1000 for qid, q in interview.questions.items()}
         if interview is not None
@@ -76,13 +101,17 @@ def report_model(app: web.Application, grant: Grant) -> dict[str, Any]:
     )
     started = data["started_at"] / 1000 if data and data["started_at"] else room.created_at
     shared, private = _notes(app, grant)
+    names, observers = display_names(app[STORE].participants(room.id), bool(data and data["swaps"]))
+    job = room.options.get("job_title")
     return build_report(
         ReportInput(
             room_id=room.id,
             title=room.title,
             date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)),
             reader_role=grant.role.value,
-            participants=_participants(app, room.id),
+            names=names,
+            observers=observers,
+            job_title=job if isinstance(job, str) else None,
             data=data,
             answer_windows_ms=windows,
             shared_notes=shared,

@@ -17,6 +17,7 @@ ALLOWED_FIELDS = {  # fields we understand; others are ignored
     "bank",
     "bank_toml",  # a pasted or uploaded bank, validated like a shipped one
     "title",
+    "job_title",  # the role being practised for; the report's letters name it
     "expires_in_hours",
     "phone_realism",  # candidate sees no question text (a real phone screen)
     "scheduled_at",  # ISO 8601 start, offered as an .ics invite
@@ -115,6 +116,17 @@ def parse_room_request(data: Any) -> RoomRequest:
         value = _int_option(data, key, low, high)
         if value is not None:
             options[key] = value
+    job_title = data.get("job_title")
+    if job_title not in (None, ""):
+        if not isinstance(job_title, str) or len(job_title) > MAX_TITLE:
+            raise UserError(
+                f"'job_title' must be text of at most {MAX_TITLE} characters.",
+                code="invalid-room",
+            )
+        # It is printed in letters and invites: printable characters only.
+        cleaned = " ".join("".join(ch for ch in job_title if ch.isprintable()).split())
+        if cleaned:
+            options["job_title"] = cleaned
     scheduled = data.get("scheduled_at")
     if scheduled is not None:
         if not isinstance(scheduled, str) or len(scheduled) > 40:

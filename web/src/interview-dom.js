@@ -44,3 +44,32 @@ export function radioValue(root, name) {
     root.querySelector(`input[type=radio][name="${CSS.escape(name)}"]:checked`));
   return input ? input.value : null;
 }
+
+const CHECK_KEY = "mockroom.checklist.";
+
+/**
+ * Tick boxes kept in this browser only, per room and list.
+ * @param {string} title @param {any[]} items @param {string} roomId @param {string} kind
+ */
+export function checklist(title, items, roomId, kind) {
+  const storeKey = `${CHECK_KEY}${roomId}.${kind}`;
+  /** @type {Set<string>} */
+  let ticked = new Set();
+  try {
+    ticked = new Set(JSON.parse(localStorage.getItem(storeKey) || "[]"));
+  } catch { /* private mode: ticks last for this page only */ }
+  const save = () => {
+    try {
+      localStorage.setItem(storeKey, JSON.stringify([...ticked]));
+    } catch { /* ignore */ }
+  };
+  return h("details", { class: "iv-checklist", open: kind === "candidate",
+    "data-testid": `checklist-${kind}` },
+  h("summary", { text: title }),
+  h("ul", {}, ...(items || []).map((item) => h("li", {}, h("label", { class: "check" },
+    h("input", { type: "checkbox", checked: ticked.has(item.id), onchange: (e) => {
+      if (e.target.checked) ticked.add(item.id);
+      else ticked.delete(item.id);
+      save();
+    } }), ` ${item.text}`)))));
+}

@@ -1,25 +1,75 @@
-// The feedback forms of the interview's feedback phase: the interviewer scores each asked
-// question against its rubric; the candidate rates themselves. Builds DOM, reads it back into the
-// `feedback` data the server checks (interview_state.checked_feedback).
+// The feedback forms of a half (docs/protocol.md, "forms" of the interview state): the half's
+// interviewer rates the other person's answers against the rubric; the half's candidate rates
+// their own answers. Builds DOM, reads it back into the `feedback` data the server checks
+// (interview_forms.checked_feedback), and keeps a draft in localStorage per room, link and half,
+// so a reload, a crash or an early "Finish" never loses what someone typed.
 
 import { h, radioValue, scoreGroup } from "./interview-dom.js";
 
 const ADVANCE = [["yes", "Yes"], ["maybe", "Maybe"], ["no", "Not yet"]];
+const DRAFT_KEY = "mockroom.feedback-draft.";
 
 /** @param {string} s */
 const slug = (s) => s.replace(/[^a-z0-9_-]/gi, "_");
 
 /**
- * The acting interviewer's form. @param {any[]} asked state.asked (with id, text, rubric)
- * @param {(data: any) => void} submit
+ * @typedef {{half: number, form: "rating"|"self", interviewer: string, candidate: string,
+ *   questions: any[], submitted: any}} FormSpec
+ * @typedef {{about: string, by: string, draftKey: string,
+ *   submit: (data: any) => void}} FormContext
  */
-export function interviewerForm(asked, submit) {
-  const form = h("form", { class: "iv-form", "data-testid": "feedback-form",
-    "aria-label": "Feedback on the candidate" });
+
+/** Where this form's draft lives. @param {string} roomId @param {string} link @param {FormSpec} spec */
+export function draftKey(roomId, link, spec) {
+  return `${DRAFT_KEY}${roomId}.${link}.${spec.half}.${spec.form}`;
+}
+
+/** @param {HTMLFormElement} form @param {string} key */
+function keepDraft(form, key) {
+  let saved = {};
+  try {
+    saved = JSON.parse(localStorage.getItem(key) || "{}");
+  } catch { /* private mode or a damaged entry: start empty */ }
+  for (const [name, value] of Object.entries(saved)) {
+    for (const el of form.querySelectorAll(`[name="${CSS.escape(name)}"]`)) {
+      const input = /** @type {HTMLInputElement} */ (el);
+      if (input.type === "radio") input.checked = input.value === value;
+      else input.value = String(value);
+    }
+  }
+  const save = () => {
+    /** @type {Record<string, string>} */
+    const draft = {};
+    for (const el of form.querySelectorAll("input[name], textarea[name]")) {
+      const input = /** @type {HTMLInputElement} */ (el);
+      if (input.type === "radio") {
+        if (input.checked) draft[input.name] = input.value;
+      } else if (input.value) draft[input.name] = input.value;
+    }
+    try {
+      localStorage.setItem(key, JSON.stringify(draft));
+    } catch { /* storage full or off: the form still works, the draft just does not survive */ }
+  };
+  form.addEventListener("input", save);
+  form.addEventListener("change", save);
+}
+
+/** Forget a draft once the server has the form. @param {string} key */
+export function dropDraft(key) {
+  try {
+    localStorage.removeItem(key);
+  } catch { /* ignore */ }
+}
+
+/** The rating of the other person's answers. @param {FormSpec} spec @param {FormContext} ctx */
+export function ratingForm(spec, ctx) {
+  const form = /** @type {HTMLFormElement} */ (h("form", { class: "iv-form",
+    "data-testid": "feedback-form", "data-form": "rating", "data-half": spec.half,
+    "aria-label": `Your feedback on ${ctx.about}'s answers` }));
   form.append(h("p", { class: "muted small",
-    text: "Score each rubric item from 1 (not yet) to 4 (strong). Leave an item blank if it " +
-      "did not come up. The candidate and any observer will read this in the report." }));
-  for (const q of asked) {
+    text: `Score each rubric item from 1 (not yet) to 4 (strong). Leave an item blank if it ` +
+      `did not come up. ${ctx.about} reads this once they have sent their own self-assessment.` }));
+  for (const q of spec.questions) {
     const box = h("fieldset", { class: "iv-form-question", "data-question-id": q.id },
       h("legend", { text: `Question ${q.number}: ${q.text}${q.skipped ? " (skipped)" : ""}` }));
     (q.rubric || []).forEach((item, i) => {
@@ -32,26 +82,27 @@ export function interviewerForm(asked, submit) {
     form.append(box);
   }
   form.append(h("fieldset", { class: "iv-advance", role: "radiogroup" },
-    h("legend", { text: "Would you advance this candidate?" }),
+    h("legend", { text: `Would you advance ${ctx.about}?` }),
     ...ADVANCE.map(([value, label]) => h("label", { class: "choice-inline" },
       h("input", { type: "radio", name: "would_advance", value, required: true }), ` ${label}`))));
   form.append(h("label", { class: "field" }, "Overall comment",
     h("textarea", { name: "comment", rows: 3, maxlength: 4000 })));
   const problem = h("p", { class: "form-error", role: "alert", hidden: true });
   form.append(problem, h("button", { type: "submit", class: "primary",
-    "data-testid": "submit-feedback" }, "Submit feedback"));
+    "data-testid": "submit-feedback" }, `Send feedback to ${ctx.about}`));
+  keepDraft(form, ctx.draftKey);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const advance = radioValue(form, "would_advance");
     if (!advance) {
       problem.hidden = false;
-      problem.textContent = "Choose whether you would advance this candidate.";
+      problem.textContent = `Choose whether you would advance ${ctx.about}.`;
       return;
     }
     problem.hidden = true;
     /** @type {Record<string, any[]>} */
     const scores = {};
-    for (const q of asked) {
+    for (const q of spec.questions) {
       scores[q.id] = (q.rubric || []).map((_, i) => {
         const name = `score-${slug(q.id)}-${i}`;
         const score = radioValue(form, name);
@@ -61,19 +112,20 @@ export function interviewerForm(asked, submit) {
       });
     }
     const comment = /** @type {HTMLTextAreaElement} */ (form.querySelector("[name=comment]")).value;
-    submit({ would_advance: advance, comment: comment.trim(), scores });
+    ctx.submit({ half: spec.half, would_advance: advance, comment: comment.trim(), scores });
   });
   return form;
 }
 
-/** The candidate's form. @param {any[]} asked @param {(data: any) => void} submit */
-export function candidateForm(asked, submit) {
-  const form = h("form", { class: "iv-form", "data-testid": "feedback-form",
-    "aria-label": "Your self-assessment" });
+/** The self-assessment of one's own answers. @param {FormSpec} spec @param {FormContext} ctx */
+export function selfForm(spec, ctx) {
+  const form = /** @type {HTMLFormElement} */ (h("form", { class: "iv-form",
+    "data-testid": "feedback-form", "data-form": "self", "data-half": spec.half,
+    "aria-label": "Your self-assessment" }));
   form.append(h("p", { class: "muted small",
-    text: "Rate how each answer went, 1 (not yet) to 4 (strong), then note what to keep and " +
-      "what to change. Honest notes make the next session better." }));
-  for (const q of asked) {
+    text: "Rate how each of your answers went, 1 (not yet) to 4 (strong), then note what to " +
+      `keep and what to change. You see ${ctx.about}'s marks once you have sent this.` }));
+  for (const q of spec.questions) {
     form.append(scoreGroup(`self-${slug(q.id)}`, `Question ${q.number}: ${q.text}`));
   }
   form.append(h("label", { class: "field" }, "What went well",
@@ -81,29 +133,34 @@ export function candidateForm(asked, submit) {
   form.append(h("label", { class: "field" }, "What I'd improve",
     h("textarea", { name: "to_improve", rows: 3, maxlength: 4000 })));
   form.append(h("button", { type: "submit", class: "primary", "data-testid": "submit-feedback" },
-    "Submit self-assessment"));
+    "Send self-assessment"));
+  keepDraft(form, ctx.draftKey);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     /** @type {Record<string, number|null>} */
     const selfScores = {};
-    for (const q of asked) {
+    for (const q of spec.questions) {
       const v = radioValue(form, `self-${slug(q.id)}`);
       selfScores[q.id] = v ? Number(v) : null;
     }
     const text = (name) => /** @type {HTMLTextAreaElement} */ (
       form.querySelector(`[name=${name}]`)).value.trim();
-    submit({ self_scores: selfScores, went_well: text("went_well"), to_improve: text("to_improve") });
+    ctx.submit({ half: spec.half, self_scores: selfScores, went_well: text("went_well"),
+      to_improve: text("to_improve") });
   });
   return form;
 }
 
-/** What was submitted, read back from the state (so a reload shows it too). */
-export function submittedSummary(role, feedback, asked) {
-  const box = h("div", { class: "iv-submitted", "data-testid": "feedback-saved" },
-    h("p", { class: "iv-thanks", role: "status", text: "Thanks — saved." }));
-  const byId = new Map((asked || []).map((q) => [q.id, q]));
-  if (role === "interviewer") {
-    box.append(h("p", { text: `Would advance: ${feedback.would_advance}` }));
+/** What was sent, read back from the state (so a reload shows it too). @param {FormSpec} spec */
+export function submittedSummary(spec) {
+  const feedback = spec.submitted;
+  const box = h("div", { class: "iv-submitted", "data-testid": "feedback-saved",
+    "data-half": spec.half },
+  h("p", { class: "iv-thanks", role: "status", text: "Thanks — saved." }));
+  const byId = new Map((spec.questions || []).map((q) => [q.id, q]));
+  if (spec.form === "rating") {
+    const advance = ADVANCE.find(([value]) => value === feedback.would_advance);
+    box.append(h("p", { text: `Would advance: ${advance ? advance[1] : feedback.would_advance}` }));
     for (const [qid, marks] of Object.entries(feedback.scores || {})) {
       const q = byId.get(qid);
       const given = /** @type {any[]} */ (marks).filter(Boolean).map((m) => m.score);

@@ -4,10 +4,15 @@
 // Rendered from the latest `interview-state` only (docs/protocol.md): the server filters what
 // each role may see, so this module never has anything to hide — it just draws what it got.
 // Regions are rebuilt only when their own inputs change, so a broadcast (the other side
-// submitting feedback, a timer extension) never wipes a form someone is typing in.
+// submitting feedback, a timer extension) never wipes a form someone is typing in; the forms
+// also keep a draft in localStorage (interview-feedback.js), so a reload does not either.
+// `state.role` is the *acting* role (it flips with a swap); people are named, not called by
+// the link they opened.
 
-import { candidateForm, interviewerForm, submittedSummary } from "./interview-feedback.js";
-import { h, list } from "./interview-dom.js";
+import { draftKey, dropDraft, ratingForm, selfForm, submittedSummary } from "./interview-feedback.js";
+import { Beeper } from "./interview-beeper.js";
+import { checklist, h, list } from "./interview-dom.js";
+import { capitalised, halfText, nameOf as personName, pendingText, presenceText } from "./interview-people.js";
 import { CueTracker, WARN_MS, formatClock, remainingMs } from "./timer.js";
 
 const PHASE_LABELS = {
@@ -18,45 +23,14 @@ const PHASE_LABELS = {
 /** The interviewer's controls: [action, label, testid, data?]. */
 const CONTROLS = [
   ["repeat", "Repeat", "repeat-question", null, "Repeat the question; think time starts again"],
-  ["extend", "+30 s", "extend-timer", null, "Add 30 seconds to the timer"],
+  // The accessible name starts with the visible text (WCAG 2.5.3, axe label-content-name-mismatch).
+  ["extend", "+30 s", "extend-timer", null, "+30 s: add 30 seconds to the timer"],
   ["skip", "Skip", "skip-question", null, "Skip this question"],
   ["wrap_up", "Wrap up", "wrap-up", null, "End the questions and wrap up"],
-  ["open_feedback", "Open feedback", "open-feedback", null, "Open the feedback forms"],
+  ["open_feedback", "Open feedback", "open-feedback", null, "Open feedback forms for both of you"],
   ["finish", "Finish", "finish-interview", null, "Finish the interview"],
 ];
 
-const CHECK_KEY = "mockroom.checklist.";
-
-/** Beeps through WebAudio; created on the first user gesture (autoplay rules). */
-class Beeper {
-  constructor() {
-    /** @type {AudioContext|null} */
-    this.ctx = null;
-    const unlock = () => {
-      try {
-        this.ctx = this.ctx || new AudioContext();
-        void this.ctx.resume();
-      } catch { /* no audio: the visual cue remains */ }
-    };
-    document.addEventListener("pointerdown", unlock, { once: true, capture: true });
-    document.addEventListener("keydown", unlock, { once: true, capture: true });
-  }
-
-  /** @param {number} freq @param {number} seconds */
-  beep(freq, seconds) {
-    const ctx = this.ctx;
-    if (!ctx || ctx.state !== "running") return;
-    const osc = ctx.createOscillator();
-    const gain = ctx.createGain();
-    osc.frequency.value = freq;
-    gain.gain.setValueAtTime(0.0001, ctx.currentTime);
-    gain.gain.exponentialRampToValueAtTime(0.15, ctx.currentTime + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + seconds);
-    osc.connect(gain).connect(ctx.destination);
-    osc.start();
-    osc.stop(ctx.currentTime + seconds + 0.05);
-  }
-}
 
 /**
  * @param {HTMLElement} container the #interview-pane section
@@ -74,25 +48,35 @@ export function mountInterview(container, { client, role, roomInfo }) {
     "aria-label": "Time left", hidden: true });
   const questionEl = h("p", { class: "iv-question", "data-testid": "question-text",
     "aria-live": "polite" });
+  const halfEl = h("p", { class: "iv-half small", "data-testid": "interview-half", hidden: true });
+  const presenceEl = h("p", { class: "iv-presence", "data-testid": "presence-note", role: "status",
+    hidden: true });
   const swapEl = h("div", { class: "iv-swap", "aria-live": "polite" });
   const controlsEl = h("div", { class: "iv-controls", role: "toolbar",
     "aria-label": "Interview controls" });
   const errorEl = h("p", { class: "iv-error", role: "alert", hidden: true });
   const privateEl = h("div", { class: "iv-private-slot" });
   const checklistEl = h("div", { class: "iv-checklist-slot" });
+  const waitingEl = h("div", { class: "iv-waiting", "data-testid": "feedback-waiting",
+    "aria-live": "polite", hidden: true });
   const feedbackEl = h("div", { class: "iv-feedback-slot" });
   const reportEl = h("p", { class: "iv-report", hidden: true },
     h("a", { href: reportHref, "data-testid": "report-link", target: "_blank", rel: "noopener" },
       "Open the report (questions, timings, scores, notes)"));
   const root = h("div", { class: "iv", "data-phase": "connecting" },
     h("h2", { class: "iv-title" }, "Interview"),
-    h("div", { class: "iv-head" }, phaseEl, positionEl, timerEl),
-    questionEl, swapEl, controlsEl, errorEl, privateEl, checklistEl, feedbackEl, reportEl);
+    h("div", { class: "iv-head" }, phaseEl, positionEl, timerEl), halfEl, presenceEl,
+    questionEl, swapEl, controlsEl, errorEl, privateEl, checklistEl, waitingEl, feedbackEl,
+    reportEl);
   container.replaceChildren(root);
 
   /** @type {any} the latest state; undefined until the first one arrives */
   let state;
   let lastSentAt = 0;
+  /** True after a first click on Finish while a form is missing: shows the warning. */
+  let finishWarned = false;
+  /** @type {Map<string, HTMLElement>} one slot per feedback form, "half-form" */
+  const formSlots = new Map();
   const cues = new CueTracker();
   const beeper = new Beeper();
   /** @type {Map<string, string>} link role -> display name */
@@ -107,6 +91,11 @@ export function mountInterview(container, { client, role, roomInfo }) {
     }
   }
   rememberPeople();
+
+  /** @param {string} link */
+  const nameOf = (link) => personName(state, names, link);
+  /** @param {string} link */
+  const Name = (link) => capitalised(nameOf(link));
 
   /** @param {string} action @param {Record<string, any>} [extra] */
   function send(action, extra = {}) {
@@ -151,6 +140,9 @@ export function mountInterview(container, { client, role, roomInfo }) {
     phaseEl.textContent = PHASE_LABELS[s.phase] || s.phase;
     positionEl.textContent = s.position && s.position.number
       ? `Question ${s.position.number} of ${s.position.total}` : `${s.position.total} questions`;
+    if (s.phase !== "feedback") finishWarned = false;
+    renderHalf(s);
+    renderPresence(s);
     renderQuestion(s);
     renderSwap(s);
     renderControls(s);
@@ -158,7 +150,7 @@ export function mountInterview(container, { client, role, roomInfo }) {
       s.checklist]) : "none", () => acting === "interviewer" ? interviewerPane(s) : null);
     const showPrep = acting === "candidate" && ["lobby", "intro"].includes(s.phase);
     region(checklistEl, showPrep ? "prep" : "none",
-      () => showPrep ? checklist("Before you start", s.checklist, "candidate") : null);
+      () => showPrep ? checklist("Before you start", s.checklist, roomId, "candidate") : null);
     renderFeedback(s);
     reportEl.hidden = !["wrap_up", "feedback", "done"].includes(s.phase);
     tick();
@@ -171,6 +163,7 @@ export function mountInterview(container, { client, role, roomInfo }) {
     questionEl.textContent = "Talk freely; use the notes to keep track. The report still " +
       "collects the notes and the letter templates.";
     timerEl.hidden = true;
+    halfEl.hidden = presenceEl.hidden = waitingEl.hidden = true;
     for (const el of [swapEl, controlsEl, privateEl, checklistEl, feedbackEl]) {
       el.replaceChildren();
       delete el.dataset.key;
@@ -199,12 +192,26 @@ export function mountInterview(container, { client, role, roomInfo }) {
     questionEl.classList.toggle("iv-question-live", !!(s.question || s.prompt));
   }
 
+  function renderHalf(s) {
+    const text = halfText(s, nameOf);
+    halfEl.hidden = !text;
+    halfEl.textContent = text;
+  }
+
+  function renderPresence(s) {
+    const text = presenceText(s);
+    presenceEl.hidden = !text;
+    presenceEl.textContent = text;
+  }
+
   function renderSwap(s) {
     const sw = s.swap;
     const isSeat = s.link_role !== "observer";
     const pending = sw.requested_by;
-    const who = (r) => names.get(r) || `The ${r}`;
-    const key = JSON.stringify([sw, isSeat, s.actions.includes("request_swap"), names.get(pending || "")]);
+    const who = (r) => Name(r);
+    const other = s.link_role === "interviewer" ? "candidate" : "interviewer";
+    const key = JSON.stringify([sw, isSeat, s.actions.includes("request_swap"),
+      names.get(pending || ""), nameOf(other), s.phase]);
     region(swapEl, key, () => {
       if (!isSeat) {
         return pending ? h("p", { class: "small muted", text: `${who(pending)} asked to swap roles.` }) : null;
@@ -217,13 +224,30 @@ export function mountInterview(container, { client, role, roomInfo }) {
           button("cancel_swap", "Decline", "decline-swap", { aria: "Decline the role swap" }));
       }
       if (pending) {
-        return h("p", { class: "small" }, "Waiting for the other side to confirm the swap… ",
+        return h("p", { class: "small" }, `Waiting for ${nameOf(other)} to confirm the swap… `,
           button("cancel_swap", "Cancel", "cancel-swap", { aria: "Cancel the swap request" }));
       }
-      const note = sw.swapped ? h("span", { class: "small muted", text: " Roles are swapped." }) : null;
-      if (!sw.allowed) return note ? h("p", {}, note) : null;
+      if (sw.suggested) {
+        // The half-way mark: the moment to hand over, said to both.
+        const next = s.role === "interviewer" ? `${Name(other)} interviews you next` : `you interview ${nameOf(other)} next`;
+        return h("div", { class: "iv-swap-ask", "data-testid": "swap-prompt" },
+          h("p", { text: `Half way: time to swap roles? ${next.charAt(0).toUpperCase()}${next.slice(1)}.` }),
+          button("request_swap", "Swap roles", "swap-roles",
+            { primary: true, aria: "Swap roles now: ask your partner to confirm" }));
+      }
+      if (!sw.allowed) {
+        // Mid-question: say why instead of letting the button vanish. After the questions
+        // there is nothing to swap for.
+        if (!["think", "answer"].includes(s.phase)) return null;
+        // Say why instead of letting the button vanish.
+        return h("p", { class: "small" },
+          h("button", { type: "button", "data-testid": "swap-roles", disabled: true,
+            "aria-describedby": "iv-swap-why" }, "Swap roles"),
+          " ", h("span", { id: "iv-swap-why", class: "muted", "data-testid": "swap-why",
+            text: sw.reason || "" }));
+      }
       return h("p", {}, button("request_swap", "Swap roles", "swap-roles",
-        { aria: "Ask to swap roles: the candidate interviews next" }), note);
+        { aria: "Swap roles: ask your partner to confirm" }));
     });
   }
 
@@ -237,7 +261,8 @@ export function mountInterview(container, { client, role, roomInfo }) {
         return h("div", {}, button("done", label, "candidate-done", { primary: true }));
       });
     }
-    const key = JSON.stringify(["interviewer", s.phase, s.actions, s.available, s.timer && s.timer.paused]);
+    const key = JSON.stringify(["interviewer", s.phase, s.actions, s.available,
+      s.timer && s.timer.paused, finishWarned, waitingFor(s)]);
     region(controlsEl, key, () => {
       const box = h("div", { class: "iv-buttons" });
       if (s.phase === "lobby") {
@@ -250,10 +275,12 @@ export function mountInterview(container, { client, role, roomInfo }) {
           { primary: true }));
       }
       if (!["lobby", "wrap_up", "feedback", "done"].includes(s.phase)) {
-        const nextLabel = s.phase === "think" ? "Start answer" : s.phase === "answer"
-          ? "Follow-ups" : "Next question";
-        box.append(button("next", nextLabel, "next-step",
-          { extra: { data: { step: "phase" } }, aria: `Next step: ${nextLabel}` }));
+        // In the follow-ups the next step *is* the next question: one button, not two.
+        if (s.phase === "think" || s.phase === "answer") {
+          const nextLabel = s.phase === "think" ? "Start answer" : "Follow-ups";
+          box.append(button("next", nextLabel, "next-step",
+            { extra: { data: { step: "phase" } }, aria: `${nextLabel}: next step` }));
+        }
         box.append(button("next", "Next question", "next-question",
           { extra: { data: { step: "question" } }, primary: s.phase === "follow_ups",
             aria: "Move on to the next question" }));
@@ -265,11 +292,25 @@ export function mountInterview(container, { client, role, roomInfo }) {
       }
       for (const [action, label, testid, , aria] of CONTROLS) {
         const inQuestion = !!s.question && ["repeat", "extend", "skip", "wrap_up"].includes(action);
-        if (allowed(action) || inQuestion) {
+        if (action === "finish" && allowed("finish") && s.feedback_pending.length) {
+          // Never throw a form away unannounced: the first click warns, the second finishes.
+          box.append(h("button", { type: "button", "data-testid": testid, disabled: finishWarned,
+            onclick: () => { finishWarned = true; render(); } }, label));
+        } else if (allowed(action) || inQuestion) {
           box.append(button(action, label, testid, { aria, primary: action === "open_feedback" }));
         }
       }
       const wrap = h("div", { class: "iv-controls-wrap" }, box);
+      if (finishWarned && s.feedback_pending.length) {
+        wrap.append(h("div", { class: "iv-warning", role: "alert", "data-testid": "finish-warning" },
+          h("p", { text: `${waitingFor(s)} If you finish now, the forms stay open: ` +
+            "they can still be sent afterwards, and the report updates." }),
+          h("button", { type: "button", class: "primary", "data-testid": "finish-anyway",
+            onclick: () => { finishWarned = false; send("finish", { data: { force: true } }); } },
+          "Finish anyway"), " ",
+          h("button", { type: "button", "data-testid": "finish-wait",
+            onclick: () => { finishWarned = false; render(); } }, "Keep waiting")));
+      }
       if (allowed("pick") && s.available && s.available.length) {
         const select = /** @type {HTMLSelectElement} */ (h("select", {
           "aria-label": "Question to ask next", "data-testid": "pick-select" },
@@ -300,53 +341,56 @@ export function mountInterview(container, { client, role, roomInfo }) {
     } else if (s.upcoming && s.upcoming.length && ["lobby", "intro"].includes(s.phase)) {
       pane.append(h("h3", { text: "First question" }), h("p", { text: s.upcoming[0].text }));
     }
-    if (s.checklist) pane.append(checklist("Recruiter checklist", s.checklist, "interviewer"));
+    if (s.checklist) pane.append(checklist("Recruiter checklist", s.checklist, roomId, "interviewer"));
     return pane;
   }
 
-  /** Tick boxes kept in this browser only. @param {string} title @param {any[]} items */
-  function checklist(title, items, kind) {
-    const storeKey = `${CHECK_KEY}${roomId}.${kind}`;
-    /** @type {Set<string>} */
-    let ticked = new Set();
-    try {
-      ticked = new Set(JSON.parse(localStorage.getItem(storeKey) || "[]"));
-    } catch { /* private mode: ticks last for this page only */ }
-    const save = () => {
-      try {
-        localStorage.setItem(storeKey, JSON.stringify([...ticked]));
-      } catch { /* ignore */ }
-    };
-    return h("details", { class: "iv-checklist", open: kind === "candidate",
-      "data-testid": `checklist-${kind}` },
-    h("summary", { text: title }),
-    h("ul", {}, ...(items || []).map((item) => h("li", {}, h("label", { class: "check" },
-      h("input", { type: "checkbox", checked: ticked.has(item.id), onchange: (e) => {
-        if (e.target.checked) ticked.add(item.id);
-        else ticked.delete(item.id);
-        save();
-      } }), ` ${item.text}`)))));
-  }
+  const waitingFor = (s) => pendingText(s, nameOf);
 
   function renderFeedback(s) {
-    const formRole = s.role;
-    const mine = s.feedback || null;
-    const inPhase = s.phase === "feedback" || (s.phase === "done" && mine);
-    const key = inPhase && formRole !== "observer"
-      ? JSON.stringify([formRole, s.phase, (s.asked || []).map((q) => q.id), !!mine, mine && mine.at])
-      : "none";
-    region(feedbackEl, key, () => {
-      if (key === "none") return null;
-      const submit = (data) => send("feedback", { data });
-      const wrap = h("section", { class: "iv-feedback", "aria-label": "Feedback" },
-        h("h3", { text: formRole === "interviewer" ? "Your feedback" : "Your self-assessment" }));
-      if (mine) wrap.append(submittedSummary(formRole, mine, s.asked));
-      else if (s.phase === "feedback") {
-        wrap.append(formRole === "interviewer" ? interviewerForm(s.asked || [], submit)
-          : candidateForm(s.asked || [], submit));
+    const text = s.phase === "feedback" || s.phase === "done" ? waitingFor(s) : "";
+    waitingEl.hidden = !text;
+    waitingEl.textContent = text;
+    const specs = s.link_role === "observer" ? [] : (s.forms || []);
+    const wanted = new Set();
+    for (const spec of specs) {
+      const id = `${spec.half}-${spec.form}`;
+      wanted.add(id);
+      let slot = formSlots.get(id);
+      if (!slot) {
+        slot = h("div", { class: "iv-form-slot" });
+        formSlots.set(id, slot);
+        feedbackEl.append(slot);
       }
+      region(slot, JSON.stringify([id, spec.submitted && spec.submitted.at]), () => formSection(spec));
+    }
+    for (const [id, slot] of formSlots) {
+      if (!wanted.has(id)) {
+        slot.remove();
+        formSlots.delete(id);
+      }
+    }
+  }
+
+  /** One form of one half, or what was sent. @param {any} spec */
+  function formSection(spec) {
+    const rating = spec.form === "rating";
+    const about = nameOf(rating ? spec.candidate : spec.interviewer);
+    const several = (state.halves || []).length > 1;
+    const title = rating ? `Your feedback on ${about}'s answers` : "Your self-assessment";
+    const wrap = h("section", { class: "iv-feedback", "aria-label": title,
+      "data-testid": `feedback-${spec.form}`, "data-half": spec.half },
+    h("h3", { text: several ? `${title} (half ${spec.half})` : title }));
+    const key = draftKey(roomId, state.link_role, spec);
+    if (spec.submitted) {
+      dropDraft(key);
+      wrap.append(submittedSummary(spec));
       return wrap;
-    });
+    }
+    const ctx = { about, by: state.link_role, draftKey: key,
+      submit: (data) => send("feedback", { data }) };
+    wrap.append(rating ? ratingForm(spec, ctx) : selfForm(spec, ctx));
+    return wrap;
   }
 
   // the countdown -----------------------------------------------------------------------------

@@ -1,0 +1,51 @@
+// Who is who in the interview pane, in words: names by link role, the half being run, who left
+// or is reconnecting, whose feedback is still missing. Pure: state in, text out (no DOM).
+// People are named, never called by the link they opened; the acting role flips with a swap.
+
+/**
+ * A person's name by link role: "you" for oneself, else their name, else "your partner".
+ * @param {any} state the interview state @param {Map<string, string>} known names from the roster
+ * @param {string} link
+ */
+export function nameOf(state, known, link) {
+  if (state && link === state.link_role) return "you";
+  const person = state && state.people && state.people[link];
+  return (person && person.name) || known.get(link) || "your partner";
+}
+
+/** @param {string} text */
+export const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** "Half 2: Ben interviews you", or "" while the session has one half. @param {any} s
+ * @param {(link: string) => string} name */
+export function halfText(s, name) {
+  if (!s.swap.swapped && (s.halves || []).length <= 1) return "";
+  const verb = s.half.interviewer === s.link_role ? "interview" : "interviews";
+  return `Half ${s.half.number}: ${capitalised(name(s.half.interviewer))} ${verb} ` +
+    name(s.half.candidate);
+}
+
+/** "Ben is reconnecting…" / "Paused: Ben left", about anyone but oneself. @param {any} s */
+export function presenceText(s) {
+  const lines = [];
+  for (const link of ["candidate", "interviewer"]) {
+    const person = s.people && s.people[link];
+    if (!person || link === s.link_role) continue;
+    const name = person.name || "Your partner";
+    const actingCandidate = (s.swap.swapped ? "interviewer" : "candidate") === link;
+    if (person.reconnecting) lines.push(`${name} is reconnecting…`);
+    else if (person.away && actingCandidate && s.timer && s.timer.held) {
+      lines.push(`Paused: ${name} left. The countdown goes on when they are back.`);
+    } else if (person.away) lines.push(`${name} left.`);
+  }
+  return lines.join(" ");
+}
+
+/** "Waiting for Ben's self-assessment (half 1)." from state.feedback_pending. @param {any} s
+ * @param {(link: string) => string} name */
+export function pendingText(s, name) {
+  const items = (s.feedback_pending || []).filter((p) => p.link_role !== s.link_role)
+    .map((p) => `${name(p.link_role)}'s ${p.form === "self" ? "self-assessment" : "feedback"}` +
+      ((s.halves || []).length > 1 ? ` (half ${p.half})` : ""));
+  return items.length ? `Waiting for ${items.join(" and ")}.` : "";
+}
