@@ -13,6 +13,7 @@ from . import banks as bank_lib
 from .access import Grant, authorize
 from .errors import Forbidden, NotFound, UserError
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
+from .link_vault import LINK_VAULT
 from .links import base_url, issue_link, link_url, notes_paths
 from .roles import ROLES_BY_MODE, Mode, Role, note_documents
 from .rooms import parse_room_request
@@ -114,6 +115,7 @@ async def create_room(request: web.Request) -> web.Response:
     expires = spec.expires_in_hours or settings.link_ttl_hours or None
     issued = [issue_link(room.id, role, expires) for role in spec.roles]
     request.app[STORE].create_room(room, [record for _, record in issued])
+    request.app[LINK_VAULT].room_created(room.id, room.mode, issued)
     base = base_url(request, settings)
     links = {
         Role(record.role).value: link_url(base, room.id, Role(record.role), token)
@@ -176,6 +178,9 @@ async def renew_link(request: web.Request) -> web.Response:
     revoked = store.revoke_links(grant.room.id, role.value)
     token, record = issue_link(grant.room.id, role, request.app[SETTINGS].link_ttl_hours or None)
     store.add_link(record)
+    request.app[LINK_VAULT].link_renewed(
+        grant.room.id, grant.room.mode, grant.role, str(bearer_token(request)), record, token
+    )
     log.info("link renewed", extra={"room": grant.room.id, "role": role.value, "revoked": revoked})
     url = link_url(base_url(request, request.app[SETTINGS]), grant.room.id, role, token)
     return web.json_response({"role": role.value, "link": url, "revoked": revoked})

@@ -13,6 +13,7 @@ from .banks import load_banks
 from .errors import error_reply
 from .interview_service import setup_interviews
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
+from .links_api import setup_links
 from .notes import setup_notes
 from .recordings import setup_recordings
 from .report import setup_report
@@ -89,4 +90,5 @@ def create_app(settings: Settings) -> web.Application:
     setup_scripted(app)
     setup_interviews(app)
     setup_report(app)
+    setup_links(app)
     return app

@@ -6,6 +6,7 @@ import { mountLinksPanel } from "./links-panel.js";
 import { Lobby } from "./lobby.js";
 import { RoomClient } from "./protocol.js";
 import { RoomView, notice } from "./room-ui.js";
+import { bindShortcuts, mountShortcutSwitch } from "./shortcuts.js";
 import { sampleStats } from "./stats.js";
 import { prefs, session } from "./storage.js";
 
@@ -283,6 +284,12 @@ function localState() {
   };
 }
 
+/** " (M)" while the button's shortcut is on, "" when shortcuts are switched off. */
+function keyHint(button) {
+  const key = button.dataset.shortcut;
+  return key ? ` (${key})` : "";
+}
+
 function sendState() {
   if (!live) return;
   const s = localState();
@@ -293,7 +300,7 @@ function sendState() {
     const has = lobby.stream.getAudioTracks().length > 0;
     mic.setAttribute("aria-pressed", String(!s.audio));
     mic.textContent = !has ? "No microphone" : s.audio ? "Mute" : "Unmute";
-    mic.title = s.audio ? "Mute microphone (M)" : "Unmute microphone (M)";
+    mic.title = (s.audio ? "Mute microphone" : "Unmute microphone") + keyHint(mic);
     /** @type {HTMLButtonElement} */ (mic).disabled = !has;
   }
   const cam = $("mute-video");
@@ -301,14 +308,14 @@ function sendState() {
     const has = !!(live.camera);
     cam.setAttribute("aria-pressed", String(!s.video));
     cam.textContent = !has ? "No camera" : s.video ? "Camera off" : "Camera on";
-    cam.title = s.video ? "Turn camera off (V)" : "Turn camera on (V)";
+    cam.title = (s.video ? "Turn camera off" : "Turn camera on") + keyHint(cam);
     /** @type {HTMLButtonElement} */ (cam).disabled = !has;
   }
   const share = $("share-screen");
   if (share) {
     share.setAttribute("aria-pressed", String(s.screen));
     share.textContent = s.screen ? "Stop sharing" : "Share screen";
-    share.title = s.screen ? "Stop sharing your screen (S)" : "Share your screen (S)";
+    share.title = (s.screen ? "Stop sharing your screen" : "Share your screen") + keyHint(share);
   }
 }
 
@@ -366,13 +373,6 @@ function leave() {
   notice(null);
 }
 
-/** Typing in a field or the notes editor must not toggle the microphone. */
-function isTyping(target) {
-  if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) ||
-    !!target.closest(".cm-editor, [contenteditable]");
-}
-
 let controlsReady = false;
 function setupControls() {
   if (controlsReady) return;
@@ -391,16 +391,12 @@ function setupControls() {
     const b = $("share-screen");
     if (b) b.hidden = true;
   }
-  document.addEventListener("keydown", (e) => {
-    if (!live || e.ctrlKey || e.metaKey || e.altKey || e.repeat || isTyping(e.target)) return;
-    const key = e.key.toLowerCase();
-    if (role === "observer") return;
-    if (key === "m") toggleAudio();
-    else if (key === "v") toggleVideo();
-    else if (key === "s") toggleScreen();
-    else return;
-    e.preventDefault();
-  });
+  if (role !== "observer") {
+    bindShortcuts({ m: toggleAudio, v: toggleVideo, s: toggleScreen }, { enabled: () => !!live });
+  }
+  const keyed = ["mute-audio", "mute-video", "share-screen"].map($).filter(Boolean);
+  mountShortcutSwitch(/** @type {HTMLInputElement|null} */ ($("shortcuts-on")),
+    /** @type {HTMLElement[]} */ (keyed));
 }
 
 function startStatsLoop() {

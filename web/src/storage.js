@@ -30,6 +30,10 @@ export const prefs = {
   name: () => read(localStorage, "name") || "",
   /** @param {string} name */
   saveName: (name) => write(localStorage, "name", name),
+  /** Single-key shortcuts (M, V, S) on unless switched off (WCAG 2.1.4). @returns {boolean} */
+  shortcuts: () => read(localStorage, "shortcuts") !== false,
+  /** @param {boolean} on */
+  saveShortcuts: (on) => write(localStorage, "shortcuts", on),
 };
 
 /** Per tab and room: the participant id that lets a reload keep its seat. */
