@@ -5,7 +5,7 @@ import { mountInterview } from "./interview.js";
 import { mountLinksPanel } from "./links-panel.js";
 import { Lobby } from "./lobby.js";
 import { RoomClient } from "./protocol.js";
-import { RoomView, notice } from "./room-ui.js";
+import { RoomView, actingRole, notice } from "./room-ui.js";
 import { bindShortcuts, mountShortcutSwitch } from "./shortcuts.js";
 import { sampleStats } from "./stats.js";
 import { prefs, session } from "./storage.js";
@@ -178,6 +178,7 @@ async function join(how = {}) {
     }
     if (live) {
       live.camera = track("video");
+      live.view.meterLocal(lobby.stream);
       sendState();
     }
   });
@@ -192,12 +193,19 @@ function enterCall(info, client, call, name) {
   const view = new RoomView({ roomMedia, speakerId: lobby.speakerId() });
   live = { client, call, view, camera: lobby.stream.getVideoTracks()[0] || null, screen: null };
   view.addLocal({ name, role, video: lobby.video });
+  view.meterLocal(lobby.stream);
+  // On a phone the lobby was scrolled: land on the call, not half way down the page.
+  $("call")?.scrollIntoView({ block: "start" });
 
   call.onpeer = (peer) => {
     view.addPeer(peer);
     view.showConnection([...call.peers.values()]);
+    presence.arrived(peer);
   };
-  call.onpeerinfo = (peer) => view.updatePeer(peer);
+  call.onpeerinfo = (peer) => {
+    view.updatePeer(peer);
+    presence.arrived(peer);
+  };
   call.onpeertrack = (peer) => view.attachStream(peer);
   call.onpeerstate = () => view.showConnection([...call.peers.values()]);
   call.onpeerleft = (id) => {
@@ -207,12 +215,24 @@ function enterCall(info, client, call, name) {
   for (const peer of call.peers.values()) view.addPeer(peer);
   view.showConnection([...call.peers.values()]);
   client.onstatechange = (state, detail) => onClientState(state, detail);
+  client.on("left", (msg) => presence.left(msg.participant_id, msg.reason));
+  client.on("interview-state", (msg) => showActingRole(msg.state));
   setupControls();
   startStatsLoop();
   sendState();
 
-  const linksPanel = $("links-panel");
-  if (linksPanel) mountLinksPanel(linksPanel, { roomId, token });
+  const linksMount = $("links-mount");
+  if (linksMount) {
+    const panel = mountLinksPanel(linksMount, {
+      roomId, token, title: info.title, renewable: ["candidate", "observer"],
+    });
+    const copyCandidate = $("copy-candidate-link");
+    copyCandidate?.addEventListener("click", async () => {
+      const said = $("copy-candidate-status");
+      const ok = await panel.copy("candidate");
+      if (said) said.textContent = ok ? "Copied — paste it to your partner." : "Open “Links and invites” to copy it.";
+    });
+  }
   // Feature panes of other modules; one failing must not take the call down.
   try {
     mountInterview(/** @type {HTMLElement} */ ($("interview-pane")), { client, role, roomInfo: info });
@@ -270,6 +290,69 @@ async function takeOver() {
   } catch (err) {
     notice(err.message, [{ label: "Reload", onclick: () => location.reload() }]);
   }
+}
+
+// presence and roles -------------------------------------------------------------------------
+
+/**
+ * "Ben left" (a Leave or a closed tab) vs "Ben is reconnecting…" (the socket dropped): the
+ * server's `left` says which in `reason`. A reconnect that never comes becomes "left" after a
+ * while; whoever arrives clears the note.
+ */
+const presence = {
+  /** @type {Map<string, string>} participant id -> name, remembered past their `left` */
+  names: new Map(),
+  /** @type {ReturnType<typeof setTimeout>|undefined} */
+  timer: undefined,
+  /** @param {import("./call.js").RemotePeer} peer */
+  arrived(peer) {
+    const known = this.names.has(peer.id);
+    this.names.set(peer.id, peer.info.name || roleWord(peer.info.role));
+    const note = $("presence-note");
+    if (note && !note.hidden && note.dataset.peerId === peer.id) {
+      this.say(known ? `${this.names.get(peer.id)} is back.` : null, peer.id, "back");
+    }
+  },
+  /** @param {string} id @param {string|undefined} reason */
+  left(id, reason) {
+    const name = this.names.get(id) || "The other person";
+    clearTimeout(this.timer);
+    if (reason === "lost") {
+      this.say(`${name} is reconnecting…`, id, "reconnecting");
+      this.timer = setTimeout(() => this.say(`${name} left (their connection was lost).`, id, "left"),
+        45_000);
+    } else {
+      this.say(`${name} left the room.`, id, "left");
+    }
+  },
+  /** @param {string|null} text @param {string} id @param {string} state */
+  say(text, id, state) {
+    const note = $("presence-note");
+    if (!note) return;
+    if (state === "back") clearTimeout(this.timer);
+    note.hidden = !text;
+    note.textContent = text || "";
+    note.dataset.peerId = id;
+    note.dataset.state = state;
+  },
+};
+
+function roleWord(r) {
+  return r ? r.charAt(0).toUpperCase() + r.slice(1) : "Someone";
+}
+
+/** The badge, the roster and the tiles follow the role each person is acting in. */
+function showActingRole(state) {
+  if (!live || !state) return;
+  const swapped = !!(state.swap && state.swap.swapped);
+  const acting = state.role || actingRole(role, swapped);
+  const badge = $("role-badge");
+  if (badge) {
+    badge.textContent = acting;
+    badge.className = `role-badge role-${acting}`;
+    badge.title = swapped ? `You joined as the ${role}; roles are swapped.` : "";
+  }
+  live.view.setSwapped(swapped, [...live.call.peers.values()]);
 }
 
 // controls ----------------------------------------------------------------------------------
@@ -333,7 +416,7 @@ function toggleVideo() {
 }
 
 async function toggleScreen() {
-  if (!live || roomMedia !== "video" || role === "observer") return;
+  if (!live || roomMedia !== "video" || role === "observer" || !canShareScreen()) return;
   if (live.screen) return stopScreen();
   let display;
   try {
@@ -373,6 +456,15 @@ function leave() {
   notice(null);
 }
 
+/** Phones and browsers without getDisplayMedia cannot share a screen: do not offer it. */
+function canShareScreen() {
+  const md = /** @type {any} */ (navigator.mediaDevices);
+  if (!md || typeof md.getDisplayMedia !== "function") return false;
+  const uaData = /** @type {any} */ (navigator).userAgentData;
+  if (uaData && uaData.mobile) return false;
+  return !/Android|iPhone|iPad|iPod/i.test(navigator.userAgent);
+}
+
 let controlsReady = false;
 function setupControls() {
   if (controlsReady) return;
@@ -387,7 +479,7 @@ function setupControls() {
       if (b) b.hidden = true;
     }
   }
-  if (!("getDisplayMedia" in (navigator.mediaDevices || {}))) {
+  if (!canShareScreen()) {
     const b = $("share-screen");
     if (b) b.hidden = true;
   }
@@ -397,6 +489,7 @@ function setupControls() {
   const keyed = ["mute-audio", "mute-video", "share-screen"].map($).filter(Boolean);
   mountShortcutSwitch(/** @type {HTMLInputElement|null} */ ($("shortcuts-on")),
     /** @type {HTMLElement[]} */ (keyed));
+  $("shortcuts-on")?.addEventListener("change", sendState);
 }
 
 function startStatsLoop() {
