@@ -9,6 +9,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from . import api, pages
+from .bank_format import setup_bank_format
 from .banks import load_banks
 from .errors import error_reply
 from .interview_service import setup_interviews
@@ -91,4 +92,5 @@ def create_app(settings: Settings) -> web.Application:
     setup_interviews(app)
     setup_report(app)
     setup_links(app)
+    setup_bank_format(app)
     return app

@@ -4,11 +4,15 @@
 
 /** RMS of the time-domain signal → a bucket: 0 silent, 1 quiet, 2 speaking, 3 loud. */
 export function levelBucket(rms) {
-  if (rms < 0.01) return 0;
-  if (rms < 0.04) return 1;
-  if (rms < 0.12) return 2;
+  if (rms < 0.008) return 0;
+  if (rms < 0.03) return 1;
+  if (rms < 0.1) return 2;
   return 3;
 }
+
+const TICK_MS = 50;
+// Peak hold: the ring fades over about half a second instead of flickering between syllables.
+const DECAY = 0.85;
 
 /** One AudioContext for all the page's meters (browsers cap how many may exist). */
 export class LevelMeters {
@@ -29,7 +33,7 @@ export class LevelMeters {
   }
 
   /**
-   * Calls `onLevel(bucket)` whenever the bucket changes (sampled ten times a second).
+   * Calls `onLevel(bucket)` whenever the bucket changes (sampled every 50 ms).
    * @param {MediaStream} stream
    * @param {(bucket: number) => void} onLevel
    * @returns {() => void} stops watching
@@ -52,20 +56,22 @@ function watchLevel(ctx, stream, onLevel) {
     return () => {};
   }
   const analyser = ctx.createAnalyser();
-  analyser.fftSize = 512;
+  analyser.fftSize = 2048; // ~43 ms at 48 kHz: a window as long as a syllable
   source.connect(analyser); // not to the destination: the <audio>/<video> element plays it
   const samples = new Float32Array(analyser.fftSize);
   let last = -1;
+  let held = 0;
   const timer = setInterval(() => {
     analyser.getFloatTimeDomainData(samples);
     let sum = 0;
     for (const x of samples) sum += x * x;
-    const bucket = levelBucket(Math.sqrt(sum / samples.length));
+    held = Math.max(Math.sqrt(sum / samples.length), held * DECAY);
+    const bucket = levelBucket(held);
     if (bucket !== last) {
       last = bucket;
       onLevel(bucket);
     }
-  }, 100);
+  }, TICK_MS);
   return () => {
     clearInterval(timer);
     source.disconnect();

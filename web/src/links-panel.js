@@ -5,7 +5,11 @@
 
 import { copyText } from "./clipboard.js";
 
-/** @typedef {{roomId: string, token: string, title?: string, renewable?: string[]}} LinksContext */
+/**
+ * @typedef {{roomId: string, token: string, title?: string, renewable?: string[],
+ *            host?: HTMLElement}} LinksContext  host: what to hide for a reader who is not the
+ *            owner, and to show once the links arrived (default: the container)
+ */
 
 const ROLE_WORDS = {
   interviewer: "interviewer",
@@ -52,6 +56,7 @@ async function copyWithFeedback(button, text, label) {
  * @param {LinksContext} ctx
  */
 export function mountLinksPanel(container, ctx) {
+  const host = ctx.host || container;
   const list = h("ul", { class: "room-link-list", "data-testid": "room-links" });
   const status = h("p", { class: "small muted", "aria-live": "polite" });
   container.replaceChildren(list, status);
@@ -66,14 +71,14 @@ export function mountLinksPanel(container, ctx) {
         cache: "no-store",
       });
       if (resp.status === 403 || resp.status === 401) {
-        container.hidden = true; // not the owner: there is nothing to show
+        host.hidden = true; // not the owner: there is nothing to show
         return links;
       }
       const body = await resp.json();
       if (!resp.ok) throw new Error(body.message || `HTTP ${resp.status}`);
       links = body.links;
       owner = body.owner;
-      container.hidden = false;
+      host.hidden = false;
       render();
     } catch (err) {
       status.textContent = `Could not load the links: ${err instanceof Error ? err.message : err}`;

@@ -1,6 +1,8 @@
 // The review page: the server renders clips, figures, ratings and comments (it works without
 // script); this module saves self-ratings, adds reviewer comments and deletes recordings.
 
+import "./links-mount.js"; // the owner's "Links and invites" (ui)
+
 const root = /** @type {HTMLElement} */ (document.getElementById("review"));
 const roomId = root.dataset.roomId || "";
 const token = new URLSearchParams(location.search).get("token") ||

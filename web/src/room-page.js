@@ -195,7 +195,7 @@ function enterCall(info, client, call, name) {
   view.addLocal({ name, role, video: lobby.video });
   view.meterLocal(lobby.stream);
   // On a phone the lobby was scrolled: land on the call, not half way down the page.
-  $("call")?.scrollIntoView({ block: "start" });
+  window.scrollTo({ top: 0 });
 
   call.onpeer = (peer) => {
     view.addPeer(peer);

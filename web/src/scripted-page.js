@@ -5,6 +5,8 @@
 // phase, the question, the timers and the take number; this page renders `scripted-state` and
 // records exactly while `state.recording` is true.
 
+import "./links-mount.js"; // the owner's "Links and invites" (ui)
+
 import { RoomClient } from "./protocol.js";
 import { ClipApi, TakeRecorder, pickMimeType, progressText } from "./recorder.js";
 

@@ -43,3 +43,24 @@ export const session = {
   /** @param {string} roomId @param {string} role @param {string|null} id */
   saveParticipantId: (roomId, role, id) => write(sessionStorage, `pid.${roomId}.${role}`, id),
 };
+
+/**
+ * @typedef {{room_id: string, title: string, role: string, link: string, mode: string,
+ *            media: string, bank: string, created_at: number, request: Record<string, any>}} SavedRoom
+ */
+
+const MAX_ROOMS = 30;
+
+/** "My rooms" on the home page: the rooms this browser made, newest first (kept only here). */
+export const myRooms = {
+  /** @returns {SavedRoom[]} */
+  list: () => {
+    const rooms = read(localStorage, "rooms");
+    return Array.isArray(rooms) ? rooms : [];
+  },
+  /** @param {SavedRoom} room */
+  add: (room) => write(localStorage, "rooms",
+    [room, ...myRooms.list().filter((r) => r.room_id !== room.room_id)].slice(0, MAX_ROOMS)),
+  /** @param {string} roomId */
+  remove: (roomId) => write(localStorage, "rooms", myRooms.list().filter((r) => r.room_id !== roomId)),
+};
