@@ -149,8 +149,10 @@ def csp_violations(page: Page) -> list[str]:
 AXE_JS = Path(__file__).resolve().parents[1] / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SERIOUS = ("serious", "critical")
 
-RUN_AXE = """async () => {
-  const result = await axe.run(document, { resultTypes: ["violations"] });
+RUN_AXE = """async (exclude) => {
+  const context = exclude.length ? { include: [document], exclude: exclude.map((s) => [s]) }
+    : document;
+  const result = await axe.run(context, { resultTypes: ["violations"] });
   return result.violations.map((v) => ({
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map((n) => [].concat(...n.target).join(" ") + " | " + n.failureSummary),
@@ -163,12 +165,15 @@ def audit_page(browser: Browser, *, color_scheme: str = "light", **context_optio
     return new_page(browser, bypass_csp=True, color_scheme=color_scheme, **context_options)
 
 
-def axe_violations(page: Page, impacts: Sequence[str] = SERIOUS) -> list[dict[str, Any]]:
+def axe_violations(
+    page: Page, impacts: Sequence[str] = SERIOUS, exclude: Sequence[str] = ()
+) -> list[dict[str, Any]]:
     """axe-core's violations on the page as it is now, of the given impacts (serious and
-    critical by default); each with its rule id, help text and the failing nodes."""
+    critical by default); each with its rule id, help text and the failing nodes. `exclude`:
+    CSS selectors left out of the audit (say why at the call)."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(path=str(AXE_JS))
-    found: list[dict[str, Any]] = page.evaluate(RUN_AXE)
+    found: list[dict[str, Any]] = page.evaluate(RUN_AXE, list(exclude))
     return [v for v in found if v["impact"] in impacts]
 
 

@@ -124,7 +124,7 @@ function calendarLink(roomId, role, label, url) {
   a.className = "small";
   a.setAttribute("download", `mockroom-${role}.ics`);
   a.setAttribute("data-testid", `ics-${role}`);
-  a.setAttribute("aria-label", `Add to calendar: the ${label.toLowerCase()} invite (.ics)`);
+  a.setAttribute("aria-label", `Add to calendar (.ics): the ${label.toLowerCase()} invite`);
   return a;
 }
 
@@ -221,7 +221,7 @@ function inviteButton(role, link, title) {
   const b = document.createElement("button");
   b.type = "button";
   b.textContent = "Copy invite";
-  b.setAttribute("aria-label", `Copy an invite message for the ${role}`);
+  b.setAttribute("aria-label", `Copy invite for the ${role}`);
   b.dataset.testid = `invite-${role}`;
   b.addEventListener("click", async () => {
     b.textContent = (await copyText(inviteMessage(role, link, title))) ? "Copied" : "Copy failed";

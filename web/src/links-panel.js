@@ -99,7 +99,7 @@ export function mountLinksPanel(container, ctx) {
     input.value = link;
     input.addEventListener("focus", () => input.select());
     const copy = /** @type {HTMLButtonElement} */ (h("button", {
-      type: "button", text: "Copy link", "aria-label": `Copy the ${role} link`,
+      type: "button", text: "Copy link", "aria-label": `Copy link: ${role}`,
       "data-testid": `copy-${role}-link`,
     }));
     copy.addEventListener("click", () => copyWithFeedback(copy, link, "Copy link"));
@@ -112,7 +112,7 @@ export function mountLinksPanel(container, ctx) {
     if (role !== owner) {
       const invite = /** @type {HTMLButtonElement} */ (h("button", {
         type: "button", text: "Copy invite message", "data-testid": `copy-${role}-invite`,
-        "aria-label": `Copy an invite message for the ${role}`,
+        "aria-label": `Copy invite message for the ${role}`,
       }));
       invite.addEventListener("click", () =>
         copyWithFeedback(invite, inviteMessage(role, link, ctx.title), "Copy invite message"));
