@@ -264,6 +264,14 @@ def test_screen_share_replaces_the_camera_and_everyone_sees_it(
         pip = ben.locator(".tile.local").bounding_box()
         assert stage and pip and pip["width"] < stage["width"] / 3
         assert pip["x"] > stage["x"] and pip["x"] + pip["width"] <= stage["x"] + stage["width"]
+        # The sharer's camera comes along as picture-in-picture (640x480 beside the 1280 screen).
+        camera_pip = tile.get_by_test_id("pip-camera")
+        expect(camera_pip).to_be_visible()
+        ben.wait_for_function(
+            "() => document.querySelector('[data-testid=pip-camera]').videoWidth === 640",
+            timeout=15_000,
+        )
+        assert ben.locator(REMOTE).evaluate("(v) => v.videoWidth") == 1280
         share.click()  # stop sharing: the camera comes back
         expect(ben.locator(".tile.remote")).to_have_attribute("data-screen", "off")
         ben.wait_for_function(
@@ -271,6 +279,13 @@ def test_screen_share_replaces_the_camera_and_everyone_sees_it(
         )
         expect(ben.locator("#tiles")).to_have_attribute("data-spotlight", "off")
         expect(ben.get_by_test_id("share-label")).to_be_hidden()
+        expect(camera_pip).to_be_hidden()
+        # Sharing again works the same way (the camera's transceiver is reused).
+        share.click()
+        ben.wait_for_function(
+            f"() => document.querySelector('{REMOTE}').videoWidth === 1280", timeout=15_000
+        )
+        expect(camera_pip).to_be_visible()
 
 
 PHONE = {

@@ -6,6 +6,7 @@ import { mountLinksPanel } from "./links-panel.js";
 import { Lobby } from "./lobby.js";
 import { RoomClient } from "./protocol.js";
 import { RoomView, actingRole, notice } from "./room-ui.js";
+import { CameraPip, followPips } from "./screen-pip.js";
 import { bindShortcuts, mountShortcutSwitch } from "./shortcuts.js";
 import { sampleStats } from "./stats.js";
 import { prefs, session } from "./storage.js";
@@ -113,7 +114,7 @@ function showJoinError(text) {
 // joining ---------------------------------------------------------------------------------
 
 /** @type {{client: RoomClient, call: Call, view: RoomView, camera: MediaStreamTrack|null,
- *          screen: MediaStreamTrack|null}|null} */
+ *          screen: MediaStreamTrack|null, pip: CameraPip}|null} */
 let live = null;
 
 /** @param {{takeover?: boolean, without?: "video"|"all"}} [how] */
@@ -191,18 +192,24 @@ function enterCall(info, client, call, name) {
   /** @type {HTMLElement} */ ($("lobby")).hidden = true;
   /** @type {HTMLElement} */ ($("call")).hidden = false;
   const view = new RoomView({ roomMedia, speakerId: lobby.speakerId() });
-  live = { client, call, view, camera: lobby.stream.getVideoTracks()[0] || null, screen: null };
+  live = {
+    client, call, view, camera: lobby.stream.getVideoTracks()[0] || null, screen: null,
+    pip: new CameraPip(call),
+  };
+  const followPip = followPips((id, camera) => view.showPip(id, camera));
   view.addLocal({ name, role, video: lobby.video });
   view.meterLocal(lobby.stream);
   // On a phone the lobby was scrolled: land on the call, not half way down the page.
   window.scrollTo({ top: 0 });
 
   call.onpeer = (peer) => {
+    followPip(peer);
     view.addPeer(peer);
     view.showConnection([...call.peers.values()]);
     presence.arrived(peer);
   };
   call.onpeerinfo = (peer) => {
+    followPip(peer);
     view.updatePeer(peer);
     presence.arrived(peer);
   };
@@ -212,7 +219,10 @@ function enterCall(info, client, call, name) {
     view.removePeer(id);
     view.showConnection([...call.peers.values()]);
   };
-  for (const peer of call.peers.values()) view.addPeer(peer);
+  for (const peer of call.peers.values()) {
+    followPip(peer);
+    view.addPeer(peer);
+  }
   view.showConnection([...call.peers.values()]);
   client.onstatechange = (state, detail) => onClientState(state, detail);
   client.on("left", (msg) => presence.left(msg.participant_id, msg.reason));
@@ -429,6 +439,7 @@ async function toggleScreen() {
   // The browser's own "Stop sharing" ends the track: go back to the camera.
   screen.addEventListener("ended", () => stopScreen());
   await live.call.setTrack("video", screen);
+  live.pip.start(live.camera);
   if (lobby.video) lobby.video.srcObject = new MediaStream([screen]);
   sendState();
 }
@@ -438,6 +449,7 @@ async function stopScreen() {
   const screen = live.screen;
   live.screen = null;
   screen.stop();
+  live.pip.stop();
   await live.call.setTrack("video", live.camera);
   if (lobby.video) lobby.video.srcObject = lobby.stream;
   sendState();

@@ -218,6 +218,25 @@ export class RoomView {
   }
 
   /**
+   * The sharer's camera as picture-in-picture over their shared screen (shown while they share).
+   * @param {string} id @param {MediaStreamTrack} camera
+   */
+  showPip(id, camera) {
+    const v = this.views.get(id);
+    if (!v || !v.tile) return;
+    let pip = /** @type {HTMLVideoElement|null} */ (v.tile.querySelector("video.pip"));
+    if (!pip) {
+      pip = /** @type {HTMLVideoElement} */ (el("video", {
+        class: "pip", "data-testid": "pip-camera", autoplay: "", playsinline: "", "aria-hidden": "true",
+      }));
+      pip.muted = true; // the sound comes with the main stream
+      v.tile.append(pip);
+    }
+    pip.srcObject = new MediaStream([camera]);
+    pip.play().catch(() => {});
+  }
+
+  /**
    * Labels follow the acting role after a swap: the badge, "In the room" and the tiles.
    * @param {boolean} swapped @param {RemotePeer[]} peers
    */
