@@ -32,6 +32,7 @@ from helpers_http import make_room
 pytestmark = pytest.mark.browser
 
 REMOTE = "[data-testid=remote-media]"
+MIRRORED = "(v) => new DOMMatrix(getComputedStyle(v).transform).a === -1"
 
 # Resolves once the remote video presented `count` new frames (rejects after 10 s).
 FRAMES_ARRIVE = """
@@ -71,6 +72,9 @@ def expect_connected_with_frames(page: Page) -> dict[str, Any]:
 def test_video_call_both_sides_see_frames(browser: Browser, live_server: LiveServer) -> None:
     room = make_room(live_server.url, media="video", title="Video test")
     with two_pages(browser) as (interviewer, candidate):
+        # Your own picture is mirrored in the lobby as it will be in the call.
+        interviewer.goto(link(live_server, room, "interviewer"))
+        lobby_mirror = interviewer.get_by_test_id("local-video").evaluate(MIRRORED)
         join_room(interviewer, link(live_server, room, "interviewer"), name="Ana")
         join_room(candidate, link(live_server, room, "candidate"), name="Ben")
         for page in (interviewer, candidate):
@@ -83,6 +87,16 @@ def test_video_call_both_sides_see_frames(browser: Browser, live_server: LiveSer
         expect(interviewer.locator(".tile.remote .name")).to_have_text("Ben")
         expect(candidate.locator("#participants")).to_contain_text("Ana")
         expect(interviewer.get_by_test_id("local-video")).to_be_visible()
+        assert lobby_mirror is True
+        assert interviewer.get_by_test_id("local-video").evaluate(MIRRORED) is True
+        # Plain words for the connection; the figures only behind a toggle.
+        expect(interviewer.locator("#connection-words")).to_have_text(
+            "Connected: you can see and hear each other"
+        )
+        stats = interviewer.get_by_test_id("tile-stats")
+        expect(stats).to_be_hidden()
+        interviewer.locator(".tile-stats summary").click()
+        expect(stats).to_contain_text("RTT")
         assert csp_violations(interviewer) == [] and csp_violations(candidate) == []
 
 
