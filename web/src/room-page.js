@@ -6,6 +6,7 @@ import { mountLinksPanel } from "./links-panel.js";
 import { Lobby } from "./lobby.js";
 import { RoomClient } from "./protocol.js";
 import { RoomView, actingRole, notice } from "./room-ui.js";
+import { PresenceNote } from "./presence-note.js";
 import { CameraPip, followPips } from "./screen-pip.js";
 import { bindShortcuts, mountShortcutSwitch } from "./shortcuts.js";
 import { sampleStats } from "./stats.js";
@@ -304,52 +305,7 @@ async function takeOver() {
 
 // presence and roles -------------------------------------------------------------------------
 
-/**
- * "Ben left" (a Leave or a closed tab) vs "Ben is reconnecting…" (the socket dropped): the
- * server's `left` says which in `reason`. A reconnect that never comes becomes "left" after a
- * while; whoever arrives clears the note.
- */
-const presence = {
-  /** @type {Map<string, string>} participant id -> name, remembered past their `left` */
-  names: new Map(),
-  /** @type {ReturnType<typeof setTimeout>|undefined} */
-  timer: undefined,
-  /** @param {import("./call.js").RemotePeer} peer */
-  arrived(peer) {
-    const known = this.names.has(peer.id);
-    this.names.set(peer.id, peer.info.name || roleWord(peer.info.role));
-    const note = $("presence-note");
-    if (note && !note.hidden && note.dataset.peerId === peer.id) {
-      this.say(known ? `${this.names.get(peer.id)} is back.` : null, peer.id, "back");
-    }
-  },
-  /** @param {string} id @param {string|undefined} reason */
-  left(id, reason) {
-    const name = this.names.get(id) || "The other person";
-    clearTimeout(this.timer);
-    if (reason === "lost") {
-      this.say(`${name} is reconnecting…`, id, "reconnecting");
-      this.timer = setTimeout(() => this.say(`${name} left (their connection was lost).`, id, "left"),
-        45_000);
-    } else {
-      this.say(`${name} left the room.`, id, "left");
-    }
-  },
-  /** @param {string|null} text @param {string} id @param {string} state */
-  say(text, id, state) {
-    const note = $("presence-note");
-    if (!note) return;
-    if (state === "back") clearTimeout(this.timer);
-    note.hidden = !text;
-    note.textContent = text || "";
-    note.dataset.peerId = id;
-    note.dataset.state = state;
-  },
-};
-
-function roleWord(r) {
-  return r ? r.charAt(0).toUpperCase() + r.slice(1) : "Someone";
-}
+const presence = new PresenceNote($("presence-note"));
 
 /** The badge, the roster and the tiles follow the role each person is acting in. */
 function showActingRole(state) {
