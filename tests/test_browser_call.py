@@ -7,6 +7,7 @@ requestVideoFrameCallback on the remote <video> (frames actually presented, not 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +32,7 @@ from helpers_http import make_room
 pytestmark = pytest.mark.browser
 
 REMOTE = "[data-testid=remote-media]"
+MIRRORED = "(v) => new DOMMatrix(getComputedStyle(v).transform).a === -1"
 
 # Resolves once the remote video presented `count` new frames (rejects after 10 s).
 FRAMES_ARRIVE = """
@@ -138,6 +140,9 @@ def expect_connected_with_frames(page: Page) -> dict[str, Any]:
 def test_video_call_both_sides_see_frames(browser: Browser, live_server: LiveServer) -> None:
     room = make_room(live_server.url, media="video", title="Video test")
     with two_pages(browser) as (interviewer, candidate):
+        # Your own picture is mirrored in the lobby as it will be in the call.
+        interviewer.goto(link(live_server, room, "interviewer"))
+        lobby_mirror = interviewer.get_by_test_id("local-video").evaluate(MIRRORED)
         join_room(interviewer, link(live_server, room, "interviewer"), name="Ana")
         join_room(candidate, link(live_server, room, "candidate"), name="Ben")
         for page in (interviewer, candidate):
@@ -150,6 +155,16 @@ def test_video_call_both_sides_see_frames(browser: Browser, live_server: LiveSer
         expect(interviewer.locator(".tile.remote .name")).to_have_text("Ben")
         expect(candidate.locator("#participants")).to_contain_text("Ana")
         expect(interviewer.get_by_test_id("local-video")).to_be_visible()
+        assert lobby_mirror is True
+        assert interviewer.get_by_test_id("local-video").evaluate(MIRRORED) is True
+        # Plain words for the connection; the figures only behind a toggle.
+        expect(interviewer.locator("#connection-words")).to_have_text(
+            "Connected: you can see and hear each other"
+        )
+        stats = interviewer.get_by_test_id("tile-stats")
+        expect(stats).to_be_hidden()
+        interviewer.locator(".tile-stats summary").click()
+        expect(stats).to_contain_text("RTT")
         assert csp_violations(interviewer) == [] and csp_violations(candidate) == []
 
 
@@ -282,9 +297,16 @@ def test_interviewer_withdraws_and_renews_the_candidate_link(
         join_room(interviewer, link(live_server, room, "interviewer"), "Ana")
         join_room(candidate, link(live_server, room, "candidate"), "Ben")
         expect(interviewer.locator("#participants")).to_contain_text("Ben")
-        interviewer.get_by_text("Manage links").click()
-        interviewer.once("dialog", lambda dialog: dialog.accept())
+        interviewer.on("dialog", lambda d: pytest.fail(f"native dialog: {d.message}"))
+        interviewer.get_by_text("Links and invites").click()
         interviewer.get_by_test_id("renew-candidate").click()
+        # An in-page confirmation, not confirm(); "Keep it" changes nothing.
+        interviewer.get_by_role("button", name="Keep it").click()
+        expect(interviewer.get_by_test_id("room-link-candidate")).to_have_value(
+            link(live_server, room, "candidate")
+        )
+        interviewer.get_by_test_id("renew-candidate").click()
+        interviewer.get_by_test_id("confirm-renew-candidate").click()
         renewed = interviewer.get_by_test_id("renewed-candidate-link")
         expect(renewed).to_be_visible()
         new_link = renewed.input_value()
@@ -320,16 +342,72 @@ def test_screen_share_replaces_the_camera_and_everyone_sees_it(
         share = ana.get_by_test_id("share-screen")
         share.click()  # Chromium's fake screen is 1280x720, the fake camera 640x480
         expect(share).to_have_attribute("aria-pressed", "true")
-        expect(ben.locator(".tile.remote")).to_have_attribute("data-screen", "on")
+        tile = ben.locator(".tile.remote")
+        expect(tile).to_have_attribute("data-screen", "on")
         ben.wait_for_function(
             f"() => document.querySelector('{REMOTE}').videoWidth === 1280", timeout=15_000
         )
         assert camera["width"] == 640
+        # Shown whole (no cropping), in a spotlight with a label; the self view becomes a
+        # picture-in-picture over it.
+        expect(tile).to_have_class(re.compile(r"\bscreen-share\b"))
+        expect(ben.get_by_test_id("share-label")).to_have_text("Ana is sharing their screen")
+        expect(ben.locator("#tiles")).to_have_attribute("data-spotlight", "on")
+        fit = ben.locator(REMOTE).evaluate("(v) => getComputedStyle(v).objectFit")
+        assert fit == "contain"
+        stage = tile.bounding_box()
+        pip = ben.locator(".tile.local").bounding_box()
+        assert stage and pip and pip["width"] < stage["width"] / 3
+        assert pip["x"] > stage["x"] and pip["x"] + pip["width"] <= stage["x"] + stage["width"]
+        # The sharer's camera comes along as picture-in-picture (640x480 beside the 1280 screen).
+        camera_pip = tile.get_by_test_id("pip-camera")
+        expect(camera_pip).to_be_visible()
+        ben.wait_for_function(
+            "() => document.querySelector('[data-testid=pip-camera]').videoWidth === 640",
+            timeout=15_000,
+        )
+        assert ben.locator(REMOTE).evaluate("(v) => v.videoWidth") == 1280
         share.click()  # stop sharing: the camera comes back
         expect(ben.locator(".tile.remote")).to_have_attribute("data-screen", "off")
         ben.wait_for_function(
             f"() => document.querySelector('{REMOTE}').videoWidth === 640", timeout=15_000
         )
+        expect(ben.locator("#tiles")).to_have_attribute("data-spotlight", "off")
+        expect(ben.get_by_test_id("share-label")).to_be_hidden()
+        expect(camera_pip).to_be_hidden()
+        # Sharing again works the same way (the camera's transceiver is reused).
+        share.click()
+        ben.wait_for_function(
+            f"() => document.querySelector('{REMOTE}').videoWidth === 1280", timeout=15_000
+        )
+        expect(camera_pip).to_be_visible()
+
+
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/130.0 Mobile Safari/537.36",
+}
+
+
+def test_share_screen_is_not_offered_on_a_phone(browser: Browser, live_server: LiveServer) -> None:
+    room = make_room(live_server.url, media="video")
+    with two_pages(browser, **PHONE) as (ana, _):
+        ana.goto(link(live_server, room, "interviewer"))
+        join = ana.get_by_test_id("join-button")
+        expect(join).to_be_enabled()
+        join.scroll_into_view_if_needed()
+        assert ana.evaluate("() => window.scrollY") > 300  # the Join button is far down
+        join.click()
+        expect(ana.get_by_test_id("mute-video")).to_be_visible()
+        expect(ana.get_by_test_id("share-screen")).to_be_hidden()
+        # After Join the page is back at the top (the call), not at the lobby's scroll position.
+        assert ana.evaluate("() => window.scrollY") == 0
+        ana.locator("body").click(position={"x": 1, "y": 1})
+        ana.keyboard.press("s")  # the shortcut does nothing either (and throws nothing)
+        expect(ana.get_by_test_id("share-screen")).to_have_attribute("aria-pressed", "false")
 
 
 def test_observer_watches_both_and_sends_nothing(browser: Browser, live_server: LiveServer) -> None:

@@ -69,10 +69,8 @@ def test_interviewer_deletes_the_room_from_the_call(
         confirm.click()
         expect(interviewer.get_by_test_id("room-deleted")).to_contain_text("Room deleted")
         interviewer.screenshot(path=str(SHOTS / "peer-deleted.png"))
-        # The candidate's socket was closed as final (4404): the page says so, no reconnecting.
-        expect(candidate.locator("body")).to_contain_text(
-            "This room does not exist", timeout=15_000
-        )
+        # The candidate is told why (the fatal room-deleted frame), and the socket closes as final.
+        expect(candidate.locator("body")).to_contain_text("This room was deleted", timeout=15_000)
         candidate.screenshot(path=str(SHOTS / "peer-candidate-after.png"))
         for token in room["tokens"].values():
             assert status_of(f"{live_server.url}/api/rooms/{room['room_id']}", token) == 404

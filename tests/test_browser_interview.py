@@ -153,8 +153,8 @@ def test_a_whole_two_half_session(browser: Browser, live_server: LiveServer, med
             # Ben drops out: Ana is told, and his countdown waits for him.
             ben_url = ben.url
             ben.goto("about:blank")
-            expect(ana.get_by_test_id("presence-note")).to_contain_text("Ben is reconnecting")
-            expect(ana.get_by_test_id("presence-note")).to_contain_text(
+            expect(ana.get_by_test_id("presence-note")).to_contain_text("Ben left")
+            expect(ana.get_by_test_id("timer-hold")).to_contain_text(
                 "Paused: Ben left", timeout=20_000
             )
             frozen = ana.get_by_test_id("timer").inner_text()
@@ -163,7 +163,8 @@ def test_a_whole_two_half_session(browser: Browser, live_server: LiveServer, med
             )
             shot(ana, "video-2-ana-ben-left")
             join_room(ben, ben_url, "Ben")
-            expect(ana.get_by_test_id("presence-note")).to_be_hidden()
+            expect(ana.get_by_test_id("timer-hold")).to_be_hidden()
+            expect(ana.get_by_test_id("presence-note")).to_contain_text("Ben is back")
             expect(ana.get_by_test_id("timer")).not_to_have_attribute(
                 "aria-label", f"Paused at {frozen}"
             )

@@ -15,6 +15,7 @@ from .errors import NotFound, UserError
 from .jsonbody import read_json
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
 from .link_sockets import WITHDRAWN
+from .link_vault import LINK_VAULT
 from .links import base_url, check_renewal, issue_link, link_url, notes_paths
 from .ratelimit import check_room_creation
 from .roles import Mode, Role, note_documents
@@ -115,6 +116,7 @@ async def create_room(request: web.Request) -> web.Response:
     expires = spec.expires_in_hours or settings.link_ttl_hours or None
     issued = [issue_link(room.id, role, expires) for role in spec.roles]
     request.app[STORE].create_room(room, [record for _, record in issued])
+    request.app[LINK_VAULT].room_created(room.id, room.mode, issued)
     base = base_url(request, settings)
     links = {
         Role(record.role).value: link_url(base, room.id, Role(record.role), token)
@@ -180,6 +182,9 @@ async def renew_link(request: web.Request) -> web.Response:
     token, record = issue_link(grant.room.id, role, request.app[SETTINGS].link_ttl_hours or None)
     store.add_link(record)
     closed = sum(request.app[SIGNALING].cut_off(token_hash, WITHDRAWN) for token_hash in old)
+    request.app[LINK_VAULT].link_renewed(
+        grant.room.id, grant.room.mode, grant.role, str(bearer_token(request)), record, token
+    )
     log.info(
         "link renewed",
         extra={"room": grant.room.id, "role": role.value, "revoked": revoked, "closed": closed},

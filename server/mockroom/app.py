@@ -9,10 +9,12 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from . import api, pages
+from .bank_format import setup_bank_format
 from .banks import load_banks
 from .errors import ErrorReply, error_reply
 from .interview_service import setup_interviews
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
+from .links_api import setup_links
 from .notes import setup_notes
 from .parse_errors import quiet_parse_errors
 from .quotas import setup_quotas
@@ -120,4 +122,6 @@ def create_app(settings: Settings) -> web.Application:
     setup_report(app)
     setup_quotas(app)
     setup_retention(app)
+    setup_links(app)
+    setup_bank_format(app)
     return app

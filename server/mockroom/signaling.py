@@ -330,7 +330,11 @@ class Signaling:
     async def _announce_leave(self, conn: Connection) -> None:
         self.store.record_leave(conn.room.room_id, conn.participant.id)
         log.info("left", extra={"room": conn.room.room_id, "participant": conn.participant.id})
-        await conn.broadcast({"type": "left", "participant_id": conn.participant.id})
+        # 1000 (bye, Leave) or 1001 (tab closed) is a leave; anything else a drop they may undo.
+        reason = "left" if conn.peer.ws.close_code in (1000, 1001) else "lost"
+        await conn.broadcast(
+            {"type": "left", "participant_id": conn.participant.id, "reason": reason}
+        )
         for hook in self.leave_hooks:
             try:
                 await hook(conn)

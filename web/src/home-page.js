@@ -1,4 +1,9 @@
-// Entry for home.html: create a practice room and hand out each role's link.
+// Entry for home.html: create a practice room and hand out each role's link; "My rooms" keeps
+// the rooms made in this browser (localStorage only) with their owner's link.
+
+import { copyText } from "./clipboard.js";
+import { inviteMessage } from "./links-panel.js";
+import { myRooms } from "./storage.js";
 
 const $ = (id) => document.getElementById(id);
 const form = /** @type {HTMLFormElement} */ ($("create-room"));
@@ -73,6 +78,7 @@ async function submit(event) {
   if (toml) body.bank_toml = toml;
   else if (data.get("bank")) body.bank = String(data.get("bank"));
   if (body.mode === "peer" && data.get("phone_realism")) body.phone_realism = true;
+  addJobTitle(data, body);
   const when = String(data.get("scheduled_at") || "");
   if (when) {
     // datetime-local is the person's local time; the server stores an unambiguous UTC instant.
@@ -97,6 +103,7 @@ async function submit(event) {
       return;
     }
     showLinks({ ...result, scheduled: !!body.scheduled_at });
+    rememberRoom(result, body);
   } catch {
     showError("Could not reach the server. Check your connection and try again.");
   } finally {
@@ -117,11 +124,13 @@ function calendarLink(roomId, role, label, url) {
   a.className = "small";
   a.setAttribute("download", `mockroom-${role}.ics`);
   a.setAttribute("data-testid", `ics-${role}`);
-  a.setAttribute("aria-label", `Add to calendar: the ${label.toLowerCase()} invite (.ics)`);
+  a.setAttribute("aria-label", `Add to calendar (.ics): the ${label.toLowerCase()} invite`);
   return a;
 }
 
 function showLinks(room) {
+  const own = room.links.interviewer ? "interviewer" : "candidate";
+  showReadySummary(room);
   const list = /** @type {HTMLElement} */ ($("link-list"));
   list.replaceChildren();
   for (const [role, url] of Object.entries(room.links)) {
@@ -151,11 +160,11 @@ function showLinks(room) {
     copy.setAttribute("aria-label", `Copy the ${label.toLowerCase()} link`);
     copy.addEventListener("click", () => copyLink(input, copy));
     row.append(input, copy);
+    if (role !== own) row.append(inviteButton(role, input.value, room.title));
     li.append(lab, p, row);
     if (room.scheduled) li.append(calendarLink(room.room_id, role, label, String(url)));
     list.append(li);
   }
-  const own = room.links.interviewer ? "interviewer" : "candidate";
   const open = /** @type {HTMLAnchorElement} */ ($("open-own"));
   open.href = absolute(room.links[own]);
   open.textContent = own === "interviewer" ? "Open as interviewer" : "Open the room";
@@ -182,6 +191,140 @@ async function copyLink(input, button) {
   setTimeout(() => (button.textContent = "Copy"), 1500);
 }
 
+// job title, ready card, invites ------------------------------------------------------------
+
+/** The optional job title (the report's letters use it instead of the room title). */
+function addJobTitle(data, body) {
+  const job = String(data.get("job_title") || "").trim();
+  if (job) body.job_title = job;
+}
+
+const MODE_WORDS = { peer: "With a partner", scripted: "Alone with the scripted interviewer" };
+const MEDIA_WORDS = { video: "video", audio: "audio only (phone screen)" };
+
+function bankTitle(bankId) {
+  if (!bankId) return "no question bank (free conversation)";
+  const bank = banks.find((b) => b.id === bankId);
+  return bank ? bank.title : bankId;
+}
+
+/** The ready card repeats what was chosen: mode, media and bank. */
+function showReadySummary(room) {
+  const p = $("ready-summary");
+  if (!p) return;
+  p.textContent = `${room.title} · ${MODE_WORDS[room.mode] || room.mode} · ` +
+    `${MEDIA_WORDS[room.media] || room.media} · ${bankTitle(room.bank)}`;
+}
+
+/** "Copy invite": a message ready to paste into a chat, with that role's link. */
+function inviteButton(role, link, title) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = "Copy invite";
+  b.setAttribute("aria-label", `Copy invite for the ${role}`);
+  b.dataset.testid = `invite-${role}`;
+  b.addEventListener("click", async () => {
+    b.textContent = (await copyText(inviteMessage(role, link, title))) ? "Copied" : "Copy failed";
+    setTimeout(() => (b.textContent = "Copy invite"), 1500);
+  });
+  return b;
+}
+
+// My rooms ------------------------------------------------------------------------------------
+
+/** Keeps the new room in this browser: its owner's link, and what to ask for "practise again". */
+function rememberRoom(result, body) {
+  const role = result.links.interviewer ? "interviewer" : "candidate";
+  const request = { ...body };
+  delete request.scheduled_at; // a new session is not the old appointment
+  myRooms.add({
+    room_id: result.room_id,
+    title: result.title,
+    role,
+    link: absolute(result.links[role]),
+    mode: result.mode,
+    media: result.media,
+    bank: result.bank || "",
+    created_at: Date.now(),
+    request,
+  });
+  renderMyRooms();
+}
+
+function renderMyRooms() {
+  const box = $("my-rooms");
+  const list = $("my-rooms-list");
+  if (!box || !list) return;
+  const rooms = myRooms.list();
+  box.hidden = rooms.length === 0;
+  list.replaceChildren(...rooms.map(savedRoomItem));
+}
+
+/** @param {import("./storage.js").SavedRoom} saved */
+function savedRoomItem(saved) {
+  const li = document.createElement("li");
+  li.dataset.roomId = saved.room_id;
+  const title = document.createElement("strong");
+  title.textContent = saved.title;
+  const facts = document.createElement("p");
+  facts.className = "small muted";
+  facts.textContent = `${new Date(saved.created_at).toLocaleString()} · you are the ${saved.role} · ` +
+    `${MODE_WORDS[saved.mode] || saved.mode} · ${MEDIA_WORDS[saved.media] || saved.media}`;
+  const actions = document.createElement("p");
+  actions.className = "room-actions";
+  const open = document.createElement("a");
+  open.className = "button primary";
+  open.href = saved.link;
+  open.textContent = "Open";
+  open.setAttribute("aria-label", `Open ${saved.title}`);
+  const copy = document.createElement("button");
+  copy.type = "button";
+  copy.textContent = "Copy my link";
+  copy.addEventListener("click", async () => {
+    copy.textContent = (await copyText(saved.link)) ? "Copied" : "Copy failed";
+    setTimeout(() => (copy.textContent = "Copy my link"), 1500);
+  });
+  const again = document.createElement("button");
+  again.type = "button";
+  again.textContent = "Practise again";
+  again.dataset.testid = "practise-again";
+  again.setAttribute("aria-label", `Practise again: a new room like ${saved.title}`);
+  again.addEventListener("click", () => practiseAgain(saved, again));
+  const forget = document.createElement("button");
+  forget.type = "button";
+  forget.textContent = "Forget";
+  forget.setAttribute("aria-label", `Forget ${saved.title} in this browser`);
+  forget.addEventListener("click", () => {
+    myRooms.remove(saved.room_id);
+    renderMyRooms();
+  });
+  actions.append(open, copy, again, forget);
+  li.append(title, facts, actions);
+  return li;
+}
+
+/** A new room with the same choices (mode, media, bank, title, options). */
+async function practiseAgain(saved, button) {
+  button.disabled = true;
+  try {
+    const resp = await fetch("/api/rooms", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(saved.request),
+    });
+    const result = await resp.json().catch(() => null);
+    if (!resp.ok) throw new Error((result && result.message) || `HTTP ${resp.status}`);
+    showLinks({ ...result, scheduled: false });
+    rememberRoom(result, saved.request);
+  } catch (err) {
+    showError(`Could not make a new room: ${err instanceof Error ? err.message : err}`);
+    form.hidden = false;
+    linksBox.hidden = true;
+  } finally {
+    button.disabled = false;
+  }
+}
+
 form.addEventListener("submit", submit);
 form.addEventListener("change", syncMode);
 bankSelect.addEventListener("change", describeBank);
@@ -192,3 +335,4 @@ $("another-room")?.addEventListener("click", () => {
 });
 syncMode();
 loadBanks();
+renderMyRooms();

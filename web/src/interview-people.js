@@ -1,5 +1,5 @@
-// Who is who in the interview pane, in words: names by link role, the half being run, who left
-// or is reconnecting, whose feedback is still missing. Pure: state in, text out (no DOM).
+// Who is who in the interview pane, in words: names by link role, the half being run, why the
+// countdown is held, whose feedback is still missing. Pure: state in, text out (no DOM).
 // People are named, never called by the link they opened; the acting role flips with a swap.
 
 /**
@@ -25,18 +25,19 @@ export function halfText(s, name) {
     name(s.half.candidate);
 }
 
-/** "Ben is reconnecting…" / "Paused: Ben left", about anyone but oneself. @param {any} s */
+/** "Paused: Ben left…" while the acting candidate is away and their countdown held. @param {any} s */
 export function presenceText(s) {
+  // Who left or is reconnecting is the room's presence note (presence-note.js); the pane only
+  // says why the countdown is held.
   const lines = [];
   for (const link of ["candidate", "interviewer"]) {
     const person = s.people && s.people[link];
     if (!person || link === s.link_role) continue;
     const name = person.name || "Your partner";
     const actingCandidate = (s.swap.swapped ? "interviewer" : "candidate") === link;
-    if (person.reconnecting) lines.push(`${name} is reconnecting…`);
-    else if (person.away && actingCandidate && s.timer && s.timer.held) {
+    if (person.away && actingCandidate && s.timer && s.timer.held) {
       lines.push(`Paused: ${name} left. The countdown goes on when they are back.`);
-    } else if (person.away) lines.push(`${name} left.`);
+    }
   }
   return lines.join(" ");
 }

@@ -49,7 +49,7 @@ export function mountInterview(container, { client, role, roomInfo }) {
   const questionEl = h("p", { class: "iv-question", "data-testid": "question-text",
     "aria-live": "polite" });
   const halfEl = h("p", { class: "iv-half small", "data-testid": "interview-half", hidden: true });
-  const presenceEl = h("p", { class: "iv-presence", "data-testid": "presence-note", role: "status",
+  const presenceEl = h("p", { class: "iv-presence", "data-testid": "timer-hold", role: "status",
     hidden: true });
   const swapEl = h("div", { class: "iv-swap", "aria-live": "polite" });
   const controlsEl = h("div", { class: "iv-controls", role: "toolbar",

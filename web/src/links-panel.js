@@ -1,61 +1,188 @@
-// The interviewer's "Manage links": withdraw a candidate or observer link that went to the wrong
-// person and get a fresh one (POST /api/rooms/{id}/links/{role}/renew). Rendered into a container
-// that room.html provides only for the interviewer.
+// "Links of this room": the room's owner (interviewer in peer rooms, candidate in scripted rooms)
+// sees and copies every current link from inside the room (GET /api/rooms/{id}/links), with a
+// ready-to-paste invite message, and can withdraw one and get a fresh one (POST …/renew) after
+// an in-page confirmation. Anyone else gets nothing (the API answers 403 and the panel hides).
+
+import { copyText } from "./clipboard.js";
 
 /**
- * @param {HTMLElement} container
- * @param {{roomId: string, token: string}} ctx
+ * @typedef {{roomId: string, token: string, title?: string, renewable?: string[],
+ *            host?: HTMLElement}} LinksContext  host: what to hide for a reader who is not the
+ *            owner, and to show once the links arrived (default: the container)
  */
-export function mountLinksPanel(container, { roomId, token }) {
-  const output = /** @type {HTMLElement} */ (container.querySelector("[data-links-output]"));
-  for (const button of container.querySelectorAll("button[data-renew]")) {
-    button.addEventListener("click", async () => {
-      const renewRole = /** @type {HTMLElement} */ (button).dataset.renew || "";
-      if (!confirm(`Withdraw the current ${renewRole} link? Anyone using it is refused from now on.`)) {
-        return;
-      }
-      output.textContent = "Renewing…";
-      try {
-        const response = await fetch(`/api/rooms/${roomId}/links/${renewRole}/renew`, {
-          method: "POST",
-          headers: { Authorization: `Bearer ${token}` },
-        });
-        const body = await response.json();
-        if (!response.ok) throw new Error(body.message || `HTTP ${response.status}`);
-        showLink(output, renewRole, body.link);
-      } catch (err) {
-        output.textContent = `Could not renew the link: ${err instanceof Error ? err.message : err}`;
-      }
-    });
+
+const ROLE_WORDS = {
+  interviewer: "interviewer",
+  candidate: "candidate",
+  observer: "observer",
+  reviewer: "reviewer",
+};
+
+/** The invite someone pastes into a chat or an e-mail. */
+export function inviteMessage(role, link, title) {
+  const what = title ? `my mock interview "${title}"` : "my mock interview";
+  if (role === "reviewer") {
+    return `Could you review ${what}? My recorded answers are here: ${link}`;
   }
+  if (role === "observer") {
+    return `Join ${what} on MockRoom as an observer (you watch and listen): ${link}`;
+  }
+  return `Join ${what} on MockRoom as the ${role}: ${link}`;
 }
 
 /**
- * @param {HTMLElement} output
- * @param {string} renewRole
- * @param {string} link
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag @param {Record<string, string>} [attrs] @param {(Node|string)[]} [children]
  */
-function showLink(output, renewRole, link) {
-  output.replaceChildren();
-  const label = document.createElement("label");
-  label.className = "field";
-  label.textContent = `New ${renewRole} link (the old one no longer works)`;
-  const input = document.createElement("input");
-  input.readOnly = true;
-  input.value = link;
-  input.dataset.testid = `renewed-${renewRole}-link`;
-  label.append(input);
-  const copy = document.createElement("button");
-  copy.type = "button";
-  copy.textContent = "Copy";
-  copy.addEventListener("click", async () => {
-    input.select();
+function h(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  node.append(...children);
+  return node;
+}
+
+/** @param {HTMLButtonElement} button @param {string} text @param {string} label */
+async function copyWithFeedback(button, text, label) {
+  const ok = await copyText(text);
+  button.textContent = ok ? "Copied" : "Select and copy";
+  setTimeout(() => (button.textContent = label), 1500);
+}
+
+/**
+ * @param {HTMLElement} container an element to fill (its content is replaced)
+ * @param {LinksContext} ctx
+ */
+export function mountLinksPanel(container, ctx) {
+  const host = ctx.host || container;
+  const list = h("ul", { class: "room-link-list", "data-testid": "room-links" });
+  const status = h("p", { class: "small muted", "aria-live": "polite" });
+  container.replaceChildren(list, status);
+  /** @type {Record<string, string>} */
+  let links = {};
+  let owner = "";
+
+  async function refresh() {
     try {
-      await navigator.clipboard.writeText(link);
-      copy.textContent = "Copied";
-    } catch {
-      copy.textContent = "Select and copy";
+      const resp = await fetch(`/api/rooms/${encodeURIComponent(ctx.roomId)}/links`, {
+        headers: { Authorization: `Bearer ${ctx.token}` },
+        cache: "no-store",
+      });
+      if (resp.status === 403 || resp.status === 401) {
+        await resp.body?.cancel(); // release the connection: nothing in the body is needed
+        host.hidden = true; // not the owner: there is nothing to show
+        return links;
+      }
+      const body = await resp.json();
+      if (!resp.ok) throw new Error(body.message || `HTTP ${resp.status}`);
+      links = body.links;
+      owner = body.owner;
+      host.hidden = false;
+      render();
+    } catch (err) {
+      status.textContent = `Could not load the links: ${err instanceof Error ? err.message : err}`;
     }
-  });
-  output.append(label, copy);
+    return links;
+  }
+
+  function render() {
+    list.replaceChildren(...Object.entries(links).map(([role, link]) => linkItem(role, link)));
+  }
+
+  /** @param {string} role @param {string} link */
+  function linkItem(role, link) {
+    const id = `room-link-${role}`;
+    const input = /** @type {HTMLInputElement} */ (h("input", {
+      id, readonly: "", value: link, "data-testid": `room-link-${role}`,
+    }));
+    input.value = link;
+    input.addEventListener("focus", () => input.select());
+    const copy = /** @type {HTMLButtonElement} */ (h("button", {
+      type: "button", text: "Copy link", "aria-label": `Copy link: ${role}`,
+      "data-testid": `copy-${role}-link`,
+    }));
+    copy.addEventListener("click", () => copyWithFeedback(copy, link, "Copy link"));
+    const row = h("div", { class: "link-row" }, [input, copy]);
+    const item = h("li", { "data-role": role }, [
+      h("label", { for: id, class: "link-label", text: `Link for the ${ROLE_WORDS[role] || role}` +
+        (role === owner ? " (yours — keep it)" : "") }),
+      row,
+    ]);
+    if (role !== owner) {
+      const invite = /** @type {HTMLButtonElement} */ (h("button", {
+        type: "button", text: "Copy invite message", "data-testid": `copy-${role}-invite`,
+        "aria-label": `Copy invite message for the ${role}`,
+      }));
+      invite.addEventListener("click", () =>
+        copyWithFeedback(invite, inviteMessage(role, link, ctx.title), "Copy invite message"));
+      row.append(invite);
+    }
+    if ((ctx.renewable || []).includes(role)) item.append(renewControl(role));
+    return item;
+  }
+
+  /** "New candidate link" → an in-page confirmation → the new link replaces the old one. */
+  function renewControl(role) {
+    const box = h("div", { class: "renew" });
+    const ask = /** @type {HTMLButtonElement} */ (h("button", {
+      type: "button", class: "small-button", text: `New ${role} link`, "data-testid": `renew-${role}`,
+    }));
+    const confirmBox = h("div", { class: "confirm", role: "group", "aria-label": `Withdraw the ${role} link?`, hidden: "" }, [
+      h("p", { class: "small", text: `Withdraw the current ${role} link? Anyone using it is refused ` +
+        "from now on, and you send the new one instead." }),
+    ]);
+    const yes = /** @type {HTMLButtonElement} */ (h("button", {
+      type: "button", class: "danger", text: "Withdraw and make a new link",
+      "data-testid": `confirm-renew-${role}`,
+    }));
+    const no = /** @type {HTMLButtonElement} */ (h("button", { type: "button", text: "Keep it" }));
+    confirmBox.append(h("p", { class: "confirm-actions" }, [yes, no]));
+    ask.addEventListener("click", () => {
+      confirmBox.hidden = false;
+      ask.hidden = true;
+      yes.focus();
+    });
+    no.addEventListener("click", () => {
+      confirmBox.hidden = true;
+      ask.hidden = false;
+      ask.focus();
+    });
+    yes.addEventListener("click", async () => {
+      yes.disabled = true;
+      status.textContent = "Renewing…";
+      try {
+        const resp = await fetch(`/api/rooms/${encodeURIComponent(ctx.roomId)}/links/${role}/renew`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${ctx.token}` },
+        });
+        const body = await resp.json();
+        if (!resp.ok) throw new Error(body.message || `HTTP ${resp.status}`);
+        links = { ...links, [role]: body.link };
+        render();
+        status.textContent = `New ${role} link made; the old one no longer works. Send this one.`;
+        const fresh = /** @type {HTMLInputElement|null} */ (list.querySelector(`#room-link-${role}`));
+        if (fresh) {
+          fresh.dataset.testid = `renewed-${role}-link`;
+          fresh.focus();
+        }
+      } catch (err) {
+        yes.disabled = false;
+        status.textContent = `Could not renew the link: ${err instanceof Error ? err.message : err}`;
+      }
+    });
+    box.append(ask, confirmBox);
+    return box;
+  }
+
+  const ready = refresh();
+  return {
+    refresh,
+    /** Copies one role's link (e.g. from "Waiting for others… Copy the candidate link"). */
+    async copy(role) {
+      const current = links[role] ? links : await ready;
+      return current[role] ? copyText(current[role]) : false;
+    },
+  };
 }

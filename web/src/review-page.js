@@ -2,6 +2,7 @@
 // script); this module saves self-ratings, adds reviewer comments and deletes recordings.
 
 import "./delete-room.js";
+import "./links-mount.js"; // the owner's "Links and invites" (ui)
 
 const root = /** @type {HTMLElement} */ (document.getElementById("review"));
 const roomId = root.dataset.roomId || "";

@@ -6,7 +6,10 @@ import { mountInterview } from "./interview.js";
 import { mountLinksPanel } from "./links-panel.js";
 import { Lobby } from "./lobby.js";
 import { RoomClient } from "./protocol.js";
-import { RoomView, notice } from "./room-ui.js";
+import { RoomView, actingRole, notice } from "./room-ui.js";
+import { PresenceNote } from "./presence-note.js";
+import { CameraPip, followPips } from "./screen-pip.js";
+import { bindShortcuts, mountShortcutSwitch } from "./shortcuts.js";
 import { sampleStats } from "./stats.js";
 import { prefs, session } from "./storage.js";
 
@@ -113,7 +116,7 @@ function showJoinError(text) {
 // joining ---------------------------------------------------------------------------------
 
 /** @type {{client: RoomClient, call: Call, view: RoomView, camera: MediaStreamTrack|null,
- *          screen: MediaStreamTrack|null}|null} */
+ *          screen: MediaStreamTrack|null, pip: CameraPip}|null} */
 let live = null;
 
 /** @param {{takeover?: boolean, without?: "video"|"all"}} [how] */
@@ -178,6 +181,7 @@ async function join(how = {}) {
     }
     if (live) {
       live.camera = track("video");
+      live.view.meterLocal(lobby.stream);
       sendState();
     }
   });
@@ -190,29 +194,57 @@ function enterCall(info, client, call, name) {
   /** @type {HTMLElement} */ ($("lobby")).hidden = true;
   /** @type {HTMLElement} */ ($("call")).hidden = false;
   const view = new RoomView({ roomMedia, speakerId: lobby.speakerId() });
-  live = { client, call, view, camera: lobby.stream.getVideoTracks()[0] || null, screen: null };
+  live = {
+    client, call, view, camera: lobby.stream.getVideoTracks()[0] || null, screen: null,
+    pip: new CameraPip(call),
+  };
+  const followPip = followPips((id, camera) => view.showPip(id, camera));
   view.addLocal({ name, role, video: lobby.video });
+  view.meterLocal(lobby.stream);
+  // On a phone the lobby was scrolled: land on the call, not half way down the page.
+  window.scrollTo({ top: 0 });
 
   call.onpeer = (peer) => {
+    followPip(peer);
     view.addPeer(peer);
     view.showConnection([...call.peers.values()]);
+    presence.arrived(peer);
   };
-  call.onpeerinfo = (peer) => view.updatePeer(peer);
+  call.onpeerinfo = (peer) => {
+    followPip(peer);
+    view.updatePeer(peer);
+    presence.arrived(peer);
+  };
   call.onpeertrack = (peer) => view.attachStream(peer);
   call.onpeerstate = () => view.showConnection([...call.peers.values()]);
   call.onpeerleft = (id) => {
     view.removePeer(id);
     view.showConnection([...call.peers.values()]);
   };
-  for (const peer of call.peers.values()) view.addPeer(peer);
+  for (const peer of call.peers.values()) {
+    followPip(peer);
+    view.addPeer(peer);
+  }
   view.showConnection([...call.peers.values()]);
   client.onstatechange = (state, detail) => onClientState(state, detail);
+  client.on("left", (msg) => presence.left(msg.participant_id, msg.reason));
+  client.on("interview-state", (msg) => showActingRole(msg.state));
   setupControls();
   startStatsLoop();
   sendState();
 
-  const linksPanel = $("links-panel");
-  if (linksPanel) mountLinksPanel(linksPanel, { roomId, token });
+  const linksMount = $("links-mount");
+  if (linksMount) {
+    const panel = mountLinksPanel(linksMount, {
+      roomId, token, title: info.title, renewable: ["candidate", "observer"],
+    });
+    const copyCandidate = $("copy-candidate-link");
+    copyCandidate?.addEventListener("click", async () => {
+      const said = $("copy-candidate-status");
+      const ok = await panel.copy("candidate");
+      if (said) said.textContent = ok ? "Copied — paste it to your partner." : "Open “Links and invites” to copy it.";
+    });
+  }
   // Feature panes of other modules; one failing must not take the call down.
   try {
     mountInterview(/** @type {HTMLElement} */ ($("interview-pane")), { client, role, roomInfo: info });
@@ -272,6 +304,24 @@ async function takeOver() {
   }
 }
 
+// presence and roles -------------------------------------------------------------------------
+
+const presence = new PresenceNote($("presence-note"));
+
+/** The badge, the roster and the tiles follow the role each person is acting in. */
+function showActingRole(state) {
+  if (!live || !state) return;
+  const swapped = !!(state.swap && state.swap.swapped);
+  const acting = state.role || actingRole(role, swapped);
+  const badge = $("role-badge");
+  if (badge) {
+    badge.textContent = acting;
+    badge.className = `role-badge role-${acting}`;
+    badge.title = swapped ? `You joined as the ${role}; roles are swapped.` : "";
+  }
+  live.view.setSwapped(swapped, [...live.call.peers.values()]);
+}
+
 // controls ----------------------------------------------------------------------------------
 
 function localState() {
@@ -284,6 +334,12 @@ function localState() {
   };
 }
 
+/** " (M)" while the button's shortcut is on, "" when shortcuts are switched off. */
+function keyHint(button) {
+  const key = button.dataset.shortcut;
+  return key ? ` (${key})` : "";
+}
+
 function sendState() {
   if (!live) return;
   const s = localState();
@@ -294,7 +350,7 @@ function sendState() {
     const has = lobby.stream.getAudioTracks().length > 0;
     mic.setAttribute("aria-pressed", String(!s.audio));
     mic.textContent = !has ? "No microphone" : s.audio ? "Mute" : "Unmute";
-    mic.title = s.audio ? "Mute microphone (M)" : "Unmute microphone (M)";
+    mic.title = (s.audio ? "Mute microphone" : "Unmute microphone") + keyHint(mic);
     /** @type {HTMLButtonElement} */ (mic).disabled = !has;
   }
   const cam = $("mute-video");
@@ -302,14 +358,14 @@ function sendState() {
     const has = !!(live.camera);
     cam.setAttribute("aria-pressed", String(!s.video));
     cam.textContent = !has ? "No camera" : s.video ? "Camera off" : "Camera on";
-    cam.title = s.video ? "Turn camera off (V)" : "Turn camera on (V)";
+    cam.title = (s.video ? "Turn camera off" : "Turn camera on") + keyHint(cam);
     /** @type {HTMLButtonElement} */ (cam).disabled = !has;
   }
   const share = $("share-screen");
   if (share) {
     share.setAttribute("aria-pressed", String(s.screen));
     share.textContent = s.screen ? "Stop sharing" : "Share screen";
-    share.title = s.screen ? "Stop sharing your screen (S)" : "Share your screen (S)";
+    share.title = (s.screen ? "Stop sharing your screen" : "Share your screen") + keyHint(share);
   }
 }
 
@@ -327,7 +383,7 @@ function toggleVideo() {
 }
 
 async function toggleScreen() {
-  if (!live || roomMedia !== "video" || role === "observer") return;
+  if (!live || roomMedia !== "video" || role === "observer" || !canShareScreen()) return;
   if (live.screen) return stopScreen();
   let display;
   try {
@@ -340,6 +396,7 @@ async function toggleScreen() {
   // The browser's own "Stop sharing" ends the track: go back to the camera.
   screen.addEventListener("ended", () => stopScreen());
   await live.call.setTrack("video", screen);
+  live.pip.start(live.camera);
   if (lobby.video) lobby.video.srcObject = new MediaStream([screen]);
   sendState();
 }
@@ -349,6 +406,7 @@ async function stopScreen() {
   const screen = live.screen;
   live.screen = null;
   screen.stop();
+  live.pip.stop();
   await live.call.setTrack("video", live.camera);
   if (lobby.video) lobby.video.srcObject = lobby.stream;
   sendState();
@@ -367,11 +425,13 @@ function leave() {
   notice(null);
 }
 
-/** Typing in a field or the notes editor must not toggle the microphone. */
-function isTyping(target) {
-  if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) ||
-    !!target.closest(".cm-editor, [contenteditable]");
+/** Phones and browsers without getDisplayMedia cannot share a screen: do not offer it. */
+function canShareScreen() {
+  const md = /** @type {any} */ (navigator.mediaDevices);
+  if (!md || typeof md.getDisplayMedia !== "function") return false;
+  const uaData = /** @type {any} */ (navigator).userAgentData;
+  if (uaData && uaData.mobile) return false;
+  return !/Android|iPhone|iPad|iPod/i.test(navigator.userAgent);
 }
 
 let controlsReady = false;
@@ -388,20 +448,17 @@ function setupControls() {
       if (b) b.hidden = true;
     }
   }
-  if (!("getDisplayMedia" in (navigator.mediaDevices || {}))) {
+  if (!canShareScreen()) {
     const b = $("share-screen");
     if (b) b.hidden = true;
   }
-  document.addEventListener("keydown", (e) => {
-    if (!live || e.ctrlKey || e.metaKey || e.altKey || e.repeat || isTyping(e.target)) return;
-    const key = e.key.toLowerCase();
-    if (role === "observer") return;
-    if (key === "m") toggleAudio();
-    else if (key === "v") toggleVideo();
-    else if (key === "s") toggleScreen();
-    else return;
-    e.preventDefault();
-  });
+  if (role !== "observer") {
+    bindShortcuts({ m: toggleAudio, v: toggleVideo, s: toggleScreen }, { enabled: () => !!live });
+  }
+  const keyed = ["mute-audio", "mute-video", "share-screen"].map($).filter(Boolean);
+  mountShortcutSwitch(/** @type {HTMLInputElement|null} */ ($("shortcuts-on")),
+    /** @type {HTMLElement[]} */ (keyed));
+  $("shortcuts-on")?.addEventListener("change", sendState);
 }
 
 function startStatsLoop() {

@@ -1,12 +1,32 @@
 // The room's call view: video/audio tiles, the participant list, the connection indicator and
 // notices. It only renders; room-page.js decides what happens.
 
+import { LevelMeters } from "./audio-level.js";
 import { describeStats, quality } from "./stats.js";
 
 /** @typedef {import("./call.js").RemotePeer} RemotePeer */
 /** @typedef {import("./stats.js").StatsSample} StatsSample */
 
 const STATE_RANK = ["failed", "disconnected", "closed", "new", "connecting", "connected"];
+
+/** The media connection's state in plain words (the raw state stays in #connection-state). */
+const STATE_WORDS = {
+  new: "Not connected yet",
+  connecting: "Connecting to the others…",
+  connected: "Connected: you can see and hear each other",
+  disconnected: "Connection interrupted — trying again…",
+  failed: "Could not connect to the others (a firewall may block the call)",
+  closed: "Call ended",
+};
+const AUDIO_STATE_WORDS = { ...STATE_WORDS, connected: "Connected: you can hear each other" };
+
+/** After a swap the candidate link interviews and the interviewer link answers. */
+export function actingRole(linkRole, swapped) {
+  if (!swapped) return linkRole;
+  if (linkRole === "interviewer") return "candidate";
+  if (linkRole === "candidate") return "interviewer";
+  return linkRole;
+}
 
 /**
  * @param {string} tag @param {Record<string, string>} [attrs] @param {(Node|string)[]} [children]
@@ -30,6 +50,9 @@ function roleLabel(role) {
   return role ? role.charAt(0).toUpperCase() + role.slice(1) : "";
 }
 
+const QUALITY_WORDS = { good: "Good connection", poor: "Weak connection", bad: "No connection",
+  pending: "Connecting" };
+
 export class RoomView {
   /** @param {{roomMedia: string, speakerId?: string}} opts */
   constructor(opts) {
@@ -39,6 +62,13 @@ export class RoomView {
     this.roster = /** @type {HTMLElement} */ (document.getElementById("participants"));
     this.connState = /** @type {HTMLElement} */ (document.getElementById("connection-state"));
     this.waiting = /** @type {HTMLElement} */ (document.getElementById("waiting-note"));
+    this.connWords = document.getElementById("connection-words");
+    /** roles follow the swap (interview-state's swap.swapped) */
+    this.swapped = false;
+    this.localRole = "";
+    this.meters = new LevelMeters();
+    /** @type {Map<string, () => void>} tile id -> stops its level meter */
+    this.metering = new Map();
     /** @type {Map<string, {tile: HTMLElement|null, media: HTMLMediaElement|null, item: HTMLElement}>} */
     this.views = new Map();
     this.local = null;
@@ -50,6 +80,7 @@ export class RoomView {
    * @param {{name: string, role: string, video: HTMLVideoElement|null}} me
    */
   addLocal(me) {
+    this.localRole = me.role;
     const item = this.rosterItem("self", `${me.name} (you)`, me.role);
     this.roster.prepend(item);
     if (me.role === "observer") {
@@ -74,6 +105,22 @@ export class RoomView {
     this.tiles.prepend(tile);
     this.local = { tile, item };
     this.layout();
+  }
+
+  /** The local microphone's level ring ("am I coming through?"); again when devices change. */
+  /** @param {MediaStream} stream */
+  meterLocal(stream) {
+    const tile = this.local?.tile;
+    if (tile) this.meter("self", tile, stream);
+  }
+
+  /** @param {string} id @param {HTMLElement} tile @param {MediaStream} stream */
+  meter(id, tile, stream) {
+    this.metering.get(id)?.();
+    this.metering.set(id, this.meters.watch(stream, (bucket) => {
+      tile.dataset.level = String(bucket);
+      tile.dataset.speaking = bucket >= 2 ? "true" : "false";
+    }));
   }
 
   /** @param {{audio: boolean, video: boolean, screen?: boolean}} state */
@@ -118,8 +165,14 @@ export class RoomView {
           el("span", { class: "name" }),
           el("span", { class: "role small" }),
           el("span", { class: "mic-off", role: "img", "aria-label": "microphone muted", text: "muted" }),
-          el("span", { class: "quality", "data-quality": "pending", title: "Connection quality" }),
+          el("details", { class: "tile-stats" }, [
+            el("summary", { class: "quality", "data-quality": "pending" }, [
+              el("span", { class: "quality-word", text: "Connecting" }),
+            ]),
+            el("span", { class: "stats-text", "data-testid": "tile-stats" }),
+          ]),
         ]),
+        el("p", { class: "share-label", "data-testid": "share-label" }),
         el("button", { type: "button", class: "unblock", hidden: "", text: "Click to hear and see them" }),
       ]);
       tile.querySelector(".unblock")?.addEventListener("click", () => this.play(peer.id));
@@ -146,18 +199,53 @@ export class RoomView {
       v.media.dataset.audio = info.audio ? "on" : "off";
       v.media.dataset.video = info.video ? "on" : "off";
     }
-    const name = info.name || roleLabel(info.role) || "Guest";
+    const acting = roleLabel(actingRole(info.role, this.swapped));
+    const name = info.name || acting || "Guest";
     v.item.querySelector(".name").textContent = name;
-    v.item.querySelector(".role").textContent = roleLabel(info.role);
+    v.item.querySelector(".role").textContent = acting;
     if (v.tile) {
+      v.tile.classList.toggle("screen-share", !!info.screen);
+      v.tile.querySelector(".share-label").textContent = info.screen ? `${name} is sharing their screen` : "";
       v.tile.querySelector("figcaption .name").textContent = name;
-      v.tile.querySelector("figcaption .role").textContent = roleLabel(info.role);
+      v.tile.querySelector("figcaption .role").textContent = acting;
       v.tile.querySelector(".avatar").textContent = initial(name);
       v.tile.querySelector(".placeholder-text").textContent =
         this.roomMedia === "video" ? `${name} — camera off` : name;
       v.tile.querySelector(".mic-off").setAttribute("aria-label", `${name}'s microphone is muted`);
-      v.tile.setAttribute("aria-label", `${name}, ${roleLabel(info.role)}`);
+      v.tile.setAttribute("aria-label", `${name}, ${acting}`);
     }
+    this.layout();
+  }
+
+  /**
+   * The sharer's camera as picture-in-picture over their shared screen (shown while they share).
+   * @param {string} id @param {MediaStreamTrack} camera
+   */
+  showPip(id, camera) {
+    const v = this.views.get(id);
+    if (!v || !v.tile) return;
+    let pip = /** @type {HTMLVideoElement|null} */ (v.tile.querySelector("video.pip"));
+    if (!pip) {
+      pip = /** @type {HTMLVideoElement} */ (el("video", {
+        class: "pip", "data-testid": "pip-camera", autoplay: "", playsinline: "", "aria-hidden": "true",
+      }));
+      pip.muted = true; // the sound comes with the main stream
+      v.tile.append(pip);
+    }
+    pip.srcObject = new MediaStream([camera]);
+    pip.play().catch(() => {});
+  }
+
+  /**
+   * Labels follow the acting role after a swap: the badge, "In the room" and the tiles.
+   * @param {boolean} swapped @param {RemotePeer[]} peers
+   */
+  setSwapped(swapped, peers) {
+    this.swapped = swapped;
+    const mine = roleLabel(actingRole(this.localRole || "", swapped));
+    const role = this.local?.item.querySelector(".role");
+    if (role) role.textContent = mine;
+    for (const peer of peers) this.updatePeer(peer);
   }
 
   /** A new remote track: re-attach so the element picks up the stream's new tracks. */
@@ -167,6 +255,7 @@ export class RoomView {
     if (!v || !v.media) return;
     v.media.srcObject = peer.stream;
     this.play(peer.id);
+    if (v.tile && peer.stream.getAudioTracks().length) this.meter(peer.id, v.tile, peer.stream);
   }
 
   play(id) {
@@ -186,6 +275,8 @@ export class RoomView {
     if (!v) return;
     v.tile?.remove();
     v.item.remove();
+    this.metering.get(id)?.();
+    this.metering.delete(id);
     this.views.delete(id);
     this.layout();
   }
@@ -212,6 +303,12 @@ export class RoomView {
     if (states.length) worst = states.reduce((a, b) => (STATE_RANK.indexOf(a) <= STATE_RANK.indexOf(b) ? a : b));
     this.connState.textContent = worst;
     this.connState.dataset.state = worst;
+    if (this.connWords) {
+      const alone = peers.length === 0;
+      this.connWords.dataset.state = alone ? "alone" : worst;
+      this.connWords.textContent = alone ? "You are the only one here."
+        : (this.roomMedia === "video" ? STATE_WORDS : AUDIO_STATE_WORDS)[worst] || worst;
+    }
     this.waiting.hidden = peers.length > 0;
   }
 
@@ -220,8 +317,12 @@ export class RoomView {
     const v = this.views.get(id);
     const badge = v?.tile?.querySelector(".quality");
     if (!badge) return;
-    badge.setAttribute("data-quality", quality(sample));
-    badge.textContent = sample.state === "connected" ? describeStats(sample) : sample.state;
+    const verdict = quality(sample);
+    badge.setAttribute("data-quality", verdict);
+    /** @type {HTMLElement} */ (badge.querySelector(".quality-word")).textContent =
+      QUALITY_WORDS[verdict] || verdict;
+    /** @type {HTMLElement} */ (v.tile.querySelector(".stats-text")).textContent =
+      sample.state === "connected" ? describeStats(sample) : sample.state;
   }
 
   // helpers --------------------------------------------------------------------------------
@@ -236,6 +337,8 @@ export class RoomView {
 
   layout() {
     this.tiles.dataset.count = String(this.tiles.children.length);
+    // A shared screen takes the stage; the other tiles become picture-in-picture.
+    this.tiles.dataset.spotlight = this.tiles.querySelector(".tile.screen-share") ? "on" : "off";
   }
 }
 

@@ -6,6 +6,8 @@
 // records exactly while `state.recording` is true.
 
 import "./delete-room.js";
+import "./links-mount.js"; // the owner's "Links and invites" (ui)
+
 import { RoomClient } from "./protocol.js";
 import { ClipApi, TakeRecorder, pickMimeType, progressText } from "./recorder.js";
 

@@ -30,6 +30,10 @@ export const prefs = {
   name: () => read(localStorage, "name") || "",
   /** @param {string} name */
   saveName: (name) => write(localStorage, "name", name),
+  /** Single-key shortcuts (M, V, S) on unless switched off (WCAG 2.1.4). @returns {boolean} */
+  shortcuts: () => read(localStorage, "shortcuts") !== false,
+  /** @param {boolean} on */
+  saveShortcuts: (on) => write(localStorage, "shortcuts", on),
 };
 
 /** Per tab and room: the participant id that lets a reload keep its seat. */
@@ -38,4 +42,25 @@ export const session = {
   participantId: (roomId, role) => read(sessionStorage, `pid.${roomId}.${role}`),
   /** @param {string} roomId @param {string} role @param {string|null} id */
   saveParticipantId: (roomId, role, id) => write(sessionStorage, `pid.${roomId}.${role}`, id),
+};
+
+/**
+ * @typedef {{room_id: string, title: string, role: string, link: string, mode: string,
+ *            media: string, bank: string, created_at: number, request: Record<string, any>}} SavedRoom
+ */
+
+const MAX_ROOMS = 30;
+
+/** "My rooms" on the home page: the rooms this browser made, newest first (kept only here). */
+export const myRooms = {
+  /** @returns {SavedRoom[]} */
+  list: () => {
+    const rooms = read(localStorage, "rooms");
+    return Array.isArray(rooms) ? rooms : [];
+  },
+  /** @param {SavedRoom} room */
+  add: (room) => write(localStorage, "rooms",
+    [room, ...myRooms.list().filter((r) => r.room_id !== room.room_id)].slice(0, MAX_ROOMS)),
+  /** @param {string} roomId */
+  remove: (roomId) => write(localStorage, "rooms", myRooms.list().filter((r) => r.room_id !== roomId)),
 };
