@@ -20,7 +20,7 @@ from ..settings import Settings
 from ..signaling import Connection
 from ..store import Store
 from . import records
-from .flow import config_from_room
+from .config import config_from_room
 from .session import ScriptedSession
 from .tracks import CardRenderer
 from .tts import Tts

@@ -35,7 +35,8 @@ from ..errors import UserError
 from ..settings import Settings
 from ..store import RoomRecord, Store
 from . import records
-from .flow import AnswerClosed, AnswerOpened, Effect, FlowConfig, Say, ScriptedFlow
+from .config import FlowConfig
+from .flow import AnswerClosed, AnswerOpened, Effect, Say, ScriptedFlow
 from .speech import SpeechMeter
 from .tracks import CardRenderer, CardTrack, CardView, VoiceTrack
 from .tts import Tts
