@@ -34,6 +34,7 @@ ROOM = {
     "answer_seconds": 10,
     "question_count": 2,
     "retakes": 1,
+    "warm_up": False,  # the journey test (test_browser_scripted_journey.py) covers it
 }
 ANSWER_S = 3.0  # how long the "candidate" talks before pressing Done
 
