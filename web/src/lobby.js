@@ -146,8 +146,12 @@ export class Lobby {
     if (micError && camError) {
       this.showProblem(deviceProblem(error || micError, this.wantVideo), true);
     } else if (micError && this.wantVideo) {
-      this.showProblem("No microphone could be started, so you will join with your camera " +
-        "only: nobody will hear you. " + deviceProblem(micError, false), true);
+      const fix = quietly.includes(micError.name) && micError.name !== "NotReadableError"
+        ? "No microphone was found, so you will join with your camera only: nobody will hear " +
+          "you. Plug one in and press “Try again”."
+        : "Your microphone could not be started, so you will join with your camera only: " +
+          `nobody will hear you. ${deviceProblem(micError, false)}`;
+      this.showProblem(fix, true);
     } else if (micError) {
       this.showProblem(deviceProblem(micError, false), true);
     } else if (camError && quietly.includes(camError.name)) {

@@ -55,6 +55,7 @@ const ui = {
   status: byData("status"),
   notice: byData("notice"),
   resumeNote: byData("resume-note"),
+  joinError: byData("join-error"),
   reviewLink: byData("review-link"),
   again: byData("practise-again-button"),
   actions: /** @type {HTMLElement[]} */ ([...root.querySelectorAll("[data-action]")]),
@@ -79,6 +80,7 @@ const page = {
   recordingKey: "",
   answerStartedAt: 0,
   welcomes: 0,
+  joined: false,
   finished: false,
   api: new ClipApi({ roomId, token }),
 };
@@ -161,6 +163,7 @@ async function boot() {
 async function join(how = {}) {
   ui.join.disabled = true;
   ui.takeover.hidden = true;
+  ui.joinError.hidden = true;
   const stream = lobby.stream;
   const pidKey = `mockroom:${roomId}:participant`;
   const client = new RoomClient({
@@ -186,15 +189,17 @@ async function join(how = {}) {
   } catch (error) {
     page.client = null;
     ui.join.disabled = false;
-    if (error.code === "role-taken") {
-      say("This practice is open in another tab or window. Continue here, and that tab stops " +
-        "recording.");
-      ui.takeover.hidden = false;
-    } else {
-      say(error.message);
-    }
+    const taken = error.code === "role-taken";
+    ui.joinError.hidden = false;
+    ui.joinError.textContent = taken
+      ? "This practice is open in another tab or window. Continue here, and that tab stops " +
+        "recording and turns its camera off."
+      : error.message;
+    ui.join.hidden = taken;
+    ui.takeover.hidden = !taken;
     return;
   }
+  page.joined = true;
   say("");
   lobby.finish();
   showView("live");
@@ -217,7 +222,7 @@ async function join(how = {}) {
 }
 
 function onClientState(state, detail) {
-  if (page.finished) return;
+  if (page.finished || !page.joined) return; // before the join, join() reports failures
   if (state === "reconnecting") say("Connection lost, reconnecting… (recording continues)");
   else if (state === "open") say("");
   else if (state === "closed" && detail?.error?.code === "replaced") replaced();

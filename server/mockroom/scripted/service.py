@@ -154,5 +154,11 @@ def setup_scripted(app: web.Application) -> None:
 
 
 def metrics_for_room(store: Store, room_id: str) -> list[dict[str, Any]]:
-    """Speech metrics of every answer in the room; see records.metrics_for_room for the shape."""
-    return records.metrics_for_room(store, room_id)
+    """Speech metrics of every answer in the room (see records.metrics_for_room for the shape),
+    each with `allowed_ms`: the answer time the room allows for that question."""
+    metrics = records.metrics_for_room(store, room_id)
+    room = store.get_room(room_id)
+    if room is None:
+        return metrics
+    allowed = {q.id: q.answer_ms for q in config_from_room(room).questions}
+    return [{**m, "allowed_ms": allowed.get(m["question_id"])} for m in metrics]

@@ -157,7 +157,10 @@ class ScriptedSession:
             heading = f"Practice question · {label}"
         else:
             heading = f"Question {flow.index + 1} of {count} · {label}"
-        text = flow.said(now_ms()) or CARD_IDLE_TEXT.get(flow.phase, self.room.title)
+        said = flow.said(now_ms())
+        if q is not None and said == q.text:
+            said = "(reading the question aloud)"  # the page shows its text
+        text = said or CARD_IDLE_TEXT.get(flow.phase, self.room.title)
         return CardView(heading, text, "")
 
     # messages -----------------------------------------------------------------------------
