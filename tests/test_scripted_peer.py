@@ -376,3 +376,46 @@ async def test_shutdown_closes_every_peer(aiohttp_client: Any, settings: Any) ->
         assert pc.connectionState == "closed" and session.closed
     finally:
         await cand.close()
+
+
+async def test_state_before_joining_and_a_card_that_repeats_nothing(client: Any) -> None:
+    room = await scripted_room(client, media="video", think_seconds=5)
+    path = f"/api/rooms/{room['room_id']}/scripted"
+    token = room["tokens"]["candidate"]
+    auth = {"Authorization": f"Bearer {token}"}
+    before = await (await client.get(path, headers=auth)).json()
+    assert before["phase"] == "waiting" and before["question"] is None
+    reviewer = {"Authorization": f"Bearer {room['tokens']['reviewer']}"}
+    assert (await client.get(path, headers=reviewer)).status == 200
+    assert (await client.get(path)).status == 401
+    peer = await create_room(client, mode="peer", bank="behavioral")
+    peer_auth = {"Authorization": f"Bearer {peer['tokens']['interviewer']}"}
+    assert (
+        await client.get(f"/api/rooms/{peer['room_id']}/scripted", headers=peer_auth)
+    ).status == 404
+    client.room_id = room["room_id"]
+    ws = await join(client, token)
+    cand = Candidate(ws, video=True)
+    try:
+        await cand.next_message("scripted-state")
+        await cand.action("consent")
+        await cand.action("start")
+        asking = await cand.wait_state(phase="think", timer=None)
+        session = client.app[SCRIPTED].sessions[room["room_id"]]
+        text = asking["question"]["text"]
+        # The page shows the question and the countdown; the card must not repeat them.
+        view = session.card_view()
+        assert view.countdown == "" and text not in view.text and "Question 1 of 2" in view.heading
+        thinking = await cand.wait_state(phase="think", said="")
+        assert thinking["timer"] is not None
+        view = session.card_view()
+        assert view.countdown == "" and view.text == "Take your time to think."
+        live = await (await client.get(path, headers=auth)).json()
+        assert live["phase"] == "think" and live["question"]["text"] == text
+        await cand.action("stop")
+        await cand.wait_state(phase="done")
+    finally:
+        await cand.close()
+        await ws.close()
+    after = await (await client.get(path, headers=auth)).json()
+    assert after["phase"] == "done"  # the page then opens without the camera
