@@ -9,9 +9,10 @@
 
 import { Lobby } from "./lobby.js";
 import { RoomClient } from "./protocol.js";
-import { ClipApi, TakeRecorder, pickMimeType } from "./recorder.js";
+import { ClipApi } from "./recorder.js";
 import { AnswerList } from "./scripted-answers.js";
 import { ScriptedCall } from "./scripted-call.js";
+import { TakeFollower } from "./scripted-takes.js";
 
 const PHASE_TEXT = {
   waiting: "Ready when you are: press Start.",
@@ -75,15 +76,14 @@ const page = {
   /** @type {RoomClient|null} */ client: null,
   /** @type {ScriptedCall|null} */ call: null,
   /** @type {any} */ scripted: null,
-  /** @type {TakeRecorder|null} */ recorder: null,
-  /** @type {Set<Promise<any>>} takes still uploading */ stopping: new Set(),
-  recordingKey: "",
-  answerStartedAt: 0,
   welcomes: 0,
   joined: false,
   finished: false,
-  api: new ClipApi({ roomId, token }),
 };
+const takes = new TakeFollower({
+  api: new ClipApi({ roomId, token }), stream: lobby.stream, answers,
+  serverNow: () => page.client?.serverNow() || Date.now(),
+});
 
 function say(text) {
   ui.status.textContent = text;
@@ -216,7 +216,7 @@ async function join(how = {}) {
     ui.remote.play?.().catch(() => {});
   };
   call.onstate = (state) => { ui.conn.textContent = state; };
-  page.api.list().then((clips) => answers.load(clips, page.scripted?.resume || null))
+  takes.api.list().then((clips) => answers.load(clips, page.scripted?.resume || null))
     .catch(() => { /* the list is a convenience; the takes themselves are safe */ });
   await call.negotiate();
 }
@@ -233,9 +233,7 @@ function onClientState(state, detail) {
 
 /** Another tab took the session: stop recording and uploading here, and say so. */
 function replaced() {
-  page.recorder?.abort("this practice continued in another tab");
-  page.recorder = null;
-  page.recordingKey = "";
+  takes.abort("this practice continued in another tab");
   releaseMedia();
   showView("replaced");
   notice("You continued this practice in another tab or window, so this tab stopped " +
@@ -287,58 +285,16 @@ function render(state) {
   };
   for (const button of ui.actions) button.hidden = !show[button.dataset.action];
   ui.rec.hidden = !state.recording;
-  followRecording(state);
+  takes.follow(state);
   if (phase === "done") void finish();
   tick();
-}
-
-/** Starts a take when the answer window opens and stops it when it closes. */
-function followRecording(state) {
-  const key = state.recording && state.question ? `${state.question.id}:${state.take}` : "";
-  if (key === page.recordingKey) return;
-  if (page.recorder) {
-    // The window closed: the server's next timer (after_answer) starts at the closing moment.
-    const closedAt = state.timer?.phase === "after_answer" ? state.timer.started_at
-      : page.client?.serverNow() || 0;
-    stopTake(page.recorder, closedAt - page.answerStartedAt);
-  }
-  page.recorder = null;
-  page.recordingKey = key;
-  const stream = lobby.stream;
-  if (!key || !stream.getTracks().length) return;
-  page.answerStartedAt = state.timer?.started_at || page.client?.serverNow() || 0;
-  const row = answers.row(state.question.id, state.take, state.question.index);
-  const recorder = new TakeRecorder({
-    api: page.api, stream,
-    mime: pickMimeType(stream.getVideoTracks().length > 0, stream.getAudioTracks().length > 0),
-    questionId: state.question.id, take: state.take,
-    onprogress: (progress) => answers.progress(row, progress),
-  });
-  page.recorder = recorder;
-  try {
-    recorder.start();
-  } catch (error) {
-    answers.show(row, "error", `Cannot record here: ${error.message}`);
-    page.recorder = null;
-  }
-}
-
-function stopTake(recorder, windowMs) {
-  const { questionId, take } = recorder.progress;
-  const row = answers.row(questionId, take);
-  row.dataset.windowMs = String(Math.round(windowMs));
-  const stopped = recorder.stop().then((result) => {
-    row.dataset.durationMs = String(Math.round(result.durationMs));
-  });
-  page.stopping.add(stopped);
-  stopped.finally(() => page.stopping.delete(stopped));
 }
 
 /** The end: let the last take finish uploading, then hang up and turn the devices off. */
 async function finish() {
   if (page.finished) return;
   page.finished = true;
-  await Promise.allSettled([...page.stopping]);
+  await takes.settled();
   releaseMedia();
   page.client?.close();
   showFinished();
