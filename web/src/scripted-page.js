@@ -19,7 +19,7 @@ const PHASE_TEXT = {
   intro: "The interviewer is introducing the session…",
   think: "Think time: recording starts when it ends, or press “Start recording”.",
   answer: "Answer now.",
-  after_answer: "Answer saved. Retake it, or go to the next question.",
+  after_answer: "Answer saved. Retake it, or go on.",
   wrap_up: "Wrapping up…",
   done: "Finished. Thank you!",
 };
@@ -40,6 +40,7 @@ const ui = {
   audioOnly: byTestId("join-audio-only"),
   start: byTestId("start-interview"),
   done: byTestId("done-answer"),
+  next: byTestId("next-question"),
   accept: byTestId("accept-recording"),
   consent: byData("consent"),
   remote: byTestId("remote-media"),
@@ -284,6 +285,8 @@ function render(state) {
     stop: !["waiting", "wrap_up", "done"].includes(phase),
   };
   for (const button of ui.actions) button.hidden = !show[button.dataset.action];
+  const last = q && !state.practice && q.index + 1 >= q.count;
+  ui.next.textContent = last ? "Finish" : "Next question";
   ui.rec.hidden = !state.recording;
   takes.follow(state);
   if (phase === "done") void finish();

@@ -49,7 +49,7 @@ PREPARE_TIMEOUT_S = 15.0  # rendering the lines at first use; cached afterwards
 CARD_IDLE_TEXT = {
     "think": "Take your time to think.",
     "answer": "I'm listening.",
-    "after_answer": "Retake the answer, or go on to the next question.",
+    "after_answer": "Retake the answer, or go on.",
 }
 
 PHASE_LABELS = {
@@ -146,7 +146,9 @@ class ScriptedSession:
         flow = self.flow
         q = flow.question if flow.phase not in ("wrap_up", "done") else None
         label = PHASE_LABELS[flow.phase]
-        if flow.phase == "think" and flow.timer is None:
+        if flow.phase == "waiting" and flow.resume is not None:
+            label = "Paused"
+        elif flow.phase == "think" and flow.timer is None:
             label = "Listen"
         elif flow.phase == "answer":
             label = "Practice answer" if flow.practice else f"Answer · take {flow.take}"
