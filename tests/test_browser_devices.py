@@ -93,6 +93,41 @@ def test_scripted_page_without_microphone_joins_with_camera(
         page.context.close()
 
 
+# Permission refused until the test allows it (as if the person clicked the lock icon).
+REFUSED_UNTIL_ALLOWED = """
+(() => {
+  const md = navigator.mediaDevices;
+  const original = md.getUserMedia.bind(md);
+  md.getUserMedia = (constraints) => window.__allowDevices
+    ? original(constraints)
+    : Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+})();
+"""
+
+
+def test_scripted_page_permission_help_and_try_again(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    room = make_room(live_server.url, mode="scripted", media="video", bank="behavioral")
+    page = new_page(browser, init_scripts=(RECORD_CSP_VIOLATIONS, REFUSED_UNTIL_ALLOWED))
+    try:
+        page.goto(room_link(live_server, room, "candidate"))
+        problem = page.get_by_test_id("device-problem")
+        expect(problem).to_contain_text("lock icon")
+        expect(problem).to_contain_text("“Try again”")
+        expect(problem).not_to_contain_text("join without")  # answers need a device here
+        expect(page.get_by_test_id("join-button")).to_be_disabled()
+        expect(page.get_by_test_id("join-audio-only")).to_be_hidden()
+        assert problem.evaluate("p => p.getBoundingClientRect().bottom <= innerHeight")
+        page.evaluate("() => { window.__allowDevices = true; }")
+        page.get_by_test_id("retry-devices").click()
+        expect(problem).to_be_hidden()
+        expect(page.get_by_test_id("join-button")).to_be_enabled()
+        page.wait_for_function("() => document.getElementById('local-video').videoWidth > 0")
+    finally:
+        page.context.close()
+
+
 def get_room(server: LiveServer, room_id: str, token: str) -> Any:
     req = urllib.request.Request(
         f"{server.url}/api/rooms/{room_id}", headers={"Authorization": f"Bearer {token}"}

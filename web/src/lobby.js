@@ -11,18 +11,23 @@ import { prefs } from "./storage.js";
 
 const $ = (id) => document.getElementById(id);
 
-/** Plain-language text for getUserMedia failures. */
-export function deviceProblem(err, wantVideo) {
+/**
+ * Plain-language text for getUserMedia failures.
+ * @param {any} err @param {boolean} wantVideo
+ * @param {boolean} [canJoinWithout] false where the page needs a device (a recorded answer)
+ */
+export function deviceProblem(err, wantVideo, canJoinWithout = true) {
   const what = wantVideo ? "camera and microphone" : "microphone";
   switch (err && err.name) {
     case "NotAllowedError":
     case "SecurityError":
       return `Your browser is not letting this page use your ${what}. Click the camera or lock ` +
-        "icon in the address bar, allow access, then press “Try again” — or join without them.";
+        "icon in the address bar, allow access, then press “Try again”" +
+        (canJoinWithout ? " — or join without them." : ".");
     case "NotFoundError":
     case "OverconstrainedError":
       return `No ${wantVideo ? "camera or microphone" : "microphone"} was found. Plug one in and ` +
-        "press “Try again”, or join without it.";
+        "press “Try again”" + (canJoinWithout ? ", or join without it." : ".");
     case "NotReadableError":
     case "AbortError":
       return `Your ${what} is busy — another app or tab may be using it. Close it and press ` +
@@ -42,9 +47,11 @@ async function tryMedia(c) {
 }
 
 export class Lobby {
-  /** @param {{role: string, media: string}} opts */
+  /** @param {{role: string, media: string, needsDevices?: boolean}} opts needsDevices: the
+   *   page cannot join without a camera or microphone (the scripted page records answers) */
   constructor(opts) {
     this.role = opts.role;
+    this.canJoinWithout = !opts.needsDevices;
     this.sends = opts.role === "interviewer" || opts.role === "candidate";
     this.wantVideo = this.sends && opts.media === "video";
     /** @type {MediaStream} the tracks we will join with (may stay empty: listen-only) */
@@ -143,21 +150,22 @@ export class Lobby {
   /** Plain words for what could not be started and what the person can do. */
   explain(error, micError, camError) {
     const quietly = ["NotFoundError", "NotReadableError", "OverconstrainedError"];
+    const without = this.canJoinWithout;
     if (micError && camError) {
-      this.showProblem(deviceProblem(error || micError, this.wantVideo), true);
+      this.showProblem(deviceProblem(error || micError, this.wantVideo, without), true);
     } else if (micError && this.wantVideo) {
       const fix = quietly.includes(micError.name) && micError.name !== "NotReadableError"
         ? "No microphone was found, so you will join with your camera only: nobody will hear " +
           "you. Plug one in and press “Try again”."
         : "Your microphone could not be started, so you will join with your camera only: " +
-          `nobody will hear you. ${deviceProblem(micError, false)}`;
+          `nobody will hear you. ${deviceProblem(micError, false, without)}`;
       this.showProblem(fix, true);
     } else if (micError) {
-      this.showProblem(deviceProblem(micError, false), true);
+      this.showProblem(deviceProblem(micError, false, without), true);
     } else if (camError && quietly.includes(camError.name)) {
       this.showProblem("No camera could be started, so you will join with audio only.", false);
     } else if (camError) {
-      this.showProblem(deviceProblem(camError, true), true);
+      this.showProblem(deviceProblem(camError, true, without), true);
     }
   }
 

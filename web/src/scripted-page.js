@@ -69,7 +69,9 @@ const sections = {
   finished: byData("finished"),
 };
 
-const lobby = new Lobby({ role: "candidate", media: isVideo ? "video" : "audio" });
+const lobby = new Lobby({
+  role: "candidate", media: isVideo ? "video" : "audio", needsDevices: true,
+});
 const answers = new AnswerList(byData("uploads"), byData("uploads-section"));
 
 /** Page state; the server's scripted-state is kept as `scripted`. */
