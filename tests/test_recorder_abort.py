@@ -22,7 +22,9 @@ pytestmark = pytest.mark.node
 SCRIPT = r"""
 const { ClipApi, TakeRecorder } = await import(process.env.RECORDER_URL);
 class FakeRecorder extends EventTarget {
-  constructor(stream, options) { super(); this.mimeType = options.mimeType; this.state = "inactive"; }
+  constructor(stream, options) {
+    super(); this.mimeType = options.mimeType; this.state = "inactive";
+  }
   start() {
     this.state = "recording"; this.n = 0;
     this.dispatchEvent(new Event("start"));
