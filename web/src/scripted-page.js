@@ -138,7 +138,7 @@ async function boot() {
     state = await resp.json();
     if (!resp.ok) throw new Error(state?.message || `The server answered ${resp.status}.`);
   } catch (error) {
-    say(error.message);
+    notice(error.message, { label: "Reload", onclick: () => location.reload() });
     return;
   }
   if (state.phase === "done") {
