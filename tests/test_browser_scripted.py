@@ -34,6 +34,7 @@ ROOM = {
     "answer_seconds": 10,
     "question_count": 2,
     "retakes": 1,
+    "warm_up": False,  # the journey test (test_browser_scripted_journey.py) covers it
 }
 ANSWER_S = 3.0  # how long the "candidate" talks before pressing Done
 
@@ -202,7 +203,10 @@ def run_room(browser: Browser, server: LiveServer, media: str) -> None:
         )
         # The candidate rates themselves; the rating is saved through the API.
         page.locator("[data-testid=review-question] [data-item='0'] input[value='3']").first.check()
-        expect(page.locator("[data-review-status]")).to_have_text("Rating saved ✓")
+        # Said beside the control that was saved, not in the header far above.
+        rated = page.locator("[data-testid=review-question] [data-item='0']").first
+        expect(rated.get_by_test_id("rating-status")).to_have_text("Rating saved ✓")
+        expect(page.locator("[data-review-status]")).to_have_text("")
         review = get_json(f"{server.url}/api/rooms/{room['room_id']}/review", token)
         assert review["questions"][0]["rubric"][0]["rating"] == 3
         assert not errors, errors

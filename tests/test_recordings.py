@@ -60,9 +60,27 @@ async def put_chunk(
     )
 
 
-def make_webm(seconds: float = 3.0, fps: int = 20) -> bytes:
-    """A real MediaRecorder-like WebM: VP8 video and Opus audio, `seconds` long."""
-    buffer = io.BytesIO()
+class LiveSink(io.RawIOBase):
+    """A sink the muxer cannot seek back in, like MediaRecorder's: no duration, no cues."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def write(self, b: Any) -> int:
+        self.data += b
+        return len(b)
+
+
+def make_webm(seconds: float = 3.0, fps: int = 20, live: bool = False) -> bytes:
+    """A real MediaRecorder-like WebM: VP8 video and Opus audio, `seconds` long. `live`: written
+    as a stream, exactly like MediaRecorder's (no duration in the header, no seek index)."""
+    buffer: Any = LiveSink() if live else io.BytesIO()
     with av.open(buffer, "w", format="webm") as container:
         video = container.add_stream("libvpx", rate=fps)
         video.width, video.height, video.pix_fmt = 160, 120, "yuv420p"
@@ -88,7 +106,21 @@ def make_webm(seconds: float = 3.0, fps: int = 20) -> bytes:
         for stream in (video, audio):
             for packet in stream.encode(None):
                 container.mux(packet)
-    return buffer.getvalue()
+    return bytes(buffer.data) if live else buffer.getvalue()
+
+
+def container_duration_ms(data: bytes) -> int | None:
+    with av.open(io.BytesIO(data)) as container:
+        return None if container.duration is None else round(container.duration / 1000)
+
+
+def first_video_time_after_seek(data: bytes, seconds: float) -> float:
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        container.seek(round(seconds / stream.time_base), stream=stream)
+        frame = next(container.decode(stream))
+        assert frame.time is not None
+        return float(frame.time)
 
 
 def probe(data: bytes) -> dict[str, Any]:
@@ -293,6 +325,54 @@ async def test_real_webm_uploaded_in_chunks_probes_whole(client: Any) -> None:
     assert got["video_frames"] == expected["video_frames"]
     assert got["audio_frames"] == expected["audio_frames"]
     assert got["end"] == pytest.approx(3.0, rel=0.1)
+
+
+async def test_finished_clip_gets_a_duration_and_a_seek_index(client: Any) -> None:
+    webm = make_webm(seconds=4.0, live=True)
+    assert container_duration_ms(webm) is None  # what MediaRecorder uploads
+    expected = probe(webm)
+    room = await scripted_room(client)
+    token = room["tokens"]["candidate"]
+    clip = await new_clip(client, room)
+    half = len(webm) // 2
+    for seq, part in enumerate((webm[:half], webm[half:])):
+        assert (await put_chunk(client, room, clip["clip_id"], seq, part)).status == 200
+    resp = await client.post(
+        f"/api/rooms/{room['room_id']}/clips/{clip['clip_id']}/finish",
+        json={"duration_ms": 3900},
+        headers=auth(token),
+    )
+    finished = await resp.json()
+    data = await (await client.get(clip["url"], headers=auth(token))).read()
+    # The remuxed file states its length, every frame is still there, and it seeks.
+    assert container_duration_ms(data) == pytest.approx(4000, abs=100)
+    assert finished["duration_ms"] == container_duration_ms(data)
+    assert finished["bytes"] == len(data)
+    assert probe(data)["video_frames"] == expected["video_frames"]
+    assert probe(data)["audio_frames"] == expected["audio_frames"]
+    assert first_video_time_after_seek(data, 2.0) == pytest.approx(2.0, abs=0.5)
+    # Finishing again (a retried request) changes nothing.
+    again = await client.post(
+        f"/api/rooms/{room['room_id']}/clips/{clip['clip_id']}/finish",
+        json={"duration_ms": 1},
+        headers=auth(token),
+    )
+    assert (await again.json())["duration_ms"] == finished["duration_ms"]
+
+
+async def test_unreadable_clip_is_kept_as_uploaded(client: Any) -> None:
+    room = await scripted_room(client)
+    token = room["tokens"]["candidate"]
+    clip = await new_clip(client, room)
+    junk = b"not a webm at all" * 100
+    assert (await put_chunk(client, room, clip["clip_id"], 0, junk)).status == 200
+    resp = await client.post(
+        f"/api/rooms/{room['room_id']}/clips/{clip['clip_id']}/finish",
+        json={"duration_ms": 1500},
+        headers=auth(token),
+    )
+    assert resp.status == 200 and (await resp.json())["duration_ms"] == 1500
+    assert await (await client.get(clip["url"], headers=auth(token))).read() == junk
 
 
 def test_clip_rules_are_pure() -> None:

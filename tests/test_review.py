@@ -170,16 +170,24 @@ def test_metrics_shapes_and_figures() -> None:
             "talk_ms": 5000,
             "longest_pause_ms": 800,
             "first_word_ms": None,
-            "window_ms": 9000,
-            "share_used": 0.5,
+            "window_ms": 3000,
+            "share_used": 0.29,
+            "allowed_ms": 10000,
         }
     )
+    # Both window figures are worded against the time allowed: 3.0 s of 10 s, last word at
+    # 29 % of it (never "Answer window 3.0 s" beside "29 % of the answer time used").
     assert rows == [
         {"label": "Talk time", "value": "5.0 s"},
         {"label": "Longest pause", "value": "0.8 s"},
         {"label": "Time to first word", "value": "no speech detected"},
-        {"label": "Answer window", "value": "9.0 s"},
-        {"label": "Share of the answer time used", "value": "50 %"},
+        {"label": "Answer length", "value": "3.0 s of the 10.0 s allowed"},
+        {"label": "Last word at", "value": "2.9 s, 29 % of the 10.0 s allowed"},
+    ]
+    without_limit = figure_rows({"window_ms": 3000, "share_used": 0.29})
+    assert without_limit == [
+        {"label": "Answer length", "value": "3.0 s"},
+        {"label": "Last word at", "value": "29 % of the time allowed"},
     ]
     assert normalise_metrics(None) == {}
 
@@ -198,6 +206,8 @@ async def test_speech_figures_from_the_scripted_interviewer(client: Any, app: An
         await client.get(f"/rooms/{room['room_id']}/review?token={room['tokens']['reviewer']}")
     ).text()
     assert "Talk time" in html and "41.0 s" in html and "75 %" in html
+    # The room's own answer time (behavioral bank default) is what both figures are against.
+    assert "Answer length" in html and "60.0 s of the" in html
     assert "not measured" not in html
     text = await (
         await client.get(

@@ -5,18 +5,18 @@ from __future__ import annotations
 import pytest
 
 from mockroom.errors import UserError
-from mockroom.scripted.flow import (
+from mockroom.scripted.config import (
     STOP_LINE,
     TRANSITION_LINE,
+    WARM_UP_DONE_LINE,
+    WARM_UP_LEAD,
+    WARM_UP_TEXT,
     WRAP_UP_LINE,
-    AnswerClosed,
-    AnswerOpened,
     FlowConfig,
     FlowQuestion,
-    Say,
-    ScriptedFlow,
     config_from_room,
 )
+from mockroom.scripted.flow import AnswerClosed, AnswerOpened, Say, ScriptedFlow
 from mockroom.store import RoomRecord
 
 SPEECH_MS = 1000  # every line takes 1 s to say in these tests
@@ -51,6 +51,8 @@ def test_waiting_state_and_consent_required() -> None:
         "take": 0,
         "retakes_left": 1,
         "recording": False,
+        "practice": False,
+        "resume": None,
         "said": "",
     }
     with pytest.raises(UserError) as err:
@@ -73,7 +75,13 @@ def test_intro_then_question_then_think_timer_after_speech() -> None:
     state = flow.public(1500)
     assert state["phase"] == "think" and state["timer"] is None
     assert state["said"] == "First question?"
-    assert state["question"] == {"id": "q1", "text": "First question?", "index": 0, "count": 2}
+    assert state["question"] == {
+        "id": "q1",
+        "text": "First question?",
+        "index": 0,
+        "count": 2,
+        "practice": False,
+    }
     assert flow.tick(1999) == []
     flow.tick(2000)  # question said -> think time starts
     timer = flow.public(2000)["timer"]
@@ -245,14 +253,27 @@ def test_snapshot_restore_resumes_at_same_question() -> None:
         "index": 0,
         "question_id": "q1",
         "take": 1,
+        "practice": False,
     }
     again = make()
     again.restore(snap)
     state = again.public(0)
     assert state["phase"] == "waiting" and state["consented"] is True
     assert state["question"]["id"] == "q1"
-    assert again.start(0) == [Say(("First question?",))]  # asked again, same take, no intro
-    assert again.take == 1
+    # The page marks the cut-off take and offers to resume it.
+    assert state["resume"] == {
+        "question_id": "q1",
+        "take": 1,
+        "answered": False,
+        "interrupted": True,
+    }
+    # Resumed without the intro and without saying the question again: think time, same take.
+    assert again.start(0) == []
+    state = again.public(0)
+    assert state["phase"] == "think" and state["timer"]["phase"] == "think"
+    assert again.take == 1 and state["resume"] is None and state["said"] == ""
+    assert kinds(again.tick(5000)) == ["Say", "AnswerOpened"]
+    assert again.public(5000)["recording"] is True and again.take == 1
 
 
 def test_restore_after_answer_goes_back_to_the_choice() -> None:
@@ -309,3 +330,61 @@ def test_config_from_room_options_override_bank() -> None:
     order = [q.id for q in config_from_room(shuffled).questions]
     assert sorted(order) == [f"q{i}" for i in range(6)]
     assert order == [q.id for q in config_from_room(shuffled).questions]  # stable on resume
+
+
+def with_warm_up() -> ScriptedFlow:
+    warm = FlowQuestion("warm-up", WARM_UP_TEXT, think_ms=2000, answer_ms=8000)
+    return ScriptedFlow(FlowConfig((Q1, Q2), warm_up=warm), lambda text: SPEECH_MS)
+
+
+def test_warm_up_comes_first_and_is_never_recorded() -> None:
+    flow = started(with_warm_up())
+    assert flow.tick(1000) == [Say((WARM_UP_LEAD, WARM_UP_TEXT))]  # after the intro
+    state = flow.public(1000)
+    assert state["practice"] is True and state["question"]["practice"] is True
+    assert state["question"]["id"] == "warm-up" and state["retakes_left"] == 0
+    flow.tick(3000)  # the lines were said; think time runs
+    assert flow.public(3000)["timer"]["phase"] == "think"
+    effects = flow.done(3000)
+    assert effects == [Say(())]  # no AnswerOpened: nothing records or measures it
+    state = flow.public(3000)
+    assert state["phase"] == "answer" and state["recording"] is False
+    # Its end (done or timeout) goes on to question 1, take 1, announced as recorded from now.
+    assert flow.tick(11_000) == [Say((WARM_UP_DONE_LINE, "First question?"))]
+    state = flow.public(11_000)
+    assert state["practice"] is False and state["question"]["id"] == "q1" and flow.take == 1
+    flow.tick(13_000)
+    assert kinds(flow.done(13_000)) == ["Say", "AnswerOpened"]
+    assert flow.public(13_000)["recording"] is True
+
+
+def test_reload_in_warm_up_asks_it_again_and_stop_records_nothing() -> None:
+    flow = started(with_warm_up())
+    flow.tick(1000)
+    again = with_warm_up()
+    again.restore(flow.snapshot())
+    assert again.public(0)["question"]["id"] == "warm-up"
+    assert again.start(0) == [Say((WARM_UP_LEAD, WARM_UP_TEXT))]
+    again.tick(2000)
+    again.done(2000)
+    assert again.stop(2500) == [Say((STOP_LINE,))]  # no AnswerClosed for the warm-up
+
+
+def test_config_warm_up_on_by_default_and_short() -> None:
+    bank = {
+        "id": "b",
+        "title": "B",
+        "field": "F",
+        "description": "",
+        "think_seconds": 20,
+        "answer_seconds": 120,
+        "code_pad": False,
+        "realism": "video",
+        "questions": [{"id": "q0", "text": "Question?", "kind": "behavioral"}],
+    }
+    config = config_from_room(RoomRecord("r", "scripted", "video", "T", "b", bank, {}, 0.0))
+    assert config.warm_up is not None
+    assert (config.warm_up.think_ms, config.warm_up.answer_ms) == (5000, 30000)
+    assert WARM_UP_TEXT in config.fixed_lines()
+    off = RoomRecord("r", "scripted", "video", "T", "b", bank, {"warm_up": False}, 0.0)
+    assert config_from_room(off).warm_up is None

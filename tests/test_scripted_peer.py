@@ -136,15 +136,9 @@ def answer_wav(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, fl
 
 
 async def scripted_room(client: Any, media: str = "video", **options: Any) -> dict[str, Any]:
+    settings = {"question_count": 2, "think_seconds": 0, "answer_seconds": 10, "warm_up": False}
     room = await create_room(
-        client,
-        mode="scripted",
-        media=media,
-        bank="behavioral",
-        question_count=2,
-        think_seconds=0,
-        answer_seconds=10,
-        **options,
+        client, mode="scripted", media=media, bank="behavioral", **{**settings, **options}
     )
     client.room_id = room["room_id"]
     return room
@@ -255,7 +249,51 @@ async def test_reconnect_resumes_at_same_question(client: Any) -> None:
         assert state["question"]["id"] != asking["question"]["id"]
         await again.action("start")
         resumed = await again.wait_state(phase="think")
-        assert resumed["question"]["index"] == 1 and resumed["said"] == state["question"]["text"]
+        assert resumed["question"]["index"] == 1 and resumed["said"] == ""
+    finally:
+        await again.close()
+        await ws.close()
+
+
+async def test_reload_mid_answer_resumes_same_take_without_intro(client: Any) -> None:
+    room = await scripted_room(client, media="audio", warm_up=True, think_seconds=5)
+    ws = await join(client, room["tokens"]["candidate"])
+    cand = Candidate(ws, video=False)
+    try:
+        await cand.next_message("scripted-state")
+        await cand.action("consent")
+        await cand.action("start")
+        warm = await cand.wait_state(phase="think", practice=True)
+        assert warm["question"]["id"] == "warm-up" and warm["recording"] is False
+        await cand.action("done")
+        practising = await cand.wait_state(phase="answer")
+        assert practising["recording"] is False and practising["practice"] is True
+        await cand.action("done")
+        first = await cand.wait_state(phase="think", practice=False)
+        assert first["question"]["index"] == 0 and first["take"] == 1
+        await cand.action("done")
+        assert (await cand.wait_state(phase="answer"))["recording"] is True
+    finally:
+        await cand.close()
+        await ws.close()  # the page reloads mid-answer
+    ws = await join(client, room["tokens"]["candidate"])
+    again = Candidate(ws, video=False)
+    try:
+        state = (await again.next_message("scripted-state"))["state"]
+        assert state["phase"] == "waiting" and state["question"]["index"] == 0
+        assert state["resume"] == {
+            "question_id": first["question"]["id"],
+            "take": 1,
+            "answered": False,
+            "interrupted": True,
+        }
+        started = time.monotonic()
+        await again.action("start")
+        resumed = await again.wait_state(phase="think")
+        # No intro and no question read out: think time runs at once, same question and take.
+        assert resumed["timer"] is not None and resumed["timer"]["phase"] == "think"
+        assert resumed["said"] == "" and resumed["take"] == 1 and resumed["resume"] is None
+        assert time.monotonic() - started < 2.0
     finally:
         await again.close()
         await ws.close()
@@ -338,3 +376,46 @@ async def test_shutdown_closes_every_peer(aiohttp_client: Any, settings: Any) ->
         assert pc.connectionState == "closed" and session.closed
     finally:
         await cand.close()
+
+
+async def test_state_before_joining_and_a_card_that_repeats_nothing(client: Any) -> None:
+    room = await scripted_room(client, media="video", think_seconds=5)
+    path = f"/api/rooms/{room['room_id']}/scripted"
+    token = room["tokens"]["candidate"]
+    auth = {"Authorization": f"Bearer {token}"}
+    before = await (await client.get(path, headers=auth)).json()
+    assert before["phase"] == "waiting" and before["question"] is None
+    reviewer = {"Authorization": f"Bearer {room['tokens']['reviewer']}"}
+    assert (await client.get(path, headers=reviewer)).status == 200
+    assert (await client.get(path)).status == 401
+    peer = await create_room(client, mode="peer", bank="behavioral")
+    peer_auth = {"Authorization": f"Bearer {peer['tokens']['interviewer']}"}
+    assert (
+        await client.get(f"/api/rooms/{peer['room_id']}/scripted", headers=peer_auth)
+    ).status == 404
+    client.room_id = room["room_id"]
+    ws = await join(client, token)
+    cand = Candidate(ws, video=True)
+    try:
+        await cand.next_message("scripted-state")
+        await cand.action("consent")
+        await cand.action("start")
+        asking = await cand.wait_state(phase="think", timer=None)
+        session = client.app[SCRIPTED].sessions[room["room_id"]]
+        text = asking["question"]["text"]
+        # The page shows the question and the countdown; the card must not repeat them.
+        view = session.card_view()
+        assert view.countdown == "" and text not in view.text and "Question 1 of 2" in view.heading
+        thinking = await cand.wait_state(phase="think", said="")
+        assert thinking["timer"] is not None
+        view = session.card_view()
+        assert view.countdown == "" and view.text == "Take your time to think."
+        live = await (await client.get(path, headers=auth)).json()
+        assert live["phase"] == "think" and live["question"]["text"] == text
+        await cand.action("stop")
+        await cand.wait_state(phase="done")
+    finally:
+        await cand.close()
+        await ws.close()
+    after = await (await client.get(path, headers=auth)).json()
+    assert after["phase"] == "done"  # the page then opens without the camera

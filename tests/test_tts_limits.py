@@ -20,7 +20,15 @@ from aiohttp import web
 
 from conftest import create_room
 from mockroom.app import create_app
-from mockroom.scripted.flow import STOP_LINE, TRANSITION_LINE, FlowConfig, FlowQuestion
+from mockroom.scripted.config import (
+    STOP_LINE,
+    TRANSITION_LINE,
+    WARM_UP_DONE_LINE,
+    WARM_UP_LEAD,
+    FlowConfig,
+    FlowQuestion,
+    warm_up_for,
+)
 from mockroom.scripted.limits import server_full
 from mockroom.scripted.service import SCRIPTED
 from mockroom.scripted.tts import Tts, TtsLimits, lines_ahead, prune_cache, spoken_text
@@ -113,6 +121,19 @@ def test_lines_ahead_is_the_next_step_only() -> None:
     assert lines_ahead(config, 3) == ["Question 3?", TRANSITION_LINE, "Question 4?", STOP_LINE]
     assert "Question 11?" in lines_ahead(config, 10)
     assert all(f"Question {n}?" not in lines_ahead(config, 3) for n in range(5, 12))
+
+
+def test_lines_ahead_speaks_the_warm_up_too() -> None:
+    qs = tuple(FlowQuestion(f"q{n}", f"Question {n}?", 0, 10_000) for n in range(3))
+    config = FlowConfig(questions=qs, warm_up=warm_up_for(list(qs)))
+    assert config.warm_up is not None
+    assert lines_ahead(config, -1) == [
+        config.intro_line(),
+        WARM_UP_LEAD,
+        config.warm_up.text,
+        WARM_UP_DONE_LINE,
+        "Question 0?",
+    ]
 
 
 async def test_a_long_list_runs_at_most_n_espeak_processes(tmp_path: Path) -> None:
@@ -221,7 +242,12 @@ async def test_pasted_bank_and_one_hello_render_nothing_then_only_what_comes_nex
 ) -> None:
     client = await aiohttp_client(limited_app)
     room = await create_room(
-        client, mode="scripted", media="audio", bank_toml=pasted_bank(12), think_seconds=0
+        client,
+        mode="scripted",
+        media="audio",
+        bank_toml=pasted_bank(12),
+        think_seconds=0,
+        warm_up=False,  # question 1 comes right after the intro
     )
     folder = limited.data_dir / "tts"
     service = limited_app[SCRIPTED]

@@ -12,6 +12,7 @@ GET clips/{clip_id}/info, PUT clips/{clip_id}/chunks/{seq}, POST clips/{clip_id}
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shutil
@@ -24,6 +25,7 @@ from aiohttp import web
 
 from .access import Grant, scripted_only
 from .api import grant_from_request
+from .clip_remux import Remuxed, remux
 from .clips import (
     MAX_CHUNK_BYTES,
     ChunkAction,
@@ -183,6 +185,40 @@ class ClipStore:
             )
         return self.get(clip.room_id, clip.id)
 
+    async def make_seekable(self, clip: Clip) -> Clip:
+        """Remux a finished clip (off the event loop) so it has a duration and a seek index.
+
+        The original stays in place until the new file exists and probed fine; if the clip was
+        reset or deleted meanwhile (a reload re-recording the take), the new file is dropped.
+        """
+        result = await asyncio.to_thread(remux, self.path(clip), clip.extension)
+        if result is None:
+            return clip
+        return self._swap_in(clip, result)
+
+    def _swap_in(self, clip: Clip, result: Remuxed) -> Clip:
+        try:
+            current = self.get(clip.room_id, clip.id)
+        except NotFound:
+            current = None
+        same = current is not None and (current.finished_at, current.bytes) == (
+            clip.finished_at,
+            clip.bytes,
+        )
+        if current is None or not same:
+            result.path.unlink(missing_ok=True)
+            return current or clip
+        try:
+            os.replace(result.path, self.path(clip))
+        except OSError:
+            result.path.unlink(missing_ok=True)
+            return current
+        self.store.connection.execute(
+            "UPDATE clips SET bytes = ?, duration_ms = ? WHERE id = ?",
+            (self.path(clip).stat().st_size, result.duration_ms, clip.id),
+        )
+        return self.get(clip.room_id, clip.id)
+
     def delete_room(self, room_id: str) -> int:
         cur = self.store.connection.execute("DELETE FROM clips WHERE room_id = ?", (room_id,))
         shutil.rmtree(self.directory / room_id, ignore_errors=True)
@@ -312,7 +348,9 @@ async def finish_clip(request: web.Request) -> web.Response:
     grant = _candidate(request)
     duration = parse_duration(await _json(request))
     clips = request.app[CLIPS]
-    clip = clips.finish(clips.get(grant.room.id, request.match_info["clip_id"]), duration)
+    clip = clips.get(grant.room.id, request.match_info["clip_id"])
+    if not clip.finished:
+        clip = await clips.make_seekable(clips.finish(clip, duration))
     log.info("clip finished", extra={"room": grant.room.id, "clip": clip.id, "bytes": clip.bytes})
     return web.json_response(clip_json(clip))
 

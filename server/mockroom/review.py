@@ -132,8 +132,6 @@ LABELS = {
     "share_of_window": "Share of the window used",
     "window_used": "Share of the window used",
     "share": "Share of the window used",
-    "share_used": "Share of the answer time used",
-    "window": "Answer window",
 }
 SKIP = {"question_id", "take", "index", "room_id", "question", "id", "created_at"}
 
@@ -144,6 +142,8 @@ def figure_rows(figures: dict[str, Any]) -> list[dict[str, str]]:
     for key, value in figures.items():
         if key in SKIP or isinstance(value, bool) or not isinstance(value, int | float | None):
             continue
+        if key in ANSWER_TIME_KEYS:
+            continue  # worded together, against the time allowed, below
         name = key
         for suffix in ("_ms", "_seconds", "_s", "_ratio", "_fraction", "_pct"):
             name = name.removesuffix(suffix)
@@ -161,6 +161,29 @@ def figure_rows(figures: dict[str, Any]) -> list[dict[str, str]]:
         else:
             text = f"{value:g}"
         rows.append({"label": label, "value": text})
+    return rows + answer_time_rows(figures)
+
+
+# The scripted interviewer's window figures: how long the answer ran and where the last word
+# fell, both measured against the time allowed, so the two lines never seem to disagree.
+ANSWER_TIME_KEYS = {"window_ms", "share_used", "allowed_ms"}
+
+
+def _seconds(ms: float) -> str:
+    return f"{ms / 1000:.1f} s"
+
+
+def answer_time_rows(figures: dict[str, Any]) -> list[dict[str, str]]:
+    window, share, allowed = (figures.get(k) for k in ("window_ms", "share_used", "allowed_ms"))
+    allowed = allowed if isinstance(allowed, int | float) and allowed > 0 else None
+    of_allowed = f" of the {_seconds(allowed)} allowed" if allowed else " of the time allowed"
+    rows = []
+    if isinstance(window, int | float) and not isinstance(window, bool):
+        value = _seconds(window) + (f" of the {_seconds(allowed)} allowed" if allowed else "")
+        rows.append({"label": "Answer length", "value": value})
+    if isinstance(share, int | float) and not isinstance(share, bool):
+        spoken = f"{_seconds(share * allowed)}, " if allowed else ""
+        rows.append({"label": "Last word at", "value": f"{spoken}{share * 100:.0f} %{of_allowed}"})
     return rows
 
 
@@ -177,7 +200,7 @@ def review_markdown(review: dict[str, Any]) -> str:
         for clip in q["clips"] or []:
             ms = clip["duration_ms"]
             seconds = f"{ms / 1000:.1f} s" if ms else "unknown length"
-            state = "" if clip["finished"] else ", upload not finished"
+            state = "" if clip["finished"] else ", interrupted (the recording stopped early)"
             lines.append(f"- Take {clip['take']}: {seconds}, {clip['bytes']} bytes{state}")
         if not q["clips"]:
             lines.append("- no recording")

@@ -27,6 +27,7 @@ ALLOWED_FIELDS = {  # fields we understand; others are ignored
     "retakes",
     "shuffle",
     "code_pad",
+    "warm_up",  # scripted rooms: an unrecorded practice question first (default on)
 }
 
 
@@ -102,7 +103,7 @@ def parse_room_request(data: Any) -> RoomRequest:
             "'expires_in_hours' must be a number of hours up to a year.", code="invalid-room"
         )
     options: dict[str, Any] = {}
-    for key in ("phone_realism", "shuffle", "code_pad"):
+    for key in ("phone_realism", "shuffle", "code_pad", "warm_up"):
         if key in data:
             if not isinstance(data[key], bool):
                 raise UserError(f"'{key}' must be true or false.", code="invalid-room")

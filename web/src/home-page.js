@@ -57,6 +57,44 @@ function syncMode() {
   const realism = $("realism-field");
   // Phone-screen realism hides the question from a human candidate; scripted rooms speak it.
   if (realism) realism.hidden = scripted;
+  syncScriptedSettings(scripted);
+}
+
+// The scripted (one-way) settings ---------------------------------------------------------------
+
+/** @type {[string, string, number, number][]} form field, its words, lowest, highest */
+const SCRIPTED_NUMBERS = [
+  ["question_count", "Questions", 1, 50],
+  ["think_seconds", "Think time", 0, 600],
+  ["answer_seconds", "Answer time", 10, 1800],
+  ["retakes", "Retakes", 0, 5],
+];
+
+/** @param {boolean} scripted */
+function syncScriptedSettings(scripted) {
+  const box = /** @type {HTMLFieldSetElement|null} */ ($("scripted-settings"));
+  if (!box) return;
+  box.hidden = !scripted;
+  box.disabled = !scripted; // a hidden field is not sent nor checked
+}
+
+/**
+ * The one-way settings as POST /api/rooms fields; a problem is thrown as plain words.
+ * @param {FormData} data @returns {Record<string, number|boolean>}
+ */
+function scriptedSettings(data) {
+  /** @type {Record<string, number|boolean>} */
+  const out = { warm_up: data.get("warm_up") === "on" };
+  for (const [name, words, low, high] of SCRIPTED_NUMBERS) {
+    const raw = String(data.get(name) ?? "").trim();
+    if (!raw) continue; // the bank's own value
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < low || value > high) {
+      throw new Error(`${words} must be a whole number from ${low} to ${high}.`);
+    }
+    out[name] = value;
+  }
+  return out;
 }
 
 function showError(text) {
@@ -79,6 +117,14 @@ async function submit(event) {
   else if (data.get("bank")) body.bank = String(data.get("bank"));
   if (body.mode === "peer" && data.get("phone_realism")) body.phone_realism = true;
   addJobTitle(data, body);
+  if (body.mode === "scripted") {
+    try {
+      Object.assign(body, scriptedSettings(data));
+    } catch (error) {
+      showError(error.message);
+      return;
+    }
+  }
   const when = String(data.get("scheduled_at") || "");
   if (when) {
     // datetime-local is the person's local time; the server stores an unambiguous UTC instant.

@@ -1,22 +1,33 @@
 // The pre-join check: camera preview, microphone meter, speaker test, device pickers and
 // plain-language fixes. It keeps the stream it acquired, so joining needs no new getUserMedia.
+// Used by the peer lobby (room.html) and the scripted page (scripted.html): both carry the same
+// element ids; the ones a page lacks (a name field, a speaker picker) are simply skipped.
+//
+// A missing, busy or refused device never costs the other one: the camera alone or the
+// microphone alone is used, and the page is told which (`missing`), so it never offers
+// "audio only" to someone whose microphone is what failed.
 
 import { prefs } from "./storage.js";
 
 const $ = (id) => document.getElementById(id);
 
-/** Plain-language text for getUserMedia failures. */
-export function deviceProblem(err, wantVideo) {
+/**
+ * Plain-language text for getUserMedia failures.
+ * @param {any} err @param {boolean} wantVideo
+ * @param {boolean} [canJoinWithout] false where the page needs a device (a recorded answer)
+ */
+export function deviceProblem(err, wantVideo, canJoinWithout = true) {
   const what = wantVideo ? "camera and microphone" : "microphone";
   switch (err && err.name) {
     case "NotAllowedError":
     case "SecurityError":
       return `Your browser is not letting this page use your ${what}. Click the camera or lock ` +
-        "icon in the address bar, allow access, then press “Try again” — or join without them.";
+        "icon in the address bar, allow access, then press “Try again”" +
+        (canJoinWithout ? " — or join without them." : ".");
     case "NotFoundError":
     case "OverconstrainedError":
       return `No ${wantVideo ? "camera or microphone" : "microphone"} was found. Plug one in and ` +
-        "press “Try again”, or join without it.";
+        "press “Try again”" + (canJoinWithout ? ", or join without it." : ".");
     case "NotReadableError":
     case "AbortError":
       return `Your ${what} is busy — another app or tab may be using it. Close it and press ` +
@@ -26,10 +37,21 @@ export function deviceProblem(err, wantVideo) {
   }
 }
 
+/** getUserMedia that reports instead of throwing. @param {MediaStreamConstraints} c */
+async function tryMedia(c) {
+  try {
+    return { stream: await navigator.mediaDevices.getUserMedia(c), error: null };
+  } catch (error) {
+    return { stream: null, error };
+  }
+}
+
 export class Lobby {
-  /** @param {{role: string, media: string}} opts */
+  /** @param {{role: string, media: string, needsDevices?: boolean}} opts needsDevices: the
+   *   page cannot join without a camera or microphone (the scripted page records answers) */
   constructor(opts) {
     this.role = opts.role;
+    this.canJoinWithout = !opts.needsDevices;
     this.sends = opts.role === "interviewer" || opts.role === "candidate";
     this.wantVideo = this.sends && opts.media === "video";
     /** @type {MediaStream} the tracks we will join with (may stay empty: listen-only) */
@@ -41,13 +63,19 @@ export class Lobby {
     this.audioContext = null;
     this.meterTimer = 0;
     this.video = /** @type {HTMLVideoElement|null} */ ($("local-video"));
+    /** which wanted kinds could not be started at the last try */
+    this.missing = { audio: false, video: false };
+    /** @type {() => void} the stream's tracks changed (acquired, retried, switched) */
+    this.onchange = () => {};
   }
 
   /** Starts everything; call as early as possible (the join reuses this stream). */
   start() {
-    const name = /** @type {HTMLInputElement} */ ($("display-name"));
-    name.value = prefs.name();
-    name.addEventListener("change", () => prefs.saveName(name.value.trim()));
+    const name = /** @type {HTMLInputElement|null} */ ($("display-name"));
+    if (name) {
+      name.value = prefs.name();
+      name.addEventListener("change", () => prefs.saveName(name.value.trim()));
+    }
     $("speaker-test")?.addEventListener("click", () => this.playTestSound());
     $("retry-devices")?.addEventListener("click", () => this.acquire());
     for (const [id, kind] of [["camera-select", "video"], ["mic-select", "audio"]]) {
@@ -71,7 +99,8 @@ export class Lobby {
   }
 
   displayName() {
-    return /** @type {HTMLInputElement} */ ($("display-name")).value.trim();
+    const name = /** @type {HTMLInputElement|null} */ ($("display-name"));
+    return name ? name.value.trim() : "";
   }
 
   speakerId() {
@@ -79,7 +108,7 @@ export class Lobby {
     return sel && sel.value ? sel.value : "";
   }
 
-  /** getUserMedia for what this role and room need; falls back to audio only if no camera. */
+  /** getUserMedia for what this role and room need; whatever works of the two is used. */
   async acquire() {
     this.showProblem(null);
     const saved = prefs.devices();
@@ -88,26 +117,27 @@ export class Lobby {
       ? { deviceId: saved.camera ? { ideal: saved.camera } : undefined,
           width: { ideal: 640 }, height: { ideal: 480 } }
       : false;
-    let stream = null;
-    try {
-      // An audio-only room never asks for the camera.
-      performance.mark("mockroom:gum-start");
-      stream = await navigator.mediaDevices.getUserMedia({ audio, video });
-      performance.mark("mockroom:gum-done");
-    } catch (err) {
-      if (this.wantVideo && ["NotFoundError", "NotReadableError", "OverconstrainedError"]
-        .includes(err.name)) {
-        try {
-          stream = await navigator.mediaDevices.getUserMedia({ audio, video: false });
-          this.showProblem("No camera could be started, so you will join with audio only.", false);
-        } catch (err2) {
-          this.showProblem(deviceProblem(err2, false), true);
-        }
-      } else {
-        this.showProblem(deviceProblem(err, this.wantVideo), true);
-      }
+    // An audio-only room never asks for the camera.
+    performance.mark("mockroom:gum-start");
+    let { stream, error } = await tryMedia({ audio, video });
+    performance.mark("mockroom:gum-done");
+    let micError = null;
+    let camError = null;
+    if (!stream && this.wantVideo) {
+      // Which one failed? Each alone, so a working camera or microphone is still used.
+      const mic = await tryMedia({ audio, video: false });
+      const cam = await tryMedia({ audio: false, video });
+      micError = mic.error;
+      camError = cam.error;
+      const tracks = [...(mic.stream?.getTracks() || []), ...(cam.stream?.getTracks() || [])];
+      stream = tracks.length ? new MediaStream(tracks) : null;
+    } else if (!stream) {
+      micError = error;
     }
+    this.missing = { audio: !!micError, video: !!camError };
     if (stream) this.useStream(stream);
+    this.explain(error, micError, camError);
+    if (!stream) this.onchange();
     $("preview")?.setAttribute("data-state", stream ? "live" : "failed");
     const placeholder = $("preview-placeholder");
     if (placeholder) {
@@ -115,6 +145,28 @@ export class Lobby {
     }
     this.listDevices();
     return this.stream;
+  }
+
+  /** Plain words for what could not be started and what the person can do. */
+  explain(error, micError, camError) {
+    const quietly = ["NotFoundError", "NotReadableError", "OverconstrainedError"];
+    const without = this.canJoinWithout;
+    if (micError && camError) {
+      this.showProblem(deviceProblem(error || micError, this.wantVideo, without), true);
+    } else if (micError && this.wantVideo) {
+      const fix = quietly.includes(micError.name) && micError.name !== "NotReadableError"
+        ? "No microphone was found, so you will join with your camera only: nobody will hear " +
+          "you. Plug one in and press “Try again”."
+        : "Your microphone could not be started, so you will join with your camera only: " +
+          `nobody will hear you. ${deviceProblem(micError, false, without)}`;
+      this.showProblem(fix, true);
+    } else if (micError) {
+      this.showProblem(deviceProblem(micError, false, without), true);
+    } else if (camError && quietly.includes(camError.name)) {
+      this.showProblem("No camera could be started, so you will join with audio only.", false);
+    } else if (camError) {
+      this.showProblem(deviceProblem(camError, true, without), true);
+    }
   }
 
   /** @param {MediaStream} stream */
@@ -126,6 +178,7 @@ export class Lobby {
     for (const t of stream.getTracks()) this.stream.addTrack(t);
     if (this.video) this.video.srcObject = this.stream;
     this.startMeter();
+    this.onchange();
   }
 
   /** @param {"audio"|"video"} kind @param {string} deviceId */
@@ -232,13 +285,26 @@ export class Lobby {
     p.hidden = !text;
     p.textContent = text || "";
     actions.hidden = !offerChoices;
+    // "Audio only" only for someone whose microphone works (never when it is what failed).
     const audioOnly = $("join-audio-only");
-    if (audioOnly) audioOnly.hidden = !this.wantVideo;
+    if (audioOnly) audioOnly.hidden = !this.wantVideo || !this.stream.getAudioTracks().length;
   }
 
   /** Leaves the lobby: the meter stops, the tracks live on in the call. */
   finish() {
     this.stopMeter();
+  }
+
+  /** The end: camera and microphone off (the browser's indicator goes out), meter closed. */
+  release() {
+    this.stopMeter();
+    for (const t of this.stream.getTracks()) {
+      t.stop();
+      this.stream.removeTrack(t);
+    }
+    if (this.video) this.video.srcObject = null;
+    this.audioContext?.close().catch(() => {});
+    this.audioContext = null;
   }
 }
 

@@ -12,10 +12,13 @@
 const TIMESLICE_MS = 1000;
 const MAX_BACKOFF_MS = 8000;
 
-/** The recording container this browser can make for a room's media. */
-export function pickMimeType(video) {
+/**
+ * The recording container this browser can make for the tracks it records.
+ * @param {boolean} video a camera track is recorded @param {boolean} [audio] and a microphone
+ */
+export function pickMimeType(video, audio = true) {
   const wanted = video
-    ? ["video/webm;codecs=vp8,opus", "video/webm", "video/mp4"]
+    ? [audio ? "video/webm;codecs=vp8,opus" : "video/webm;codecs=vp8", "video/webm", "video/mp4"]
     : ["audio/webm;codecs=opus", "audio/webm", "audio/mp4"];
   const supported = typeof MediaRecorder !== "undefined" && MediaRecorder.isTypeSupported;
   return wanted.find((type) => !supported || MediaRecorder.isTypeSupported(type)) || wanted[0];
@@ -91,6 +94,7 @@ export class TakeRecorder {
     this.startedAt = 0;
     this.durationMs = 0;
     this.stopped = false;
+    this.aborted = false; // another tab took over: nothing more is sent
     this.pumping = null;
     /** @type {MediaRecorder|null} */
     this.recorder = null;
@@ -112,7 +116,7 @@ export class TakeRecorder {
     this.mime = recorder.mimeType || this.mime;
     recorder.addEventListener("start", () => { this.startedAt = performance.now(); });
     recorder.addEventListener("dataavailable", (event) => {
-      if (!event.data || event.data.size === 0) return;
+      if (!event.data || event.data.size === 0 || this.aborted) return;
       this.pending.push({ seq: this.nextSeq++, blob: event.data });
       this.report({ total: this.nextSeq });
       this.pump().catch(() => {}); // reported in drain(); stop() surfaces it again
@@ -146,6 +150,7 @@ export class TakeRecorder {
       try {
         await this.opened;
         await this.pump();
+        if (this.aborted) return { ...this.progress, durationMs: 0, mime: this.mime };
         await this.retry(() => this.api.finish(this.clipId, this.durationMs));
         this.report({ state: "saved" });
       } catch (error) {
@@ -154,6 +159,21 @@ export class TakeRecorder {
       return { ...this.progress, durationMs: this.durationMs, mime: this.mime };
     })();
     return this.finished;
+  }
+
+  /**
+   * Stops recording and uploading at once, without finishing the clip: this tab lost the
+   * session (another tab took it over and records this take itself).
+   * @param {string} reason shown in the progress line
+   */
+  abort(reason) {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.stopped = true;
+    this.pending = [];
+    if (this.recorder && this.recorder.state !== "inactive") this.recorder.stop();
+    this.report({ state: "stopped", error: reason });
+    this.finished = Promise.resolve({ ...this.progress, durationMs: 0, mime: this.mime });
   }
 
   /** Uploads pending chunks one at a time, in order; one pump runs at a time. */
@@ -166,7 +186,7 @@ export class TakeRecorder {
   }
 
   async drain() {
-    while (this.pending.length) {
+    while (this.pending.length && !this.aborted) {
       const chunk = this.pending[0];
       try {
         const reply = await this.retry(() => this.api.putChunk(this.clipId, chunk.seq, chunk.blob));
@@ -199,6 +219,7 @@ export class TakeRecorder {
       try {
         return await operation();
       } catch (error) {
+        if (this.aborted) throw error;
         const status = error instanceof HttpError ? error.status : 0;
         // 507: the server's recording storage is full; retrying cannot help, say so at once.
         if (status && (status < 500 || status === 507) && status !== 408 && status !== 429) {
@@ -206,6 +227,7 @@ export class TakeRecorder {
         }
         this.report({ error: `connection problem, retrying (${error.message || error})` });
         await sleep(delay);
+        if (this.aborted) throw new Error("this take was stopped");
         delay = Math.min(delay * 2, MAX_BACKOFF_MS);
         if (this.clipId && this.pending.length) {
           try {
@@ -223,6 +245,7 @@ export class TakeRecorder {
 /** "Uploading 3/5 chunks…", "Saved ✓" and friends, for a progress line. */
 export function progressText(p) {
   if (p.state === "error") return `Upload failed: ${p.error}`;
+  if (p.state === "stopped") return `Stopped: ${p.error}`;
   if (p.state === "saved") return `Saved ✓ (${p.total} chunks)`;
   if (p.state === "recording") return `Recording… uploaded ${p.acked}/${p.total} chunks`;
   if (p.state === "uploading") return `Uploading ${p.acked}/${p.total} chunks…`;

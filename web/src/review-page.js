@@ -26,21 +26,30 @@ async function call(method, path, body) {
   return data;
 }
 
+/** A result shown beside the control it is about (the header may be far off-screen). */
+function sayAt(place, text, failed = false) {
+  if (!place) return say(text);
+  place.textContent = text;
+  place.dataset.state = failed ? "error" : "ok";
+}
+
 // Self-ratings: one radio group per rubric item, saved as soon as it changes.
 root.addEventListener("change", async (event) => {
   const input = /** @type {HTMLInputElement} */ (event.target);
   if (!input.matches("[data-rating]")) return;
   const section = /** @type {HTMLElement} */ (input.closest("[data-question-id]"));
   const fieldset = /** @type {HTMLElement} */ (input.closest("[data-item]"));
+  const place = fieldset.querySelector("[data-rating-status]");
+  sayAt(place, "Saving…");
   try {
     await call("PUT", "/review/ratings", {
       question_id: section.dataset.questionId,
       item: Number(fieldset.dataset.item),
       rating: Number(input.value),
     });
-    say("Rating saved ✓");
+    sayAt(place, "Rating saved ✓");
   } catch (error) {
-    say(`Could not save the rating: ${error.message}`);
+    sayAt(place, `Could not save the rating: ${error.message}`, true);
   }
 });
 
@@ -62,9 +71,10 @@ for (const form of root.querySelectorAll("[data-comment-form]")) {
       section.querySelector("[data-comments]")?.append(item);
       section.querySelector("[data-no-comments]")?.remove();
       area.value = "";
-      say("Comment added ✓");
+      sayAt(form.querySelector("[data-comment-status]"), "Comment added ✓");
     } catch (error) {
-      say(`Could not add the comment: ${error.message}`);
+      sayAt(form.querySelector("[data-comment-status]"),
+        `Could not add the comment: ${error.message}`, true);
     }
   });
 }

@@ -1,23 +1,28 @@
-// The scripted-interviewer page: one candidate, the server's aiortc interviewer peer, and a
-// browser-side recording of every answer take (recorder.js), uploaded while it records.
+// The scripted-interviewer page: a device check, then one candidate, the server's aiortc
+// interviewer (scripted-call.js) and a browser-side recording of every answer take
+// (recorder.js), uploaded while it records.
 //
 // Signaling: docs/protocol.md, "Scripted interviewer". The server is the source of truth for the
 // phase, the question, the timers and the take number; this page renders `scripted-state` and
-// records exactly while `state.recording` is true.
+// records exactly while `state.recording` is true. Before joining it asks where the session
+// stands (GET /api/rooms/{id}/scripted), so a finished practice never turns the camera on.
 
 import "./delete-room.js";
 import "./links-mount.js"; // the owner's "Links and invites" (ui)
 
+import { Lobby } from "./lobby.js";
 import { RoomClient } from "./protocol.js";
-import { ClipApi, TakeRecorder, pickMimeType, progressText } from "./recorder.js";
+import { ClipApi } from "./recorder.js";
+import { AnswerList } from "./scripted-answers.js";
+import { ScriptedCall } from "./scripted-call.js";
+import { TakeFollower } from "./scripted-takes.js";
 
-const ICE_WAIT_MS = 1000; // aiortc has no trickle towards us; a full offer is cheap on a LAN
 const PHASE_TEXT = {
   waiting: "Ready when you are: press Start.",
   intro: "The interviewer is introducing the session…",
-  think: "Think time: the answer timer starts next (or press Done to start now).",
+  think: "Think time: recording starts when it ends, or press “Start recording”.",
   answer: "Answer now.",
-  after_answer: "Answer saved. Retake it, or go to the next question.",
+  after_answer: "Answer saved. Retake it, or go on.",
   wrap_up: "Wrapping up…",
   done: "Finished. Thank you!",
 };
@@ -25,7 +30,8 @@ const PHASE_TEXT = {
 const root = /** @type {HTMLElement} */ (document.getElementById("scripted"));
 const roomId = root.dataset.roomId || "";
 const isVideo = root.dataset.media === "video";
-const token = readToken();
+const token = new URLSearchParams(location.search).get("token") ||
+  new URLSearchParams(location.hash.slice(1)).get("token") || "";
 /** @param {string} id @returns {any} */
 const byTestId = (id) => root.querySelector(`[data-testid="${id}"]`);
 /** @param {string} name @returns {any} */
@@ -33,47 +39,86 @@ const byData = (name) => root.querySelector(`[data-${name}]`);
 
 const ui = {
   join: byTestId("join-button"),
+  takeover: byTestId("join-takeover"),
+  audioOnly: byTestId("join-audio-only"),
   start: byTestId("start-interview"),
+  done: byTestId("done-answer"),
+  next: byTestId("next-question"),
   accept: byTestId("accept-recording"),
   consent: byData("consent"),
   remote: byTestId("remote-media"),
-  local: byTestId("local-video"),
   question: byTestId("question-text"),
   timer: byTestId("timer"),
   conn: byTestId("connection-state"),
   muteAudio: byTestId("mute-audio"),
   muteVideo: byTestId("mute-video"),
+  practice: byData("practice"),
   phase: byData("phase"),
   take: byData("take"),
   rec: byData("recording"),
   said: byData("said"),
   status: byData("status"),
-  uploads: byData("uploads"),
+  notice: byData("notice"),
+  resumeNote: byData("resume-note"),
+  joinError: byData("join-error"),
   reviewLink: byData("review-link"),
+  again: byData("practise-again-button"),
   actions: /** @type {HTMLElement[]} */ ([...root.querySelectorAll("[data-action]")]),
 };
+const sections = {
+  check: byData("device-check"),
+  stage: byData("stage"),
+  controls: byData("controls"),
+  finished: byData("finished"),
+};
+
+const lobby = new Lobby({
+  role: "candidate", media: isVideo ? "video" : "audio", needsDevices: true,
+});
+const answers = new AnswerList(byData("uploads"), byData("uploads-section"));
 
 /** Page state; the server's scripted-state is kept as `scripted`. */
 const page = {
   /** @type {RoomClient|null} */ client: null,
-  /** @type {RTCPeerConnection|null} */ pc: null,
-  /** @type {MediaStream|null} */ stream: null,
+  /** @type {ScriptedCall|null} */ call: null,
   /** @type {any} */ scripted: null,
-  /** @type {TakeRecorder|null} */ recorder: null,
-  recordingKey: "",
-  answerStartedAt: 0,
   welcomes: 0,
-  api: new ClipApi({ roomId, token }),
-  mime: pickMimeType(isVideo),
+  joined: false,
+  finished: false,
 };
-
-function readToken() {
-  const query = new URLSearchParams(location.search).get("token");
-  return query || new URLSearchParams(location.hash.slice(1)).get("token") || "";
-}
+const takes = new TakeFollower({
+  api: new ClipApi({ roomId, token }), stream: lobby.stream, answers,
+  serverNow: () => page.client?.serverNow() || Date.now(),
+});
 
 function say(text) {
   ui.status.textContent = text;
+}
+
+/** A message that needs the person (another tab took over, the room closed). */
+function notice(text, action) {
+  ui.notice.hidden = !text;
+  byData("notice-text").textContent = text || "";
+  const actions = byData("notice-actions");
+  actions.replaceChildren();
+  if (action) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "primary";
+    button.textContent = action.label;
+    button.addEventListener("click", action.onclick);
+    actions.append(button);
+  }
+}
+
+/** @param {"check"|"live"|"finished"|"replaced"} view */
+function showView(view) {
+  root.dataset.view = view;
+  sections.check.hidden = view !== "check";
+  sections.stage.hidden = view !== "live";
+  sections.controls.hidden = view !== "live";
+  sections.finished.hidden = view !== "finished";
+  if (view !== "live") ui.consent.hidden = true;
 }
 
 function formatClock(ms) {
@@ -81,106 +126,132 @@ function formatClock(ms) {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
 }
 
-// Joining -------------------------------------------------------------------------------------
+// Before joining ------------------------------------------------------------------------------
 
-async function join() {
-  ui.join.disabled = true;
-  say("Asking for your " + (isVideo ? "camera and microphone…" : "microphone…"));
-  try {
-    page.stream = await navigator.mediaDevices.getUserMedia({
-      audio: { echoCancellation: true, noiseSuppression: true },
-      video: isVideo ? { width: 640, height: 480 } : false,
-    });
-  } catch (error) {
-    ui.join.disabled = false;
-    say(`Could not use your ${isVideo ? "camera or microphone" : "microphone"}: ${error.message}.`);
+async function boot() {
+  if (!token) {
+    say("This page needs the full link you were sent, including its token.");
     return;
   }
-  if (ui.local) ui.local.srcObject = page.stream;
+  let state;
+  try {
+    const resp = await fetch(`/api/rooms/${encodeURIComponent(roomId)}/scripted`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    state = await resp.json();
+    if (!resp.ok) throw new Error(state?.message || `The server answered ${resp.status}.`);
+  } catch (error) {
+    notice(error.message, { label: "Reload", onclick: () => location.reload() });
+    return;
+  }
+  if (state.phase === "done") {
+    showFinished(); // the camera stays off: there is nothing left to record
+    return;
+  }
+  showView("check");
+  if (state.resume) {
+    const r = state.resume;
+    ui.resumeNote.hidden = false;
+    ui.resumeNote.textContent = `You left at question ${state.question.index + 1}, take ${r.take}.` +
+      (r.interrupted ? " That take was cut off before it ended, so you will record it again." : "") +
+      " Join to continue there.";
+    ui.join.textContent = "Join and continue";
+  }
+  lobby.onchange = () => {
+    ui.join.disabled = lobby.stream.getTracks().length === 0;
+  };
+  lobby.start();
+}
+
+// Joining -------------------------------------------------------------------------------------
+
+/** @param {{takeover?: boolean}} [how] */
+async function join(how = {}) {
+  ui.join.disabled = true;
+  ui.takeover.hidden = true;
+  ui.joinError.hidden = true;
+  const stream = lobby.stream;
   const pidKey = `mockroom:${roomId}:participant`;
   const client = new RoomClient({
     url: `/ws/rooms/${roomId}`, token, name: "Candidate",
     participantId: sessionStorage.getItem(pidKey) || undefined,
-    media: { audio: true, video: isVideo },
+    media: { audio: stream.getAudioTracks().length > 0, video: stream.getVideoTracks().length > 0 },
   });
   page.client = client;
   client.on("scripted-state", (msg) => render(msg.state));
   client.on("scripted-answer", (msg) => {
-    page.pc?.setRemoteDescription({ type: "answer", sdp: msg.sdp })
-      .catch((error) => say(`Media negotiation failed: ${error.message}`));
+    page.call?.answer(msg.sdp).catch((error) => say(`Media negotiation failed: ${error.message}`));
   });
   client.on("error", (msg) => say(msg.message));
   client.on("welcome", (msg) => {
     sessionStorage.setItem(pidKey, msg.participant_id);
     page.welcomes += 1;
     // After a reconnect the server's interviewer peer is new: negotiate again.
-    if (page.welcomes > 1) negotiate().catch((error) => say(error.message));
+    if (page.welcomes > 1) page.call?.negotiate().catch((error) => say(error.message));
   });
-  client.onstatechange = (state, detail) => {
-    if (state === "reconnecting") say("Connection lost, reconnecting… (recording continues)");
-    else if (state === "open") say("");
-    else if (state === "closed" && detail?.error) say(detail.error.message);
-  };
+  client.onstatechange = onClientState;
   try {
-    await client.connect({ takeover: true }); // one candidate: this tab wins over an old one
+    await client.connect({ takeover: !!how.takeover });
   } catch (error) {
+    page.client = null;
     ui.join.disabled = false;
-    say(error.message);
+    const taken = error.code === "role-taken";
+    ui.joinError.hidden = false;
+    ui.joinError.textContent = taken
+      ? "This practice is open in another tab or window. Continue here, and that tab stops " +
+        "recording and turns its camera off."
+      : error.message;
+    ui.join.hidden = taken;
+    ui.takeover.hidden = !taken;
     return;
   }
-  ui.join.hidden = true;
-  ui.muteAudio.hidden = false;
-  if (ui.muteVideo) ui.muteVideo.hidden = false;
-  await negotiate();
-}
-
-async function negotiate() {
-  page.pc?.close();
-  const pc = new RTCPeerConnection({ iceServers: page.client?.welcome?.ice_servers || [] });
-  page.pc = pc;
-  const stream = /** @type {MediaStream} */ (page.stream);
-  for (const track of stream.getTracks()) pc.addTrack(track, stream);
-  // aiortc needs an m-line for every kind it sends (WEBRTC-NOTES.md): audio always, video in
-  // video rooms (the question card), even where this browser has no such track.
-  for (const kind of isVideo ? ["audio", "video"] : ["audio"]) {
-    if (!stream.getTracks().some((t) => t.kind === kind)) {
-      pc.addTransceiver(kind, { direction: "recvonly" });
-    }
-  }
-  const remote = new MediaStream();
-  pc.ontrack = (event) => {
-    remote.addTrack(event.track);
+  page.joined = true;
+  say("");
+  lobby.finish();
+  showView("live");
+  const self = byData("self-tile");
+  if (self && lobby.video) self.prepend(lobby.video); // the preview becomes the "You" tile
+  ui.muteAudio.hidden = !stream.getAudioTracks().length;
+  if (ui.muteVideo) ui.muteVideo.hidden = !stream.getVideoTracks().length;
+  const call = new ScriptedCall({
+    send: (msg) => client.send(msg), stream, isVideo, iceServers: client.welcome?.ice_servers,
+  });
+  page.call = call;
+  call.ontrack = (remote) => {
     if (ui.remote.srcObject !== remote) ui.remote.srcObject = remote;
     ui.remote.play?.().catch(() => {});
   };
-  pc.onconnectionstatechange = () => {
-    if (pc === page.pc) ui.conn.textContent = pc.connectionState;
-  };
-  let sent = false;
-  pc.onicecandidate = (event) => {
-    // Candidates found after the offer went out (gathering took longer than ICE_WAIT_MS).
-    if (sent && event.candidate) {
-      page.client?.send({ type: "scripted", action: "candidate", candidate: event.candidate.toJSON() });
-    }
-  };
-  await pc.setLocalDescription(await pc.createOffer());
-  await gatheringDone(pc, ICE_WAIT_MS);
-  page.client?.send({ type: "scripted", action: "offer", sdp: pc.localDescription?.sdp });
-  sent = true;
+  call.onstate = (state) => { ui.conn.textContent = state; };
+  takes.api.list().then((clips) => answers.load(clips, page.scripted?.resume || null))
+    .catch(() => { /* the list is a convenience; the takes themselves are safe */ });
+  await call.negotiate();
 }
 
-/** @param {RTCPeerConnection} pc @param {number} limitMs */
-function gatheringDone(pc, limitMs) {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, limitMs);
-    pc.addEventListener("icegatheringstatechange", () => {
-      if (pc.iceGatheringState === "complete") {
-        clearTimeout(timer);
-        resolve(undefined);
-      }
-    });
-  });
+function onClientState(state, detail) {
+  if (page.finished || !page.joined) return; // before the join, join() reports failures
+  if (state === "reconnecting") say("Connection lost, reconnecting… (recording continues)");
+  else if (state === "open") say("");
+  else if (state === "closed" && detail?.error?.code === "replaced") replaced();
+  else if (state === "closed" && detail?.error) {
+    notice(detail.error.message, { label: "Reload", onclick: () => location.reload() });
+  }
+}
+
+/** Another tab took the session: stop recording and uploading here, and say so. */
+function replaced() {
+  takes.abort("this practice continued in another tab");
+  releaseMedia();
+  showView("replaced");
+  notice("You continued this practice in another tab or window, so this tab stopped " +
+    "recording and turned your camera and microphone off.",
+  { label: "Continue here instead", onclick: () => location.reload() });
+}
+
+function releaseMedia() {
+  page.call?.close();
+  page.call = null;
+  lobby.release();
+  ui.remote.srcObject = null;
 }
 
 // Rendering the server's state ----------------------------------------------------------------
@@ -188,21 +259,29 @@ function gatheringDone(pc, limitMs) {
 function render(state) {
   page.scripted = state;
   const phase = state.phase;
+  const q = state.question;
   // No timer while the interviewer is still speaking: say so instead of a frozen 0:00.
   const listening = !state.timer && ["intro", "think", "wrap_up"].includes(phase);
   ui.phase.textContent = phase === "waiting" && !state.consented
     ? "Read how your answers are recorded, then accept to begin."
-    : listening && phase === "think" ? "Listen to the question; think time starts when it ends."
-      : PHASE_TEXT[phase] || phase;
-  ui.question.textContent = state.question ? state.question.text : "";
-  const q = state.question;
-  ui.take.textContent = q
+    : phase === "waiting" && state.resume ? "Press Resume to continue where you left off."
+      : listening && phase === "think" ? "Listen to the question; think time starts when it ends."
+        : state.practice && phase === "answer" ? "Answer now: this one is not recorded."
+          : PHASE_TEXT[phase] || phase;
+  ui.practice.hidden = !(state.practice && q);
+  ui.question.textContent = q ? q.text : "";
+  ui.take.textContent = q && !state.practice
     ? `Question ${q.index + 1} of ${q.count} · take ${state.take}` +
       (state.retakes_left > 0 ? ` (${state.retakes_left} retake${state.retakes_left > 1 ? "s" : ""} left)` : "")
     : "";
-  ui.said.textContent = state.said ? `“${state.said}”` : "";
-  ui.consent.hidden = !!state.consented || phase === "done";
+  // The caption of what the interviewer says, unless it is the question shown just above.
+  ui.said.textContent = state.said && state.said !== q?.text ? `“${state.said}”` : "";
+  ui.consent.hidden = !!state.consented || phase === "done" || page.finished;
   ui.start.hidden = !(phase === "waiting" && state.consented);
+  ui.start.textContent = state.resume ? "Resume" : "Start";
+  ui.done.textContent = phase === "think"
+    ? (state.practice ? "Start answering" : "Start recording")
+    : "Done";
   const show = {
     done: phase === "think" || phase === "answer",
     repeat: phase === "think",
@@ -211,75 +290,47 @@ function render(state) {
     stop: !["waiting", "wrap_up", "done"].includes(phase),
   };
   for (const button of ui.actions) button.hidden = !show[button.dataset.action];
+  const last = q && !state.practice && q.index + 1 >= q.count;
+  ui.next.textContent = last ? "Finish" : "Next question";
   ui.rec.hidden = !state.recording;
-  if (phase === "done") showReviewLink();
-  followRecording(state);
+  takes.follow(state);
+  if (phase === "done") void finish();
   tick();
 }
 
-/** Starts a take when the answer window opens and stops it when it closes. */
-function followRecording(state) {
-  const key = state.recording && state.question ? `${state.question.id}:${state.take}` : "";
-  if (key === page.recordingKey) return;
-  if (page.recorder) {
-    // The window closed: the server's next timer (after_answer) starts at the closing moment.
-    const closedAt = state.timer?.phase === "after_answer" ? state.timer.started_at
-      : page.client?.serverNow() || 0;
-    stopTake(page.recorder, closedAt - page.answerStartedAt);
-  }
-  page.recorder = null;
-  page.recordingKey = key;
-  if (!key || !page.stream) return;
-  page.answerStartedAt = state.timer?.started_at || page.client?.serverNow() || 0;
-  const row = uploadRow(state.question, state.take);
-  const recorder = new TakeRecorder({
-    api: page.api, stream: page.stream, mime: page.mime,
-    questionId: state.question.id, take: state.take,
-    onprogress: (progress) => {
-      row.dataset.state = progress.state;
-      if (progress.clipId) row.dataset.clipId = progress.clipId;
-      row.querySelector(".progress").textContent = progressText(progress);
-    },
-  });
-  page.recorder = recorder;
+/** The end: let the last take finish uploading, then hang up and turn the devices off. */
+async function finish() {
+  if (page.finished) return;
+  page.finished = true;
+  await takes.settled();
+  releaseMedia();
+  page.client?.close();
+  showFinished();
+}
+
+function showFinished() {
+  showView("finished");
+  ui.reviewLink.href = `/rooms/${roomId}/review?token=${encodeURIComponent(token)}`;
+  byData("finished")?.querySelector("h2")?.focus();
+}
+
+/** A new scripted room with this one's settings, opened at once (home page if that fails). */
+async function practiseAgain() {
+  ui.again.disabled = true;
+  const settings = JSON.parse(root.dataset.practiseAgain || "{}");
+  if (!settings.bank) delete settings.bank;
   try {
-    recorder.start();
-  } catch (error) {
-    row.dataset.state = "error";
-    row.querySelector(".progress").textContent = `Cannot record here: ${error.message}`;
-    page.recorder = null;
+    const resp = await fetch("/api/rooms", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(settings),
+    });
+    const room = await resp.json();
+    if (!resp.ok) throw new Error(room?.message || String(resp.status));
+    location.href = new URL(room.links.candidate, location.href).toString();
+  } catch {
+    location.href = "/";
   }
-}
-
-async function stopTake(recorder, windowMs) {
-  const row = ui.uploads.querySelector(
-    `[data-question-id="${recorder.progress.questionId}"][data-take="${recorder.progress.take}"]`);
-  if (row) row.dataset.windowMs = String(Math.round(windowMs));
-  const result = await recorder.stop();
-  if (row) row.dataset.durationMs = String(Math.round(result.durationMs));
-}
-
-function uploadRow(question, take) {
-  let row = ui.uploads.querySelector(`[data-question-id="${question.id}"][data-take="${take}"]`);
-  if (!row) {
-    row = document.createElement("li");
-    row.dataset.questionId = question.id;
-    row.dataset.take = String(take);
-    const label = document.createElement("span");
-    label.textContent = `Question ${question.index + 1}, take ${take}: `;
-    const progress = document.createElement("span");
-    progress.className = "progress";
-    row.append(label, progress);
-    ui.uploads.append(row);
-  }
-  row.dataset.state = "starting";
-  return row;
-}
-
-function showReviewLink() {
-  const link = ui.reviewLink.querySelector("a");
-  link.href = `/rooms/${roomId}/review?token=${encodeURIComponent(token)}`;
-  ui.reviewLink.hidden = false;
 }
 
 function tick() {
@@ -300,7 +351,7 @@ function action(name) {
 }
 
 function toggle(kind, button, onLabel, offLabel) {
-  const tracks = page.stream ? page.stream.getTracks().filter((t) => t.kind === kind) : [];
+  const tracks = lobby.stream.getTracks().filter((t) => t.kind === kind);
   const enabled = !tracks.every((t) => t.enabled);
   for (const track of tracks) track.enabled = enabled;
   button.setAttribute("aria-pressed", String(!enabled));
@@ -309,6 +360,14 @@ function toggle(kind, button, onLabel, offLabel) {
 }
 
 ui.join.addEventListener("click", () => void join());
+ui.takeover.addEventListener("click", () => void join({ takeover: true }));
+ui.audioOnly?.addEventListener("click", () => {
+  for (const t of lobby.stream.getVideoTracks()) {
+    t.stop();
+    lobby.stream.removeTrack(t);
+  }
+  void join();
+});
 ui.accept.addEventListener("click", () => {
   action("consent");
   ui.consent.hidden = true;
@@ -317,10 +376,11 @@ ui.start.addEventListener("click", () => action("start"));
 for (const button of ui.actions) {
   button.addEventListener("click", () => action(button.dataset.action));
 }
+ui.again.addEventListener("click", () => void practiseAgain());
 ui.muteAudio.addEventListener("click", () =>
   toggle("audio", ui.muteAudio, "Mute microphone", "Unmute microphone"));
 ui.muteVideo?.addEventListener("click", () =>
   toggle("video", ui.muteVideo, "Turn camera off", "Turn camera on"));
 setInterval(tick, 200);
 window.addEventListener("pagehide", () => page.client?.close());
-if (!token) say("This page needs the full link you were sent, including its token.");
+void boot();

@@ -1,13 +1,19 @@
 """The scripted interviewer's flow: phases, speech, timers, takes. Pure domain, time injected.
 
     waiting --start (after consent)--> intro (speaks the intro line)
+    intro --speech ends--> think (the warm-up, if any: a practice question, never recorded;
+                           after its answer the flow goes on to question 1)
     intro --speech ends--> think (speaks question i; the think timer starts when the speech ends)
     think --timer ends | done--> answer (recording: the browser records while this is open)
     answer --timer ends | done--> after_answer (the candidate picks retake or next; auto next after
-                                  AFTER_ANSWER_MS so an idle candidate is not stuck)
+                                  after_answer_ms so an idle candidate is not stuck)
     after_answer --retake (retakes left)--> think (no speech, think timer again) with take + 1
     after_answer --next--> think (speaks a transition line, then question i + 1) | wrap_up
     any --stop--> wrap_up (speaks the closing line) --speech ends--> done
+
+A restored flow (a reload) waits at the saved question; `start` resumes it without the intro and
+without saying the question again: an interrupted answer gets think time and the same take again,
+a complete one returns to the retake/next choice.
 
 Time is server wall-clock milliseconds passed in by the caller, and speech lengths come from an
 injected `speech_ms(text)`, so this module never sleeps and tests run instantly. Methods return
@@ -16,46 +22,23 @@ effects (lines to say, answer windows opened/closed) for the session to carry ou
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..banks import bank_from_dict
 from ..errors import UserError
-from ..store import RoomRecord
+from .config import (
+    STOP_LINE,
+    TRANSITION_LINE,
+    WARM_UP_DONE_LINE,
+    WARM_UP_LEAD,
+    WRAP_UP_LINE,
+    FlowConfig,
+    FlowQuestion,
+)
 
+RESUME_THINK_MS = 3_000
 PHASES = ("waiting", "intro", "think", "answer", "after_answer", "wrap_up", "done")
-AFTER_ANSWER_MS = 15_000
-
-INTRO_LINE = "Hi, thanks for joining. I'll ask you {count}. Let's begin."
-TRANSITION_LINE = "Thank you. Next question."
-WRAP_UP_LINE = "That was the last question. Thank you for your answers, and good luck."
-STOP_LINE = "Let's stop here. Thank you for your time."
-
-
-@dataclass(frozen=True)
-class FlowQuestion:
-    id: str
-    text: str
-    think_ms: int
-    answer_ms: int
-
-
-@dataclass(frozen=True)
-class FlowConfig:
-    questions: tuple[FlowQuestion, ...]
-    retakes: int = 1  # extra takes allowed per question
-    after_answer_ms: int = AFTER_ANSWER_MS
-
-    def fixed_lines(self) -> list[str]:
-        """Every line the flow may speak, so the voice can be rendered before it is needed."""
-        lines = [self.intro_line(), TRANSITION_LINE, WRAP_UP_LINE, STOP_LINE]
-        return lines + [q.text for q in self.questions]
-
-    def intro_line(self) -> str:
-        n = len(self.questions)
-        return INTRO_LINE.format(count="one question" if n == 1 else f"{n} questions")
 
 
 @dataclass(frozen=True)
@@ -118,26 +101,32 @@ class ScriptedFlow:
         self.speech_ms = speech_ms
         self.phase = "waiting"
         self.consented = False
-        self.index = -1  # current question; -1 before the first
+        self.index = -1  # current question; -1 before the first (and during the warm-up)
         self.take = 0  # 1-based take of the current answer; 0 before the first question
+        self.practice = False  # asking the unrecorded warm-up question
         self.timer: Timer | None = None
         self.lines: list[Line] = []  # what the voice is saying (or will say) right now
-        self.resume_answered = False  # restored mid-question with an answer already given
+        # Set by restore(): where a reloaded session picks up, until `start` resumes it.
+        self.resume: dict[str, Any] | None = None
 
     # views ------------------------------------------------------------------------------
     @property
     def question(self) -> FlowQuestion | None:
+        if self.practice:
+            return self.config.warm_up
         if 0 <= self.index < len(self.config.questions):
             return self.config.questions[self.index]
         return None
 
     @property
     def retakes_left(self) -> int:
+        if self.practice:
+            return 0
         return max(0, self.config.retakes - max(0, self.take - 1))
 
     @property
     def recording(self) -> bool:
-        return self.phase == "answer"
+        return self.phase == "answer" and not self.practice
 
     def speaking_until(self) -> float | None:
         return self.lines[-1].end if self.lines else None
@@ -160,11 +149,14 @@ class ScriptedFlow:
                 "text": q.text,
                 "index": self.index,
                 "count": len(self.config.questions),
+                "practice": self.practice,
             },
             "timer": None if self.timer is None else self.timer.public(),
             "take": self.take,
             "retakes_left": self.retakes_left,
             "recording": self.recording,
+            "practice": self.practice,
+            "resume": self.resume,
             "said": self.said(now),
         }
 
@@ -184,24 +176,34 @@ class ScriptedFlow:
             "index": self.index,
             "question_id": q.id if q else None,
             "take": self.take,
+            "practice": self.practice,
         }
 
     def restore(self, snap: dict[str, Any]) -> None:
         """Resume from the last snapshot: back in `waiting` at the same question and take.
 
         An answer cut off by a reload is taken again under the same take number (the browser lost
-        that recording); an answer that was complete resumes at the retake/next choice.
+        that recording): `resume.interrupted` says so, for the page to mark it. An answer that was
+        complete resumes at the retake/next choice. A reload in the warm-up asks it again.
         """
         self.consented = bool(snap.get("consented"))
         phase = snap.get("phase")
         if phase in ("wrap_up", "done"):
             self.phase = "done"
             return
+        if snap.get("practice") and self.config.warm_up is not None:
+            self.practice = True
+            return
         index = snap.get("index")
         if isinstance(index, int) and 0 <= index < len(self.config.questions):
             self.index = index
             self.take = max(1, int(snap.get("take") or 1))
-            self.resume_answered = phase == "after_answer"
+            self.resume = {
+                "question_id": self.config.questions[index].id,
+                "take": self.take,
+                "answered": phase == "after_answer",
+                "interrupted": phase == "answer",
+            }
 
     # actions ----------------------------------------------------------------------------
     def consent(self, now: float) -> list[Effect]:
@@ -218,14 +220,19 @@ class ScriptedFlow:
             raise _not_now("start", self.phase)
         if not self.config.questions:
             raise UserError("This room's bank has no questions.", code="no-questions")
+        if self.practice:
+            return self._ask_warm_up(now)
         if self.index < 0:
             self.phase = "intro"
             self.timer = None
             return self._say(now, [self.config.intro_line()])
-        if self.resume_answered:
-            self.resume_answered = False
+        resume, self.resume = self.resume, None
+        if resume is not None and resume["answered"]:
             return self._after_answer(now)
-        return self._ask(now, self.index, new_question=False)
+        # Resumed mid-question: the question is on screen already; think time, then the take
+        # (a few seconds at least, even where the room has none, to settle after the reload).
+        self.lines = []
+        return self._begin_think(now, at_least_ms=RESUME_THINK_MS)
 
     def done(self, now: float) -> list[Effect]:
         if self.phase == "think":
@@ -237,6 +244,8 @@ class ScriptedFlow:
     def repeat(self, now: float) -> list[Effect]:
         if self.phase != "think":
             raise _not_now("repeat the question", self.phase)
+        if self.practice:
+            return self._ask_warm_up(now, lead=False)
         return self._ask(now, self.index, new_question=False)
 
     def retake(self, now: float) -> list[Effect]:
@@ -262,6 +271,7 @@ class ScriptedFlow:
         effects: list[Effect] = []
         if self.phase == "answer":
             effects += self._close_answer(now, "stop")
+        self.practice = False
         return effects + self._wrap_up(now, STOP_LINE)
 
     def tick(self, now: float) -> list[Effect]:
@@ -280,6 +290,8 @@ class ScriptedFlow:
         if end is not None and now >= end:
             self.lines = []
             if self.phase == "intro":
+                if self.config.warm_up is not None:
+                    return self._ask_warm_up(end)
                 return self._ask(end, 0, new_question=True)
             if self.phase == "think" and self.timer is None:
                 return self._begin_think(end)
@@ -310,6 +322,7 @@ class ScriptedFlow:
         self, now: float, index: int, *, new_question: bool, lead: str | None = None
     ) -> list[Effect]:
         self.phase = "think"
+        self.practice = False
         self.index = index
         self.timer = None  # starts when the question has been said
         if new_question:
@@ -317,22 +330,40 @@ class ScriptedFlow:
         q = self.config.questions[index]
         return self._say(now, [lead, q.text] if lead else [q.text])
 
-    def _begin_think(self, now: float) -> list[Effect]:
-        q = self.config.questions[self.index]
+    def _ask_warm_up(self, now: float, lead: bool = True) -> list[Effect]:
+        warm_up = self.config.warm_up
+        assert warm_up is not None
         self.phase = "think"
-        if q.think_ms <= 0:
+        self.practice = True
+        self.index, self.take = -1, 0
+        self.timer = None
+        return self._say(now, [WARM_UP_LEAD, warm_up.text] if lead else [warm_up.text])
+
+    def _begin_think(self, now: float, at_least_ms: int = 0) -> list[Effect]:
+        q = self.question
+        assert q is not None
+        self.phase = "think"
+        think_ms = max(q.think_ms, at_least_ms)
+        if think_ms <= 0:
             return self._open_answer(now)
-        self.timer = Timer("think", now, now + q.think_ms)
+        self.timer = Timer("think", now, now + think_ms)
         return []
 
     def _open_answer(self, now: float) -> list[Effect]:
-        q = self.config.questions[self.index]
+        q = self.question
+        assert q is not None
         self.lines = []
         self.phase = "answer"
         self.timer = Timer("answer", now, now + q.answer_ms)
+        if self.practice:
+            return [Say(())]  # the warm-up opens no recording window
         return [Say(()), AnswerOpened(q.id, self.take, now, q.answer_ms)]
 
     def _close_answer(self, now: float, reason: str) -> list[Effect]:
+        if self.practice:
+            if reason == "stop":
+                return []
+            return self._ask(now, 0, new_question=True, lead=WARM_UP_DONE_LINE)
         q = self.config.questions[self.index]
         closed = AnswerClosed(q.id, self.take, now, reason)
         if reason == "stop":
@@ -353,35 +384,3 @@ class ScriptedFlow:
         self.phase = "wrap_up"
         self.timer = None
         return self._say(now, [line])
-
-
-DEFAULT_RETAKES = 1
-
-
-def config_from_room(room: RoomRecord) -> FlowConfig:
-    """The questions a scripted room asks, with the room's options over the bank's timings.
-
-    Shuffling is seeded with the room id so a resumed session asks the same order again.
-    """
-    bank = bank_from_dict(room.bank) if room.bank else None
-    questions = list(bank.questions) if bank else []
-    options = room.options
-    if options.get("shuffle"):
-        random.Random(room.id).shuffle(questions)
-    count = options.get("question_count")
-    if isinstance(count, int) and count > 0:
-        questions = questions[:count]
-    think = options.get("think_seconds")
-    answer = options.get("answer_seconds")
-    return FlowConfig(
-        questions=tuple(
-            FlowQuestion(
-                id=q.id,
-                text=q.text,
-                think_ms=1000 * (think if isinstance(think, int) else q.think_seconds),
-                answer_ms=1000 * (answer if isinstance(answer, int) else q.answer_seconds),
-            )
-            for q in questions
-        ),
-        retakes=int(options.get("retakes", DEFAULT_RETAKES)),
-    )

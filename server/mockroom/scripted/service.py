@@ -2,6 +2,8 @@
 
 The candidate's (re)join opens a fresh session restored from the room's saved flow snapshot (so a
 reload resumes at the same question); leaving closes it and its peer connection; so does shutdown.
+`GET /api/rooms/{id}/scripted` tells a page where the session stands before it joins, so a
+finished practice is shown as finished without turning the camera on.
 """
 
 from __future__ import annotations
@@ -13,16 +15,19 @@ from typing import Any
 
 from aiohttp import web
 
-from ..errors import UserError
+from ..api import grant_from_request
+from ..banks import BankError
+from ..errors import Forbidden, NotFound, UserError
 from ..keys import SETTINGS, SIGNALING, STORE
 from ..roles import Mode, Role
 from ..settings import Settings
 from ..signaling import Connection
-from ..store import Store
+from ..store import RoomRecord, Store
 from . import records
-from .flow import config_from_room
+from .config import config_from_room
+from .flow import ScriptedFlow
 from .limits import server_full, server_full_error, tts_limits
-from .session import ScriptedSession
+from .session import ScriptedSession, now_ms
 from .tracks import CardRenderer
 from .tts import Tts
 
@@ -102,12 +107,37 @@ class ScriptedService:
             raise UserError("This connection has been replaced; reload the page.", code="stale")
         await session.handle(message)
 
+    def current_state(self, room: RoomRecord) -> dict[str, Any]:
+        """The live session's state, or the one a (re)join would start from."""
+        session = self.sessions.get(room.id)
+        if session is not None:
+            return session.state()
+        flow = ScriptedFlow(config_from_room(room), self.tts.duration_ms)
+        snapshot = records.last_snapshot(self.store, room.id)
+        if snapshot is not None:
+            flow.restore(snapshot)
+        return flow.public(now_ms())
+
     async def close_all(self) -> None:
         sessions, self.sessions = list(self.sessions.values()), {}
         await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
 
 
 SCRIPTED: web.AppKey[ScriptedService] = web.AppKey("scripted", ScriptedService)
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/rooms/{room_id}/scripted")
+async def scripted_state(request: web.Request) -> web.Response:
+    """Where the scripted session stands (the `scripted-state` shape), for the candidate's page
+    before it joins and for the reviewer."""
+    grant = grant_from_request(request)
+    if grant.room.mode != Mode.SCRIPTED:
+        raise NotFound("This room has no scripted interviewer.")
+    if grant.role not in (Role.CANDIDATE, Role.REVIEWER):
+        raise Forbidden("This link cannot see the scripted session.")
+    room = request.app[STORE].get_room(grant.room.id) or grant.room
+    return web.json_response(request.app[SCRIPTED].current_state(room))
 
 
 def setup_scripted(app: web.Application) -> None:
@@ -128,8 +158,17 @@ def setup_scripted(app: web.Application) -> None:
 
     app.cleanup_ctx.append(scripted)
     app.on_shutdown.append(close_peers)
+    app.add_routes(routes)
 
 
 def metrics_for_room(store: Store, room_id: str) -> list[dict[str, Any]]:
-    """Speech metrics of every answer in the room; see records.metrics_for_room for the shape."""
-    return records.metrics_for_room(store, room_id)
+    """Speech metrics of every answer in the room (see records.metrics_for_room for the shape),
+    each with `allowed_ms`: the answer time the room allows for that question."""
+    metrics = records.metrics_for_room(store, room_id)
+    room = store.get_room(room_id)
+    try:
+        questions = config_from_room(room).questions if room is not None else ()
+    except BankError:  # a stored bank that no longer validates: figures without the limit
+        questions = ()
+    allowed = {q.id: q.answer_ms for q in questions}
+    return [{**m, "allowed_ms": allowed.get(m["question_id"])} for m in metrics]

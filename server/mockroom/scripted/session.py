@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -36,7 +35,8 @@ from ..settings import Settings
 from ..store import RoomRecord, Store
 from ..turn import ice_servers
 from . import records
-from .flow import AnswerClosed, AnswerOpened, Effect, FlowConfig, Say, ScriptedFlow
+from .config import FlowConfig
+from .flow import AnswerClosed, AnswerOpened, Effect, Say, ScriptedFlow
 from .speech import SpeechMeter
 from .tracks import CardRenderer, CardTrack, CardView, VoiceTrack
 from .tts import Tts, lines_ahead
@@ -45,6 +45,13 @@ log = logging.getLogger(__name__)
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 PREPARE_TIMEOUT_S = 15.0  # rendering the lines at first use; cached afterwards
+
+# What the card says while the interviewer is silent.
+CARD_IDLE_TEXT = {
+    "think": "Take your time to think.",
+    "answer": "I'm listening.",
+    "after_answer": "Retake the answer, or go on.",
+}
 
 PHASE_LABELS = {
     "waiting": "Waiting to start",
@@ -81,11 +88,6 @@ def ice_configuration(settings: Settings) -> RTCConfiguration:
         for s in ice_servers(settings)
     ]
     return RTCConfiguration(iceServers=servers)
-
-
-def countdown(deadline: float, now: float) -> str:
-    seconds = max(0, math.ceil((deadline - now) / 1000))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 class ScriptedSession:
@@ -139,19 +141,32 @@ class ScriptedSession:
             await self.send({"type": "scripted-state", "state": state})
 
     def card_view(self) -> CardView:
-        now = now_ms()
+        """The interviewer's picture: where we are and what it is saying (captions).
+
+        The question and the countdown are on the page itself (text a screen reader reads); the
+        card does not repeat them, and with no countdown it is redrawn only when the step changes.
+        """
         flow = self.flow
         q = flow.question if flow.phase not in ("wrap_up", "done") else None
         label = PHASE_LABELS[flow.phase]
-        if flow.phase == "think" and flow.timer is None:
+        if flow.phase == "waiting" and flow.resume is not None:
+            label = "Paused"
+        elif flow.phase == "think" and flow.timer is None:
             label = "Listen"
         elif flow.phase == "answer":
-            label = f"Answer · take {flow.take}"
+            label = "Practice answer" if flow.practice else f"Answer · take {flow.take}"
         count = len(flow.config.questions)
-        heading = label if q is None else f"Question {flow.index + 1} of {count} · {label}"
-        text = q.text if q is not None else (flow.said(now) or self.room.title)
-        clock = countdown(flow.timer.deadline, now) if flow.timer is not None else ""
-        return CardView(heading, text, clock)
+        if q is None:
+            heading = label
+        elif flow.practice:
+            heading = f"Practice question · {label}"
+        else:
+            heading = f"Question {flow.index + 1} of {count} · {label}"
+        said = flow.said(now_ms())
+        if q is not None and said == q.text:
+            said = "(reading the question aloud)"  # the page shows its text
+        text = said or CARD_IDLE_TEXT.get(flow.phase, self.room.title)
+        return CardView(heading, text, "")
 
     # messages -----------------------------------------------------------------------------
     async def handle(self, message: dict[str, Any]) -> None:

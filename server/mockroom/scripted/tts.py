@@ -28,7 +28,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .flow import STOP_LINE, TRANSITION_LINE, WRAP_UP_LINE, FlowConfig
+from .config import (
+    STOP_LINE,
+    TRANSITION_LINE,
+    WARM_UP_DONE_LINE,
+    WARM_UP_LEAD,
+    WRAP_UP_LINE,
+    FlowConfig,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +77,8 @@ def spoken_text(text: str, max_chars: int) -> str:
 def lines_ahead(config: FlowConfig, index: int) -> list[str]:
     """The lines worth rendering now: what is said next, never the whole bank.
 
-    Before the first question (index -1) that is the intro and question 1; while question `index`
+    Before the first question (index -1) that is the intro, the warm-up if the room has one, and
+    question 1; while question `index`
     is asked, it is that question, what leads to the next one (or the wrap-up) and the stop line,
     so question i + 1 renders while the candidate thinks about and answers question i.
     """
@@ -78,7 +86,9 @@ def lines_ahead(config: FlowConfig, index: int) -> list[str]:
     if not questions:
         return []
     if index < 0:
-        return [config.intro_line(), questions[0].text]
+        warm_up = config.warm_up
+        practice = [] if warm_up is None else [WARM_UP_LEAD, warm_up.text, WARM_UP_DONE_LINE]
+        return [config.intro_line(), *practice, questions[0].text]
     lines = [questions[min(index, len(questions) - 1)].text]
     if index + 1 < len(questions):
         lines += [TRANSITION_LINE, questions[index + 1].text]

@@ -1,0 +1,94 @@
+"""What a scripted room asks: its questions, timings, retakes and the unrecorded warm-up.
+
+Built from the stored room (bank + options) once per session; pure data, no I/O.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from ..banks import bank_from_dict
+from ..store import RoomRecord
+
+AFTER_ANSWER_MS = 15_000
+DEFAULT_RETAKES = 1
+
+INTRO_LINE = "Hi, thanks for joining. I'll ask you {count}. Let's begin."
+TRANSITION_LINE = "Thank you. Next question."
+WRAP_UP_LINE = "That was the last question. Thank you for your answers, and good luck."
+STOP_LINE = "Let's stop here. Thank you for your time."
+WARM_UP_LEAD = "First, a practice question. It is not recorded."
+WARM_UP_TEXT = "To warm up: in two or three sentences, what kind of role are you preparing for?"
+WARM_UP_DONE_LINE = "Thank you. From now on, every answer is recorded. Here is the first question."
+WARM_UP_ID = "warm-up"
+# The warm-up is a sound check, not an interview question: short whatever the bank says.
+WARM_UP_MAX_THINK_MS = 5_000
+WARM_UP_MAX_ANSWER_MS = 30_000
+
+
+@dataclass(frozen=True)
+class FlowQuestion:
+    id: str
+    text: str
+    think_ms: int
+    answer_ms: int
+
+
+@dataclass(frozen=True)
+class FlowConfig:
+    questions: tuple[FlowQuestion, ...]
+    retakes: int = 1  # extra takes allowed per question
+    after_answer_ms: int = AFTER_ANSWER_MS
+    # Asked after the intro and before question 1, never recorded nor measured; None: no warm-up.
+    warm_up: FlowQuestion | None = None
+
+    def fixed_lines(self) -> list[str]:
+        """Every line the flow may speak, so the voice can be rendered before it is needed."""
+        lines = [self.intro_line(), TRANSITION_LINE, WRAP_UP_LINE, STOP_LINE]
+        if self.warm_up is not None:
+            lines += [WARM_UP_LEAD, self.warm_up.text, WARM_UP_DONE_LINE]
+        return lines + [q.text for q in self.questions]
+
+    def intro_line(self) -> str:
+        n = len(self.questions)
+        return INTRO_LINE.format(count="one question" if n == 1 else f"{n} questions")
+
+
+def warm_up_for(questions: list[FlowQuestion]) -> FlowQuestion:
+    first = questions[0] if questions else None
+    think = WARM_UP_MAX_THINK_MS if first is None else min(first.think_ms, WARM_UP_MAX_THINK_MS)
+    answer = WARM_UP_MAX_ANSWER_MS if first is None else min(first.answer_ms, WARM_UP_MAX_ANSWER_MS)
+    return FlowQuestion(WARM_UP_ID, WARM_UP_TEXT, think_ms=think, answer_ms=answer)
+
+
+def config_from_room(room: RoomRecord) -> FlowConfig:
+    """The questions a scripted room asks, with the room's options over the bank's timings.
+
+    Shuffling is seeded with the room id so a resumed session asks the same order again. The
+    warm-up is on unless the room was created with `warm_up: false`.
+    """
+    bank = bank_from_dict(room.bank) if room.bank else None
+    questions = list(bank.questions) if bank else []
+    options = room.options
+    if options.get("shuffle"):
+        random.Random(room.id).shuffle(questions)
+    count = options.get("question_count")
+    if isinstance(count, int) and count > 0:
+        questions = questions[:count]
+    think = options.get("think_seconds")
+    answer = options.get("answer_seconds")
+    asked = [
+        FlowQuestion(
+            id=q.id,
+            text=q.text,
+            think_ms=1000 * (think if isinstance(think, int) else q.think_seconds),
+            answer_ms=1000 * (answer if isinstance(answer, int) else q.answer_seconds),
+        )
+        for q in questions
+    ]
+    return FlowConfig(
+        questions=tuple(asked),
+        retakes=int(options.get("retakes", DEFAULT_RETAKES)),
+        warm_up=warm_up_for(asked) if options.get("warm_up", True) and asked else None,
+    )
