@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import resources
+
 ENV_PREFIX = "MOCKROOM_"
 
 
@@ -18,8 +20,7 @@ class ConfigError(ValueError):
 
 
 def _default_banks_dir() -> Path:
-    # server/mockroom/settings.py -> repo root / question_banks
-    return Path(__file__).resolve().parents[2] / "question_banks"
+    return resources.banks_dir()  # the shipped banks: package data, or the checkout's
 
 
 @dataclass(frozen=True)
