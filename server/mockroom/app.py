@@ -10,9 +10,11 @@ from aiohttp import web
 
 from . import api, pages
 from .banks import load_banks
+from .drain import setup_drain
 from .errors import error_reply
 from .interview_service import setup_interviews
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
+from .metrics import setup_metrics
 from .notes import setup_notes
 from .recordings import setup_recordings
 from .report import setup_report
@@ -89,4 +91,6 @@ def create_app(settings: Settings) -> web.Application:
     setup_scripted(app)
     setup_interviews(app)
     setup_report(app)
+    setup_metrics(app)  # before setup_drain: its middleware then counts drain refusals
+    setup_drain(app)
     return app

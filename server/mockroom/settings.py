@@ -47,6 +47,15 @@ class Settings:
     tts: str = "espeak-ng"
     max_recording_bytes: int = 512 * 1024 * 1024
     log_level: str = "INFO"
+    # "text" (key=value lines) or "json" (one JSON object a line, for log shippers).
+    log_format: str = "text"
+    # Serve HTTPS directly (a lab LAN without a proxy still needs https for cameras): PEM files.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # GET /metrics (Prometheus text format) answers only with this bearer token; unset: no /metrics.
+    metrics_token: str | None = None
+    # On SIGTERM, how long uploads already under way may take to finish before the server exits.
+    drain_timeout_s: float = 10.0
 
     @property
     def db_path(self) -> Path:
@@ -130,6 +139,12 @@ def _env_value(name: str, raw: str) -> Any:
         return _parse_bool(key, raw)
     if kind in ("Path",):
         return Path(raw)
+    if kind == "Path | None":
+        return Path(raw) if raw.strip() else None
+    if name == "log_format" and raw not in {"text", "json"}:
+        raise ConfigError(f"{key} must be 'text' or 'json', got {raw!r}")
+    if kind == "str | None":
+        return raw or None
     if name == "public_url":
         return raw.rstrip("/") or None
     if name == "tts" and raw not in {"espeak-ng", "off"}:

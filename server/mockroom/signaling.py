@@ -8,6 +8,7 @@ Feature modules (interview, scripted interviewer) add message handlers and join/
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
@@ -85,6 +86,7 @@ class Signaling:
         self.join_hooks: list[Hook] = []
         self.leave_hooks: list[Hook] = []
         self.sockets: set[web.WebSocketResponse] = set()
+        self.errors: collections.Counter[str] = collections.Counter()  # error frames, by code
 
     def on(self, kind: str, handler: Handler) -> None:
         if kind not in protocol.CLIENT_MESSAGES:
@@ -124,6 +126,7 @@ class Signaling:
             reply = error_reply(exc)
             if reply.code == "internal":
                 log.exception("signaling failed", extra={"room": room_id})
+            self.errors[reply.code] += 1
             await peer.send(protocol.error_message(reply.code, reply.message, fatal=True))
             await peer.close(reply.close_code, reply.message)
         finally:
@@ -232,6 +235,7 @@ class Signaling:
             try:
                 raw = await self._receive_text(ws, None)
             except ProtocolError as exc:
+                self.errors[exc.code] += 1
                 await conn.send(protocol.error_message(exc.code, exc.message, fatal=True))
                 await conn.peer.close(1009 if exc.code == "too-large" else 1002, exc.message)
                 return
@@ -251,10 +255,12 @@ class Signaling:
             except MockRoomError as exc:
                 # A bad message gets an error frame; the call goes on.
                 reply = error_reply(exc)
+                self.errors[reply.code] += 1
                 await conn.send(protocol.error_message(reply.code, reply.message))
             except Exception:
                 log.exception("handler failed", extra={"room": conn.room.room_id})
                 reply = error_reply(RuntimeError())
+                self.errors[reply.code] += 1
                 await conn.send(protocol.error_message(reply.code, reply.message))
 
     async def _leave(self, conn: Connection) -> None:

@@ -44,6 +44,7 @@ class NotesHub:
         self.rooms: dict[tuple[str, str], DocRoom] = {}
         self._batch: list[tuple[DocRoom, Client, bytes, bytes]] = []
         self._flush_handle: asyncio.Handle | None = None
+        self.updates_stored = 0  # since start-up (metrics.py reads it)
 
     # documents ---------------------------------------------------------------------------
     def open(self, room_id: str, doc: str) -> DocRoom:
@@ -137,6 +138,7 @@ class NotesHub:
             for _, client, _, _ in batch:
                 client.close(CLOSE_INTERNAL, "could not save notes; reconnecting")
             return
+        self.updates_stored += len(batch)
         for room, client, _, raw in batch:
             room.log_rows += 1
             room.relay(raw, exclude=client)
