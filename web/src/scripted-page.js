@@ -114,7 +114,8 @@ async function join() {
     if (page.welcomes > 1) negotiate().catch((error) => say(error.message));
   });
   client.onstatechange = (state, detail) => {
-    if (state === "reconnecting") say("Connection lost, reconnecting… (recording continues)");
+    const lost = detail?.restarting ? "The server is restarting" : "Connection lost";
+    if (state === "reconnecting") say(`${lost}, reconnecting… (recording continues)`);
     else if (state === "open") say("");
     else if (state === "closed" && detail?.error) say(detail.error.message);
   };
