@@ -4,7 +4,8 @@
 set -euo pipefail
 
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(chromium espeak-ng sox)
+# nginx and coturn: `mockroom doctor` is tested behind a real proxy and against a real TURN server.
+[ ${#want[@]} -gt 0 ] || want=(chromium espeak-ng sox nginx coturn)
 
 missing=()
 for pkg in "${want[@]}"; do
@@ -12,6 +13,8 @@ for pkg in "${want[@]}"; do
     chromium) command -v chromium >/dev/null || missing+=(chromium) ;;
     espeak-ng) command -v espeak-ng >/dev/null || missing+=(espeak-ng) ;;
     sox) command -v sox >/dev/null || missing+=(sox) ;;
+    nginx) command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx) ;;
+    coturn) command -v turnserver >/dev/null || missing+=(coturn) ;;
     *) dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg") ;;
   esac
 done

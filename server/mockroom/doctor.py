@@ -77,9 +77,9 @@ class Doctor:
             self.add(FAIL, "url", f"{self.url!r} is not an http(s) URL", "pass e.g. https://host")
             return self.findings
         print(f"Checking {self.origin} …")
-        if self.scheme == "https":
-            await self.check_tls()
-        elif self.host not in ("localhost", "127.0.0.1", "::1"):
+        if self.scheme == "https" and not await self.check_tls():
+            return self.findings  # every later check would fail the same way
+        if self.scheme == "http" and self.host not in ("localhost", "127.0.0.1", "::1"):
             self.add(
                 WARN,
                 "https",
@@ -101,7 +101,7 @@ class Doctor:
                 await self.delete_room(http)
         return self.findings
 
-    async def check_tls(self) -> None:
+    async def check_tls(self) -> bool:
         try:
             _, writer = await asyncio.wait_for(
                 asyncio.open_connection(self.host, self.port, ssl=self.ssl), self.timeout
@@ -109,7 +109,7 @@ class Doctor:
         except ssl.SSLCertVerificationError as exc:
             detail = f"the certificate is not valid: {exc.verify_message}"
             self.add(FAIL, "tls", detail, _tls_fix(exc))
-            return
+            return False
         except (OSError, TimeoutError) as exc:
             self.add(
                 FAIL,
@@ -117,7 +117,7 @@ class Doctor:
                 f"cannot open a TLS connection to {self.host}:{self.port} ({exc})",
                 "check that the server or proxy listens there and the firewall lets 443 in",
             )
-            return
+            return False
         cert = writer.get_extra_info("peercert") or {}
         writer.close()
         expires = ssl.cert_time_to_seconds(cert["notAfter"]) if "notAfter" in cert else 0.0
@@ -132,6 +132,7 @@ class Doctor:
             )
         else:
             self.add(OK, "tls", f"certificate valid for {self.host} until {when} ({days} days)")
+        return True
 
     async def check_health(self, http: aiohttp.ClientSession) -> None:
         try:
@@ -213,24 +214,43 @@ class Doctor:
         return f"{scheme}://{urlsplit(self.url).netloc}/ws/rooms/{self.room['room_id']}"
 
     async def check_websocket(self, http: aiohttp.ClientSession) -> None:
+        """The signaling socket as a page of this site opens it, then without an Origin.
+
+        The Origin check answers before the upgrade, so when it refuses our own origin, a
+        second try without Origin (allowed for non-browser clients) still tests the proxy.
+        """
+        status = await self._hello(http, self.origin)
+        if status == 403:
+            self.add(
+                FAIL,
+                "origin",
+                f"the server refuses sockets from its own pages ({self.origin})",
+                ORIGIN_FIX.format(origin=self.origin),
+            )
+            status = await self._hello(http, None)
+        if status is not None:
+            self.add(FAIL, "websocket", f"the upgrade was refused with {status}", PROXY_WS_FIX)
+            raise DoctorError
+        self.add(OK, "websocket", "the signaling socket upgrades and answers hello")
+
+    async def _hello(self, http: aiohttp.ClientSession, origin: str | None) -> int | None:
+        """None once `hello` got its welcome; else the HTTP status that refused the upgrade."""
         assert self.room is not None
         token = self.room["tokens"]["interviewer"]
         try:
-            async with http.ws_connect(self._ws_url(), origin=self.origin) as ws:
+            async with http.ws_connect(self._ws_url(), origin=origin) as ws:
                 await ws.send_json({"type": "hello", "version": 1, "token": token})
                 reply = json.loads(await ws.receive_str(timeout=self.timeout))
                 await ws.send_json({"type": "bye"})
         except aiohttp.WSServerHandshakeError as exc:
-            fix = ORIGIN_FIX.format(origin=self.origin) if exc.status == 403 else PROXY_WS_FIX
-            self.add(FAIL, "websocket", f"the upgrade was refused with {exc.status}", fix)
-            raise DoctorError from None
+            return exc.status
         except (aiohttp.ClientError, TimeoutError, TypeError, ValueError) as exc:
             self.add(FAIL, "websocket", f"no answer on the signaling socket ({exc})", PROXY_WS_FIX)
             raise DoctorError from None
         if reply.get("type") != "welcome":
             self.add(FAIL, "websocket", f"hello got {reply.get('type')!r}: {reply.get('message')}")
             raise DoctorError
-        self.add(OK, "websocket", "the signaling socket upgrades and answers hello")
+        return None
 
     async def check_origin(self, http: aiohttp.ClientSession) -> None:
         try:
