@@ -62,6 +62,11 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return response
 
 
+async def _signaling_socket(request: web.Request) -> web.StreamResponse:
+    # A coroutine function, not a lambda: aiohttp deprecates plain functions as handlers.
+    return await request.app[SIGNALING].handle(request)
+
+
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[security_headers, errors_middleware], client_max_size=MAX_BODY_BYTES
@@ -84,7 +89,7 @@ def create_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(close_sockets)
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
-    app.router.add_get("/ws/rooms/{room_id}", lambda r: r.app[SIGNALING].handle(r))
+    app.router.add_get("/ws/rooms/{room_id}", _signaling_socket)
     app.router.add_static("/static", pages.WEB_DIR / "static", append_version=False)
     setup_recordings(app)
     setup_notes(app)
