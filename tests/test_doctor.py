@@ -77,29 +77,29 @@ http {{
   scgi_temp_path {dir}/scgi;
   server {{
     listen 127.0.0.1:{port};
-    location / {{
-      proxy_pass http://127.0.0.1:{backend};
-{extra}
-    }}
+{location}
   }}
 }}
 """
-# What README's nginx section says; without it nginx drops Upgrade and rewrites Host.
-GOOD_PROXY = """
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection "upgrade";
-      proxy_set_header Host $http_host;
-      proxy_read_timeout 3600s;
-"""
+# A proxy_pass and nothing else: nginx then drops the Upgrade header and rewrites Host.
+BARE_LOCATION = "location / { proxy_pass http://127.0.0.1:8080; }"
+
+
+def readme_nginx_location() -> str:
+    """The `location` block of README's nginx example, exactly as people will copy it."""
+    readme = (REPO / "README.md").read_text()
+    block = re.search(r"```nginx\n(location / \{.*?\n\})\n```", readme, re.DOTALL)
+    assert block is not None, "README has no nginx location example"
+    return block.group(1)
 
 
 @contextmanager
-def nginx(directory: Path, backend: int, extra: str) -> Iterator[str]:
+def nginx(directory: Path, backend: int, location: str, port: int | None = None) -> Iterator[str]:
     directory.mkdir()
-    port = free_port()
+    port = port or free_port()
     conf = directory / "nginx.conf"
-    conf.write_text(NGINX.format(dir=directory, port=port, backend=backend, extra=extra))
+    location = location.replace("127.0.0.1:8080", f"127.0.0.1:{backend}")
+    conf.write_text(NGINX.format(dir=directory, port=port, location=location))
     process = subprocess.Popen(
         [shutil.which("nginx") or "/usr/sbin/nginx", "-p", str(directory), "-c", str(conf)],
         stdout=subprocess.DEVNULL,
@@ -128,10 +128,10 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes]) -> None:
             time.sleep(0.1)
 
 
-def test_behind_nginx_a_missing_upgrade_and_host_are_found_then_fixed(
+def test_behind_nginx_a_bare_proxy_pass_is_found_and_the_readme_config_passes(
     live_server: LiveServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with nginx(tmp_path / "bad", live_server.port, extra="") as url:
+    with nginx(tmp_path / "bad", live_server.port, BARE_LOCATION) as url:
         code, out = doctor(capsys, url)
     assert code == 1
     assert f"FAIL  links: links point to {live_server.url}, not {url}" in out
@@ -139,10 +139,19 @@ def test_behind_nginx_a_missing_upgrade_and_host_are_found_then_fixed(
     assert "FAIL  origin: the server refuses sockets from its own pages" in out
     assert "FAIL  websocket: the upgrade was refused with 400" in out
     assert "proxy_set_header Upgrade $http_upgrade" in out
-    with nginx(tmp_path / "good", live_server.port, extra=GOOD_PROXY) as url:
-        code, out = doctor(capsys, url)
+    # README's nginx block with README's settings for MockRoom behind it.
+    port = free_port()
+    public = f"http://127.0.0.1:{port}"
+    env = {"MOCKROOM_TRUST_PROXY": "true", "MOCKROOM_PUBLIC_URL": public}
+    server = start_server(tmp_path / "behind-proxy", env=env)
+    try:
+        with nginx(tmp_path / "good", server.port, readme_nginx_location(), port=port) as url:
+            code, out = doctor(capsys, url)
+    finally:
+        stop_server(server)
     assert code == 0, out
-    assert "ok    links:" in out and "ok    websocket:" in out and "ok    origin:" in out
+    assert f"ok    links: a new room's links open {public}" in out
+    assert "ok    websocket:" in out and "ok    origin:" in out
 
 
 @contextmanager
