@@ -132,8 +132,10 @@ def test_operations_settings_from_the_environment() -> None:
             "MOCKROOM_METRICS_TOKEN": "scrape-me",
             "MOCKROOM_LOG_FORMAT": "json",
             "MOCKROOM_DRAIN_TIMEOUT_S": "2.5",
+            "MOCKROOM_PUBLIC_URL": "https://mock.example.org/",
         }
     )
+    assert settings.public_url == "https://mock.example.org"  # other optional strings still trimmed
     assert settings.tls_cert == Path("/etc/mockroom/cert.pem")
     assert settings.tls_key == Path("/etc/mockroom/key.pem")
     assert settings.metrics_token == "scrape-me"

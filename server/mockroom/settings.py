@@ -141,14 +141,14 @@ def _env_value(name: str, raw: str) -> Any:
         return Path(raw)
     if kind == "Path | None":
         return Path(raw) if raw.strip() else None
-    if name == "log_format" and raw not in {"text", "json"}:
-        raise ConfigError(f"{key} must be 'text' or 'json', got {raw!r}")
-    if kind == "str | None":
-        return raw or None
     if name == "public_url":
         return raw.rstrip("/") or None
     if name == "tts" and raw not in {"espeak-ng", "off"}:
         raise ConfigError(f"{key} must be 'espeak-ng' or 'off', got {raw!r}")
+    if name == "log_format" and raw not in {"text", "json"}:
+        raise ConfigError(f"{key} must be 'text' or 'json', got {raw!r}")
+    if kind == "str | None":
+        return raw or None
     return raw
 
 
