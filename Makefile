@@ -6,7 +6,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 8080
 WEB_SRC := $(wildcard web/src/*.js)
 
-.PHONY: install run test lint typecheck bench system-deps web clean
+.PHONY: install run test lint typecheck bench system-deps web clean dist
 
 install: $(VENV)/.installed web
 
@@ -46,5 +46,12 @@ test: install system-deps lint
 bench: install system-deps
 	$(BIN)/python bench/run_all.py
 
+# A wheel and an sdist in dist/ that carry the templates, the built bundle and the shipped banks
+# (setup.py copies them in), so `pip install dist/mockroom-*.whl` needs neither Node nor the checkout.
+dist: install
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
+	@ls dist
+
 clean:
-	rm -rf $(VENV) web/node_modules web/static/build
+	rm -rf $(VENV) web/node_modules web/static/build dist

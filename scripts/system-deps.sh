@@ -4,7 +4,8 @@
 set -euo pipefail
 
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(chromium espeak-ng sox coturn)
+# nginx and coturn: `mockroom doctor` is tested behind a real proxy and against a real TURN server.
+[ ${#want[@]} -gt 0 ] || want=(chromium espeak-ng sox nginx coturn)
 
 missing=()
 for pkg in "${want[@]}"; do
@@ -13,6 +14,7 @@ for pkg in "${want[@]}"; do
     espeak-ng) command -v espeak-ng >/dev/null || missing+=(espeak-ng) ;;
     sox) command -v sox >/dev/null || missing+=(sox) ;;
     # tests/test_turn.py starts its own turnserver on loopback; the packaged service stays off.
+    nginx) command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx) ;;
     coturn) command -v turnserver >/dev/null || missing+=(coturn) ;;
     *) dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg") ;;
   esac

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -92,13 +93,16 @@ def start_server(
             env=full_env,
             cwd=REPO,
         )
-    url = f"http://127.0.0.1:{port}"
+    # MOCKROOM_TLS_CERT in env: the server speaks HTTPS (a self-signed test certificate).
+    tls = bool(full_env.get("MOCKROOM_TLS_CERT"))
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    context = ssl._create_unverified_context() if tls else None
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited:\n{log_path.read_text()}")
         try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as resp:
+            with urllib.request.urlopen(url + "/healthz", timeout=1, context=context) as resp:
                 if resp.status == 200:
                     return LiveServer(url, port, data_dir, process, log_path)
         except OSError:

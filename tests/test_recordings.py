@@ -52,7 +52,7 @@ async def put_chunk(
 ) -> Any:
     return await client.put(
         f"/api/rooms/{room['room_id']}/clips/{clip_id}/chunks/{seq}",
-        data=data,
+        data=io.BytesIO(data),  # aiohttp warns (ResourceWarning) when raw bytes exceed 1 MiB
         headers={
             **auth(token or room["tokens"]["candidate"]),
             "Content-Type": "application/octet-stream",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 
 from conftest import REPO, start_server, stop_server
 from helpers_http import make_room
-from mockroom.logs import KeyValueFormatter, redact
+from mockroom.logs import JsonFormatter, KeyValueFormatter, redact
 from mockroom.settings import ConfigError, Settings, load_settings
 
 
@@ -51,6 +52,8 @@ def test_environment_then_flags() -> None:
         ({"MOCKROOM_ICE_SERVERS": "http://nope"}, "MOCKROOM_ICE_SERVERS"),
         ({"MOCKROOM_TRUST_PROXY": "maybe"}, "MOCKROOM_TRUST_PROXY"),
         ({"MOCKROOM_TTS": "festival"}, "MOCKROOM_TTS"),
+        ({"MOCKROOM_LOG_FORMAT": "xml"}, "MOCKROOM_LOG_FORMAT"),
+        ({"MOCKROOM_DRAIN_TIMEOUT_S": "soon"}, "MOCKROOM_DRAIN_TIMEOUT_S"),
     ],
 )
 def test_bad_settings_name_the_key(env: dict[str, str], needle: str) -> None:
@@ -118,3 +121,66 @@ def test_serve_flags_and_logs_without_tokens(tmp_path: Path) -> None:
 def test_settings_is_frozen() -> None:
     with pytest.raises(AttributeError):
         Settings().port = 1  # type: ignore[misc]
+
+
+def test_operations_settings_from_the_environment() -> None:
+    settings = load_settings(
+        environ={
+            "MOCKROOM_TLS_CERT": "/etc/mockroom/cert.pem",
+            "MOCKROOM_TLS_KEY": "/etc/mockroom/key.pem",
+            "MOCKROOM_METRICS_TOKEN": "scrape-me",
+            "MOCKROOM_LOG_FORMAT": "json",
+            "MOCKROOM_DRAIN_TIMEOUT_S": "2.5",
+            "MOCKROOM_PUBLIC_URL": "https://mock.example.org/",
+        }
+    )
+    assert settings.public_url == "https://mock.example.org"  # other optional strings still trimmed
+    assert settings.tls_cert == Path("/etc/mockroom/cert.pem")
+    assert settings.tls_key == Path("/etc/mockroom/key.pem")
+    assert settings.metrics_token == "scrape-me"
+    assert settings.log_format == "json"
+    assert settings.drain_timeout_s == 2.5
+    defaults = load_settings(environ={"MOCKROOM_TLS_CERT": "", "MOCKROOM_METRICS_TOKEN": ""})
+    assert defaults.tls_cert is None and defaults.metrics_token is None
+    assert (defaults.log_format, defaults.drain_timeout_s) == ("text", 10.0)
+
+
+def test_json_log_lines_are_redacted() -> None:
+    try:
+        raise ValueError("failed for ?token=SECRETSECRET")
+    except ValueError:
+        record = logging.makeLogRecord(
+            {
+                "msg": "joined %s",
+                "args": ("Bearer SECRET2",),
+                "name": "mockroom.x",
+                "levelname": "INFO",
+                "url": "/rooms/a?token=abc123def",
+                "participants": 3,
+                "exc_info": sys.exc_info(),
+            }
+        )
+    line = JsonFormatter().format(record)
+    entry = json.loads(line)
+    assert entry["level"] == "info" and entry["logger"] == "mockroom.x"
+    assert entry["participants"] == 3  # numbers stay numbers
+    assert entry["url"] == "/rooms/a?token=[redacted]"
+    for secret in ("SECRETSECRET", "SECRET2", "abc123def"):
+        assert secret not in line
+    assert "ValueError" in entry["exc"]
+
+
+def test_json_log_format_of_a_live_server_never_carries_a_token(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "data", env={"MOCKROOM_LOG_FORMAT": "json"})
+    try:
+        room = make_room(server.url)
+        with urllib.request.urlopen(room["links"]["candidate"], timeout=5) as resp:
+            assert resp.status == 200
+    finally:
+        stop_server(server)
+    lines = [line for line in server.log().splitlines() if not line.startswith("MockRoom is")]
+    entries = [json.loads(line) for line in lines]  # every log line is one JSON object
+    assert any(e["msg"] == "room created" for e in entries)
+    assert any(e["msg"] == "request" and e["path"].startswith("/rooms/") for e in entries)
+    for secret in room["tokens"].values():
+        assert secret not in server.log()

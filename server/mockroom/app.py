@@ -11,10 +11,12 @@ from aiohttp import web
 from . import api, pages
 from .bank_format import setup_bank_format
 from .banks import load_banks
+from .drain import setup_drain
 from .errors import ErrorReply, error_reply
 from .interview_service import setup_interviews
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
 from .links_api import setup_links
+from .metrics import setup_metrics
 from .notes import setup_notes
 from .parse_errors import quiet_parse_errors
 from .quotas import setup_quotas
@@ -90,6 +92,11 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return _error_response(request, reply)
 
 
+async def _signaling_socket(request: web.Request) -> web.StreamResponse:
+    # A coroutine function, not a lambda: aiohttp deprecates plain functions as handlers.
+    return await request.app[SIGNALING].handle(request)
+
+
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[errors_middleware], client_max_size=MAX_BODY_BYTES)
     setup_security(app)
@@ -113,7 +120,7 @@ def create_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(close_sockets)
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
-    app.router.add_get("/ws/rooms/{room_id}", lambda r: r.app[SIGNALING].handle(r))
+    app.router.add_get("/ws/rooms/{room_id}", _signaling_socket)
     app.router.add_static("/static", pages.WEB_DIR / "static", append_version=False)
     setup_recordings(app)
     setup_notes(app)
@@ -124,4 +131,6 @@ def create_app(settings: Settings) -> web.Application:
     setup_retention(app)
     setup_links(app)
     setup_bank_format(app)
+    setup_metrics(app)  # before setup_drain: its middleware then counts drain refusals
+    setup_drain(app)
     return app

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mockroom import resources
 from mockroom.bank_schema import QUESTION_KINDS, BankProblem, SourceLines, check_bank
 
 __all__ = [
@@ -176,8 +177,8 @@ def bank_from_dict(data: dict[str, Any]) -> Bank:
 
 
 def default_banks_dir() -> pathlib.Path:
-    """The repository's ``question_banks/``; callers with their own directory pass it instead."""
-    return pathlib.Path(__file__).resolve().parent.parent.parent / "question_banks"
+    """The shipped banks (package data, or the checkout's ``question_banks/``)."""
+    return resources.banks_dir()
 
 
 def _read(path: pathlib.Path) -> str:

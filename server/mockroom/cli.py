@@ -1,17 +1,20 @@
 """The `mockroom` command: `serve` runs the server, `banks check` validates question banks,
-`gc` deletes expired rooms by hand."""
+`gc` deletes expired rooms by hand, `doctor URL` checks a deployment from outside.
+
+Each subcommand is one `add_parser` block in `_parser` whose `set_defaults(run=...)` names the
+function that runs it; `main` just calls that function.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from aiohttp import web
-
-from .logs import AccessLogger, configure_logging
+from .logs import configure_logging
 from .settings import ConfigError, load_settings, parse_ice_servers
 
 log = logging.getLogger("mockroom")
@@ -31,23 +34,36 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", help="absolute base URL used in links (behind a proxy)")
     serve.add_argument("--banks-dir", type=Path, help="folder of question bank TOML files")
     serve.add_argument("--log-level", help="debug, info, warning (default info)")
+    serve.add_argument("--log-format", choices=["text", "json"], help="default text (key=value)")
+    serve.add_argument("--tls-cert", type=Path, help="serve HTTPS: PEM certificate (chain)")
+    serve.add_argument("--tls-key", type=Path, help="serve HTTPS: PEM private key")
+    serve.set_defaults(run=serve_command)
 
     gc = sub.add_parser(
         "gc", help="delete expired rooms and leftovers now (what the server's sweeper does)"
     )
     gc.add_argument("--data-dir", type=Path, help="the server's data directory")
     gc.add_argument("--dry-run", action="store_true", help="list what would go; delete nothing")
+    gc.set_defaults(run=gc_command)
 
     banks = sub.add_parser("banks", help="question bank tools")
     banks_sub = banks.add_subparsers(dest="banks_command", required=True)
     check = banks_sub.add_parser("check", help="validate bank files (default: the shipped banks)")
     check.add_argument("paths", nargs="*", type=Path)
+    check.set_defaults(run=banks_check)
+
+    doctor = sub.add_parser("doctor", help="check a deployment from outside and print fixes")
+    doctor.add_argument("url", help="the address people open, e.g. https://mock.example.org")
+    doctor.add_argument("--ca-file", type=Path, help="trust this CA (e.g. a self-signed cert)")
+    doctor.add_argument("--timeout", type=float, default=10.0, help="seconds per check")
+    doctor.set_defaults(run=doctor_command)
     return parser
 
 
-def serve(args: argparse.Namespace) -> int:
+def serve_command(args: argparse.Namespace) -> int:
     from .app import create_app
     from .banks import BankError
+    from .serving import base_url, serve_until_signal, tls_context
 
     try:
         overrides = {
@@ -57,14 +73,18 @@ def serve(args: argparse.Namespace) -> int:
             "public_url": args.public_url.rstrip("/") if args.public_url else None,
             "banks_dir": args.banks_dir,
             "log_level": args.log_level,
+            "log_format": args.log_format,
+            "tls_cert": args.tls_cert,
+            "tls_key": args.tls_key,
         }
         if args.ice_servers is not None:
             overrides["ice_servers"] = parse_ice_servers("--ice-servers", args.ice_servers)
         settings = load_settings(overrides=overrides)
+        context = tls_context(settings)
     except ConfigError as exc:
         print(f"mockroom: configuration error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         app = create_app(settings)
     except BankError as exc:
@@ -73,19 +93,16 @@ def serve(args: argparse.Namespace) -> int:
     log.info(
         "serving",
         extra={
-            "url": f"http://{settings.host}:{settings.port}/",
+            "url": base_url(settings, context is not None),
             "data_dir": str(settings.data_dir.resolve()),
             "ice_servers": len(settings.ice_servers),
         },
     )
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        access_log_class=AccessLogger,
-        print=lambda text: print(f"MockRoom is running at http://{settings.host}:{settings.port}/"),
-        shutdown_timeout=5.0,
-    )
+    try:
+        asyncio.run(serve_until_signal(app, settings, context))
+    except OSError as exc:  # e.g. the port is taken
+        print(f"mockroom: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -103,7 +120,7 @@ def banks_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def gc(args: argparse.Namespace) -> int:
+def gc_command(args: argparse.Namespace) -> int:
     from .retention import collect_garbage
 
     try:
@@ -118,13 +135,16 @@ def gc(args: argparse.Namespace) -> int:
     return 0
 
 
+def doctor_command(args: argparse.Namespace) -> int:
+    from .doctor import run_doctor
+
+    return run_doctor(args.url, ca_file=args.ca_file, timeout=args.timeout)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "serve":
-        return serve(args)
-    if args.command == "gc":
-        return gc(args)
-    return banks_check(args)
+    code: int = args.run(args)
+    return code
 
 
 if __name__ == "__main__":

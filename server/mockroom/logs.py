@@ -1,7 +1,8 @@
-"""Structured logging (one key=value line per event) that never prints a token."""
+"""Structured logging (key=value lines or JSON, one per event) that never prints a token."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
@@ -34,9 +35,28 @@ class KeyValueFormatter(logging.Formatter):
         return line
 
 
-def configure_logging(level: str) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line (MOCKROOM_LOG_FORMAT=json), for log shippers; redacted like text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": redact(record.getMessage()),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and key != "message" and key not in entry:
+                plain = value is None or isinstance(value, bool | int | float)
+                entry[key] = value if plain else redact(str(value))
+        if record.exc_info:
+            entry["exc"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: str, log_format: str = "text") -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(KeyValueFormatter())
+    handler.setFormatter(JsonFormatter() if log_format == "json" else KeyValueFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

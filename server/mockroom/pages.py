@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from . import resources
 from .access import authorize
 from .keys import BANKS, STORE
 from .roles import Role
 
-WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+WEB_DIR = resources.web_dir()  # package data in a wheel, web/ in a checkout
 routes = web.RouteTableDef()
 
 

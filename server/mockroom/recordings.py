@@ -75,6 +75,7 @@ class ClipStore:
     def __init__(self, store: Store, directory: Path) -> None:
         self.store = store
         self.directory = directory
+        self.bytes_stored = 0  # chunk bytes written since start-up (metrics.py reads it)
         store.ensure_schema(SCHEMA)
 
     def _clip(self, row: Any) -> Clip:
@@ -171,6 +172,7 @@ class ClipStore:
             "WHERE id = ? AND next_seq = ?",
             (len(data), clip.id, clip.next_seq),
         )
+        self.bytes_stored += len(data)
         return self.get(clip.room_id, clip.id)
 
     def finish(self, clip: Clip, duration_ms: int | None) -> Clip:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import resources
+
 ENV_PREFIX = "MOCKROOM_"
 
 
@@ -18,8 +20,7 @@ class ConfigError(ValueError):
 
 
 def _default_banks_dir() -> Path:
-    # server/mockroom/settings.py -> repo root / question_banks
-    return Path(__file__).resolve().parents[2] / "question_banks"
+    return resources.banks_dir()  # the shipped banks: package data, or the checkout's
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,15 @@ class Settings:
     turn_secret: str | None = None
     turn_urls: tuple[str, ...] = ()
     turn_ttl_hours: float = 6.0
+    # "text" (key=value lines) or "json" (one JSON object a line, for log shippers).
+    log_format: str = "text"
+    # Serve HTTPS directly (a lab LAN without a proxy still needs https for cameras): PEM files.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # GET /metrics (Prometheus text format) answers only with this bearer token; unset: no /metrics.
+    metrics_token: str | None = None
+    # On SIGTERM, how long uploads already under way may take to finish before the server exits.
+    drain_timeout_s: float = 10.0
 
     @property
     def db_path(self) -> Path:
@@ -187,10 +197,16 @@ def _env_value(name: str, raw: str) -> Any:
         return _parse_bool(key, raw)
     if kind in ("Path",):
         return Path(raw)
+    if kind == "Path | None":
+        return Path(raw) if raw.strip() else None
     if name == "public_url":
         return raw.rstrip("/") or None
     if name == "tts" and raw not in {"espeak-ng", "off"}:
         raise ConfigError(f"{key} must be 'espeak-ng' or 'off', got {raw!r}")
+    if name == "log_format" and raw not in {"text", "json"}:
+        raise ConfigError(f"{key} must be 'text' or 'json', got {raw!r}")
+    if kind == "str | None":
+        return raw or None
     return raw
 
 

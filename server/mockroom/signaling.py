@@ -8,6 +8,7 @@ Feature modules (interview, scripted interviewer) add message handlers and join/
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -76,6 +77,7 @@ class Signaling:
         # Other registries of sockets per link (the notes hub) that a withdrawal also cuts.
         self.cut_off_hooks: list[Callable[[str, Refusal], int]] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self.errors: collections.Counter[str] = collections.Counter()  # error frames, by code
 
     def on(self, kind: str, handler: Handler) -> None:
         if kind not in protocol.CLIENT_MESSAGES:
@@ -141,6 +143,7 @@ class Signaling:
             reply = error_reply(exc)
             if reply.code == "internal":
                 log.exception("signaling failed", extra={"room": room_id})
+            self.errors[reply.code] += 1
             await peer.send(protocol.error_message(reply.code, reply.message, fatal=True))
             await peer.close(reply.close_code, reply.message)
         finally:
@@ -282,6 +285,7 @@ class Signaling:
             try:
                 raw = await self._receive_text(ws, None)
             except ProtocolError as exc:
+                self.errors[exc.code] += 1
                 await conn.send(protocol.error_message(exc.code, exc.message, fatal=True))
                 await conn.peer.close(1009 if exc.code == "too-large" else 1002, exc.message)
                 return
@@ -312,10 +316,12 @@ class Signaling:
             except MockRoomError as exc:
                 # A bad message gets an error frame; the call goes on.
                 reply = error_reply(exc)
+                self.errors[reply.code] += 1
                 await conn.send(protocol.error_message(reply.code, reply.message))
             except Exception:
                 log.exception("handler failed", extra={"room": conn.room.room_id})
                 reply = error_reply(RuntimeError())
+                self.errors[reply.code] += 1
                 await conn.send(protocol.error_message(reply.code, reply.message))
 
     def _vacate(self, conn: Connection) -> bool:

@@ -7,6 +7,8 @@ const PING_EVERY_MS = 5000;
 const OFFSET_SAMPLES = 9;
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 5000];
 const QUEUE_LIMIT = 50;
+/** Close code 1012 ("service restart"): the server drains before a restart; reconnect. */
+const CLOSE_RESTART = 1012;
 
 /** Close codes after which reconnecting would only fail again or fight another tab. */
 function isFinalClose(code) {
@@ -92,6 +94,8 @@ export class RoomClient {
     this._pingTimer = null;
     this._retryTimer = null;
     this._hadPong = false;
+    /** set by a 1012 close (the server is restarting) until the next welcome */
+    this._restarting = false;
     /** @type {WebSocket|null} */
     this._presocket = opts.socket || null;
     /** @type {number|null} the last ping round trip */
@@ -265,6 +269,7 @@ export class RoomClient {
           return reject(err);
         }
         if (this._closedByUs) return;
+        if (code === CLOSE_RESTART) this._restarting = true;
         if (isFinalClose(code)) {
           const error = fatal || new RoomError(code === 4000 ? "replaced" : "closed",
             (code >= 4400 && event.reason) || CLOSE_MESSAGES[code] ||
@@ -281,7 +286,9 @@ export class RoomClient {
   _scheduleReconnect() {
     const delay = BACKOFF_MS[Math.min(this._attempt, BACKOFF_MS.length - 1)];
     this._attempt += 1;
-    this._setState("reconnecting", { attempt: this._attempt, delayMs: delay });
+    this._setState("reconnecting", {
+      attempt: this._attempt, delayMs: delay, restarting: this._restarting,
+    });
     clearTimeout(this._retryTimer);
     this._retryTimer = setTimeout(() => {
       if (this._closedByUs) return;
@@ -297,6 +304,7 @@ export class RoomClient {
     this.name = msg.name;
     this._attempt = 0;
     this._takeover = false;
+    this._restarting = false;
     // A first rough offset from the welcome; pings refine it within a few seconds.
     if (!this._offsets.length && typeof msg.server_time === "number") {
       this._offsets.push(msg.server_time - Date.now());

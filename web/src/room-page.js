@@ -275,7 +275,8 @@ function enterCall(info, client, call, name) {
 function onClientState(state, detail) {
   if (!live) return;
   if (state === "reconnecting") {
-    notice("The connection to the room dropped — reconnecting…");
+    notice(detail?.restarting ? "The server is restarting — reconnecting…"
+      : "The connection to the room dropped — reconnecting…");
   } else if (state === "open") {
     notice(null);
     sendState();

@@ -229,7 +229,8 @@ async function join(how = {}) {
 
 function onClientState(state, detail) {
   if (page.finished || !page.joined) return; // before the join, join() reports failures
-  if (state === "reconnecting") say("Connection lost, reconnecting… (recording continues)");
+  const lost = detail?.restarting ? "The server is restarting" : "Connection lost";
+  if (state === "reconnecting") say(`${lost}, reconnecting… (recording continues)`);
   else if (state === "open") say("");
   else if (state === "closed" && detail?.error?.code === "replaced") replaced();
   else if (state === "closed" && detail?.error) {

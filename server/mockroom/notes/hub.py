@@ -57,6 +57,7 @@ class NotesHub:
         self.links: LinkSockets[Client] = LinkSockets(self._cut)
         self.link_check: LinkCheck | None = None
         self._last_recheck = time.monotonic()
+        self.updates_stored = 0  # since start-up (metrics.py reads it)
 
     # links -------------------------------------------------------------------------------
     def cut_off(self, token_hash: str, why: Refusal) -> int:
@@ -179,6 +180,7 @@ class NotesHub:
             for _, client, _, _ in batch:
                 client.close(CLOSE_INTERNAL, "could not save notes; reconnecting")
             return
+        self.updates_stored += len(batch)
         for room, client, _, raw in batch:
             room.log_rows += 1
             room.relay(raw, exclude=client)
