@@ -117,7 +117,7 @@ RECORD_SIGNALING_ERRORS = """
 # For each open connection of the page: its transceivers' negotiated directions, sorted.
 OPEN_DIRECTIONS = """
 () => window.__pcs.filter((pc) => pc.connectionState !== "closed" && pc.remoteDescription)
-  .map((pc) => pc.getTransceivers().map((t) => t.currentDirection).sort().join(","))
+  .map((pc) => pc.getTransceivers().map((t) => String(t.currentDirection)).sort().join(","))
   .sort()
 """
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
+import asyncio
 import email.utils
-import hashlib
-import hmac
-import json
 import re
 import shutil
 import subprocess
@@ -21,6 +18,7 @@ import pytest
 from conftest import REPO, LiveServer, free_port, start_server, stop_server
 from helpers_tls import self_signed
 from mockroom.doctor import Doctor, run_doctor
+from mockroom.turn_check import turn_servers
 
 
 def doctor(capsys: pytest.CaptureFixture[str], url: str, **kwargs: object) -> tuple[int, str]:
@@ -179,46 +177,32 @@ def coturn(directory: Path, *auth: str) -> Iterator[int]:
         process.wait(timeout=15)
 
 
-def serve_with_turn(tmp_path: Path, name: str, server: dict[str, str]) -> LiveServer:
-    env = {"MOCKROOM_ICE_SERVERS": json.dumps([server])}
+def serve_with_turn(tmp_path: Path, name: str, port: int, secret: str) -> LiveServer:
+    """A server that hands out TURN REST credentials (the only TURN set-up MockRoom accepts)."""
+    env = {"MOCKROOM_TURN_SECRET": secret, "MOCKROOM_TURN_URLS": f"turn:127.0.0.1:{port}"}
     return start_server(tmp_path / name, env=env)
 
 
 def test_turn_allocations_with_the_credentials_the_server_hands_out(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with coturn(tmp_path / "static", "--lt-cred-mech", "--user=ana:right") as port:
-        turn = {"urls": f"turn:127.0.0.1:{port}", "username": "ana"}
-        good = serve_with_turn(tmp_path, "good", {**turn, "credential": "right"})
-        bad = serve_with_turn(tmp_path, "bad", {**turn, "credential": "wrong"})
+    # coturn's use-auth-secret: "<expiry>:<name>" and an HMAC of it, made by the server per join.
+    secret = "shared-turn-secret"
+    with coturn(tmp_path / "rest", "--use-auth-secret", f"--static-auth-secret={secret}") as port:
+        good = serve_with_turn(tmp_path, "good", port, secret)
+        bad = serve_with_turn(tmp_path, "bad", port, "not-the-turn-servers-secret")
         try:
             code, out = doctor(capsys, good.url)
             assert code == 0, out
-            assert "WARN  turn: turn:127.0.0.1" in out and "static username and password" in out
             assert "ok    turn: turn:127.0.0.1" in out and "allocated a relay" in out
+            assert "WARN  turn" not in out
             code, out = doctor(capsys, bad.url)
-            assert code == 1
+            assert code == 1, out
             assert "FAIL  turn: turn:127.0.0.1" in out and "refused" in out
             assert "static-auth-secret" in out
         finally:
             stop_server(good)
             stop_server(bad)
-
-    # TURN REST credentials (coturn's use-auth-secret): "<expiry>:<name>" and an HMAC of it.
-    secret = "shared-turn-secret"
-    with coturn(tmp_path / "rest", "--use-auth-secret", f"--static-auth-secret={secret}") as port:
-        username = f"{int(time.time()) + 3600}:doctor"
-        digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
-        credential = base64.b64encode(digest).decode()
-        turn = {"urls": f"turn:127.0.0.1:{port}", "username": username, "credential": credential}
-        server = serve_with_turn(tmp_path, "rest-server", turn)
-        try:
-            code, out = doctor(capsys, server.url)
-            assert code == 0, out
-            assert "ok    turn: turn:127.0.0.1" in out
-            assert "WARN  turn" not in out
-        finally:
-            stop_server(server)
 
 
 def test_clock_skew_from_the_date_header_is_a_warning(capsys: pytest.CaptureFixture[str]) -> None:
@@ -240,3 +224,19 @@ def test_not_a_url_and_nothing_listening_are_clear_failures(
     code, out = doctor(capsys, f"http://127.0.0.1:{free_port()}")
     assert code == 1 and "FAIL  healthz: GET /healthz failed" in out
     assert "Traceback" not in out
+
+
+def test_static_and_expired_turn_credentials_are_told_apart() -> None:
+    # Another deployment (or an older MockRoom) may hand out static credentials: the doctor says so.
+    static, expired = turn_servers(
+        [
+            {"urls": "turn:turn.example.org:3478", "username": "ana", "credential": "pw"},
+            {"urls": "turns:turn.example.org:443", "username": "1000:x", "credential": "c"},
+        ]
+    )
+    assert static.expires_at is None and not static.secure
+    assert expired.expires_at == 1000 and expired.secure
+    check = Doctor("https://mock.example.org", None, 5.0)
+    asyncio.run(check._check_one_turn(expired))  # refused before any network use
+    assert [(f.status, f.check) for f in check.findings] == [("FAIL", "turn")]
+    assert "already expired" in check.findings[0].detail
