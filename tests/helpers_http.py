@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -22,3 +23,13 @@ def make_room(base_url: str, **body: Any) -> dict[str, Any]:
     data = post_json(base_url + "/api/rooms", body)
     data["tokens"] = {role: url.split("token=", 1)[1] for role, url in data["links"].items()}
     return data
+
+
+def status_of(url: str, token: str) -> int:
+    """The HTTP status of a GET with the token as a bearer (errors included, never raised)."""
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from playwright.sync_api import Browser, expect
 
 from browser_support import chromium, csp_violations, join_room, new_page, room_link, two_pages
 from conftest import LiveServer
-from helpers_http import make_room
+from helpers_http import make_room, status_of
 
 SHOTS = Path(os.environ.get("MOCKROOM_SHOTS") or Path(tempfile.gettempdir()) / "shots-limits")
 
@@ -23,15 +21,6 @@ SHOTS = Path(os.environ.get("MOCKROOM_SHOTS") or Path(tempfile.gettempdir()) / "
 def browser() -> Iterator[Browser]:
     with chromium() as b:
         yield b
-
-
-def status_of(url: str, token: str) -> int:
-    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return int(resp.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
 
 
 @pytest.mark.browser

@@ -48,10 +48,9 @@ def phase(page: Page, label: str) -> None:
     expect(page.get_by_test_id("interview-phase")).to_have_text(label, timeout=15_000)
 
 
-# Real sentences, with every letter the room's shortcuts use (m, v, s). They go in with
-# `insert_text` (text input without key events): the fix that stops single-key shortcuts firing
-# inside the editor is another branch's (`ui`), so until it is merged the text is checked on the
-# server's export, where a lost letter would show.
+# Real sentences, with every letter the room's shortcuts use (m, v, s), typed key by key: a
+# shortcut that fired inside the editor would eat its letter, and the server's export would show
+# it.
 ANA_NOTE = "Ben: strong opening, used STAR; move faster to the measurable result."
 BEN_NOTE = " Ana: very calm voice, vivid story, summarise the outcome sooner."
 SHOTS = Path("/tmp/shots-halves")
@@ -96,7 +95,7 @@ def assert_names_match_labels(page: Page) -> None:
 def type_note(page: Page, text: str) -> None:
     page.get_by_test_id("notes-editor").click()
     page.keyboard.press("Control+End")
-    page.keyboard.insert_text(text)
+    page.keyboard.type(text)
 
 
 @pytest.mark.parametrize("media", ["video", "audio"])

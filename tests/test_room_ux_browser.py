@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 from browser_support import chromium, join_room, two_pages
 from browser_support import room_link as link
 from conftest import LiveServer
-from helpers_http import make_room
+from helpers_http import make_room, status_of
 
 pytestmark = pytest.mark.browser
 
@@ -182,6 +182,17 @@ def test_scripted_and_review_pages_show_the_reviewer_link(
         expect(mount.get_by_test_id("room-link-reviewer")).to_have_value(
             link(live_server, room, "reviewer")
         )
+        # The candidate owns a scripted room: they can withdraw the coach's link and get a new one.
+        mount.get_by_test_id("renew-reviewer").click()
+        mount.get_by_test_id("confirm-renew-reviewer").click()
+        renewed = mount.get_by_test_id("renewed-reviewer-link")
+        expect(renewed).to_be_visible()
+        new_reviewer = renewed.input_value()
+        assert new_reviewer != link(live_server, room, "reviewer")
+        old_token = room["tokens"]["reviewer"]
+        assert status_of(f"{live_server.url}/api/rooms/{room['room_id']}", old_token) == 403
+        room["links"]["reviewer"] = new_reviewer
+        room["tokens"]["reviewer"] = new_reviewer.split("token=")[1]
         review = link(live_server, room, "candidate").replace("?token", "/review?token")
         cand.goto(review)
         expect(cand.locator("[data-links-mount]")).to_be_visible()

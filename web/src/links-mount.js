@@ -17,5 +17,6 @@ if (host) {
   host.replaceChildren(details);
   mountLinksPanel(body, {
     roomId: host.dataset.roomId || "", token, title: host.dataset.title || "", host,
+    renewable: ["reviewer"], // a coach's link shared too widely can be withdrawn
   });
 }
