@@ -21,6 +21,22 @@ from helpers_http import make_room
 
 pytestmark = pytest.mark.node
 
+
+def run_node(script: str, **env: str) -> dict[str, Any]:
+    """Runs a module script with node in web/ and returns the JSON of its last line."""
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        env={**os.environ, "SRC": (REPO / "web/src").as_uri(), **env},
+        cwd=REPO / "web",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
 LIVE = r"""
 import { createRequire } from "node:module";
 const require = createRequire(process.env.WEB_DIR + "/package.json");
@@ -52,23 +68,13 @@ client.close();
 
 def test_a_refused_interview_action_is_the_interview_panes(live_server: Any) -> None:
     room = make_room(live_server.url, bank="behavioral")
-    done = subprocess.run(
-        ["node", "--input-type=module", "-e", LIVE],
-        env={
-            **os.environ,
-            "WEB_DIR": str(REPO / "web"),
-            "SRC": (REPO / "web/src").as_uri(),
-            "BASE": live_server.url,
-            "ROOM": room["room_id"],
-            "TOKEN": room["tokens"]["candidate"],
-        },
-        cwd=REPO / "web",
-        capture_output=True,
-        text=True,
-        timeout=60,
+    report = run_node(
+        LIVE,
+        WEB_DIR=str(REPO / "web"),
+        BASE=live_server.url,
+        ROOM=room["room_id"],
+        TOKEN=room["tokens"]["candidate"],
     )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.strip().splitlines()[-1])
     # The candidate may not drive: refused, and the pane shows it.
     assert report["frame"]["code"] == "not-allowed", report
     assert report["shown"] is True
@@ -85,7 +91,6 @@ def test_a_refused_interview_action_is_the_interview_panes(live_server: Any) -> 
 
 FAKE = r"""
 const timers = new Map();
-const realSet = globalThis.setTimeout, realClear = globalThis.clearTimeout;
 let next = 1;
 globalThis.setTimeout = (fn, ms) => { const id = next++; timers.set(id, ms); return id; };
 globalThis.clearTimeout = (id) => { timers.delete(id); };
@@ -128,16 +133,7 @@ console.log(JSON.stringify(out));
 
 
 def test_request_ids_pick_the_interview_panes_errors_and_close_clears_every_timer() -> None:
-    done = subprocess.run(
-        ["node", "--input-type=module", "-e", FAKE],
-        env={**os.environ, "SRC": (REPO / "web/src").as_uri()},
-        cwd=REPO / "web",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out = run_node(FAKE)
     state_id, interview_id, scripted_id, signal_id = out["ids"]
     assert len({state_id, interview_id, scripted_id}) == 3 and signal_id is None
     assert out["interview"] is True
