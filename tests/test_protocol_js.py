@@ -1,4 +1,5 @@
-"""protocol.js under Node: request ids, which refusal belongs to the interview pane, timers.
+"""protocol.js and api.js under Node: request ids, which refusal belongs to the interview
+pane, timers; the token from the URL and refused requests as ApiError.
 
 RoomClient gives every request-like message (interview, scripted, state) an `id`, and
 `requestOf(errorFrame)` finds the message an error answers from the id the server echoes;
@@ -143,3 +144,43 @@ def test_request_ids_pick_the_interview_panes_errors_and_close_clears_every_time
     # The welcome starts the ping interval and the second quick ping; close() clears both.
     assert sorted(out["pendingAfterWelcome"]) == [500, 5000]
     assert out["pendingAfterClose"] == []
+
+
+API = r"""
+const { ApiError, readToken, request, socketUrl } = await import(process.env.SRC + "/api.js");
+const base = process.env.BASE, room = process.env.ROOM, token = process.env.TOKEN;
+const at = (path, init) => fetch(base + path, init);
+const out = {
+  query: readToken({ search: "?token=abc&x=1", hash: "" }),
+  fragment: readToken({ search: "", hash: "#token=def" }),
+  none: readToken({ search: "", hash: "" }),
+  ws: socketUrl("/ws/rooms/r", "https://host:8443/rooms/r?token=x"),
+  room: (await request("/api/rooms/" + room, { token, fetchImpl: at })).room_id,
+};
+try {
+  await request("/api/rooms/" + room, { token: "wrong", fetchImpl: at });
+} catch (err) {
+  out.refused = { api: err instanceof ApiError, status: err.status, code: err.code,
+    message: err.message };
+}
+try {
+  await request("/api/rooms", { method: "POST", json: { mode: "nope" }, fetchImpl: at });
+} catch (err) {
+  out.invalid = { status: err.status, code: err.code, message: err.message };
+}
+console.log(JSON.stringify(out));
+"""
+
+
+def test_api_js_reads_tokens_and_turns_refusals_into_errors(live_server: Any) -> None:
+    room = make_room(live_server.url)
+    out = run_node(
+        API, BASE=live_server.url, ROOM=room["room_id"], TOKEN=room["tokens"]["interviewer"]
+    )
+    assert (out["query"], out["fragment"], out["none"]) == ("abc", "def", "")
+    assert out["ws"] == "wss://host:8443/ws/rooms/r"
+    assert out["room"] == room["room_id"]
+    refused = out["refused"]
+    assert refused["api"] is True and refused["status"] == 403 and refused["code"] == "forbidden"
+    assert refused["message"] and "HTTP" not in refused["message"]
+    assert out["invalid"]["status"] == 400 and out["invalid"]["message"]
