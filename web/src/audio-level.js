@@ -3,6 +3,7 @@
 
 
 /** RMS of the time-domain signal → a bucket: 0 silent, 1 quiet, 2 speaking, 3 loud. */
+/** @param {number} rms */
 export function levelBucket(rms) {
   if (rms < 0.008) return 0;
   if (rms < 0.03) return 1;

@@ -1,9 +1,12 @@
 // The peer-to-peer call: one RTCPeerConnection per remote participant (a mesh of up to three),
 // "perfect negotiation" per pair, trickle ICE over the RoomClient's `signal` messages.
-// No DOM here: the room UI listens to the callbacks.
+// No DOM here: the room UI listens to the callbacks. One concern, a little over 400 lines:
+// perfect negotiation needs each of its branches (collision, rollback, a prepared offer).
 
 /** @typedef {import("./protocol.js").RoomClient} RoomClient */
-/** @typedef {{id: string, role: string, name: string, audio: boolean, video: boolean, screen: boolean}} ParticipantInfo */
+/** @typedef {import("./wire.js").Participant} ParticipantInfo */
+/** @typedef {import("./wire.js").SignalData} SignalData */
+/** @typedef {{kinds: ("audio"|"video")[], sends: boolean}} MediaPlan */
 
 /**
  * @typedef {object} RemotePeer
@@ -19,12 +22,15 @@
  * @property {Promise<void>} chain        signals are handled one after another
  */
 
-/** Only the two seats publish media; observers watch and listen. */
+/** Only the two seats publish media; observers watch and listen. @param {string} role */
 export function sendsMedia(role) {
   return role === "interviewer" || role === "candidate";
 }
 
-/** What each role and room media send and receive. */
+/**
+ * What each role and room media send and receive.
+ * @param {string} role @param {string} roomMedia @returns {MediaPlan}
+ */
 export function mediaPlan(role, roomMedia) {
   return {
     kinds: roomMedia === "video" ? ["audio", "video"] : ["audio"],
@@ -61,6 +67,7 @@ export class Call {
     this.onpeerstate = () => {};
     /** @type {(id: string) => void} it left */
     this.onpeerleft = () => {};
+    /** @type {(() => void)[]} */
     this._unsubscribe = [];
     /** @type {RTCCertificate|null} made once, ahead of time: a newcomer's offer need not wait
      * for key generation (each connection would otherwise make its own). */
@@ -74,7 +81,7 @@ export class Call {
       for (const kind of this.plan.kinds) {
         const sender = this._sender(this._prepared.pc, kind);
         if (sender && this.tracks[kind] && sender.track !== this.tracks[kind]) {
-          sender.replaceTrack(this.tracks[kind]).catch((err) => console.warn(err));
+          sender.replaceTrack(this.tracks[kind]).catch((/** @type {unknown} */ err) => console.warn(err));
         }
       }
     }
@@ -119,16 +126,17 @@ export class Call {
     this.tracks[kind] = track;
     const jobs = [];
     const prepared = this._prepared && this._sender(this._prepared.pc, kind);
-    if (prepared) jobs.push(prepared.replaceTrack(track).catch((err) => console.warn(err)));
+    if (prepared) jobs.push(prepared.replaceTrack(track).catch((/** @type {unknown} */ err) => console.warn(err)));
     for (const peer of this.peers.values()) {
       const sender = peer.pc && peer.attached ? this._sender(peer.pc, kind) : null;
-      if (sender) jobs.push(sender.replaceTrack(track).catch((err) => console.warn(err)));
+      if (sender) jobs.push(sender.replaceTrack(track).catch((/** @type {unknown} */ err) => console.warn(err)));
     }
     await Promise.all(jobs);
   }
 
   // room events ---------------------------------------------------------------------------
 
+  /** @param {import("./wire.js").Welcome} welcome */
   _onWelcome(welcome) {
     if (welcome.ice_servers) this.iceServers = welcome.ice_servers;
     // After a reconnect the others tore down their side (they got joined{rejoin}); so do we,
@@ -143,11 +151,13 @@ export class Call {
     this._prepared = null;
   }
 
+  /** @param {ParticipantInfo} info */
   _onJoined(info) {
     // The newcomer offers; we only prepare. A rejoin replaces the old connection entirely.
     this._addPeer(info, false);
   }
 
+  /** @param {ParticipantInfo} info */
   _onUpdated(info) {
     const peer = this.peers.get(info.id);
     if (!peer) return;
@@ -156,6 +166,7 @@ export class Call {
   }
 
   /** Creates (or recreates) the entry and connection for a participant. */
+  /** @param {ParticipantInfo} info @param {boolean} offerer */
   _addPeer(info, offerer) {
     const existing = this.peers.get(info.id);
     if (existing) this._closePc(existing);
@@ -187,6 +198,7 @@ export class Call {
     this.onpeerstate(peer);
   }
 
+  /** @param {string} id */
   _remove(id) {
     const peer = this.peers.get(id);
     if (!peer) return;
@@ -195,6 +207,7 @@ export class Call {
     this.onpeerleft(id);
   }
 
+  /** @param {RemotePeer} peer */
   _closePc(peer) {
     if (!peer.pc) return;
     const pc = peer.pc;
@@ -206,6 +219,7 @@ export class Call {
   // WebRTC ------------------------------------------------------------------------------------
 
   /** Sends the lobby's ready-made offer and the candidates it gathered meanwhile. */
+  /** @param {RemotePeer} peer */
   _usePrepared(peer) {
     const prep = /** @type {NonNullable<Call["_prepared"]>} */ (this._prepared);
     this._prepared = null;
@@ -214,7 +228,7 @@ export class Call {
     peer.attached = true;
     this._wirePc(peer, pc);
     let offered = false;
-    const signal = (data) => this.client.send({ type: "signal", to: peer.id, data });
+    const signal = (/** @type {SignalData} */ data) => { this.client.send({ type: "signal", to: peer.id, data }); };
     // Candidates must not overtake the offer.
     pc.onicecandidate = ({ candidate }) => {
       if (!candidate) return;
@@ -235,6 +249,7 @@ export class Call {
     });
   }
 
+  /** @param {RemotePeer} peer */
   _createPc(peer) {
     /** @type {RTCConfiguration} */
     const config = { iceServers: this.iceServers };
@@ -246,7 +261,7 @@ export class Call {
 
   /** @param {RemotePeer} peer @param {RTCPeerConnection} pc */
   _wirePc(peer, pc) {
-    const signal = (data) => this.client.send({ type: "signal", to: peer.id, data });
+    const signal = (/** @type {SignalData} */ data) => { this.client.send({ type: "signal", to: peer.id, data }); };
     pc.onnegotiationneeded = async () => {
       try {
         peer.makingOffer = true;
@@ -288,7 +303,8 @@ export class Call {
     addTransceivers(pc, this.plan, this.localStream, receive);
   }
 
-  /** Puts our side's transceivers on a connection: created (offerer) or matched (answerer). */
+  /** Puts our side's transceivers on a connection: created (offerer) or matched (answerer).
+   * @param {RemotePeer} peer @param {boolean} create */
   _attach(peer, create) {
     const pc = peer.pc;
     if (!pc || peer.attached) return;
@@ -298,20 +314,21 @@ export class Call {
     if (create) return this._addTransceivers(pc, receive);
     for (const kind of this.plan.kinds) {
       const track = this.tracks[kind];
-      const tr = pc.getTransceivers().find((t) => t.receiver.track.kind === kind && !t.stopped);
+      const tr = pc.getTransceivers().find((t) => t.receiver.track.kind === kind && !(/** @type {{stopped?: boolean}} */ (t)).stopped);
       if (!tr || !this.plan.sends) continue;
       tr.direction = receive ? "sendrecv" : "sendonly";
       tr.sender.setStreams?.(this.localStream);
-      if (track) tr.sender.replaceTrack(track).catch((err) => console.warn(err));
+      if (track) tr.sender.replaceTrack(track).catch((/** @type {unknown} */ err) => console.warn(err));
     }
   }
 
+  /** @param {RTCPeerConnection} pc @param {string} kind */
   _sender(pc, kind) {
-    const tr = pc.getTransceivers().find((t) => t.receiver.track.kind === kind && !t.stopped);
+    const tr = pc.getTransceivers().find((t) => t.receiver.track.kind === kind && !(/** @type {{stopped?: boolean}} */ (t)).stopped);
     return tr ? tr.sender : null;
   }
 
-  /** @param {string} from @param {any} data @param {string} [fromRole] from the server */
+  /** @param {string} from @param {SignalData} data @param {string} [fromRole] from the server */
   _onSignal(from, data, fromRole) {
     let peer = this.peers.get(from);
     if (peer && fromRole && peer.info.role !== fromRole) peer.info = { ...peer.info, role: fromRole };
@@ -330,6 +347,7 @@ export class Call {
     });
   }
 
+  /** @param {RemotePeer} peer @param {RTCPeerConnection|null} pc @param {SignalData} data */
   async _handleSignal(peer, pc, data) {
     if (peer.pc !== pc) return; // the connection was replaced meanwhile
     if (data.description) {
@@ -391,6 +409,8 @@ export function prepareOffer(opts) {
 /**
  * Our side's m-lines: senders carry our tracks (or none yet), observers only receive.
  * receive: false towards an observer, who sends nothing (we only send to it).
+ * @param {RTCPeerConnection} pc @param {MediaPlan} plan @param {MediaStream} stream
+ * @param {boolean} [receive]
  */
 function addTransceivers(pc, plan, stream, receive = true) {
   for (const kind of plan.kinds) {
@@ -401,6 +421,7 @@ function addTransceivers(pc, plan, stream, receive = true) {
   }
 }
 
+/** @param {RTCSessionDescription} d @returns {RTCSessionDescriptionInit} */
 function descriptionJSON(d) {
   return { type: d.type, sdp: d.sdp };
 }

@@ -3,23 +3,8 @@
 // mounts the control on every [data-delete-room] element the template rendered (only for the
 // owner); the element's data-retention says how long the server keeps rooms otherwise.
 
-/** @returns {string} the link's token, from the query or the fragment */
-function readToken() {
-  return new URLSearchParams(location.search).get("token") ||
-    new URLSearchParams(location.hash.slice(1)).get("token") || "";
-}
-
-/**
- * @param {string} tag
- * @param {Record<string, string>} attrs
- * @param {(string|Node)[]} children
- */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) el.setAttribute(key, value);
-  el.append(...children);
-  return el;
-}
+import { messageOf, readToken, request } from "./api.js";
+import { h } from "./dom.js";
 
 /**
  * @param {HTMLElement} container
@@ -27,12 +12,12 @@ function h(tag, attrs = {}, ...children) {
  */
 export function mountDeleteRoom(container, { roomId, token }) {
   const retention = container.dataset.retention || "";
-  const open = /** @type {HTMLButtonElement} */ (
-    h("button", { type: "button", class: "danger", "data-testid": "delete-room" }, "Delete this room"));
-  const confirmButton = /** @type {HTMLButtonElement} */ (h("button",
-    { type: "button", class: "danger", "data-testid": "confirm-delete-room" }, "Delete everything"));
-  const cancel = /** @type {HTMLButtonElement} */ (
-    h("button", { type: "button", "data-testid": "cancel-delete-room" }, "Keep the room"));
+  const open =
+    h("button", { type: "button", class: "danger", "data-testid": "delete-room" }, "Delete this room");
+  const confirmButton = h("button",
+    { type: "button", class: "danger", "data-testid": "confirm-delete-room" }, "Delete everything");
+  const cancel =
+    h("button", { type: "button", "data-testid": "cancel-delete-room" }, "Keep the room");
   const question = h("p", { id: `delete-room-question-${roomId}` },
     h("strong", {}, "Delete this room for everyone? "),
     "Its notes, recordings, report and links are deleted from the server now, and everyone in it " +
@@ -59,15 +44,10 @@ export function mountDeleteRoom(container, { roomId, token }) {
     confirmButton.disabled = cancel.disabled = true;
     status.textContent = "Deleting…";
     try {
-      const response = await fetch(`/api/rooms/${encodeURIComponent(roomId)}`, {
-        method: "DELETE",
-        headers: { Authorization: `Bearer ${token}` },
-      });
-      const body = await response.json().catch(() => null);
-      if (!response.ok) throw new Error((body && body.message) || `HTTP ${response.status}`);
+      await request(`/api/rooms/${encodeURIComponent(roomId)}`, { method: "DELETE", token });
       showDeleted();
     } catch (err) {
-      status.textContent = `Could not delete the room: ${err instanceof Error ? err.message : err}`;
+      status.textContent = `Could not delete the room: ${messageOf(err)}`;
       confirmButton.disabled = cancel.disabled = false;
     }
   });

@@ -1,17 +1,26 @@
 // Entry for home.html: create a practice room and hand out each role's link; "My rooms" keeps
 // the rooms made in this browser (localStorage only) with their owner's link.
 
+import { ApiError, messageOf, request } from "./api.js";
 import { copyText } from "./clipboard.js";
+import { $ } from "./dom.js";
 import { inviteMessage } from "./links-panel.js";
 import { myRooms } from "./storage.js";
 
-const $ = (id) => document.getElementById(id);
 const form = /** @type {HTMLFormElement} */ ($("create-room"));
 const bankSelect = /** @type {HTMLSelectElement} */ ($("bank-select"));
 const errorBox = /** @type {HTMLElement} */ ($("create-error"));
 const linksBox = /** @type {HTMLElement} */ ($("room-links"));
 
-/** Who gets which link, in plain words. */
+/**
+ * The answer to POST /api/rooms (and what the ready card shows of it).
+ * @typedef {{room_id: string, title: string, mode: string, media: string, bank: string|null,
+ *   links: Record<string, string>, expires_at?: number|null, scheduled?: boolean,
+ *   [field: string]: unknown}} CreatedRoom
+ * @typedef {Record<string, any>} RoomRequest the body of POST /api/rooms
+ */
+
+/** Who gets which link, in plain words. @type {Record<string, [string, string]>} */
 const ROLE_HELP = {
   interviewer: ["Interviewer", "Keep this one: you ask the questions and see the hints and rubric."],
   candidate: ["Candidate", "Send this to the person practising. They answer the questions."],
@@ -25,9 +34,7 @@ let banks = [];
 
 async function loadBanks() {
   try {
-    const resp = await fetch("/api/banks");
-    if (!resp.ok) return;
-    banks = await resp.json();
+    banks = await request("/api/banks");
   } catch {
     return; // the server-rendered options stay
   }
@@ -97,15 +104,18 @@ function scriptedSettings(data) {
   return out;
 }
 
+/** @param {string|null} text */
 function showError(text) {
   errorBox.hidden = !text;
   errorBox.textContent = text || "";
 }
 
+/** @param {SubmitEvent} event */
 async function submit(event) {
   event.preventDefault();
   showError(null);
   const data = new FormData(form);
+  /** @type {RoomRequest} */
   const body = {
     mode: String(data.get("mode") || "peer"),
     media: String(data.get("media") || "video"),
@@ -138,30 +148,27 @@ async function submit(event) {
   const button = /** @type {HTMLButtonElement} */ (form.querySelector("button[type=submit]"));
   button.disabled = true;
   try {
-    const resp = await fetch("/api/rooms", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
+    const result = await request("/api/rooms", {
+      method: "POST", json: body,
+      fallback: (status) => `The server could not create the room (${status}).`,
     });
-    const result = await resp.json().catch(() => null);
-    if (!resp.ok) {
-      showError((result && result.message) || `The server could not create the room (${resp.status}).`);
-      return;
-    }
     showLinks({ ...result, scheduled: !!body.scheduled_at });
     rememberRoom(result, body);
-  } catch {
-    showError("Could not reach the server. Check your connection and try again.");
+  } catch (err) {
+    showError(err instanceof ApiError ? err.message
+      : "Could not reach the server. Check your connection and try again.");
   } finally {
     button.disabled = false;
   }
 }
 
+/** @param {string} url */
 function absolute(url) {
   return new URL(url, location.href).toString();
 }
 
 /** "Add to calendar (.ics)" for one role: the invite carries that role's own link only. */
+/** @param {string} roomId @param {string} role @param {string} label @param {string} url */
 function calendarLink(roomId, role, label, url) {
   const token = new URL(url, location.href).searchParams.get("token") || "";
   const a = document.createElement("a");
@@ -174,6 +181,7 @@ function calendarLink(roomId, role, label, url) {
   return a;
 }
 
+/** @param {CreatedRoom} room */
 function showLinks(room) {
   const own = room.links.interviewer ? "interviewer" : "candidate";
   showReadySummary(room);
@@ -226,6 +234,7 @@ function showLinks(room) {
   /** @type {HTMLElement} */ ($("links-title")).focus();
 }
 
+/** @param {HTMLInputElement} input @param {HTMLButtonElement} button */
 async function copyLink(input, button) {
   try {
     await navigator.clipboard.writeText(input.value);
@@ -240,14 +249,18 @@ async function copyLink(input, button) {
 // job title, ready card, invites ------------------------------------------------------------
 
 /** The optional job title (the report's letters use it instead of the room title). */
+/** @param {FormData} data @param {RoomRequest} body */
 function addJobTitle(data, body) {
   const job = String(data.get("job_title") || "").trim();
   if (job) body.job_title = job;
 }
 
+/** @type {Record<string, string>} */
 const MODE_WORDS = { peer: "With a partner", scripted: "Alone with the scripted interviewer" };
+/** @type {Record<string, string>} */
 const MEDIA_WORDS = { video: "video", audio: "audio only (phone screen)" };
 
+/** @param {string|null} bankId */
 function bankTitle(bankId) {
   if (!bankId) return "no question bank (free conversation)";
   const bank = banks.find((b) => b.id === bankId);
@@ -255,6 +268,7 @@ function bankTitle(bankId) {
 }
 
 /** The ready card repeats what was chosen: mode, media and bank. */
+/** @param {CreatedRoom} room */
 function showReadySummary(room) {
   const p = $("ready-summary");
   if (!p) return;
@@ -263,6 +277,7 @@ function showReadySummary(room) {
 }
 
 /** "Copy invite": a message ready to paste into a chat, with that role's link. */
+/** @param {string} role @param {string} link @param {string} title */
 function inviteButton(role, link, title) {
   const b = document.createElement("button");
   b.type = "button";
@@ -279,6 +294,7 @@ function inviteButton(role, link, title) {
 // My rooms ------------------------------------------------------------------------------------
 
 /** Keeps the new room in this browser: its owner's link, and what to ask for "practise again". */
+/** @param {CreatedRoom} result @param {RoomRequest} body */
 function rememberRoom(result, body) {
   const role = result.links.interviewer ? "interviewer" : "candidate";
   const request = { ...body };
@@ -350,20 +366,15 @@ function savedRoomItem(saved) {
 }
 
 /** A new room with the same choices (mode, media, bank, title, options). */
+/** @param {import("./storage.js").SavedRoom} saved @param {HTMLButtonElement} button */
 async function practiseAgain(saved, button) {
   button.disabled = true;
   try {
-    const resp = await fetch("/api/rooms", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(saved.request),
-    });
-    const result = await resp.json().catch(() => null);
-    if (!resp.ok) throw new Error((result && result.message) || `HTTP ${resp.status}`);
+    const result = await request("/api/rooms", { method: "POST", json: saved.request });
     showLinks({ ...result, scheduled: false });
     rememberRoom(result, saved.request);
   } catch (err) {
-    showError(`Could not make a new room: ${err instanceof Error ? err.message : err}`);
+    showError(`Could not make a new room: ${messageOf(err)}`);
     form.hidden = false;
     linksBox.hidden = true;
   } finally {

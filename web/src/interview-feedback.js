@@ -4,10 +4,11 @@
 // (interview_forms.checked_feedback), and keeps a draft in localStorage per room, link and half,
 // so a reload, a crash or an early "Finish" never loses what someone typed.
 
-import { h, radioValue, scoreGroup } from "./interview-dom.js";
+import { h } from "./dom.js";
+import { radioValue, scoreGroup } from "./interview-dom.js";
+import { roomLocal } from "./storage.js";
 
 const ADVANCE = [["yes", "Yes"], ["maybe", "Maybe"], ["no", "Not yet"]];
-const DRAFT_KEY = "mockroom.feedback-draft.";
 
 /** @param {string} s */
 const slug = (s) => s.replace(/[^a-z0-9_-]/gi, "_");
@@ -21,15 +22,12 @@ const slug = (s) => s.replace(/[^a-z0-9_-]/gi, "_");
 
 /** Where this form's draft lives. @param {string} roomId @param {string} link @param {FormSpec} spec */
 export function draftKey(roomId, link, spec) {
-  return `${DRAFT_KEY}${roomId}.${link}.${spec.half}.${spec.form}`;
+  return `${roomId}.${link}.${spec.half}.${spec.form}`;
 }
 
 /** @param {HTMLFormElement} form @param {string} key */
 function keepDraft(form, key) {
-  let saved = {};
-  try {
-    saved = JSON.parse(localStorage.getItem(key) || "{}");
-  } catch { /* private mode or a damaged entry: start empty */ }
+  const saved = roomLocal.draft(key);
   for (const [name, value] of Object.entries(saved)) {
     for (const el of form.querySelectorAll(`[name="${CSS.escape(name)}"]`)) {
       const input = /** @type {HTMLInputElement} */ (el);
@@ -46,9 +44,7 @@ function keepDraft(form, key) {
         if (input.checked) draft[input.name] = input.value;
       } else if (input.value) draft[input.name] = input.value;
     }
-    try {
-      localStorage.setItem(key, JSON.stringify(draft));
-    } catch { /* storage full or off: the form still works, the draft just does not survive */ }
+    roomLocal.saveDraft(key, draft);
   };
   form.addEventListener("input", save);
   form.addEventListener("change", save);
@@ -56,9 +52,7 @@ function keepDraft(form, key) {
 
 /** Forget a draft once the server has the form. @param {string} key */
 export function dropDraft(key) {
-  try {
-    localStorage.removeItem(key);
-  } catch { /* ignore */ }
+  roomLocal.saveDraft(key, null);
 }
 
 /** The rating of the other person's answers. @param {FormSpec} spec @param {FormContext} ctx */
@@ -72,7 +66,7 @@ export function ratingForm(spec, ctx) {
   for (const q of spec.questions) {
     const box = h("fieldset", { class: "iv-form-question", "data-question-id": q.id },
       h("legend", { text: `Question ${q.number}: ${q.text}${q.skipped ? " (skipped)" : ""}` }));
-    (q.rubric || []).forEach((item, i) => {
+    (q.rubric || []).forEach((/** @type {string} */ item, /** @type {number} */ i) => {
       const name = `score-${slug(q.id)}-${i}`;
       box.append(h("div", { class: "iv-form-item" },
         scoreGroup(name, item),
@@ -103,7 +97,7 @@ export function ratingForm(spec, ctx) {
     /** @type {Record<string, any[]>} */
     const scores = {};
     for (const q of spec.questions) {
-      scores[q.id] = (q.rubric || []).map((_, i) => {
+      scores[q.id] = (q.rubric || []).map((/** @type {string} */ _, /** @type {number} */ i) => {
         const name = `score-${slug(q.id)}-${i}`;
         const score = radioValue(form, name);
         const comment = /** @type {HTMLInputElement} */ (
@@ -143,7 +137,7 @@ export function selfForm(spec, ctx) {
       const v = radioValue(form, `self-${slug(q.id)}`);
       selfScores[q.id] = v ? Number(v) : null;
     }
-    const text = (name) => /** @type {HTMLTextAreaElement} */ (
+    const text = (/** @type {string} */ name) => /** @type {HTMLTextAreaElement} */ (
       form.querySelector(`[name=${name}]`)).value.trim();
     ctx.submit({ half: spec.half, self_scores: selfScores, went_well: text("went_well"),
       to_improve: text("to_improve") });

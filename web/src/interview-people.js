@@ -2,9 +2,11 @@
 // countdown is held, whose feedback is still missing. Pure: state in, text out (no DOM).
 // People are named, never called by the link they opened; the acting role flips with a swap.
 
+/** @typedef {import("./wire.js").InterviewView} InterviewView */
+
 /**
  * A person's name by link role: "you" for oneself, else their name, else "your partner".
- * @param {any} state the interview state @param {Map<string, string>} known names from the roster
+ * @param {InterviewView|null|undefined} state the interview state @param {Map<string, string>} known names from the roster
  * @param {string} link
  */
 export function nameOf(state, known, link) {
@@ -16,7 +18,7 @@ export function nameOf(state, known, link) {
 /** @param {string} text */
 export const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
-/** "Half 2: Ben interviews you", or "" while the session has one half. @param {any} s
+/** "Half 2: Ben interviews you", or "" while the session has one half. @param {InterviewView} s
  * @param {(link: string) => string} name */
 export function halfText(s, name) {
   if (!s.swap.swapped && (s.halves || []).length <= 1) return "";
@@ -25,7 +27,7 @@ export function halfText(s, name) {
     name(s.half.candidate);
 }
 
-/** "Paused: Ben left…" while the acting candidate is away and their countdown held. @param {any} s */
+/** "Paused: Ben left…" while the acting candidate is away and their countdown held. @param {InterviewView} s */
 export function presenceText(s) {
   // Who left or is reconnecting is the room's presence note (presence-note.js); the pane only
   // says why the countdown is held.
@@ -42,7 +44,7 @@ export function presenceText(s) {
   return lines.join(" ");
 }
 
-/** "Waiting for Ben's self-assessment (half 1)." from state.feedback_pending. @param {any} s
+/** "Waiting for Ben's self-assessment (half 1)." from state.feedback_pending. @param {InterviewView} s
  * @param {(link: string) => string} name */
 export function pendingText(s, name) {
   const items = (s.feedback_pending || []).filter((p) => p.link_role !== s.link_role)

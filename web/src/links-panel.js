@@ -3,7 +3,9 @@
 // ready-to-paste invite message, and can withdraw one and get a fresh one (POST …/renew) after
 // an in-page confirmation. Anyone else gets nothing (the API answers 403 and the panel hides).
 
+import { ApiError, messageOf, request } from "./api.js";
 import { copyText } from "./clipboard.js";
+import { h } from "./dom.js";
 
 /**
  * @typedef {{roomId: string, token: string, title?: string, renewable?: string[],
@@ -11,6 +13,7 @@ import { copyText } from "./clipboard.js";
  *            owner, and to show once the links arrived (default: the container)
  */
 
+/** @type {Record<string, string>} */
 const ROLE_WORDS = {
   interviewer: "interviewer",
   candidate: "candidate",
@@ -18,7 +21,8 @@ const ROLE_WORDS = {
   reviewer: "reviewer",
 };
 
-/** The invite someone pastes into a chat or an e-mail. */
+/** The invite someone pastes into a chat or an e-mail.
+ * @param {string} role @param {string} link @param {string} [title] */
 export function inviteMessage(role, link, title) {
   const what = title ? `my mock interview "${title}"` : "my mock interview";
   if (role === "reviewer") {
@@ -28,20 +32,6 @@ export function inviteMessage(role, link, title) {
     return `Join ${what} on MockRoom as an observer (you watch and listen): ${link}`;
   }
   return `Join ${what} on MockRoom as the ${role}: ${link}`;
-}
-
-/**
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag @param {Record<string, string>} [attrs] @param {(Node|string)[]} [children]
- */
-function h(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children);
-  return node;
 }
 
 /** @param {HTMLButtonElement} button @param {string} text @param {string} label */
@@ -66,23 +56,19 @@ export function mountLinksPanel(container, ctx) {
 
   async function refresh() {
     try {
-      const resp = await fetch(`/api/rooms/${encodeURIComponent(ctx.roomId)}/links`, {
-        headers: { Authorization: `Bearer ${ctx.token}` },
-        cache: "no-store",
+      const body = await request(`/api/rooms/${encodeURIComponent(ctx.roomId)}/links`, {
+        token: ctx.token, cache: "no-store",
       });
-      if (resp.status === 403 || resp.status === 401) {
-        await resp.body?.cancel(); // release the connection: nothing in the body is needed
-        host.hidden = true; // not the owner: there is nothing to show
-        return links;
-      }
-      const body = await resp.json();
-      if (!resp.ok) throw new Error(body.message || `HTTP ${resp.status}`);
       links = body.links;
       owner = body.owner;
       host.hidden = false;
       render();
     } catch (err) {
-      status.textContent = `Could not load the links: ${err instanceof Error ? err.message : err}`;
+      if (err instanceof ApiError && (err.status === 403 || err.status === 401)) {
+        host.hidden = true; // not the owner: there is nothing to show
+        return links;
+      }
+      status.textContent = `Could not load the links: ${messageOf(err)}`;
     }
     return links;
   }
@@ -104,12 +90,11 @@ export function mountLinksPanel(container, ctx) {
       "data-testid": `copy-${role}-link`,
     }));
     copy.addEventListener("click", () => copyWithFeedback(copy, link, "Copy link"));
-    const row = h("div", { class: "link-row" }, [input, copy]);
-    const item = h("li", { "data-role": role }, [
+    const row = h("div", { class: "link-row" }, input, copy);
+    const item = h("li", { "data-role": role },
       h("label", { for: id, class: "link-label", text: `Link for the ${ROLE_WORDS[role] || role}` +
         (role === owner ? " (yours — keep it)" : "") }),
-      row,
-    ]);
+      row);
     if (role !== owner) {
       const invite = /** @type {HTMLButtonElement} */ (h("button", {
         type: "button", text: "Copy invite message", "data-testid": `copy-${role}-invite`,
@@ -123,22 +108,22 @@ export function mountLinksPanel(container, ctx) {
     return item;
   }
 
-  /** "New candidate link" → an in-page confirmation → the new link replaces the old one. */
+  /** "New candidate link" → an in-page confirmation → the new link replaces the old one.
+   * @param {string} role */
   function renewControl(role) {
     const box = h("div", { class: "renew" });
     const ask = /** @type {HTMLButtonElement} */ (h("button", {
       type: "button", class: "small-button", text: `New ${role} link`, "data-testid": `renew-${role}`,
     }));
-    const confirmBox = h("div", { class: "confirm", role: "group", "aria-label": `Withdraw the ${role} link?`, hidden: "" }, [
-      h("p", { class: "small", text: `Withdraw the current ${role} link? Anyone using it is refused ` +
-        "from now on, and you send the new one instead." }),
-    ]);
+    const confirmBox = h("div", { class: "confirm", role: "group", "aria-label": `Withdraw the ${role} link?`, hidden: "" },
+    h("p", { class: "small", text: `Withdraw the current ${role} link? Anyone using it is refused ` +
+        "from now on, and you send the new one instead." }));
     const yes = /** @type {HTMLButtonElement} */ (h("button", {
       type: "button", class: "danger", text: "Withdraw and make a new link",
       "data-testid": `confirm-renew-${role}`,
     }));
     const no = /** @type {HTMLButtonElement} */ (h("button", { type: "button", text: "Keep it" }));
-    confirmBox.append(h("p", { class: "confirm-actions" }, [yes, no]));
+    confirmBox.append(h("p", { class: "confirm-actions" }, yes, no));
     ask.addEventListener("click", () => {
       confirmBox.hidden = false;
       ask.hidden = true;
@@ -153,12 +138,9 @@ export function mountLinksPanel(container, ctx) {
       yes.disabled = true;
       status.textContent = "Renewing…";
       try {
-        const resp = await fetch(`/api/rooms/${encodeURIComponent(ctx.roomId)}/links/${role}/renew`, {
-          method: "POST",
-          headers: { Authorization: `Bearer ${ctx.token}` },
-        });
-        const body = await resp.json();
-        if (!resp.ok) throw new Error(body.message || `HTTP ${resp.status}`);
+        const body = await request(
+          `/api/rooms/${encodeURIComponent(ctx.roomId)}/links/${role}/renew`,
+          { method: "POST", token: ctx.token });
         links = { ...links, [role]: body.link };
         render();
         status.textContent = `New ${role} link made; the old one no longer works. Send this one.`;
@@ -169,7 +151,7 @@ export function mountLinksPanel(container, ctx) {
         }
       } catch (err) {
         yes.disabled = false;
-        status.textContent = `Could not renew the link: ${err instanceof Error ? err.message : err}`;
+        status.textContent = `Could not renew the link: ${messageOf(err)}`;
       }
     });
     box.append(ask, confirmBox);
@@ -179,7 +161,8 @@ export function mountLinksPanel(container, ctx) {
   const ready = refresh();
   return {
     refresh,
-    /** Copies one role's link (e.g. from "Waiting for others… Copy the candidate link"). */
+    /** Copies one role's link (e.g. from "Waiting for others… Copy the candidate link").
+     * @param {string} role */
     async copy(role) {
       const current = links[role] ? links : await ready;
       return current[role] ? copyText(current[role]) : false;

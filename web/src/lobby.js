@@ -7,9 +7,8 @@
 // microphone alone is used, and the page is told which (`missing`), so it never offers
 // "audio only" to someone whose microphone is what failed.
 
+import { $ } from "./dom.js";
 import { prefs } from "./storage.js";
-
-const $ = (id) => document.getElementById(id);
 
 /**
  * Plain-language text for getUserMedia failures.
@@ -37,7 +36,8 @@ export function deviceProblem(err, wantVideo, canJoinWithout = true) {
   }
 }
 
-/** getUserMedia that reports instead of throwing. @param {MediaStreamConstraints} c */
+/** getUserMedia that reports instead of throwing. @param {MediaStreamConstraints} c
+ * @returns {Promise<{stream: MediaStream|null, error: any}>} */
 async function tryMedia(c) {
   try {
     return { stream: await navigator.mediaDevices.getUserMedia(c), error: null };
@@ -147,7 +147,8 @@ export class Lobby {
     return this.stream;
   }
 
-  /** Plain words for what could not be started and what the person can do. */
+  /** Plain words for what could not be started and what the person can do.
+   * @param {any} error @param {any} micError @param {any} camError */
   explain(error, micError, camError) {
     const quietly = ["NotFoundError", "NotReadableError", "OverconstrainedError"];
     const without = this.canJoinWithout;
@@ -206,7 +207,7 @@ export class Lobby {
     if (!navigator.mediaDevices?.enumerateDevices) return;
     const devices = await navigator.mediaDevices.enumerateDevices();
     const saved = prefs.devices();
-    const current = (kind) => this.stream.getTracks().find((t) => t.kind === kind)
+    const current = (/** @type {string} */ kind) => this.stream.getTracks().find((t) => t.kind === kind)
       ?.getSettings().deviceId;
     fill("camera-select", devices.filter((d) => d.kind === "videoinput"), current("video"), "Camera");
     fill("mic-select", devices.filter((d) => d.kind === "audioinput"), current("audio"), "Microphone");

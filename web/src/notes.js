@@ -18,10 +18,13 @@ import { python } from "@codemirror/lang-python";
 import { ySync, ySyncFacet, YSyncConfig, yUndoManagerKeymap } from "y-codemirror.next";
 import { keymap } from "@codemirror/view";
 import * as Y from "yjs";
+import { socketUrl } from "./api.js";
+import { h } from "./dom.js";
 import { NotesDoc } from "./notes-doc.js";
 import { remoteCursors } from "./notes-cursors.js";
 
 const STYLESHEET = "/static/notes.css";
+/** @type {Record<string, string>} */
 const STATUS_TEXT = {
   connecting: "Connecting…",
   saved: "Saved",
@@ -39,7 +42,7 @@ const LANGUAGES = { javascript: "JavaScript", python: "Python", plain: "Plain te
  *            notes: Record<string, string>, serverUrl?: string}} NotesContext
  */
 
-/** @param {string} language */
+/** @param {string} language @returns {import("@codemirror/state").Extension} */
 function languageExtension(language) {
   if (language === "javascript") return javascript();
   if (language === "python") return python();
@@ -51,17 +54,6 @@ function tabLabel(doc) {
   if (doc === "shared") return "Shared";
   if (doc === "code") return "Code";
   return "My notes";
-}
-
-/**
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag @param {string} className @param {string} [text]
- */
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 /**
@@ -78,22 +70,21 @@ export function mountNotes(container, ctx) {
   stylesheet.href = STYLESHEET;
   shadow.append(stylesheet);
   const readOnly = ctx.role === "observer" || ctx.role === "reviewer";
-  const base = (ctx.serverUrl || location.origin).replace(/^http/, "ws");
   const user = { name: ctx.name || ctx.role, role: ctx.role };
   const docNames = Object.keys(ctx.notes);
 
-  const root = el("section", "mr-notes");
-  const bar = el("div", "mr-notes-bar");
-  const tabs = el("div", "mr-notes-tabs");
+  const root = h("section", { class: "mr-notes" });
+  const bar = h("div", { class: "mr-notes-bar" });
+  const tabs = h("div", { class: "mr-notes-tabs" });
   tabs.setAttribute("role", "tablist");
-  const status = el("span", "mr-notes-status", STATUS_TEXT.connecting);
+  const status = h("span", { class: "mr-notes-status", text: STATUS_TEXT.connecting });
   status.setAttribute("role", "status");
   status.dataset.testid = "notes-status";
-  const download = el("a", "mr-notes-download", "Download notes");
+  const download = h("a", { class: "mr-notes-download", text: "Download notes" });
   download.href = `/api/rooms/${encodeURIComponent(ctx.roomId)}/notes.md?token=${encodeURIComponent(ctx.token)}`;
   download.setAttribute("download", "");
   bar.append(tabs, status, download);
-  const panels = el("div", "mr-notes-panels");
+  const panels = h("div", { class: "mr-notes-panels" });
   root.append(bar, panels);
   shadow.append(root);
   container.append(host);
@@ -119,14 +110,15 @@ export function mountNotes(container, ctx) {
   }
 
   for (const name of docNames) {
-    const doc = new NotesDoc(base + ctx.notes[name], ctx.token, user);
-    const tab = /** @type {HTMLButtonElement} */ (el("button", "mr-notes-tab", tabLabel(name)));
+    const doc = new NotesDoc(socketUrl(ctx.notes[name], ctx.serverUrl || location.origin),
+      ctx.token, user);
+    const tab = /** @type {HTMLButtonElement} */ (h("button", { class: "mr-notes-tab", text: tabLabel(name) }));
     tab.type = "button";
     tab.setAttribute("role", "tab");
     tab.dataset.doc = name;
     tab.addEventListener("click", () => select(name));
     tabs.append(tab);
-    const panel = el("div", "mr-notes-panel");
+    const panel = h("div", { class: "mr-notes-panel" });
     panel.setAttribute("role", "tabpanel");
     panels.append(panel);
 
@@ -179,12 +171,12 @@ export function mountNotes(container, ctx) {
  * @param {HTMLElement} panel @param {HTMLElement} tab @param {boolean} readOnly @param {string} role
  */
 function codeControls(doc, view, language, panel, tab, readOnly, role) {
-  const controls = el("div", "mr-code-controls");
-  const label = el("label", "mr-code-language", "Language ");
-  const picker = el("select", "");
+  const controls = h("div", { class: "mr-code-controls" });
+  const label = h("label", { class: "mr-code-language", text: "Language " });
+  const picker = h("select", {});
   picker.dataset.testid = "code-language";
   for (const [value, text] of Object.entries(LANGUAGES)) {
-    const option = el("option", "", text);
+    const option = h("option", { text });
     option.value = value;
     picker.append(option);
   }
@@ -196,8 +188,8 @@ function codeControls(doc, view, language, panel, tab, readOnly, role) {
   /** @type {HTMLInputElement | null} */
   let show = null;
   if (role === "interviewer") {
-    const toggle = el("label", "mr-code-visible");
-    show = el("input", "");
+    const toggle = h("label", { class: "mr-code-visible" });
+    show = h("input", {});
     show.type = "checkbox";
     show.dataset.testid = "code-visible";
     show.addEventListener("change", () => doc.meta.set("visible_to_candidate", Boolean(show?.checked)));

@@ -1,5 +1,22 @@
 // The signaling client: one WebSocket per participant (docs/protocol.md). No DOM here — pages
 // subscribe to messages with `on(type, fn)` and watch `onstatechange`, like Galène's protocol.js.
+// The messages' shapes are in wire.js; `on("interview-state", fn)` hands `fn` an InterviewState.
+//
+// Request-like messages (interview and scripted actions, state changes) carry an `id`; the
+// server echoes it in the `error` frame that refuses one, and `requestOf(frame)` says which
+// message failed, so a pane shows only the refusals of what it sent.
+
+/** @typedef {import("./wire.js").ServerMessages} ServerMessages */
+/** @typedef {import("./wire.js").ServerMessage} ServerMessage */
+/** @typedef {import("./wire.js").ClientMessage} ClientMessage */
+/** @typedef {import("./wire.js").ErrorFrame} ErrorFrame */
+/** @typedef {import("./wire.js").Welcome} Welcome */
+/** @typedef {import("./wire.js").Participant} Participant */
+
+import { socketUrl } from "./api.js";
+import { CLOSE_MESSAGES, RoomError, isFinalClose } from "./close-codes.js";
+
+export { RoomError };
 
 export const PROTOCOL_VERSION = 1;
 
@@ -7,45 +24,14 @@ const PING_EVERY_MS = 5000;
 const OFFSET_SAMPLES = 9;
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 5000];
 const QUEUE_LIMIT = 50;
+/** How many sent requests are remembered for `requestOf` (errors answer within a round trip). */
+const SENT_LIMIT = 50;
+/** The message types that get an `id` (the others are never refused one by one). */
+const REQUEST_TYPES = new Set(["interview", "scripted", "state"]);
 /** Close code 1012 ("service restart"): the server drains before a restart; reconnect. */
 const CLOSE_RESTART = 1012;
 
-/** Close codes after which reconnecting would only fail again or fight another tab. */
-function isFinalClose(code) {
-  return code === 1000 || code === 4000 || (code >= 4400 && code < 4500) || code === 1008 ||
-    code === 1002 || code === 1009;
-}
-
-/** Plain-language text for close codes that arrive without an `error` frame. */
-const CLOSE_MESSAGES = {
-  4401: "This link has no access token. Open the full link you were sent.",
-  4403: "This link does not open the room (it may be mistyped, withdrawn or expired).",
-  4404: "This room does not exist.",
-  4409: "Someone is already in this room in that role.",
-  4429: "This link or room has too many connections open. Close other tabs, then reload.",
-  4000: "You joined from another tab or device.",
-};
-
-/** An error the page can show as is: `.code` is the protocol's error code. */
-export class RoomError extends Error {
-  /** @param {string} code @param {string} message @param {number} [closeCode] */
-  constructor(code, message, closeCode) {
-    super(message);
-    this.name = "RoomError";
-    this.code = code;
-    this.closeCode = closeCode;
-  }
-}
-
-/** Turns "/ws/rooms/x" or "http(s)://host/ws/…" into a ws(s) URL. */
-export function socketUrl(url) {
-  const base = globalThis.location ? globalThis.location.href : "http://localhost/";
-  const u = new URL(url, base);
-  if (u.protocol === "http:") u.protocol = "ws:";
-  if (u.protocol === "https:") u.protocol = "wss:";
-  return u.toString();
-}
-
+/** @param {number[]} values */
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -53,8 +39,15 @@ function median(values) {
 }
 
 /**
- * @typedef {{id: string, role: string, name: string, audio: boolean, video: boolean, screen: boolean}} ParticipantInfo
  * @typedef {"connecting"|"open"|"reconnecting"|"closed"} ClientState
+ * @typedef {{code?: number, reason?: string, error?: RoomError, attempt?: number,
+ *   delayMs?: number, restarting?: boolean}} StateDetail
+ */
+
+/**
+ * A handler for one message type ("*": every message).
+ * @template {keyof ServerMessages|"*"} K
+ * @typedef {(msg: K extends keyof ServerMessages ? ServerMessages[K] : ServerMessage) => void} Handler
  */
 
 export class RoomClient {
@@ -75,24 +68,33 @@ export class RoomClient {
     this.media = { audio: true, video: true, ...(opts.media || {}) };
     /** @type {string|null} */
     this.role = null;
-    /** @type {any} the latest welcome (it changes after a reconnect) */
+    /** @type {Welcome|null} the latest welcome (it changes after a reconnect) */
     this.welcome = null;
     /** @type {ClientState} */
     this.state = "closed";
-    /** @type {(state: ClientState, detail?: any) => void} */
+    /** @type {(state: ClientState, detail?: StateDetail) => void} */
     this.onstatechange = () => {};
     this._WebSocket = opts.WebSocketImpl || globalThis.WebSocket;
     /** @type {Map<string, Set<(msg: any) => void>>} */
     this._handlers = new Map();
     /** @type {WebSocket|null} */
     this._ws = null;
+    /** @type {number[]} */
     this._offsets = [];
+    /** @type {ClientMessage[]} */
     this._queue = [];
     this._attempt = 0;
     this._closedByUs = false;
     this._takeover = false;
-    this._pingTimer = null;
-    this._retryTimer = null;
+    /** @type {ReturnType<typeof setInterval>|undefined} */
+    this._pingTimer = undefined;
+    /** @type {ReturnType<typeof setTimeout>|undefined} the second quick ping after a welcome */
+    this._quickPing = undefined;
+    /** @type {ReturnType<typeof setTimeout>|undefined} */
+    this._retryTimer = undefined;
+    this._nextId = 1;
+    /** @type {Map<string, ClientMessage>} sent requests by id, the newest SENT_LIMIT */
+    this._sent = new Map();
     this._hadPong = false;
     /** set by a 1012 close (the server is restarting) until the next welcome */
     this._restarting = false;
@@ -105,7 +107,7 @@ export class RoomClient {
   /**
    * Opens the socket and says hello. Resolves with the welcome; rejects with a RoomError.
    * @param {{takeover?: boolean}} [options] takeover: take a single seat another socket holds
-   * @returns {Promise<any>}
+   * @returns {Promise<Welcome|null>} null: a reconnect attempt failed and another is scheduled
    */
   connect(options = {}) {
     this._closedByUs = false;
@@ -114,13 +116,19 @@ export class RoomClient {
     return this._open();
   }
 
-  /** @param {object} message */
-  send(message) {
-    const msg = /** @type {any} */ (message);
+  /**
+   * Sends a message now, or once the socket is back (interview and scripted actions).
+   * @param {ClientMessage} msg
+   * @returns {string|null} the `id` given to a request-like message (see requestOf)
+   */
+  send(msg) {
     if (msg.type === "state") {
-      for (const key of ["audio", "video", "screen"]) if (key in msg) this.media[key] = msg[key];
-      if ("name" in msg) this.name = msg.name;
+      if (msg.audio !== undefined) this.media.audio = msg.audio;
+      if (msg.video !== undefined) this.media.video = msg.video;
+      if (msg.screen !== undefined) this.media.screen = msg.screen;
+      if (msg.name !== undefined) this.name = msg.name;
     }
+    const id = this._track(msg);
     if (this._ws && this._ws.readyState === 1 && this.welcome && this.state === "open") {
       this._ws.send(JSON.stringify(msg));
     } else if (msg.type !== "signal" && msg.type !== "ping" && msg.type !== "state") {
@@ -128,17 +136,30 @@ export class RoomClient {
       // the next hello; anything else (an interview control) is sent once we are back.
       if (this._queue.length < QUEUE_LIMIT) this._queue.push(msg);
     }
+    return id;
+  }
+
+  /**
+   * The message an error frame refuses, found by the `id` the server echoes. Undefined when
+   * the frame has no id (it answers nothing we sent, or the server predates ids); null when
+   * the id is not one of ours any more.
+   * @param {ErrorFrame} frame @returns {ClientMessage|null|undefined}
+   */
+  requestOf(frame) {
+    if (frame.id == null) return undefined;
+    return this._sent.get(String(frame.id)) || null;
   }
 
   /**
    * Subscribes to a server message type ("*" for all). Returns the unsubscribe function.
-   * @param {string} type @param {(msg: any) => void} fn @returns {() => void}
+   * @template {keyof ServerMessages|"*"} K
+   * @param {K} type @param {Handler<K>} fn @returns {() => void}
    */
   on(type, fn) {
     let set = this._handlers.get(type);
     if (!set) this._handlers.set(type, (set = new Set()));
     set.add(fn);
-    return () => set.delete(fn);
+    return () => { set.delete(fn); };
   }
 
   /** Date.now() on the server's clock (median of recent ping/pong offsets). */
@@ -167,6 +188,21 @@ export class RoomClient {
 
   // internals ----------------------------------------------------------------------------
 
+  /**
+   * Gives a request-like message its id (once: a queued message keeps it) and remembers it.
+   * @param {ClientMessage} msg @returns {string|null}
+   */
+  _track(msg) {
+    if (!REQUEST_TYPES.has(msg.type)) return null;
+    const request = /** @type {{id?: string}} */ (msg);
+    if (!request.id) request.id = String(this._nextId++);
+    this._sent.delete(request.id);
+    this._sent.set(request.id, msg);
+    if (this._sent.size > SENT_LIMIT) this._sent.delete(this._sent.keys().next().value || "");
+    return request.id;
+  }
+
+  /** @param {ClientState} state @param {StateDetail} [detail] */
   _setState(state, detail) {
     if (this.state === state && detail === undefined) return;
     this.state = state;
@@ -177,6 +213,7 @@ export class RoomClient {
     }
   }
 
+  /** @param {ServerMessage} msg */
   _emit(msg) {
     for (const key of [msg.type, "*"]) {
       const set = this._handlers.get(key);
@@ -194,11 +231,13 @@ export class RoomClient {
   /** One socket attempt. Resolves on welcome, rejects on error/close before it. */
   _open() {
     return new Promise((resolve, reject) => {
-      let ws = this._presocket;
+      let pre = this._presocket;
       this._presocket = null;
-      if (ws && ws.readyState > 1) ws = null;
+      if (pre && pre.readyState > 1) pre = null;
+      /** @type {WebSocket} */
+      let ws;
       try {
-        ws = ws || new this._WebSocket(this.url);
+        ws = pre || new this._WebSocket(this.url);
       } catch (err) {
         reject(new RoomError("network", `Could not open the connection: ${err}`));
         return;
@@ -211,6 +250,7 @@ export class RoomClient {
       let fatal = null;
       const sayHello = () => {
         performance.mark("mockroom:ws-open");
+        /** @type {import("./wire.js").Hello} */
         const hello = {
           type: "hello",
           version: PROTOCOL_VERSION,
@@ -226,6 +266,7 @@ export class RoomClient {
       else ws.onopen = sayHello;
       ws.onmessage = (event) => {
         if (ws !== this._ws) return;
+        /** @type {ServerMessage} */
         let msg;
         try {
           msg = JSON.parse(String(event.data));
@@ -297,6 +338,7 @@ export class RoomClient {
     }, delay);
   }
 
+  /** @param {Welcome} msg */
   _onWelcome(msg) {
     this.welcome = msg;
     this.participantId = msg.participant_id;
@@ -317,18 +359,21 @@ export class RoomClient {
 
   _startPings() {
     this._stopTimers();
-    const ping = () => this.send({ type: "ping", t: Date.now() });
+    const ping = () => { this.send({ type: "ping", t: Date.now() }); };
     ping();
-    setTimeout(ping, 500); // two quick samples so timers are right from the start
+    this._quickPing = setTimeout(ping, 500); // two quick samples so timers are right from the start
     this._pingTimer = setInterval(ping, PING_EVERY_MS);
   }
 
   _stopTimers() {
     clearInterval(this._pingTimer);
-    this._pingTimer = null;
+    this._pingTimer = undefined;
+    clearTimeout(this._quickPing);
+    this._quickPing = undefined;
     clearTimeout(this._retryTimer);
   }
 
+  /** @param {import("./wire.js").Pong} msg */
   _onPong(msg) {
     const now = Date.now();
     if (typeof msg.t !== "number" || typeof msg.server_time !== "number") return;

@@ -6,6 +6,8 @@
 // A chunk stays in memory until the server acknowledged it; failed uploads are retried with
 // backoff, and after an error the uploader asks the server which chunk it expects and resumes.
 
+import { ApiError, request } from "./api.js";
+
 /** @typedef {{clipId: string|null, questionId: string, take: number, state: string,
  *   acked: number, total: number, bytes: number, error: string|null}} ClipProgress */
 
@@ -24,16 +26,7 @@ export function pickMimeType(video, audio = true) {
   return wanted.find((type) => !supported || MediaRecorder.isTypeSupported(type)) || wanted[0];
 }
 
-class HttpError extends Error {
-  /** @param {number} status @param {any} body */
-  constructor(status, body) {
-    super((body && body.message) || `HTTP ${status}`);
-    this.status = status;
-    this.body = body;
-  }
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Small JSON/bytes client for /api/rooms/{id}/clips, authorised by the candidate's token. */
 export class ClipApi {
@@ -44,36 +37,33 @@ export class ClipApi {
     this.fetch = fetchImpl || ((...args) => fetch(...args));
   }
 
-  async request(method, path, body, contentType = "application/json") {
-    const headers = { Authorization: `Bearer ${this.token}` };
-    if (body !== undefined) headers["Content-Type"] = contentType;
-    const response = await this.fetch(this.base + path, {
-      method,
-      headers,
-      body: body === undefined || body instanceof Blob ? body : JSON.stringify(body),
-    });
-    const data = await response.json().catch(() => null);
-    if (!response.ok) throw new HttpError(response.status, data);
-    return data;
+  /**
+   * @param {string} method @param {string} path
+   * @param {{json?: unknown, blob?: Blob}} [body] @returns {Promise<any>}
+   */
+  request(method, path, body = {}) {
+    return request(this.base + path, { method, token: this.token, fetchImpl: this.fetch, ...body });
   }
 
+  /** @param {string} questionId @param {number} take @param {string} mime @param {boolean} [reset] */
   open(questionId, take, mime, reset) {
-    return this.request("POST", "", { question_id: questionId, take, mime, reset });
+    return this.request("POST", "", { json: { question_id: questionId, take, mime, reset } });
   }
+  /** @param {string} clipId */
   info(clipId) {
     return this.request("GET", `/${clipId}/info`);
   }
+  /** @param {string} clipId @param {number} seq @param {Blob} blob */
   putChunk(clipId, seq, blob) {
-    return this.request("PUT", `/${clipId}/chunks/${seq}`, blob, "application/octet-stream");
+    return this.request("PUT", `/${clipId}/chunks/${seq}`, { blob });
   }
+  /** @param {string} clipId @param {number} durationMs */
   finish(clipId, durationMs) {
-    return this.request("POST", `/${clipId}/finish`, { duration_ms: Math.round(durationMs) });
+    return this.request("POST", `/${clipId}/finish`, { json: { duration_ms: Math.round(durationMs) } });
   }
+  /** The room's clips so far (the page lists them after a reload). */
   list() {
     return this.request("GET", "");
-  }
-  deleteAll() {
-    return this.request("DELETE", "");
   }
 }
 
@@ -104,6 +94,7 @@ export class TakeRecorder {
     };
   }
 
+  /** @param {Partial<ClipProgress>} changes */
   report(changes) {
     Object.assign(this.progress, changes);
     this.onprogress({ ...this.progress });
@@ -194,7 +185,7 @@ export class TakeRecorder {
         if (this.pending[0] === chunk) this.pending.shift();
         this.report({ acked: reply.next_seq, bytes: reply.bytes });
       } catch (error) {
-        if (error instanceof HttpError && error.status === 409 && error.body?.expected != null) {
+        if (error instanceof ApiError && error.status === 409 && error.body?.expected != null) {
           this.resumeAt(error.body.expected);
           continue;
         }
@@ -205,6 +196,7 @@ export class TakeRecorder {
   }
 
   /** The server holds everything before `expected`: drop those; a hole we cannot fill is fatal. */
+  /** @param {number} expected */
   resumeAt(expected) {
     while (this.pending.length && this.pending[0].seq < expected) this.pending.shift();
     if (this.pending.length && this.pending[0].seq > expected) {
@@ -213,6 +205,7 @@ export class TakeRecorder {
   }
 
   /** Retries network failures and 5xx with backoff; after one, re-reads where the server is. */
+  /** @param {() => Promise<any>} operation @returns {Promise<any>} */
   async retry(operation) {
     let delay = 250;
     for (;;) {
@@ -220,7 +213,7 @@ export class TakeRecorder {
         return await operation();
       } catch (error) {
         if (this.aborted) throw error;
-        const status = error instanceof HttpError ? error.status : 0;
+        const status = error instanceof ApiError ? error.status : 0;
         // 507: the server's recording storage is full; retrying cannot help, say so at once.
         if (status && (status < 500 || status === 507) && status !== 408 && status !== 429) {
           throw error;
@@ -242,7 +235,8 @@ export class TakeRecorder {
   }
 }
 
-/** "Uploading 3/5 chunks…", "Saved ✓" and friends, for a progress line. */
+/** "Uploading 3/5 chunks…", "Saved ✓" and friends, for a progress line.
+ * @param {ClipProgress} p */
 export function progressText(p) {
   if (p.state === "error") return `Upload failed: ${p.error}`;
   if (p.state === "stopped") return `Stopped: ${p.error}`;

@@ -1,5 +1,7 @@
 // Entry for report.html: small extras on a page that works without JavaScript (print, copy).
 
+import { copyText } from "./clipboard.js";
+
 const printButton = document.getElementById("print-report");
 if (printButton) {
   printButton.hidden = false;
@@ -12,12 +14,7 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
   if (!source || !navigator.clipboard) continue;
   b.hidden = false;
   b.addEventListener("click", async () => {
-    try {
-      await navigator.clipboard.writeText(source.textContent || "");
-      b.textContent = "Copied";
-    } catch {
-      b.textContent = "Select and copy by hand";
-    }
+    b.textContent = (await copyText(source.textContent || "")) ? "Copied" : "Select and copy by hand";
     setTimeout(() => (b.textContent = "Copy"), 1500);
   });
 }

@@ -4,29 +4,26 @@
 import "./delete-room.js";
 import "./links-mount.js"; // the owner's "Links and invites" (ui)
 
+import { messageOf, readToken, request } from "./api.js";
+
 const root = /** @type {HTMLElement} */ (document.getElementById("review"));
 const roomId = root.dataset.roomId || "";
-const token = new URLSearchParams(location.search).get("token") ||
-  new URLSearchParams(location.hash.slice(1)).get("token") || "";
+const token = readToken();
 const api = `/api/rooms/${encodeURIComponent(roomId)}`;
 const statusLine = /** @type {HTMLElement} */ (root.querySelector("[data-review-status]"));
 
+/** @param {string} text */
 function say(text) {
   statusLine.textContent = text;
 }
 
-async function call(method, path, body) {
-  const response = await fetch(api + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => null);
-  if (!response.ok) throw new Error((data && data.message) || `HTTP ${response.status}`);
-  return data;
+/** @param {string} method @param {string} path @param {unknown} [json] */
+function call(method, path, json) {
+  return request(api + path, { method, token, json });
 }
 
-/** A result shown beside the control it is about (the header may be far off-screen). */
+/** A result shown beside the control it is about (the header may be far off-screen).
+ * @param {HTMLElement|null} place @param {string} text @param {boolean} [failed] */
 function sayAt(place, text, failed = false) {
   if (!place) return say(text);
   place.textContent = text;
@@ -39,7 +36,7 @@ root.addEventListener("change", async (event) => {
   if (!input.matches("[data-rating]")) return;
   const section = /** @type {HTMLElement} */ (input.closest("[data-question-id]"));
   const fieldset = /** @type {HTMLElement} */ (input.closest("[data-item]"));
-  const place = fieldset.querySelector("[data-rating-status]");
+  const place = /** @type {HTMLElement|null} */ (fieldset.querySelector("[data-rating-status]"));
   sayAt(place, "Saving…");
   try {
     await call("PUT", "/review/ratings", {
@@ -49,7 +46,7 @@ root.addEventListener("change", async (event) => {
     });
     sayAt(place, "Rating saved ✓");
   } catch (error) {
-    sayAt(place, `Could not save the rating: ${error.message}`, true);
+    sayAt(place, `Could not save the rating: ${messageOf(error)}`, true);
   }
 });
 
@@ -59,6 +56,7 @@ for (const form of root.querySelectorAll("[data-comment-form]")) {
     event.preventDefault();
     const section = /** @type {HTMLElement} */ (form.closest("[data-question-id]"));
     const area = /** @type {HTMLTextAreaElement} */ (form.querySelector("textarea"));
+    const commentStatus = /** @type {HTMLElement|null} */ (form.querySelector("[data-comment-status]"));
     try {
       const comment = await call("POST", "/review/comments", {
         question_id: section.dataset.questionId, text: area.value,
@@ -71,10 +69,10 @@ for (const form of root.querySelectorAll("[data-comment-form]")) {
       section.querySelector("[data-comments]")?.append(item);
       section.querySelector("[data-no-comments]")?.remove();
       area.value = "";
-      sayAt(form.querySelector("[data-comment-status]"), "Comment added ✓");
+      sayAt(commentStatus, "Comment added ✓");
     } catch (error) {
-      sayAt(form.querySelector("[data-comment-status]"),
-        `Could not add the comment: ${error.message}`, true);
+      sayAt(commentStatus,
+        `Could not add the comment: ${messageOf(error)}`, true);
     }
   });
 }
@@ -89,6 +87,6 @@ root.querySelector("[data-delete-recordings]")?.addEventListener("click", async 
     say(`Deleted ${result.deleted} recording${result.deleted === 1 ? "" : "s"}.`);
     for (const take of root.querySelectorAll(".take")) take.remove();
   } catch (error) {
-    say(`Could not delete the recordings: ${error.message}`);
+    say(`Could not delete the recordings: ${messageOf(error)}`);
   }
 });

@@ -2,6 +2,7 @@
 // notices. It only renders; room-page.js decides what happens.
 
 import { LevelMeters } from "./audio-level.js";
+import { h } from "./dom.js";
 import { describeStats, quality } from "./stats.js";
 
 /** @typedef {import("./call.js").RemotePeer} RemotePeer */
@@ -9,7 +10,8 @@ import { describeStats, quality } from "./stats.js";
 
 const STATE_RANK = ["failed", "disconnected", "closed", "new", "connecting", "connected"];
 
-/** The media connection's state in plain words (the raw state stays in #connection-state). */
+/** The media connection's state in plain words (the raw state stays in #connection-state).
+ * @type {Record<string, string>} */
 const STATE_WORDS = {
   new: "Not connected yet",
   connecting: "Connecting to the others…",
@@ -18,9 +20,11 @@ const STATE_WORDS = {
   failed: "Could not connect to the others (a firewall may block the call)",
   closed: "Call ended",
 };
+/** @type {Record<string, string>} */
 const AUDIO_STATE_WORDS = { ...STATE_WORDS, connected: "Connected: you can hear each other" };
 
-/** After a swap the candidate link interviews and the interviewer link answers. */
+/** After a swap the candidate link interviews and the interviewer link answers.
+ * @param {string} linkRole @param {boolean} swapped */
 export function actingRole(linkRole, swapped) {
   if (!swapped) return linkRole;
   if (linkRole === "interviewer") return "candidate";
@@ -28,24 +32,12 @@ export function actingRole(linkRole, swapped) {
   return linkRole;
 }
 
-/**
- * @param {string} tag @param {Record<string, string>} [attrs] @param {(Node|string)[]} [children]
- * @returns {HTMLElement}
- */
-export function el(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children);
-  return node;
-}
-
+/** @param {string} name */
 function initial(name) {
   return (name || "?").trim().charAt(0).toUpperCase() || "?";
 }
 
+/** @param {string} role */
 function roleLabel(role) {
   return role ? role.charAt(0).toUpperCase() + role.slice(1) : "";
 }
@@ -87,20 +79,20 @@ export class RoomView {
       this.local = { tile: null, item };
       return;
     }
-    const tile = el("figure", { class: "tile local", "data-peer-id": "self" });
+    const tile = h("figure", { class: "tile local", "data-peer-id": "self" });
     if (me.video) {
       me.video.classList.add("mirror");
       tile.append(me.video);
     }
     tile.append(
-      el("div", { class: "placeholder", "aria-hidden": "true" }, [
-        el("span", { class: "avatar", text: initial(me.name) }),
-        el("span", { class: "placeholder-text", text: this.roomMedia === "video" ? "Camera off" : "" }),
-      ]),
-      el("figcaption", {}, [
-        el("span", { class: "name", text: "You" }),
-        el("span", { class: "mic-off", role: "img", "aria-label": "Your microphone is muted", text: "muted" }),
-      ]),
+      h("div", { class: "placeholder", "aria-hidden": "true" },
+        h("span", { class: "avatar", text: initial(me.name) }),
+        h("span", { class: "placeholder-text", text: this.roomMedia === "video" ? "Camera off" : "" }),
+      ),
+      h("figcaption", {},
+        h("span", { class: "name", text: "You" }),
+        h("span", { class: "mic-off", role: "img", "aria-label": "Your microphone is muted", text: "muted" }),
+      ),
     );
     this.tiles.prepend(tile);
     this.local = { tile, item };
@@ -147,7 +139,7 @@ export class RoomView {
     if (peer.info.role !== "observer") {
       // Observers send nothing: they appear in the list, not as a tile.
       const video = this.roomMedia === "video";
-      media = /** @type {HTMLMediaElement} */ (el(video ? "video" : "audio", {
+      media = /** @type {HTMLMediaElement} */ (h(video ? "video" : "audio", {
         "data-testid": "remote-media",
         "data-peer-id": peer.id,
         autoplay: "",
@@ -155,26 +147,26 @@ export class RoomView {
       }));
       media.srcObject = peer.stream;
       this.applySink(media);
-      tile = el("figure", { class: "tile remote", "data-peer-id": peer.id, "data-testid": "remote-tile" }, [
+      tile = h("figure", { class: "tile remote", "data-peer-id": peer.id, "data-testid": "remote-tile" },
         media,
-        el("div", { class: "placeholder", "aria-hidden": "true" }, [
-          el("span", { class: "avatar" }),
-          el("span", { class: "placeholder-text" }),
-        ]),
-        el("figcaption", {}, [
-          el("span", { class: "name" }),
-          el("span", { class: "role small" }),
-          el("span", { class: "mic-off", role: "img", "aria-label": "microphone muted", text: "muted" }),
-          el("details", { class: "tile-stats" }, [
-            el("summary", { class: "quality", "data-quality": "pending" }, [
-              el("span", { class: "quality-word", text: "Connecting" }),
-            ]),
-            el("span", { class: "stats-text", "data-testid": "tile-stats" }),
-          ]),
-        ]),
-        el("p", { class: "share-label", "data-testid": "share-label" }),
-        el("button", { type: "button", class: "unblock", hidden: "", text: "Click to hear and see them" }),
-      ]);
+        h("div", { class: "placeholder", "aria-hidden": "true" },
+          h("span", { class: "avatar" }),
+          h("span", { class: "placeholder-text" }),
+        ),
+        h("figcaption", {},
+          h("span", { class: "name" }),
+          h("span", { class: "role small" }),
+          h("span", { class: "mic-off", role: "img", "aria-label": "microphone muted", text: "muted" }),
+          h("details", { class: "tile-stats" },
+            h("summary", { class: "quality", "data-quality": "pending" },
+              h("span", { class: "quality-word", text: "Connecting" }),
+            ),
+            h("span", { class: "stats-text", "data-testid": "tile-stats" }),
+          ),
+        ),
+        h("p", { class: "share-label", "data-testid": "share-label" }),
+        h("button", { type: "button", class: "unblock", hidden: "", text: "Click to hear and see them" }),
+      );
       tile.querySelector(".unblock")?.addEventListener("click", () => this.play(peer.id));
       this.tiles.append(tile);
     }
@@ -226,7 +218,7 @@ export class RoomView {
     if (!v || !v.tile) return;
     let pip = /** @type {HTMLVideoElement|null} */ (v.tile.querySelector("video.pip"));
     if (!pip) {
-      pip = /** @type {HTMLVideoElement} */ (el("video", {
+      pip = /** @type {HTMLVideoElement} */ (h("video", {
         class: "pip", "data-testid": "pip-camera", autoplay: "", playsinline: "", "aria-hidden": "true",
       }));
       pip.muted = true; // the sound comes with the main stream
@@ -258,6 +250,7 @@ export class RoomView {
     if (v.tile && peer.stream.getAudioTracks().length) this.meter(peer.id, v.tile, peer.stream);
   }
 
+  /** @param {string} id */
   play(id) {
     const v = this.views.get(id);
     if (!v || !v.media) return;
@@ -270,6 +263,7 @@ export class RoomView {
     });
   }
 
+  /** @param {string} id */
   removePeer(id) {
     const v = this.views.get(id);
     if (!v) return;
@@ -287,6 +281,7 @@ export class RoomView {
     for (const v of this.views.values()) if (v.media) this.applySink(v.media);
   }
 
+  /** @param {HTMLMediaElement} media */
   applySink(media) {
     const m = /** @type {any} */ (media);
     if (this.speakerId && typeof m.setSinkId === "function") {
@@ -327,12 +322,13 @@ export class RoomView {
 
   // helpers --------------------------------------------------------------------------------
 
+  /** @param {string} id @param {string} name @param {string} role */
   rosterItem(id, name, role) {
-    return el("li", { "data-peer-id": id, "data-role": role }, [
-      el("span", { class: "name", text: name }),
-      el("span", { class: "role small muted", text: roleLabel(role) }),
-      el("span", { class: "mic-off small", role: "img", "aria-label": "microphone muted", text: "muted" }),
-    ]);
+    return h("li", { "data-peer-id": id, "data-role": role },
+      h("span", { class: "name", text: name }),
+      h("span", { class: "role small muted", text: roleLabel(role) }),
+      h("span", { class: "mic-off small", role: "img", "aria-label": "microphone muted", text: "muted" }),
+    );
   }
 
   layout() {
@@ -354,7 +350,7 @@ export function notice(text, actions = []) {
   box.hidden = !text;
   p.textContent = text || "";
   row.replaceChildren(...actions.map((a) => {
-    const b = el("button", { type: "button", class: a.primary ? "primary" : "", text: a.label });
+    const b = h("button", { type: "button", class: a.primary ? "primary" : "", text: a.label });
     b.addEventListener("click", a.onclick);
     return b;
   }));

@@ -10,13 +10,19 @@
 import "./delete-room.js";
 import "./links-mount.js"; // the owner's "Links and invites" (ui)
 
+import { messageOf, readToken, request } from "./api.js";
 import { Lobby } from "./lobby.js";
 import { RoomClient } from "./protocol.js";
 import { ClipApi } from "./recorder.js";
 import { AnswerList } from "./scripted-answers.js";
 import { ScriptedCall } from "./scripted-call.js";
 import { TakeFollower } from "./scripted-takes.js";
+import { session } from "./storage.js";
+import { formatClock, remainingMs } from "./timer.js";
 
+/** @typedef {import("./wire.js").ScriptedState} ScriptedState */
+
+/** @type {Record<string, string>} */
 const PHASE_TEXT = {
   waiting: "Ready when you are: press Start.",
   intro: "The interviewer is introducing the session…",
@@ -30,8 +36,7 @@ const PHASE_TEXT = {
 const root = /** @type {HTMLElement} */ (document.getElementById("scripted"));
 const roomId = root.dataset.roomId || "";
 const isVideo = root.dataset.media === "video";
-const token = new URLSearchParams(location.search).get("token") ||
-  new URLSearchParams(location.hash.slice(1)).get("token") || "";
+const token = readToken();
 /** @param {string} id @returns {any} */
 const byTestId = (id) => root.querySelector(`[data-testid="${id}"]`);
 /** @param {string} name @returns {any} */
@@ -81,7 +86,7 @@ const answers = new AnswerList(byData("uploads"), byData("uploads-section"));
 const page = {
   /** @type {RoomClient|null} */ client: null,
   /** @type {ScriptedCall|null} */ call: null,
-  /** @type {any} */ scripted: null,
+  /** @type {ScriptedState|null} */ scripted: null,
   welcomes: 0,
   joined: false,
   finished: false,
@@ -91,11 +96,13 @@ const takes = new TakeFollower({
   serverNow: () => page.client?.serverNow() || Date.now(),
 });
 
+/** @param {string} text */
 function say(text) {
   ui.status.textContent = text;
 }
 
-/** A message that needs the person (another tab took over, the room closed). */
+/** A message that needs the person (another tab took over, the room closed).
+ * @param {string|null} text @param {{label: string, onclick: () => void}} [action] */
 function notice(text, action) {
   ui.notice.hidden = !text;
   byData("notice-text").textContent = text || "";
@@ -121,11 +128,6 @@ function showView(view) {
   if (view !== "live") ui.consent.hidden = true;
 }
 
-function formatClock(ms) {
-  const seconds = Math.max(0, Math.ceil(ms / 1000));
-  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
-}
-
 // Before joining ------------------------------------------------------------------------------
 
 async function boot() {
@@ -133,15 +135,14 @@ async function boot() {
     say("This page needs the full link you were sent, including its token.");
     return;
   }
+  /** @type {ScriptedState} */
   let state;
   try {
-    const resp = await fetch(`/api/rooms/${encodeURIComponent(roomId)}/scripted`, {
-      headers: { Authorization: `Bearer ${token}` },
+    state = await request(`/api/rooms/${encodeURIComponent(roomId)}/scripted`, {
+      token, fallback: (status) => `The server answered ${status}.`,
     });
-    state = await resp.json();
-    if (!resp.ok) throw new Error(state?.message || `The server answered ${resp.status}.`);
   } catch (error) {
-    notice(error.message, { label: "Reload", onclick: () => location.reload() });
+    notice(messageOf(error), { label: "Reload", onclick: () => location.reload() });
     return;
   }
   if (state.phase === "done") {
@@ -171,10 +172,9 @@ async function join(how = {}) {
   ui.takeover.hidden = true;
   ui.joinError.hidden = true;
   const stream = lobby.stream;
-  const pidKey = `mockroom:${roomId}:participant`;
   const client = new RoomClient({
     url: `/ws/rooms/${roomId}`, token, name: "Candidate",
-    participantId: sessionStorage.getItem(pidKey) || undefined,
+    participantId: session.participantId(roomId, "candidate") || undefined,
     media: { audio: stream.getAudioTracks().length > 0, video: stream.getVideoTracks().length > 0 },
   });
   page.client = client;
@@ -184,7 +184,7 @@ async function join(how = {}) {
   });
   client.on("error", (msg) => say(msg.message));
   client.on("welcome", (msg) => {
-    sessionStorage.setItem(pidKey, msg.participant_id);
+    session.saveParticipantId(roomId, "candidate", msg.participant_id);
     page.welcomes += 1;
     // After a reconnect the server's interviewer peer is new: negotiate again.
     if (page.welcomes > 1) page.call?.negotiate().catch((error) => say(error.message));
@@ -227,6 +227,8 @@ async function join(how = {}) {
   await call.negotiate();
 }
 
+/** @param {import("./protocol.js").ClientState} state
+ * @param {import("./protocol.js").StateDetail} [detail] */
 function onClientState(state, detail) {
   if (page.finished || !page.joined) return; // before the join, join() reports failures
   const lost = detail?.restarting ? "The server is restarting" : "Connection lost";
@@ -257,6 +259,7 @@ function releaseMedia() {
 
 // Rendering the server's state ----------------------------------------------------------------
 
+/** @param {ScriptedState} state */
 function render(state) {
   page.scripted = state;
   const phase = state.phase;
@@ -283,6 +286,7 @@ function render(state) {
   ui.done.textContent = phase === "think"
     ? (state.practice ? "Start answering" : "Start recording")
     : "Done";
+  /** @type {Record<string, boolean>} */
   const show = {
     done: phase === "think" || phase === "answer",
     repeat: phase === "think",
@@ -321,13 +325,7 @@ async function practiseAgain() {
   const settings = JSON.parse(root.dataset.practiseAgain || "{}");
   if (!settings.bank) delete settings.bank;
   try {
-    const resp = await fetch("/api/rooms", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(settings),
-    });
-    const room = await resp.json();
-    if (!resp.ok) throw new Error(room?.message || String(resp.status));
+    const room = await request("/api/rooms", { method: "POST", json: settings });
     location.href = new URL(room.links.candidate, location.href).toString();
   } catch {
     location.href = "/";
@@ -340,17 +338,19 @@ function tick() {
     ui.timer.textContent = "0:00";
     return;
   }
-  const left = timer.paused ? timer.remaining_ms : timer.deadline - page.client.serverNow();
-  ui.timer.textContent = formatClock(left);
+  ui.timer.textContent = formatClock(remainingMs(timer, page.client.serverNow()));
   ui.timer.dataset.phase = timer.phase;
 }
 
 // Controls ------------------------------------------------------------------------------------
 
+/** @param {string} name */
 function action(name) {
   page.client?.send({ type: "scripted", action: name });
 }
 
+/** @param {"audio"|"video"} kind @param {HTMLElement} button @param {string} onLabel
+ * @param {string} offLabel */
 function toggle(kind, button, onLabel, offLabel) {
   const tracks = lobby.stream.getTracks().filter((t) => t.kind === kind);
   const enabled = !tracks.every((t) => t.enabled);
@@ -360,8 +360,8 @@ function toggle(kind, button, onLabel, offLabel) {
   page.client?.send({ type: "state", [kind]: enabled });
 }
 
-ui.join.addEventListener("click", () => void join());
-ui.takeover.addEventListener("click", () => void join({ takeover: true }));
+ui.join.addEventListener("click", () => { void join(); });
+ui.takeover.addEventListener("click", () => { void join({ takeover: true }); });
 ui.audioOnly?.addEventListener("click", () => {
   for (const t of lobby.stream.getVideoTracks()) {
     t.stop();
@@ -377,7 +377,7 @@ ui.start.addEventListener("click", () => action("start"));
 for (const button of ui.actions) {
   button.addEventListener("click", () => action(button.dataset.action));
 }
-ui.again.addEventListener("click", () => void practiseAgain());
+ui.again.addEventListener("click", () => { void practiseAgain(); });
 ui.muteAudio.addEventListener("click", () =>
   toggle("audio", ui.muteAudio, "Mute microphone", "Unmute microphone"));
 ui.muteVideo?.addEventListener("click", () =>

@@ -21,7 +21,8 @@ export class TakeFollower {
     this.stopping = new Set();
   }
 
-  /** Starts a take when the answer window opens and stops it when it closes. */
+  /** Starts a take when the answer window opens and stops it when it closes.
+   * @param {import("./wire.js").ScriptedState} state */
   follow(state) {
     const key = state.recording && state.question ? `${state.question.id}:${state.take}` : "";
     if (key === this.key) return;
@@ -64,7 +65,8 @@ export class TakeFollower {
     stopped.finally(() => this.stopping.delete(stopped));
   }
 
-  /** Stops the take in progress without finishing it (another tab records it now). */
+  /** Stops the take in progress without finishing it (another tab records it now).
+   * @param {string} reason */
   abort(reason) {
     this.recorder?.abort(reason);
     this.recorder = null;

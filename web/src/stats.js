@@ -23,6 +23,7 @@ export async function sampleStats(pc, prev) {
   let lost = 0;
   let received = 0;
   let framesDecoded = 0;
+  /** @type {string|null} */
   let pairId = null;
   report.forEach((s) => {
     if (s.type === "transport" && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
@@ -58,7 +59,7 @@ export async function sampleStats(pc, prev) {
   };
 }
 
-/** A one-word verdict for the indicator's colour. */
+/** A one-word verdict for the indicator's colour. @param {StatsSample} sample */
 export function quality(sample) {
   if (sample.state !== "connected") return sample.state === "connecting" || sample.state === "new"
     ? "pending" : "bad";
@@ -66,7 +67,7 @@ export function quality(sample) {
   return "good";
 }
 
-/** "RTT 12 ms · loss 0.0 % · 1450 kbit/s" */
+/** "RTT 12 ms · loss 0.0 % · 1450 kbit/s" @param {StatsSample} sample */
 export function describeStats(sample) {
   const parts = [];
   if (sample.rttMs != null) parts.push(`RTT ${Math.round(sample.rttMs)} ms`);

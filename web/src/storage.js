@@ -44,6 +44,24 @@ export const session = {
   saveParticipantId: (roomId, role, id) => write(sessionStorage, `pid.${roomId}.${role}`, id),
 };
 
+/** Per room and seat, in this browser only: checklist ticks and unsent feedback drafts. */
+export const roomLocal = {
+  /** @param {string} roomId @param {string} kind @returns {string[]} the ticked item ids */
+  checklist: (roomId, kind) => {
+    const ids = read(localStorage, `checklist.${roomId}.${kind}`);
+    return Array.isArray(ids) ? ids : [];
+  },
+  /** @param {string} roomId @param {string} kind @param {string[]} ids */
+  saveChecklist: (roomId, kind, ids) => write(localStorage, `checklist.${roomId}.${kind}`, ids),
+  /** @param {string} key a draft key (interview-feedback.draftKey) @returns {Record<string, string>} */
+  draft: (key) => {
+    const saved = read(localStorage, `feedback-draft.${key}`);
+    return saved && typeof saved === "object" ? saved : {};
+  },
+  /** @param {string} key @param {Record<string, string>|null} draft null forgets it */
+  saveDraft: (key, draft) => write(localStorage, `feedback-draft.${key}`, draft),
+};
+
 /**
  * @typedef {{room_id: string, title: string, role: string, link: string, mode: string,
  *            media: string, bank: string, created_at: number, request: Record<string, any>}} SavedRoom

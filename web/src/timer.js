@@ -22,12 +22,6 @@ export function formatClock(ms) {
   return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
 }
 
-/** Parses "m:ss" back to seconds (tests and screen readers' labels). @param {string} text */
-export function parseClock(text) {
-  const m = /^(\d+):(\d\d)$/.exec(text.trim());
-  return m ? Number(m[1]) * 60 + Number(m[2]) : null;
-}
-
 export const WARN_MS = 30_000;
 
 /**

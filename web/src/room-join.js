@@ -1,0 +1,319 @@
+// Joining a peer room and running the call: the click on Join → one RoomClient and one Call
+// (the offer was made in the lobby) → the call view, the interview and links panes, and the
+// notes editor loaded once the media is up. Also what happens to a joined call later: reconnect
+// notices, "join here instead" after another tab took the seat, the acting-role badge, Leave.
+// room-page.js only wires this to the page; room-controls.js holds the call's buttons.
+
+import { Call, prepareOffer } from "./call.js";
+import { $ } from "./dom.js";
+import { mountInterview } from "./interview.js";
+import { mountLinksPanel } from "./links-panel.js";
+import { RoomClient } from "./protocol.js";
+import { PresenceNote } from "./presence-note.js";
+import { RoomControls } from "./room-controls.js";
+import { startStatsLoop } from "./room-stats.js";
+import { RoomView, actingRole, notice } from "./room-ui.js";
+import { CameraPip, followPips } from "./screen-pip.js";
+import { prefs, session } from "./storage.js";
+
+/** @typedef {import("./lobby.js").Lobby} Lobby */
+/** @typedef {import("./room-probe.js").SocketProbe} SocketProbe */
+/** @typedef {import("./wire.js").RoomInfo} RoomInfo */
+/** @typedef {import("./wire.js").InterviewView} InterviewView */
+/** @typedef {import("./protocol.js").ClientState} ClientState */
+/** @typedef {import("./protocol.js").StateDetail} StateDetail */
+
+/**
+ * The joined call; null before the join and after Leave.
+ * @typedef {object} LiveCall
+ * @property {RoomClient} client
+ * @property {Call} call
+ * @property {RoomView} view
+ * @property {MediaStreamTrack|null} camera our camera (kept while a screen is shared)
+ * @property {MediaStreamTrack|null} screen the shared screen, if any
+ * @property {CameraPip} pip our camera as picture-in-picture over a shared screen
+ */
+
+/** @typedef {{takeover?: boolean, without?: "video"|"all"}} JoinHow */
+
+export class RoomJoin {
+  /**
+   * @param {{root: HTMLElement, roomId: string, role: string, roomMedia: string, token: string,
+   *   lobby: Lobby, roomInfo: Promise<RoomInfo>, probe: SocketProbe}} opts
+   */
+  constructor(opts) {
+    this.root = opts.root;
+    this.roomId = opts.roomId;
+    this.role = opts.role;
+    this.roomMedia = opts.roomMedia;
+    this.token = opts.token;
+    this.lobby = opts.lobby;
+    this.roomInfo = opts.roomInfo;
+    this.probe = opts.probe;
+    this.joinButton = /** @type {HTMLButtonElement} */ ($("join"));
+    this.joinError = /** @type {HTMLElement} */ ($("join-error"));
+    this.takeoverButton = /** @type {HTMLButtonElement} */ ($("join-takeover"));
+    /** @type {LiveCall|null} */
+    this.live = null;
+    /** @type {import("./call.js").PreparedOffer|null} the offer made in the lobby, for join() */
+    this.prepared = null;
+    this.presence = new PresenceNote($("presence-note"));
+    this.controls = new RoomControls({
+      lobby: this.lobby, role: this.role, roomMedia: this.roomMedia,
+      live: () => this.live, onleave: () => this.leave(),
+    });
+  }
+
+  /** Offer and ICE candidates ready before the click (a Call with no client yet only prepares).
+   * @param {RoomInfo} info */
+  prepare(info) {
+    this.prepared = prepareOffer({
+      role: this.role, roomMedia: this.roomMedia, iceServers: info.ice_servers,
+      stream: this.lobby.stream,
+    });
+  }
+
+  /** @param {string|null} text */
+  showJoinError(text) {
+    this.joinError.hidden = !text;
+    this.joinError.textContent = text || "";
+  }
+
+  /** @param {JoinHow} [how] */
+  async join(how = {}) {
+    performance.mark("mockroom:join-click");
+    this.joinButton.disabled = true;
+    this.takeoverButton.hidden = true;
+    this.showJoinError(null);
+    let info;
+    try {
+      info = await this.roomInfo;
+    } catch {
+      return;
+    }
+    const lobby = this.lobby;
+    if (how.without) {
+      for (const t of lobby.stream.getTracks()) {
+        if (how.without === "all" || t.kind === "video") {
+          t.stop();
+          lobby.stream.removeTrack(t);
+        }
+      }
+      lobby.wantVideo = lobby.wantVideo && !how.without;
+    }
+    const name = lobby.displayName();
+    prefs.saveName(name);
+    /** @param {string} kind */
+    const track = (kind) => lobby.stream.getTracks().find((t) => t.kind === kind) || null;
+    const client = new RoomClient({
+      url: info.signaling,
+      token: this.token,
+      name,
+      participantId: session.participantId(this.roomId, this.role) || undefined,
+      media: { audio: !!track("audio"), video: !!track("video") },
+      socket: this.probe.take() || undefined,
+    });
+    // Subscribed before connect: the offer goes out the moment the welcome arrives, and it was
+    // made already (certificate, offer, ICE candidates) while the page loaded.
+    const call = new Call({
+      client, role: this.role, roomMedia: this.roomMedia, iceServers: info.ice_servers,
+      stream: lobby.stream, prepared: this.prepared || undefined,
+    });
+    this.prepared = null;
+    call.start();
+    try {
+      await client.connect({ takeover: !!how.takeover });
+    } catch (err) {
+      call.stop();
+      this.joinButton.disabled = false;
+      const error = /** @type {import("./protocol.js").RoomError} */ (err);
+      this.showJoinError(error.message);
+      if (error.code === "role-taken") this.takeoverButton.hidden = false;
+      return;
+    }
+    session.saveParticipantId(this.roomId, this.role, client.participantId);
+    client.on("welcome", (w) => session.saveParticipantId(this.roomId, this.role, w.participant_id));
+    this.enterCall(info, client, call, name || client.name);
+    // Devices still starting when Join was clicked join the call when they are ready.
+    lobby.ready.then(() => {
+      for (const kind of /** @type {const} */ (["audio", "video"])) {
+        const t = track(kind);
+        if (t && call.tracks[kind] !== t && !(this.live && this.live.screen)) call.setTrack(kind, t);
+      }
+      if (this.live) {
+        this.live.camera = track("video");
+        this.live.view.meterLocal(lobby.stream);
+        this.controls.sendState();
+      }
+    });
+  }
+
+  /** @param {RoomInfo} info @param {RoomClient} client @param {Call} call @param {string} name */
+  enterCall(info, client, call, name) {
+    const lobby = this.lobby;
+    lobby.finish();
+    this.root.dataset.phase = "call";
+    /** @type {HTMLElement} */ ($("lobby")).hidden = true;
+    /** @type {HTMLElement} */ ($("call")).hidden = false;
+    const view = new RoomView({ roomMedia: this.roomMedia, speakerId: lobby.speakerId() });
+    this.live = {
+      client, call, view, camera: lobby.stream.getVideoTracks()[0] || null, screen: null,
+      pip: new CameraPip(call),
+    };
+    this.showCall(call, view);
+    view.addLocal({ name, role: this.role, video: lobby.video });
+    view.meterLocal(lobby.stream);
+    // On a phone the lobby was scrolled: land on the call, not half way down the page.
+    window.scrollTo({ top: 0 });
+    client.onstatechange = (state, detail) => this.onClientState(state, detail);
+    client.on("left", (msg) => this.presence.left(msg.participant_id, msg.reason));
+    client.on("interview-state", (msg) => this.showActingRole(msg.state));
+    this.controls.setup();
+    startStatsLoop(() => this.live);
+    this.controls.sendState();
+    this.mountLinks(info);
+    // Feature panes of other modules; one failing must not take the call down.
+    try {
+      mountInterview(/** @type {HTMLElement} */ ($("interview-pane")), {
+        client, role: this.role, roomInfo: info,
+      });
+    } catch (err) {
+      console.error("interview pane failed", err);
+    }
+    this.loadNotesWhenUp(info, call, name);
+  }
+
+  /** The peers' tiles, roster and connection line follow the call's callbacks.
+   * @param {Call} call @param {RoomView} view */
+  showCall(call, view) {
+    const followPip = followPips((id, camera) => view.showPip(id, camera));
+    const showConnection = () => view.showConnection([...call.peers.values()]);
+    call.onpeer = (peer) => {
+      followPip(peer);
+      view.addPeer(peer);
+      showConnection();
+      this.presence.arrived(peer);
+    };
+    call.onpeerinfo = (peer) => {
+      followPip(peer);
+      view.updatePeer(peer);
+      this.presence.arrived(peer);
+    };
+    call.onpeertrack = (peer) => view.attachStream(peer);
+    call.onpeerstate = () => showConnection();
+    call.onpeerleft = (id) => {
+      view.removePeer(id);
+      showConnection();
+    };
+    for (const peer of call.peers.values()) {
+      followPip(peer);
+      view.addPeer(peer);
+    }
+    showConnection();
+  }
+
+  /** The owner's "Links and invites", and the waiting screen's "Copy the candidate link".
+   * @param {RoomInfo} info */
+  mountLinks(info) {
+    const linksMount = $("links-mount");
+    if (!linksMount) return;
+    const panel = mountLinksPanel(linksMount, {
+      roomId: this.roomId, token: this.token, title: info.title,
+      renewable: ["candidate", "observer"],
+    });
+    $("copy-candidate-link")?.addEventListener("click", async () => {
+      const said = $("copy-candidate-status");
+      const ok = await panel.copy("candidate");
+      if (said) said.textContent = ok ? "Copied — paste it to your partner." : "Open “Links and invites” to copy it.";
+    });
+  }
+
+  /**
+   * The notes editor (CodeMirror + Yjs) is most of the page's code: it loads once the media is
+   * up (or after a moment when alone), so it never delays the join.
+   * @param {RoomInfo} info @param {Call} call @param {string} name
+   */
+  loadNotesWhenUp(info, call, name) {
+    let loaded = false;
+    const loadNotes = () => {
+      if (loaded) return;
+      loaded = true;
+      import("./notes.js").then(({ mountNotes }) => {
+        mountNotes(/** @type {HTMLElement} */ ($("notes-pane")), {
+          roomId: this.roomId, token: this.token, role: this.role, name, notes: info.notes,
+          serverUrl: location.origin,
+        });
+      }).catch((err) => console.error("notes pane failed", err));
+    };
+    const connected = () => [...call.peers.values()].some((p) => p.pc?.connectionState === "connected");
+    const previous = call.onpeerstate;
+    call.onpeerstate = (peer) => {
+      previous(peer);
+      if (!loaded && connected()) setTimeout(loadNotes, 150);
+    };
+    setTimeout(loadNotes, call.peers.size ? 1500 : 200);
+  }
+
+  /** @param {ClientState} state @param {StateDetail} [detail] */
+  onClientState(state, detail) {
+    if (!this.live) return;
+    if (state === "reconnecting") {
+      notice(detail?.restarting ? "The server is restarting — reconnecting…"
+        : "The connection to the room dropped — reconnecting…");
+    } else if (state === "open") {
+      notice(null);
+      this.controls.sendState();
+    } else if (state === "closed" && detail && detail.code !== 1000) {
+      const err = detail.error;
+      if (err && err.code === "replaced") {
+        notice("You joined from another tab or device, so this tab left the call.", [
+          { label: "Join here instead", primary: true, onclick: () => void this.takeOver() },
+        ]);
+      } else {
+        notice((err && err.message) || "The room closed the connection.", [
+          { label: "Reload", primary: true, onclick: () => location.reload() },
+        ]);
+      }
+    }
+  }
+
+  async takeOver() {
+    if (!this.live) return;
+    notice("Joining here…");
+    try {
+      await this.live.client.connect({ takeover: true });
+      notice(null);
+    } catch (err) {
+      notice(/** @type {Error} */ (err).message, [{ label: "Reload", onclick: () => location.reload() }]);
+    }
+  }
+
+  /** The badge, the roster and the tiles follow the role each person is acting in.
+   * @param {InterviewView|null} state */
+  showActingRole(state) {
+    if (!this.live || !state) return;
+    const swapped = !!(state.swap && state.swap.swapped);
+    const acting = state.role || actingRole(this.role, swapped);
+    const badge = $("role-badge");
+    if (badge) {
+      badge.textContent = acting;
+      badge.className = `role-badge role-${acting}`;
+      badge.title = swapped ? `You joined as the ${this.role}; roles are swapped.` : "";
+    }
+    this.live.view.setSwapped(swapped, [...this.live.call.peers.values()]);
+  }
+
+  leave() {
+    const live = this.live;
+    if (!live) return;
+    live.client.close();
+    live.call.stop();
+    for (const t of this.lobby.stream.getTracks()) t.stop();
+    live.screen?.stop();
+    this.live = null;
+    this.root.dataset.phase = "left";
+    /** @type {HTMLElement} */ ($("call")).hidden = true;
+    /** @type {HTMLElement} */ ($("left-view")).hidden = false;
+    notice(null);
+  }
+}
