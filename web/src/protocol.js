@@ -1,6 +1,8 @@
 // The signaling client: one WebSocket per participant (docs/protocol.md). No DOM here — pages
 // subscribe to messages with `on(type, fn)` and watch `onstatechange`, like Galène's protocol.js.
 
+import { markFirst } from "./join-timing.js";
+
 export const PROTOCOL_VERSION = 1;
 
 const PING_EVERY_MS = 5000;
@@ -233,6 +235,7 @@ export class RoomClient {
           return;
         }
         if (!msg || typeof msg.type !== "string") return;
+        markFirst(`got-${msg.type}`);
         if (msg.type === "welcome") {
           performance.mark("mockroom:welcome");
           welcomed = true;
