@@ -351,6 +351,7 @@ export class Call {
       peer.settingAnswer = description.type === "answer";
       mark(`${description.type}-received`);
       await pc.setRemoteDescription(description);
+      mark(`${description.type}-applied`);
       peer.settingAnswer = false;
       if (description.type === "offer") {
         this._attach(peer, false);

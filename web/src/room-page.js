@@ -2,7 +2,7 @@
 
 import { Call, prepareOffer } from "./call.js";
 import "./delete-room.js";
-import { mountInterview } from "./interview.js";
+import { mediaUp, remembering } from "./late-mount.js";
 import { mountLinksPanel } from "./links-panel.js";
 import { Lobby } from "./lobby.js";
 import { RoomClient } from "./protocol.js";
@@ -245,31 +245,37 @@ function enterCall(info, client, call, name) {
       if (said) said.textContent = ok ? "Copied — paste it to your partner." : "Open “Links and invites” to copy it.";
     });
   }
-  // Feature panes of other modules; one failing must not take the call down.
-  try {
-    mountInterview(/** @type {HTMLElement} */ ($("interview-pane")), { client, role, roomInfo: info });
-  } catch (err) {
-    console.error("interview pane failed", err);
-  }
-  // The notes editor (CodeMirror + Yjs) is most of the page's code: it loads once the media
-  // is up (or after a moment when alone), so it never delays the join.
-  let loaded = false;
-  const loadNotes = () => {
-    if (loaded) return;
-    loaded = true;
-    import("./notes.js").then(({ mountNotes }) => {
-      mountNotes(/** @type {HTMLElement} */ ($("notes-pane")), {
-        roomId, token, role, name, notes: info.notes, serverUrl: location.origin,
-      });
-    }).catch((err) => console.error("notes pane failed", err));
-  };
-  const connected = () => [...call.peers.values()].some((p) => p.pc?.connectionState === "connected");
-  const previous = call.onpeerstate;
-  call.onpeerstate = (peer) => {
-    previous(peer);
-    if (!loaded && connected()) setTimeout(loadNotes, 150);
-  };
-  setTimeout(loadNotes, call.peers.size ? 1500 : 200);
+  // The interview pane, then the notes editor (CodeMirror + Yjs, most of the page's code),
+  // load once the media is up: they never delay the join nor the first frame.
+  // Subscribed now: the pane's first state arrives right after the welcome.
+  const early = remembering(client, ["interview-state"]);
+  mediaUp(call).then(() => {
+    loadInterviewPane(info, early);
+    setTimeout(() => loadNotes(info, name), 150);
+  });
+}
+
+/** @param {any} info @param {string} name */
+function loadNotes(info, name) {
+  import("./notes.js").then(({ mountNotes }) => {
+    mountNotes(/** @type {HTMLElement} */ ($("notes-pane")), {
+      roomId, token, role, name, notes: info.notes, serverUrl: location.origin,
+    });
+  }).catch((err) => console.error("notes pane failed", err));
+}
+
+/**
+ * The interview pane (questions, timers, feedback forms) is loaded after Join: the lobby never
+ * needs its code. Its first `interview-state` arrived before the import resolves, so the pane
+ * gets a client that replays it.
+ * @param {any} info @param {ReturnType<typeof remembering>} early
+ */
+function loadInterviewPane(info, early) {
+  import("./interview.js").then(({ mountInterview }) => {
+    // A feature pane of another module; one failing must not take the call down.
+    mountInterview(/** @type {HTMLElement} */ ($("interview-pane")),
+      { client: early.client, role, roomInfo: info });
+  }).catch((err) => console.error("interview pane failed", err)).finally(() => early.stop());
 }
 
 function onClientState(state, detail) {
