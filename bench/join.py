@@ -178,7 +178,9 @@ COLLECT = """() => {
   for (const r of performance.getEntriesByType("resource")) {
     const name = r.name.split("/").pop().split("?")[0];
     if (name === "room-page.js") out["entry-script-loaded"] = r.responseEnd;
-    else if (/[.](js|css)$/.test(name)) out[`loaded ${name.replace(/-[A-Z0-9]{8}[.]/, "-*.")}`] = r.responseEnd;
+    else if (/[.](js|css)$/.test(name)) {
+      out[`loaded ${name.replace(/-[A-Z0-9]{8}[.]/, "-*.")}`] = r.responseEnd;
+    }
     if (r.name.includes("/api/rooms/")) {
       out["room-info-response"] = r.responseEnd;
       for (const t of r.serverTiming || []) out[`server-api-${t.name}`] = t.duration;
