@@ -182,7 +182,7 @@ async function join(how = {}) {
     if (live) {
       live.camera = track("video");
       live.view.meterLocal(lobby.stream);
-      sendState();
+      sendState({ ifChanged: true });
     }
   });
 }
@@ -231,7 +231,7 @@ function enterCall(info, client, call, name) {
   client.on("interview-state", (msg) => showActingRole(msg.state));
   setupControls();
   startStatsLoop();
-  sendState();
+  sendState({ ifChanged: true });
 
   const linksMount = $("links-mount");
   if (linksMount) {
@@ -347,10 +347,20 @@ function keyHint(button) {
   return key ? ` (${key})` : "";
 }
 
-function sendState() {
+/**
+ * Shows our mute / camera / screen state and tells the room.
+ * @param {any} [how] `{ifChanged: true}`: only what differs from what the room already has
+ *   (the hello carried it): at the join an `updated` to everyone would land on the other page
+ *   while it answers our offer.
+ */
+function sendState(how) {
   if (!live) return;
   const s = localState();
-  live.client.send({ type: "state", audio: s.audio, video: s.video, screen: s.screen });
+  const known = live.client.media;
+  const same = known.audio === s.audio && known.video === s.video && !!known.screen === s.screen;
+  if (!(how && how.ifChanged === true && same)) {
+    live.client.send({ type: "state", audio: s.audio, video: s.video, screen: s.screen });
+  }
   live.view.setLocalState(s);
   const mic = $("mute-audio");
   if (mic) {
