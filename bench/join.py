@@ -1,4 +1,6 @@
-"""Join speed: navigation → first remote video frame on the later joiner, against the floor.
+"""Join speed: MockRoom against a bare-bones room and the in-page floor, interleaved.
+
+    .venv/bin/python bench/join.py [--runs 10]
 
 Room (what a person experiences): a fresh video room per run; the interviewer's page has joined
 and waits. The candidate's page (a fresh browser context) navigates to its link, and its Join
@@ -7,17 +9,23 @@ Measured in that page with performance.now() (0 = navigation start): the moment 
 <video> presents its first frame (requestVideoFrameCallback). The lobby, getUserMedia, the
 signaling socket and negotiation are all inside the figure.
 
+Bare room (bench/bare_room.py, a process of its own): a Join button that calls getUserMedia, a
+WebSocket relay, one peer connection; the same two-page scenario and the same probe.
+
 Floor (the same machine and browser, nothing of ours): one page, served at the same origin,
 that calls getUserMedia on the same fake camera and microphone and connects two
 RTCPeerConnections inside the page; navigation → first presented remote frame.
 
-Room and floor runs alternate (run-to-run noise is ±30 % here), each in a fresh context.
-Usage: .venv/bin/python bench/join.py [--runs 10]
+Each round runs all three, in a rotating order (run-to-run noise is ±30 % here), each in fresh
+contexts; ratios are taken per round and their median printed next to the ratio of medians.
+The room's own performance marks (mockroom:*, web/src/join-timing.js) and the server's
+Server-Timing give the breakdown of where the join's time goes.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import socket
@@ -27,6 +35,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +44,14 @@ from playwright.sync_api import Browser, Page, Route, sync_playwright
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 from browser_support import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402  (one list of flags)
+from signal_probe import probe  # noqa: E402
 
 SETTLE_MS = 1000
+# Goals (issue 13): navigation ≤ 1.25x the bare room; click ≤ 0.8x the bare room.
+GOAL_NAV = 1.25
+GOAL_CLICK = 0.8
+GOAL_CLICK_FLOOR = 1.5
+HERE = Path(__file__).resolve().parent
 
 # Installed before any page script: watches for the remote <video> and stamps its first frame,
 # the moment the Join button became enabled, and the click.
@@ -83,37 +98,47 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def wait_healthy(proc: subprocess.Popen[bytes], url: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url}: server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{url}: server did not start")
+
+
+def start_mockroom(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`mockroom serve` as a subprocess (the one place this bench launches our server)."""
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MOCKROOM_ROOM_RATE_PER_HOUR": "0"}
+    cmd = [sys.executable, "-m", "mockroom", "serve", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mockroom",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-        ],
+        [*cmd, "--data-dir", str(data_dir)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
         cwd=REPO,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1):
-                return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("server did not start")
+    wait_healthy(proc, url)
+    return proc, url
+
+
+def start_bare() -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "bare_room.py"), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(proc, url)
+    return proc, url
 
 
 def make_room(base: str) -> dict[str, Any]:
@@ -139,14 +164,65 @@ def new_page(browser: Browser, probe: bool) -> Page:
     return page
 
 
+# What the page knows about its own load: the document's response, the entry bundle's arrival,
+# DOMContentLoaded, the server's own time for the page (Server-Timing), and the app's marks.
+COLLECT = """() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const out = {...window.__bench};
+  if (nav) {
+    out["doc-response-start"] = nav.responseStart;
+    out["doc-response-end"] = nav.responseEnd;
+    out["dom-content-loaded"] = nav.domContentLoadedEventEnd;
+    for (const t of nav.serverTiming || []) out[`server-page-${t.name}`] = t.duration;
+  }
+  for (const r of performance.getEntriesByType("resource")) {
+    const name = r.name.split("/").pop().split("?")[0];
+    if (name === "room-page.js") out["entry-script-loaded"] = r.responseEnd;
+    else if (/[.](js|css)$/.test(name)) {
+      out[`loaded ${name.replace(/-[A-Z0-9]{8}[.]/, "-*.")}`] = r.responseEnd;
+    }
+    if (r.name.includes("/api/rooms/")) {
+      out["room-info-response"] = r.responseEnd;
+      for (const t of r.serverTiming || []) out[`server-api-${t.name}`] = t.duration;
+    }
+  }
+  for (const m of performance.getEntriesByType("mark")) {
+    if (m.name.startsWith("mockroom:")) out[m.name.slice(9)] ??= m.startTime;
+  }
+  return out;
+}"""
+
+
 def wait_frame(page: Page) -> dict[str, float]:
     page.wait_for_function("() => window.__bench && window.__bench.frame !== undefined")
-    result: dict[str, float] = page.evaluate(
-        """() => ({...window.__bench, ...Object.fromEntries(performance.getEntriesByType("mark")
-             .filter((m) => m.name.startsWith("mockroom:"))
-             .map((m) => [m.name.slice(9), m.startTime]))})"""
-    )
+    result: dict[str, float] = page.evaluate(COLLECT)
     return result
+
+
+def peer_marks(first: Page, second: Page) -> dict[str, float]:
+    """The waiting page's marks (it answers the offer) on the joining page's clock: both pages
+    run in one browser, so their time origins are on the same wall clock."""
+    origin = second.evaluate("performance.timeOrigin")
+    marks: dict[str, float] = first.evaluate(
+        """(origin) => Object.fromEntries(performance.getEntriesByType("mark")
+             .filter((m) => m.name.startsWith("mockroom:"))
+             .map((m) => ["peer:" + m.name.slice(9),
+                          performance.timeOrigin + m.startTime - origin]))""",
+        origin,
+    )
+    # Only what happened after the joining page opened (its lobby, offer and answer).
+    return {k: v for k, v in marks.items() if v > 0}
+
+
+def click_join(page: Page, url: str) -> dict[str, float]:
+    """Navigate, click Join the moment it is enabled, wait for the first remote frame."""
+    page.goto(url, wait_until="commit")
+    # A trusted click (Playwright's mouse) the moment the button is enabled; its own
+    # actionability checks would add two animation frames, so they are done here instead.
+    join = page.locator("[data-testid=join-button]:not([disabled])")
+    join.wait_for(state="visible")
+    join.click(force=True)
+    return wait_frame(page)
 
 
 def room_run(browser: Browser, base: str) -> dict[str, float]:
@@ -160,13 +236,24 @@ def room_run(browser: Browser, base: str) -> dict[str, float]:
         # The interviewer has been waiting a moment (its page is idle, its notes pane loaded),
         # as when a person joins a room someone is already in.
         first.wait_for_timeout(SETTLE_MS)
-        second.goto(absolute(base, room["links"]["candidate"]), wait_until="commit")
-        # A trusted click (Playwright's mouse) the moment the button is enabled; its own
-        # actionability checks would add two animation frames, so they are done here instead.
-        join = second.locator("[data-testid=join-button]:not([disabled])")
-        join.wait_for(state="visible")
-        join.click(force=True)
-        return wait_frame(second)
+        result = click_join(second, absolute(base, room["links"]["candidate"]))
+        return {**result, **peer_marks(first, second)}
+    finally:
+        first.context.close()
+        second.context.close()
+
+
+def bare_run(browser: Browser, base: str, n: int) -> dict[str, float]:
+    url = f"{base}/?room=r{n}"
+    first = new_page(browser, probe=False)
+    second = new_page(browser, probe=True)
+    try:
+        first.goto(url)
+        first.get_by_test_id("join-button").click()
+        first.wait_for_function("() => window.__bare && window.__bare.ws.readyState === 1")
+        first.wait_for_timeout(SETTLE_MS)
+        result = click_join(second, url)
+        return {**result, **peer_marks(first, second)}
     finally:
         first.context.close()
         second.context.close()
@@ -193,62 +280,120 @@ def summary(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(ordered), p90, ordered[0]
 
 
+def print_breakdown(name: str, rooms: list[dict[str, float]]) -> None:
+    """Every milestone the room page stamps, as the median after navigation and after the click
+    (negative: it happened in the lobby, before the click), in the order they happen."""
+    skip = {"frame", "enabled", "click"}
+    keys = sorted(
+        {k for r in rooms for k in r} - skip,
+        key=lambda k: statistics.median(r[k] for r in rooms if k in r),
+    )
+    print(f"\nwhere the {name}'s join goes (median ms; 'after click' < 0: before the click;")
+    print("  peer:* = the waiting page's marks, on the joining page's clock):")
+    print(f"  {'milestone':32s} {'after nav':>9s} {'after click':>11s} {'runs':>5s}")
+    for key in [*keys, "frame"]:
+        have = [r for r in rooms if key in r]
+        if key.startswith("server-"):
+            # A duration on the server, not a moment in the page.
+            med = statistics.median(r[key] for r in have)
+            print(f"  {key + ' (duration)':32s} {med:9.1f} {'':>11s} {len(have):5d}")
+            continue
+        nav = statistics.median(r[key] for r in have)
+        click = statistics.median(r[key] - r["click"] for r in have)
+        print(f"  {key:32s} {nav:9.1f} {click:11.1f} {len(have):5d}")
+
+
+def ratio_line(label: str, ours: list[float], base: list[float], goal: float | None) -> str:
+    of_medians = statistics.median(ours) / statistics.median(base)
+    per_round = statistics.median(a / b for a, b in zip(ours, base, strict=True))
+    verdict = ""
+    if goal is not None:
+        verdict = f"  goal ≤ {goal:.2f}x: {'met' if per_round <= goal else 'NOT MET'}"
+    return (
+        f"  {label:44s} {per_round:5.2f}x per-round median ({of_medians:4.2f}x of medians){verdict}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=10, help="runs of each (default 10)")
+    parser.add_argument("--runs", type=int, default=10, help="interleaved rounds (default 10)")
     args = parser.parse_args()
+    rooms: list[dict[str, float]] = []
+    bares: list[dict[str, float]] = []
+    floors: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        proc, base = start_server(Path(tmp) / "data")
+        proc, base = start_mockroom(Path(tmp) / "data")
+        bare_proc, bare_base = start_bare()
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
                     executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS), headless=True
                 )
-                room_run(browser, base)  # warm-up: caches, JIT, the server's first room
-                floor_run(browser, base)
-                rooms, floors = [], []
+                kinds: list[tuple[str, list[dict[str, float]], Callable[[int], dict[str, float]]]]
+                kinds = [
+                    ("room", rooms, lambda n: room_run(browser, base)),
+                    ("bare", bares, lambda n: bare_run(browser, bare_base, n)),
+                    ("floor", floors, lambda n: floor_run(browser, base)),
+                ]
+                for _, _, run in kinds:
+                    run(-1)  # warm-up: caches, JIT, each server's first room
                 for i in range(args.runs):
-                    rooms.append(room_run(browser, base))
-                    floors.append(floor_run(browser, base))
+                    # Rotate the order, so drift on a shared machine hits all three alike.
+                    for _, results, run in kinds[i % 3 :] + kinds[: i % 3]:
+                        results.append(run(i))
+                    r, b, f = rooms[-1], bares[-1], floors[-1]
                     print(
-                        f"run {i + 1:2d}: room {rooms[-1]['frame']:7.1f} ms   "
-                        f"floor {floors[-1]['frame']:7.1f} ms",
+                        f"round {i + 1:2d}: room {r['frame']:6.0f} "
+                        f"(click {r['frame'] - r['click']:5.0f})"
+                        f"  bare {b['frame']:6.0f} (click {b['frame'] - b['click']:5.0f})"
+                        f"  floor {f['frame']:6.0f} ms",
                         flush=True,
                     )
                 browser.close()
+            # The server's own part, with no browser busy: hello → welcome, one signal relay.
+            server = asyncio.run(probe(base))
         finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+            for p in (proc, bare_proc):
+                p.terminate()
+                p.wait(timeout=15)
+    print_breakdown("room", rooms)
+    print_breakdown("bare room", bares)
+    nav = {"room": [r["frame"] for r in rooms], "bare": [b["frame"] for b in bares]}
+    click = {
+        "room": [r["frame"] - r["click"] for r in rooms],
+        "bare": [b["frame"] - b["click"] for b in bares],
+    }
+    floor = [f["frame"] for f in floors]
     rows = [
-        ("room: navigation → first remote frame", [r["frame"] for r in rooms]),
-        ("  of which navigation → Join enabled", [r["enabled"] for r in rooms]),
-        ("  of which Join enabled → click (harness)", [r["click"] - r["enabled"] for r in rooms]),
-        ("  of which click → first remote frame", [r["frame"] - r["click"] for r in rooms]),
-        ("floor: navigation → first remote frame", [f["frame"] for f in floors]),
+        ("room: navigation → first remote frame", nav["room"]),
+        ("room: click → first remote frame", click["room"]),
+        ("room: navigation → Join enabled", [r["enabled"] for r in rooms]),
+        ("room: Join enabled → click (harness)", [r["click"] - r["enabled"] for r in rooms]),
+        ("bare: navigation → first remote frame", nav["bare"]),
+        ("bare: click → first remote frame", click["bare"]),
+        ("bare: Join enabled → click (harness)", [b["click"] - b["enabled"] for b in bares]),
+        ("floor: navigation → first remote frame", floor),
     ]
-    marks = sorted(
-        {k for r in rooms for k in r} - {"frame", "enabled", "click"},
-        key=lambda k: statistics.median(r.get(k, 0) for r in rooms),
-    )
-    print("\nroom page milestones (ms after navigation start, median):")
-    for key in marks:
-        print(f"  {key:28s} {statistics.median(r[key] for r in rooms if key in r):8.1f}")
     print(f"\n{'measure (ms)':44s} {'median':>8s} {'p90':>8s} {'min':>8s}")
     for label, values in rows:
         med, p90, low = summary(values)
         print(f"{label:44s} {med:8.1f} {p90:8.1f} {low:8.1f}")
-    # The app's own time if the click landed exactly when Join was enabled (no harness lag).
-    app_only = [r["frame"] - (r["click"] - r["enabled"]) for r in rooms]
-    med, p90, low = summary(app_only)
-    print(f"{'room without harness click lag':44s} {med:8.1f} {p90:8.1f} {low:8.1f}")
-    room_med = statistics.median(r["frame"] for r in rooms)
-    floor_med = statistics.median(f["frame"] for f in floors)
     print(
-        f"\nratio room/floor (medians, {args.runs} interleaved runs each): "
-        f"{room_med / floor_med:.2f}x  (goal ≤ 1.25x); without the harness click lag: "
-        f"{statistics.median(app_only) / floor_med:.2f}x"
+        f"\nthe server alone (no browser running): hello → welcome "
+        f"{server['hello_welcome_ms']:.1f} ms, one signal relayed {server['relay_ms']:.2f} ms"
     )
+    print(f"\nratios ({args.runs} interleaved rounds; load on this shared host: {load()}):")
+    print(ratio_line("navigation → frame, room / bare room", nav["room"], nav["bare"], GOAL_NAV))
+    print(ratio_line("click → frame, room / bare room", click["room"], click["bare"], GOAL_CLICK))
+    print(ratio_line("navigation → frame, room / floor", nav["room"], floor, None))
+    print(ratio_line("click → frame, room / floor", click["room"], floor, GOAL_CLICK_FLOOR))
+    print(ratio_line("navigation → frame, bare room / floor", nav["bare"], floor, None))
     return 0
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
 
 
 if __name__ == "__main__":

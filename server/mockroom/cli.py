@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
 def serve_command(args: argparse.Namespace) -> int:
     from .app import create_app
     from .banks import BankError
+    from .gc_tuning import freeze_startup_heap
     from .serving import base_url, serve_until_signal, tls_context
 
     try:
@@ -90,6 +91,7 @@ def serve_command(args: argparse.Namespace) -> int:
     except BankError as exc:
         print(f"mockroom: the question banks have problems:\n{exc}", file=sys.stderr)
         return 2
+    app.on_startup.append(freeze_startup_heap)  # only for `serve`: tests build many apps
     log.info(
         "serving",
         extra={

@@ -3,6 +3,8 @@
 // No DOM here: the room UI listens to the callbacks. One concern, a little over 400 lines:
 // perfect negotiation needs each of its branches (collision, rollback, a prepared offer).
 
+import { mark } from "./join-timing.js";
+
 /** @typedef {import("./protocol.js").RoomClient} RoomClient */
 /** @typedef {import("./wire.js").Participant} ParticipantInfo */
 /** @typedef {import("./wire.js").SignalData} SignalData */
@@ -145,6 +147,7 @@ export class Call {
     for (const id of [...this.peers.keys()]) {
       if (!present.has(id)) this._remove(id);
     }
+    if (welcome.participants.length) mark("peer-announced");
     for (const info of welcome.participants) this._addPeer(info, true);
     // Nobody to offer to: the next person to arrive offers to us instead.
     this._prepared?.pc.close();
@@ -154,6 +157,7 @@ export class Call {
   /** @param {ParticipantInfo} info */
   _onJoined(info) {
     // The newcomer offers; we only prepare. A rejoin replaces the old connection entirely.
+    mark("peer-announced");
     this._addPeer(info, false);
   }
 
@@ -235,7 +239,8 @@ export class Call {
       if (offered) signal({ candidate: candidate.toJSON() });
       else prep.candidates.push(candidate.toJSON());
     };
-    peer.chain = prep.ready.then((ok) => {
+    /** @param {boolean} ok */
+    const send = (ok) => {
       if (peer.pc !== pc) return;
       if (!ok || !pc.localDescription || pc.signalingState !== "have-local-offer") {
         pc.onnegotiationneeded?.(new Event("negotiationneeded"));
@@ -243,10 +248,15 @@ export class Call {
         return;
       }
       signal({ description: descriptionJSON(pc.localDescription) });
-      performance.mark("mockroom:offer-sent");
+      mark("offer-sent");
       offered = true;
       for (const c of prep.candidates.splice(0)) signal({ candidate: c });
-    });
+    };
+    // Made in the lobby already (the usual case): sent now, in the welcome's own task. A
+    // `.then` would queue it behind the page's work on the same welcome (building the call
+    // view), which costs a newcomer's offer tens of milliseconds.
+    if (prep.settled !== null) send(prep.settled);
+    else peer.chain = prep.ready.then(send);
   }
 
   /** @param {RemotePeer} peer */
@@ -267,7 +277,7 @@ export class Call {
         peer.makingOffer = true;
         await pc.setLocalDescription();
         if (pc.localDescription) signal({ description: descriptionJSON(pc.localDescription) });
-        performance.mark(`mockroom:${pc.localDescription?.type}-sent`);
+        mark(`${pc.localDescription?.type}-sent`);
       } catch (err) {
         console.warn("offer failed", err);
       } finally {
@@ -293,7 +303,7 @@ export class Call {
     pc.onconnectionstatechange = () => {
       // A path that failed may come back on another candidate pair: the impolite side restarts.
       if (pc.connectionState === "failed" && !peer.polite) pc.restartIce();
-      performance.mark(`mockroom:pc-${pc.connectionState}`);
+      mark(`pc-${pc.connectionState}`);
       this.onpeerstate(peer);
     };
   }
@@ -358,8 +368,9 @@ export class Call {
       peer.ignoreOffer = !peer.polite && collision;
       if (peer.ignoreOffer) return;
       peer.settingAnswer = description.type === "answer";
-      performance.mark(`mockroom:${description.type}-received`);
+      mark(`${description.type}-received`);
       await pc.setRemoteDescription(description);
+      mark(`${description.type}-applied`);
       peer.settingAnswer = false;
       if (description.type === "offer") {
         this._attach(peer, false);
@@ -368,6 +379,7 @@ export class Call {
           this.client.send({
             type: "signal", to: peer.id, data: { description: descriptionJSON(pc.localDescription) },
           });
+          mark("answer-sent");
         }
       }
     } else if (data.candidate) {
@@ -381,7 +393,9 @@ export class Call {
 }
 
 /**
- * @typedef {{pc: RTCPeerConnection, candidates: RTCIceCandidateInit[], ready: Promise<boolean>}} PreparedOffer
+ * @typedef {{pc: RTCPeerConnection, candidates: RTCIceCandidateInit[], ready: Promise<boolean>,
+ *            settled: boolean|null}} PreparedOffer
+ *   settled: what `ready` resolved to, once it has (null before).
  */
 
 /**
@@ -399,11 +413,17 @@ export function prepareOffer(opts) {
     if (candidate) candidates.push(candidate.toJSON());
   };
   addTransceivers(pc, mediaPlan(opts.role, opts.roomMedia), opts.stream);
-  const ready = pc.setLocalDescription().then(() => true, (err) => {
+  /** @type {PreparedOffer} */
+  const prepared = { pc, candidates, ready: Promise.resolve(false), settled: null };
+  prepared.ready = pc.setLocalDescription().then(() => true, (err) => {
     console.warn("preparing the offer failed", err);
     return false;
+  }).then((ok) => {
+    prepared.settled = ok;
+    mark("offer-prepared");
+    return ok;
   });
-  return { pc, candidates, ready };
+  return prepared;
 }
 
 /**

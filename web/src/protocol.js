@@ -18,6 +18,8 @@ import { CLOSE_MESSAGES, RoomError, isFinalClose } from "./close-codes.js";
 
 export { RoomError };
 
+import { markFirst } from "./join-timing.js";
+
 export const PROTOCOL_VERSION = 1;
 
 const PING_EVERY_MS = 5000;
@@ -274,6 +276,7 @@ export class RoomClient {
           return;
         }
         if (!msg || typeof msg.type !== "string") return;
+        markFirst(`got-${msg.type}`);
         if (msg.type === "welcome") {
           performance.mark("mockroom:welcome");
           welcomed = true;

@@ -94,12 +94,21 @@ export class RoomControls {
     };
   }
 
-  /** Tells the room our state and brings the buttons and our own tile in line with it. */
-  sendState() {
+  /**
+   * Tells the room our state and brings the buttons and our own tile in line with it.
+   * @param {{ifChanged?: boolean}} [how] `ifChanged`: only tell the room what differs from what
+   *   it already has (the hello carried it): at the join an `updated` to everyone would land on
+   *   the other page while it answers our offer.
+   */
+  sendState(how) {
     const live = this.live();
     if (!live) return;
     const s = this.localState();
-    live.client.send({ type: "state", audio: s.audio, video: s.video, screen: s.screen });
+    const known = live.client.media;
+    const same = known.audio === s.audio && known.video === s.video && !!known.screen === s.screen;
+    if (!(how?.ifChanged && same)) {
+      live.client.send({ type: "state", audio: s.audio, video: s.video, screen: s.screen });
+    }
     live.view.setLocalState(s);
     showDevice(/** @type {HTMLButtonElement|null} */ ($("mute-audio")),
       this.lobby.stream.getAudioTracks().length > 0, s.audio,

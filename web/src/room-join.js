@@ -6,7 +6,7 @@
 
 import { Call, prepareOffer } from "./call.js";
 import { $ } from "./dom.js";
-import { mountInterview } from "./interview.js";
+import { mediaUp, remembering } from "./late-mount.js";
 import { mountLinksPanel } from "./links-panel.js";
 import { RoomClient } from "./protocol.js";
 import { PresenceNote } from "./presence-note.js";
@@ -143,7 +143,7 @@ export class RoomJoin {
       if (this.live) {
         this.live.camera = track("video");
         this.live.view.meterLocal(lobby.stream);
-        this.controls.sendState();
+        this.controls.sendState({ ifChanged: true });
       }
     });
   }
@@ -170,17 +170,16 @@ export class RoomJoin {
     client.on("interview-state", (msg) => this.showActingRole(msg.state));
     this.controls.setup();
     startStatsLoop(() => this.live);
-    this.controls.sendState();
+    this.controls.sendState({ ifChanged: true });
     this.mountLinks(info);
-    // Feature panes of other modules; one failing must not take the call down.
-    try {
-      mountInterview(/** @type {HTMLElement} */ ($("interview-pane")), {
-        client, role: this.role, roomInfo: info,
-      });
-    } catch (err) {
-      console.error("interview pane failed", err);
-    }
-    this.loadNotesWhenUp(info, call, name);
+    // The interview pane, then the notes editor (CodeMirror + Yjs, most of the page's code),
+    // load once the media is up: they never delay the join nor the first frame.
+    // Subscribed now: the pane's first state arrives right after the welcome.
+    const early = remembering(client, ["interview-state"]);
+    mediaUp(call).then(() => {
+      this.loadInterviewPane(info, early);
+      setTimeout(() => this.loadNotes(info, name), 150);
+    });
   }
 
   /** The peers' tiles, roster and connection line follow the call's callbacks.
@@ -228,30 +227,30 @@ export class RoomJoin {
     });
   }
 
+  /** The notes editor (CodeMirror + Yjs): loaded after the join, see enterCall.
+   * @param {RoomInfo} info @param {string} name */
+  loadNotes(info, name) {
+    import("./notes.js").then(({ mountNotes }) => {
+      mountNotes(/** @type {HTMLElement} */ ($("notes-pane")), {
+        roomId: this.roomId, token: this.token, role: this.role, name, notes: info.notes,
+        serverUrl: location.origin,
+      });
+    }).catch((err) => console.error("notes pane failed", err));
+  }
+
   /**
-   * The notes editor (CodeMirror + Yjs) is most of the page's code: it loads once the media is
-   * up (or after a moment when alone), so it never delays the join.
-   * @param {RoomInfo} info @param {Call} call @param {string} name
+   * The interview pane (questions, timers, feedback forms) is loaded after Join: the lobby never
+   * needs its code. Its first `interview-state` arrived before the import resolves, so the pane
+   * gets a client that replays it.
+   * @param {RoomInfo} info @param {ReturnType<typeof remembering>} early
    */
-  loadNotesWhenUp(info, call, name) {
-    let loaded = false;
-    const loadNotes = () => {
-      if (loaded) return;
-      loaded = true;
-      import("./notes.js").then(({ mountNotes }) => {
-        mountNotes(/** @type {HTMLElement} */ ($("notes-pane")), {
-          roomId: this.roomId, token: this.token, role: this.role, name, notes: info.notes,
-          serverUrl: location.origin,
-        });
-      }).catch((err) => console.error("notes pane failed", err));
-    };
-    const connected = () => [...call.peers.values()].some((p) => p.pc?.connectionState === "connected");
-    const previous = call.onpeerstate;
-    call.onpeerstate = (peer) => {
-      previous(peer);
-      if (!loaded && connected()) setTimeout(loadNotes, 150);
-    };
-    setTimeout(loadNotes, call.peers.size ? 1500 : 200);
+  loadInterviewPane(info, early) {
+    import("./interview.js").then(({ mountInterview }) => {
+      // A feature pane of another module; one failing must not take the call down.
+      mountInterview(/** @type {HTMLElement} */ ($("interview-pane")), {
+        client: early.client, role: this.role, roomInfo: info,
+      });
+    }).catch((err) => console.error("interview pane failed", err)).finally(() => early.stop());
   }
 
   /** @param {ClientState} state @param {StateDetail} [detail] */

@@ -1,0 +1,121 @@
+"""Page weight: the bytes of script and CSS each page loads before it is usable, against a budget.
+
+    .venv/bin/python bench/weight.py
+
+Measured in Chromium with the Resource Timing API (decodedBodySize: what the browser parses;
+the server sends these files uncompressed, so it is also what crosses the network). "Usable":
+the page's network is idle after load, and for the room lobby its Join button is enabled; what a
+page loads only later (the notes editor after Join) is not counted, which is the point. A page
+over its budget fails this bench's line (exit status 1), never a test.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, sync_playwright
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE))
+from browser_support import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+from join import absolute, start_mockroom  # noqa: E402  (one launcher for the benches)
+
+# Budgets in KiB of script and of CSS, each a little above what the page needs today: a page
+# that grows past them should say why (or load the new part after it is usable).
+BUDGETS_KIB: dict[str, tuple[float, float]] = {
+    "home": (15, 20),
+    "room lobby": (55, 25),
+    "scripted": (42, 25),
+    "review": (11, 25),
+    "report": (2, 22),
+}
+
+MEASURE = """() => {
+  const out = {script: 0, css: 0, files: []};
+  for (const r of performance.getEntriesByType("resource")) {
+    const path = new URL(r.name).pathname;
+    const kind = path.endsWith(".js") ? "script" : path.endsWith(".css") ? "css" : null;
+    if (!kind) continue;
+    out[kind] += r.decodedBodySize;
+    out.files.push([path.split("/").pop(), r.decodedBodySize]);
+  }
+  return out;
+}"""
+
+
+def post(base: str, body: dict[str, Any]) -> dict[str, Any]:
+    req = urllib.request.Request(base + "/api/rooms", data=json.dumps(body).encode(), method="POST")
+    req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        out: dict[str, Any] = json.loads(resp.read())
+    return out
+
+
+def pages(base: str) -> dict[str, str]:
+    peer = post(base, {"mode": "peer", "media": "video", "title": "weight"})
+    scripted = post(base, {"mode": "scripted", "media": "audio", "title": "weight"})
+    token = peer["links"]["interviewer"].split("token=")[1]
+    reviewer = scripted["links"]["reviewer"].split("token=")[1]
+    return {
+        "home": base + "/",
+        "room lobby": absolute(base, peer["links"]["interviewer"]),
+        "scripted": absolute(base, scripted["links"]["candidate"]),
+        "review": f"{base}/rooms/{scripted['room_id']}/review?token={reviewer}",
+        "report": f"{base}/rooms/{peer['room_id']}/report?token={token}",
+    }
+
+
+def measure(browser: Browser, url: str, name: str) -> dict[str, Any]:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="networkidle")
+        if name == "room lobby":
+            page.locator("[data-testid=join-button]:not([disabled])").wait_for()
+        result: dict[str, Any] = page.evaluate(MEASURE)
+        return result
+    finally:
+        context.close()
+
+
+def main() -> int:
+    over = []
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, base = start_mockroom(Path(tmp) / "data")
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(
+                    executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS), headless=True
+                )
+                results = {name: measure(browser, url, name) for name, url in pages(base).items()}
+                browser.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+    print("page weight before the page is usable (KiB, decoded; budget; ratio):")
+    print(f"  {'page':12s} {'script':>7s} {'budget':>7s} {'ratio':>6s} {'css':>7s} {'budget':>7s}")
+    for name, r in results.items():
+        js, css = r["script"] / 1024, r["css"] / 1024
+        js_budget, css_budget = BUDGETS_KIB[name]
+        verdict = "ok" if js <= js_budget and css <= css_budget else "OVER BUDGET"
+        if verdict != "ok":
+            over.append(name)
+        print(
+            f"  {name:12s} {js:7.1f} {js_budget:7.0f} {js / js_budget:5.2f}x "
+            f"{css:7.1f} {css_budget:7.0f} {css / css_budget:5.2f}x  {verdict}"
+        )
+        files = ", ".join(f"{f} {n / 1024:.1f}" for f, n in sorted(r["files"]))
+        print(f"  {'':12s} {files}")
+    if over:
+        print(f"over budget: {', '.join(over)}")
+    return 1 if over else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
