@@ -12,7 +12,7 @@ Usage (sync API, in plain `def` tests):
             a.goto(url_a); b.goto(url_b)
 
 Each page gets its own browser context, so two pages behave like two people (own storage, own
-permissions). The flags are the ones measured in /work/shared/WEBRTC-NOTES.md.
+permissions). The flags are the ones measured in the shared WEBRTC-NOTES.md.
 """
 
 from __future__ import annotations
