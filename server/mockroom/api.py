@@ -10,8 +10,9 @@ from aiohttp import web
 
 from . import banks as bank_lib
 from . import quotas
-from .access import Grant, authorize
+from .access import Grant
 from .errors import NotFound, UserError
+from .http import bearer_token, grant_from_request
 from .jsonbody import read_json
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
 from .link_sockets import WITHDRAWN
@@ -28,27 +29,6 @@ log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 DEFAULT_SCRIPTED_BANK = "async-one-way"
-
-
-def bearer_token(request: web.Request) -> str | None:
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    return request.query.get("token") or None
-
-
-def markdown_download(text: str, filename: str) -> web.Response:
-    """A Markdown file the browser saves (notes, report and review exports)."""
-    return web.Response(
-        text=text,
-        content_type="text/markdown",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def grant_from_request(request: web.Request) -> Grant:
-    return authorize(request.app[STORE], request.match_info["room_id"], bearer_token(request))
 
 
 @routes.get("/healthz")

@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from .api import bearer_token, grant_from_request
 from .errors import Forbidden
+from .http import bearer_token, grant_from_request
 from .keys import SETTINGS, STORE
 from .link_vault import LINK_VAULT, LinkVault, owner_role
 from .links import base_url, link_url

@@ -23,6 +23,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from .errors import error_reply
+from .http import bearer_header
 from .keys import SETTINGS, SIGNALING
 from .notes import NOTES_HUB
 from .recordings import CLIPS
@@ -132,8 +133,7 @@ async def count_errors(request: web.Request, handler: Handler) -> web.StreamResp
 
 async def metrics_endpoint(request: web.Request) -> web.Response:
     expected = request.app[SETTINGS].metrics_token or ""
-    header = request.headers.get("Authorization", "")
-    given = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    given = bearer_header(request) or ""
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         raise web.HTTPUnauthorized(
             text="Send the metrics token: Authorization: Bearer <MOCKROOM_METRICS_TOKEN>.",

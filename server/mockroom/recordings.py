@@ -24,7 +24,6 @@ from typing import Any
 from aiohttp import web
 
 from .access import Grant, scripted_only
-from .api import grant_from_request
 from .clip_remux import Remuxed, remux
 from .clips import (
     MAX_CHUNK_BYTES,
@@ -38,6 +37,7 @@ from .clips import (
     parse_duration,
 )
 from .errors import Conflict, Forbidden, NotFound, TooLarge, UserError
+from .http import grant_from_request
 from .jsonbody import SMALL_BODY_BYTES, read_json
 from .keys import SETTINGS, STORE
 from .quotas import QUOTAS

@@ -24,8 +24,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from .access import Grant, authorize
-from .api import bearer_token, grant_from_request, markdown_download
 from .errors import NotFound
+from .http import bearer_token, download, grant_from_request, markdown_download
 from .interview import Interview
 from .interview_service import INTERVIEWS, load_interview
 from .keys import SETTINGS, STORE
@@ -162,12 +162,7 @@ async def invite(request: web.Request) -> web.Response:
         role=grant.role.value,
         now=datetime.now(UTC),
     )
-    return web.Response(
-        body=body.encode("utf-8"),
-        content_type="text/calendar",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="mockroom-{grant.room.id}.ics"'},
-    )
+    return download(body, f"mockroom-{grant.room.id}.ics", "text/calendar")
 
 
 def setup_report(app: web.Application) -> None:

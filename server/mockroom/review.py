@@ -19,9 +19,9 @@ from aiohttp import web
 
 from . import banks as bank_lib
 from .access import Grant, authorize, scripted_only
-from .api import grant_from_request, markdown_download
 from .clips import Clip, clip_json
 from .errors import Forbidden, UserError
+from .http import grant_from_request, markdown_download
 from .jsonbody import SMALL_BODY_BYTES, read_json_object
 from .keys import STORE
 from .recordings import CLIPS

@@ -23,8 +23,8 @@ from pathlib import Path
 from aiohttp import web
 
 from .access import Grant
-from .api import grant_from_request
 from .errors import Forbidden
+from .http import grant_from_request
 from .keys import SETTINGS, STORE
 from .notes import NOTES_DB
 from .roles import Mode, Role

@@ -15,9 +15,9 @@ from typing import Any
 
 from aiohttp import web
 
-from ..api import grant_from_request
 from ..banks import BankError
 from ..errors import Forbidden, NotFound, UserError
+from ..http import grant_from_request
 from ..keys import SETTINGS, SIGNALING, STORE
 from ..roles import Mode, Role
 from ..settings import Settings
