@@ -13,7 +13,7 @@ from aiohttp import WSMsgType
 from conftest import create_room
 from mockroom.app import create_app
 from mockroom.keys import SIGNALING, STORE
-from mockroom.link_sockets import WITHDRAWN, LinkSockets, Refusal
+from mockroom.links.sockets import WITHDRAWN, LinkSockets, Refusal
 from mockroom.notes import NOTES_CONFIG, NotesConfig
 from mockroom.settings import ConfigError, Settings, load_settings
 from test_notes_support import PyClient

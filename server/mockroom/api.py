@@ -8,21 +8,21 @@ from typing import Any
 
 from aiohttp import web
 
-from . import banks as bank_lib
 from . import quotas
 from .access import Grant
+from .banks import model as bank_lib
 from .errors import NotFound, UserError
 from .http import bearer_token, grant_from_request
 from .jsonbody import read_json
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
-from .link_sockets import WITHDRAWN
-from .link_vault import LINK_VAULT
-from .links import base_url, check_renewal, issue_link, link_url, notes_paths
+from .links.issue import base_url, check_renewal, issue_link, link_url, notes_paths
+from .links.sockets import WITHDRAWN
+from .links.tokens import new_room_id
+from .links.vault import LINK_VAULT
 from .ratelimit import check_room_creation
 from .roles import Mode, Role, note_documents
-from .rooms import parse_room_request
+from .rooms.request import parse_room_request
 from .store import RoomRecord
-from .tokens import new_room_id
 from .turn import ice_servers
 
 log = logging.getLogger(__name__)

@@ -9,25 +9,25 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from . import api, pages
-from .bank_format import setup_bank_format
-from .banks import load_banks
-from .drain import setup_drain
+from .banks.model import load_banks
+from .banks.routes import setup_bank_format
 from .errors import ErrorReply, error_reply
-from .interview_service import setup_interviews
+from .interview.service import setup_interviews
 from .keys import BANKS, SETTINGS, SIGNALING, STORE
-from .links_api import setup_links
-from .metrics import setup_metrics
+from .links.routes import setup_links
 from .notes import setup_notes
+from .ops.drain import setup_drain
+from .ops.metrics import setup_metrics
 from .parse_errors import quiet_parse_errors
 from .quotas import setup_quotas
 from .ratelimit import setup_rate_limits
-from .recordings import setup_recordings
-from .report import setup_report
-from .retention import setup_retention
+from .recordings.routes import setup_recordings
+from .report.routes import setup_report
+from .rooms.retention import setup_retention
 from .scripted import setup_scripted
 from .security import setup_security
 from .settings import Settings
-from .signaling import Signaling
+from .signaling.service import Signaling
 from .store import Store
 
 log = logging.getLogger(__name__)

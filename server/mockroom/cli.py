@@ -62,8 +62,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def serve_command(args: argparse.Namespace) -> int:
     from .app import create_app
-    from .banks import BankError
-    from .serving import base_url, serve_until_signal, tls_context
+    from .banks.model import BankError
+    from .ops.serving import base_url, serve_until_signal, tls_context
 
     try:
         overrides = {
@@ -107,7 +107,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def banks_check(args: argparse.Namespace) -> int:
-    from .banks import check_paths, default_banks_dir
+    from .banks.model import check_paths, default_banks_dir
 
     paths = args.paths or [default_banks_dir()]
     problems = check_paths(paths)
@@ -121,7 +121,7 @@ def banks_check(args: argparse.Namespace) -> int:
 
 
 def gc_command(args: argparse.Namespace) -> int:
-    from .retention import collect_garbage
+    from .rooms.retention import collect_garbage
 
     try:
         settings = load_settings(overrides={"data_dir": args.data_dir})
@@ -136,7 +136,7 @@ def gc_command(args: argparse.Namespace) -> int:
 
 
 def doctor_command(args: argparse.Namespace) -> int:
-    from .doctor import run_doctor
+    from .ops.doctor import run_doctor
 
     return run_doctor(args.url, ca_file=args.ca_file, timeout=args.timeout)
 

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from .banks import Bank
+    from .banks.model import Bank
     from .settings import Settings
-    from .signaling import Signaling
+    from .signaling.service import Signaling
     from .store import Store
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")

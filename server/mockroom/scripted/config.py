@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from ..banks import bank_from_dict
+from ..banks.model import bank_from_dict
 from ..store import RoomRecord
 
 AFTER_ANSWER_MS = 15_000

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UserError
-from ..protocol import error_message
 from ..settings import Settings
+from ..signaling.protocol import error_message
 from .tts import TtsLimits
 
 

@@ -15,13 +15,13 @@ from typing import Any
 
 from aiohttp import web
 
-from ..banks import BankError
+from ..banks.model import BankError
 from ..errors import Forbidden, NotFound, UserError
 from ..http import grant_from_request
 from ..keys import SETTINGS, SIGNALING, STORE
 from ..roles import Mode, Role
 from ..settings import Settings
-from ..signaling import Connection
+from ..signaling.service import Connection
 from ..store import RoomRecord, Store
 from . import records
 from .config import config_from_room

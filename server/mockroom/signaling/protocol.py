@@ -1,0 +1,184 @@
+"""The signaling wire: message types, parsing and validation. Pure: no sockets, no DOM.
+
+Every frame is a JSON object with a "type". `parse_client_message` turns raw text into a checked
+dict or raises ProtocolError / TooLarge with a message a developer can act on. The same schema is
+written for humans in docs/protocol.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ProtocolError, TooLarge
+from ..jsonbody import parse_json
+
+PROTOCOL_VERSION = 1
+DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024
+MAX_SDP = 32 * 1024
+
+INTERVIEW_ACTIONS = frozenset(
+    {
+        "start",
+        "begin_question",
+        "next",
+        "repeat",
+        "extend",
+        "pause",
+        "resume",
+        "skip",
+        "pick",
+        "done",
+        "request_swap",
+        "confirm_swap",
+        "cancel_swap",
+        "wrap_up",
+        "open_feedback",
+        "feedback",
+        "finish",
+    }
+)
+SCRIPTED_ACTIONS = frozenset(
+    {"offer", "candidate", "consent", "start", "done", "repeat", "retake", "next", "stop"}
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: type | tuple[type, ...]
+    required: bool = True
+    max_len: int | None = None
+    choices: frozenset[str] | None = None
+
+
+def _f(kind: type | tuple[type, ...], required: bool = True, **kw: Any) -> Field:
+    return Field(kind, required, **kw)
+
+
+# Client -> server messages and their fields (besides "type").
+CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
+    "hello": {
+        "version": _f(int),
+        "token": _f(str, max_len=200),
+        "name": _f(str, False, max_len=200),
+        "participant_id": _f(str, False, max_len=64),
+        "takeover": _f(bool, False),
+        "media": _f(dict, False),
+    },
+    "signal": {"to": _f(str, max_len=64), "data": _f(dict)},
+    "state": {
+        "audio": _f(bool, False),
+        "video": _f(bool, False),
+        "screen": _f(bool, False),
+        "name": _f(str, False, max_len=200),
+    },
+    "ping": {"t": _f((int, float))},
+    "bye": {},
+    "interview": {
+        "action": _f(str, choices=INTERVIEW_ACTIONS),
+        "question_id": _f(str, False, max_len=100),
+        "data": _f(dict, False),
+    },
+    "scripted": {
+        "action": _f(str, choices=SCRIPTED_ACTIONS),
+        "sdp": _f(str, False, max_len=MAX_SDP),
+        "candidate": _f(dict, False),
+    },
+}
+
+# Server -> client types, listed so tests and docs can check coverage.
+SERVER_MESSAGES = frozenset(
+    {
+        "welcome",
+        "joined",
+        "left",
+        "updated",
+        "signal",
+        "pong",
+        "error",
+        "replaced",
+        "interview-state",
+        "scripted-answer",
+        "scripted-state",
+        "room-closed",
+    }
+)
+
+
+def _check_signal_data(data: dict[str, Any]) -> None:
+    """A signal carries one SDP description or one ICE candidate (None: end of candidates)."""
+    keys = set(data)
+    if keys == {"description"}:
+        desc = data["description"]
+        if (
+            not isinstance(desc, dict)
+            or desc.get("type") not in {"offer", "answer", "rollback", "pranswer"}
+            or not isinstance(desc.get("sdp", ""), str)
+            or len(desc.get("sdp", "")) > MAX_SDP
+        ):
+            raise ProtocolError("signal.data.description must be {type: offer|answer, sdp}")
+    elif keys == {"candidate"}:
+        cand = data["candidate"]
+        if cand is not None and (
+            not isinstance(cand, dict) or not isinstance(cand.get("candidate", ""), str)
+        ):
+            raise ProtocolError("signal.data.candidate must be an RTCIceCandidateInit or null")
+    else:
+        raise ProtocolError("signal.data must hold exactly one of 'description' or 'candidate'")
+
+
+def parse_client_message(
+    raw: str | bytes, max_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+) -> dict[str, Any]:
+    size = len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
+    if size > max_bytes:
+        raise TooLarge(f"Message of {size} bytes is over the {max_bytes}-byte limit.")
+    if isinstance(raw, bytes):
+        raise ProtocolError("Signaling frames are JSON text, not binary.", code="bad-frame")
+    message = parse_json(raw, what="Frame")
+    if not isinstance(message, dict):
+        raise ProtocolError("A message must be a JSON object.", code="bad-message")
+    kind = message.get("type")
+    if not isinstance(kind, str) or kind not in CLIENT_MESSAGES:
+        raise ProtocolError(
+            f"Unknown message type {kind!r}; known: {', '.join(sorted(CLIENT_MESSAGES))}.",
+            code="unknown-type",
+        )
+    spec = CLIENT_MESSAGES[kind]
+    unknown = set(message) - set(spec) - {"type", "id"}
+    if unknown:
+        raise ProtocolError(
+            f"{kind}: unknown field(s) {', '.join(sorted(unknown))}.", code="bad-message"
+        )
+    for name, field in spec.items():
+        if name not in message:
+            if field.required:
+                raise ProtocolError(f"{kind}: missing field '{name}'.", code="bad-message")
+            continue
+        value = message[name]
+        # bool is an int in Python; a JSON true must not pass as a number.
+        if not isinstance(value, field.kind) or (
+            isinstance(value, bool) and field.kind is not bool
+        ):
+            raise ProtocolError(f"{kind}.{name} has the wrong type.", code="bad-message")
+        if field.max_len is not None and isinstance(value, str) and len(value) > field.max_len:
+            raise ProtocolError(
+                f"{kind}.{name} is longer than {field.max_len}.", code="bad-message"
+            )
+        if field.choices is not None and value not in field.choices:
+            raise ProtocolError(
+                f"{kind}.{name} must be one of {', '.join(sorted(field.choices))}.",
+                code="bad-message",
+            )
+    if kind == "signal":
+        _check_signal_data(message["data"])
+    return message
+
+
+def encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"))
+
+
+def error_message(code: str, message: str, *, fatal: bool = False) -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message, "fatal": fatal}
