@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conftest import create_room
+from mockroom.interview.config import EVENT_KIND, config_for_room
 from mockroom.interview.flow import Interview
-from mockroom.interview.service import EVENT_KIND, config_for_room
 from mockroom.keys import STORE
 from mockroom.report.ics import fold, invite_ics
 from mockroom.report.markdown import fmt_duration, render_markdown

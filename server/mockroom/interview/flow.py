@@ -15,7 +15,7 @@ other. Keeping the clock outside keeps this module testable without sleeping.
 
 The state dataclasses live in `interview.state`, the role-filtered live views in
 `interview.views`, the feedback forms' check in `interview.forms` and the role- and phase-filtered
-report data in `report.data`.
+report data in `report_view`.
 
 Halves: a swap hands the questions to the other link; each link's questions form its half, and
 each half gets a rating from its interviewer and a self-assessment from its candidate, in the
@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..banks.model import Question
-from ..report import data as report_data
+from . import report_view
 from . import views as interview_views
 from .forms import store_feedback
 from .rules import (
@@ -150,7 +150,7 @@ class Interview:
     def report_data(self, reader: str) -> dict[str, Any]:
         """The report as the holder of `reader` (a link role) may see it now."""
         self.acting_role(reader)  # refuses an unknown role
-        return report_data.report(self, reader)
+        return report_view.report(self, reader)
 
     # ---- actions: each builds one event and applies it -------------------------------------------
 

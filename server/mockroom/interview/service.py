@@ -19,8 +19,6 @@ of a live room read the live Interview instead of replaying the log.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -29,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..banks.model import Bank, bank_from_dict
+from ..clock import now_ms, sleep_until
 from ..errors import UserError
 from ..keys import SIGNALING, STORE
 from ..quotas import check_event_cap, event_cap
@@ -37,49 +35,16 @@ from ..roles import Role
 from ..signaling.presence import LiveRoom
 from ..signaling.service import Connection, Signaling
 from ..store import RoomRecord, Store
-from .flow import Event, Interview, InterviewConfig
+from .config import EVENT_KIND, INTERVIEW_SOURCE, load_interview
+from .flow import Event, Interview
 from .state import SEATS
 
 log = logging.getLogger(__name__)
-EVENT_KIND = "interview"
 # A reload takes 1-3 s on loopback and a phone; 5 s covers it, and costs a candidate who really
 # left at most 5 s of their countdown.
 PRESENCE_GRACE_S = 5.0
 ACTION_BURST = 20  # a burst of "+30 s" clicks is fine ...
 ACTIONS_PER_S = 4.0  # ... a script sending hundreds a second is not
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def config_for_room(room: RoomRecord) -> InterviewConfig | None:
-    """The room's bank with its creation options applied; None for a free conversation."""
-    if room.bank is None:
-        return None
-    bank: Bank = bank_from_dict(room.bank)
-    overrides = {
-        key: room.options[key] for key in ("think_seconds", "answer_seconds") if key in room.options
-    }
-    if overrides:
-        bank = dataclasses.replace(
-            bank, questions=tuple(dataclasses.replace(q, **overrides) for q in bank.questions)
-        )
-    seed = int(room.id, 16) % (2**31) if room.options.get("shuffle") else None
-    return InterviewConfig(
-        bank=bank,
-        shuffle_seed=seed,
-        max_questions=room.options.get("question_count"),
-        phone_realism=bool(room.options.get("phone_realism", bank.realism == "phone")),
-    )
-
-
-def load_interview(store: Store, room: RoomRecord) -> Interview | None:
-    """Rebuild a room's interview from its stored events (also used by the report)."""
-    config = config_for_room(room)
-    if config is None:
-        return None
-    return Interview.replay(config, (e.data for e in store.events(room.id, EVENT_KIND)))
 
 
 class ActionBudget:
@@ -296,10 +261,7 @@ class InterviewService:
     async def _run_clock(self, room_id: str, live: RoomInterview) -> None:
         while True:
             deadline = live.interview.next_deadline
-            live.wake.clear()
-            timeout = None if deadline is None else max(0.0, (deadline - now_ms()) / 1000)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(live.wake.wait(), timeout)
+            if await sleep_until(deadline, live.wake):
                 continue  # woken by an action: recompute the deadline
             try:
                 events = live.interview.tick(now_ms())
@@ -323,6 +285,7 @@ INTERVIEWS: web.AppKey[InterviewService] = web.AppKey("interviews", InterviewSer
 def setup_interviews(app: web.Application) -> None:
     async def service(app: web.Application) -> AsyncIterator[None]:
         svc = app[INTERVIEWS] = InterviewService(app[STORE], app[SIGNALING])
+        app[INTERVIEW_SOURCE] = svc
         signaling = app[SIGNALING]
         signaling.on("interview", svc.on_message)
         signaling.join_hooks.append(svc.on_join)

@@ -2,8 +2,8 @@
 
 `interview/flow.py` holds the rules (which event is allowed when, by whom); this module holds the
 state those rules change, with its timer arithmetic and the split of a session into halves. What
-each role may *see* of it lives in `interview.views` (the live view) and `report.data` (the
-report); the feedback form's check in `interview.forms`.
+each role may *see* of it lives in `views` (the live view) and `report_view` (the report); the
+feedback form's check in `interview.forms`.
 
 Halves: a peer session is practised both ways. Every asked question records which link
 interviewed it; the questions one link interviewed form that link's half, numbered in the order
@@ -13,12 +13,14 @@ answers ("rating"), its candidate assesses their own ("self").
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..clock import timer_wire
+from ..rooms.options import asking_order
 
 if TYPE_CHECKING:
-    from ..banks.model import Bank
+    from ..banks.model import Bank, Question
 
 PHASES = ("lobby", "intro", "think", "answer", "follow_ups", "wrap_up", "feedback", "done")
 QUESTION_PHASES = frozenset({"think", "answer", "follow_ups"})
@@ -73,14 +75,9 @@ def initial_order(config: InterviewConfig) -> list[str]:
         raise ValueError(f"The bank has no question {unknown[0]!r}.")
     if len(set(ids)) != len(ids):
         raise ValueError("A question is listed twice.")
-    if config.shuffle_seed is not None:
-        # A private Random: the global one would make the order depend on unrelated callers.
-        random.Random(config.shuffle_seed).shuffle(ids)
-    if config.max_questions is not None:
-        if config.max_questions < 1:
-            raise ValueError("max_questions must be at least 1.")
-        ids = ids[: config.max_questions]
-    return ids
+    if config.max_questions is not None and config.max_questions < 1:
+        raise ValueError("max_questions must be at least 1.")
+    return asking_order(ids, config.shuffle_seed, config.max_questions)
 
 
 @dataclass
@@ -133,15 +130,14 @@ class Timer:
         return max(0, end - self.started_at - self.paused_total_ms)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "phase": self.phase,
-            "started_at": self.started_at,
-            "deadline": self.deadline,
-            "duration_ms": self.duration_ms,
-            "paused": self.paused,
-            "remaining_ms": self.remaining_ms,
-            "held": self.held,
-        }
+        return timer_wire(
+            phase=self.phase,
+            started_at=self.started_at,
+            deadline=self.deadline,
+            duration_ms=self.duration_ms,
+            remaining_ms=self.remaining_ms,
+            held=self.held,
+        )
 
 
 @dataclass
@@ -295,3 +291,18 @@ def second_share(s: InterviewState) -> set[str]:
         return set()
     asked = {r.question_id for r in s.asked}
     return {qid for qid in s.order[mark:] if qid not in asked}
+
+
+class InterviewReading(Protocol):
+    """What the projections (views, report_view) read of an interview: its data, not its rules.
+
+    `flow.Interview` satisfies it. Typing the projections against this instead of `Interview`
+    keeps the import graph one way: flow imports views, views never import flow.
+    """
+
+    config: InterviewConfig
+    state: InterviewState
+    questions: dict[str, Question]
+
+    @property
+    def current_question(self) -> Question | None: ...

@@ -20,6 +20,7 @@ from .state import (
     TIMED_PHASES,
     AskedQuestion,
     Half,
+    InterviewReading,
     InterviewState,
     current_half,
     half_mark,
@@ -30,7 +31,6 @@ from .state import (
 
 if TYPE_CHECKING:
     from ..banks.model import Question
-    from .flow import Interview
 
 FEEDBACK_PHASES = frozenset({"feedback", "done"})
 SWAP_LATER = (
@@ -40,7 +40,7 @@ SWAP_LATER = (
 SWAP_OVER = "The questions are over, so the roles stay as they are for the feedback."
 
 
-def view(iv: Interview, link_role: str, acting: str, actions: list[str]) -> dict[str, Any]:
+def view(iv: InterviewReading, link_role: str, acting: str, actions: list[str]) -> dict[str, Any]:
     """What the holder of `link_role` (acting as `acting`) may see. JSON-able.
 
     `actions` are the event types this person may send now, so a browser enables exactly the
@@ -141,7 +141,7 @@ def _submitted_last_half(s: InterviewState) -> dict[str, bool]:
     return {"interviewer": last.interviewer in sent, "candidate": last.candidate in sent}
 
 
-def _forms(iv: Interview, link_role: str) -> list[dict[str, Any]]:
+def _forms(iv: InterviewReading, link_role: str) -> list[dict[str, Any]]:
     """The feedback forms this link fills: a rating for the half it interviewed, a
     self-assessment for the half it answered, each with what it already sent."""
     forms = []
@@ -185,7 +185,7 @@ def _full_question(q: Question) -> dict[str, Any]:
 
 
 def asked_line(
-    iv: Interview, number: int, record: AskedQuestion, *, with_rubric: bool
+    iv: InterviewReading, number: int, record: AskedQuestion, *, with_rubric: bool
 ) -> dict[str, Any]:
     q = iv.questions[record.question_id]
     line = asdict(record)

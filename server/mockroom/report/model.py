@@ -1,13 +1,11 @@
 """The end-of-interview report as one JSON-able model, for one reader. Pure: no I/O, no clock.
 
-`build_report(ReportInput)` turns the report data (report_data.report, already filtered for the
-reader's role and the phase), the room's facts, the people's names and the reader's notes into
-the model that both the HTML page (report.html) and the Markdown (report_text) draw from, so the
-two exports never disagree. People are named, never called by their link: a swapped session has
-a section per half ("Half 2: Ben interviews Ana"). The letters (report_letters) are only the
-reader's own: a thank-you note to whoever interviewed them, a feedback note to whoever they
-interviewed.
-"""
+`build_report(ReportInput)` turns the report data (interview.report_view, already filtered for the
+reader's role and the phase), the room's facts, the people's names and the reader's notes into the
+model that both the HTML page (report.html) and the Markdown (report.markdown) draw from, so the two
+exports never disagree. People are named, never called by their link: a swapped session has a
+section per half ("Half 2: Ben interviews Ana"). The letters (report.letters) are only the reader's
+own: a thank-you note to whoever interviewed them, a feedback note to whoever they interviewed."""
 
 from __future__ import annotations
 
@@ -58,7 +56,7 @@ class ReportInput:
     date: str  # already formatted: the renderer must not read a clock
     reader_role: str  # the link role whose token opened the report
     names: dict[str, str]  # link role -> the name to print (report.display_names)
-    data: dict[str, Any] | None  # report_data.report(); None: free conversation
+    data: dict[str, Any] | None  # interview.report_view.report(); None: free conversation
     job_title: str | None = None  # the role being practised for, from the room's job_title
     observers: list[str] = field(default_factory=list)  # names of observers who joined
     answer_windows_ms: dict[str, int] = field(default_factory=dict)  # question id -> answer time

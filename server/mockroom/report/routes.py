@@ -5,8 +5,8 @@
     GET /api/rooms/{id}/invite.ics          iCalendar invite for rooms made with scheduled_at
 
 Any live role of a peer room may read the report, but each reads their *own* report: what it
-shows depends on the reader's link role and on the phase (report_data decides: no rubric of a
-question still being answered, no early marks, phone realism kept), each reader gets the shared
+shows depends on the reader's link role and on the phase (interview.report_view decides: no rubric
+of a question still being answered, no early marks, phone realism kept), each reader gets the shared
 notes and only their own private notes, and only their own letters. The data is the live
 Interview of the room when it is live (no replay on the event loop, security review M8), else
 its bounded log replayed, so a report is there during the interview, after it, and after a
@@ -26,8 +26,8 @@ from aiohttp import web
 from ..access import Grant, authorize
 from ..errors import NotFound
 from ..http import bearer_token, download, grant_from_request, markdown_download
+from ..interview.config import INTERVIEW_SOURCE, load_interview
 from ..interview.flow import Interview
-from ..interview.service import INTERVIEWS, load_interview
 from ..keys import SETTINGS, STORE
 from ..links.issue import base_url, link_url
 from ..notes.export import document_text
@@ -85,8 +85,8 @@ def display_names(rows: list[dict[str, Any]], swapped: bool) -> tuple[dict[str, 
 
 
 def _interview(app: web.Application, room: RoomRecord) -> Interview | None:
-    if INTERVIEWS in app:
-        return app[INTERVIEWS].interview_for(room)
+    if INTERVIEW_SOURCE in app:
+        return app[INTERVIEW_SOURCE].interview_for(room)
     return load_interview(app[STORE], room)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from ..banks.model import BankError
+from ..clock import now_ms
 from ..errors import Forbidden, NotFound, UserError
 from ..http import grant_from_request
 from ..keys import SETTINGS, SIGNALING, STORE
@@ -27,7 +28,7 @@ from . import records
 from .config import config_from_room
 from .flow import ScriptedFlow
 from .limits import server_full, server_full_error, tts_limits
-from .session import ScriptedSession, now_ms
+from .session import ScriptedSession
 from .tracks import CardRenderer
 from .tts import Tts
 

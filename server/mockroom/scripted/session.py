@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -30,6 +29,7 @@ from aiortc.mediastreams import MediaStreamError
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 from av import AudioFrame
 
+from ..clock import now_ms, sleep_until
 from ..errors import UserError
 from ..settings import Settings
 from ..store import RoomRecord, Store
@@ -62,10 +62,6 @@ PHASE_LABELS = {
     "wrap_up": "Wrap-up",
     "done": "Done",
 }
-
-
-def now_ms() -> float:
-    return time.time() * 1000
 
 
 def offered_kinds(sdp: str) -> list[str]:
@@ -216,10 +212,7 @@ class ScriptedSession:
         """Sleep until the flow's next moment (or an action), tick, report."""
         while not self.closed:
             wake = self.flow.next_wakeup(now_ms())
-            timeout = None if wake is None else max(0.0, (wake - now_ms()) / 1000)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            self._wake.clear()
+            await sleep_until(None if wake is None else round(wake), self._wake)
             try:
                 self._apply(self.flow.tick(now_ms()), "clock")
                 await self.send_state()

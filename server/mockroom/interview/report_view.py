@@ -18,12 +18,9 @@ Hints and follow-ups are never part of a report.
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..interview.state import Half, InterviewState, halves, second_share
-
-if TYPE_CHECKING:
-    from ..interview.flow import Interview
+from .state import Half, InterviewReading, InterviewState, halves, second_share
 
 FEEDBACK_PHASES = frozenset({"feedback", "done"})
 SENT, WAITING, NOT_SENT = "sent", "waiting", "not sent"
@@ -36,7 +33,7 @@ def released(s: InterviewState, half: Half, reader: str) -> bool:
     return reader in (half.interviewer, half.candidate) and reader in s.feedback.get(half.key, {})
 
 
-def report(iv: Interview, reader: str) -> dict[str, Any]:
+def report(iv: InterviewReading, reader: str) -> dict[str, Any]:
     """Everything a report renderer needs, filtered for `reader` (a link role). JSON-able."""
     s, bank = iv.state, iv.config.bank
     upcoming = s.order[s.index + 1 :]
@@ -63,7 +60,7 @@ def report(iv: Interview, reader: str) -> dict[str, Any]:
     }
 
 
-def _half(iv: Interview, half: Half, reader: str) -> dict[str, Any]:
+def _half(iv: InterviewReading, half: Half, reader: str) -> dict[str, Any]:
     s = iv.state
     sent = s.feedback.get(half.key, {})
     shown = released(s, half, reader)
