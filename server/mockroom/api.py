@@ -14,7 +14,7 @@ from .banks import model as bank_lib
 from .errors import NotFound, UserError
 from .http import bearer_token, grant_from_request
 from .jsonbody import read_json
-from .keys import BANKS, SETTINGS, SIGNALING, STORE
+from .keys import BANKS, SETTINGS, STORE
 from .links.issue import base_url, check_renewal, issue_link, link_url, notes_paths
 from .links.sockets import WITHDRAWN
 from .links.tokens import new_room_id
@@ -22,6 +22,7 @@ from .links.vault import LINK_VAULT
 from .ratelimit import check_room_creation
 from .roles import Mode, Role, note_documents
 from .rooms.request import parse_room_request
+from .signaling.service import SIGNALING
 from .store import RoomRecord
 from .turn import ice_servers
 

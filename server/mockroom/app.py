@@ -13,7 +13,7 @@ from .banks.model import load_banks
 from .banks.routes import setup_bank_format
 from .errors import ErrorReply, error_reply
 from .interview.service import setup_interviews
-from .keys import BANKS, SETTINGS, SIGNALING, STORE
+from .keys import BANKS, SETTINGS, STORE
 from .links.routes import setup_links
 from .notes import setup_notes
 from .ops.drain import setup_drain
@@ -23,11 +23,12 @@ from .quotas import setup_quotas
 from .ratelimit import setup_rate_limits
 from .recordings.routes import setup_recordings
 from .report.routes import setup_report
+from .review.routes import setup_review
 from .rooms.retention import setup_retention
 from .scripted import setup_scripted
 from .security import setup_security
 from .settings import Settings
-from .signaling.service import Signaling
+from .signaling.service import SIGNALING, Signaling
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/ws/rooms/{room_id}", _signaling_socket)
     app.router.add_static("/static", pages.WEB_DIR / "static", append_version=False)
     setup_recordings(app)
+    setup_review(app)  # after recordings: it reads their CLIPS
     setup_notes(app)
     setup_scripted(app)
     setup_interviews(app)

@@ -9,10 +9,8 @@ from aiohttp import web
 if TYPE_CHECKING:
     from .banks.model import Bank
     from .settings import Settings
-    from .signaling.service import Signaling
     from .store import Store
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 STORE: web.AppKey[Store] = web.AppKey("store")
-SIGNALING: web.AppKey[Signaling] = web.AppKey("signaling")
 BANKS: web.AppKey[dict[str, Bank]] = web.AppKey("banks")

@@ -29,11 +29,11 @@ from aiohttp import web
 
 from ..clock import now_ms, sleep_until
 from ..errors import UserError
-from ..keys import SIGNALING, STORE
+from ..keys import STORE
 from ..quotas import check_event_cap, event_cap
 from ..roles import Role
 from ..signaling.presence import LiveRoom
-from ..signaling.service import Connection, Signaling
+from ..signaling.service import SIGNALING, Connection, Signaling
 from ..store import RoomRecord, Store
 from .config import EVENT_KIND, INTERVIEW_SOURCE, load_interview
 from .flow import Event, Interview

@@ -22,7 +22,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from ..errors import UserError
-from ..keys import SETTINGS, SIGNALING
+from ..keys import SETTINGS
+from ..signaling.service import SIGNALING
 
 log = logging.getLogger(__name__)
 

@@ -24,10 +24,11 @@ from prometheus_client.registry import Collector
 
 from ..errors import error_reply
 from ..http import bearer_header
-from ..keys import SETTINGS, SIGNALING
+from ..keys import SETTINGS
 from ..notes import NOTES_HUB
 from ..recordings.routes import CLIPS
 from ..scripted.service import SCRIPTED
+from ..signaling.service import SIGNALING
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

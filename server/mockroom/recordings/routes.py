@@ -358,10 +358,7 @@ async def finish_clip(request: web.Request) -> web.Response:
 
 
 def setup_recordings(app: web.Application) -> None:
-    """Clip storage and its API, plus the review page and API that present the clips."""
-    from ..review.routes import (
-        setup_review,  # review builds on the clips; one setup call wires both
-    )
+    """Clip storage and its upload/download API (the review, which shows the clips, is its own)."""
 
     async def clip_store(app: web.Application) -> AsyncIterator[None]:
         app[CLIPS] = ClipStore(app[STORE], app[SETTINGS].recordings_dir)
@@ -369,4 +366,3 @@ def setup_recordings(app: web.Application) -> None:
 
     app.cleanup_ctx.append(clip_store)
     app.add_routes(routes)
-    setup_review(app)

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from ..keys import SIGNALING
 from ..notes import NOTES_HUB
 from ..signaling.protocol import error_message
+from ..signaling.service import SIGNALING
 
 log = logging.getLogger(__name__)
 

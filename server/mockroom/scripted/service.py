@@ -19,10 +19,10 @@ from ..banks.model import BankError
 from ..clock import now_ms
 from ..errors import Forbidden, NotFound, UserError
 from ..http import grant_from_request
-from ..keys import SETTINGS, SIGNALING, STORE
+from ..keys import SETTINGS, STORE
 from ..roles import Mode, Role
 from ..settings import Settings
-from ..signaling.service import Connection
+from ..signaling.service import SIGNALING, Connection
 from ..store import RoomRecord, Store
 from . import records
 from .config import config_from_room

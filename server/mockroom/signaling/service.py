@@ -395,3 +395,7 @@ class Signaling:
         self.links.close()
         for ws in list(self.sockets):
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+
+
+# Beside its class rather than in keys.py: the kernel's keys must not import a service.
+SIGNALING: web.AppKey[Signaling] = web.AppKey("signaling", Signaling)
