@@ -57,9 +57,7 @@ def _error_response(
     request: web.Request, reply: ErrorReply, headers: Mapping[str, str] | None = None
 ) -> web.Response:
     if _wants_json(request):
-        response = web.json_response(
-            {"error": reply.code, "message": reply.message}, status=reply.status
-        )
+        response = web.json_response(reply.body(), status=reply.status)
     else:
         response = aiohttp_jinja2.render_template(
             "error.html",

@@ -8,6 +8,7 @@ is always a prefix of the recording, and acknowledges each one only after it is 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -120,6 +121,10 @@ class OutOfOrder(Conflict):
             f"Chunk out of order: the server expects chunk {expected} next.", code="out-of-order"
         )
         self.expected = expected
+
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        return {"expected": self.expected}  # where the recorder resumes
 
 
 class ChunkAction(Enum):

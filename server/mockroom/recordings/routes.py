@@ -37,7 +37,6 @@ from .clips import (
     ChunkAction,
     Clip,
     ClipRequest,
-    OutOfOrder,
     clip_json,
     decide_chunk,
     parse_clip_request,
@@ -333,12 +332,7 @@ async def put_chunk(request: web.Request) -> web.Response:
     data = await _read_chunk(request)
     # Read the clip after the body: another request may have moved it on while we waited.
     clip = clips.get(grant.room.id, request.match_info["clip_id"])
-    try:
-        action = decide_chunk(clip, seq, len(data), request.app[SETTINGS].max_recording_bytes)
-    except OutOfOrder as exc:
-        return web.json_response(
-            {"error": exc.code, "message": exc.message, "expected": exc.expected}, status=409
-        )
+    action = decide_chunk(clip, seq, len(data), request.app[SETTINGS].max_recording_bytes)
     if action is ChunkAction.APPEND:
         request.app[QUOTAS].check(grant.room.id, len(data))
         clip = clips.append(clip, data)

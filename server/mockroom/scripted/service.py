@@ -17,11 +17,12 @@ from aiohttp import web
 
 from ..banks.model import BankError
 from ..clock import now_ms
-from ..errors import Forbidden, NotFound, UserError
+from ..errors import Forbidden, NotFound, UserError, error_reply
 from ..http import grant_from_request
 from ..keys import SETTINGS, STORE
 from ..roles import Mode, Role
 from ..settings import Settings
+from ..signaling.protocol import error_frame
 from ..signaling.service import SIGNALING, Connection
 from ..store import RoomRecord, Store
 from . import records
@@ -65,7 +66,8 @@ class ScriptedService:
         if old is not None:
             await old.close()  # a takeover: the new page negotiates its own peer
         elif server_full(self.settings, len(self.sessions)):
-            await conn.send(server_full_error(self.settings).frame())
+            # A join hook has no caller to raise to: the frame tells the page, the call goes on.
+            await conn.send(error_frame(error_reply(server_full_error(self.settings))))
             return
         # Rebuild from the stored room, not the grant's copy, in case its options changed.
         room = self.store.get_room(conn.room.room_id) or conn.grant.room

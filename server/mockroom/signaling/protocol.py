@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ProtocolError, TooLarge
+from ..errors import ErrorReply, MockRoomError, ProtocolError, TooLarge
 from ..jsonbody import parse_json
 
 PROTOCOL_VERSION = 1
@@ -86,24 +86,6 @@ CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
         "candidate": _f(dict, False),
     },
 }
-
-# Server -> client types, listed so tests and docs can check coverage.
-SERVER_MESSAGES = frozenset(
-    {
-        "welcome",
-        "joined",
-        "left",
-        "updated",
-        "signal",
-        "pong",
-        "error",
-        "replaced",
-        "interview-state",
-        "scripted-answer",
-        "scripted-state",
-        "room-closed",
-    }
-)
 
 
 def _check_signal_data(data: dict[str, Any]) -> None:
@@ -180,5 +162,41 @@ def encode(message: dict[str, Any]) -> str:
     return json.dumps(message, separators=(",", ":"))
 
 
-def error_message(code: str, message: str, *, fatal: bool = False) -> dict[str, Any]:
-    return {"type": "error", "code": code, "message": message, "fatal": fatal}
+MAX_ID_LENGTH = 64
+
+
+def message_id(message: Any) -> str | int | None:
+    """The client's correlation `id` of a message, if it sent a usable one (a string of at most
+    64 characters or an integer); error frames echo it so the client knows which action failed."""
+    if not isinstance(message, dict):
+        return None
+    value = message.get("id")
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) or (isinstance(value, str) and len(value) <= MAX_ID_LENGTH):
+        return value
+    return None
+
+
+def raw_message_id(raw: str) -> str | int | None:
+    """`message_id` of a frame that failed to validate: the id, if its JSON has one."""
+    try:
+        return message_id(parse_json(raw, what="Frame"))
+    except MockRoomError:  # not JSON at all (or too deep): there is no id to echo
+        return None
+
+
+def error_message(
+    code: str, message: str, *, fatal: bool = False, id: str | int | None = None
+) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "error", "code": code, "message": message, "fatal": fatal}
+    if id is not None:
+        frame["id"] = id
+    return frame
+
+
+def error_frame(
+    reply: ErrorReply, *, fatal: bool = False, id: str | int | None = None
+) -> dict[str, Any]:
+    """An ErrorReply as a signaling frame: its extra fields, then the usual ones."""
+    return {**reply.extra, **error_message(reply.code, reply.message, fatal=fatal, id=id)}

@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from ..access import Grant, authorize, link_refusal
-from ..errors import MockRoomError, ProtocolError, UserError, error_reply
+from ..errors import Forbidden, MockRoomError, ProtocolError, TooLarge, UserError, error_reply
 from ..jsonbody import TooDeep
 from ..links.sockets import CLOSE_LINK_REFUSED, LinkSockets, Refusal, TooManySockets
 from ..roles import Role, joins_live, sends_media
@@ -119,10 +119,7 @@ class Signaling:
         room_id = request.match_info["room_id"]
         if not origin_allowed(request, self.settings):
             log.warning("refused websocket: origin not allowed", extra={"room": room_id})
-            return web.json_response(
-                {"error": "forbidden-origin", "message": "This page's origin may not connect."},
-                status=403,
-            )
+            raise Forbidden("This page's origin may not connect.", code="forbidden-origin")
         ws = web.WebSocketResponse(
             heartbeat=HEARTBEAT_S, max_msg_size=self.settings.max_ws_message_bytes
         )
@@ -144,7 +141,7 @@ class Signaling:
             if reply.code == "internal":
                 log.exception("signaling failed", extra={"room": room_id})
             self.errors[reply.code] += 1
-            await peer.send(protocol.error_message(reply.code, reply.message, fatal=True))
+            await peer.send(protocol.error_frame(reply, fatal=True))
             await peer.close(reply.close_code, reply.message)
         finally:
             self.sockets.discard(ws)
@@ -162,8 +159,8 @@ class Signaling:
         if msg.type == WSMsgType.BINARY:
             raise ProtocolError("Signaling frames are JSON text, not binary.", code="bad-frame")
         if msg.type == WSMsgType.ERROR and isinstance(ws.exception(), ValueError):
-            # aiohttp reports an oversized frame this way and closes with 1009.
-            raise ProtocolError("Message too large.", code="too-large")
+            # aiohttp reports an oversized frame this way; TooLarge closes with 1009.
+            raise TooLarge("Message too large.")
         return None  # closed
 
     async def _handshake(
@@ -284,10 +281,11 @@ class Signaling:
         while not ws.closed:
             try:
                 raw = await self._receive_text(ws, None)
-            except ProtocolError as exc:
-                self.errors[exc.code] += 1
-                await conn.send(protocol.error_message(exc.code, exc.message, fatal=True))
-                await conn.peer.close(1009 if exc.code == "too-large" else 1002, exc.message)
+            except MockRoomError as exc:  # a binary or oversized frame ends the socket
+                reply = error_reply(exc)
+                self.errors[reply.code] += 1
+                await conn.send(protocol.error_frame(reply, fatal=True))
+                await conn.peer.close(reply.close_code, reply.message)
                 return
             if raw is None:
                 return
@@ -297,6 +295,7 @@ class Signaling:
                 self.cut_off(conn.grant.token_hash, why)
                 await conn.peer.finished()
                 return
+            message: dict[str, Any] | None = None
             try:
                 message = protocol.parse_client_message(raw, self.settings.max_ws_message_bytes)
                 if message["type"] == "bye":
@@ -308,21 +307,25 @@ class Signaling:
                         f"'{message['type']}' is not available in this room.", code="not-available"
                     )
                 await handler(conn, message)
-            except TooDeep as exc:
-                # No client of ours nests this deep: end the socket (1007, invalid payload).
-                await conn.send(protocol.error_message(exc.code, exc.message, fatal=True))
-                await conn.peer.close(exc.close_code, exc.message)
-                return
-            except MockRoomError as exc:
-                # A bad message gets an error frame; the call goes on.
+            except Exception as exc:
                 reply = error_reply(exc)
+                if reply.code == "internal":
+                    log.exception("handler failed", extra={"room": conn.room.room_id})
                 self.errors[reply.code] += 1
-                await conn.send(protocol.error_message(reply.code, reply.message))
-            except Exception:
-                log.exception("handler failed", extra={"room": conn.room.room_id})
-                reply = error_reply(RuntimeError())
-                self.errors[reply.code] += 1
-                await conn.send(protocol.error_message(reply.code, reply.message))
+                # The frame names the message it answers (its `id`), so the client knows which
+                # of its actions failed; one it could not parse has no id to echo.
+                sent_id = (
+                    protocol.message_id(message)
+                    if message is not None
+                    else protocol.raw_message_id(raw)
+                )
+                # No client of ours nests this deep: end the socket (1007, invalid payload).
+                # Any other bad message gets an error frame and the call goes on.
+                fatal = isinstance(exc, TooDeep)
+                await conn.send(protocol.error_frame(reply, fatal=fatal, id=sent_id))
+                if fatal:
+                    await conn.peer.close(reply.close_code, reply.message)
+                    return
 
     def _vacate(self, conn: Connection) -> bool:
         """Give the seat back; False if a newer socket of the same person holds it now."""
