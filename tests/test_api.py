@@ -6,7 +6,7 @@ from typing import Any
 
 from conftest import REPO, create_room
 from mockroom.links.tokens import hash_token
-from mockroom.store import Store
+from mockroom.storage.interface import Store
 
 
 async def test_healthz(client: Any) -> None:

@@ -104,3 +104,47 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 def test_the_import_graph_has_no_cycle() -> None:
     assert cycles(import_graph()) == []
+
+
+# Where SQL may run: the store behind the seam, and the notes documents' own file.
+STORAGE_MODULES = {
+    "mockroom.storage.sqlite",
+    "mockroom.storage.sqlite_features",
+    "mockroom.notes.storage",
+}
+SQL_ATTRIBUTES = {"execute", "executemany", "executescript", "connection"}
+
+
+def sql_sites(path: Path) -> list[str]:
+    """`.execute(` / `.executescript(` / `.connection` uses and sqlite3 imports in one file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in SQL_ATTRIBUTES:
+            found.append(f"{path.name}:{node.lineno} .{node.attr}")
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+            if "sqlite3" in names:
+                found.append(f"{path.name}:{node.lineno} import sqlite3")
+    return found
+
+
+def test_the_sql_finder_finds_sql(tmp_path: Path) -> None:
+    sample = tmp_path / "feature.py"
+    sample.write_text("import sqlite3\n\ndef f(store):\n    store.connection.execute('SELECT 1')\n")
+    assert sql_sites(sample) == [
+        "feature.py:1 import sqlite3",
+        "feature.py:4 .execute",
+        "feature.py:4 .connection",
+    ]
+
+
+def test_no_module_outside_storage_runs_sql() -> None:
+    files = sources()
+    assert set(files) >= STORAGE_MODULES
+    leaks = [
+        site
+        for name, path in files.items()
+        if name not in STORAGE_MODULES
+        for site in sql_sites(path)
+    ]
+    assert leaks == []

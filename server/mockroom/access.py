@@ -10,7 +10,7 @@ from .links.sockets import EXPIRED, WITHDRAWN, Refusal
 from .links.tokens import hash_token, well_formed
 from .roles import Mode, Role
 from .rooms.request import link_expired
-from .store import RoomRecord, Store
+from .storage.interface import RoomRecord, Store
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from .ratelimit import check_room_creation
 from .roles import Mode, Role, note_documents
 from .rooms.request import parse_room_request
 from .signaling.service import SIGNALING
-from .store import RoomRecord
+from .storage.interface import RoomRecord
 from .turn import ice_servers
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from .banks.model import Bank
     from .settings import Settings
-    from .store import Store
+    from .storage.interface import Store
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 STORE: web.AppKey[Store] = web.AppKey("store")

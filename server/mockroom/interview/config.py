@@ -11,7 +11,7 @@ from typing import Protocol
 from aiohttp import web
 
 from ..rooms.options import question_count, room_bank, shuffle_seed
-from ..store import RoomRecord, Store
+from ..storage.interface import RoomRecord, Store
 from .flow import Interview, InterviewConfig
 
 EVENT_KIND = "interview"  # the kind of the room's stored interview events

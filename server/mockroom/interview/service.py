@@ -34,7 +34,7 @@ from ..quotas import check_event_cap, event_cap
 from ..roles import Role
 from ..signaling.presence import LiveRoom
 from ..signaling.service import SIGNALING, Connection, Signaling
-from ..store import RoomRecord, Store
+from ..storage.interface import RoomRecord, Store
 from .config import EVENT_KIND, INTERVIEW_SOURCE, load_interview
 from .flow import Event, Interview
 from .state import SEATS

@@ -12,7 +12,7 @@ from ..errors import Forbidden, UserError
 from ..roles import ROLES_BY_MODE, Mode, Role
 from ..security import request_origin
 from ..settings import Settings
-from ..store import LinkRecord
+from ..storage.interface import LinkRecord
 from .tokens import hash_token, new_token
 
 

@@ -15,25 +15,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from collections.abc import Iterable
 
 from aiohttp import web
 
 from ..roles import Mode, Role
-from ..store import LinkRecord, Store
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS sealed_links (
-    room_id TEXT NOT NULL,
-    role TEXT NOT NULL,
-    token_hash TEXT NOT NULL,  -- which links row this is a copy of (revoked rows are skipped)
-    sealed TEXT NOT NULL,      -- base64url(nonce | ciphertext | tag)
-    created_at REAL NOT NULL,
-    PRIMARY KEY (room_id, role)
-);
-"""
+from ..storage.interface import LinkRecord, Store
 
 NONCE_BYTES = 16
 TAG_BYTES = 16
@@ -96,31 +84,20 @@ class LinkVault:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        store.ensure_schema(SCHEMA)
 
     def keep(self, owner_token: str, room_id: str, role: str, token: str, token_hash: str) -> None:
-        self.store.connection.execute(
-            "INSERT INTO sealed_links VALUES (?, ?, ?, ?, ?) ON CONFLICT(room_id, role) DO UPDATE "
-            "SET token_hash = excluded.token_hash, sealed = excluded.sealed, "
-            "created_at = excluded.created_at",
-            (room_id, role, token_hash, seal(owner_token, room_id, role, token), time.time()),
-        )
+        self.store.keep_sealed(room_id, role, token_hash, seal(owner_token, room_id, role, token))
 
     def forget(self, room_id: str, role: str) -> None:
-        self.store.connection.execute(
-            "DELETE FROM sealed_links WHERE room_id = ? AND role = ?", (room_id, role)
-        )
+        self.store.forget_sealed(room_id, role)
 
     def open_all(self, owner_token: str, room_id: str) -> dict[str, tuple[str, str]]:
         """role -> (token, token_hash) for every copy this owner token opens."""
-        rows = self.store.connection.execute(
-            "SELECT role, token_hash, sealed FROM sealed_links WHERE room_id = ?", (room_id,)
-        ).fetchall()
         opened = {}
-        for row in rows:
-            token = unseal(owner_token, room_id, row["role"], row["sealed"])
+        for role, token_hash, sealed in self.store.sealed_links(room_id):
+            token = unseal(owner_token, room_id, role, sealed)
             if token is not None:
-                opened[row["role"]] = (token, row["token_hash"])
+                opened[role] = (token, token_hash)
         return opened
 
     # the two moments links are made -----------------------------------------------------

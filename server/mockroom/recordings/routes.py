@@ -31,7 +31,7 @@ from ..keys import SETTINGS, STORE
 from ..links.tokens import new_token
 from ..quotas import QUOTAS
 from ..roles import Role
-from ..store import Store
+from ..storage.interface import Store
 from .clips import (
     MAX_CHUNK_BYTES,
     ChunkAction,
@@ -47,24 +47,6 @@ from .remux import Remuxed, remux
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS clips (
-    id TEXT PRIMARY KEY,
-    room_id TEXT NOT NULL,
-    question_id TEXT NOT NULL,
-    take INTEGER NOT NULL,
-    mime TEXT NOT NULL,
-    extension TEXT NOT NULL,
-    next_seq INTEGER NOT NULL DEFAULT 0,   -- chunks 0..next_seq-1 are on disk and acknowledged
-    bytes INTEGER NOT NULL DEFAULT 0,      -- their total size: the file's valid prefix
-    created_at REAL NOT NULL,
-    finished_at REAL,
-    duration_ms INTEGER,
-    UNIQUE (room_id, question_id, take)
-);
-CREATE INDEX IF NOT EXISTS clips_room ON clips(room_id, created_at);
-"""
-
 READ_ROLES = frozenset({Role.CANDIDATE, Role.REVIEWER})
 
 
@@ -75,7 +57,6 @@ class ClipStore:
         self.store = store
         self.directory = directory
         self.bytes_stored = 0  # chunk bytes written since start-up (ops/metrics.py reads it)
-        store.ensure_schema(SCHEMA)
 
     def _clip(self, row: Any) -> Clip:
         return Clip(
@@ -96,26 +77,17 @@ class ClipStore:
         return self.directory / clip.room_id / clip.filename
 
     def get(self, room_id: str, clip_id: str) -> Clip:
-        row = self.store.connection.execute(
-            "SELECT * FROM clips WHERE room_id = ? AND id = ?", (room_id, clip_id)
-        ).fetchone()
+        row = self.store.clip(room_id, clip_id)
         if row is None:
             raise NotFound("No such recording in this room (it may have been deleted).")
         return self._clip(row)
 
     def for_room(self, room_id: str) -> list[Clip]:
-        rows = self.store.connection.execute(
-            "SELECT * FROM clips WHERE room_id = ? ORDER BY created_at, take", (room_id,)
-        ).fetchall()
-        return [self._clip(row) for row in rows]
+        return [self._clip(row) for row in self.store.clips(room_id)]
 
     def open_clip(self, room_id: str, spec: ClipRequest) -> tuple[Clip, bool]:
         """The clip for (question, take), made if new; True when it was created now."""
-        db = self.store.connection
-        row = db.execute(
-            "SELECT * FROM clips WHERE room_id = ? AND question_id = ? AND take = ?",
-            (room_id, spec.question_id, spec.take),
-        ).fetchone()
+        row = self.store.clip_for_take(room_id, spec.question_id, spec.take)
         if row is not None:
             clip = self._clip(row)
             if spec.reset and (clip.next_seq > 0 or clip.finished):
@@ -123,10 +95,16 @@ class ClipStore:
             return clip, False
         # The id names a file and appears in URLs; it grants nothing (the token does).
         clip_id = new_token()[:16].replace("-", "x").replace("_", "y")
-        db.execute(
-            "INSERT INTO clips (id, room_id, question_id, take, mime, extension, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (clip_id, room_id, spec.question_id, spec.take, spec.mime, spec.extension, time.time()),
+        self.store.insert_clip(
+            {
+                "id": clip_id,
+                "room_id": room_id,
+                "question_id": spec.question_id,
+                "take": spec.take,
+                "mime": spec.mime,
+                "extension": spec.extension,
+                "created_at": time.time(),
+            }
         )
         return self.get(room_id, clip_id), True
 
@@ -135,11 +113,7 @@ class ClipStore:
         (a reload, or a dropped socket that ended the session), and a new MediaRecorder cannot
         continue the old file."""
         self.path(clip).unlink(missing_ok=True)
-        self.store.connection.execute(
-            "UPDATE clips SET next_seq = 0, bytes = 0, finished_at = NULL, duration_ms = NULL "
-            "WHERE id = ?",
-            (clip.id,),
-        )
+        self.store.reset_clip(clip.id)
         return self.get(clip.room_id, clip.id)
 
     def append(self, clip: Clip, data: bytes) -> Clip:
@@ -166,11 +140,7 @@ class ClipStore:
             # On the disk before the new size is committed (L7): SQLite may keep that commit
             # through a power cut, so the file must too. fdatasync of a 1 s chunk: ~0.3 ms here.
             os.fdatasync(file.fileno())
-        self.store.connection.execute(
-            "UPDATE clips SET next_seq = next_seq + 1, bytes = bytes + ? "
-            "WHERE id = ? AND next_seq = ?",
-            (len(data), clip.id, clip.next_seq),
-        )
+        self.store.count_chunk(clip.id, clip.next_seq, len(data))
         self.bytes_stored += len(data)
         return self.get(clip.room_id, clip.id)
 
@@ -180,10 +150,7 @@ class ClipStore:
             if path.exists() and path.stat().st_size > clip.bytes:
                 with open(path, "r+b") as file:
                     file.truncate(clip.bytes)
-            self.store.connection.execute(
-                "UPDATE clips SET finished_at = ?, duration_ms = ? WHERE id = ?",
-                (time.time(), duration_ms, clip.id),
-            )
+            self.store.finish_clip(clip.id, time.time(), duration_ms)
         return self.get(clip.room_id, clip.id)
 
     async def make_seekable(self, clip: Clip) -> Clip:
@@ -214,16 +181,13 @@ class ClipStore:
         except OSError:
             result.path.unlink(missing_ok=True)
             return current
-        self.store.connection.execute(
-            "UPDATE clips SET bytes = ?, duration_ms = ? WHERE id = ?",
-            (self.path(clip).stat().st_size, result.duration_ms, clip.id),
-        )
+        self.store.set_clip_file(clip.id, self.path(clip).stat().st_size, result.duration_ms)
         return self.get(clip.room_id, clip.id)
 
     def delete_room(self, room_id: str) -> int:
-        cur = self.store.connection.execute("DELETE FROM clips WHERE room_id = ?", (room_id,))
+        deleted = self.store.delete_clips(room_id)
         shutil.rmtree(self.directory / room_id, ignore_errors=True)
-        return cur.rowcount
+        return deleted
 
 
 CLIPS: web.AppKey[ClipStore] = web.AppKey("clips", ClipStore)

@@ -33,7 +33,7 @@ from ..links.issue import base_url, link_url
 from ..notes.export import document_text
 from ..notes.keys import NOTES_HUB
 from ..roles import SHARED_DOC, Role, private_notes_doc
-from ..store import RoomRecord
+from ..storage.interface import RoomRecord
 from .ics import invite_ics, parse_scheduled
 from .markdown import ReportInput, build_report, render_markdown
 

@@ -26,31 +26,10 @@ from ..keys import STORE
 from ..recordings.clips import Clip, clip_json
 from ..recordings.routes import CLIPS
 from ..roles import Role
-from ..store import RoomRecord, Store
+from ..storage.interface import RoomRecord, Store
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS review_ratings (
-    room_id TEXT NOT NULL,
-    question_id TEXT NOT NULL,
-    item INTEGER NOT NULL,          -- index into the question's rubric
-    rating INTEGER NOT NULL,        -- 1-4, the candidate's own judgement
-    updated_at REAL NOT NULL,
-    PRIMARY KEY (room_id, question_id, item)
-);
-CREATE TABLE IF NOT EXISTS review_comments (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    room_id TEXT NOT NULL,
-    question_id TEXT NOT NULL,
-    clip_id TEXT,
-    author TEXT NOT NULL,           -- the role that wrote it
-    text TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS review_comments_room ON review_comments(room_id, id);
-"""
 
 REVIEW_ROLES = frozenset({Role.CANDIDATE, Role.REVIEWER})
 MAX_COMMENT = 4000
@@ -228,25 +207,6 @@ def review_markdown(review: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _ratings(store: Store, room_id: str) -> dict[str, dict[int, int]]:
-    rows = store.connection.execute(
-        "SELECT question_id, item, rating FROM review_ratings WHERE room_id = ?", (room_id,)
-    ).fetchall()
-    out: dict[str, dict[int, int]] = {}
-    for row in rows:
-        out.setdefault(row["question_id"], {})[row["item"]] = row["rating"]
-    return out
-
-
-def _comments(store: Store, room_id: str) -> list[dict[str, Any]]:
-    rows = store.connection.execute(
-        "SELECT id, question_id, clip_id, author, text, created_at FROM review_comments "
-        "WHERE room_id = ? ORDER BY id",
-        (room_id,),
-    ).fetchall()
-    return [dict(row) for row in rows]
-
-
 async def build_review(request: web.Request, grant: Grant) -> dict[str, Any]:
     """Everything the page and the export show, for one room."""
     store = request.app[STORE]
@@ -254,8 +214,8 @@ async def build_review(request: web.Request, grant: Grant) -> dict[str, Any]:
     bank = _bank_questions(room)
     clips: list[Clip] = request.app[CLIPS].for_room(room.id)
     metrics = await speech_metrics(store, room.id)
-    ratings = _ratings(store, room.id)
-    comments = _comments(store, room.id)
+    ratings = store.ratings(room.id)
+    comments = store.comments(room.id)
     # Questions in the order they were answered; then any measured or rated without a clip.
     order: list[str] = []
     for qid in [c.question_id for c in clips] + list(metrics) + list(ratings):
@@ -336,21 +296,13 @@ async def put_rating(request: web.Request) -> web.Response:
     rubric = question["rubric"]
     if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item < len(rubric):
         raise UserError("'item' must be the index of a rubric item.", code="bad-item")
-    store = request.app[STORE]
-    if rating is None:
-        store.connection.execute(
-            "DELETE FROM review_ratings WHERE room_id = ? AND question_id = ? AND item = ?",
-            (grant.room.id, qid, item),
-        )
-    elif isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 4:
+    if rating is not None and (
+        isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 4
+    ):
         raise UserError("'rating' must be 1, 2, 3 or 4 (or null to clear it).", code="bad-rating")
-    else:
-        store.connection.execute(
-            "INSERT INTO review_ratings VALUES (?, ?, ?, ?, ?) ON CONFLICT(room_id, question_id, "
-            "item) DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at",
-            (grant.room.id, qid, item, rating, time.time()),
-        )
-    ratings = _ratings(store, grant.room.id).get(qid, {})
+    store = request.app[STORE]
+    store.set_rating(grant.room.id, qid, item, rating)
+    ratings = store.ratings(grant.room.id).get(qid, {})
     return web.json_response(
         {"question_id": qid, "ratings": {str(k): v for k, v in sorted(ratings.items())}}
     )
@@ -372,20 +324,11 @@ async def add_comment(request: web.Request) -> web.Response:
         request.app[CLIPS].get(grant.room.id, clip_id)  # 404 if it is not this room's clip
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_COMMENT:
         raise UserError(f"'text' must be 1 to {MAX_COMMENT} characters.", code="bad-comment")
-    cur = request.app[STORE].connection.execute(
-        "INSERT INTO review_comments (room_id, question_id, clip_id, author, text, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (grant.room.id, qid, clip_id, grant.role.value, text.strip(), time.time()),
-    )
-    comments = _comments(request.app[STORE], grant.room.id)
-    comment = next(c for c in comments if c["id"] == cur.lastrowid)
+    store = request.app[STORE]
+    new_id = store.add_comment(grant.room.id, qid, clip_id, grant.role.value, text.strip())
+    comment = next(c for c in store.comments(grant.room.id) if c["id"] == new_id)
     return web.json_response(comment, status=201)
 
 
 def setup_review(app: web.Application) -> None:
-    async def schema(app: web.Application) -> Any:
-        app[STORE].ensure_schema(SCHEMA)
-        yield
-
-    app.cleanup_ctx.append(schema)
     app.add_routes(routes)

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,9 +25,10 @@ from ..errors import Forbidden
 from ..http import grant_from_request
 from ..keys import SETTINGS, STORE
 from ..notes import NOTES_DB
+from ..notes.storage import notes_file_room_ids, purge_notes_file
 from ..roles import Mode, Role
 from ..settings import Settings
-from ..store import Store
+from ..storage.interface import Store
 from .hooks import ROOM_HOOKS
 
 log = logging.getLogger(__name__)
@@ -51,7 +50,7 @@ class RoomData:
     def purge(self, room_id: str) -> int:
         """Delete everything stored for the room; returns rows deleted plus files removed."""
         removed = self.store.delete_room(room_id)
-        removed += self._purge_notes([room_id])
+        removed += purge_notes_file(self.notes_db, [room_id])
         folder = self.recordings_dir / room_id
         if folder.is_dir():
             removed += sum(1 for p in folder.iterdir() if p.is_file())
@@ -62,54 +61,10 @@ class RoomData:
         """Room ids that notes or recordings still hold although the room is gone."""
         rooms = self.store.room_ids()
         found = self.store.orphan_room_ids()
-        found |= {room_id for room_id in self._notes_room_ids() if room_id not in rooms}
+        found |= {room_id for room_id in notes_file_room_ids(self.notes_db) if room_id not in rooms}
         if self.recordings_dir.is_dir():
             found |= {p.name for p in self.recordings_dir.iterdir() if p.name not in rooms}
         return found
-
-    # The notes file has its own connection in the notes hub; a second one here is safe (WAL,
-    # short autocommit statements on both) and lets `mockroom gc` run without a server.
-    def _notes(self) -> sqlite3.Connection | None:
-        if not self.notes_db.exists():
-            return None
-        db = sqlite3.connect(str(self.notes_db), isolation_level=None, timeout=10)
-        db.execute("PRAGMA busy_timeout = 10000")
-        return db
-
-    def _notes_tables(self, db: sqlite3.Connection) -> list[str]:
-        names = [
-            str(r[0])
-            for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            if not str(r[0]).startswith("sqlite_")
-        ]
-        return [
-            n
-            for n in names
-            if any(c[1] == "room_id" for c in db.execute(f'PRAGMA table_info("{n}")'))
-        ]
-
-    def _purge_notes(self, room_ids: list[str]) -> int:
-        db = self._notes()
-        if db is None:
-            return 0
-        deleted = 0
-        with closing(db):
-            for table in self._notes_tables(db):
-                for room_id in room_ids:
-                    cur = db.execute(f'DELETE FROM "{table}" WHERE room_id = ?', (room_id,))
-                    deleted += cur.rowcount
-        return deleted
-
-    def _notes_room_ids(self) -> set[str]:
-        db = self._notes()
-        if db is None:
-            return set()
-        with closing(db):
-            return {
-                str(row[0])
-                for table in self._notes_tables(db)
-                for row in db.execute(f'SELECT DISTINCT room_id FROM "{table}"')
-            }
 
 
 def owns(grant: Grant) -> bool:

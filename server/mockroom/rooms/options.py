@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from ..banks.model import Bank, bank_from_dict
-from ..store import RoomRecord
+from ..storage.interface import RoomRecord
 
 T = TypeVar("T")
 TIMING_OPTIONS = ("think_seconds", "answer_seconds")

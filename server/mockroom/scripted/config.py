@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..rooms.options import asking_order, question_count, room_bank, shuffle_seed
-from ..store import RoomRecord
+from ..storage.interface import RoomRecord
 
 AFTER_ANSWER_MS = 15_000
 DEFAULT_RETAKES = 1

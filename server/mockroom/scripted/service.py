@@ -24,7 +24,7 @@ from ..roles import Mode, Role
 from ..settings import Settings
 from ..signaling.protocol import error_frame
 from ..signaling.service import SIGNALING, Connection
-from ..store import RoomRecord, Store
+from ..storage.interface import RoomRecord, Store
 from . import records
 from .config import config_from_room
 from .flow import ScriptedFlow
@@ -53,7 +53,6 @@ class ScriptedService:
 
     def start(self, store: Store) -> None:
         self._store = store
-        records.ensure_schema(store)
 
     @staticmethod
     def _is_scripted_candidate(conn: Connection) -> bool:

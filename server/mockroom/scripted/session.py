@@ -32,7 +32,7 @@ from av import AudioFrame
 from ..clock import now_ms, sleep_until
 from ..errors import UserError
 from ..settings import Settings
-from ..store import RoomRecord, Store
+from ..storage.interface import RoomRecord, Store
 from ..turn import ice_servers
 from . import records
 from .config import FlowConfig

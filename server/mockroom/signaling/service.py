@@ -25,7 +25,7 @@ from ..roles import Role, joins_live, sends_media
 from ..rooms.request import clean_display_name
 from ..security import origin_allowed
 from ..settings import Settings
-from ..store import Store
+from ..storage.interface import Store
 from ..turn import ice_servers
 from . import protocol
 from .media_rules import check_signal

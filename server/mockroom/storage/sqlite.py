@@ -1,9 +1,9 @@
-"""SQLite storage for rooms, links, participants and room events.
+"""SQLite behind the store seam (storage.interface.Store): rooms, links, participants, events.
 
 One connection, used from the event loop thread: every statement here is a small indexed read or
-write (tens of microseconds in WAL mode), cheaper than hopping to a thread. Feature modules that
-need tables of their own call `ensure_schema`; a table whose rows belong to one room names it in
-a `room_id` column, so deleting a room (`delete_room`) removes those rows too without knowing the
+write (tens of microseconds in WAL mode), cheaper than hopping to a thread. The feature tables'
+SQL is in sqlite_features (mixed in); a table whose rows belong to one room names it in a
+`room_id` column, so deleting a room (`delete_room`) removes those rows too without knowing the
 feature.
 """
 
@@ -14,11 +14,12 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import NotFound
+from ..errors import NotFound
+from .interface import EventRecord, LinkRecord, RoomRecord
+from .sqlite_features import FEATURE_SCHEMA, FeatureTables
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rooms (
@@ -69,38 +70,9 @@ CREATE TABLE IF NOT EXISTS room_activity (
 TOUCH_EVERY_S = 60.0
 
 
-@dataclass(frozen=True)
-class RoomRecord:
-    id: str
-    mode: str
-    media: str
-    title: str
-    bank_id: str | None
-    bank: dict[str, Any] | None
-    options: dict[str, Any]
-    created_at: float
+class SqliteStore(FeatureTables):
+    """The `storage.interface.Store` on one SQLite file (data_dir/mockroom.sqlite3)."""
 
-
-@dataclass(frozen=True)
-class LinkRecord:
-    room_id: str
-    role: str
-    token_hash: str
-    created_at: float
-    expires_at: float | None
-    revoked_at: float | None
-
-
-@dataclass(frozen=True)
-class EventRecord:
-    room_id: str
-    seq: int
-    at: float
-    kind: str
-    data: dict[str, Any]
-
-
-class Store:
     def __init__(self, path: Path | str) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -111,16 +83,15 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        self._db.executescript(FEATURE_SCHEMA)
         self._touched: dict[str, float] = {}  # room id -> when this process last wrote its use
 
     def close(self) -> None:
         self._db.close()
 
-    def ensure_schema(self, sql: str) -> None:
-        self._db.executescript(sql)
-
     @property
     def connection(self) -> sqlite3.Connection:
+        """The raw connection, for tests and tools that inspect the file; features never use it."""
         return self._db
 
     @contextmanager
