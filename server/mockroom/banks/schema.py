@@ -299,8 +299,6 @@ QUESTION_RULES: dict[str, tuple[Rule, object]] = {
     "rubric": (_strings(MAX_RUBRIC, MAX_RUBRIC_ITEM), ()),
     "tags": (_strings(MAX_LIST, MAX_TAG, slug=True), ()),
 }
-BANK_FIELDS = tuple(BANK_RULES)
-QUESTION_FIELDS = tuple(QUESTION_RULES)
 
 
 def _check_table(

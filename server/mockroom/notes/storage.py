@@ -43,10 +43,6 @@ class StoredDoc:
     snapshot: bytes | None
     updates: list[bytes]
 
-    @property
-    def size(self) -> int:
-        return len(self.snapshot or b"") + sum(len(u) for u in self.updates)
-
 
 class NotesStorage:
     def __init__(self, path: Path) -> None:

@@ -66,10 +66,6 @@ class Clip:
     def filename(self) -> str:
         return f"{self.id}.{self.extension}"
 
-    @property
-    def is_video(self) -> bool:
-        return self.mime.startswith("video/")
-
 
 def base_mime(mime: str) -> str:
     return mime.split(";", 1)[0].strip().lower()

@@ -9,7 +9,6 @@ exports everything as Markdown.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import logging
 import time
 from typing import Any
@@ -26,6 +25,7 @@ from ..keys import STORE
 from ..recordings.clips import Clip, clip_json
 from ..recordings.routes import CLIPS
 from ..roles import Role
+from ..scripted.service import metrics_for_room
 from ..storage.interface import RoomRecord, Store
 
 log = logging.getLogger(__name__)
@@ -58,19 +58,13 @@ def _bank_questions(room: RoomRecord) -> dict[str, dict[str, Any]]:
 
 
 async def speech_metrics(store: Store, room_id: str) -> dict[str, list[dict[str, Any]]]:
-    """Speech figures per question from the scripted interviewer, if that module is present.
+    """Speech figures per question from the scripted interviewer.
 
-    Returned as question id → list of figure dicts (one per take where the source has takes).
+    Returned as question id → list of figure dicts (one per take).
     Any failure means "not measured": figures are a nice-to-have beside the recordings.
     """
     try:
-        from ..scripted.service import metrics_for_room  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return {}
-    try:
         raw: Any = metrics_for_room(store, room_id)
-        if inspect.isawaitable(raw):
-            raw = await raw
     except Exception:
         log.exception("speech metrics failed", extra={"room": room_id})
         return {}
