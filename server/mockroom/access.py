@@ -66,6 +66,6 @@ def link_refusal_for(store: Store, room_id: str, token_hash: str) -> Refusal | N
 
 def scripted_only(grant: Grant) -> Grant:
     """Review and recordings are what a scripted room leaves behind; a peer room has none."""
-    if grant.room.mode != Mode.SCRIPTED.value:
+    if grant.room.mode != Mode.SCRIPTED:
         raise NotFound("This room has no recordings or review: it is a live peer room.")
     return grant

@@ -86,8 +86,8 @@ async def create_room(request: web.Request) -> web.Response:
     bank = _bank_for(request, bank_id, spec.bank_toml)
     room = RoomRecord(
         id=new_room_id(),
-        mode=spec.mode.value,
-        media=spec.media.value,
+        mode=spec.mode,
+        media=spec.media,
         title=spec.title,
         bank_id=bank["id"] if bank else None,
         bank=bank,

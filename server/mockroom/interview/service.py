@@ -31,7 +31,7 @@ from ..clock import now_ms, sleep_until
 from ..errors import UserError
 from ..keys import STORE
 from ..quotas import check_event_cap, event_cap
-from ..roles import Role
+from ..roles import Mode, Role
 from ..signaling.presence import LiveRoom
 from ..signaling.service import SIGNALING, Connection, Signaling
 from ..storage.interface import RoomRecord, Store
@@ -105,7 +105,7 @@ class InterviewService:
 
     # presence ------------------------------------------------------------------------------
     async def on_join(self, conn: Connection) -> None:
-        if conn.grant.room.mode != "peer":
+        if conn.grant.room.mode != Mode.PEER:
             return
         link = conn.grant.role.value
         live = self._room(conn.grant.room)
@@ -168,7 +168,7 @@ class InterviewService:
     # actions -------------------------------------------------------------------------------
 
     async def on_message(self, conn: Connection, message: dict[str, Any]) -> None:
-        if conn.grant.room.mode != "peer":
+        if conn.grant.room.mode != Mode.PEER:
             raise UserError("This room's interviewer is the scripted one.", code="not-available")
         live = self._room(conn.grant.room)
         if live is None:

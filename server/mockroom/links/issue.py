@@ -49,7 +49,7 @@ OWNER_BY_MODE = {Mode.PEER: Role.INTERVIEWER, Mode.SCRIPTED: Role.CANDIDATE}
 
 def check_renewal(grant: Grant, role: Role) -> None:
     """May this grant withdraw and renew the link of `role`? A clear refusal if not."""
-    mode = Mode(grant.room.mode)
+    mode = grant.room.mode
     owner = OWNER_BY_MODE[mode]
     if grant.role is not owner:
         raise Forbidden(f"Only the {owner.value} can withdraw and renew links in this room.")

@@ -15,7 +15,7 @@ from aiohttp import web
 from ..errors import Forbidden
 from ..http import bearer_token, grant_from_request
 from ..keys import SETTINGS, STORE
-from ..roles import ROLES_BY_MODE, Mode, Role
+from ..roles import ROLES_BY_MODE, Role
 from ..rooms.request import link_expired
 from .issue import base_url, link_url
 from .vault import LINK_VAULT, LinkVault, owner_role
@@ -42,7 +42,7 @@ async def room_links(request: web.Request) -> web.Response:
     base = base_url(request, request.app[SETTINGS])
     links: dict[str, str] = {}
     expires: dict[str, float | None] = {}
-    for role in ROLES_BY_MODE[Mode(grant.room.mode)]:
+    for role in ROLES_BY_MODE[grant.room.mode]:
         found = opened.get(role.value)
         if found is None or found[1] not in current:
             continue

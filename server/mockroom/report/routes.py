@@ -32,7 +32,7 @@ from ..keys import SETTINGS, STORE
 from ..links.issue import base_url, link_url
 from ..notes.export import document_text
 from ..notes.keys import NOTES_HUB
-from ..roles import SHARED_DOC, Role, private_notes_doc
+from ..roles import SHARED_DOC, Mode, Role, private_notes_doc
 from ..storage.interface import RoomRecord
 from .ics import invite_ics, parse_scheduled
 from .markdown import ReportInput, build_report, render_markdown
@@ -44,7 +44,7 @@ REPORT_ROLES = frozenset({Role.INTERVIEWER, Role.CANDIDATE, Role.OBSERVER})
 
 
 def _report_grant(grant: Grant) -> Grant:
-    if grant.room.mode != "peer":
+    if grant.room.mode != Mode.PEER:
         raise NotFound("Scripted rooms have a review page instead of a report.")
     if grant.role not in REPORT_ROLES:
         raise NotFound("This link does not open a report.")
@@ -124,7 +124,7 @@ def report_model(app: web.Application, grant: Grant) -> dict[str, Any]:
 async def report_page(request: web.Request) -> web.Response:
     token = request.query.get("token")
     grant = authorize(request.app[STORE], request.match_info["room_id"], token)
-    if grant.room.mode == "scripted":
+    if grant.room.mode == Mode.SCRIPTED:
         # A scripted room's report is its review page: clips, figures, ratings, comments.
         raise web.HTTPFound(f"/rooms/{grant.room.id}/review?{request.query_string}")
     grant = _report_grant(grant)

@@ -69,7 +69,7 @@ class RoomData:
 
 def owns(grant: Grant) -> bool:
     """The person a room belongs to: its interviewer, or the candidate of a scripted room."""
-    owner = Role.CANDIDATE if grant.room.mode == Mode.SCRIPTED.value else Role.INTERVIEWER
+    owner = Role.CANDIDATE if grant.room.mode == Mode.SCRIPTED else Role.INTERVIEWER
     return grant.role is owner
 
 
@@ -96,7 +96,7 @@ async def delete_room(app: web.Application, room_id: str) -> int:
 async def delete_room_route(request: web.Request) -> web.Response:
     grant = grant_from_request(request)
     if not owns(grant):
-        owner = "candidate" if grant.room.mode == Mode.SCRIPTED.value else "interviewer"
+        owner = "candidate" if grant.room.mode == Mode.SCRIPTED else "interviewer"
         raise Forbidden(f"Only the {owner} can delete this room.")
     removed = await delete_room(request.app, grant.room.id)
     log.info("room deleted", extra={"room": grant.room.id, "by": grant.role.value})

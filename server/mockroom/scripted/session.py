@@ -31,6 +31,7 @@ from av import AudioFrame
 
 from ..clock import now_ms, sleep_until
 from ..errors import UserError
+from ..roles import Media
 from ..settings import Settings
 from ..storage.interface import RoomRecord, Store
 from ..turn import ice_servers
@@ -254,7 +255,7 @@ class ScriptedSession:
         for transceiver in pc.getTransceivers():
             if transceiver.kind != "video":
                 continue
-            if self.room.media == "video" and self.card is None:
+            if self.room.media == Media.VIDEO and self.card is None:
                 self.card = CardTrack(self.card_view, self.renderer)
                 transceiver.sender.replaceTrack(self.card)
                 transceiver.direction = "sendonly"  # never receive the candidate's camera

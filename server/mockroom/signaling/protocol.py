@@ -8,7 +8,7 @@ written for humans in docs/protocol.md; keep the two in step.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 from ..errors import ErrorReply, MockRoomError, ProtocolError, TooLarge
@@ -46,44 +46,43 @@ SCRIPTED_ACTIONS = frozenset(
 
 @dataclass(frozen=True)
 class Field:
+    """One field of a client message: its JSON type, and the limits checked before dispatch."""
+
     kind: type | tuple[type, ...]
+    _: KW_ONLY
     required: bool = True
     max_len: int | None = None
     choices: frozenset[str] | None = None
 
 
-def _f(kind: type | tuple[type, ...], required: bool = True, **kw: Any) -> Field:
-    return Field(kind, required, **kw)
-
-
 # Client -> server messages and their fields (besides "type").
 CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
     "hello": {
-        "version": _f(int),
-        "token": _f(str, max_len=200),
-        "name": _f(str, False, max_len=200),
-        "participant_id": _f(str, False, max_len=64),
-        "takeover": _f(bool, False),
-        "media": _f(dict, False),
+        "version": Field(int),
+        "token": Field(str, max_len=200),
+        "name": Field(str, required=False, max_len=200),
+        "participant_id": Field(str, required=False, max_len=64),
+        "takeover": Field(bool, required=False),
+        "media": Field(dict, required=False),
     },
-    "signal": {"to": _f(str, max_len=64), "data": _f(dict)},
+    "signal": {"to": Field(str, max_len=64), "data": Field(dict)},
     "state": {
-        "audio": _f(bool, False),
-        "video": _f(bool, False),
-        "screen": _f(bool, False),
-        "name": _f(str, False, max_len=200),
+        "audio": Field(bool, required=False),
+        "video": Field(bool, required=False),
+        "screen": Field(bool, required=False),
+        "name": Field(str, required=False, max_len=200),
     },
-    "ping": {"t": _f((int, float))},
+    "ping": {"t": Field((int, float))},
     "bye": {},
     "interview": {
-        "action": _f(str, choices=INTERVIEW_ACTIONS),
-        "question_id": _f(str, False, max_len=100),
-        "data": _f(dict, False),
+        "action": Field(str, choices=INTERVIEW_ACTIONS),
+        "question_id": Field(str, required=False, max_len=100),
+        "data": Field(dict, required=False),
     },
     "scripted": {
-        "action": _f(str, choices=SCRIPTED_ACTIONS),
-        "sdp": _f(str, False, max_len=MAX_SDP),
-        "candidate": _f(dict, False),
+        "action": Field(str, choices=SCRIPTED_ACTIONS),
+        "sdp": Field(str, required=False, max_len=MAX_SDP),
+        "candidate": Field(dict, required=False),
     },
 }
 

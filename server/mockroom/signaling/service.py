@@ -21,7 +21,7 @@ from ..access import Grant, authorize, link_refusal
 from ..errors import Forbidden, MockRoomError, ProtocolError, TooLarge, UserError, error_reply
 from ..jsonbody import TooDeep
 from ..links.sockets import CLOSE_LINK_REFUSED, LinkSockets, Refusal, TooManySockets
-from ..roles import Role, joins_live, sends_media
+from ..roles import Media, Role, joins_live, sends_media
 from ..rooms.request import clean_display_name
 from ..security import origin_allowed
 from ..settings import Settings
@@ -233,8 +233,8 @@ class Signaling:
         if isinstance(media.get("audio"), bool):
             participant.audio = media["audio"]
         if isinstance(media.get("video"), bool):
-            participant.video = media["video"] and grant.room.media == "video"
-        if grant.room.media != "video":
+            participant.video = media["video"] and grant.room.media == Media.VIDEO
+        if grant.room.media != Media.VIDEO:
             participant.video = False
         if not sends_media(grant.role):
             participant.audio = participant.video = participant.screen = False
@@ -385,7 +385,7 @@ class Signaling:
         for key in ("audio", "video", "screen"):
             if key in message:
                 setattr(p, key, message[key])
-        if conn.grant.room.media != "video":
+        if conn.grant.room.media != Media.VIDEO:
             p.video = False
         if "name" in message:
             p.name = clean_display_name(message["name"], p.role)

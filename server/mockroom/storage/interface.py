@@ -14,12 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..roles import Media, Mode
+
 
 @dataclass(frozen=True)
 class RoomRecord:
     id: str
-    mode: str  # roles.Mode value: "peer" | "scripted"
-    media: str  # roles.Media value: "audio" | "video"
+    mode: Mode
+    media: Media
     title: str
     bank_id: str | None  # the shipped bank it was made from; None for a pasted bank or none
     bank: dict[str, Any] | None  # the bank as it was when the room was made (or a pasted one)

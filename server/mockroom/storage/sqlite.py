@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NotFound
+from ..roles import Media, Mode
 from .interface import EventRecord, LinkRecord, RoomRecord
 from .sqlite_features import FEATURE_SCHEMA, FeatureTables
 
@@ -135,8 +136,8 @@ class SqliteStore(FeatureTables):
             return None
         return RoomRecord(
             id=row["id"],
-            mode=row["mode"],
-            media=row["media"],
+            mode=Mode(row["mode"]),
+            media=Media(row["media"]),
             title=row["title"],
             bank_id=row["bank_id"],
             bank=json.loads(row["bank_json"]) if row["bank_json"] else None,
