@@ -286,10 +286,9 @@ def setup_interviews(app: web.Application) -> None:
     async def service(app: web.Application) -> AsyncIterator[None]:
         svc = app[INTERVIEWS] = InterviewService(app[STORE], app[SIGNALING])
         app[INTERVIEW_SOURCE] = svc
-        signaling = app[SIGNALING]
-        signaling.on("interview", svc.on_message)
-        signaling.join_hooks.append(svc.on_join)
-        signaling.leave_hooks.append(svc.on_leave)
+        app[SIGNALING].add_service(
+            "interview", svc.on_message, on_join=svc.on_join, on_leave=svc.on_leave
+        )
         yield
         await svc.close()
 

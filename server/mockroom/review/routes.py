@@ -276,18 +276,28 @@ async def review_export(request: web.Request) -> web.Response:
     return markdown_download(text, f"review-{grant.room.id}.md")
 
 
+async def _review_post(
+    request: web.Request, role: Role, refusal: str
+) -> tuple[Grant, dict[str, Any], str]:
+    """The grant (only `role` may write), the JSON body and its question id (of this bank)."""
+    grant = _review_grant(grant_from_request(request))
+    if grant.role is not role:
+        raise Forbidden(refusal)
+    data = await _body(request)
+    qid = data.get("question_id")
+    if not isinstance(qid, str) or qid not in _bank_questions(grant.room):
+        raise UserError("This room's question bank has no such question.", code="unknown-question")
+    return grant, data, qid
+
+
 @routes.put("/api/rooms/{room_id}/review/ratings")
 async def put_rating(request: web.Request) -> web.Response:
     """The candidate's own 1-4 rating of one rubric item; `rating: null` clears it."""
-    grant = _review_grant(grant_from_request(request))
-    if grant.role is not Role.CANDIDATE:
-        raise Forbidden("Only the candidate rates their own answers.")
-    data = await _body(request)
-    qid, item, rating = data.get("question_id"), data.get("item"), data.get("rating")
-    question = _bank_questions(grant.room).get(qid) if isinstance(qid, str) else None
-    if question is None or not isinstance(qid, str):
-        raise UserError("This room's question bank has no such question.", code="unknown-question")
-    rubric = question["rubric"]
+    grant, data, qid = await _review_post(
+        request, Role.CANDIDATE, "Only the candidate rates their own answers."
+    )
+    item, rating = data.get("item"), data.get("rating")
+    rubric = _bank_questions(grant.room)[qid]["rubric"]
     if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item < len(rubric):
         raise UserError("'item' must be the index of a rubric item.", code="bad-item")
     if rating is not None and (
@@ -305,13 +315,10 @@ async def put_rating(request: web.Request) -> web.Response:
 @routes.post("/api/rooms/{room_id}/review/comments")
 async def add_comment(request: web.Request) -> web.Response:
     """A reviewer's comment on a question (optionally on one take); the candidate reads them."""
-    grant = _review_grant(grant_from_request(request))
-    if grant.role is not Role.REVIEWER:
-        raise Forbidden("Only the reviewer's link can add comments.")
-    data = await _body(request)
-    qid, clip_id, text = data.get("question_id"), data.get("clip_id"), data.get("text")
-    if not isinstance(qid, str) or qid not in _bank_questions(grant.room):
-        raise UserError("This room's question bank has no such question.", code="unknown-question")
+    grant, data, qid = await _review_post(
+        request, Role.REVIEWER, "Only the reviewer's link can add comments."
+    )
+    clip_id, text = data.get("clip_id"), data.get("text")
     if clip_id is not None:
         if not isinstance(clip_id, str):
             raise UserError("'clip_id' must be a clip's id.", code="bad-clip")

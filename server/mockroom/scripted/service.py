@@ -148,10 +148,9 @@ def setup_scripted(app: web.Application) -> None:
 
     async def scripted(app: web.Application) -> AsyncIterator[None]:
         service.start(app[STORE])
-        signaling = app[SIGNALING]
-        signaling.on("scripted", service.on_message)
-        signaling.join_hooks.append(service.on_join)
-        signaling.leave_hooks.append(service.on_leave)
+        app[SIGNALING].add_service(
+            "scripted", service.on_message, on_join=service.on_join, on_leave=service.on_leave
+        )
         yield
         await service.close_all()
 

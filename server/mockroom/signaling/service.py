@@ -84,6 +84,12 @@ class Signaling:
             raise ValueError(f"{kind!r} is not a message type in signaling/protocol.py")
         self.handlers[kind] = handler
 
+    def add_service(self, kind: str, handler: Handler, *, on_join: Hook, on_leave: Hook) -> None:
+        """Wire a feature's socket service: the message type it handles and its presence hooks."""
+        self.on(kind, handler)
+        self.join_hooks.append(on_join)
+        self.leave_hooks.append(on_leave)
+
     def live_room(self, room_id: str) -> LiveRoom | None:
         return self.rooms.get(room_id)
 
