@@ -3,6 +3,10 @@
 The wire format lives in protocol.py, seat rules in presence.py; this module only moves frames.
 Feature modules (interview, scripted interviewer) add message handlers and join/leave hooks on the
 `Signaling` object instead of growing this file.
+
+Just over 400 lines, on purpose: handshake, relay and close are one socket's life and read best
+together (the architecture review advised against splitting it); the wire, seats, media rules
+and the send queue are already their own modules.
 """
 
 from __future__ import annotations
