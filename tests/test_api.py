@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import REPO, create_room
-from mockroom.store import Store
-from mockroom.tokens import hash_token
+from mockroom.links.tokens import hash_token
+from mockroom.storage.interface import Store
 
 
 async def test_healthz(client: Any) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mockroom.banks import (
+from mockroom.banks.model import (
     MAX_BANK_BYTES,
     QUESTION_KINDS,
     Bank,

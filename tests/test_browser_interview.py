@@ -14,7 +14,7 @@ from browser_support import chromium, csp_violations, join_room, two_pages
 from browser_support import room_link as link
 from conftest import LiveServer
 from helpers_http import make_room
-from mockroom.banks import load_bank
+from mockroom.banks.model import load_bank
 from mockroom.settings import Settings
 from test_interview_service import secret_strings
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from conftest import create_room
-from mockroom.banks import load_bank
+from mockroom.banks.model import load_bank
 from mockroom.settings import Settings
 from test_notes import connect
 from test_signaling import join, next_of

@@ -17,8 +17,8 @@ import pytest
 
 from conftest import REPO, LiveServer, free_port, start_server, stop_server
 from helpers_tls import self_signed
-from mockroom.doctor import Doctor, run_doctor
-from mockroom.turn_check import turn_servers
+from mockroom.ops.doctor import Doctor, run_doctor
+from mockroom.ops.turn_check import turn_servers
 
 
 def doctor(capsys: pytest.CaptureFixture[str], url: str, **kwargs: object) -> tuple[int, str]:

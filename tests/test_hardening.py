@@ -26,12 +26,12 @@ from mockroom.app import create_app
 from mockroom.errors import Forbidden
 from mockroom.jsonbody import MAX_DEPTH, InvalidJson, TooDeep, nesting_depth, parse_json
 from mockroom.keys import STORE
+from mockroom.links.tokens import new_token, well_formed
 from mockroom.notes import codec
 from mockroom.parse_errors import ParseErrorFilter
-from mockroom.report_ics import escape_text
-from mockroom.rooms import clean_title
+from mockroom.report.ics import escape_text
+from mockroom.rooms.request import clean_title
 from mockroom.settings import ConfigError, Settings, load_settings
-from mockroom.tokens import new_token, well_formed
 
 DEEP = "[" * 100_000 + "]" * 100_000
 BAD_BODIES = [

@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 
-from mockroom.banks import Bank, BankError, Question, default_banks_dir, load_banks
+from mockroom.banks.model import Bank, BankError, Question, default_banks_dir, load_banks
 from mockroom.errors import UserError
-from mockroom.interview import (
+from mockroom.interview.flow import (
     EVENT_RULES,
     Event,
     Interview,
     InterviewConfig,
     InterviewError,
 )
-from mockroom.interview_state import (
+from mockroom.interview.state import (
     CANDIDATE_CHECKLIST,
     PHONE_PROMPT,
     RECRUITER_CHECKLIST,

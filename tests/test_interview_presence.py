@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from conftest import create_room
-from mockroom.interview_service import INTERVIEWS
+from mockroom.interview.service import INTERVIEWS
 from mockroom.keys import SETTINGS, STORE
 from test_interview_service import Recorder, drive
 from test_signaling import join

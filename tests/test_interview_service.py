@@ -8,7 +8,7 @@ from typing import Any
 
 from conftest import create_room
 from mockroom.app import create_app
-from mockroom.banks import load_bank
+from mockroom.banks.model import load_bank
 from mockroom.settings import Settings
 from test_signaling import join, next_of
 

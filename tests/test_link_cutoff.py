@@ -12,10 +12,11 @@ from aiohttp import WSMsgType
 
 from conftest import create_room
 from mockroom.app import create_app
-from mockroom.keys import SIGNALING, STORE
-from mockroom.link_sockets import WITHDRAWN, LinkSockets, Refusal
+from mockroom.keys import STORE
+from mockroom.links.sockets import WITHDRAWN, LinkSockets, Refusal
 from mockroom.notes import NOTES_CONFIG, NotesConfig
 from mockroom.settings import ConfigError, Settings, load_settings
+from mockroom.signaling.service import SIGNALING
 from test_notes_support import PyClient
 
 CUT_WITHIN_S = 1.0

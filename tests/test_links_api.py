@@ -7,7 +7,7 @@ from typing import Any
 
 from conftest import create_room
 from mockroom.keys import STORE
-from mockroom.link_vault import seal, unseal
+from mockroom.links.vault import seal, unseal
 
 
 def auth(token: str) -> dict[str, str]:

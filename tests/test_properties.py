@@ -15,13 +15,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockroom import protocol
-from mockroom.bank_schema import QUESTION_KINDS
-from mockroom.banks import BankError, bank_from_dict, bank_to_dict, parse_bank
+from mockroom.banks.model import BankError, bank_from_dict, bank_to_dict, parse_bank
+from mockroom.banks.schema import QUESTION_KINDS
 from mockroom.errors import MockRoomError, UserError
 from mockroom.jsonbody import MAX_DEPTH, InvalidJson, TooDeep, parse_json
 from mockroom.notes import codec
-from mockroom.rooms import ALLOWED_FIELDS, MAX_TITLE, RoomRequest, parse_room_request
+from mockroom.rooms.request import ALLOWED_FIELDS, MAX_TITLE, RoomRequest, parse_room_request
+from mockroom.signaling import protocol
 
 # No example database (no .hypothesis/ folder in the checkout); no deadline on a busy machine;
 # derandomized so `make test` is repeatable (3,000 random examples each passed when written).

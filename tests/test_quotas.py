@@ -16,7 +16,7 @@ from conftest import create_room, start_server, stop_server
 from helpers_http import make_room
 from mockroom.app import create_app
 from mockroom.keys import STORE
-from mockroom.recordings import CLIPS
+from mockroom.recordings.routes import CLIPS
 from mockroom.settings import Settings, load_settings
 from test_recordings import QUESTION, auth, new_clip, put_chunk, run_recorder, scripted_room
 from test_signaling import join, next_of
@@ -116,7 +116,7 @@ async def test_chunk_is_on_disk_before_its_size_is_committed(
         seen.append((row[0], os.fstat(fd).st_size))
         real(fd)
 
-    monkeypatch.setattr("mockroom.recordings.os.fdatasync", fdatasync)
+    monkeypatch.setattr("mockroom.recordings.routes.os.fdatasync", fdatasync)
     for seq in range(3):
         assert (await put_chunk(client, room, clip["clip_id"], seq, b"z" * 100)).status == 200
     assert seen == [(0, 100), (100, 200), (200, 300)]

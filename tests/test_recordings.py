@@ -20,7 +20,7 @@ import pytest
 from conftest import REPO, create_room, start_server, stop_server
 from helpers_http import make_room
 from mockroom.app import create_app
-from mockroom.clips import MAX_CHUNK_BYTES
+from mockroom.recordings.clips import MAX_CHUNK_BYTES
 from mockroom.settings import Settings
 
 QUESTION = "conflict-with-teammate"  # in the behavioral bank
@@ -376,8 +376,8 @@ async def test_unreadable_clip_is_kept_as_uploaded(client: Any) -> None:
 
 
 def test_clip_rules_are_pure() -> None:
-    from mockroom.clips import ChunkAction, Clip, OutOfOrder, decide_chunk
     from mockroom.errors import Conflict
+    from mockroom.recordings.clips import ChunkAction, Clip, OutOfOrder, decide_chunk
 
     clip = Clip("c", "r", "q", 1, "audio/webm", 2, 20, 0.0, None, None, "webm")
     assert decide_chunk(clip, 1, 5, 100) is ChunkAction.DUPLICATE

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conftest import create_room
-from mockroom.interview import Interview
-from mockroom.interview_service import EVENT_KIND, config_for_room
+from mockroom.interview.config import EVENT_KIND, config_for_room
+from mockroom.interview.flow import Interview
 from mockroom.keys import STORE
-from mockroom.report_ics import fold, invite_ics
-from mockroom.report_text import fmt_duration, render_markdown
+from mockroom.report.ics import fold, invite_ics
+from mockroom.report.markdown import fmt_duration, render_markdown
 from test_notes import connect
 from test_signaling import join, next_of
 
@@ -290,7 +290,7 @@ def test_fold_never_splits_a_character_and_round_trips() -> None:
 def test_markdown_of_an_empty_model_and_durations() -> None:
     assert fmt_duration(None) == "\u2013" and fmt_duration(95_400) == "1:35"
     assert fmt_duration(0) == "0:00"
-    from mockroom.report_text import ReportInput, build_report
+    from mockroom.report.markdown import ReportInput, build_report
 
     model = build_report(ReportInput("r1", "T", "2030-01-01", "observer", {}, None))
     md = render_markdown(model)
@@ -380,7 +380,7 @@ async def test_job_title_is_checked_stored_and_optional(client: Any) -> None:
 
 
 def test_report_wording_uses_plurals() -> None:
-    from mockroom.report_model import plural
+    from mockroom.report.model import plural
 
     assert plural(1, "time") == "1 time" and plural(0, "time") == "0 times"
     assert plural(2, "question") == "2 questions"

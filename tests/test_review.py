@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import create_room
-from mockroom.review import figure_rows, normalise_metrics
+from mockroom.review.routes import figure_rows, normalise_metrics
 
 QUESTION = "conflict-with-teammate"
 TEXT = "Tell me about a time you disagreed with a teammate"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from conftest import create_room
-from mockroom.media_rules import sdp_sends_media
+from mockroom.signaling.media_rules import sdp_sends_media
 
 SDP_OFFER = {"description": {"type": "offer", "sdp": "v=0\r\n"}}
 

@@ -17,12 +17,13 @@ import pytest
 from conftest import REPO, create_room
 from mockroom.app import create_app
 from mockroom.errors import NotFound
-from mockroom.interview_service import INTERVIEWS
-from mockroom.keys import SETTINGS, SIGNALING, STORE
+from mockroom.interview.service import INTERVIEWS
+from mockroom.keys import SETTINGS, STORE
 from mockroom.notes import NOTES_HUB
-from mockroom.retention import retention_text, sweep_app
+from mockroom.rooms.retention import retention_text, sweep_app
 from mockroom.scripted.service import SCRIPTED
 from mockroom.settings import Settings
+from mockroom.signaling.service import SIGNALING
 from test_notes import connect, notes_path, refused
 from test_recordings import QUESTION, auth, new_clip, put_chunk, scripted_room
 from test_signaling import join, next_of

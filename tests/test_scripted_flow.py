@@ -17,7 +17,7 @@ from mockroom.scripted.config import (
     config_from_room,
 )
 from mockroom.scripted.flow import AnswerClosed, AnswerOpened, Say, ScriptedFlow
-from mockroom.store import RoomRecord
+from mockroom.storage.interface import RoomRecord
 
 SPEECH_MS = 1000  # every line takes 1 s to say in these tests
 Q1 = FlowQuestion("q1", "First question?", think_ms=5000, answer_ms=30000)

@@ -82,7 +82,7 @@ async def slow_client(aiohttp_client: Any, tmp_path: Any, request: Any) -> Any:
 async def test_a_socket_that_stops_reading_is_dropped_and_stalls_nobody(
     slow_client: Any, caplog: Any
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="mockroom.signaling_peer")
+    caplog.set_level(logging.WARNING, logger="mockroom.signaling.peer")
     client = slow_client
     room = await create_room(client, bank="behavioral")
     rid, tokens = room["room_id"], room["tokens"]

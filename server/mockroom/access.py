@@ -6,11 +6,11 @@ import time
 from dataclasses import dataclass
 
 from .errors import Forbidden, NotFound, Unauthorized
-from .link_sockets import EXPIRED, WITHDRAWN, Refusal
+from .links.sockets import EXPIRED, WITHDRAWN, Refusal
+from .links.tokens import hash_token, well_formed
 from .roles import Mode, Role
-from .rooms import link_expired
-from .store import RoomRecord, Store
-from .tokens import hash_token, well_formed
+from .rooms.request import link_expired
+from .storage.interface import RoomRecord, Store
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def authorize(store: Store, room_id: str, token: str | None) -> Grant:
         raise Forbidden("This link was withdrawn. Ask the person who sent it for a new one.")
     if link_expired(link.expires_at, time.time()):
         raise Forbidden("This link has expired. Ask the person who made the room for a new one.")
-    store.touch_room(room_id)  # retention counts from the last use (retention.py)
+    store.touch_room(room_id)  # retention counts from the last use (rooms/retention.py)
     return Grant(
         room=room, role=Role(link.role), token_hash=link.token_hash, expires_at=link.expires_at
     )
@@ -66,6 +66,6 @@ def link_refusal_for(store: Store, room_id: str, token_hash: str) -> Refusal | N
 
 def scripted_only(grant: Grant) -> Grant:
     """Review and recordings are what a scripted room leaves behind; a peer room has none."""
-    if grant.room.mode != Mode.SCRIPTED.value:
+    if grant.room.mode != Mode.SCRIPTED:
         raise NotFound("This room has no recordings or review: it is a live peer room.")
     return grant

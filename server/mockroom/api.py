@@ -8,47 +8,28 @@ from typing import Any
 
 from aiohttp import web
 
-from . import banks as bank_lib
 from . import quotas
-from .access import Grant, authorize
+from .access import Grant
+from .banks import model as bank_lib
 from .errors import NotFound, UserError
+from .http import bearer_token, grant_from_request
 from .jsonbody import read_json
-from .keys import BANKS, SETTINGS, SIGNALING, STORE
-from .link_sockets import WITHDRAWN
-from .link_vault import LINK_VAULT
-from .links import base_url, check_renewal, issue_link, link_url, notes_paths
+from .keys import BANKS, SETTINGS, STORE
+from .links.issue import base_url, check_renewal, issue_link, link_url, notes_paths
+from .links.sockets import WITHDRAWN
+from .links.tokens import new_room_id
+from .links.vault import LINK_VAULT
 from .ratelimit import check_room_creation
 from .roles import Mode, Role, note_documents
-from .rooms import parse_room_request
-from .store import RoomRecord
-from .tokens import new_room_id
+from .rooms.request import parse_room_request
+from .signaling.service import SIGNALING
+from .storage.interface import RoomRecord
 from .turn import ice_servers
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 DEFAULT_SCRIPTED_BANK = "async-one-way"
-
-
-def bearer_token(request: web.Request) -> str | None:
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    return request.query.get("token") or None
-
-
-def markdown_download(text: str, filename: str) -> web.Response:
-    """A Markdown file the browser saves (notes, report and review exports)."""
-    return web.Response(
-        text=text,
-        content_type="text/markdown",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def grant_from_request(request: web.Request) -> Grant:
-    return authorize(request.app[STORE], request.match_info["room_id"], bearer_token(request))
 
 
 @routes.get("/healthz")
@@ -105,8 +86,8 @@ async def create_room(request: web.Request) -> web.Response:
     bank = _bank_for(request, bank_id, spec.bank_toml)
     room = RoomRecord(
         id=new_room_id(),
-        mode=spec.mode.value,
-        media=spec.media.value,
+        mode=spec.mode,
+        media=spec.media,
         title=spec.title,
         bank_id=bank["id"] if bank else None,
         bank=bank,

@@ -9,26 +9,27 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from . import api, pages
-from .bank_format import setup_bank_format
-from .banks import load_banks
-from .drain import setup_drain
+from .banks.model import load_banks
+from .banks.routes import setup_bank_format
 from .errors import ErrorReply, error_reply
-from .interview_service import setup_interviews
-from .keys import BANKS, SETTINGS, SIGNALING, STORE
-from .links_api import setup_links
-from .metrics import setup_metrics
+from .interview.service import setup_interviews
+from .keys import BANKS, SETTINGS, STORE
+from .links.routes import setup_links
 from .notes import setup_notes
+from .ops.drain import setup_drain
+from .ops.metrics import setup_metrics
 from .parse_errors import quiet_parse_errors
 from .quotas import setup_quotas
 from .ratelimit import setup_rate_limits
-from .recordings import setup_recordings
-from .report import setup_report
-from .retention import setup_retention
+from .recordings.routes import setup_recordings
+from .report.routes import setup_report
+from .review.routes import setup_review
+from .rooms.retention import setup_retention
 from .scripted import setup_scripted
 from .security import setup_security
 from .settings import Settings
-from .signaling import Signaling
-from .store import Store
+from .signaling.service import SIGNALING, Signaling
+from .storage.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -56,9 +57,7 @@ def _error_response(
     request: web.Request, reply: ErrorReply, headers: Mapping[str, str] | None = None
 ) -> web.Response:
     if _wants_json(request):
-        response = web.json_response(
-            {"error": reply.code, "message": reply.message}, status=reply.status
-        )
+        response = web.json_response(reply.body(), status=reply.status)
     else:
         response = aiohttp_jinja2.render_template(
             "error.html",
@@ -108,7 +107,7 @@ def create_app(settings: Settings) -> web.Application:
 
     async def storage(app: web.Application) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        app[STORE] = Store(settings.db_path)
+        app[STORE] = SqliteStore(settings.db_path)
         app[SIGNALING] = Signaling(settings, app[STORE])
         yield
         app[STORE].close()
@@ -123,6 +122,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/ws/rooms/{room_id}", _signaling_socket)
     app.router.add_static("/static", pages.WEB_DIR / "static", append_version=False)
     setup_recordings(app)
+    setup_review(app)  # after recordings: it reads their CLIPS
     setup_notes(app)
     setup_scripted(app)
     setup_interviews(app)

@@ -62,9 +62,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def serve_command(args: argparse.Namespace) -> int:
     from .app import create_app
-    from .banks import BankError
+    from .banks.model import BankError
     from .gc_tuning import freeze_startup_heap
-    from .serving import base_url, serve_until_signal, tls_context
+    from .ops.serving import base_url, serve_until_signal, tls_context
 
     try:
         overrides = {
@@ -109,7 +109,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def banks_check(args: argparse.Namespace) -> int:
-    from .banks import check_paths, default_banks_dir
+    from .banks.model import check_paths, default_banks_dir
 
     paths = args.paths or [default_banks_dir()]
     problems = check_paths(paths)
@@ -123,7 +123,7 @@ def banks_check(args: argparse.Namespace) -> int:
 
 
 def gc_command(args: argparse.Namespace) -> int:
-    from .retention import collect_garbage
+    from .rooms.retention import collect_garbage
 
     try:
         settings = load_settings(overrides={"data_dir": args.data_dir})
@@ -138,7 +138,7 @@ def gc_command(args: argparse.Namespace) -> int:
 
 
 def doctor_command(args: argparse.Namespace) -> int:
-    from .doctor import run_doctor
+    from .ops.doctor import run_doctor
 
     return run_doctor(args.url, ca_file=args.ca_file, timeout=args.timeout)
 

@@ -2,13 +2,19 @@
 
 UserError: something the person can fix or should read (wrong link, room full). ProtocolError: a
 client sent something our protocol forbids (a client bug). Anything else is an internal error:
-logged
-with its traceback and reported to the user without details.
+logged with its traceback and reported to the user without details.
+
+Code raises these and never renders them: `error_reply` is the one place an exception becomes an
+HTTP status, a close code, a code and a message (plus `extra` fields an error carries for the
+client, such as OutOfOrder's `expected`). The HTTP middleware (app.py) and the signaling socket
+(signaling/protocol.error_frame) both render an ErrorReply.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 
 class MockRoomError(Exception):
@@ -22,6 +28,11 @@ class MockRoomError(Exception):
         self.message = message
         if code is not None:
             self.code = code
+
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        """Fields beside `error` and `message` that tell the client what to do next."""
+        return {}
 
 
 class UserError(MockRoomError):
@@ -71,6 +82,11 @@ class ErrorReply:
     close_code: int
     code: str
     message: str
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def body(self) -> dict[str, Any]:
+        """The JSON an HTTP client reads: `{"error": code, "message": ..., **extra}`."""
+        return {**self.extra, "error": self.code, "message": self.message}
 
 
 INTERNAL_MESSAGE = "Something went wrong on the server. Reload the page; your notes are saved."
@@ -79,5 +95,5 @@ INTERNAL_MESSAGE = "Something went wrong on the server. Reload the page; your no
 def error_reply(exc: BaseException) -> ErrorReply:
     """The single place where an exception becomes an HTTP status / close code and a message."""
     if isinstance(exc, MockRoomError):
-        return ErrorReply(exc.status, exc.close_code, exc.code, exc.message)
+        return ErrorReply(exc.status, exc.close_code, exc.code, exc.message, exc.extra)
     return ErrorReply(500, 1011, "internal", INTERNAL_MESSAGE)

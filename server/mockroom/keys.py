@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from .banks import Bank
+    from .banks.model import Bank
     from .settings import Settings
-    from .signaling import Signaling
-    from .store import Store
+    from .storage.interface import Store
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 STORE: web.AppKey[Store] = web.AppKey("store")
-SIGNALING: web.AppKey[Signaling] = web.AppKey("signaling")
 BANKS: web.AppKey[dict[str, Bank]] = web.AppKey("banks")

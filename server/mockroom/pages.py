@@ -12,7 +12,7 @@ from aiohttp import web
 from . import resources
 from .access import authorize
 from .keys import BANKS, STORE
-from .roles import Role
+from .roles import Mode, Role
 
 WEB_DIR = resources.web_dir()  # package data in a wheel, web/ in a checkout
 routes = web.RouteTableDef()
@@ -62,5 +62,5 @@ async def room_page(request: web.Request) -> web.Response:
     if ctx["role"] == Role.REVIEWER.value:
         raise web.HTTPFound(f"/rooms/{ctx['room'].id}/review?{request.query_string}")
     # Scripted rooms have their own page: one candidate and the server's interviewer.
-    template = "scripted.html" if ctx["room"].mode == "scripted" else "room.html"
+    template = "scripted.html" if ctx["room"].mode == Mode.SCRIPTED else "room.html"
     return aiohttp_jinja2.render_template(template, request, ctx)

@@ -23,7 +23,7 @@ from aiohttp import web
 from .errors import TooLarge, UserError
 from .keys import SETTINGS, STORE
 from .settings import Settings
-from .store import Store
+from .storage.interface import Store
 
 TOTAL_TTL_S = 2.0
 
@@ -50,17 +50,13 @@ class ClipQuota:
         self._read_at = -TOTAL_TTL_S
 
     def room_bytes(self, room_id: str) -> int:
-        row = self.store.connection.execute(
-            "SELECT COALESCE(SUM(bytes), 0) FROM clips WHERE room_id = ?", (room_id,)
-        ).fetchone()
-        return int(row[0])
+        return self.store.clip_bytes(room_id)
 
     def _refresh(self) -> None:
         now = time.monotonic()
         if now - self._read_at < TOTAL_TTL_S:
             return
-        row = self.store.connection.execute("SELECT COALESCE(SUM(bytes), 0) FROM clips").fetchone()
-        self._total = int(row[0])
+        self._total = self.store.clip_bytes()
         self._free = shutil.disk_usage(_existing(self.directory)).free
         self._read_at = now
 

@@ -41,10 +41,6 @@ def sends_media(role: Role) -> bool:
     return role in SINGLE_SEAT_ROLES
 
 
-def may_edit_shared_notes(role: Role) -> bool:
-    return role in SINGLE_SEAT_ROLES
-
-
 def private_notes_doc(role: Role) -> str | None:
     """The name of the role's private notes document, if it has one."""
     return f"private-{role.value}" if role in SINGLE_SEAT_ROLES else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,93 +23,19 @@ def _default_banks_dir() -> Path:
     return resources.banks_dir()  # the shipped banks: package data, or the checkout's
 
 
-@dataclass(frozen=True)
-class Settings:
-    host: str = "127.0.0.1"
-    port: int = 8080
-    # SQLite database, notes and recordings live here.
-    data_dir: Path = Path("data")
-    # RTCIceServer dicts handed to browsers and to the server's own peers. Empty by default:
-    # loopback and LAN work with host candidates, and nothing waits on an unreachable STUN server.
-    ice_servers: tuple[dict[str, Any], ...] = ()
-    # Absolute base for links in API replies (e.g. https://mock.example.org behind a proxy).
-    public_url: str | None = None
-    # Origins allowed to open WebSockets besides the server's own (same-origin is always allowed).
-    allowed_origins: tuple[str, ...] = ()
-    # Trust X-Forwarded-Proto/Host from a reverse proxy that terminates TLS.
-    trust_proxy: bool = False
-    max_observers: int = 3
-    # Default link lifetime; 0 means links do not expire unless a room asks for it.
-    link_ttl_hours: float = 0.0
-    max_ws_message_bytes: int = 64 * 1024
-    banks_dir: Path = field(default_factory=_default_banks_dir)
-    # "espeak-ng" speaks the scripted interviewer's questions; "off" runs with text only.
-    tts: str = "espeak-ng"
-    max_recording_bytes: int = 512 * 1024 * 1024
-    log_level: str = "INFO"
-    # Signaling sends are queued per socket; a socket whose unsent backlog passes this many bytes,
-    # or whose one send takes longer than the timeout, stops reading and is dropped, so it can
-    # never stall the others or the room's clock.
-    signaling_send_queue_bytes: int = 1024 * 1024
-    signaling_send_timeout_s: float = 10.0
-    # Open sockets allowed per link and per room (0: no limit). One observer link is shared by
-    # all observers, so the per-link signaling cap must stay above max_observers.
-    max_signaling_sockets_per_link: int = 8
-    max_signaling_sockets_per_room: int = 16
-    max_notes_sockets_per_link: int = 12
-    max_notes_sockets_per_room: int = 48
-    # Limits a public server needs (see README "Retention and limits"). Byte quotas: 0 = no limit.
-    # espeak-ng processes running at once, server-wide (at least 1).
-    tts_max_concurrent: int = 2
-    # Longest text spoken per line; longer questions are spoken cut at a word, shown in full.
-    tts_max_chars: int = 400
-    # Decoded voice lines kept in memory, and rendered WAVs kept in data_dir/tts (LRU).
-    tts_memory_bytes: int = 64 * 1024 * 1024
-    tts_cache_bytes: int = 256 * 1024 * 1024
-    # Scripted interviewer sessions open at once on this node (about 45 fill 2 cores; 0: no cap).
-    max_scripted_sessions: int = 30
-    # Recorded answers: per room, in total, and the free disk space uploads always leave.
-    room_quota_bytes: int = 1024 * 1024 * 1024
-    clips_quota_bytes: int = 20 * 1024 * 1024 * 1024
-    min_free_disk_bytes: int = 1024 * 1024 * 1024
-    # Stored interview events (actions, timer steps) per room.
-    max_events_per_room: int = 5000
-    # Pasted banks (the shipped ones are about 12 KiB and 15 questions).
-    max_pasted_bank_bytes: int = 64 * 1024
-    max_pasted_bank_questions: int = 50
-    # Rooms are deleted this long after their last use; 0 keeps them forever.
-    retention_days: float = 30.0
-    # How often the background sweeper looks for expired rooms.
-    sweep_interval_minutes: float = 60.0
-    # Rooms one client address may create (ratelimit.py): a burst at once, then so many an
-    # hour. The defaults never bother a person or a script preparing a class; 0 per hour = off.
-    room_rate_burst: int = 60
-    room_rate_per_hour: int = 600
-    # TURN REST credentials (turn.py, coturn's use-auth-secret): each join gets a username with
-    # an expiry and an HMAC of it; the secret itself never leaves the server.
-    turn_secret: str | None = None
-    turn_urls: tuple[str, ...] = ()
-    turn_ttl_hours: float = 6.0
-    # "text" (key=value lines) or "json" (one JSON object a line, for log shippers).
-    log_format: str = "text"
-    # Serve HTTPS directly (a lab LAN without a proxy still needs https for cameras): PEM files.
-    tls_cert: Path | None = None
-    tls_key: Path | None = None
-    # GET /metrics (Prometheus text format) answers only with this bearer token; unset: no /metrics.
-    metrics_token: str | None = None
-    # On SIGTERM, how long uploads already under way may take to finish before the server exits.
-    drain_timeout_s: float = 10.0
-
-    @property
-    def db_path(self) -> Path:
-        return self.data_dir / "mockroom.sqlite3"
-
-    @property
-    def recordings_dir(self) -> Path:
-        return self.data_dir / "recordings"
+# Each setting declares how its MOCKROOM_* text becomes a value: `setting(default, parse=...)`.
+# A parser takes the variable's name (for the message) and its raw text.
+Parser = Callable[[str, str], Any]
 
 
-def _parse_bool(key: str, raw: str) -> bool:
+def setting(default: Any = None, *, parse: Parser, factory: Callable[[], Any] | None = None) -> Any:
+    meta = {"parse": parse}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def flag(key: str, raw: str) -> bool:
     value = raw.strip().lower()
     if value in {"1", "true", "yes", "on"}:
         return True
@@ -128,7 +54,7 @@ def _parse_int(key: str, raw: str, minimum: int = 0) -> int:
     return value
 
 
-def _parse_float(key: str, raw: str) -> float:
+def number(key: str, raw: str) -> float:
     try:
         value = float(raw)
     except ValueError:
@@ -174,40 +100,144 @@ def parse_ice_servers(key: str, raw: str) -> tuple[dict[str, Any], ...]:
     return tuple(checked)
 
 
-def _env_value(name: str, raw: str) -> Any:
-    key = ENV_PREFIX + name.upper()
-    kind = {f.name: f.type for f in dataclasses.fields(Settings)}[name]
-    if name == "ice_servers":
-        return parse_ice_servers(key, raw)
-    if name == "allowed_origins":
-        return tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
-    if name == "turn_urls":
-        urls = tuple(u.strip() for u in raw.split(",") if u.strip())
-        for url in urls:
-            if not url.startswith(("turn:", "turns:")):
-                raise ConfigError(f"{key}: {url!r} is not a turn: or turns: URL")
-        return urls
-    if name == "turn_secret":
-        return raw.strip() or None
-    if kind == "int":
-        return _parse_int(key, raw, minimum=0 if name != "port" else 1)
-    if kind == "float":
-        return _parse_float(key, raw)
-    if kind == "bool":
-        return _parse_bool(key, raw)
-    if kind in ("Path",):
-        return Path(raw)
-    if kind == "Path | None":
-        return Path(raw) if raw.strip() else None
-    if name == "public_url":
-        return raw.rstrip("/") or None
-    if name == "tts" and raw not in {"espeak-ng", "off"}:
-        raise ConfigError(f"{key} must be 'espeak-ng' or 'off', got {raw!r}")
-    if name == "log_format" and raw not in {"text", "json"}:
-        raise ConfigError(f"{key} must be 'text' or 'json', got {raw!r}")
-    if kind == "str | None":
-        return raw or None
+def whole_number(key: str, raw: str) -> int:
+    return _parse_int(key, raw, minimum=0)
+
+
+def port_number(key: str, raw: str) -> int:
+    return _parse_int(key, raw, minimum=1)
+
+
+def text(key: str, raw: str) -> str:
     return raw
+
+
+def text_or_none(key: str, raw: str) -> str | None:
+    return raw or None
+
+
+def stripped_or_none(key: str, raw: str) -> str | None:
+    return raw.strip() or None
+
+
+def base_url_or_none(key: str, raw: str) -> str | None:
+    return raw.rstrip("/") or None
+
+
+def path(key: str, raw: str) -> Path:
+    return Path(raw)
+
+
+def optional_path(key: str, raw: str) -> Path | None:
+    return Path(raw) if raw.strip() else None
+
+
+def origins(key: str, raw: str) -> tuple[str, ...]:
+    return tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+
+
+def turn_url_list(key: str, raw: str) -> tuple[str, ...]:
+    urls = tuple(u.strip() for u in raw.split(",") if u.strip())
+    for url in urls:
+        if not url.startswith(("turn:", "turns:")):
+            raise ConfigError(f"{key}: {url!r} is not a turn: or turns: URL")
+    return urls
+
+
+def one_of(*choices: str) -> Parser:
+    def parse(key: str, raw: str) -> str:
+        if raw not in choices:
+            names = " or ".join(repr(c) for c in choices)
+            raise ConfigError(f"{key} must be {names}, got {raw!r}")
+        return raw
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = setting("127.0.0.1", parse=text)
+    port: int = setting(8080, parse=port_number)
+    # SQLite database, notes and recordings live here.
+    data_dir: Path = setting(Path("data"), parse=path)
+    # RTCIceServer dicts handed to browsers and to the server's own peers. Empty by default:
+    # loopback and LAN work with host candidates, and nothing waits on an unreachable STUN server.
+    ice_servers: tuple[dict[str, Any], ...] = setting((), parse=parse_ice_servers)
+    # Absolute base for links in API replies (e.g. https://mock.example.org behind a proxy).
+    public_url: str | None = setting(None, parse=base_url_or_none)
+    # Origins allowed to open WebSockets besides the server's own (same-origin is always allowed).
+    allowed_origins: tuple[str, ...] = setting((), parse=origins)
+    # Trust X-Forwarded-Proto/Host from a reverse proxy that terminates TLS.
+    trust_proxy: bool = setting(False, parse=flag)
+    max_observers: int = setting(3, parse=whole_number)
+    # Default link lifetime; 0 means links do not expire unless a room asks for it.
+    link_ttl_hours: float = setting(0.0, parse=number)
+    max_ws_message_bytes: int = setting(64 * 1024, parse=whole_number)
+    banks_dir: Path = setting(factory=_default_banks_dir, parse=path)
+    # "espeak-ng" speaks the scripted interviewer's questions; "off" runs with text only.
+    tts: str = setting("espeak-ng", parse=one_of("espeak-ng", "off"))
+    max_recording_bytes: int = setting(512 * 1024 * 1024, parse=whole_number)
+    log_level: str = setting("INFO", parse=text)
+    # Signaling sends are queued per socket; a socket whose unsent backlog passes this many bytes,
+    # or whose one send takes longer than the timeout, stops reading and is dropped, so it can
+    # never stall the others or the room's clock.
+    signaling_send_queue_bytes: int = setting(1024 * 1024, parse=whole_number)
+    signaling_send_timeout_s: float = setting(10.0, parse=number)
+    # Open sockets allowed per link and per room (0: no limit). One observer link is shared by
+    # all observers, so the per-link signaling cap must stay above max_observers.
+    max_signaling_sockets_per_link: int = setting(8, parse=whole_number)
+    max_signaling_sockets_per_room: int = setting(16, parse=whole_number)
+    max_notes_sockets_per_link: int = setting(12, parse=whole_number)
+    max_notes_sockets_per_room: int = setting(48, parse=whole_number)
+    # Limits a public server needs (see README "Retention and limits"). Byte quotas: 0 = no limit.
+    # espeak-ng processes running at once, server-wide (at least 1).
+    tts_max_concurrent: int = setting(2, parse=whole_number)
+    # Longest text spoken per line; longer questions are spoken cut at a word, shown in full.
+    tts_max_chars: int = setting(400, parse=whole_number)
+    # Decoded voice lines kept in memory, and rendered WAVs kept in data_dir/tts (LRU).
+    tts_memory_bytes: int = setting(64 * 1024 * 1024, parse=whole_number)
+    tts_cache_bytes: int = setting(256 * 1024 * 1024, parse=whole_number)
+    # Scripted interviewer sessions open at once on this node (about 45 fill 2 cores; 0: no cap).
+    max_scripted_sessions: int = setting(30, parse=whole_number)
+    # Recorded answers: per room, in total, and the free disk space uploads always leave.
+    room_quota_bytes: int = setting(1024 * 1024 * 1024, parse=whole_number)
+    clips_quota_bytes: int = setting(20 * 1024 * 1024 * 1024, parse=whole_number)
+    min_free_disk_bytes: int = setting(1024 * 1024 * 1024, parse=whole_number)
+    # Stored interview events (actions, timer steps) per room.
+    max_events_per_room: int = setting(5000, parse=whole_number)
+    # Pasted banks (the shipped ones are about 12 KiB and 15 questions).
+    max_pasted_bank_bytes: int = setting(64 * 1024, parse=whole_number)
+    max_pasted_bank_questions: int = setting(50, parse=whole_number)
+    # Rooms are deleted this long after their last use; 0 keeps them forever.
+    retention_days: float = setting(30.0, parse=number)
+    # How often the background sweeper looks for expired rooms.
+    sweep_interval_minutes: float = setting(60.0, parse=number)
+    # Rooms one client address may create (ratelimit.py): a burst at once, then so many an
+    # hour. The defaults never bother a person or a script preparing a class; 0 per hour = off.
+    room_rate_burst: int = setting(60, parse=whole_number)
+    room_rate_per_hour: int = setting(600, parse=whole_number)
+    # TURN REST credentials (turn.py, coturn's use-auth-secret): each join gets a username with
+    # an expiry and an HMAC of it; the secret itself never leaves the server.
+    turn_secret: str | None = setting(None, parse=stripped_or_none)
+    turn_urls: tuple[str, ...] = setting((), parse=turn_url_list)
+    turn_ttl_hours: float = setting(6.0, parse=number)
+    # "text" (key=value lines) or "json" (one JSON object a line, for log shippers).
+    log_format: str = setting("text", parse=one_of("text", "json"))
+    # Serve HTTPS directly (a lab LAN without a proxy still needs https for cameras): PEM files.
+    tls_cert: Path | None = setting(None, parse=optional_path)
+    tls_key: Path | None = setting(None, parse=optional_path)
+    # GET /metrics (Prometheus text format) answers only with this bearer token; unset: no /metrics.
+    metrics_token: str | None = setting(None, parse=text_or_none)
+    # On SIGTERM, how long uploads already under way may take to finish before the server exits.
+    drain_timeout_s: float = setting(10.0, parse=number)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "mockroom.sqlite3"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
 
 
 def load_settings(
@@ -219,7 +249,7 @@ def load_settings(
     for f in dataclasses.fields(Settings):
         raw = environ.get(ENV_PREFIX + f.name.upper())
         if raw is not None:
-            values[f.name] = _env_value(f.name, raw)
+            values[f.name] = f.metadata["parse"](ENV_PREFIX + f.name.upper(), raw)
     for name, value in (overrides or {}).items():
         if value is not None:
             values[name] = value

@@ -16,7 +16,8 @@ from collections.abc import AsyncIterator
 from aiohttp import WSCloseCode, web
 
 from ..access import link_refusal_for
-from ..keys import SETTINGS, SIGNALING, STORE
+from ..keys import SETTINGS, STORE
+from ..signaling.service import SIGNALING
 from .export import export_notes, notes_markdown
 from .hub import NotesConfig, NotesHub
 from .keys import NOTES_CONFIG, NOTES_HUB

@@ -14,7 +14,7 @@ from aiohttp import web
 from pycrdt import Map, Text
 
 from ..access import Grant
-from ..api import grant_from_request, markdown_download
+from ..http import grant_from_request, markdown_download
 from ..keys import STORE
 from ..roles import CODE_DOC, SHARED_DOC, private_notes_doc
 from .keys import NOTES_HUB

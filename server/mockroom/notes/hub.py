@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..link_sockets import CLOSE_LINK_REFUSED, LinkSockets, Refusal
+from ..links.sockets import CLOSE_LINK_REFUSED, LinkSockets, Refusal
 from . import codec
 from .room import Client, DocRoom
 from .storage import NotesStorage
@@ -57,7 +57,7 @@ class NotesHub:
         self.links: LinkSockets[Client] = LinkSockets(self._cut)
         self.link_check: LinkCheck | None = None
         self._last_recheck = time.monotonic()
-        self.updates_stored = 0  # since start-up (metrics.py reads it)
+        self.updates_stored = 0  # since start-up (ops/metrics.py reads it)
 
     # links -------------------------------------------------------------------------------
     def cut_off(self, token_hash: str, why: Refusal) -> int:

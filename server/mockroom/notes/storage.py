@@ -5,7 +5,7 @@ anything a participant saw survives a killed server (WAL with synchronous=NORMAL
 transaction is in the OS cache once COMMIT returns). Compaction replaces a document's log with one
 snapshot of the server's merged state, off the hot path.
 
-The connection lives on the event loop thread, like mockroom.store: an append of a few hundred
+The connection lives on the event loop thread, like storage.sqlite: an append of a few hundred
 bytes costs tens of microseconds, cheaper than a hop to a worker thread.
 """
 
@@ -15,6 +15,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,10 +42,6 @@ CREATE INDEX IF NOT EXISTS notes_updates_doc ON notes_updates(room_id, doc, id);
 class StoredDoc:
     snapshot: bytes | None
     updates: list[bytes]
-
-    @property
-    def size(self) -> int:
-        return len(self.snapshot or b"") + sum(len(u) for u in self.updates)
 
 
 class NotesStorage:
@@ -136,3 +133,52 @@ class NotesStorage:
             "SELECT COUNT(*) FROM notes_updates WHERE room_id = ? AND doc = ?", (room_id, doc)
         ).fetchone()
         return int(row[0])
+
+
+# Deleting rooms from the notes file, for rooms.deletion and `mockroom gc`. The hub has its own
+# connection; a second one here is safe (WAL, short autocommit statements on both) and lets gc
+# run without a server.
+def _open_file(path: Path) -> sqlite3.Connection | None:
+    if not path.exists():
+        return None
+    db = sqlite3.connect(str(path), isolation_level=None, timeout=10)
+    db.execute("PRAGMA busy_timeout = 10000")
+    return db
+
+
+def _room_tables(db: sqlite3.Connection) -> list[str]:
+    names = [
+        str(r[0])
+        for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if not str(r[0]).startswith("sqlite_")
+    ]
+    return [
+        n for n in names if any(c[1] == "room_id" for c in db.execute(f'PRAGMA table_info("{n}")'))
+    ]
+
+
+def purge_notes_file(path: Path, room_ids: list[str]) -> int:
+    """Delete every row of these rooms from the notes file; the number of rows."""
+    db = _open_file(path)
+    if db is None:
+        return 0
+    deleted = 0
+    with closing(db):
+        for table in _room_tables(db):
+            for room_id in room_ids:
+                cur = db.execute(f'DELETE FROM "{table}" WHERE room_id = ?', (room_id,))
+                deleted += cur.rowcount
+    return deleted
+
+
+def notes_file_room_ids(path: Path) -> set[str]:
+    """Every room id the notes file holds rows of."""
+    db = _open_file(path)
+    if db is None:
+        return set()
+    with closing(db):
+        return {
+            str(row[0])
+            for table in _room_tables(db)
+            for row in db.execute(f'SELECT DISTINCT room_id FROM "{table}"')
+        }

@@ -17,7 +17,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from ..access import Grant, authorize
 from ..errors import Forbidden, MockRoomError, error_reply
 from ..keys import SETTINGS, STORE
-from ..link_sockets import TooManySockets
+from ..links.sockets import TooManySockets
 from ..roles import may_write_document, note_documents
 from ..security import origin_allowed
 from .hub import NotesHub

@@ -5,11 +5,10 @@ Built from the stored room (bank + options) once per session; pure data, no I/O.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
-from ..banks import bank_from_dict
-from ..store import RoomRecord
+from ..rooms.options import asking_order, question_count, room_bank, shuffle_seed
+from ..storage.interface import RoomRecord
 
 AFTER_ANSWER_MS = 15_000
 DEFAULT_RETAKES = 1
@@ -65,27 +64,18 @@ def warm_up_for(questions: list[FlowQuestion]) -> FlowQuestion:
 def config_from_room(room: RoomRecord) -> FlowConfig:
     """The questions a scripted room asks, with the room's options over the bank's timings.
 
-    Shuffling is seeded with the room id so a resumed session asks the same order again. The
+    The options apply as in a peer room (rooms.options): the shuffle is seeded with the room id,
+    so a resumed session asks the same order again. The
     warm-up is on unless the room was created with `warm_up: false`.
     """
-    bank = bank_from_dict(room.bank) if room.bank else None
-    questions = list(bank.questions) if bank else []
+    bank = room_bank(room)
+    order = asking_order(bank.questions if bank else (), shuffle_seed(room), question_count(room))
     options = room.options
-    if options.get("shuffle"):
-        random.Random(room.id).shuffle(questions)
-    count = options.get("question_count")
-    if isinstance(count, int) and count > 0:
-        questions = questions[:count]
-    think = options.get("think_seconds")
-    answer = options.get("answer_seconds")
     asked = [
         FlowQuestion(
-            id=q.id,
-            text=q.text,
-            think_ms=1000 * (think if isinstance(think, int) else q.think_seconds),
-            answer_ms=1000 * (answer if isinstance(answer, int) else q.answer_seconds),
+            id=q.id, text=q.text, think_ms=1000 * q.think_seconds, answer_ms=1000 * q.answer_seconds
         )
-        for q in questions
+        for q in order
     ]
     return FlowConfig(
         questions=tuple(asked),

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..clock import timer_wire
 from ..errors import UserError
 from .config import (
     STOP_LINE,
@@ -48,14 +49,12 @@ class Timer:
     deadline: float
 
     def public(self) -> dict[str, Any]:
-        return {
-            "phase": self.phase,
-            "started_at": self.started_at,
-            "deadline": self.deadline,
-            "duration_ms": round(self.deadline - self.started_at),
-            "paused": False,
-            "remaining_ms": None,
-        }
+        return timer_wire(
+            phase=self.phase,
+            started_at=round(self.started_at),
+            deadline=round(self.deadline),
+            duration_ms=round(self.deadline - self.started_at),
+        )
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,7 @@ instead of slowing every session down.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..errors import UserError
-from ..protocol import error_message
 from ..settings import Settings
 from .tts import TtsLimits
 
@@ -27,9 +24,6 @@ def tts_limits(settings: Settings) -> TtsLimits:
 class ServerFull(UserError):
     code = "server-full"
     status = 503
-
-    def frame(self) -> dict[str, Any]:
-        return error_message(self.code, self.message)
 
 
 def server_full(settings: Settings, open_sessions: int) -> bool:

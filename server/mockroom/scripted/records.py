@@ -2,63 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from ..store import Store
+from ..storage.interface import Store
 from .speech import AnswerMetrics
 
 EVENT_KIND = "scripted"
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS answer_metrics (
-    room_id TEXT NOT NULL,
-    question_id TEXT NOT NULL,
-    take INTEGER NOT NULL,            -- 1-based; a retake is take 2, 3, ...
-    talk_ms INTEGER NOT NULL,
-    longest_pause_ms INTEGER NOT NULL,
-    first_word_ms INTEGER,            -- NULL: the candidate never spoke in that window
-    window_ms INTEGER NOT NULL,
-    share_used REAL NOT NULL,
-    created_at REAL NOT NULL,
-    PRIMARY KEY (room_id, question_id, take)
-);
-"""
-
-METRIC_FIELDS = (
-    "question_id",
-    "take",
-    "talk_ms",
-    "longest_pause_ms",
-    "first_word_ms",
-    "window_ms",
-    "share_used",
-    "created_at",
-)
-
-
-def ensure_schema(store: Store) -> None:
-    store.ensure_schema(SCHEMA)
 
 
 def save_metrics(
     store: Store, room_id: str, question_id: str, take: int, metrics: AnswerMetrics
 ) -> None:
-    # A take measured again (an answer cut off by a reload, then given again) replaces the old row.
-    store.connection.execute(
-        "INSERT OR REPLACE INTO answer_metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            room_id,
-            question_id,
-            take,
-            metrics.talk_ms,
-            metrics.longest_pause_ms,
-            metrics.first_word_ms,
-            metrics.window_ms,
-            metrics.share_used,
-            time.time(),
-        ),
-    )
+    """Store one take's figures; a take measured again replaces its old row."""
+    row = {"question_id": question_id, "take": take, **metrics.as_dict()}
+    store.save_answer_metrics(room_id, row)
 
 
 def metrics_for_room(store: Store, room_id: str) -> list[dict[str, Any]]:
@@ -67,13 +24,7 @@ def metrics_for_room(store: Store, room_id: str) -> list[dict[str, Any]]:
     Each item: {"question_id", "take", "talk_ms", "longest_pause_ms", "first_word_ms" (int or
     None), "window_ms", "share_used" (0..1), "created_at" (unix seconds)}.
     """
-    ensure_schema(store)  # the review page may ask before any scripted session ran
-    rows = store.connection.execute(
-        f"SELECT {', '.join(METRIC_FIELDS)} FROM answer_metrics WHERE room_id = ? "
-        "ORDER BY created_at, take",
-        (room_id,),
-    ).fetchall()
-    return [dict(zip(METRIC_FIELDS, tuple(row), strict=True)) for row in rows]
+    return store.answer_metrics(room_id)
 
 
 def last_snapshot(store: Store, room_id: str) -> dict[str, Any] | None:

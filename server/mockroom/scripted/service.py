@@ -15,19 +15,21 @@ from typing import Any
 
 from aiohttp import web
 
-from ..api import grant_from_request
-from ..banks import BankError
-from ..errors import Forbidden, NotFound, UserError
-from ..keys import SETTINGS, SIGNALING, STORE
+from ..banks.model import BankError
+from ..clock import now_ms
+from ..errors import Forbidden, NotFound, UserError, error_reply
+from ..http import grant_from_request
+from ..keys import SETTINGS, STORE
 from ..roles import Mode, Role
 from ..settings import Settings
-from ..signaling import Connection
-from ..store import RoomRecord, Store
+from ..signaling.protocol import error_frame
+from ..signaling.service import SIGNALING, Connection
+from ..storage.interface import RoomRecord, Store
 from . import records
 from .config import config_from_room
 from .flow import ScriptedFlow
 from .limits import server_full, server_full_error, tts_limits
-from .session import ScriptedSession, now_ms
+from .session import ScriptedSession
 from .tracks import CardRenderer
 from .tts import Tts
 
@@ -51,7 +53,6 @@ class ScriptedService:
 
     def start(self, store: Store) -> None:
         self._store = store
-        records.ensure_schema(store)
 
     @staticmethod
     def _is_scripted_candidate(conn: Connection) -> bool:
@@ -64,7 +65,8 @@ class ScriptedService:
         if old is not None:
             await old.close()  # a takeover: the new page negotiates its own peer
         elif server_full(self.settings, len(self.sessions)):
-            await conn.send(server_full_error(self.settings).frame())
+            # A join hook has no caller to raise to: the frame tells the page, the call goes on.
+            await conn.send(error_frame(error_reply(server_full_error(self.settings))))
             return
         # Rebuild from the stored room, not the grant's copy, in case its options changed.
         room = self.store.get_room(conn.room.room_id) or conn.grant.room
@@ -146,10 +148,9 @@ def setup_scripted(app: web.Application) -> None:
 
     async def scripted(app: web.Application) -> AsyncIterator[None]:
         service.start(app[STORE])
-        signaling = app[SIGNALING]
-        signaling.on("scripted", service.on_message)
-        signaling.join_hooks.append(service.on_join)
-        signaling.leave_hooks.append(service.on_leave)
+        app[SIGNALING].add_service(
+            "scripted", service.on_message, on_join=service.on_join, on_leave=service.on_leave
+        )
         yield
         await service.close_all()
 

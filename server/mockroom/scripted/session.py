@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -30,9 +29,11 @@ from aiortc.mediastreams import MediaStreamError
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 from av import AudioFrame
 
+from ..clock import now_ms, sleep_until
 from ..errors import UserError
+from ..roles import Media
 from ..settings import Settings
-from ..store import RoomRecord, Store
+from ..storage.interface import RoomRecord, Store
 from ..turn import ice_servers
 from . import records
 from .config import FlowConfig
@@ -62,10 +63,6 @@ PHASE_LABELS = {
     "wrap_up": "Wrap-up",
     "done": "Done",
 }
-
-
-def now_ms() -> float:
-    return time.time() * 1000
 
 
 def offered_kinds(sdp: str) -> list[str]:
@@ -216,10 +213,7 @@ class ScriptedSession:
         """Sleep until the flow's next moment (or an action), tick, report."""
         while not self.closed:
             wake = self.flow.next_wakeup(now_ms())
-            timeout = None if wake is None else max(0.0, (wake - now_ms()) / 1000)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            self._wake.clear()
+            await sleep_until(None if wake is None else round(wake), self._wake)
             try:
                 self._apply(self.flow.tick(now_ms()), "clock")
                 await self.send_state()
@@ -261,7 +255,7 @@ class ScriptedSession:
         for transceiver in pc.getTransceivers():
             if transceiver.kind != "video":
                 continue
-            if self.room.media == "video" and self.card is None:
+            if self.room.media == Media.VIDEO and self.card is None:
                 self.card = CardTrack(self.card_view, self.renderer)
                 transceiver.sender.replaceTrack(self.card)
                 transceiver.direction = "sendonly"  # never receive the candidate's camera

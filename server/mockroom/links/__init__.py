@@ -1,0 +1,6 @@
+"""Capability links: one secret link per role, stored only as a hash.
+
+tokens (random secrets, hashes) · issue (link URLs, issuing and renewing) · sockets (which open
+sockets each link holds, so a withdrawn link is cut off) · vault (sealed copies the owner can see
+again) · routes (GET /api/rooms/{id}/links).
+"""

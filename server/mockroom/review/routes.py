@@ -1,0 +1,335 @@
+"""Reviewing a scripted room afterwards: clips per question, speech figures, ratings, comments.
+
+`GET /rooms/{id}/review?token=` renders the page (candidate and reviewer links); the JSON API under
+/api/rooms/{id}/review lets the candidate rate themselves against each question's rubric (1-4) and
+the reviewer (a coach) leave comments the candidate can read. `GET /api/rooms/{id}/review.md`
+exports everything as Markdown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from ..access import Grant, authorize, scripted_only
+from ..banks import model as bank_lib
+from ..errors import Forbidden, UserError
+from ..http import grant_from_request, markdown_download
+from ..jsonbody import SMALL_BODY_BYTES, read_json_object
+from ..keys import STORE
+from ..recordings.clips import Clip, clip_json
+from ..recordings.routes import CLIPS
+from ..roles import Role
+from ..scripted.service import metrics_for_room
+from ..storage.interface import RoomRecord, Store
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+REVIEW_ROLES = frozenset({Role.CANDIDATE, Role.REVIEWER})
+MAX_COMMENT = 4000
+
+
+def _review_grant(grant: Grant) -> Grant:
+    if grant.role not in REVIEW_ROLES:
+        raise Forbidden("Only the candidate's and the reviewer's links open the review.")
+    return scripted_only(grant)
+
+
+def _bank_questions(room: RoomRecord) -> dict[str, dict[str, Any]]:
+    """Question id → {text, rubric}, from the bank stored with the room (checked on the way in)."""
+    if room.bank is None:
+        return {}
+    try:
+        bank = bank_lib.bank_from_dict(room.bank)
+    except bank_lib.BankError:
+        log.warning("stored bank no longer valid", extra={"room": room.id})
+        return {
+            q["id"]: {"text": q.get("text", ""), "rubric": list(q.get("rubric", []))}
+            for q in room.bank.get("questions", [])
+            if isinstance(q, dict) and "id" in q
+        }
+    return {q.id: {"text": q.text, "rubric": list(q.rubric)} for q in bank.questions}
+
+
+async def speech_metrics(store: Store, room_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Speech figures per question from the scripted interviewer.
+
+    Returned as question id → list of figure dicts (one per take).
+    Any failure means "not measured": figures are a nice-to-have beside the recordings.
+    """
+    try:
+        raw: Any = metrics_for_room(store, room_id)
+    except Exception:
+        log.exception("speech metrics failed", extra={"room": room_id})
+        return {}
+    return normalise_metrics(raw)
+
+
+def normalise_metrics(raw: Any) -> dict[str, list[dict[str, Any]]]:
+    """Accept {question_id: figures | [figures]} or [figures with question_id]."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    if isinstance(raw, dict):
+        items: list[tuple[Any, Any]] = list(raw.items())
+    elif isinstance(raw, list):
+        items = [(m.get("question_id"), m) for m in raw if isinstance(m, dict)]
+    else:
+        return out
+    for key, value in items:
+        if not isinstance(key, str):
+            continue
+        values = value if isinstance(value, list) else [value]
+        out.setdefault(key, []).extend(
+            _plain(v) for v in values if isinstance(v, dict) or hasattr(v, "__dataclass_fields__")
+        )
+    return out
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else dataclasses.asdict(value)
+
+
+LABELS = {
+    "talk": "Talk time",
+    "talk_time": "Talk time",
+    "speech": "Talk time",
+    "longest_pause": "Longest pause",
+    "time_to_first_word": "Time to first word",
+    "first_word": "Time to first word",
+    "window_share": "Share of the window used",
+    "share_of_window": "Share of the window used",
+    "window_used": "Share of the window used",
+    "share": "Share of the window used",
+}
+SKIP = {"question_id", "take", "index", "room_id", "question", "id", "created_at"}
+
+
+def figure_rows(figures: dict[str, Any]) -> list[dict[str, str]]:
+    """Speech figures as label/value text; units come from the key (`_ms`, `_s`, share)."""
+    rows = []
+    for key, value in figures.items():
+        if key in SKIP or isinstance(value, bool) or not isinstance(value, int | float | None):
+            continue
+        if key in ANSWER_TIME_KEYS:
+            continue  # worded together, against the time allowed, below
+        name = key
+        for suffix in ("_ms", "_seconds", "_s", "_ratio", "_fraction", "_pct"):
+            name = name.removesuffix(suffix)
+        label = LABELS.get(name, name.replace("_", " ").capitalize())
+        if value is None:
+            text = "no speech detected"
+        elif key.endswith("_ms"):
+            text = f"{value / 1000:.1f} s"
+        elif key.endswith(("_s", "_seconds")):
+            text = f"{value:.1f} s"
+        elif key.endswith("_pct"):
+            text = f"{value:.0f} %"
+        elif "share" in key or key.endswith(("_ratio", "_fraction")) or "used" in key:
+            text = f"{value * 100:.0f} %" if value <= 1 else f"{value:.0f} %"
+        else:
+            text = f"{value:g}"
+        rows.append({"label": label, "value": text})
+    return rows + answer_time_rows(figures)
+
+
+# The scripted interviewer's window figures: how long the answer ran and where the last word
+# fell, both measured against the time allowed, so the two lines never seem to disagree.
+ANSWER_TIME_KEYS = {"window_ms", "share_used", "allowed_ms"}
+
+
+def _seconds(ms: float) -> str:
+    return f"{ms / 1000:.1f} s"
+
+
+def answer_time_rows(figures: dict[str, Any]) -> list[dict[str, str]]:
+    window, share, allowed = (figures.get(k) for k in ("window_ms", "share_used", "allowed_ms"))
+    allowed = allowed if isinstance(allowed, int | float) and allowed > 0 else None
+    of_allowed = f" of the {_seconds(allowed)} allowed" if allowed else " of the time allowed"
+    rows = []
+    if isinstance(window, int | float) and not isinstance(window, bool):
+        value = _seconds(window) + (f" of the {_seconds(allowed)} allowed" if allowed else "")
+        rows.append({"label": "Answer length", "value": value})
+    if isinstance(share, int | float) and not isinstance(share, bool):
+        spoken = f"{_seconds(share * allowed)}, " if allowed else ""
+        rows.append({"label": "Last word at", "value": f"{spoken}{share * 100:.0f} %{of_allowed}"})
+    return rows
+
+
+def review_markdown(review: dict[str, Any]) -> str:
+    """The review as a Markdown document: questions, takes, figures, ratings, comments."""
+    lines = [f"# Review: {review['title']}", ""]
+    if review["bank"]:
+        lines += [f"Question bank: {review['bank']}. Media: {review['media']}.", ""]
+    if not review["questions"]:
+        lines += ["No answers were recorded in this room.", ""]
+    for q in review["questions"]:
+        lines += [f"## Question {q['index'] + 1}: {q['text']}", ""]
+        lines.append("### Takes")
+        for clip in q["clips"] or []:
+            ms = clip["duration_ms"]
+            seconds = f"{ms / 1000:.1f} s" if ms else "unknown length"
+            state = "" if clip["finished"] else ", interrupted (the recording stopped early)"
+            lines.append(f"- Take {clip['take']}: {seconds}, {clip['bytes']} bytes{state}")
+        if not q["clips"]:
+            lines.append("- no recording")
+        lines += ["", "### Speech figures"]
+        if not q["figures"]:
+            lines.append("- not measured")
+        for figures in q["figures"]:
+            prefix = f"take {figures['take']}: " if figures["take"] else ""
+            rows = ", ".join(f"{r['label']} {r['value']}" for r in figures["rows"])
+            lines.append(f"- {prefix}{rows}")
+        lines += ["", "### Self-rating (1-4)"]
+        for item in q["rubric"]:
+            rating = f"{item['rating']}/4" if item["rating"] else "not rated"
+            lines.append(f"- {item['text']}: {rating}")
+        if not q["rubric"]:
+            lines.append("- no rubric for this question")
+        lines += ["", "### Reviewer comments"]
+        for c in q["comments"]:
+            when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(c["created_at"]))
+            body = c["text"].replace("\n", "\n  ")
+            lines.append(f"- ({when} UTC, {c['author']}) {body}")
+        if not q["comments"]:
+            lines.append("- none")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+async def build_review(request: web.Request, grant: Grant) -> dict[str, Any]:
+    """Everything the page and the export show, for one room."""
+    store = request.app[STORE]
+    room = grant.room
+    bank = _bank_questions(room)
+    clips: list[Clip] = request.app[CLIPS].for_room(room.id)
+    metrics = await speech_metrics(store, room.id)
+    ratings = store.ratings(room.id)
+    comments = store.comments(room.id)
+    # Questions in the order they were answered; then any measured or rated without a clip.
+    order: list[str] = []
+    for qid in [c.question_id for c in clips] + list(metrics) + list(ratings):
+        if qid not in order:
+            order.append(qid)
+    questions = []
+    for index, qid in enumerate(order):
+        info = bank.get(qid, {"text": qid, "rubric": []})
+        q_ratings = ratings.get(qid, {})
+        questions.append(
+            {
+                "id": qid,
+                "index": index,
+                "text": info["text"],
+                "clips": [clip_json(c) for c in clips if c.question_id == qid],
+                "metrics": metrics.get(qid, []),
+                "figures": [
+                    {"take": m.get("take"), "rows": figure_rows(m)} for m in metrics.get(qid, [])
+                ],
+                "rubric": [
+                    {"item": i, "text": text, "rating": q_ratings.get(i)}
+                    for i, text in enumerate(info["rubric"])
+                ],
+                "comments": [c for c in comments if c["question_id"] == qid],
+            }
+        )
+    return {
+        "room_id": room.id,
+        "title": room.title,
+        "media": room.media,
+        "role": grant.role.value,
+        "bank": room.bank["title"] if room.bank else None,
+        "can_rate": grant.role is Role.CANDIDATE,
+        "can_comment": grant.role is Role.REVIEWER,
+        "can_delete": grant.role is Role.CANDIDATE,
+        "questions": questions,
+    }
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    return await read_json_object(request, max_bytes=SMALL_BODY_BYTES)
+
+
+@routes.get("/rooms/{room_id}/review")
+async def review_page(request: web.Request) -> web.Response:
+    token = request.query.get("token")
+    grant = _review_grant(authorize(request.app[STORE], request.match_info["room_id"], token))
+    review = await build_review(request, grant)
+    return aiohttp_jinja2.render_template(
+        "review.html", request, {"review": review, "token": token, "room": grant.room}
+    )
+
+
+@routes.get("/api/rooms/{room_id}/review")
+async def review_json(request: web.Request) -> web.Response:
+    grant = _review_grant(grant_from_request(request))
+    return web.json_response(await build_review(request, grant))
+
+
+@routes.get("/api/rooms/{room_id}/review.md")
+async def review_export(request: web.Request) -> web.Response:
+    grant = _review_grant(grant_from_request(request))
+    text = review_markdown(await build_review(request, grant))
+    return markdown_download(text, f"review-{grant.room.id}.md")
+
+
+async def _review_post(
+    request: web.Request, role: Role, refusal: str
+) -> tuple[Grant, dict[str, Any], str]:
+    """The grant (only `role` may write), the JSON body and its question id (of this bank)."""
+    grant = _review_grant(grant_from_request(request))
+    if grant.role is not role:
+        raise Forbidden(refusal)
+    data = await _body(request)
+    qid = data.get("question_id")
+    if not isinstance(qid, str) or qid not in _bank_questions(grant.room):
+        raise UserError("This room's question bank has no such question.", code="unknown-question")
+    return grant, data, qid
+
+
+@routes.put("/api/rooms/{room_id}/review/ratings")
+async def put_rating(request: web.Request) -> web.Response:
+    """The candidate's own 1-4 rating of one rubric item; `rating: null` clears it."""
+    grant, data, qid = await _review_post(
+        request, Role.CANDIDATE, "Only the candidate rates their own answers."
+    )
+    item, rating = data.get("item"), data.get("rating")
+    rubric = _bank_questions(grant.room)[qid]["rubric"]
+    if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item < len(rubric):
+        raise UserError("'item' must be the index of a rubric item.", code="bad-item")
+    if rating is not None and (
+        isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 4
+    ):
+        raise UserError("'rating' must be 1, 2, 3 or 4 (or null to clear it).", code="bad-rating")
+    store = request.app[STORE]
+    store.set_rating(grant.room.id, qid, item, rating)
+    ratings = store.ratings(grant.room.id).get(qid, {})
+    return web.json_response(
+        {"question_id": qid, "ratings": {str(k): v for k, v in sorted(ratings.items())}}
+    )
+
+
+@routes.post("/api/rooms/{room_id}/review/comments")
+async def add_comment(request: web.Request) -> web.Response:
+    """A reviewer's comment on a question (optionally on one take); the candidate reads them."""
+    grant, data, qid = await _review_post(
+        request, Role.REVIEWER, "Only the reviewer's link can add comments."
+    )
+    clip_id, text = data.get("clip_id"), data.get("text")
+    if clip_id is not None:
+        if not isinstance(clip_id, str):
+            raise UserError("'clip_id' must be a clip's id.", code="bad-clip")
+        request.app[CLIPS].get(grant.room.id, clip_id)  # 404 if it is not this room's clip
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_COMMENT:
+        raise UserError(f"'text' must be 1 to {MAX_COMMENT} characters.", code="bad-comment")
+    store = request.app[STORE]
+    new_id = store.add_comment(grant.room.id, qid, clip_id, grant.role.value, text.strip())
+    comment = next(c for c in store.comments(grant.room.id) if c["id"] == new_id)
+    return web.json_response(comment, status=201)
+
+
+def setup_review(app: web.Application) -> None:
+    app.add_routes(routes)

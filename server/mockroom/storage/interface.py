@@ -1,0 +1,148 @@
+"""The store seam: every query a feature needs, as methods on one interface, and the records.
+
+Features type against `Store` (a Protocol) and never see SQL; `storage.sqlite.SqliteStore` is
+the implementation today, and a second backend (PostgreSQL, Step 9) implements the same methods
+and runs the same contract tests (tests/test_store_contract.py). Rows that belong to one room
+all go when the room is deleted (`delete_room`), whichever feature wrote them.
+
+Times are unix seconds (float). Clip, comment and metric rows come back as plain dicts (column
+name -> value): the feature that owns them turns them into its own dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..roles import Media, Mode
+
+
+@dataclass(frozen=True)
+class RoomRecord:
+    id: str
+    mode: Mode
+    media: Media
+    title: str
+    bank_id: str | None  # the shipped bank it was made from; None for a pasted bank or none
+    bank: dict[str, Any] | None  # the bank as it was when the room was made (or a pasted one)
+    options: dict[str, Any]  # the creation options (rooms.request), applied by rooms.options
+    created_at: float
+
+
+@dataclass(frozen=True)
+class LinkRecord:
+    room_id: str
+    role: str
+    token_hash: str  # SHA-256 of the link's token (links.tokens); the token itself is not kept
+    created_at: float
+    expires_at: float | None
+    revoked_at: float | None  # set when the link was renewed (withdrawn)
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    room_id: str
+    seq: int  # 1, 2, ... per room, without gaps
+    at: float
+    kind: str  # which feature wrote it: "interview", "scripted"
+    data: dict[str, Any]
+
+
+class RoomRows(Protocol):
+    def create_room(self, room: RoomRecord, links: list[LinkRecord]) -> None: ...
+    def get_room(self, room_id: str) -> RoomRecord | None: ...
+    def room_ids(self) -> set[str]: ...
+    def find_link(self, room_id: str, token_hash: str) -> LinkRecord | None: ...
+    def links_for(self, room_id: str) -> list[LinkRecord]: ...
+    def revoke_links(self, room_id: str, role: str) -> int: ...
+    def add_link(self, link: LinkRecord) -> None: ...
+    def record_join(self, room_id: str, participant_id: str, role: str, name: str) -> None: ...
+    def record_leave(self, room_id: str, participant_id: str) -> None: ...
+    def participants(self, room_id: str) -> list[dict[str, Any]]: ...
+
+
+class EventRows(Protocol):
+    def append_event(self, room_id: str, kind: str, data: dict[str, Any]) -> EventRecord:
+        """Append to the room's log; NotFound when the room is gone (nothing is stored)."""
+        ...
+
+    def event_count(self, room_id: str) -> int: ...
+    def events(self, room_id: str, kind: str | None = None) -> list[EventRecord]: ...
+
+
+class RetentionRows(Protocol):
+    def touch_room(self, room_id: str, now: float | None = None, *, force: bool = False) -> None:
+        """Record a use of the room; may skip the write when the last one is recent."""
+        ...
+
+    def last_used(self, room_id: str) -> float | None: ...
+    def rooms_unused_since(self, cutoff: float, limit: int = 1000) -> list[str]: ...
+
+    def delete_room(self, room_id: str) -> int:
+        """Delete the room and every row of it, in one transaction; the number of rows."""
+        ...
+
+    def orphan_room_ids(self) -> set[str]:
+        """Room ids that rows still name although their room is gone."""
+        ...
+
+
+class ClipRows(Protocol):
+    """Recorded answers (recordings.ClipStore keeps the bytes on disk)."""
+
+    def clip(self, room_id: str, clip_id: str) -> dict[str, Any] | None: ...
+    def clip_for_take(self, room_id: str, question_id: str, take: int) -> dict[str, Any] | None: ...
+    def clips(self, room_id: str) -> list[dict[str, Any]]: ...
+    def insert_clip(self, clip: dict[str, Any]) -> None: ...
+    def reset_clip(self, clip_id: str) -> None: ...
+
+    def count_chunk(self, clip_id: str, seq: int, nbytes: int) -> None:
+        """Chunk `seq` is on disk: next_seq = seq + 1, bytes += nbytes (only if next_seq == seq)."""
+        ...
+
+    def finish_clip(self, clip_id: str, finished_at: float, duration_ms: int | None) -> None: ...
+    def set_clip_file(self, clip_id: str, nbytes: int, duration_ms: int | None) -> None: ...
+    def delete_clips(self, room_id: str) -> int: ...
+
+    def clip_bytes(self, room_id: str | None = None) -> int:
+        """Bytes of the room's clips; of every room's when room_id is None."""
+        ...
+
+
+class ReviewRows(Protocol):
+    """The candidate's own ratings of rubric items, and comments on answers."""
+
+    def ratings(self, room_id: str) -> dict[str, dict[int, int]]: ...
+    def set_rating(self, room_id: str, question_id: str, item: int, rating: int | None) -> None: ...
+    def comments(self, room_id: str) -> list[dict[str, Any]]: ...
+
+    def add_comment(
+        self, room_id: str, question_id: str, clip_id: str | None, author: str, text: str
+    ) -> int:
+        """The new comment's id."""
+        ...
+
+
+class MetricRows(Protocol):
+    """Speech figures per answered take of a scripted room."""
+
+    def save_answer_metrics(self, room_id: str, metrics: dict[str, Any]) -> None: ...
+    def answer_metrics(self, room_id: str) -> list[dict[str, Any]]: ...
+
+
+class VaultRows(Protocol):
+    """Sealed copies of a room's links (links.vault seals and opens them)."""
+
+    def keep_sealed(self, room_id: str, role: str, token_hash: str, sealed: str) -> None: ...
+    def forget_sealed(self, room_id: str, role: str) -> None: ...
+    def sealed_links(self, room_id: str) -> list[tuple[str, str, str]]:
+        """(role, token_hash, sealed) for each copy."""
+        ...
+
+
+class Store(
+    RoomRows, EventRows, RetentionRows, ClipRows, ReviewRows, MetricRows, VaultRows, Protocol
+):
+    """Everything a feature may ask of storage."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,239 @@
+"""The store seam's contract: what every backend of storage.interface.Store must do.
+
+Written against the interface only, and run once per backend by the `store` fixture: Step 9
+adds PostgreSQL to BACKENDS and runs these same tests. SQLite runs on a file in tmp_path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from mockroom.errors import NotFound
+from mockroom.storage.interface import LinkRecord, RoomRecord, Store
+from mockroom.storage.sqlite import SqliteStore
+
+BACKENDS: dict[str, Callable[[Path], Store]] = {
+    "sqlite": lambda tmp: SqliteStore(tmp / "contract.sqlite3"),
+}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    made = BACKENDS[request.param](tmp_path)
+    yield made
+    made.close()
+
+
+def room(room_id: str = "r1", created_at: float = 1000.0) -> RoomRecord:
+    bank = {"id": "b", "questions": [{"id": "q1"}]}
+    return RoomRecord(room_id, "scripted", "audio", "T", "b", bank, {"shuffle": True}, created_at)
+
+
+def link(room_id: str, role: str, token_hash: str) -> LinkRecord:
+    return LinkRecord(room_id, role, token_hash, 1000.0, None, None)
+
+
+def make(store: Store, room_id: str = "r1", created_at: float = 1000.0) -> None:
+    store.create_room(
+        room(room_id, created_at),
+        [link(room_id, "candidate", f"{room_id}-c"), link(room_id, "reviewer", f"{room_id}-r")],
+    )
+
+
+def test_backends_are_listed() -> None:
+    assert "sqlite" in BACKENDS  # an empty parameter set would silently skip every test here
+
+
+def test_rooms_and_links(store: Store) -> None:
+    assert store.get_room("r1") is None
+    make(store)
+    assert store.get_room("r1") == room()
+    assert store.room_ids() == {"r1"}
+    found = store.find_link("r1", "r1-c")
+    assert found is not None and found.role == "candidate" and found.revoked_at is None
+    assert store.find_link("r1", "nope") is None
+    assert store.find_link("other", "r1-c") is None
+    assert store.revoke_links("r1", "candidate") == 1
+    assert store.revoke_links("r1", "candidate") == 0  # already withdrawn
+    store.add_link(link("r1", "candidate", "r1-c2"))
+    roles = sorted((lk.role, lk.token_hash, lk.revoked_at is None) for lk in store.links_for("r1"))
+    assert roles == [
+        ("candidate", "r1-c", False),
+        ("candidate", "r1-c2", True),
+        ("reviewer", "r1-r", True),
+    ]
+
+
+def test_participants(store: Store) -> None:
+    make(store)
+    store.record_join("r1", "can-1", "candidate", "Ana")
+    store.record_join("r1", "can-1", "candidate", "Ana B")  # a rejoin renames, keeps one row
+    store.record_leave("r1", "can-1")
+    (row,) = store.participants("r1")
+    assert row["participant_id"] == "can-1" and row["name"] == "Ana B"
+    assert row["left_at"] is not None
+
+
+def test_events_are_numbered_per_room_and_refused_for_a_missing_room(store: Store) -> None:
+    make(store)
+    make(store, "r2")
+    first = store.append_event("r1", "interview", {"type": "start"})
+    store.append_event("r2", "scripted", {"n": 1})
+    second = store.append_event("r1", "scripted", {"n": 2})
+    assert (first.seq, second.seq) == (1, 2)
+    assert store.event_count("r1") == 2 and store.event_count("nope") == 0
+    assert [e.data for e in store.events("r1")] == [{"type": "start"}, {"n": 2}]
+    assert [e.seq for e in store.events("r1", "scripted")] == [2]
+    with pytest.raises(NotFound):
+        store.append_event("gone", "interview", {})
+    assert store.events("gone") == []
+
+
+def test_retention_reads_last_use(store: Store) -> None:
+    make(store, "old", created_at=100.0)
+    make(store, "new", created_at=5000.0)
+    assert store.last_used("old") == 100.0 and store.last_used("nope") is None
+    assert store.rooms_unused_since(1000.0) == ["old"]
+    store.touch_room("old", now=6000.0, force=True)
+    assert store.last_used("old") == 6000.0
+    assert store.rooms_unused_since(5500.0) == ["new"]
+    store.touch_room("old", now=200.0, force=True)  # an older use never moves it back
+    assert store.last_used("old") == 6000.0
+
+
+def clip_row(clip_id: str, take: int = 1) -> dict[str, object]:
+    return {
+        "id": clip_id,
+        "room_id": "r1",
+        "question_id": "q1",
+        "take": take,
+        "mime": "audio/webm",
+        "extension": "webm",
+        "created_at": 1000.0 + take,
+    }
+
+
+def test_clips(store: Store) -> None:
+    make(store)
+    store.insert_clip(clip_row("c1"))
+    store.insert_clip(clip_row("c2", take=2))
+    assert store.clip("r1", "c1") == {
+        **clip_row("c1"),
+        "next_seq": 0,
+        "bytes": 0,
+        "finished_at": None,
+        "duration_ms": None,
+    }
+    assert store.clip("other", "c1") is None
+    assert store.clip_for_take("r1", "q1", 2)["id"] == "c2"  # type: ignore[index]
+    assert store.clip_for_take("r1", "q1", 3) is None
+    store.count_chunk("c1", 0, 100)
+    store.count_chunk("c1", 0, 100)  # a stale count (seq no longer next) changes nothing
+    store.count_chunk("c1", 1, 50)
+    got = store.clip("r1", "c1")
+    assert got is not None and (got["next_seq"], got["bytes"]) == (2, 150)
+    assert store.clip_bytes("r1") == 150 and store.clip_bytes() == 150
+    store.finish_clip("c1", 2000.0, 1500)
+    store.set_clip_file("c1", 140, 1490)
+    got = store.clip("r1", "c1")
+    assert got is not None and (got["finished_at"], got["bytes"], got["duration_ms"]) == (
+        2000.0,
+        140,
+        1490,
+    )
+    store.reset_clip("c1")
+    got = store.clip("r1", "c1")
+    assert got is not None and (got["next_seq"], got["bytes"], got["finished_at"]) == (0, 0, None)
+    assert [c["id"] for c in store.clips("r1")] == ["c1", "c2"]
+    assert store.delete_clips("r1") == 2 and store.clips("r1") == []
+
+
+def test_review_ratings_and_comments(store: Store) -> None:
+    make(store)
+    store.set_rating("r1", "q1", 0, 3)
+    store.set_rating("r1", "q1", 0, 4)  # rating again replaces
+    store.set_rating("r1", "q1", 1, 2)
+    store.set_rating("r1", "q1", 1, None)  # None clears
+    assert store.ratings("r1") == {"q1": {0: 4}} and store.ratings("other") == {}
+    first = store.add_comment("r1", "q1", None, "reviewer", "Good start")
+    second = store.add_comment("r1", "q1", "c1", "reviewer", "Clearer here")
+    assert first != second
+    comments = store.comments("r1")
+    assert [(c["id"], c["clip_id"], c["text"]) for c in comments] == [
+        (first, None, "Good start"),
+        (second, "c1", "Clearer here"),
+    ]
+
+
+def test_answer_metrics(store: Store) -> None:
+    make(store)
+    row = {
+        "question_id": "q1",
+        "take": 1,
+        "talk_ms": 9000,
+        "longest_pause_ms": 1200,
+        "first_word_ms": None,
+        "window_ms": 30000,
+        "share_used": 0.3,
+    }
+    store.save_answer_metrics("r1", {**row, "created_at": 10.0})
+    store.save_answer_metrics("r1", {**row, "talk_ms": 9500, "created_at": 11.0})  # replaces
+    store.save_answer_metrics("r1", {**row, "take": 2, "created_at": 12.0})
+    got = store.answer_metrics("r1")
+    assert [(m["take"], m["talk_ms"]) for m in got] == [(1, 9500), (2, 9000)]
+    assert got[0]["first_word_ms"] is None and got[0]["created_at"] == 11.0
+
+
+def test_sealed_links(store: Store) -> None:
+    make(store)
+    store.keep_sealed("r1", "reviewer", "h1", "sealed-1")
+    store.keep_sealed("r1", "reviewer", "h2", "sealed-2")  # renewing replaces the copy
+    store.keep_sealed("r1", "observer", "h3", "sealed-3")
+    assert sorted(store.sealed_links("r1")) == [
+        ("observer", "h3", "sealed-3"),
+        ("reviewer", "h2", "sealed-2"),
+    ]
+    store.forget_sealed("r1", "observer")
+    assert store.sealed_links("r1") == [("reviewer", "h2", "sealed-2")]
+
+
+def test_deleting_a_room_removes_every_row_of_it(store: Store) -> None:
+    make(store)
+    make(store, "keep")
+    store.record_join("r1", "can-1", "candidate", "Ana")
+    store.append_event("r1", "interview", {})
+    store.insert_clip(clip_row("c1"))
+    store.set_rating("r1", "q1", 0, 3)
+    store.add_comment("r1", "q1", None, "reviewer", "x")
+    store.save_answer_metrics(
+        "r1",
+        {
+            "question_id": "q1",
+            "take": 1,
+            "talk_ms": 1,
+            "longest_pause_ms": 1,
+            "first_word_ms": 1,
+            "window_ms": 1,
+            "share_used": 0.1,
+        },
+    )
+    store.keep_sealed("r1", "reviewer", "h", "s")
+    assert store.delete_room("r1") > 9
+    assert store.get_room("r1") is None and store.room_ids() == {"keep"}
+    assert store.events("r1") == [] and store.clips("r1") == [] and store.comments("r1") == []
+    assert store.ratings("r1") == {} and store.answer_metrics("r1") == []
+    assert store.sealed_links("r1") == [] and store.participants("r1") == []
+    assert store.links_for("r1") == [] and store.last_used("r1") is None
+    assert store.orphan_room_ids() == set()
+    assert store.delete_room("r1") == 0
+    assert store.get_room("keep") is not None and len(store.links_for("keep")) == 2
+
+
+def test_orphans_are_rows_whose_room_is_gone(store: Store) -> None:
+    store.insert_clip({**clip_row("c9"), "room_id": "ghost"})  # a write that raced a deletion
+    assert store.orphan_room_ids() == {"ghost"}
+    store.delete_room("ghost")
+    assert store.orphan_room_ids() == set()
