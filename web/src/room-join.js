@@ -9,6 +9,7 @@ import { $ } from "./dom.js";
 import { mediaUp, remembering } from "./late-mount.js";
 import { mountLinksPanel } from "./links-panel.js";
 import { RoomClient } from "./protocol.js";
+import { bannerText } from "./reconnect.js";
 import { PresenceNote } from "./presence-note.js";
 import { RoomControls } from "./room-controls.js";
 import { startStatsLoop } from "./room-stats.js";
@@ -36,6 +37,9 @@ import { prefs, session } from "./storage.js";
 
 /** @typedef {{takeover?: boolean, without?: "video"|"all"}} JoinHow */
 
+/** How long "Back — connected to the server again." stays up after an outage. */
+const BACK_SHOWN_MS = 3000;
+
 export class RoomJoin {
   /**
    * @param {{root: HTMLElement, roomId: string, role: string, roomMedia: string, token: string,
@@ -58,6 +62,8 @@ export class RoomJoin {
     /** @type {import("./call.js").PreparedOffer|null} the offer made in the lobby, for join() */
     this.prepared = null;
     this.presence = new PresenceNote($("presence-note"));
+    /** @type {ReturnType<typeof setTimeout>|undefined} hides the "back" banner */
+    this.bannerTimer = undefined;
     this.controls = new RoomControls({
       lobby: this.lobby, role: this.role, roomMedia: this.roomMedia,
       live: () => this.live, onleave: () => this.leave(),
@@ -256,13 +262,13 @@ export class RoomJoin {
   /** @param {ClientState} state @param {StateDetail} [detail] */
   onClientState(state, detail) {
     if (!this.live) return;
-    if (state === "reconnecting") {
-      notice(detail?.restarting ? "The server is restarting — reconnecting…"
-        : "The connection to the room dropped — reconnecting…");
-    } else if (state === "open") {
-      notice(null);
-      this.controls.sendState();
+    if (state === "reconnecting" || state === "open") {
+      // The call itself goes on: peer media never passes through the server.
+      const mediaUp = [...this.live.call.peers.values()].some((p) => p.pc?.connectionState === "connected");
+      this.showBanner(bannerText(state, { ...detail, mediaUp }));
+      if (state === "open") this.controls.sendState();
     } else if (state === "closed" && detail && detail.code !== 1000) {
+      this.showBanner(null);
       const err = detail.error;
       if (err && err.code === "replaced") {
         notice("You joined from another tab or device, so this tab left the call.", [
@@ -274,6 +280,23 @@ export class RoomJoin {
         ]);
       }
     }
+  }
+
+  /** The connection banner (#notice, data-state): "reconnecting", "long" (with Reload) or a
+   * short-lived "back". @param {{state: string, text: string}|null} banner */
+  showBanner(banner) {
+    const box = /** @type {HTMLElement} */ ($("notice"));
+    clearTimeout(this.bannerTimer);
+    if (!banner) {
+      // Only our own banner goes away by itself; another notice (a refusal) stays.
+      if (box.dataset.state) notice(null);
+      delete box.dataset.state;
+      return;
+    }
+    notice(banner.text, banner.state === "long"
+      ? [{ label: "Reload", onclick: () => location.reload() }] : []);
+    box.dataset.state = banner.state;
+    if (banner.state === "back") this.bannerTimer = setTimeout(() => this.showBanner(null), BACK_SHOWN_MS);
   }
 
   async takeOver() {

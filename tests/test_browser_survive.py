@@ -1,0 +1,193 @@
+"""A peer room survives its server dying: kill -9 mid-question, start it again on the same data
+directory and port (what a failover looks like to a browser behind a load balancer).
+
+The call never stops (media is browser to browser: the same connections keep decoding frames
+through the outage), both pages are back in signaling within 10 s of the restart by themselves,
+the question, phase and countdown are where they were, notes typed before and during the outage
+are on both screens and in notes.md, and a new observer can join the re-formed room.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from browser_support import RECORD_CSP_VIOLATIONS, chromium, join_room, pages, room_link
+from conftest import LiveServer, start_server, stop_server
+from helpers_http import make_room
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path("/tmp/shots-survive")
+REMOTE = "[data-testid=remote-media]"
+BACK_WITHIN_S = 10.0
+
+# Keeps every RTCPeerConnection the page makes: a reconnect must not make a new one.
+RECORD_PEER_CONNECTIONS = """
+(() => {
+  const Original = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = class extends Original {
+    constructor(...args) { super(...args); window.__pcs.push(this); }
+  };
+})();
+"""
+
+# Video frames decoded so far on the page's open connections, and which connections those are.
+DECODED = """async () => {
+  let frames = 0;
+  const open = [];
+  for (const [i, pc] of window.__pcs.entries()) {
+    if (pc.connectionState === "closed") continue;
+    open.push(i + ":" + pc.connectionState);
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded || 0;
+    });
+  }
+  return {frames, open, made: window.__pcs.length};
+}"""
+
+REMOTE_TRACKS = """() => [...document.querySelectorAll('[data-testid=remote-media]')]
+  .map((v) => v.srcObject ? v.srcObject.getTracks().map((t) => t.id).sort().join(",") : "")"""
+
+
+def decoded(page: Page) -> dict[str, Any]:
+    result: dict[str, Any] = page.evaluate(DECODED)
+    return result
+
+
+def frames_pass(page: Page, count: int) -> None:
+    """Waits until the page decoded `count` more video frames than it has now."""
+    start = decoded(page)["frames"]
+    page.wait_for_function(
+        f"async () => (await ({DECODED})()).frames >= {start + count}", timeout=15_000
+    )
+
+
+def seconds(page: Page) -> int:
+    minutes, secs = page.get_by_test_id("timer").inner_text().strip().split(":")
+    return int(minutes) * 60 + int(secs)
+
+
+def type_note(page: Page, text: str) -> None:
+    page.get_by_test_id("notes-editor").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(text)
+
+
+def notes_md(server: LiveServer, page: Page, room: dict[str, Any]) -> str:
+    resp = page.request.get(
+        f"{server.url}/api/rooms/{room['room_id']}/notes.md",
+        headers={"Authorization": f"Bearer {room['tokens']['interviewer']}"},
+    )
+    assert resp.status == 200, resp.text()
+    return resp.text()
+
+
+BEFORE = "Ana before the crash: clear STAR structure."
+DURING_ANA = " Ana while the server was down."
+DURING_BEN = " Ben while the server was down."
+
+
+def test_a_peer_room_survives_kill_9_and_restart(tmp_path: Path) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    data = tmp_path / "data"
+    server = start_server(data)
+    again: LiveServer | None = None
+    scripts = (RECORD_CSP_VIOLATIONS, RECORD_PEER_CONNECTIONS)
+    try:
+        room = make_room(
+            server.url, bank="behavioral", think_seconds=240, answer_seconds=240, question_count=2
+        )
+        with (
+            chromium() as browser,
+            pages(browser, 3, init_scripts=scripts, viewport={"width": 1280, "height": 1000}) as (
+                ana,
+                ben,
+                observer,
+            ),
+        ):
+            join_room(ana, room_link(server, room, "interviewer"), "Ana")
+            join_room(ben, room_link(server, room, "candidate"), "Ben")
+            for page in (ana, ben):
+                expect(page.get_by_test_id("connection-state")).to_have_text(
+                    "connected", timeout=20_000
+                )
+                frames_pass(page, 5)
+            expect(ana.get_by_test_id("start-interview")).to_be_enabled()
+            ana.get_by_test_id("start-interview").click()
+            expect(ana.get_by_test_id("question-position")).to_have_text("Question 1 of 2")
+            type_note(ana, BEFORE)
+            expect(ben.get_by_test_id("notes-editor")).to_contain_text(BEFORE)
+            for page in (ana, ben):
+                expect(page.get_by_test_id("notes-status")).to_have_attribute("data-state", "saved")
+            phase = ana.get_by_test_id("interview-phase").inner_text()
+            question = ben.get_by_test_id("question-text").inner_text()
+            tracks = {"ana": ana.evaluate(REMOTE_TRACKS), "ben": ben.evaluate(REMOTE_TRACKS)}
+            made = {"ana": decoded(ana)["made"], "ben": decoded(ben)["made"]}
+
+            left, at = seconds(ana), time.monotonic()
+            server.process.kill()  # SIGKILL: no close frames, no leave, nothing flushed
+            server.process.wait(timeout=10)
+            for page in (ana, ben):
+                notice = page.get_by_test_id("room-notice")
+                expect(notice).to_have_attribute("data-state", "reconnecting")
+                expect(notice).to_have_text("Connection to the server lost — reconnecting…")
+            ana.screenshot(path=str(SHOTS / "peer-outage.png"))
+            # The call goes on while no server exists at all.
+            frames_pass(ana, 20)
+            frames_pass(ben, 20)
+            type_note(ana, DURING_ANA)
+            type_note(ben, DURING_BEN)
+
+            again = start_server(data, port=server.port)
+            restarted = time.monotonic()
+            back = {}
+            for name, page in (("ana", ana), ("ben", ben)):
+                page.wait_for_function(
+                    "() => document.querySelector('#notice').dataset.state !== 'reconnecting'",
+                    timeout=BACK_WITHIN_S * 1000,
+                )
+                back[name] = time.monotonic() - restarted
+            print(f"back in signaling after the restart: {back}")
+            assert max(back.values()) < BACK_WITHIN_S
+            ana.screenshot(path=str(SHOTS / "peer-back.png"))
+            expect(ana.locator("#participants")).to_contain_text("Ben")
+            expect(ben.locator("#participants")).to_contain_text("Ana")
+
+            # Media never stopped: the very same connections and tracks, still decoding.
+            for name, page in (("ana", ana), ("ben", ben)):
+                frames_pass(page, 10)
+                assert decoded(page)["made"] == made[name], "a reconnect made a new connection"
+                assert page.evaluate(REMOTE_TRACKS) == tracks[name]
+            # The interview is where it was, its countdown neither reset nor paused.
+            expect(ana.get_by_test_id("interview-phase")).to_have_text(phase)
+            expect(ben.get_by_test_id("question-text")).to_have_text(question)
+            expect(ana.get_by_test_id("question-position")).to_have_text("Question 1 of 2")
+            expected = left - (time.monotonic() - at)
+            assert abs(seconds(ana) - expected) <= 2, (seconds(ana), expected)
+            assert abs(seconds(ben) - expected) <= 2, (seconds(ben), expected)
+            # Nothing typed was lost, on either screen or on the server's disk.
+            for page in (ana, ben):
+                editor = page.get_by_test_id("notes-editor")
+                for text in (BEFORE, DURING_ANA.strip(), DURING_BEN.strip()):
+                    expect(editor).to_contain_text(text)
+                expect(page.get_by_test_id("notes-status")).to_have_attribute("data-state", "saved")
+            exported = notes_md(again, ana, room)
+            for text in (BEFORE, DURING_ANA.strip(), DURING_BEN.strip()):
+                assert text in exported
+
+            # The re-formed room takes a newcomer as any room does.
+            join_room(observer, room_link(again, room, "observer"), "Olga")
+            expect(observer.locator(REMOTE)).to_have_count(2, timeout=20_000)
+            frames_pass(observer, 10)
+            expect(ana.locator("#participants")).to_contain_text("Olga")
+            observer.screenshot(path=str(SHOTS / "peer-observer.png"))
+    finally:
+        stop_server(server, kill=True)
+        if again is not None:
+            stop_server(again)
