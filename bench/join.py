@@ -19,13 +19,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -34,7 +30,9 @@ from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
-from browser_support import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402  (one list of flags)
+# One list of Chromium flags and one server launcher, shared with the tests.
+from support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+from support.live_server import start_server, stop_server  # noqa: E402
 
 SETTLE_MS = 1000
 
@@ -75,45 +73,6 @@ await c.setRemoteDescription(a.localDescription);
 await c.setLocalDescription();
 await a.setRemoteDescription(c.localDescription);
 </script></body></html>"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mockroom",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        cwd=REPO,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1):
-                return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("server did not start")
 
 
 def make_room(base: str) -> dict[str, Any]:
@@ -198,7 +157,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10, help="runs of each (default 10)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        proc, base = start_server(Path(tmp) / "data")
+        server = start_server(Path(tmp) / "data")
+        base = server.url
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
@@ -217,8 +177,7 @@ def main() -> int:
                     )
                 browser.close()
         finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+            stop_server(server)
     rows = [
         ("room: navigation → first remote frame", [r["frame"] for r in rooms]),
         ("  of which navigation → Join enabled", [r["enabled"] for r in rooms]),

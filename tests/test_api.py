@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import REPO, create_room
 from mockroom.store import Store
 from mockroom.tokens import hash_token
+from support.http import create_room
+from support.paths import REPO
 
 
 async def test_healthz(client: Any) -> None:

@@ -10,23 +10,25 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import av
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from browser_support import CHROMIUM_FLAGS as BASE_FLAGS
-from conftest import REPO, LiveServer
-from helpers_http import make_room
+from support.http import make_room
+from support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_FLAGS = [*BASE_FLAGS, "--autoplay-policy=no-user-gesture-required"]
+
+@pytest.fixture(scope="module")
+def browser(scripted_browser: Browser) -> Browser:
+    """Chromium with a spoken WAV as its microphone (conftest.py)."""
+    return scripted_browser
+
+
 ROOM = {
     "mode": "scripted",
     "bank": "behavioral",
@@ -37,37 +39,6 @@ ROOM = {
     "warm_up": False,  # the journey test (test_browser_scripted_journey.py) covers it
 }
 ANSWER_S = 3.0  # how long the "candidate" talks before pressing Done
-
-
-@pytest.fixture(scope="module")
-def built_web() -> None:
-    """The page bundles the server serves (web/static/build is not in git)."""
-    subprocess.run(["node", "build.mjs"], cwd=REPO / "web", check=True, capture_output=True)
-
-
-@pytest.fixture(scope="module")
-def voice_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 48 kHz WAV of someone talking, looped by Chromium as its microphone."""
-    folder = tmp_path_factory.mktemp("voice")
-    raw, wav = folder / "raw.wav", folder / "voice.wav"
-    text = (
-        "In my last team we disagreed about the release plan. I listened first, "
-        "then we tried both options on a small scale, and the data decided."
-    )
-    subprocess.run(["espeak-ng", "-s", "160", "-w", str(raw), text], check=True)
-    subprocess.run(["sox", str(raw), "-r", "48000", "-c", "1", str(wav)], check=True)
-    return wav
-
-
-@pytest.fixture(scope="module")
-def browser(voice_wav: Path, built_web: None) -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-audio-capture={voice_wav}"],
-        )
-        yield browser
-        browser.close()
 
 
 def get_json(url: str, token: str) -> Any:

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from conftest import create_room
 from mockroom.banks import load_bank
 from mockroom.settings import Settings
-from test_notes import connect
-from test_signaling import join, next_of
+from support.http import create_room
+from support.notes import connect
+from support.ws import join, next_of
 
 BANK = load_bank(Settings().banks_dir / "behavioral.toml")
 QUESTIONS = {q.id: q for q in BANK.questions}

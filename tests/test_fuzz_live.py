@@ -24,8 +24,8 @@ import aiohttp
 import pytest
 from aiohttp import WSMsgType
 
-from conftest import LiveServer, start_server, stop_server
 from mockroom.notes import codec
+from support.live_server import LiveServer, start_server, stop_server
 
 # Messages per channel: HTTP requests, signaling frames, notes frames.
 FUZZ_MESSAGES = {"http": 2400, "signaling": 2000, "notes": 1600}

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from aiohttp import WSMsgType
 
-from conftest import create_room
 from mockroom.app import create_app
 from mockroom.keys import SIGNALING, STORE
 from mockroom.link_sockets import WITHDRAWN, LinkSockets, Refusal
 from mockroom.notes import NOTES_CONFIG, NotesConfig
 from mockroom.settings import ConfigError, Settings, load_settings
-from test_notes_support import PyClient
+from support.http import create_room
+from support.notes import PyClient
 
 CUT_WITHIN_S = 1.0
 

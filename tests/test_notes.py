@@ -9,19 +9,9 @@ import aiohttp
 import pytest
 from pycrdt import Doc, Map, Text, create_update_message
 
-from conftest import create_room
 from mockroom.notes import NOTES_CONFIG, NOTES_HUB, NotesConfig, codec
-from test_notes_support import PyClient
-
-
-def notes_path(room: dict[str, Any], doc: str = "shared") -> str:
-    return f"/ws/rooms/{room['room_id']}/notes/{doc}"
-
-
-async def connect(client: Any, room: dict[str, Any], role: str, doc: str = "shared") -> PyClient:
-    py = await PyClient.connect(client, notes_path(room, doc), room["tokens"][role])
-    await asyncio.wait_for(py.synced.wait(), 5)
-    return py
+from support.http import create_room
+from support.notes import connect, notes_path, refused
 
 
 # codec ------------------------------------------------------------------------------------
@@ -93,21 +83,6 @@ async def test_documents_of_a_room_are_separate(client: Any) -> None:
 
 
 # roles ------------------------------------------------------------------------------------
-async def refused(client: Any, path: str, token: str | None, **kwargs: Any) -> tuple[int, str, int]:
-    """Open a socket and read until the server closes it: (close code, reason, messages before)."""
-    params = {"token": token} if token is not None else {}
-    ws = await client.ws_connect(path, params=params, **kwargs)
-    received = 0
-    while True:
-        msg = await ws.receive(timeout=5)
-        if msg.type == aiohttp.WSMsgType.BINARY:
-            received += 1
-        elif msg.type == aiohttp.WSMsgType.CLOSE:
-            return int(msg.data), str(msg.extra or ""), received
-        elif msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
-            return int(ws.close_code or 0), "", received
-
-
 @pytest.mark.parametrize(
     ("role", "doc", "code"),
     [

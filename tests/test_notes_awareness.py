@@ -11,11 +11,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from conftest import LiveServer, create_room
-from helpers_http import make_room
 from mockroom.notes import codec
 from mockroom.notes.codec import AwarenessEntry
-from test_notes_support import NodeClient, PyClient, node_expect
+from support.http import create_room, make_room
+from support.live_server import LiveServer
+from support.notes import NodeClient, PyClient, node_expect
 
 
 def notes_path(room: dict[str, Any], doc: str = "shared") -> str:

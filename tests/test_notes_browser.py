@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from browser_support import CHROMIUM, CHROMIUM_FLAGS
-from conftest import REPO, LiveServer
-from helpers_http import make_room
 from mockroom.security import CSP
+from support.browser import CHROMIUM, CHROMIUM_FLAGS
+from support.http import make_room
+from support.live_server import LiveServer
+from support.paths import REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.node]
 

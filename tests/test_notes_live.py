@@ -10,9 +10,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from conftest import LiveServer, start_server, stop_server
-from helpers_http import make_room
-from test_notes_support import NodeClient, PyClient, node_expect
+from support.http import make_room
+from support.live_server import LiveServer, start_server, stop_server
+from support.notes import NodeClient, PyClient, node_expect
 
 pytestmark = pytest.mark.node
 

@@ -6,14 +6,14 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from conftest import create_room
 from mockroom.interview import Interview
 from mockroom.interview_service import EVENT_KIND, config_for_room
 from mockroom.keys import STORE
 from mockroom.report_ics import fold, invite_ics
 from mockroom.report_text import fmt_duration, render_markdown
-from test_notes import connect
-from test_signaling import join, next_of
+from support.http import create_room
+from support.notes import connect
+from support.ws import join, next_of
 
 T0 = 1_700_000_000_000
 FIRST, SECOND = "background-walkthrough", "conflict-with-teammate"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from conftest import create_room
 from mockroom.media_rules import sdp_sends_media
+from support.http import create_room
 
 SDP_OFFER = {"description": {"type": "offer", "sdp": "v=0\r\n"}}
 

@@ -13,7 +13,6 @@ import av
 import numpy as np
 import pytest
 
-from conftest import create_room
 from mockroom.app import create_app
 from mockroom.scripted.speech import SpeechMeter
 from mockroom.scripted.tracks import (
@@ -25,6 +24,7 @@ from mockroom.scripted.tracks import (
 )
 from mockroom.scripted.tts import RATE, Tts, read_wav, text_only_ms
 from mockroom.settings import Settings
+from support.http import create_room
 
 
 def tone(seconds: float, db: float = -20.0, freq: float = 220.0) -> np.ndarray:

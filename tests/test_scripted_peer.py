@@ -14,12 +14,12 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, VideoStreamTrack
 from av import AudioFrame, VideoFrame
 
-from conftest import create_room
 from mockroom.keys import STORE
 from mockroom.scripted import metrics_for_room
 from mockroom.scripted.service import SCRIPTED
 from mockroom.scripted.tracks import VoiceTrack
 from mockroom.scripted.tts import read_wav, resample
+from support.http import create_room
 
 RATE = 48_000
 SPEECH = "I led the migration of our billing system and we finished it two weeks early"

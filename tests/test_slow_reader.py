@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from conftest import create_room
 from mockroom.app import create_app
 from mockroom.settings import Settings
+from support.http import create_room
 
 BIG_SDP = {"description": {"type": "offer", "sdp": "v=0\r\n" + "a" * 30_000}}
 MAX_FRAMES = 600  # 18 MB at most: far more than loopback buffers hold

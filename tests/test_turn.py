@@ -27,11 +27,11 @@ from aioice import stun
 from aioice.turn import create_turn_endpoint
 from aiortc import RTCPeerConnection
 
-from conftest import create_room
 from mockroom.app import create_app
 from mockroom.scripted.session import ice_configuration
 from mockroom.settings import ConfigError, Settings, load_settings
 from mockroom.turn import ice_servers, turn_credential
+from support.http import create_room
 
 SECRET = "test-shared-secret-not-for-production"
 REALM = "mockroom.test"
