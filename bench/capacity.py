@@ -392,13 +392,13 @@ async def run_baseline(n: int, duration: float, pcm: bytes) -> dict[str, Any]:
 
 # --- report -------------------------------------------------------------------------------
 def real_time(r: dict[str, Any]) -> bool:
-    return r["cores"] < BUDGET and r["lag_p99"] < 100 and r["voice_late"] < 100
+    return bool(r["cores"] < BUDGET and r["lag_p99"] < 100 and r["voice_late"] < 100)
 
 
 def trustworthy(r: dict[str, Any]) -> bool:
     """The bench's own clients kept up (they heard the voice in real time) and the machine was
     not saturated: only then is the server's CPU the cost of N sessions, not of fewer."""
-    return r["voice_late"] < 100 and r["cores"] + r["client_cores"] < CORES * 0.95
+    return bool(r["voice_late"] < 100 and r["cores"] + r["client_cores"] < CORES * 0.95)
 
 
 def header() -> str:

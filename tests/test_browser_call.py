@@ -381,7 +381,7 @@ def test_screen_share_replaces_the_camera_and_everyone_sees_it(
         expect(camera_pip).to_be_visible()
 
 
-PHONE = {
+PHONE: dict[str, Any] = {
     "viewport": {"width": 360, "height": 740},
     "is_mobile": True,
     "has_touch": True,

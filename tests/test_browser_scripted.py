@@ -56,7 +56,7 @@ def get_bytes(url: str) -> bytes:
 def probe(data: bytes) -> dict[str, Any]:
     """Decoded frames per kind and the end time of the last packet, in seconds."""
     out: dict[str, Any] = {"audio": 0, "video": 0, "end": 0.0, "start": None}
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         out["streams"] = sorted(s.type for s in container.streams)
         for packet in container.demux():
             if packet.pts is None or packet.time_base is None:

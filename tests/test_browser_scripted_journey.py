@@ -208,7 +208,7 @@ def test_scripted_journey(browser: Browser, live_server: LiveServer) -> None:
         takes = sorted((c["take"], c["finished"]) for c in clips)
         assert takes == [(1, True), (1, True), (2, True)]
         for clip in clips:  # the stored files state their length now
-            with av.open(io.BytesIO(api(live_server, clip["url"], token))) as container:
+            with av.open(io.BytesIO(api(live_server, clip["url"], token)), mode="r") as container:
                 assert container.duration is not None and container.duration > 1_000_000
 
         # Reopening the finished link does not turn the camera on.

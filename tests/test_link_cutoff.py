@@ -34,7 +34,7 @@ async def join(client: Any, room_id: str, token: str, **extra: Any) -> tuple[Any
 async def next_of(ws: Any, kind: str, timeout: float = 5) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        msg = await ws.receive_json(timeout=max(0.01, deadline - time.monotonic()))
+        msg: dict[str, Any] = await ws.receive_json(timeout=max(0.01, deadline - time.monotonic()))
         if msg["type"] == kind:
             return msg
 
@@ -208,7 +208,7 @@ async def test_owners_renew_links_in_both_kinds_of_room(client: Any) -> None:
 async def test_a_seat_is_given_back_when_joining_fails_after_admission(client: Any) -> None:
     room = await create_room(client)
     rid, tokens = room["room_id"], room["tokens"]
-    failures = []
+    failures: list[str] = []
 
     async def failing_hook(conn: Any) -> None:
         if not failures:

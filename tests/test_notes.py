@@ -11,7 +11,7 @@ from pycrdt import Doc, Map, Text, create_update_message
 
 from mockroom.notes import NOTES_CONFIG, NOTES_HUB, NotesConfig, codec
 from support.http import create_room
-from support.notes import connect, notes_path, refused
+from support.notes import PyClient, connect, notes_path, refused
 
 
 # codec ------------------------------------------------------------------------------------
@@ -63,7 +63,11 @@ async def test_three_clients_open_a_cold_document_at_the_same_instant(client: An
     for index, c in enumerate(clients):
         c.text.insert(0, str(index))
     for c in clients:
-        await c.wait_for(lambda c=c: sorted(str(c.text)) == ["0", "1", "2"])
+
+        def has_all(c: PyClient = c) -> bool:
+            return sorted(str(c.text)) == ["0", "1", "2"]
+
+        await c.wait_for(has_all)
     assert len({str(c.text) for c in clients}) == 1
     for c in clients:
         await c.close()

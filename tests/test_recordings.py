@@ -61,10 +61,10 @@ def make_webm(seconds: float = 3.0, fps: int = 20, live: bool = False) -> bytes:
         tone = (np.sin(np.arange(samples) * 2 * np.pi * 440 / 48000) * 8000).astype(np.int16)
         for start in range(0, samples, 960):
             block = tone[start : start + 960]
-            frame = av.AudioFrame.from_ndarray(block.reshape(1, -1), format="s16", layout="mono")
-            frame.sample_rate = 48000
-            frame.pts = start
-            for packet in audio.encode(frame):
+            sound = av.AudioFrame.from_ndarray(block.reshape(1, -1), format="s16", layout="mono")
+            sound.sample_rate = 48000
+            sound.pts = start
+            for packet in audio.encode(sound):
                 container.mux(packet)
         for stream in (video, audio):
             for packet in stream.encode(None):
@@ -73,13 +73,14 @@ def make_webm(seconds: float = 3.0, fps: int = 20, live: bool = False) -> bytes:
 
 
 def container_duration_ms(data: bytes) -> int | None:
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         return None if container.duration is None else round(container.duration / 1000)
 
 
 def first_video_time_after_seek(data: bytes, seconds: float) -> float:
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         stream = container.streams.video[0]
+        assert stream.time_base is not None
         container.seek(round(seconds / stream.time_base), stream=stream)
         frame = next(container.decode(stream))
         assert frame.time is not None
@@ -90,7 +91,7 @@ def probe(data: bytes) -> dict[str, Any]:
     """Frames per stream and the duration from the last packet's timestamp (WebM from a recorder
     has no duration in its header, so never trust the header or the file size)."""
     result: dict[str, Any] = {"video_frames": 0, "audio_frames": 0, "end": 0.0}
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         result["streams"] = sorted(s.type for s in container.streams)
         for frame in container.decode(*container.streams):
             if isinstance(frame, av.VideoFrame):

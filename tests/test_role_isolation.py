@@ -26,7 +26,7 @@ async def join(client: Any, room: dict[str, Any], role: str) -> tuple[Any, dict[
 
 async def next_of(ws: Any, kind: str) -> dict[str, Any]:
     while True:
-        msg = await ws.receive_json(timeout=5)
+        msg: dict[str, Any] = await ws.receive_json(timeout=5)
         if msg["type"] == kind:
             return msg
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from mockroom.errors import UserError
@@ -36,7 +38,7 @@ def started(flow: ScriptedFlow, t: float = 0) -> ScriptedFlow:
     return flow
 
 
-def kinds(effects: list[object]) -> list[str]:
+def kinds(effects: Sequence[object]) -> list[str]:
     return [type(e).__name__ for e in effects]
 
 

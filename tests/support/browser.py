@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = (
@@ -78,7 +78,7 @@ def new_page(
     browser: Browser,
     *,
     init_scripts: Sequence[str] = (RECORD_CSP_VIOLATIONS,),
-    viewport: dict[str, int] | None = None,
+    viewport: ViewportSize | None = None,
     **context_options: Any,
 ) -> Page:
     """A page in a fresh context (its own cookies, storage and permissions)."""
