@@ -11,7 +11,6 @@ their own form; in phone-screen realism, the text of a question they are being a
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -103,7 +102,7 @@ async def write_private_notes(client: Any, room: dict[str, Any]) -> None:
     for link, text in PRIVATE.items():
         doc = await connect(client, room, link, f"private-{link}")
         doc.text.insert(0, text)
-        await asyncio.sleep(0.1)
+        await doc.flush()  # stored
         await doc.close()
 
 

@@ -123,7 +123,7 @@ async def test_an_expiring_link_is_closed_by_a_timer(client: Any, app: Any) -> N
     # An open notes socket of the expired link relays nothing more (it is closed); the live one
     # of the interviewer goes on.
     ana_notes.text.insert(0, "after expiry")
-    await asyncio.sleep(0)
+    await ana_notes.flush()
     await ana.close()
     await ana_notes.close()
     await olga_notes.close()

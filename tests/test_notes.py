@@ -129,10 +129,10 @@ async def test_observer_reads_but_its_edits_are_neither_applied_nor_relayed(clie
     ana.text.insert(0, "A")
     await obs.wait_text("A")
     obs.text.insert(1, "OBSERVER")
-    await asyncio.sleep(0.2)
+    await obs.flush()  # the server has handled the observer's edit
     ana.text.insert(0, "B")  # a later edit: if the observer's had been relayed, it came first
     await obs.wait_for(lambda: str(obs.text).startswith("BA"))
-    await asyncio.sleep(0.1)
+    await ana.flush()  # anything relayed to ana before now has arrived
     assert str(ana.text) == "BA"
     fresh = await connect(client, room, "candidate")
     await fresh.wait_text("BA")
@@ -148,8 +148,8 @@ async def test_private_notes_are_per_role(client: Any) -> None:
     again = await connect(client, room, "interviewer", "private-interviewer")
     await again.wait_text("secret")
     theirs = await connect(client, room, "candidate", "private-candidate")
-    await asyncio.sleep(0.1)
-    assert str(theirs.text) == ""
+    await theirs.flush()  # synced (connect waits for it), and nothing else is on its way
+    assert theirs.synced.is_set() and str(theirs.text) == ""
     await again.close()
     await theirs.close()
 
@@ -185,7 +185,7 @@ async def test_oversized_message_is_refused_and_nothing_is_lost(client: Any) -> 
     room = await create_room(client)
     ana = await connect(client, room, "interviewer")
     ana.text.insert(0, "keep me")
-    await asyncio.sleep(0.1)
+    await ana.flush()  # stored
     ws = await client.ws_connect(notes_path(room), params={"token": room["tokens"]["candidate"]})
     await ws.send_bytes(codec.update_message(b"\x00" * (1536 * 1024)))
     while (msg := await ws.receive(timeout=5)).type == aiohttp.WSMsgType.BINARY:
@@ -204,7 +204,7 @@ async def test_document_over_its_limit_is_refused(aiohttp_client: Any, app: Any)
     room = await create_room(client)
     ana = await connect(client, room, "interviewer")
     ana.text.insert(0, "x" * 15_000)
-    await asyncio.sleep(0.1)
+    await ana.flush()  # stored: the next edit is the one over the limit
     ana.text.insert(0, "y" * 10_000)
     await asyncio.wait_for(ana.closed(), 5)
     assert ana.ws.close_code == 1009
@@ -239,7 +239,8 @@ async def test_export_has_shared_own_private_and_code_but_not_the_other_role(cli
     meta = code.doc.get("meta", type=Map)
     code.text.insert(0, "def f():\n    return 1\n")
     meta["language"] = "python"
-    await asyncio.sleep(0.2)
+    for py in (shared, mine, theirs, code):
+        await py.flush()  # every edit is stored before the export reads them
 
     resp = await client.get(
         f"/api/rooms/{room['room_id']}/notes.md", params={"token": room["tokens"]["interviewer"]}
@@ -281,11 +282,12 @@ async def test_idle_document_is_compacted_unloaded_and_reloaded(
     ana = await connect(client, room, "interviewer")
     for word in ("one ", "two ", "three"):
         ana.text.insert(len(ana.text), word)
-    await asyncio.sleep(0.1)
+    await ana.flush()
     hub = app[NOTES_HUB]
     key = (room["room_id"], "shared")
     assert key in hub.rooms
     await ana.close()
+    # The maintenance timer unloads it: no event says so, so poll the hub's state (bounded).
     for _ in range(50):
         if key not in hub.rooms:
             break
@@ -296,6 +298,6 @@ async def test_idle_document_is_compacted_unloaded_and_reloaded(
     again = await connect(client, room, "candidate")
     await again.wait_text("one two three")
     again.text.insert(0, ">> ")
-    await asyncio.sleep(0.1)
+    await again.flush()
     assert hub.storage.log_length(*key) == 1
     await again.close()

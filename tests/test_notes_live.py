@@ -66,7 +66,11 @@ async def test_notes_survive_a_graceful_restart(tmp_path: Path) -> None:
     try:
         await node_expect(node, lambda e: e["event"] == "synced")
         node.send(op="insert", index=-1, text="before restart. ")
-        await asyncio.sleep(0.3)
+        # The server relays nothing that is not durable: once another client sees it, it is stored.
+        async with aiohttp.ClientSession() as http:
+            watcher = await py_client(server, http, room, "candidate")
+            await watcher.wait_text("before restart. ", timeout=10)
+            await watcher.close()
         stop_server(server)
         server = start_server(tmp_path / "data", port=server.port)
         # The node provider reconnects by itself; its edit while offline merges on reconnect.

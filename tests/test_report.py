@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,8 +71,8 @@ async def write_notes(client: Any, room: dict[str, Any]) -> None:
     mine.text.insert(0, "Interviewer-only remark.")
     theirs = await connect(client, room, "candidate", "private-candidate")
     theirs.text.insert(0, "Candidate-only remark.")
-    await asyncio.sleep(0.2)
     for c in (shared, mine, theirs):
+        await c.flush()  # stored before the report reads it
         await c.close()
 
 
