@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import time
 import urllib.request
 from fractions import Fraction
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 from mockroom.app import create_app
 from mockroom.clips import MAX_CHUNK_BYTES
 from mockroom.settings import Settings
-from support.clips import QUESTION, new_clip, put_chunk, run_recorder, scripted_room
+from support.clips import QUESTION, RecorderRun, new_clip, put_chunk, run_recorder, scripted_room
 from support.http import auth, create_room, make_room
 from support.live_server import start_server, stop_server
 
@@ -360,17 +359,23 @@ def test_clip_rules_are_pure() -> None:
 @pytest.mark.node
 def test_recorder_js_loses_nothing_through_faults_and_a_restart(live_server: Any) -> None:
     room = make_room(live_server.url, mode="scripted", media="audio", bank="behavioral")
-    process = run_recorder(live_server, room, record_ms=1500)
-    time.sleep(0.6)
-    stop_server(live_server)  # the server goes away mid-recording...
-    time.sleep(0.5)
-    server = start_server(live_server.data_dir, port=live_server.port)  # ...and comes back
+    run = RecorderRun(run_recorder(live_server, room))
+    server = None
     try:
-        out, err = process.communicate(timeout=60)
-        assert process.returncode == 0, err
-        report = json.loads(out.strip().splitlines()[-1])
+        run.until(lambda p: p["acked"] >= 5)  # uploading while it records
+        stop_server(live_server)  # the server goes away mid-recording...
+        at_kill = run.progress["total"]
+        # ...the recorder keeps recording while it is gone (chunks wait, uploads retry)...
+        run.until(lambda p: p["total"] >= at_kill + 5)
+        server = start_server(live_server.data_dir, port=live_server.port)  # ...and comes back
+        # Uploads resume after the restart: chunks recorded while the server was down arrive.
+        run.until(lambda p: p["acked"] > at_kill + 5)
+        # Enough PUTs that injected faults happened (one call in 9, 13 and 17 fails).
+        run.until(lambda p: p["acked"] >= 40)
+        report = run.stop()
         assert report["result"]["state"] == "saved", report["result"]
-        assert report["chunks"] > 30
+        assert report["chunks"] > at_kill + 5
+        assert sum(report["faults"].values()) >= 3, report["faults"]
         req = urllib.request.Request(
             f"{server.url}/api/rooms/{room['room_id']}/clips",
             headers={"Authorization": f"Bearer {room['tokens']['candidate']}"},
@@ -383,4 +388,6 @@ def test_recorder_js_loses_nothing_through_faults_and_a_restart(live_server: Any
         ) as resp:
             assert resp.read().decode() == report["expected"]
     finally:
-        stop_server(server)
+        run.close()
+        if server is not None:
+            stop_server(server)
