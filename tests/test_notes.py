@@ -272,6 +272,24 @@ async def test_export_has_shared_own_private_and_code_but_not_the_other_role(cli
         await c.close()
 
 
+async def test_flush_returns_once_the_server_stored_every_edit_sent_before(
+    client: Any, app: Any
+) -> None:
+    """The barrier the tests use instead of sleeping (support.notes.PyClient.flush)."""
+    room = await create_room(client)
+    ana = await connect(client, room, "interviewer")
+    key = (room["room_id"], "shared")
+    for word in ("one ", "two ", "three"):
+        ana.text.insert(len(ana.text), word)
+    await ana.flush()
+    stored = app[NOTES_HUB].storage.load(*key)
+    doc: Doc[Any] = Doc()
+    for update in ([stored.snapshot] if stored.snapshot else []) + stored.updates:
+        doc.apply_update(update)
+    assert str(doc.get("notes", type=Text)) == "one two three"
+    await ana.close()
+
+
 # lifecycle --------------------------------------------------------------------------------
 async def test_idle_document_is_compacted_unloaded_and_reloaded(
     aiohttp_client: Any, app: Any
