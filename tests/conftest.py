@@ -19,6 +19,7 @@ from aiohttp import web
 
 from mockroom.app import create_app
 from mockroom.settings import Settings
+from support.postgres import pg_url, postgres_server  # noqa: F401  (fixtures: a private PostgreSQL)
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,0 +1,1 @@
+"""Helpers the tests share: real engines started by the suite itself (postgres)."""
