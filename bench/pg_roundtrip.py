@@ -21,13 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from support.postgres import start_postgres  # noqa: E402
-
-from mockroom.notes.pg_storage import PostgresNotesLog  # noqa: E402
-from mockroom.notes.storage import NotesLog, NotesStorage  # noqa: E402
-from mockroom.storage.interface import LinkRecord, RoomRecord, Store  # noqa: E402
-from mockroom.storage.postgres import PostgresStore  # noqa: E402
-from mockroom.storage.sqlite import SqliteStore  # noqa: E402
+from mockroom.notes.pg_storage import PostgresNotesLog
+from mockroom.notes.storage import NotesLog, NotesStorage
+from mockroom.storage.interface import LinkRecord, RoomRecord, Store
+from mockroom.storage.postgres import PostgresStore
+from mockroom.storage.sqlite import SqliteStore
+from support.postgres import start_postgres
 
 
 def timed(fn: Callable[[], object], calls: int) -> tuple[float, float]:
