@@ -9,15 +9,14 @@ are on both screens and in notes.md, and a new observer can join the re-formed r
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from browser_support import (
+from support.browser import (
     RECORD_CSP_VIOLATIONS,
     chromium,
     csp_violations,
@@ -26,8 +25,8 @@ from browser_support import (
     pages,
     room_link,
 )
-from conftest import LiveServer, start_server, stop_server
-from helpers_http import make_room
+from support.http import make_room
+from support.live_server import LiveServer, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -221,17 +220,6 @@ CLIPS = """async ([room, token]) => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def voice_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Someone talking, as Chromium's microphone (48 kHz, as test_browser_scripted.py makes it)."""
-    folder = tmp_path_factory.mktemp("voice")
-    raw, wav = folder / "raw.wav", folder / "voice.wav"
-    text = "When our release slipped, I told the customer first and we agreed on a smaller scope."
-    subprocess.run(["espeak-ng", "-s", "160", "-w", str(raw), text], check=True)
-    subprocess.run(["sox", str(raw), "-r", "48000", "-c", "1", str(wav)], check=True)
-    return wav
-
-
 def clips_of(page: Page, room: dict[str, Any]) -> list[dict[str, Any]]:
     clips: list[dict[str, Any]] = page.evaluate(
         CLIPS, [room["room_id"], room["tokens"]["candidate"]]
@@ -239,81 +227,80 @@ def clips_of(page: Page, room: dict[str, Any]) -> list[dict[str, Any]]:
     return clips
 
 
-def test_a_scripted_room_survives_kill_9_mid_answer(tmp_path: Path, voice_wav: Path) -> None:
+def test_a_scripted_room_survives_kill_9_mid_answer(
+    tmp_path: Path, scripted_browser: Browser
+) -> None:
     SHOTS.mkdir(exist_ok=True)
     data = tmp_path / "data"
     server = start_server(data)
     again: LiveServer | None = None
-    flags = [
-        "--autoplay-policy=no-user-gesture-required",
-        f"--use-file-for-fake-audio-capture={voice_wav}",
-    ]
     try:
         room = make_room(server.url, **SCRIPTED_ROOM)
-        with chromium(flags) as browser:
-            page = new_page(browser, init_scripts=(RECORD_CSP_VIOLATIONS, RECORD_PEER_CONNECTIONS))
-            page.goto(room_link(server, room, "candidate"))
-            page.get_by_test_id("join-button").click()
-            page.get_by_test_id("accept-recording").click()
-            expect(page.get_by_test_id("connection-state")).to_have_text("connected")
-            page.get_by_test_id("start-interview").click()
-            question = page.get_by_test_id("question-text")
-            expect(question).not_to_have_text("", timeout=20_000)
-            first = question.inner_text()
-            expect(page.locator("[data-recording]")).to_be_visible(timeout=30_000)
-            take = page.locator("span[data-take]").inner_text()
-            assert take.startswith("Question 1 of 2 · take 1"), take
-            # A few seconds of the answer are on the server, acknowledged chunk by chunk.
-            page.wait_for_function(
-                f"async () => (await ({CLIPS})({[room['room_id'], room['tokens']['candidate']]}))"
-                ".some((c) => c.next_seq >= 3)",
-                timeout=20_000,
-                polling=250,
-            )
-            (before,) = clips_of(page, room)
-            made = page.evaluate("() => window.__pcs.length")
+        page = new_page(
+            scripted_browser, init_scripts=(RECORD_CSP_VIOLATIONS, RECORD_PEER_CONNECTIONS)
+        )
+        page.goto(room_link(server, room, "candidate"))
+        page.get_by_test_id("join-button").click()
+        page.get_by_test_id("accept-recording").click()
+        expect(page.get_by_test_id("connection-state")).to_have_text("connected")
+        page.get_by_test_id("start-interview").click()
+        question = page.get_by_test_id("question-text")
+        expect(question).not_to_have_text("", timeout=20_000)
+        first = question.inner_text()
+        expect(page.locator("[data-recording]")).to_be_visible(timeout=30_000)
+        take = page.locator("span[data-take]").inner_text()
+        assert take.startswith("Question 1 of 2 · take 1"), take
+        # A few seconds of the answer are on the server, acknowledged chunk by chunk.
+        page.wait_for_function(
+            f"async () => (await ({CLIPS})({[room['room_id'], room['tokens']['candidate']]}))"
+            ".some((c) => c.next_seq >= 3)",
+            timeout=20_000,
+            polling=250,
+        )
+        (before,) = clips_of(page, room)
+        made = page.evaluate("() => window.__pcs.length")
 
-            server.process.kill()
-            server.process.wait(timeout=10)
-            status = page.get_by_test_id("scripted-status")
-            expect(status).to_have_attribute("data-state", "reconnecting")
-            expect(status).to_have_text(
-                "Connection to the server lost — reconnecting… (recording continues)"
-            )
-            page.screenshot(path=str(SHOTS / "scripted-outage.png"))
+        server.process.kill()
+        server.process.wait(timeout=10)
+        status = page.get_by_test_id("scripted-status")
+        expect(status).to_have_attribute("data-state", "reconnecting")
+        expect(status).to_have_text(
+            "Connection to the server lost — reconnecting… (recording continues)"
+        )
+        page.screenshot(path=str(SHOTS / "scripted-outage.png"))
 
-            again = start_server(data, port=server.port)
-            expect(status).not_to_have_attribute(
-                "data-state", "reconnecting", timeout=BACK_WITHIN_S * 1000
-            )
-            # A new connection to the new server's interviewer, and it connects.
-            page.wait_for_function(
-                f"() => window.__pcs.length > {made} && "
-                "window.__pcs[window.__pcs.length - 1].connectionState === 'connected'",
-                timeout=15_000,
-            )
-            expect(page.get_by_test_id("connection-state")).to_have_text("connected")
-            # Where it was: the same question and take, waiting for the person to go on.
-            expect(question).to_have_text(first)
-            expect(page.locator("span[data-take]")).to_have_text(take)
-            expect(page.get_by_test_id("start-interview")).to_have_text("Resume")
-            page.screenshot(path=str(SHOTS / "scripted-back.png"))
-            # Nothing acknowledged before the crash was lost: the same clip, at least as long.
-            (after,) = clips_of(page, room)
-            assert after["clip_id"] == before["clip_id"] and after["take"] == before["take"]
-            assert after["next_seq"] >= before["next_seq"] and after["bytes"] >= before["bytes"]
-            got = page.request.get(f"{again.url}{after['url']}?token={room['tokens']['candidate']}")
-            assert got.status == 200 and len(got.body()) >= before["bytes"]
+        again = start_server(data, port=server.port)
+        expect(status).not_to_have_attribute(
+            "data-state", "reconnecting", timeout=BACK_WITHIN_S * 1000
+        )
+        # A new connection to the new server's interviewer, and it connects.
+        page.wait_for_function(
+            f"() => window.__pcs.length > {made} && "
+            "window.__pcs[window.__pcs.length - 1].connectionState === 'connected'",
+            timeout=15_000,
+        )
+        expect(page.get_by_test_id("connection-state")).to_have_text("connected")
+        # Where it was: the same question and take, waiting for the person to go on.
+        expect(question).to_have_text(first)
+        expect(page.locator("span[data-take]")).to_have_text(take)
+        expect(page.get_by_test_id("start-interview")).to_have_text("Resume")
+        page.screenshot(path=str(SHOTS / "scripted-back.png"))
+        # Nothing acknowledged before the crash was lost: the same clip, at least as long.
+        (after,) = clips_of(page, room)
+        assert after["clip_id"] == before["clip_id"] and after["take"] == before["take"]
+        assert after["next_seq"] >= before["next_seq"] and after["bytes"] >= before["bytes"]
+        got = page.request.get(f"{again.url}{after['url']}?token={room['tokens']['candidate']}")
+        assert got.status == 200 and len(got.body()) >= before["bytes"]
 
-            # Resume: the same question, the same take number, recording again.
-            page.get_by_test_id("start-interview").click()
-            expect(page.locator("[data-recording]")).to_be_visible(timeout=30_000)
-            expect(question).to_have_text(first)
-            expect(page.locator("span[data-take]")).to_have_text(take)
-            page.get_by_test_id("done-answer").click()
-            expect(page.get_by_test_id("next-question")).to_be_visible(timeout=10_000)
-            assert csp_violations(page) == []
-            page.context.close()
+        # Resume: the same question, the same take number, recording again.
+        page.get_by_test_id("start-interview").click()
+        expect(page.locator("[data-recording]")).to_be_visible(timeout=30_000)
+        expect(question).to_have_text(first)
+        expect(page.locator("span[data-take]")).to_have_text(take)
+        page.get_by_test_id("done-answer").click()
+        expect(page.get_by_test_id("next-question")).to_be_visible(timeout=10_000)
+        assert csp_violations(page) == []
+        page.context.close()
     finally:
         stop_server(server, kill=True)
         if again is not None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from test_protocol_js import run_node
+from support.node import run_node
 
 pytestmark = pytest.mark.node
 

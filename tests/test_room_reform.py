@@ -9,20 +9,29 @@ restarted process (or a node behind the same database) does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import create_room
 from mockroom.app import create_app
 from mockroom.interview.service import INTERVIEWS
 from mockroom.keys import STORE
 from mockroom.settings import Settings
-from test_interview_presence import until
-from test_interview_service import Recorder, drive
-from test_signaling import join
+from support.http import create_room
+from support.ws import Recorder, drive, join
 
 
-async def node_died_mid_question(aiohttp_client: Any, tmp_path: Path) -> tuple[Any, Any, dict]:
+async def until(rec: Recorder, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """The first interview state that passes `check` (states are broadcast on every change)."""
+    while True:
+        state: dict[str, Any] = (await rec.next("interview-state"))["state"]
+        if check(state):
+            return state
+
+
+async def node_died_mid_question(
+    aiohttp_client: Any, tmp_path: Path
+) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     """Ana and Ben in think time on a first node; returns (successor, room, state before)."""
     settings = Settings(data_dir=tmp_path / "data")
     first = await aiohttp_client(create_app(settings))
