@@ -175,3 +175,36 @@ def test_the_client_reconnects_after_a_drop_only_and_gives_up_a_silent_socket() 
         assert seen == {"opened": 0, "state": "closed", "reconnecting": False}, code
     assert out["silent"] == {"closed": True, "state": "reconnecting", "opened": 1}
     assert out["answered"] == {"closed": False, "state": "open"}
+
+
+RESUME = r"""
+const R = await import(process.env.SRC + "/call-resume.js");
+const sdp = (fp) => `v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\na=fingerprint:sha-256 ${fp}\r\n`;
+const pc = (signalingState, connectionState, remote) => ({
+  signalingState, connectionState,
+  remoteDescription: remote ? { type: "answer", sdp: remote } : null,
+});
+const live = pc("stable", "connected", sdp("AA:BB"));
+console.log(JSON.stringify({
+  fingerprint: R.dtlsFingerprint(sdp("aa:bb")),
+  none: R.dtlsFingerprint("v=0\r\n"),
+  keeps: ["connected", "disconnected", "failed", "closed", "connecting", "new"].map(
+    (state) => R.carriesMedia(pc("stable", state, null))),
+  midOffer: R.carriesMedia(pc("have-local-offer", "connected", null)),
+  reloaded: R.isNewRemote(live, { type: "offer", sdp: sdp("CC:DD") }),
+  restart: R.isNewRemote(live, { type: "offer", sdp: sdp("AA:BB") }),
+  answer: R.isNewRemote(live, { type: "answer", sdp: sdp("CC:DD") }),
+  fresh: R.isNewRemote(pc("stable", "new", null), { type: "offer", sdp: sdp("CC:DD") }),
+}));
+"""
+
+
+def test_which_connections_a_reconnect_keeps() -> None:
+    out = run_node(RESUME)
+    assert out["fingerprint"] == "SHA-256 AA:BB" and out["none"] == ""
+    # Kept: connected, or briefly disconnected (ICE may recover); made again otherwise.
+    assert out["keeps"] == [True, True, False, False, False, False]
+    assert out["midOffer"] is False  # its offer or answer may have been lost with the socket
+    # A new certificate is a new page: answered on a fresh connection. Same one: same connection.
+    assert out["reloaded"] is True
+    assert out["restart"] is False and out["answer"] is False and out["fresh"] is False
