@@ -76,8 +76,8 @@ export function bannerText(state, detail) {
   if ((detail.outageMs || 0) >= LONG_OUTAGE_MS) {
     return {
       state: "long",
-      text: (detail.mediaUp ? "The server is still unreachable. Your call goes on; the notes and " +
-        "the timer catch up when it is back. " : "The server is still unreachable. ") +
+      text: (detail.mediaUp ? "The server is still unreachable. Your call goes on; notes and the " +
+        "interview catch up when it is back. " : "The server is still unreachable. ") +
         "Check your network; if this goes on, reload the page.",
     };
   }
