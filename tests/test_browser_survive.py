@@ -290,7 +290,8 @@ def test_a_scripted_room_survives_kill_9_mid_answer(
         assert after["clip_id"] == before["clip_id"] and after["take"] == before["take"]
         assert after["next_seq"] >= before["next_seq"] and after["bytes"] >= before["bytes"]
         got = page.request.get(f"{again.url}{after['url']}?token={room['tokens']['candidate']}")
-        assert got.status == 200 and len(got.body()) >= before["bytes"]
+        assert got.status == 200, (got.text(), clips_of(page, room))
+        assert len(got.body()) >= before["bytes"]
 
         # Resume: the same question, the same take number, recording again.
         page.get_by_test_id("start-interview").click()

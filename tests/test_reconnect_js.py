@@ -48,7 +48,7 @@ def test_the_policy_terminal_codes_backoff_and_watchdog() -> None:
     assert again == {1001, 1006, 1011, 1012, 4500}
     lowest, highest, cap = out["lowest"], out["highest"], out["cap"]
     # Equal jitter: between half and all of a doubling step, never above the cap ...
-    assert lowest[:5] == [125, 250, 500, 1000, 2000]
+    assert lowest[:5] == [125, 250, 500, 1000, 1500]
     assert all(lo < hi <= 2 * lo for lo, hi in zip(lowest, highest, strict=True))
     assert max(highest) <= cap and lowest[-1] == cap // 2 and highest[-1] == cap
     # ... so a node back after a crash is found within the cap, not minutes later.

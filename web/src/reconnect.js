@@ -11,8 +11,8 @@ import { isFinalClose } from "./close-codes.js";
 
 /** The first retry waits about this long; each failed attempt doubles it ... */
 export const BACKOFF_BASE_MS = 250;
-/** ... up to this ceiling, so a node back after a crash is found within a few seconds. */
-export const BACKOFF_CAP_MS = 5000;
+/** ... up to this ceiling, so a node back after a crash is found within 3 s of it. */
+export const BACKOFF_CAP_MS = 3000;
 /** After this long without the server the banner says what the person can do. */
 export const LONG_OUTAGE_MS = 30000;
 /** Pings in a row without a pong before the socket counts as dead (a node that vanished

@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 # left at most 5 s of their countdown.
 PRESENCE_GRACE_S = 5.0
 # After a node died its browsers come back on their reconnect backoff (web/src/reconnect.js,
-# capped at 5 s) once a node answers again: twice that covers both seats.
+# capped at 3 s) once a node answers again, slower on a loaded machine: 10 s covers both seats.
 REFORM_GRACE_S = 10.0
 ACTION_BURST = 20  # a burst of "+30 s" clicks is fine ...
 ACTIONS_PER_S = 4.0  # ... a script sending hundreds a second is not
