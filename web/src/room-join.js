@@ -121,6 +121,8 @@ export class RoomJoin {
     });
     this.prepared = null;
     call.start();
+    // The offer follows the hello on the socket, to the seat the room info listed.
+    client.onhello = () => call.offerAhead(info.participants || []);
     try {
       await client.connect({ takeover: !!how.takeover });
     } catch (err) {
@@ -161,6 +163,9 @@ export class RoomJoin {
       pip: new CameraPip(call),
     };
     this.showCall(call, view);
+    // The meters, the panes and the stats wait for the media: they never delay the first frame.
+    const up = mediaUp(call);
+    view.holdMeters(up);
     view.addLocal({ name, role: this.role, video: lobby.video });
     view.meterLocal(lobby.stream);
     // On a phone the lobby was scrolled: land on the call, not half way down the page.
@@ -176,7 +181,7 @@ export class RoomJoin {
     // load once the media is up: they never delay the join nor the first frame.
     // Subscribed now: the pane's first state arrives right after the welcome.
     const early = remembering(client, ["interview-state"]);
-    mediaUp(call).then(() => {
+    up.then(() => {
       this.loadInterviewPane(info, early);
       setTimeout(() => this.loadNotes(info, name), 150);
     });
