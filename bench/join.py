@@ -58,16 +58,20 @@ HERE = Path(__file__).resolve().parent
 PROBE = """
 (() => {
   const b = window.__bench = {};
+  let video = null;
   const watch = () => {
     const v = document.querySelector("video[data-testid=remote-media]");
-    if (v && !v.__benchWatched) {
-      v.__benchWatched = true;
-      v.requestVideoFrameCallback(() => { b.frame = performance.now(); });
+    if (v && v !== video) {
+      video = v;
+      v.requestVideoFrameCallback(() => { b.frame ??= performance.now(); });
     }
     const j = document.querySelector("[data-testid=join-button]");
     if (j && !j.disabled && b.enabled === undefined) b.enabled = performance.now();
+    // Watching costs the page a query per DOM change: stop once there is nothing left to see.
+    if (video && b.enabled !== undefined) observer.disconnect();
   };
-  new MutationObserver(watch).observe(document, {childList: true, subtree: true, attributes: true});
+  const observer = new MutationObserver(watch);
+  observer.observe(document, {childList: true, subtree: true, attributes: true});
   document.addEventListener("pointerdown", () => { b.click ??= performance.now(); }, true);
 })();
 """

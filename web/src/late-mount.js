@@ -91,3 +91,21 @@ export function firstShown(media, { maxMs = 1500 } = {}) {
     }
   });
 }
+
+/**
+ * Links a stylesheet into the head (once per href); resolves when it has loaded or failed (a
+ * pane without its styles is still better than no pane).
+ * @param {string} href @returns {Promise<void>}
+ */
+export function stylesheet(href) {
+  const have = /** @type {HTMLLinkElement|null} */ (
+    document.querySelector(`link[rel=stylesheet][href="${href}"]`));
+  if (have && have.sheet) return Promise.resolve();
+  const link = have || Object.assign(document.createElement("link"), { rel: "stylesheet", href });
+  const loaded = new Promise((resolve) => {
+    link.addEventListener("load", () => resolve(undefined), { once: true });
+    link.addEventListener("error", () => resolve(undefined), { once: true });
+  }).then(() => {});
+  if (!have) document.head.append(link);
+  return loaded;
+}

@@ -267,7 +267,9 @@ export class RoomView {
   attachStream(peer) {
     const v = this.views.get(peer.id);
     if (!v || !v.media) return;
-    v.media.srcObject = peer.stream;
+    // The element follows the tracks of the stream it already plays; assigning it again
+    // would restart its pipeline and hold back the first frame.
+    if (v.media.srcObject !== peer.stream) v.media.srcObject = peer.stream;
     this.play(peer.id);
     // A newcomer's meter waits for its media to show: not to slow its answer and first frame.
     if (v.tile && peer.stream.getAudioTracks().length) {
