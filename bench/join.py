@@ -44,6 +44,7 @@ from playwright.sync_api import Browser, Page, Route, sync_playwright
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 from browser_support import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402  (one list of flags)
+from join_phases import print_steps  # noqa: E402
 from signal_probe import probe  # noqa: E402
 
 SETTLE_MS = 1000
@@ -362,6 +363,7 @@ def main() -> int:
                 p.wait(timeout=15)
     print_breakdown("room", rooms)
     print_breakdown("bare room", bares)
+    print_steps(rooms, bares)
     nav = {"room": [r["frame"] for r in rooms], "bare": [b["frame"] for b in bares]}
     click = {
         "room": [r["frame"] - r["click"] for r in rooms],
