@@ -14,10 +14,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from browser_support import RECORD_CSP_VIOLATIONS, chromium, join_room, new_page
-from browser_support import room_link as link
-from conftest import LiveServer
-from helpers_http import make_room
+from support.browser import RECORD_CSP_VIOLATIONS, chromium, join_room, new_page
+from support.browser import room_link as link
+from support.http import make_room
+from support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 

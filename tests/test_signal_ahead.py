@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from conftest import create_room
-from test_protocol_js import run_node
+from support.http import create_room
+from support.node import run_node
 
 OFFER = {"description": {"type": "offer", "sdp": "v=0\r\n"}}
 
