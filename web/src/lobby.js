@@ -46,6 +46,9 @@ function whenIdle(fn) {
   else setTimeout(fn, 50);
 }
 
+/** @param {() => void} fn */
+const atOnce = (fn) => fn();
+
 /** getUserMedia that reports instead of throwing. @param {MediaStreamConstraints} c
  * @returns {Promise<{stream: MediaStream|null, error: any}>} */
 async function tryMedia(c) {
@@ -57,9 +60,13 @@ async function tryMedia(c) {
 }
 
 export class Lobby {
-  /** @param {{role: string, media: string, needsDevices?: boolean}} opts needsDevices: the
-   *   page cannot join without a camera or microphone (the scripted page records answers) */
+  /** @param {{role: string, media: string, needsDevices?: boolean, extrasWhenIdle?: boolean}}
+   *   opts needsDevices: the page cannot join without a camera or microphone (the scripted page
+   *   records answers); extrasWhenIdle: the meter and device lists wait for an idle page (the
+   *   peer lobby, whose Join must answer at once) */
   constructor(opts) {
+    /** @type {(fn: () => void) => void} */
+    this.extras = opts.extrasWhenIdle ? whenIdle : atOnce;
     this.role = opts.role;
     this.canJoinWithout = !opts.needsDevices;
     this.sends = opts.role === "interviewer" || opts.role === "candidate";
@@ -155,7 +162,7 @@ export class Lobby {
     if (placeholder) {
       placeholder.textContent = this.stream.getVideoTracks().length ? "" : "Camera off";
     }
-    whenIdle(() => void this.listDevices());
+    this.extras(() => void this.listDevices());
     return this.stream;
   }
 
@@ -191,7 +198,7 @@ export class Lobby {
     for (const t of stream.getTracks()) this.stream.addTrack(t);
     if (this.video) this.video.srcObject = this.stream;
     // Not if the lobby was left meanwhile (a click on Join before the page was idle).
-    whenIdle(() => this.finished || this.startMeter());
+    this.extras(() => this.finished || this.startMeter());
     this.onchange();
   }
 
