@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mockroom.errors import NotFound
+from mockroom.roles import Media, Mode
 from mockroom.storage.interface import LinkRecord, RoomRecord, Store
 from mockroom.storage.postgres import PostgresStore
 from mockroom.storage.sqlite import SqliteStore
@@ -32,7 +33,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 def room(room_id: str = "r1", created_at: float = 1000.0) -> RoomRecord:
     bank = {"id": "b", "questions": [{"id": "q1"}]}
-    return RoomRecord(room_id, "scripted", "audio", "T", "b", bank, {"shuffle": True}, created_at)
+    options = {"shuffle": True}
+    return RoomRecord(room_id, Mode.SCRIPTED, Media.AUDIO, "T", "b", bank, options, created_at)
 
 
 def link(room_id: str, role: str, token_hash: str) -> LinkRecord:
