@@ -16,7 +16,6 @@ from typing import Any
 import psycopg
 import pytest
 
-from conftest import REPO, create_room, free_port
 from mockroom.app import create_app
 from mockroom.settings import Settings
 from mockroom.storage import postgres_schema
@@ -24,6 +23,9 @@ from mockroom.storage import sqlite as sqlite_store
 from mockroom.storage.postgres import PostgresStore
 from mockroom.storage.schema import SchemaTooNew, upgrade_sqlite
 from mockroom.storage.sqlite import SqliteStore
+from support.http import create_room
+from support.live_server import free_port
+from support.paths import REPO
 
 LATEST = sqlite_store.MIGRATIONS[-1].version
 # Made now: an old room would be deleted by the retention sweep of the app under test.

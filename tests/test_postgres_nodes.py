@@ -18,17 +18,17 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from conftest import REPO, create_room, start_server, stop_server
-from helpers_http import make_room
 from mockroom.app import create_app
 from mockroom.keys import STORE
 from mockroom.recordings.routes import CLIPS
 from mockroom.settings import Settings
 from mockroom.storage.postgres import PostgresStore
-from test_notes import connect
-from test_notes_support import NodeClient, PyClient, node_expect
-from test_recordings import auth, new_clip, put_chunk, scripted_room
-from test_signaling import join, next_of
+from support.clips import new_clip, put_chunk, scripted_room
+from support.http import auth, create_room, make_room
+from support.live_server import start_server, stop_server
+from support.notes import NodeClient, PyClient, connect, node_expect
+from support.paths import REPO
+from support.ws import join, next_of
 
 
 def node_settings(tmp_path: Path, pg_url: str, name: str) -> Settings:
