@@ -9,6 +9,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ from psycopg import sql
 from mockroom.app import create_app
 from mockroom.keys import STORE
 from mockroom.recordings.routes import CLIPS
+from mockroom.roles import Media, Mode
 from mockroom.settings import Settings
+from mockroom.storage.interface import RoomRecord
 from mockroom.storage.postgres import PostgresStore
 from support.clips import new_clip, put_chunk, scripted_room
 from support.http import auth, create_room, make_room
@@ -199,7 +202,11 @@ async def test_mockroom_gc_deletes_expired_rooms_on_postgres(
     )
     assert dry.returncode == 0, dry.stderr
     assert f"would delete expired room {old['room_id']}" in dry.stdout
-    out = await asyncio.to_thread(run_cli, "gc", "--data-dir", str(tmp_path / "node-b"), env=env)
+    # The flag does what the variable does.
+    flag = ["--database-url", pg_url]
+    out = await asyncio.to_thread(
+        run_cli, "gc", "--data-dir", str(tmp_path / "node-b"), *flag, env={}
+    )
     assert out.returncode == 0, out.stderr
     assert f"deleted expired room {old['room_id']}" in out.stdout
     assert await asyncio.to_thread(pg_rows_naming, pg_url, old["room_id"]) == {}
@@ -255,3 +262,106 @@ def test_a_store_refuses_an_unreachable_database_in_one_line() -> None:
     message = str(info.value)
     assert "127.0.0.1:1/nothing" in message and "\n" not in message
     assert "hunter2" not in message  # never the password
+
+
+def test_two_nodes_appending_to_one_room_number_its_events_without_gaps(pg_url: str) -> None:
+    stores = [PostgresStore(pg_url), PostgresStore(pg_url)]
+    try:
+        stores[0].create_room(
+            RoomRecord("shared", Mode.PEER, Media.VIDEO, "T", None, None, {}, time.time()), []
+        )
+        start = threading.Barrier(2)
+
+        def append(store: PostgresStore, node: str) -> None:
+            start.wait()
+            for n in range(40):
+                store.append_event("shared", "interview", {"node": node, "n": n})
+
+        threads = [threading.Thread(target=append, args=(s, f"n{i}")) for i, s in enumerate(stores)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        events = stores[1].events("shared")
+        assert [e.seq for e in events] == list(range(1, 81))
+        for node in ("n0", "n1"):  # each node's own order kept
+            assert [e.data["n"] for e in events if e.data["node"] == node] == list(range(40))
+    finally:
+        for store in stores:
+            store.close()
+
+
+def wait_for_a_lock_wait(url: str, timeout: float = 10.0) -> None:
+    """Until some session of this database waits for a lock (PostgreSQL's own view of it)."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()
+            if row and row[0]:
+                return
+            time.sleep(0.02)  # polling PostgreSQL's state: there is no event to wait on
+    raise AssertionError("no session started waiting for the clip's lock")
+
+
+def test_a_clip_lock_held_by_one_node_makes_the_other_wait(pg_url: str) -> None:
+    a, b = PostgresStore(pg_url), PostgresStore(pg_url)
+    try:
+        a.create_room(
+            RoomRecord("r1", Mode.SCRIPTED, Media.AUDIO, "T", None, None, {}, time.time()), []
+        )
+        a.insert_clip(
+            {
+                "id": "c1",
+                "room_id": "r1",
+                "question_id": "q1",
+                "take": 1,
+                "mime": "audio/webm",
+                "extension": "webm",
+                "created_at": time.time(),
+            }
+        )
+        order: list[str] = []
+
+        def node_b() -> None:
+            with b.lock_clip("c1") as row:
+                assert row is not None
+                order.append(f"b saw next_seq {row['next_seq']}")
+
+        with a.lock_clip("c1"):
+            thread = threading.Thread(target=node_b)
+            thread.start()
+            wait_for_a_lock_wait(pg_url)  # b is blocked on the row lock, not done
+            assert thread.is_alive() and order == []
+            a.count_chunk("c1", 0, 10)
+            order.append("a counted")
+        thread.join(timeout=10)
+        assert order == ["a counted", "b saw next_seq 1"]
+    finally:
+        a.close()
+        b.close()
+
+
+async def test_connections_cut_by_the_database_cost_one_503_not_the_node(
+    aiohttp_client: Any, tmp_path: Path, pg_url: str
+) -> None:
+    client = await aiohttp_client(create_app(node_settings(tmp_path, pg_url, "node-a")))
+    room = await create_room(client)
+    path, headers = f"/api/rooms/{room['room_id']}", auth(room["tokens"]["interviewer"])
+    assert (await client.get(path, headers=headers)).status == 200
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # a database restart, as seen by us
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    statuses = []
+    for _ in range(6):  # each pooled connection fails once, then is replaced
+        resp = await client.get(path, headers=headers)
+        statuses.append(resp.status)
+        if resp.status == 200:
+            break
+        body = await resp.json()
+        assert resp.status == 503 and body["error"] == "storage-unavailable", body
+    assert statuses[0] == 503 and statuses[-1] == 200, statuses

@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         "gc", help="delete expired rooms and leftovers now (what the server's sweeper does)"
     )
     gc.add_argument("--data-dir", type=Path, help="the server's data directory")
+    gc.add_argument("--database-url", help="postgresql://... (else MOCKROOM_DATABASE_URL)")
     gc.add_argument("--dry-run", action="store_true", help="list what would go; delete nothing")
     gc.set_defaults(run=gc_command)
 
@@ -147,16 +148,22 @@ def banks_check(args: argparse.Namespace) -> int:
 
 def gc_command(args: argparse.Namespace) -> int:
     from .rooms.retention import collect_garbage
+    from .storage.schema import StorageUnusable
 
     try:
-        settings = load_settings(overrides={"data_dir": args.data_dir})
+        url = args.database_url and database_url("--database-url", args.database_url)
+        settings = load_settings(overrides={"data_dir": args.data_dir, "database_url": url})
     except ConfigError as exc:
         print(f"mockroom: configuration error: {exc}", file=sys.stderr)
         return 2
     if not settings.database_url and not settings.db_path.exists():
         print(f"mockroom: no MockRoom data in {settings.data_dir}", file=sys.stderr)
         return 2
-    print(collect_garbage(settings, dry_run=args.dry_run))
+    try:
+        print(collect_garbage(settings, dry_run=args.dry_run))
+    except StorageUnusable as exc:
+        print(f"mockroom: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
