@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .logs import configure_logging
-from .settings import ConfigError, database_url, load_settings, parse_ice_servers
+from .settings import ConfigError, Settings, database_url, load_settings, parse_ice_servers
 
 log = logging.getLogger("mockroom")
 
@@ -121,6 +121,7 @@ def serve_command(args: argparse.Namespace) -> int:
         extra={
             "url": base_url(settings, context is not None),
             "data_dir": str(settings.data_dir.resolve()),
+            "database": database_name(settings),
             "ice_servers": len(settings.ice_servers),
         },
     )
@@ -130,6 +131,15 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"mockroom: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def database_name(settings: Settings) -> str:
+    """Where the rooms are kept, for the start-up log line (never the password)."""
+    if not settings.database_url:
+        return "sqlite"
+    from .storage.postgres import describe
+
+    return f"postgresql {describe(settings.database_url)}"
 
 
 def banks_check(args: argparse.Namespace) -> int:
