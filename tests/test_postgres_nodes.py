@@ -83,7 +83,7 @@ async def test_a_room_made_on_one_node_is_whole_on_another(
     notes = await connect(first, room, "interviewer")
     notes.text += "typed on node a"
     observer = await connect(first, room, "observer")
-    await observer.wait_text("typed on node a")  # relayed, so durable
+    await observer.wait_text("typed on node a", timeout=30)  # relayed, so durable
     await first.close()
 
     second = await aiohttp_client(create_app(node_settings(tmp_path, pg_url, "node-b")))
@@ -96,7 +96,7 @@ async def test_a_room_made_on_one_node_is_whole_on_another(
     again = (await next_of(cand, "interview-state"))["state"]
     assert again["phase"] == "think" and again["question"]["text"] == state["question"]["text"]
     reader = await connect(second, room, "candidate")
-    await reader.wait_text("typed on node a")
+    await reader.wait_text("typed on node a", timeout=30)
     events = second.app[STORE].events(room["room_id"])
     assert events and {e.kind for e in events} == {"interview"}
     # Nothing of it went to either node's SQLite files.
@@ -123,11 +123,12 @@ async def test_notes_typed_with_the_node_client_outlive_a_killed_node(
     base = node_a.url.replace("http://", "ws://") + f"/ws/rooms/{room['room_id']}/notes"
     typist = NodeClient(base, "shared", room["tokens"]["interviewer"])
     try:
-        await node_expect(typist, lambda e: e["event"] == "synced")
+        await node_expect(typist, lambda e: e["event"] == "synced", timeout=30)
         async with aiohttp.ClientSession() as http:
             watcher = await PyClient.connect(http, base + "/shared", room["tokens"]["observer"])
+            await asyncio.wait_for(watcher.synced.wait(), 30)
             typist.send(op="insert", index=-1, text="stored before the kill")
-            await watcher.wait_text("stored before the kill", timeout=10)
+            await watcher.wait_text("stored before the kill", timeout=30)
             await watcher.close()
         stop_server(node_a, kill=True)
         assert "not-for-logs" not in node_a.log()
@@ -138,13 +139,23 @@ async def test_notes_typed_with_the_node_client_outlive_a_killed_node(
                 reader = await PyClient.connect(
                     http, other + "/shared", room["tokens"]["candidate"]
                 )
-                await reader.wait_text("stored before the kill", timeout=10)
+                await reader.wait_text("stored before the kill", timeout=30)
                 await reader.close()
         finally:
             stop_server(node_b)
     finally:
         typist.close()
         stop_server(node_a)
+
+
+async def stored_soon(url: str, room_id: str, table: str, timeout: float = 10) -> dict[str, int]:
+    """The room's rows once `table` holds some: the hub commits a batch a loop turn later."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = await asyncio.to_thread(pg_rows_naming, url, room_id)
+        if table in found or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(0.05)  # polling the database: it sends no event when a row lands
 
 
 async def test_deleting_a_room_on_postgres_leaves_no_row_and_no_file(
@@ -157,9 +168,9 @@ async def test_deleting_a_room_on_postgres_leaves_no_row_and_no_file(
     assert (await put_chunk(client, room, clip["clip_id"], 0, b"v" * 500)).status == 200
     notes = await connect(client, room, "candidate")
     notes.text += "candidate notes"
-    await notes.wait_text("candidate notes")
-    await asyncio.sleep(0)  # the hub's batch writer runs on the next loop turn
-    found = await asyncio.to_thread(pg_rows_naming, pg_url, rid)
+    await notes.wait_text("candidate notes", timeout=30)
+    await notes.flush(timeout=30)  # the server has the update (its batch commits right after)
+    found = await stored_soon(pg_url, rid, "notes_updates")
     assert {"rooms", "links", "clips", "notes_updates"} <= set(found)
     assert (tmp_path / "volume" / rid).is_dir()
 
@@ -189,7 +200,7 @@ async def test_mockroom_gc_deletes_expired_rooms_on_postgres(
     kept = await create_room(client, bank="behavioral")
     notes = await connect(client, old, "interviewer")
     notes.text += "to be collected"
-    await notes.wait_text("to be collected")
+    await notes.wait_text("to be collected", timeout=30)
     await notes.close()
     client.app[STORE].touch_room(old["room_id"], now=time.time() - 40 * 86_400, force=True)
     with psycopg.connect(pg_url, autocommit=True) as conn:  # an older use never moves it back

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -109,7 +110,9 @@ class PostgresStore(FeatureTables):
             open=True,
             name="mockroom",
         )
-        self._held: Conn | None = None  # the connection of a transaction in progress
+        # The connection of a transaction in progress, per thread: a call from another thread
+        # (none today; the store runs on the loop) must not join the loop's transaction.
+        self._local = threading.local()
         self._touched: dict[str, float] = {}  # room id -> when this process last wrote its use
 
     def close(self) -> None:
@@ -119,8 +122,9 @@ class PostgresStore(FeatureTables):
     @contextmanager
     def _conn(self) -> Iterator[Conn]:
         """Inside `transaction()`, its connection (so the calls join it); else a pooled one."""
-        if self._held is not None:
-            yield self._held
+        held: Conn | None = getattr(self._local, "held", None)
+        if held is not None:
+            yield held
             return
         with self._checkout() as conn:
             yield conn
@@ -136,18 +140,17 @@ class PostgresStore(FeatureTables):
 
     @contextmanager
     def transaction(self) -> Iterator[Conn]:
-        """A transaction whose connection every store call made meanwhile also uses.
+        """A transaction whose connection every store call made meanwhile (on this thread) uses.
 
-        Callers run on the event loop thread without awaiting inside, so one held connection
-        at a time is all there is."""
-        if self._held is not None:
+        Callers on the event loop never await inside one, so no other task's calls join it."""
+        if getattr(self._local, "held", None) is not None:
             raise RuntimeError("store transactions do not nest")
         with self._checkout() as conn, conn.transaction():
-            self._held = conn
+            self._local.held = conn
             try:
                 yield conn
             finally:
-                self._held = None
+                self._local.held = None
 
     def _all(self, query: Query, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         with self._conn() as conn:
