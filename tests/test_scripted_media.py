@@ -117,6 +117,8 @@ async def test_tts_renders_once_and_caches_on_disk(tmp_path: Path) -> None:
     again.executable = "/nonexistent/espeak-ng"
     cached = await again.render(text)
     assert cached is not None and cached.pcm == speech.pcm
+    # Both carry the line as 20 ms Opus packets, encoded once for every session (opus.py).
+    assert len(speech.opus) >= speech.duration_ms // 20 and cached.opus == speech.opus
     # Many sessions asking at once render once.
     texts = [f"Question number {i}" for i in range(3)]
     await tts.render_all(texts * 4)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import opus
 from .config import (
     STOP_LINE,
     TRANSITION_LINE,
@@ -59,6 +60,12 @@ class TtsLimits:
 class Speech:
     pcm: bytes  # 48 kHz mono signed 16-bit little endian
     duration_ms: int
+    # The same line as 20 ms Opus packets, encoded once here for every session that says it.
+    opus: tuple[bytes, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return len(self.pcm) + sum(map(len, self.opus))
 
 
 def spoken_text(text: str, max_chars: int) -> str:
@@ -176,8 +183,9 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = RATE) -> None:
     tmp.replace(path)  # atomic: a reader never sees half a file
 
 
-def _load_cached(path: Path) -> np.ndarray | None:
-    """A cached line at 48 kHz, marked as just used for the LRU (its mtime); None if not cached."""
+def _load_cached(path: Path) -> Speech | None:
+    """A cached line at 48 kHz, marked as just used for the LRU (its mtime); None if not cached.
+    Run in a worker thread (it reads a file and encodes the line)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -185,11 +193,13 @@ def _load_cached(path: Path) -> np.ndarray | None:
     with contextlib.suppress(FileNotFoundError):
         os.utime(path)
     samples, rate = read_wav(data)
-    return resample(samples, rate)
+    return _speech(resample(samples, rate))
 
 
 def _speech(samples: np.ndarray) -> Speech:
-    return Speech(samples.astype("<i2").tobytes(), round(len(samples) * 1000 / RATE))
+    return Speech(
+        samples.astype("<i2").tobytes(), round(len(samples) * 1000 / RATE), opus.encode(samples)
+    )
 
 
 class Tts:
@@ -260,19 +270,19 @@ class Tts:
     def _remember(self, key: str, speech: Speech) -> None:
         old = self._memory.pop(key, None)
         if old is not None:
-            self._memory_bytes -= len(old.pcm)
+            self._memory_bytes -= old.size
         self._memory[key] = speech
-        self._memory_bytes += len(speech.pcm)
+        self._memory_bytes += speech.size
         while self._memory_bytes > self.limits.memory_bytes and len(self._memory) > 1:
             _, dropped = self._memory.popitem(last=False)
-            self._memory_bytes -= len(dropped.pcm)
+            self._memory_bytes -= dropped.size
 
     async def _render(self, key: str, text: str) -> Speech | None:
         path = self.cache_dir / f"{key}.wav"
         try:
             cached = await asyncio.to_thread(_load_cached, path)
             if cached is not None:
-                speech = _speech(cached)
+                speech = cached
             else:
                 async with self._espeak:
                     speech = await self._synthesise(spoken_text(text, self.limits.max_chars), path)
@@ -299,13 +309,13 @@ class Tts:
             reason = err.decode(errors="replace")[:200]
             raise OSError(f"espeak-ng exited {proc.returncode}: {reason}")
 
-        def convert() -> np.ndarray:
+        def convert() -> Speech:
             samples, rate = read_wav(out)
             samples = resample(samples, rate)
             path.parent.mkdir(parents=True, exist_ok=True)
             write_wav(path, samples)
             # Each write prunes after itself, so once renders settle the folder is in bounds.
             prune_cache(path.parent, self.limits.cache_bytes)
-            return samples
+            return _speech(samples)
 
-        return _speech(await asyncio.to_thread(convert))
+        return await asyncio.to_thread(convert)
