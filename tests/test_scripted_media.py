@@ -23,6 +23,7 @@ from mockroom.scripted.tracks import (
     CardView,
     VoiceTrack,
 )
+from mockroom.scripted import tts as tts_module
 from mockroom.scripted.tts import RATE, Tts, read_wav, text_only_ms
 from mockroom.settings import Settings
 
@@ -111,6 +112,10 @@ async def test_tts_renders_once_and_caches_on_disk(tmp_path: Path) -> None:
     path = tmp_path / "tts" / f"{tts.key(text)}.wav"
     samples, rate = read_wav(path.read_bytes())
     assert rate == RATE and len(samples) * 2 == len(speech.pcm)
+    # The line starts at once and ends after a short pause (espeak-ng pads ~50 ms and ~350 ms).
+    audible = np.nonzero(np.abs(samples.astype(np.int32)) > tts_module.AUDIBLE)[0]
+    assert audible[0] <= tts_module.LEAD_KEEP_MS * RATE // 1000
+    assert len(samples) - audible[-1] <= tts_module.TAIL_KEEP_MS * RATE // 1000 + 1
     assert tts.duration_ms(text) == speech.duration_ms
     # A second server reads the cached file: no espeak-ng needed.
     again = Tts(tmp_path / "tts")

@@ -46,6 +46,11 @@ VOICE = ("-v", "en-us", "-s", "160")  # part of the cache key: changing it re-re
 TEXT_ONLY_MS_PER_CHAR = 45
 TEXT_ONLY_MIN_MS = 1_500
 TEXT_ONLY_MAX_MS = 12_000
+# Silence around a rendered line: what is left of it (trim_silence), and the level (int16) above
+# which a sample is heard (half a percent of full scale).
+LEAD_KEEP_MS = 5
+TAIL_KEEP_MS = 150
+AUDIBLE = 164
 
 
 @dataclass(frozen=True)
@@ -196,7 +201,20 @@ def _load_cached(path: Path) -> Speech | None:
     return _speech(resample(samples, rate))
 
 
+def trim_silence(samples: np.ndarray) -> np.ndarray:
+    """espeak-ng opens a line with about 50 ms of silence and ends it with about 350 ms: the
+    voice would start late in its phase, and the next phase would wait on the tail. Keep a few
+    ms before the first audible sample and a short natural pause after the last."""
+    audible = np.nonzero(np.abs(samples.astype(np.int32)) > AUDIBLE)[0]
+    if len(audible) == 0:
+        return samples
+    start = max(0, int(audible[0]) - LEAD_KEEP_MS * RATE // 1000)
+    end = min(len(samples), int(audible[-1]) + 1 + TAIL_KEEP_MS * RATE // 1000)
+    return samples[start:end]
+
+
 def _speech(samples: np.ndarray) -> Speech:
+    samples = trim_silence(samples)
     return Speech(
         samples.astype("<i2").tobytes(), round(len(samples) * 1000 / RATE), opus.encode(samples)
     )
@@ -311,7 +329,7 @@ class Tts:
 
         def convert() -> Speech:
             samples, rate = read_wav(out)
-            samples = resample(samples, rate)
+            samples = trim_silence(resample(samples, rate))
             path.parent.mkdir(parents=True, exist_ok=True)
             write_wav(path, samples)
             # Each write prunes after itself, so once renders settle the folder is in bounds.
