@@ -15,6 +15,7 @@ import pytest
 
 from conftest import create_room
 from mockroom.app import create_app
+from mockroom.scripted import tts as tts_module
 from mockroom.scripted.speech import SpeechMeter
 from mockroom.scripted.tracks import (
     AUDIO_SAMPLES,
@@ -23,7 +24,6 @@ from mockroom.scripted.tracks import (
     CardView,
     VoiceTrack,
 )
-from mockroom.scripted import tts as tts_module
 from mockroom.scripted.tts import RATE, Tts, read_wav, text_only_ms
 from mockroom.settings import Settings
 
