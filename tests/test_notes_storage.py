@@ -5,7 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from mockroom.notes.storage import NotesStorage
+import pytest
+
+from mockroom.notes.storage import MIGRATIONS, NotesStorage
+from mockroom.storage.schema import sqlite_version, upgrade_sqlite
 
 # The first layout of the log, as files written before the clustered one hold it.
 V1 = """
@@ -38,15 +41,18 @@ def test_a_keystroke_commit_writes_one_page(tmp_path: Path) -> None:
     storage.close()
 
 
-def test_a_file_of_the_first_layout_is_moved_over_in_order(tmp_path: Path) -> None:
+@pytest.mark.parametrize("versioned", [False, True], ids=["before-versions", "version-1"])
+def test_a_file_of_the_first_layout_is_moved_over_in_order(tmp_path: Path, versioned: bool) -> None:
     path = tmp_path / "notes.sqlite3"
-    old = sqlite3.connect(path)
-    old.executescript(V1)
+    old = sqlite3.connect(path, isolation_level=None)
+    if versioned:  # written by a MockRoom that knew schema versions, up to version 1
+        upgrade_sqlite(old, MIGRATIONS[:1], "notes file")
+    else:
+        old.executescript(V1)
     rows = [("r1", "shared", b"a1"), ("r2", "shared", b"b1"), ("r1", "shared", b"a2")]
     rows += [("r1", "private-x", b"p1"), ("r1", "shared", b"a3")]
     old.executemany("INSERT INTO notes_updates (room_id, doc, data, at) VALUES (?, ?, ?, 0)", rows)
     old.execute("DELETE FROM notes_updates WHERE data = ?", (b"a2",))  # a gap, as after a purge
-    old.commit()
     old.close()
 
     storage = NotesStorage(path)
@@ -62,6 +68,7 @@ def test_a_file_of_the_first_layout_is_moved_over_in_order(tmp_path: Path) -> No
 
     check = sqlite3.connect(path)
     tables = {name: sql for name, sql in check.execute("SELECT name, sql FROM sqlite_master")}
+    assert sqlite_version(check) == len(MIGRATIONS)
     check.close()
     assert "WITHOUT ROWID" in tables["notes_updates"]
     assert "notes_updates_v1" not in tables and "notes_updates_doc" not in tables

@@ -1,4 +1,7 @@
-"""Notes persistence: one SQLite file (WAL) of snapshots plus an append-only update log.
+"""Notes persistence: snapshots plus an append-only update log, behind the `NotesLog` protocol.
+
+`NotesStorage` keeps them in one SQLite file (WAL) of the node's data_dir; notes.pg_storage keeps
+them in PostgreSQL (MOCKROOM_DATABASE_URL), where every node of a cluster reads the same log.
 
 Every update a client sends is appended to the log and committed before anyone else sees it, so
 anything a participant saw survives a killed server (WAL with synchronous=NORMAL: a committed
@@ -18,6 +21,9 @@ from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
+
+from ..storage.schema import Migration, upgrade_sqlite
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notes_snapshots (
@@ -28,28 +34,38 @@ CREATE TABLE IF NOT EXISTS notes_snapshots (
     PRIMARY KEY (room_id, doc)
 );
 CREATE TABLE IF NOT EXISTS notes_updates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     room_id TEXT NOT NULL,
     doc TEXT NOT NULL,
-    id INTEGER NOT NULL,       -- 1, 2, 3 ... per document, in the order they were committed
+    data BLOB NOT NULL,        -- one Yjs v1 update exactly as a client sent it
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notes_updates_doc ON notes_updates(room_id, doc, id);
+"""
+
+# Version 1's log (a rowid table, AUTOINCREMENT, a separate index) made every commit write three
+# pages: the row, the index entry and sqlite_sequence. Clustered by document, a commit writes one
+# (a keystroke's commit: about 20 -> 13 us of CPU here). The rows move over as they are, in order.
+CLUSTERED_LOG = """
+DROP INDEX IF EXISTS notes_updates_doc;
+ALTER TABLE notes_updates RENAME TO notes_updates_v1;
+CREATE TABLE notes_updates (
+    room_id TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    id INTEGER NOT NULL,       -- increasing per document, in the order they were committed
     data BLOB NOT NULL,        -- one Yjs v1 update exactly as a client sent it
     at REAL NOT NULL,
     PRIMARY KEY (room_id, doc, id)
 ) WITHOUT ROWID;
+INSERT INTO notes_updates (room_id, doc, id, data, at)
+    SELECT room_id, doc, id, data, at FROM notes_updates_v1;
+DROP TABLE notes_updates_v1;
 """
 
-# The log's first layout (rowid table, AUTOINCREMENT, a separate index) made every commit write
-# three pages: the row, the index entry and sqlite_sequence. Clustered by document, a commit writes
-# one (a keystroke's commit here: about 40 -> 13 us). Files of that layout are moved over at open.
-V1_MARK = "AUTOINCREMENT"
-MIGRATE_V1 = (
-    "DROP INDEX IF EXISTS notes_updates_doc",
-    "ALTER TABLE notes_updates RENAME TO notes_updates_v1",
-    *SCHEMA.split(";")[:-1],
-    "INSERT INTO notes_updates (room_id, doc, id, data, at) "
-    "SELECT room_id, doc, id, data, at FROM notes_updates_v1",
-    "DROP TABLE notes_updates_v1",
+MIGRATIONS = (
+    Migration(1, "notes snapshots and update log", SCHEMA),
+    Migration(2, "update log clustered by document (one page per commit)", CLUSTERED_LOG),
 )
-
 
 # A row's id is one past the document's last: a seek to the end of its range of the key, on the
 # page the row goes to anyway. Any connection may append (the write lock orders them).
@@ -65,6 +81,28 @@ class StoredDoc:
     updates: list[bytes]
 
 
+class NotesLog(Protocol):
+    """What the hub needs: durable before relayed, so `append` returns only once it is stored."""
+
+    def load(self, room_id: str, doc: str) -> StoredDoc: ...
+
+    def append(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
+        """Store (room_id, doc, update) rows in one transaction, in order."""
+        ...
+
+    def compact(self, room_id: str, doc: str, state: bytes) -> None:
+        """Replace the document's log by `state`, which already holds every logged update."""
+        ...
+
+    def log_length(self, room_id: str, doc: str) -> int: ...
+
+    def checkpoint(self) -> None:
+        """Housekeeping off the loop (run in a worker thread); may do nothing."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class NotesStorage:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,8 +113,7 @@ class NotesStorage:
         # thread would land on some keystroke's commit. `checkpoint` does it from a worker
         # thread on a connection of its own instead.
         self._db.execute("PRAGMA wal_autocheckpoint=0")
-        self._migrate()
-        self._db.executescript(SCHEMA)
+        self.upgraded = upgrade_sqlite(self._db, MIGRATIONS, "notes file")
         self._checkpointer = sqlite3.connect(
             str(path), isolation_level=None, check_same_thread=False
         )
@@ -84,22 +121,6 @@ class NotesStorage:
         # process (seen as a segfault at shutdown); the lock makes the two take turns.
         self._checkpoint_lock = threading.Lock()
         self._closed = False
-
-    def _migrate(self) -> None:
-        row = self._db.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'notes_updates'"
-        ).fetchone()
-        if row is None or V1_MARK not in str(row[0]):
-            return
-        db = self._db
-        db.execute("BEGIN")
-        try:
-            for statement in MIGRATE_V1:
-                db.execute(statement)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 
     def close(self) -> None:
         with self._checkpoint_lock:
