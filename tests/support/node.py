@@ -1,4 +1,4 @@
-"""Node scripts against the browser modules in web/src (ES modules, no bundling)."""
+"""Running a module script under Node against web/src (the JavaScript tests' one helper)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from support.paths import REPO
 
 
 def run_node(script: str, **env: str) -> dict[str, Any]:
-    """Runs a module script with node in web/ and returns the JSON of its last line.
-
-    The script imports modules as `await import(process.env.SRC + "/protocol.js")`."""
+    """Runs a module script with node in web/ and returns the JSON of its last line."""
     done = subprocess.run(
         ["node", "--input-type=module", "-e", script],
         env={**os.environ, "SRC": (REPO / "web/src").as_uri(), **env},
