@@ -9,7 +9,10 @@ are on both screens and in notes.md, and a new observer can join the re-formed r
 
 from __future__ import annotations
 
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +66,15 @@ REMOTE_TRACKS = """() => [...document.querySelectorAll('[data-testid=remote-medi
   .map((v) => v.srcObject ? v.srcObject.getTracks().map((t) => t.id).sort().join(",") : "")"""
 
 
+@contextmanager
+def private_data_dir() -> Iterator[Path]:
+    """A data directory outside pytest's numbered temp dirs: pytest sessions started meanwhile
+    (another checkout's, on a shared machine) delete the older ones, and these tests restart a
+    server on its directory — a vanished one would look like lost data."""
+    with tempfile.TemporaryDirectory(prefix="mockroom-survive-") as folder:
+        yield Path(folder) / "data"
+
+
 def decoded(page: Page) -> dict[str, Any]:
     result: dict[str, Any] = page.evaluate(DECODED)
     return result
@@ -101,9 +113,13 @@ DURING_ANA = " Ana while the server was down."
 DURING_BEN = " Ben while the server was down."
 
 
-def test_a_peer_room_survives_kill_9_and_restart(tmp_path: Path) -> None:
+def test_a_peer_room_survives_kill_9_and_restart() -> None:
+    with private_data_dir() as data:
+        peer_room_survives(data)
+
+
+def peer_room_survives(data: Path) -> None:
     SHOTS.mkdir(exist_ok=True)
-    data = tmp_path / "data"
     server = start_server(data)
     again: LiveServer | None = None
     scripts = (RECORD_CSP_VIOLATIONS, RECORD_PEER_CONNECTIONS)
@@ -227,11 +243,13 @@ def clips_of(page: Page, room: dict[str, Any]) -> list[dict[str, Any]]:
     return clips
 
 
-def test_a_scripted_room_survives_kill_9_mid_answer(
-    tmp_path: Path, scripted_browser: Browser
-) -> None:
+def test_a_scripted_room_survives_kill_9_mid_answer(scripted_browser: Browser) -> None:
+    with private_data_dir() as data:
+        scripted_room_survives(data, scripted_browser)
+
+
+def scripted_room_survives(data: Path, scripted_browser: Browser) -> None:
     SHOTS.mkdir(exist_ok=True)
-    data = tmp_path / "data"
     server = start_server(data)
     again: LiveServer | None = None
     try:

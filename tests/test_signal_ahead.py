@@ -89,7 +89,8 @@ first.frame(welcome);
 await welcomed;
 client.send(signal);                 // welcomed: sent as always
 first.onclose({ code: 1006 });       // the network: a reconnect is scheduled
-const retry = [...timers.values()].find((t) => t.ms === 250);
+// reconnect.js: the first retry waits 125-250 ms (jittered); the other timers are pings.
+const retry = [...timers.values()].find((t) => t.ms >= 125 && t.ms <= 250);
 retry.fn();
 const second = FakeSocket.all[1];
 second.open();                       // a reconnect's hello: signals of old connections dropped
