@@ -5,7 +5,8 @@ set -euo pipefail
 
 want=("$@")
 # nginx and coturn: `mockroom doctor` is tested behind a real proxy and against a real TURN server.
-[ ${#want[@]} -gt 0 ] || want=(chromium espeak-ng sox nginx coturn)
+# redis-server: the cluster tests start a private one (tests/support/redis.py).
+[ ${#want[@]} -gt 0 ] || want=(chromium espeak-ng sox nginx coturn redis-server)
 
 missing=()
 for pkg in "${want[@]}"; do
@@ -16,6 +17,7 @@ for pkg in "${want[@]}"; do
     # tests/test_turn.py starts its own turnserver on loopback; the packaged service stays off.
     nginx) command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx) ;;
     coturn) command -v turnserver >/dev/null || missing+=(coturn) ;;
+    redis-server) command -v redis-server >/dev/null || missing+=(redis-server) ;;
     *) dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg") ;;
   esac
 done

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from mockroom.app import create_app
 from mockroom.settings import Settings
+from support.redis import redis_server  # noqa: F401 (a session fixture: a private redis-server)
 
 REPO = Path(__file__).resolve().parents[1]
 

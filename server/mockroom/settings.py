@@ -230,6 +230,9 @@ class Settings:
     metrics_token: str | None = setting(None, parse=text_or_none)
     # On SIGTERM, how long uploads already under way may take to finish before the server exits.
     drain_timeout_s: float = setting(10.0, parse=number)
+    # Several nodes (cluster/): Redis carries the node registry, the room directory and the
+    # relay of sockets to each room's home node. Unset: a single node, nothing of it runs.
+    redis_url: str | None = setting(None, parse=stripped_or_none)
 
     @property
     def db_path(self) -> Path:

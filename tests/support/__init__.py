@@ -1,0 +1,1 @@
+"""Helpers the tests share: real engines the suite starts itself (postgres, redis, nodes)."""
