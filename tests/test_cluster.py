@@ -1,0 +1,176 @@
+"""Several nodes sharing Redis and the database: every link works through every node.
+
+Real engines: a private redis-server (tests/support/redis.py) and `mockroom serve` subprocesses
+(tests/support/cluster.py). The room's home is whichever node its first socket reached; a
+socket that reaches another node is relayed to the home over Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from conftest import REPO, LiveServer, free_port
+from helpers_http import make_room
+from mockroom.banks.model import load_bank
+from mockroom.settings import Settings
+from support.cluster import cluster_nodes
+from support.redis import RedisServer
+from test_notes_support import NodeClient, PyClient, node_expect
+
+BANK = load_bank(Settings().banks_dir / "behavioral.toml")
+OFFER = {"description": {"type": "offer", "sdp": "v=0\r\n"}}
+ANSWER = {"description": {"type": "answer", "sdp": "v=0\r\n"}}
+SECRETS = {text for q in BANK.questions for text in (*q.hints, *q.follow_ups, *q.rubric)}
+
+
+def ws_url(node: LiveServer, path: str) -> str:
+    return node.url.replace("http://", "ws://") + path
+
+
+async def join(
+    http: aiohttp.ClientSession, node: LiveServer, room: dict[str, Any], role: str, **extra: Any
+) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
+    ws = await http.ws_connect(ws_url(node, f"/ws/rooms/{room['room_id']}"))
+    hello = {"type": "hello", "version": 1, "token": room["tokens"][role], "name": role.title()}
+    await ws.send_json({**hello, **extra})
+    return ws, await ws.receive_json(timeout=10)
+
+
+async def next_of(ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float = 10) -> Any:
+    async with asyncio.timeout(timeout):
+        while True:
+            msg = await ws.receive_json()
+            if msg["type"] == kind:
+                return msg
+
+
+def leaks(frame: Any) -> set[str]:
+    text = json.dumps(frame)
+    return {secret for secret in SECRETS if secret in text}
+
+
+async def test_interviewer_and_candidate_on_different_nodes(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    with cluster_nodes(tmp_path, redis_server.url) as (a, b):
+        room = make_room(b.url, bank="behavioral")
+        async with aiohttp.ClientSession() as http:
+            interviewer, welcome_i = await join(http, a, room, "interviewer")  # a is home now
+            assert welcome_i["type"] == "welcome"
+            candidate, welcome_c = await join(http, b, room, "candidate")  # relayed by b
+            assert welcome_c["type"] == "welcome", welcome_c
+            assert [p["role"] for p in welcome_c["participants"]] == ["interviewer"]
+            joined = await next_of(interviewer, "joined")
+            assert joined["participant"]["id"] == welcome_c["participant_id"]
+            # Signaling both ways, as an offer and an answer would go.
+            offer = {"type": "signal", "to": welcome_i["participant_id"], "data": OFFER}
+            await candidate.send_json(offer)
+            got = await next_of(interviewer, "signal")
+            assert got["from"] == welcome_c["participant_id"] and got["from_role"] == "candidate"
+            answer = {"type": "signal", "to": welcome_c["participant_id"], "data": ANSWER}
+            await interviewer.send_json(answer)
+            assert (await next_of(candidate, "signal"))["data"] == ANSWER
+            # One interview state, each seat its own view of it; the relayed candidate gets
+            # none of the interviewer's hints, follow-ups or rubric.
+            seen: list[Any] = []
+            for action in ("start", "begin_question"):
+                await interviewer.send_json({"type": "interview", "action": action})
+                mine = (await next_of(interviewer, "interview-state"))["state"]
+                theirs = (await next_of(candidate, "interview-state"))["state"]
+                seen.append(theirs)
+                assert mine["phase"] == theirs["phase"]
+            assert mine["question"]["id"] == theirs["question"]["id"]
+            assert leaks(mine), "the interviewer's view should carry the question's hints"
+            assert not leaks(seen), leaks(seen)
+            # Errors pass through with their id; close codes too.
+            await candidate.send_json({"type": "interview", "action": "next", "id": 7})
+            error = await next_of(candidate, "error")
+            assert error["id"] == 7
+            await candidate.close()
+            left = await next_of(interviewer, "left")
+            assert left["reason"] == "left"  # the client's 1000 reached the home node
+            await interviewer.close()
+
+
+async def test_refusals_pass_through_a_relay(tmp_path: Path, redis_server: RedisServer) -> None:
+    with cluster_nodes(tmp_path, redis_server.url) as (a, b):
+        room = make_room(a.url)
+        async with aiohttp.ClientSession() as http:
+            interviewer, _ = await join(http, a, room, "interviewer")
+            bad = {**room, "tokens": {"candidate": "x" * 43}}
+            ws, frame = await join(http, b, bad, "candidate")
+            assert frame["type"] == "error" and frame["fatal"] is True
+            await ws.receive()
+            assert ws.close_code == 4403
+            # Notes refuse another role's private document with the same 4403.
+            notes = f"/ws/rooms/{room['room_id']}/notes/private-interviewer"
+            refused = await http.ws_connect(
+                ws_url(b, notes + f"?token={room['tokens']['candidate']}")
+            )
+            await refused.receive()
+            assert refused.close_code == 4403
+            # A browser page of another site is refused before the upgrade, as on one node.
+            with pytest.raises(aiohttp.WSServerHandshakeError) as exc:
+                await http.ws_connect(
+                    ws_url(b, f"/ws/rooms/{room['room_id']}"),
+                    headers={"Origin": "https://evil.example"},
+                )
+            assert exc.value.status == 403
+            await interviewer.close()
+
+
+@pytest.mark.node
+async def test_notes_typed_through_one_node_converge_through_the_other(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    with cluster_nodes(tmp_path, redis_server.url) as (a, b):
+        room = make_room(a.url)
+        base = f"/ws/rooms/{room['room_id']}/notes"
+        node = NodeClient(ws_url(a, base), "shared", room["tokens"]["candidate"])
+        try:
+            await node_expect(node, lambda e: e["event"] == "synced")
+            async with aiohttp.ClientSession() as http:
+                py = await PyClient.connect(
+                    http, ws_url(b, base) + "/shared", room["tokens"]["interviewer"]
+                )
+                await asyncio.wait_for(py.synced.wait(), 10)
+                node.send(op="insert", index=-1, text="typed on a")
+                await py.wait_text("typed on a", timeout=10)
+                py.text.insert(0, "b says: ")
+                await node_expect(node, lambda e: e.get("text") == "b says: typed on a")
+                await py.close()
+        finally:
+            node.close()
+
+
+def test_redis_unreachable_is_a_clear_error_at_start(tmp_path: Path) -> None:
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mockroom",
+            "serve",
+            "--port",
+            str(free_port()),
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--redis-url",
+            dead,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "MOCKROOM_REDIS_URL: cannot reach Redis" in result.stderr
+    assert "Traceback" not in result.stderr
