@@ -148,6 +148,7 @@ def setup_cluster(app: web.Application) -> None:
         cluster = app[CLUSTER] = Cluster(settings)
         await cluster.start()
         cluster.room_closers.append(_closer(app))
+        cluster.room_forgetters.extend(app[ROOM_HOOKS].forget)
         _wire_features(app, cluster)
         app[DRAIN].before_close.append(cluster.hand_over)
         yield

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 3.0
 MOVED_REASON = "This room moved to another server. Reconnecting…"  # a close reason: < 123 bytes
 GONE_REASON = "The room's server went away. Reconnecting…"
+# A room with no socket here for this long is given back (and its in-memory state dropped):
+# long enough that a page reloading or a blip does not move the room, short next to a session.
+QUIET_RELEASE_S = 5.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 RoomCloser = Callable[[str, int, str], None]  # close this node's sockets of a room
@@ -80,6 +83,10 @@ class Cluster:
         self.local: collections.Counter[str] = collections.Counter()  # room -> sockets here
         self.held: set[str] = set()  # rooms whose lease this node holds
         self.room_closers: list[RoomCloser] = []
+        # Drop a room's in-memory state (interview, notes documents, scripted session) once it
+        # is no longer at home here: the next home rebuilds it from the store, and so would we.
+        self.room_forgetters: list[Callable[[str], None]] = []
+        self._quiet_since: dict[str, float] = {}
         self.notice_handlers: dict[str, NoticeHandler] = {}
         self.draining = False
         self.failovers = 0  # relayed sockets closed because their other node vanished
@@ -126,6 +133,7 @@ class Cluster:
         self.held.clear()
         for room_id in rooms:
             self._close_room(room_id, MOVED_REASON)
+            self._forget(room_id, closing=True)
         self.relay.drop_all(MOVED_REASON)
         log.info("handed over", extra={"rooms": len(rooms)})
 
@@ -241,11 +249,9 @@ class Cluster:
             log.warning("lost a room's lease; its sockets reconnect", extra={"room": room_id})
             self.held.discard(room_id)
             self._close_room(room_id, MOVED_REASON)
+            self._forget(room_id, closing=True)
         self.held |= set(serving) - lost
-        quiet = sorted(self.held - set(self.local))
-        if quiet:
-            await self.directory.release(quiet)
-            self.held -= set(quiet)
+        await self._release_quiet_rooms()
         peers = self.relay.peers()
         alive = await self.directory.alive(peers)
         for peer in peers:
@@ -253,6 +259,31 @@ class Cluster:
                 dropped = self.relay.drop_peer(peer, GONE_REASON)
                 self.failovers += dropped
                 log.warning("node left the registry", extra={"node": peer, "sockets": dropped})
+
+    async def _release_quiet_rooms(self) -> None:
+        now = time.monotonic()
+        for room_id in self.local:
+            self._quiet_since.pop(room_id, None)
+        quiet = []
+        for room_id in sorted(self.held - set(self.local)):
+            since = self._quiet_since.setdefault(room_id, now)
+            if now - since >= QUIET_RELEASE_S:
+                quiet.append(room_id)
+        if quiet:
+            await self.directory.release(quiet)
+            for room_id in quiet:
+                self.held.discard(room_id)
+                self._quiet_since.pop(room_id, None)
+                self._forget(room_id)
+
+    def _forget(self, room_id: str, closing: bool = False) -> None:
+        if room_id in self.local and not closing:
+            return  # a socket arrived meanwhile: the room is at home here again
+        for forget in self.room_forgetters:
+            try:
+                forget(room_id)
+            except Exception:
+                log.exception("forgetting a room failed", extra={"room": room_id})
 
     def _close_room(self, room_id: str, reason: str) -> None:
         for close in self.room_closers:
