@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from redis.asyncio import Redis
 
 from conftest import LiveServer, stop_server
 from helpers_http import make_room
@@ -121,3 +122,28 @@ async def test_sockets_relayed_through_a_dead_node_come_back_through_the_survivo
             assert (await next_of(interviewer, "joined"))["participant"]["role"] == "candidate"
             await candidate.close()
             await interviewer.close()
+
+
+async def test_sigterm_hands_the_rooms_over_before_the_node_exits(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    redis = Redis.from_url(redis_server.url)
+    with cluster_nodes(tmp_path, redis_server.url) as (a, b):
+        room = make_room(a.url)
+        lease = f"mockroom:room:{room['room_id']}"
+        async with aiohttp.ClientSession() as http:
+            interviewer, _ = await join(http, a, room, "interviewer")  # a is the home
+            candidate, _ = await join(http, b, room, "candidate")  # relayed by b
+            assert (
+                f"-{a.port}-" in (await redis.get(lease) or b"").decode()
+            )  # node ids: host-port-x
+            a.process.terminate()  # SIGTERM: drain
+            assert await closed_code(interviewer, 10) == 1012
+            assert await closed_code(candidate, 10) == 1012
+            deadline = time.monotonic() + 5
+            candidate, _ = await rejoin(http, b, room, "candidate", deadline)
+            interviewer, _ = await rejoin(http, b, room, "interviewer", deadline)
+            assert f"-{b.port}-" in (await redis.get(lease) or b"").decode()
+            await interviewer.close()
+            await candidate.close()
+    await redis.aclose()
