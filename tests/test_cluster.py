@@ -11,6 +11,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +175,36 @@ def test_redis_unreachable_is_a_clear_error_at_start(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stderr
     assert "MOCKROOM_REDIS_URL: cannot reach Redis" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_a_scripted_room_works_through_a_node_that_is_not_its_home(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    from test_scripted_peer import Candidate
+
+    with cluster_nodes(tmp_path, redis_server.url) as (a, b):
+        options = {"question_count": 1, "think_seconds": 0, "answer_seconds": 10, "warm_up": False}
+        room = make_room(a.url, mode="scripted", media="audio", bank="behavioral", **options)
+        token = room["tokens"]["candidate"]
+        async with aiohttp.ClientSession() as http:
+            # The candidate's notes reach a first: a is the room's home.
+            notes = await http.ws_connect(
+                ws_url(a, f"/ws/rooms/{room['room_id']}/notes/shared?token={token}")
+            )
+            ws, welcome = await join(http, b, room, "candidate")  # relayed by b
+            assert welcome["type"] == "welcome", welcome
+            candidate = Candidate(ws, video=False)
+            try:
+                await candidate.next_message("scripted-state")
+                await candidate.negotiate()  # offer and answer through the relay, media direct
+                await candidate.action("consent")
+                await candidate.action("start")
+                state = await candidate.wait_state(phase="think")
+                assert state["question"]["index"] == 0
+                await candidate.wait_state(phase="answer")  # think time 0: the voice, then go
+                assert candidate.listener.loudest_between(0, time.monotonic()) > 100
+            finally:
+                await candidate.close()
+                await ws.close()
+                await notes.close()
+        assert "'joined'" in a.log() and "'joined'" not in b.log()
