@@ -16,7 +16,9 @@ from conftest import LiveServer, start_server, stop_server
 SHARED_FILES = ("mockroom.sqlite3", "notes.sqlite3")
 
 
-def start_node(root: Path, name: str, redis_url: str, port: int | None = None) -> LiveServer:
+def start_node(
+    root: Path, name: str, redis_url: str, port: int | None = None, env: dict[str, str] | None = None
+) -> LiveServer:
     shared = root / "shared"
     shared.mkdir(parents=True, exist_ok=True)
     data = root / name / "data"
@@ -25,7 +27,7 @@ def start_node(root: Path, name: str, redis_url: str, port: int | None = None) -
         link = data / filename
         if not link.is_symlink():
             link.symlink_to(shared / filename)
-    return start_server(data, port=port, env={"MOCKROOM_REDIS_URL": redis_url})
+    return start_server(data, port=port, env={**(env or {}), "MOCKROOM_REDIS_URL": redis_url})
 
 
 @contextmanager
