@@ -3,7 +3,7 @@
     .venv/bin/python bench/cluster.py [--trips 200] [--rounds 5] [--rooms 20]
 
 Starts its own redis-server and `mockroom serve` processes on free loopback ports (the nodes
-share one SQLite store through links, like tests/support/cluster.py), and measures, each next
+share a private PostgreSQL, like tests/support/cluster.py), and measures, each next
 to the single-node figure taken in the same run:
 
 1. signaling relay latency, one way (half a signal round trip between two seats), p50 and p99:
@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,9 +32,10 @@ import aiohttp
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
-from conftest import LiveServer, start_server, stop_server  # noqa: E402
-from helpers_http import make_room  # noqa: E402
 from support.cluster import start_node  # noqa: E402
+from support.http import make_room  # noqa: E402
+from support.live_server import LiveServer, start_server, stop_server  # noqa: E402
+from support.postgres import start_postgres  # noqa: E402
 from support.redis import start_redis  # noqa: E402
 
 SDP = "v=0\r\n" + "a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\r\n" * 60
@@ -186,8 +188,11 @@ async def main() -> int:
         root = Path(tmp)
         (root / "redis").mkdir()
         redis = start_redis(root / "redis")
+        postgres, stop_postgres = start_postgres()
+        database = postgres.new_database()
+        # The single node is the default set-up (SQLite in its data dir): what one box runs.
         single = start_server(root / "single" / "data", env=ENV)
-        nodes = [start_node(root, f"n{i}", redis.url, env=ENV) for i in range(2)]
+        nodes = [start_node(root, f"n{i}", redis.url, database, env=ENV) for i in range(2)]
         try:
             base = await relay_ms(single, single, args.trips)
             same = await relay_ms(nodes[0], nodes[0], args.trips)
@@ -215,7 +220,7 @@ async def main() -> int:
                 home, other = nodes[i % 2], nodes[(i + 1) % 2]
                 failovers.append(await failover_s(home, other))
                 nodes[i % 2] = await asyncio.to_thread(
-                    start_node, root, f"n{i % 2}-{i}", redis.url, None, ENV
+                    start_node, root, f"n{i % 2}-{i}", redis.url, database, None, ENV
                 )
                 took, single = await restart_s(root, single)
                 restarts.append(took)
@@ -233,6 +238,7 @@ async def main() -> int:
                 stop_server(node, kill=True)
             redis.process.terminate()
             redis.process.wait(timeout=10)
+            subprocess.run(stop_postgres, check=False, capture_output=True)
     return 0
 
 

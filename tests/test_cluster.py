@@ -11,46 +11,29 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import numpy as np
 import pytest
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import AudioStreamTrack, MediaStreamTrack
+from av import AudioFrame
 
-from conftest import REPO, LiveServer, free_port
-from helpers_http import make_room
 from mockroom.banks.model import load_bank
 from mockroom.settings import Settings
-from support.cluster import cluster_nodes
+from support.cluster import cluster_nodes, join, next_of, ws_url
+from support.http import make_room
+from support.live_server import free_port
+from support.notes import NodeClient, PyClient, node_expect
+from support.paths import REPO
 from support.redis import RedisServer
-from test_notes_support import NodeClient, PyClient, node_expect
 
 BANK = load_bank(Settings().banks_dir / "behavioral.toml")
 OFFER = {"description": {"type": "offer", "sdp": "v=0\r\n"}}
 ANSWER = {"description": {"type": "answer", "sdp": "v=0\r\n"}}
 SECRETS = {text for q in BANK.questions for text in (*q.hints, *q.follow_ups, *q.rubric)}
-
-
-def ws_url(node: LiveServer, path: str) -> str:
-    return node.url.replace("http://", "ws://") + path
-
-
-async def join(
-    http: aiohttp.ClientSession, node: LiveServer, room: dict[str, Any], role: str, **extra: Any
-) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
-    ws = await http.ws_connect(ws_url(node, f"/ws/rooms/{room['room_id']}"))
-    hello = {"type": "hello", "version": 1, "token": room["tokens"][role], "name": role.title()}
-    await ws.send_json({**hello, **extra})
-    return ws, await ws.receive_json(timeout=10)
-
-
-async def next_of(ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float = 10) -> Any:
-    async with asyncio.timeout(timeout):
-        while True:
-            msg = await ws.receive_json()
-            if msg["type"] == kind:
-                return msg
 
 
 def leaks(frame: Any) -> set[str]:
@@ -59,9 +42,9 @@ def leaks(frame: Any) -> set[str]:
 
 
 async def test_interviewer_and_candidate_on_different_nodes(
-    tmp_path: Path, redis_server: RedisServer
+    tmp_path: Path, redis_server: RedisServer, pg_url: str
 ) -> None:
-    with cluster_nodes(tmp_path, redis_server.url) as (a, b):
+    with cluster_nodes(tmp_path, redis_server.url, pg_url) as (a, b):
         room = make_room(b.url, bank="behavioral")
         async with aiohttp.ClientSession() as http:
             interviewer, welcome_i = await join(http, a, room, "interviewer")  # a is home now
@@ -101,8 +84,10 @@ async def test_interviewer_and_candidate_on_different_nodes(
             await interviewer.close()
 
 
-async def test_refusals_pass_through_a_relay(tmp_path: Path, redis_server: RedisServer) -> None:
-    with cluster_nodes(tmp_path, redis_server.url) as (a, b):
+async def test_refusals_pass_through_a_relay(
+    tmp_path: Path, redis_server: RedisServer, pg_url: str
+) -> None:
+    with cluster_nodes(tmp_path, redis_server.url, pg_url) as (a, b):
         room = make_room(a.url)
         async with aiohttp.ClientSession() as http:
             interviewer, _ = await join(http, a, room, "interviewer")
@@ -130,9 +115,9 @@ async def test_refusals_pass_through_a_relay(tmp_path: Path, redis_server: Redis
 
 @pytest.mark.node
 async def test_notes_typed_through_one_node_converge_through_the_other(
-    tmp_path: Path, redis_server: RedisServer
+    tmp_path: Path, redis_server: RedisServer, pg_url: str
 ) -> None:
-    with cluster_nodes(tmp_path, redis_server.url) as (a, b):
+    with cluster_nodes(tmp_path, redis_server.url, pg_url) as (a, b):
         room = make_room(a.url)
         base = f"/ws/rooms/{room['room_id']}/notes"
         node = NodeClient(ws_url(a, base), "shared", room["tokens"]["candidate"])
@@ -152,37 +137,26 @@ async def test_notes_typed_through_one_node_converge_through_the_other(
             node.close()
 
 
-def test_redis_unreachable_is_a_clear_error_at_start(tmp_path: Path) -> None:
+def test_redis_alone_or_unreachable_is_a_clear_error_at_start(tmp_path: Path, pg_url: str) -> None:
+    def serve(*flags: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "mockroom", "serve", "--port", str(free_port())]
+        command += ["--data-dir", str(tmp_path / "data"), *flags]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO)
+
     dead = f"redis://127.0.0.1:{free_port()}/0"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mockroom",
-            "serve",
-            "--port",
-            str(free_port()),
-            "--data-dir",
-            str(tmp_path / "data"),
-            "--redis-url",
-            dead,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO,
-    )
-    assert result.returncode == 2, result.stderr
-    assert "MOCKROOM_REDIS_URL: cannot reach Redis" in result.stderr
-    assert "Traceback" not in result.stderr
+    alone = serve("--redis-url", dead)
+    assert alone.returncode == 2, alone.stderr
+    assert "MOCKROOM_DATABASE_URL" in alone.stderr and "Traceback" not in alone.stderr
+    unreachable = serve("--redis-url", dead, "--database-url", pg_url)
+    assert unreachable.returncode == 2, unreachable.stderr
+    assert "MOCKROOM_REDIS_URL: cannot reach Redis" in unreachable.stderr
+    assert "Traceback" not in unreachable.stderr
 
 
 async def test_a_scripted_room_works_through_a_node_that_is_not_its_home(
-    tmp_path: Path, redis_server: RedisServer
+    tmp_path: Path, redis_server: RedisServer, pg_url: str
 ) -> None:
-    from test_scripted_peer import Candidate
-
-    with cluster_nodes(tmp_path, redis_server.url) as (a, b):
+    with cluster_nodes(tmp_path, redis_server.url, pg_url) as (a, b):
         options = {"question_count": 1, "think_seconds": 0, "answer_seconds": 10, "warm_up": False}
         room = make_room(a.url, mode="scripted", media="audio", bank="behavioral", **options)
         token = room["tokens"]["candidate"]
@@ -193,18 +167,41 @@ async def test_a_scripted_room_works_through_a_node_that_is_not_its_home(
             )
             ws, welcome = await join(http, b, room, "candidate")  # relayed by b
             assert welcome["type"] == "welcome", welcome
-            candidate = Candidate(ws, video=False)
+            pc = RTCPeerConnection()  # like the browser's: a microphone, host candidates
+            pc.addTrack(AudioStreamTrack())
+            heard: asyncio.Future[MediaStreamTrack] = asyncio.get_running_loop().create_future()
+
+            @pc.on("track")
+            def on_track(track: MediaStreamTrack) -> None:
+                if not heard.done():
+                    heard.set_result(track)
+
             try:
-                await candidate.next_message("scripted-state")
-                await candidate.negotiate()  # offer and answer through the relay, media direct
-                await candidate.action("consent")
-                await candidate.action("start")
-                state = await candidate.wait_state(phase="think")
+                await pc.setLocalDescription(await pc.createOffer())
+                await ws.send_json(
+                    {"type": "scripted", "action": "offer", "sdp": pc.localDescription.sdp}
+                )
+                answer = await next_of(ws, "scripted-answer")
+                await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+                for action in ("consent", "start"):
+                    await ws.send_json({"type": "scripted", "action": action})
+                while True:
+                    state = (await next_of(ws, "scripted-state", timeout=20))["state"]
+                    if state["phase"] == "think":
+                        break
                 assert state["question"]["index"] == 0
-                await candidate.wait_state(phase="answer")  # think time 0: the voice, then go
-                assert candidate.listener.loudest_between(0, time.monotonic()) > 100
+                # The interviewer's voice comes straight from the home's aiortc peer.
+                track = await asyncio.wait_for(heard, 20)
+                loud = 0.0
+                async with asyncio.timeout(20):
+                    while loud < 100:
+                        frame = await track.recv()
+                        assert isinstance(frame, AudioFrame)
+                        samples = frame.to_ndarray().astype(np.float32)
+                        loud = float(np.sqrt(np.mean(samples**2)))
+                assert pc.connectionState == "connected"
             finally:
-                await candidate.close()
+                await pc.close()
                 await ws.close()
                 await notes.close()
         assert "'joined'" in a.log() and "'joined'" not in b.log()

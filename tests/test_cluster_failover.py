@@ -9,57 +9,24 @@ Then the new home is killed too, and the room moves once more.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 from redis.asyncio import Redis
 
-from conftest import LiveServer, stop_server
-from helpers_http import make_room
-from support.cluster import cluster_nodes
+from support.cluster import closed_code, cluster_nodes, interview_state, join, next_of, rejoin
+from support.http import make_room
+from support.live_server import stop_server
 from support.redis import RedisServer
-from test_cluster import join, next_of
 
 BACK_WITHIN_S = 10.0
 
 
-async def rejoin(
-    http: aiohttp.ClientSession, node: LiveServer, room: dict[str, Any], role: str, deadline: float
-) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
-    """What protocol.js does after a drop: try again, a little later each time, until welcomed."""
-    pause = 0.25
-    while True:
-        try:
-            ws, welcome = await join(http, node, room, role)
-            if welcome["type"] == "welcome":
-                return ws, welcome
-            await ws.close()
-        except (TimeoutError, aiohttp.ClientError, TypeError):
-            pass  # refused (503 while the room moves) or closed before the welcome
-        assert time.monotonic() < deadline, f"{role} was not back in time"
-        await asyncio.sleep(pause)
-        pause = min(pause * 2, 1.0)
-
-
-async def interview_state(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
-    state: dict[str, Any] = (await next_of(ws, "interview-state"))["state"]
-    return state
-
-
-async def closed_code(ws: aiohttp.ClientWebSocketResponse, timeout: float) -> int | None:
-    async with asyncio.timeout(timeout):
-        while not ws.closed:
-            await ws.receive()
-    return ws.close_code
-
-
 async def test_kill_9_the_home_twice_and_the_room_carries_on(
-    tmp_path: Path, redis_server: RedisServer
+    tmp_path: Path, redis_server: RedisServer, pg_url: str
 ) -> None:
-    with cluster_nodes(tmp_path, redis_server.url, count=3) as (a, b, c):
+    with cluster_nodes(tmp_path, redis_server.url, pg_url, count=3) as (a, b, c):
         room = make_room(a.url, bank="behavioral")
         async with aiohttp.ClientSession() as http:
             interviewer, _ = await join(http, a, room, "interviewer")  # a is the home
@@ -103,9 +70,9 @@ async def test_kill_9_the_home_twice_and_the_room_carries_on(
 
 
 async def test_sockets_relayed_through_a_dead_node_come_back_through_the_survivor(
-    tmp_path: Path, redis_server: RedisServer
+    tmp_path: Path, redis_server: RedisServer, pg_url: str
 ) -> None:
-    with cluster_nodes(tmp_path, redis_server.url) as (a, b):
+    with cluster_nodes(tmp_path, redis_server.url, pg_url) as (a, b):
         room = make_room(a.url)
         async with aiohttp.ClientSession() as http:
             interviewer, _ = await join(http, a, room, "interviewer")  # a is the home
@@ -125,25 +92,23 @@ async def test_sockets_relayed_through_a_dead_node_come_back_through_the_survivo
 
 
 async def test_sigterm_hands_the_rooms_over_before_the_node_exits(
-    tmp_path: Path, redis_server: RedisServer
+    tmp_path: Path, redis_server: RedisServer, pg_url: str
 ) -> None:
-    redis = Redis.from_url(redis_server.url)
-    with cluster_nodes(tmp_path, redis_server.url) as (a, b):
+    redis = Redis.from_url(redis_server.url, decode_responses=True)
+    with cluster_nodes(tmp_path, redis_server.url, pg_url) as (a, b):
         room = make_room(a.url)
         lease = f"mockroom:room:{room['room_id']}"
         async with aiohttp.ClientSession() as http:
             interviewer, _ = await join(http, a, room, "interviewer")  # a is the home
             candidate, _ = await join(http, b, room, "candidate")  # relayed by b
-            assert (
-                f"-{a.port}-" in (await redis.get(lease) or b"").decode()
-            )  # node ids: host-port-x
+            assert f"-{a.port}-" in (await redis.get(lease) or "")  # node ids: host-port-x
             a.process.terminate()  # SIGTERM: drain
             assert await closed_code(interviewer, 10) == 1012
             assert await closed_code(candidate, 10) == 1012
             deadline = time.monotonic() + 5
             candidate, _ = await rejoin(http, b, room, "candidate", deadline)
             interviewer, _ = await rejoin(http, b, room, "interviewer", deadline)
-            assert f"-{b.port}-" in (await redis.get(lease) or b"").decode()
+            assert f"-{b.port}-" in (await redis.get(lease) or "")
             await interviewer.close()
             await candidate.close()
     await redis.aclose()

@@ -17,13 +17,19 @@ from pathlib import Path
 
 import aiohttp
 
-from conftest import REPO, LiveServer, free_port, stop_server
-from helpers_http import make_room
-from support.cluster import cluster_nodes
+from support.cluster import (
+    closed_code,
+    cluster_nodes,
+    interview_state,
+    join,
+    next_of,
+    rejoin,
+    wait_for_http,
+)
+from support.http import make_room
+from support.live_server import LiveServer, free_port, stop_server
+from support.paths import REPO
 from support.redis import RedisServer
-from test_cluster import join, next_of
-from test_cluster_failover import closed_code, interview_state, rejoin
-from test_doctor import wait_for_http
 
 CONF = """
 daemon off;
@@ -65,7 +71,7 @@ def nginx_in_front(directory: Path, nodes: list[LiveServer]) -> Iterator[str]:
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_for_http(url + "/healthz", process)
+        wait_for_http(url + "/healthz")
         yield url
     finally:
         process.terminate()
@@ -78,9 +84,9 @@ def through(url: str) -> LiveServer:
 
 
 async def test_two_nodes_behind_readme_nginx_and_kill_9_the_home(
-    tmp_path: Path, redis_server: RedisServer
+    tmp_path: Path, redis_server: RedisServer, pg_url: str
 ) -> None:
-    with cluster_nodes(tmp_path, redis_server.url) as nodes:
+    with cluster_nodes(tmp_path, redis_server.url, pg_url) as nodes:
         with nginx_in_front(tmp_path / "nginx", nodes) as url:
             lb = through(url)
             room = make_room(url, bank="behavioral")
