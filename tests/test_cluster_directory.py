@@ -41,7 +41,7 @@ async def test_a_room_whose_home_left_the_registry_is_taken_over_at_once(redis: 
     room = secrets.token_hex(6)
     assert await a.claim(room) == a.node_id
     await redis.delete(node_key(a.node_id))  # a's heartbeat lapsed (kill -9)
-    assert await b.alive([a.node_id, b.node_id]) == {b.node_id}
+    assert await b.alive([a.node_id, b.node_id]) == {b.node_id: "127.0.0.1:1"}
     assert await b.claim(room) == b.node_id
     # a comes back from a stall: its renewal finds the room gone, and says so.
     assert await a.renew([room]) == {room}

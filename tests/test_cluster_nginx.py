@@ -7,12 +7,7 @@ is killed -9 both participants come back through nginx within 10 s, the intervie
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import aiohttp
@@ -23,59 +18,12 @@ from support.cluster import (
     interview_state,
     join,
     next_of,
+    nginx_in_front,
     rejoin,
-    wait_for_http,
 )
 from support.http import make_room
-from support.live_server import LiveServer, free_port, stop_server
-from support.paths import REPO
+from support.live_server import LiveServer, stop_server
 from support.redis import RedisServer
-
-CONF = """
-daemon off;
-pid {dir}/nginx.pid;
-error_log {dir}/nginx-error.log;
-events {{}}
-http {{
-  client_body_temp_path {dir}/body;
-  proxy_temp_path {dir}/proxy;
-  fastcgi_temp_path {dir}/fastcgi;
-  uwsgi_temp_path {dir}/uwsgi;
-  scgi_temp_path {dir}/scgi;
-{block}
-}}
-"""
-
-
-def readme_cluster_block() -> str:
-    readme = (REPO / "README.md").read_text()
-    found = re.search(r"```nginx\n(upstream mockroom \{.*?\n\})\n```", readme, re.DOTALL)
-    assert found is not None, "README has no nginx example for several nodes"
-    return found.group(1)
-
-
-@contextmanager
-def nginx_in_front(directory: Path, nodes: list[LiveServer]) -> Iterator[str]:
-    directory.mkdir()
-    port = free_port()
-    block = readme_cluster_block()
-    servers = re.findall(r"server 10\.0\.0\.\d+:8080", block)
-    assert len(servers) == len(nodes)
-    for server, node in zip(servers, nodes, strict=True):
-        block = block.replace(server, f"server 127.0.0.1:{node.port}", 1)
-    block = block.replace("listen 80;", f"listen 127.0.0.1:{port};")
-    block = block.replace("/var/log/nginx/mockroom.log", str(directory / "access.log"))
-    (directory / "nginx.conf").write_text(CONF.format(dir=directory, block=block))
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    args = [binary, "-p", str(directory), "-c", str(directory / "nginx.conf")]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_for_http(url + "/healthz")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def through(url: str) -> LiveServer:

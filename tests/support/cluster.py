@@ -6,6 +6,9 @@ the cluster tests and bench/cluster.py use against them.
 from __future__ import annotations
 
 import asyncio
+import re
+import shutil
+import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -15,7 +18,8 @@ from typing import Any
 
 import aiohttp
 
-from support.live_server import LiveServer, start_server, stop_server
+from support.live_server import LiveServer, free_port, start_server, stop_server
+from support.paths import REPO
 
 Socket = aiohttp.ClientWebSocketResponse
 
@@ -39,9 +43,9 @@ def start_node(
 
 @contextmanager
 def cluster_nodes(
-    root: Path, redis_url: str, database_url: str, count: int = 2
+    root: Path, redis_url: str, database_url: str, count: int = 2, env: dict[str, str] | None = None
 ) -> Iterator[list[LiveServer]]:
-    nodes = [start_node(root, f"node{i}", redis_url, database_url) for i in range(count)]
+    nodes = [start_node(root, f"node{i}", redis_url, database_url, env=env) for i in range(count)]
     try:
         yield nodes
     finally:
@@ -117,3 +121,52 @@ def wait_for_http(url: str, timeout: float = 20) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+CONF = """
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/nginx-error.log;
+events {{}}
+http {{
+  client_body_temp_path {dir}/body;
+  proxy_temp_path {dir}/proxy;
+  fastcgi_temp_path {dir}/fastcgi;
+  uwsgi_temp_path {dir}/uwsgi;
+  scgi_temp_path {dir}/scgi;
+{block}
+}}
+"""
+
+
+def readme_cluster_block() -> str:
+    readme = (REPO / "README.md").read_text()
+    found = re.search(r"```nginx\n(upstream mockroom \{.*?\n\})\n```", readme, re.DOTALL)
+    assert found is not None, "README has no nginx example for several nodes"
+    return found.group(1)
+
+
+@contextmanager
+def nginx_in_front(
+    directory: Path, nodes: list[LiveServer], port: int | None = None
+) -> Iterator[str]:
+    directory.mkdir()
+    port = port or free_port()
+    block = readme_cluster_block()
+    servers = re.findall(r"server 10\.0\.0\.\d+:8080", block)
+    assert len(servers) == len(nodes)
+    for server, node in zip(servers, nodes, strict=True):
+        block = block.replace(server, f"server 127.0.0.1:{node.port}", 1)
+    block = block.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    block = block.replace("/var/log/nginx/mockroom.log", str(directory / "access.log"))
+    (directory / "nginx.conf").write_text(CONF.format(dir=directory, block=block))
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    args = [binary, "-p", str(directory), "-c", str(directory / "nginx.conf")]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for_http(url + "/healthz")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

@@ -30,12 +30,13 @@ from redis.exceptions import RedisError
 from ..errors import UserError
 from ..settings import ConfigError, Settings
 from .directory import EVERYONE, HEARTBEAT_S, Directory, NodeCard, inbox
-from .relay import CLOSE_RESTART, RELAY_HEADER, HomeUnavailable, Relay
+from .relay import CLOSE_RESTART, RELAY_HEADER, HomeSilent, HomeUnavailable, Relay
 from .wire import decode
 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 3.0
+PROBE_TIMEOUT_S = 0.5
 MOVED_REASON = "This room moved to another server. Reconnecting…"  # a close reason: < 123 bytes
 GONE_REASON = "The room's server went away. Reconnecting…"
 # A room with no socket here for this long is given back (and its in-memory state dropped):
@@ -51,6 +52,29 @@ class BusUnavailable(UserError):
     status = 503
     code = "cluster-unavailable"
     close_code = CLOSE_RESTART
+
+
+async def refuses_connections(address: str) -> bool:
+    """True only for a refused TCP connect (nothing listens there); a timeout says nothing."""
+    host, _, port = address.rpartition(":")
+    try:
+        _, writer = await asyncio.wait_for(
+            asyncio.open_connection(host.strip("[]"), int(port)), PROBE_TIMEOUT_S
+        )
+    except ConnectionRefusedError:
+        return True
+    except (OSError, TimeoutError, ValueError):
+        return False
+    writer.close()
+    return False
+
+
+def advertised_address(settings: Settings) -> str:
+    """host:port other nodes can probe; a wildcard listener is reached by the machine's name."""
+    host = settings.host
+    if host in ("", "0.0.0.0", "::"):
+        host = socket.gethostname()
+    return f"[{host}]:{settings.port}" if ":" in host else f"{host}:{settings.port}"
 
 
 def local_base(settings: Settings) -> str:
@@ -69,7 +93,7 @@ class Cluster:
         assert settings.redis_url
         self.settings = settings
         self.node_id = f"{socket.gethostname()}-{settings.port}-{secrets.token_hex(3)}"
-        self.address = f"{settings.host}:{settings.port}"
+        self.address = advertised_address(settings)
         url = settings.redis_url
         self.redis: Redis = Redis.from_url(
             url, socket_connect_timeout=CONNECT_TIMEOUT_S, socket_timeout=CONNECT_TIMEOUT_S
@@ -150,17 +174,34 @@ class Cluster:
             log.warning("room directory unreachable", extra={"room": room_id})
             raise BusUnavailable("The cluster's Redis does not answer; reconnecting.") from None
         if home == self.node_id:
-            self.held.add(room_id)
-            self.local[room_id] += 1
-            try:
-                return await handler(request)
-            finally:
-                self.local[room_id] -= 1
-                if self.local[room_id] <= 0:
-                    del self.local[room_id]
+            return await self._serve_home(request, room_id, handler)
         if relayed_in:  # it moved while the relay was on its way: the client comes back
             raise HomeUnavailable("This room moved to another server; reconnecting.")
-        return await self.relay.serve_edge(request, home)
+        try:
+            return await self.relay.serve_edge(request, home)
+        except HomeSilent:
+            # Killed, but still in the registry until its heartbeat lapses? If its port
+            # refuses connections, it is gone: take it out and the room over now.
+            address = (await self.directory.alive([home])).get(home)
+            if address is None or not await refuses_connections(address):
+                raise
+            log.warning("evicting a node that refuses connections", extra={"node": home})
+            await self.directory.evict(home)
+            if await self.directory.claim(room_id) != self.node_id:
+                raise
+            return await self._serve_home(request, room_id, handler)
+
+    async def _serve_home(
+        self, request: web.Request, room_id: str, handler: Handler
+    ) -> web.StreamResponse:
+        self.held.add(room_id)
+        self.local[room_id] += 1
+        try:
+            return await handler(request)
+        finally:
+            self.local[room_id] -= 1
+            if self.local[room_id] <= 0:
+                del self.local[room_id]
 
     # notices to every node -----------------------------------------------------------------
     def tell_everyone(self, kind: str, **fields: object) -> None:
@@ -254,6 +295,14 @@ class Cluster:
         await self._release_quiet_rooms()
         peers = self.relay.peers()
         alive = await self.directory.alive(peers)
+        # A peer whose port refuses connections died a moment ago: no need to wait for its
+        # heartbeat to lapse (a frozen box still accepts, and waits for the TTL).
+        probes = {peer: refuses_connections(address) for peer, address in alive.items()}
+        for peer, refused in zip(probes, await asyncio.gather(*probes.values()), strict=True):
+            if refused:
+                log.warning("evicting a node that refuses connections", extra={"node": peer})
+                await self.directory.evict(peer)
+                del alive[peer]
         for peer in peers:
             if peer not in alive:
                 dropped = self.relay.drop_peer(peer, GONE_REASON)

@@ -32,7 +32,7 @@ from .wire import Frame, encode, new_session_id
 
 log = logging.getLogger(__name__)
 
-OPEN_TIMEOUT_S = 3.0  # the home must accept within this; else the client retries later
+OPEN_TIMEOUT_S = 2.0  # the home must accept within this; else the client retries later
 EDGE_HEARTBEAT_S = 15.0
 MAX_FRAME_BYTES = 4 * 1024 * 1024  # the home applies the exact limits; this is a memory guard
 MAX_BACKLOG_BYTES = 4 * 1024 * 1024  # frames waiting for one slow socket
@@ -49,6 +49,14 @@ class HomeUnavailable(UserError):
     status = 503
     code = "room-moving"
     close_code = CLOSE_RESTART
+
+
+class HomeSilent(HomeUnavailable):
+    """The home did not answer an open in time: perhaps dead with its heartbeat not yet lapsed."""
+
+    def __init__(self, home: str) -> None:
+        super().__init__("The room's server does not answer; reconnecting in a moment.")
+        self.home = home
 
 
 class RelayRefused(MockRoomError):
@@ -158,9 +166,7 @@ class Relay:
             try:
                 reply = await asyncio.wait_for(asyncio.shield(session.opened), OPEN_TIMEOUT_S)
             except TimeoutError:
-                raise HomeUnavailable(
-                    "The room's server does not answer; reconnecting in a moment."
-                ) from None
+                raise HomeSilent(home) from None
             if reply.kind == "R":
                 raise RelayRefused(int(reply.json().get("status", 503)))
             ws = web.WebSocketResponse(
