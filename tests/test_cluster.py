@@ -23,7 +23,7 @@ from av import AudioFrame
 
 from mockroom.banks.model import load_bank
 from mockroom.settings import Settings
-from support.cluster import cluster_nodes, join, next_of, ws_url
+from support.cluster import closed_code, cluster_nodes, join, next_of, ws_url
 from support.http import make_room
 from support.live_server import free_port
 from support.notes import NodeClient, PyClient, node_expect
@@ -205,3 +205,32 @@ async def test_a_scripted_room_works_through_a_node_that_is_not_its_home(
                 await ws.close()
                 await notes.close()
         assert "'joined'" in a.log() and "'joined'" not in b.log()
+
+
+async def test_a_link_renewed_or_a_room_deleted_on_one_node_cuts_the_sockets_on_another(
+    tmp_path: Path, redis_server: RedisServer, pg_url: str
+) -> None:
+    with cluster_nodes(tmp_path, redis_server.url, pg_url) as (a, b):
+        room = make_room(a.url)
+        rid, tokens = room["room_id"], room["tokens"]
+        bearer = {"Authorization": f"Bearer {tokens['interviewer']}"}
+        async with aiohttp.ClientSession() as http:
+            interviewer, _ = await join(http, a, room, "interviewer")  # a is the home
+            candidate, _ = await join(http, a, room, "candidate")
+            notes = await http.ws_connect(
+                ws_url(a, f"/ws/rooms/{rid}/notes/shared?token={tokens['candidate']}")
+            )
+            # The owner withdraws the candidate's link through b: a closes its sockets at once.
+            renew = f"{b.url}/api/rooms/{rid}/links/candidate/renew"
+            async with http.post(renew, headers=bearer) as resp:
+                assert resp.status == 200
+            cut = await next_of(candidate, "error")
+            assert cut["fatal"] is True
+            assert await closed_code(candidate, 10) == 4403
+            assert await closed_code(notes, 10) == 4403
+            # Deleted through b: the interviewer's socket on a hears it and closes for good.
+            async with http.delete(f"{b.url}/api/rooms/{rid}", headers=bearer) as resp:
+                assert resp.status == 200
+            deleted = await next_of(interviewer, "error")
+            assert deleted["code"] == "room-deleted"
+            assert await closed_code(interviewer, 10) == 4404
