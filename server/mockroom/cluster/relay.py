@@ -166,6 +166,8 @@ class Relay:
             try:
                 reply = await asyncio.wait_for(asyncio.shield(session.opened), OPEN_TIMEOUT_S)
             except TimeoutError:
+                # If the home is merely slow, it must not keep a socket nobody reads.
+                self.publish(channel, encode("C", sid, {"code": CLOSE_ABNORMAL, "reason": ""}))
                 raise HomeSilent(home) from None
             if reply.kind == "R":
                 raise RelayRefused(int(reply.json().get("status", 503)))
@@ -192,15 +194,16 @@ class Relay:
         if session is not None:
             session.deliver(frame)
         elif frame.kind == "O":
-            task = asyncio.create_task(self._serve_home(frame))
+            # Registered now, not in the task: a close that follows at once must find it.
+            edge = str(frame.json()["from"])
+            self.sessions[frame.sid] = Session(frame.sid, edge)
+            task = asyncio.create_task(self._serve_home(frame, self.sessions[frame.sid]))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _serve_home(self, opening: Frame) -> None:
+    async def _serve_home(self, opening: Frame, session: Session) -> None:
         info = opening.json()
-        sid, edge = opening.sid, str(info["from"])
-        channel = inbox(edge)
-        session = self.sessions[sid] = Session(sid, edge)
+        sid, channel = opening.sid, inbox(session.peer_node)
         try:
             if self._http is None:
                 self._http = ClientSession()
