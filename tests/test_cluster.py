@@ -110,6 +110,16 @@ async def test_refusals_pass_through_a_relay(
                     headers={"Origin": "https://evil.example"},
                 )
             assert exc.value.status == 403
+            # A stranger's guess at the relay header is just a header: the socket is relayed
+            # as any other (a non-ASCII guess once made the comparison raise).
+            guess = {"X-MockRoom-Relay": "sécret"}
+            ws_url_b = ws_url(b, f"/ws/rooms/{room['room_id']}")
+            guessed = await http.ws_connect(ws_url_b, headers=guess)
+            await guessed.send_json(
+                {"type": "hello", "version": 1, "token": room["tokens"]["candidate"]}
+            )
+            assert (await guessed.receive_json(timeout=10))["type"] == "welcome"
+            await guessed.close()
             await interviewer.close()
 
 

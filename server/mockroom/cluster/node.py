@@ -165,7 +165,9 @@ class Cluster:
     async def route(
         self, request: web.Request, room_id: str, handler: Handler
     ) -> web.StreamResponse:
-        relayed_in = hmac.compare_digest(request.headers.get(RELAY_HEADER, ""), self.relay.secret)
+        # Bytes: compare_digest refuses str that is not ASCII, and a client picks this header.
+        given = request.headers.get(RELAY_HEADER, "").encode("utf-8", "replace")
+        relayed_in = hmac.compare_digest(given, self.relay.secret.encode())
         if self.draining:
             raise HomeUnavailable("This server is handing its rooms over; reconnecting.")
         try:
