@@ -116,6 +116,7 @@ class Cluster:
         self.failovers = 0  # relayed sockets closed because their other node vanished
         self._outbox: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        self._notices: set[asyncio.Task[None]] = set()
 
     # life --------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -210,12 +211,21 @@ class Cluster:
         self.publish(EVERYONE, json.dumps({"kind": kind, "from": self.node_id, **fields}).encode())
 
     async def _on_notice(self, data: bytes) -> None:
-        notice = json.loads(data)
+        try:
+            notice = json.loads(data)
+        except ValueError:
+            notice = None
+        if not isinstance(notice, dict):
+            log.warning("bad cluster notice")
+            return
         if notice.get("from") == self.node_id:
             return
         handler = self.notice_handlers.get(str(notice.get("kind")))
         if handler is not None:
-            await handler(notice)
+            try:
+                await handler(notice)
+            except Exception:
+                log.exception("cluster notice failed", extra={"kind": notice.get("kind")})
 
     # Redis I/O ---------------------------------------------------------------------------
     def publish(self, channel: str, data: bytes) -> None:
@@ -257,7 +267,11 @@ class Cluster:
                 if message["channel"] == mine:
                     self.relay.on_frame(decode(message["data"]))
                 else:
-                    await self._on_notice(message["data"])
+                    # In its own task: closing a deleted room's sockets takes up to seconds,
+                    # and the relay frames behind it in the inbox must not wait for that.
+                    task = asyncio.create_task(self._on_notice(message["data"]))
+                    self._notices.add(task)
+                    task.add_done_callback(self._notices.discard)
             except Exception:
                 log.exception("bad cluster message")
 
