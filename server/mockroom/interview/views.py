@@ -16,6 +16,7 @@ from .state import (
     PHONE_PROMPT,
     RATING,
     RECRUITER_CHECKLIST,
+    SEATS,
     SWAP_PHASES,
     TIMED_PHASES,
     AskedQuestion,
@@ -61,6 +62,8 @@ def view(iv: InterviewReading, link_role: str, acting: str, actions: list[str]) 
         "phone_realism": iv.config.phone_realism,
         "actions": actions,
         "away": list(s.away),
+        # Everyone sees whose answers are recorded: the interviewer must know it is on.
+        "recording": {link: s.recording.get(link) for link in SEATS},
         "feedback_submitted": _submitted_last_half(s),
         "feedback_pending": [
             {"half": h.number, "link_role": link, "form": h.form_of(link)}
