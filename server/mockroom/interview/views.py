@@ -55,6 +55,8 @@ def view(iv: InterviewReading, link_role: str, acting: str, actions: list[str]) 
         "phase": s.phase,
         "timer": s.timer.to_dict() if s.timer else None,
         "position": {"number": s.index + 1 if question else None, "total": len(s.order)},
+        # 1 + repeats of the current question: a re-asked question is a new recorded take
+        "take": s.asked[-1].repeats + 1 if question else None,
         "swap": _swap(s),
         "half": _half_brief(half),
         "halves": [_half_brief(h) for h in halves(s) if h.questions],

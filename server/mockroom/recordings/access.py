@@ -192,8 +192,9 @@ class PeerAccess:
         return {**clip_json(clip), **self.half_of(clip)}
 
     def half_of(self, clip: Clip) -> Mapping[str, Any]:
-        record = self._record(clip.question_id)
+        """Where the clip sits in the session: its half, whose answer, the question's number."""
         for half in halves(self.interview.state):
-            if record is not None and half.interviewer == record.interviewer:
-                return {"half": half.number, "candidate": half.candidate}
-        return {"half": None, "candidate": None}
+            for number, record in half.questions:
+                if record.question_id == clip.question_id:
+                    return {"half": half.number, "candidate": half.candidate, "number": number}
+        return {"half": None, "candidate": None, "number": None}
