@@ -108,6 +108,17 @@ async def check_readers(
             assert got["clips"][0] == 403 and got["review"][0] == 403
 
 
+async def recorded_lines(client: Any, room: dict[str, Any]) -> dict[str, list[str]]:
+    """The report's "Recorded:" lines as each link reads them."""
+    out = {}
+    for link in LINKS:
+        resp = await client.get(
+            f"/api/rooms/{room['room_id']}/report.md", headers=bearer(room, link)
+        )
+        out[link] = [line for line in (await resp.text()).splitlines() if "Recorded:" in line]
+    return out
+
+
 async def test_consented_answers_are_recorded_and_reach_only_their_readers(client: Any) -> None:
     room = await create_room(
         client, bank="behavioral", question_count=3, think_seconds=300, answer_seconds=600
@@ -181,6 +192,12 @@ async def test_consented_answers_are_recorded_and_reach_only_their_readers(clien
     assert (await deleted.json())["deleted"] == 0
     ids = [take1["clip_id"], take2["clip_id"]]
     await check_readers(client, room, ids, {"candidate"}, "half 2, live")
+    both = "- Recorded: take 1 (0:03), take 2 (unknown length) (watch them on the review page)"
+    assert await recorded_lines(client, room) == {
+        "candidate": [both],
+        "interviewer": [],
+        "observer": [],
+    }
 
     await s.act("candidate", "wrap_up")
     await s.act("candidate", "open_feedback")
@@ -188,6 +205,15 @@ async def test_consented_answers_are_recorded_and_reach_only_their_readers(clien
     await s.act("candidate", "finish", data={"force": True})
     # Done: Ana, who interviewed half 1, watches Ben's answers; the observer still does not.
     await check_readers(client, room, ids, {"candidate", "interviewer"}, "done")
+    assert await recorded_lines(client, room) == {
+        "candidate": [both],
+        "interviewer": [both],
+        "observer": [],
+    }
+    page = await client.get(
+        f"/rooms/{room['room_id']}/report", params={"token": room["tokens"]["interviewer"]}
+    )
+    assert 'data-testid="report-recordings"' in await page.text()
     review = await (
         await client.get(
             f"/api/rooms/{room['room_id']}/review", headers=bearer(room, "interviewer")
