@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 
-from conftest import create_room, start_server, stop_server
-from helpers_http import make_room
 from mockroom.app import create_app
 from mockroom.keys import STORE
 from mockroom.recordings.routes import CLIPS
 from mockroom.settings import Settings, load_settings
-from test_recordings import QUESTION, auth, new_clip, put_chunk, run_recorder, scripted_room
-from test_signaling import join, next_of
+from support.clips import QUESTION, new_clip, put_chunk, run_recorder, scripted_room
+from support.http import auth, create_room, make_room
+from support.live_server import start_server, stop_server
+from support.ws import join, next_of
 
 
 async def client_with(aiohttp_client: Any, tmp_path: Path, **limits: Any) -> Any:
