@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from browser_support import CHROMIUM, CHROMIUM_FLAGS, csp_violations, join_room, two_pages
-from browser_support import room_link as link
-from conftest import REPO, LiveServer
-from helpers_http import make_room
+from support.browser import CHROMIUM, CHROMIUM_FLAGS, csp_violations, join_room, two_pages
+from support.browser import room_link as link
+from support.http import make_room
+from support.live_server import LiveServer
+from support.scripted_browser import build_web
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +46,7 @@ def voice_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(voice_wav: Path) -> Iterator[Browser]:
-    subprocess.run(["node", "build.mjs"], cwd=REPO / "web", check=True, capture_output=True)
+    build_web()
     with sync_playwright() as pw:
         b = pw.chromium.launch(
             executable_path=CHROMIUM,

@@ -12,12 +12,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import create_room
-from test_candidate_isolation import Session
-from test_recordings import make_webm
-from test_signaling import join, next_of
+from support.http import create_room
+from support.ws import join, next_of
 
 LINKS = ("interviewer", "candidate", "observer")
+# Clip bytes as the server stores them: it appends, acknowledges and serves them unread (a
+# container it cannot remux is kept as uploaded, tests/test_recordings.py).
+ANSWER_BYTES = bytes(range(256)) * 40
+
+
+class Seats:
+    """Everyone's socket; `act` sends one action and waits for everyone's new state."""
+
+    def __init__(self) -> None:
+        self.ws: dict[str, Any] = {}
+        self.state: dict[str, Any] = {}
+
+    async def act(self, link: str, action: str, **extra: Any) -> dict[str, Any]:
+        await self.ws[link].send_json({"type": "interview", "action": action, **extra})
+        states = {
+            seat: (await next_of(ws, "interview-state"))["state"] for seat, ws in self.ws.items()
+        }
+        self.state = states[link]
+        return self.state
 
 
 def bearer(room: dict[str, Any], link: str) -> dict[str, str]:
@@ -123,7 +140,7 @@ async def test_consented_answers_are_recorded_and_reach_only_their_readers(clien
     room = await create_room(
         client, bank="behavioral", question_count=3, think_seconds=300, answer_seconds=600
     )
-    s = Session(client, room)
+    s = Seats()
     for link, name in (("interviewer", "Ana"), ("candidate", "Ben"), ("observer", "Oli")):
         s.ws[link], _ = await join(client, room, link, name=name)
         await next_of(s.ws[link], "interview-state")
@@ -152,7 +169,7 @@ async def test_consented_answers_are_recorded_and_reach_only_their_readers(clien
     assert resp.status == 201, await resp.text()
     take1 = await resp.json()
     assert (take1["half"], take1["candidate"], take1["take"]) == (1, "candidate", 1)
-    await upload(client, room, "candidate", take1["clip_id"], make_webm(3.0))
+    await upload(client, room, "candidate", take1["clip_id"], ANSWER_BYTES)
     await check_readers(client, room, [take1["clip_id"]], {"candidate"}, "half 1, live")
 
     # A retake is a new clip: take 2 of the same question; take 1 is not accepted any more.
