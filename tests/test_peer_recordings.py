@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockroom.settings import Settings
 from support.http import create_room
 from support.ws import join, next_of
 
@@ -258,3 +259,23 @@ async def test_consented_answers_are_recorded_and_reach_only_their_readers(clien
     assert await listing.json() == []
     for ws in s.ws.values():
         await ws.close()
+
+
+async def test_deleting_a_peer_room_deletes_its_recordings(client: Any, settings: Settings) -> None:
+    room = await create_room(client, bank="behavioral", question_count=1, answer_seconds=600)
+    s = Seats()
+    for link in ("interviewer", "candidate"):
+        s.ws[link], _ = await join(client, room, link)
+        await next_of(s.ws[link], "interview-state")
+    await s.act("candidate", "recording", data={"on": True})
+    await s.act("interviewer", "start", data={"skip_intro": True})
+    await s.act("interviewer", "next", data={"step": "phase"})
+    clip = await (await open_clip(client, room, "candidate", 1)).json()
+    await upload(client, room, "candidate", clip["clip_id"], ANSWER_BYTES)
+    folder = settings.recordings_dir / room["room_id"]
+    assert [p.name for p in folder.iterdir()] == [f"{clip['clip_id']}.webm"]
+    for ws in s.ws.values():
+        await ws.close()
+    resp = await client.delete(f"/api/rooms/{room['room_id']}", headers=bearer(room, "interviewer"))
+    assert resp.status == 200
+    assert not folder.exists()
