@@ -11,6 +11,7 @@ comments: the feedback forms of the interview are that half's ratings, in the re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..interview.report_view import FEEDBACK_PHASES
@@ -22,9 +23,11 @@ LOCKED = "The recordings of this half open here once the interview is finished."
 
 
 def peer_questions(
-    access: PeerAccess, clips: list[Clip]
+    access: PeerAccess, clips: list[Clip], transcripts: Mapping[str, Any] | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(questions with their readable clips, halves) for the reader of `access`."""
+    """(questions with their readable clips, halves) for the reader of `access`; `transcripts`
+    (clip id -> transcript) is read only for the clips this reader may watch."""
+    transcripts = transcripts or {}
     iv = access.interview
     s, link = iv.state, access.link
     questions: list[dict[str, Any]] = []
@@ -56,7 +59,11 @@ def peer_questions(
                     "index": number - 1,
                     "half": half.number,
                     "text": q.text if text_shown else f"Question {number} (heard, not read)",
-                    "clips": [access.json(c) for c in readable if c.question_id == q.id],
+                    "clips": [
+                        {**access.json(c), "transcript": transcripts.get(c.id)}
+                        for c in readable
+                        if c.question_id == q.id
+                    ],
                     "metrics": [],
                     "figures": [],
                     "rubric": [],
