@@ -52,9 +52,9 @@ async def put_chunk(
 # recorder.js in Node: a fake MediaRecorder (one chunk every 100 ms: ten times the real timeslice,
 # yet slow enough that a loaded machine's uploads keep up, so stop() meets no long backlog) and a
 # fetch that drops requests and acknowledgements and answers 503 now and then. It prints every
-# progress report as a JSON line ({"progress": ...}) and, at the end, {"result", "expected", "chunks", "faults"}.
-# It stops after RECORD_MS, or (without RECORD_MS) when a "stop" line arrives on stdin, so a test
-# can stop it on an event instead of on the clock.
+# progress report as a JSON line ({"progress": ...}) and, at the end, {"result", "expected",
+# "chunks", "faults"}. It stops after RECORD_MS, or (without RECORD_MS) when a "stop" line
+# arrives on stdin, so a test can stop it on an event instead of on the clock.
 RECORDER_SCRIPT = r"""
 const { ClipApi, TakeRecorder } = await import(process.env.RECORDER_URL);
 const base = process.env.BASE;
