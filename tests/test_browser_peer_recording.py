@@ -157,6 +157,14 @@ def test_a_consented_answer_is_recorded_and_reviewed_by_both_allowed_readers(
         expect(ben.get_by_test_id("recording-consent")).to_be_hidden()  # asked once per room
         shot(ben, "2b-ben-after-reload")
         ana.get_by_test_id("next-step").click()  # answer -> follow-ups
+        # Consent is revocable, and Ana sees at once whether Ben is being recorded.
+        ben.get_by_test_id("recording-toggle").click()
+        expect(ana.get_by_test_id("recording-indicator")).to_be_hidden()
+        expect(ben.get_by_test_id("recording-toggle")).to_have_text("Record my answers")
+        ben.get_by_test_id("recording-toggle").click()
+        expect(ana.get_by_test_id("recording-indicator")).to_have_text(
+            "● Recording is on for Ben's answers"
+        )
 
         # Half 2: Ben asks, Ana answers without recording (she said no).
         ana.get_by_test_id("swap-roles").click()
