@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .logs import configure_logging
-from .settings import ConfigError, database_url, load_settings, parse_ice_servers
+from .settings import ConfigError, Settings, database_url, load_settings, parse_ice_servers
 
 log = logging.getLogger("mockroom")
 
@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         "gc", help="delete expired rooms and leftovers now (what the server's sweeper does)"
     )
     gc.add_argument("--data-dir", type=Path, help="the server's data directory")
+    gc.add_argument("--database-url", help="postgresql://... (else MOCKROOM_DATABASE_URL)")
     gc.add_argument("--dry-run", action="store_true", help="list what would go; delete nothing")
     gc.set_defaults(run=gc_command)
 
@@ -120,6 +121,7 @@ def serve_command(args: argparse.Namespace) -> int:
         extra={
             "url": base_url(settings, context is not None),
             "data_dir": str(settings.data_dir.resolve()),
+            "database": database_name(settings),
             "ice_servers": len(settings.ice_servers),
         },
     )
@@ -129,6 +131,15 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"mockroom: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def database_name(settings: Settings) -> str:
+    """Where the rooms are kept, for the start-up log line (never the password)."""
+    if not settings.database_url:
+        return "sqlite"
+    from .storage.postgres import describe
+
+    return f"postgresql {describe(settings.database_url)}"
 
 
 def banks_check(args: argparse.Namespace) -> int:
@@ -147,16 +158,22 @@ def banks_check(args: argparse.Namespace) -> int:
 
 def gc_command(args: argparse.Namespace) -> int:
     from .rooms.retention import collect_garbage
+    from .storage.schema import StorageUnusable
 
     try:
-        settings = load_settings(overrides={"data_dir": args.data_dir})
+        url = args.database_url and database_url("--database-url", args.database_url)
+        settings = load_settings(overrides={"data_dir": args.data_dir, "database_url": url})
     except ConfigError as exc:
         print(f"mockroom: configuration error: {exc}", file=sys.stderr)
         return 2
     if not settings.database_url and not settings.db_path.exists():
         print(f"mockroom: no MockRoom data in {settings.data_dir}", file=sys.stderr)
         return 2
-    print(collect_garbage(settings, dry_run=args.dry_run))
+    try:
+        print(collect_garbage(settings, dry_run=args.dry_run))
+    except StorageUnusable as exc:
+        print(f"mockroom: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
