@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-cert", type=Path, help="serve HTTPS: PEM certificate (chain)")
     serve.add_argument("--tls-key", type=Path, help="serve HTTPS: PEM private key")
     serve.add_argument("--database-url", help="postgresql://... instead of SQLite in --data-dir")
+    serve.add_argument("--redis-url", help="redis://… : run as a node of a cluster (README)")
     serve.set_defaults(run=serve_command)
 
     db = sub.add_parser("db", help="the database schema (SQLite files, or --database-url)")
@@ -94,6 +95,7 @@ def serve_command(args: argparse.Namespace) -> int:
             "tls_cert": args.tls_cert,
             "tls_key": args.tls_key,
             "database_url": args.database_url and database_url("--database-url", args.database_url),
+            "redis_url": args.redis_url,
         }
         if args.ice_servers is not None:
             overrides["ice_servers"] = parse_ice_servers("--ice-servers", args.ice_servers)
@@ -130,6 +132,9 @@ def serve_command(args: argparse.Namespace) -> int:
     except OSError as exc:  # e.g. the port is taken
         print(f"mockroom: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
         return 1
+    except ConfigError as exc:  # found at start-up, e.g. an unreachable MOCKROOM_REDIS_URL
+        print(f"mockroom: configuration error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
