@@ -154,7 +154,10 @@ def test_clips(store: Store) -> None:
     got = store.clip("r1", "c1")
     assert got is not None and (got["next_seq"], got["bytes"], got["finished_at"]) == (0, 0, None)
     assert [c["id"] for c in store.clips("r1")] == ["c1", "c2"]
-    assert store.delete_clips("r1") == 2 and store.clips("r1") == []
+    assert store.delete_clip("other", "c1") is False  # another room's id deletes nothing
+    assert store.delete_clip("r1", "c1") is True and store.delete_clip("r1", "c1") is False
+    assert [c["id"] for c in store.clips("r1")] == ["c2"]
+    assert store.delete_clips("r1") == 1 and store.clips("r1") == []
 
 
 def test_review_ratings_and_comments(store: Store) -> None:

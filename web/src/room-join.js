@@ -263,7 +263,7 @@ export class RoomJoin {
     Promise.all([import("./interview.js"), styled]).then(([{ mountInterview }]) => {
       // A feature pane of another module; one failing must not take the call down.
       mountInterview(/** @type {HTMLElement} */ ($("interview-pane")), {
-        client: early.client, role: this.role, roomInfo: info,
+        client: early.client, role: this.role, roomInfo: info, stream: this.lobby.stream,
       });
     }).catch((err) => console.error("interview pane failed", err)).finally(() => early.stop());
   }

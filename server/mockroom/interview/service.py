@@ -243,6 +243,10 @@ class InterviewService:
             return iv.submit_feedback(by, form, now=now, half=half)
         if action == "finish":
             return iv.finish(by=by, now=now, force=data.get("force") is True)
+        if action == "recording":
+            if not isinstance(data.get("on"), bool):
+                raise UserError("recording: data.on must be true or false.", code="bad-message")
+            return iv.recording(by=by, on=data["on"], now=now)
         if action == "pick":
             if "question_id" not in message:
                 raise UserError("Say which question to ask (question_id).", code="bad-message")

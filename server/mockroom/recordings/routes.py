@@ -23,32 +23,27 @@ from typing import Any
 
 from aiohttp import web
 
-from ..access import Grant, scripted_only
-from ..errors import Conflict, Forbidden, NotFound, TooLarge, UserError
+from ..errors import Conflict, NotFound, TooLarge, UserError
 from ..http import grant_from_request
 from ..jsonbody import SMALL_BODY_BYTES, read_json
 from ..keys import SETTINGS, STORE
 from ..links.tokens import new_token
 from ..quotas import QUOTAS
-from ..roles import Role
 from ..storage.interface import Store
+from .access import ClipAccess, clip_access
 from .clips import (
     MAX_CHUNK_BYTES,
     ChunkAction,
     Clip,
     ClipRequest,
     OutOfOrder,
-    clip_json,
     decide_chunk,
-    parse_clip_request,
     parse_duration,
 )
 from .remux import Remuxed, remux
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
-
-READ_ROLES = frozenset({Role.CANDIDATE, Role.REVIEWER})
 
 
 class ClipStore:
@@ -213,6 +208,16 @@ class ClipStore:
         self.store.set_clip_file(clip.id, self.path(clip).stat().st_size, result.duration_ms)
         return self.get(clip.room_id, clip.id)
 
+    def delete_some(self, room_id: str, clips: list[Clip]) -> int:
+        """These clips of the room (rows first: a clip without its row is never served)."""
+        if len(clips) == len(self.for_room(room_id)):
+            return self.delete_room(room_id)
+        deleted = 0
+        for clip in clips:
+            deleted += self.store.delete_clip(room_id, clip.id)
+            self.path(clip).unlink(missing_ok=True)
+        return deleted
+
     def delete_room(self, room_id: str) -> int:
         deleted = self.store.delete_clips(room_id)
         shutil.rmtree(self.directory / room_id, ignore_errors=True)
@@ -222,70 +227,67 @@ class ClipStore:
 CLIPS: web.AppKey[ClipStore] = web.AppKey("clips", ClipStore)
 
 
-def _grant(request: web.Request, roles: frozenset[Role]) -> Grant:
-    grant = grant_from_request(request)
-    if grant.role not in roles:
-        raise Forbidden("This link cannot use the recordings of this room.")
-    return scripted_only(grant)
+def _access(request: web.Request) -> ClipAccess:
+    return clip_access(request, grant_from_request(request))
 
 
-def _candidate(request: web.Request) -> Grant:
-    return _grant(request, frozenset({Role.CANDIDATE}))
+def _readable(request: web.Request) -> tuple[ClipAccess, Clip]:
+    """The clip of the URL if this link may watch it; 404 otherwise, as if it did not exist."""
+    access = _access(request)
+    access.check_reader()
+    clip = request.app[CLIPS].get(access.grant.room.id, request.match_info["clip_id"])
+    if not access.may_read(clip):
+        raise NotFound("No such recording in this room (it may have been deleted).")
+    return access, clip
 
 
 async def _json(request: web.Request) -> Any:
     return await read_json(request, max_bytes=SMALL_BODY_BYTES, empty=None)
 
 
-def _check_question(grant: Grant, question_id: str) -> None:
-    bank = grant.room.bank
-    if bank is None:  # any id would do, so any number of clips could be made (H4)
-        raise UserError("This room has no question bank, so it records no answers.", code="no-bank")
-    if question_id not in {q["id"] for q in bank.get("questions", [])}:
-        raise UserError("This room's question bank has no such question.", code="unknown-question")
-
-
 @routes.post("/api/rooms/{room_id}/clips")
 async def create_clip(request: web.Request) -> web.Response:
-    grant = _candidate(request)
-    spec = parse_clip_request(await _json(request))
-    _check_question(grant, spec.question_id)
-    request.app[QUOTAS].check_room(grant.room.id)
-    clip, created = request.app[CLIPS].open_clip(grant.room.id, spec)
+    access = _access(request)
+    spec = access.open_request(await _json(request))
+    room_id = access.grant.room.id
+    request.app[QUOTAS].check_room(room_id)
+    clip, created = request.app[CLIPS].open_clip(room_id, spec)
     if created:
-        log.info("clip started", extra={"room": grant.room.id, "clip": clip.id})
+        log.info("clip started", extra={"room": room_id, "clip": clip.id})
     # Re-POSTing the same (question, take) returns the same clip, so a reload can resume.
-    return web.json_response(clip_json(clip), status=201 if created else 200)
+    return web.json_response(access.json(clip), status=201 if created else 200)
 
 
 @routes.get("/api/rooms/{room_id}/clips")
 async def list_clips(request: web.Request) -> web.Response:
-    grant = _grant(request, READ_ROLES)
-    return web.json_response([clip_json(c) for c in request.app[CLIPS].for_room(grant.room.id)])
+    access = _access(request)
+    access.check_reader()
+    clips = request.app[CLIPS].for_room(access.grant.room.id)
+    return web.json_response([access.json(c) for c in clips if access.may_read(c)])
 
 
 @routes.delete("/api/rooms/{room_id}/clips")
 async def delete_clips(request: web.Request) -> web.Response:
-    grant = _candidate(request)
-    deleted = request.app[CLIPS].delete_room(grant.room.id)
-    log.info("recordings deleted", extra={"room": grant.room.id, "clips": deleted})
+    """The caller's own recordings: all of a scripted room's, a peer link's own answers."""
+    access = _access(request)
+    clips = request.app[CLIPS]
+    room_id = access.grant.room.id
+    deleted = clips.delete_some(room_id, access.deletable(clips.for_room(room_id)))
+    log.info("recordings deleted", extra={"room": room_id, "clips": deleted})
     return web.json_response({"deleted": deleted})
 
 
 @routes.get("/api/rooms/{room_id}/clips/{clip_id}/info")
 async def clip_info(request: web.Request) -> web.Response:
-    grant = _grant(request, READ_ROLES)
-    clip = request.app[CLIPS].get(grant.room.id, request.match_info["clip_id"])
-    return web.json_response(clip_json(clip))
+    access, clip = _readable(request)
+    return web.json_response(access.json(clip))
 
 
 @routes.get("/api/rooms/{room_id}/clips/{clip_id}")
 async def clip_media(request: web.Request) -> web.StreamResponse:
     """The recording itself; FileResponse answers Range requests (206) for seeking players."""
-    grant = _grant(request, READ_ROLES)
-    clips = request.app[CLIPS]
-    clip = clips.get(grant.room.id, request.match_info["clip_id"])
-    path = clips.path(clip)
+    _, clip = _readable(request)
+    path = request.app[CLIPS].path(clip)
     if clip.bytes == 0 or not path.exists():
         raise NotFound("This recording has no data yet.")
     return web.FileResponse(
@@ -314,7 +316,8 @@ async def _read_chunk(request: web.Request) -> bytes:
 
 @routes.put("/api/rooms/{room_id}/clips/{clip_id}/chunks/{seq}")
 async def put_chunk(request: web.Request) -> web.Response:
-    grant = _candidate(request)
+    access = _access(request)
+    grant = access.grant
     try:
         seq = int(request.match_info["seq"])
     except ValueError:
@@ -325,6 +328,7 @@ async def put_chunk(request: web.Request) -> web.Response:
     data = await _read_chunk(request)
     # Read the clip after the body: another request may have moved it on while we waited.
     clip = clips.get(grant.room.id, request.match_info["clip_id"])
+    access.check_upload(clip)
     action = decide_chunk(clip, seq, len(data), request.app[SETTINGS].max_recording_bytes)
     if action is ChunkAction.APPEND:
         request.app[QUOTAS].check(grant.room.id, len(data))
@@ -334,14 +338,16 @@ async def put_chunk(request: web.Request) -> web.Response:
 
 @routes.post("/api/rooms/{room_id}/clips/{clip_id}/finish")
 async def finish_clip(request: web.Request) -> web.Response:
-    grant = _candidate(request)
+    access = _access(request)
+    grant = access.grant
     duration = parse_duration(await _json(request))
     clips = request.app[CLIPS]
     clip = clips.get(grant.room.id, request.match_info["clip_id"])
+    access.check_owner(clip)
     if not clip.finished:
         clip = await clips.make_seekable(clips.finish(clip, duration))
     log.info("clip finished", extra={"room": grant.room.id, "clip": clip.id, "bytes": clip.bytes})
-    return web.json_response(clip_json(clip))
+    return web.json_response(access.json(clip))
 
 
 def setup_recordings(app: web.Application) -> None:

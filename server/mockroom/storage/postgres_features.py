@@ -90,6 +90,10 @@ class FeatureTables:
     def delete_clips(self, room_id: str) -> int:
         return self._write("DELETE FROM clips WHERE room_id = %s", (room_id,))
 
+    def delete_clip(self, room_id: str, clip_id: str) -> bool:
+        query = "DELETE FROM clips WHERE room_id = %s AND id = %s"
+        return self._write(query, (room_id, clip_id)) > 0
+
     def clip_bytes(self, room_id: str | None = None) -> int:
         if room_id is None:
             row = self._one("SELECT COALESCE(SUM(bytes), 0) AS n FROM clips")

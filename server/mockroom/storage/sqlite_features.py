@@ -155,6 +155,12 @@ class FeatureTables:
     def delete_clips(self, room_id: str) -> int:
         return self._db.execute("DELETE FROM clips WHERE room_id = ?", (room_id,)).rowcount
 
+    def delete_clip(self, room_id: str, clip_id: str) -> bool:
+        cursor = self._db.execute(
+            "DELETE FROM clips WHERE room_id = ? AND id = ?", (room_id, clip_id)
+        )
+        return cursor.rowcount > 0
+
     def clip_bytes(self, room_id: str | None = None) -> int:
         if room_id is None:
             row = self._db.execute("SELECT COALESCE(SUM(bytes), 0) FROM clips").fetchone()
