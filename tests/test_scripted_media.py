@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -226,3 +227,29 @@ async def test_voice_track_with_dtx_sends_speech_and_skips_silence() -> None:
     assert speech.to_ndarray().any()
     assert speech.pts == resumed.pts + AUDIO_SAMPLES
     track.stop()
+
+
+async def test_closing_the_voice_ends_a_render_in_flight(tmp_path: Path) -> None:
+    """A server that stops while espeak-ng renders a line leaves no process behind (it used to
+    outlive the loop: an unreaped child and open pipes)."""
+    marker = tmp_path / "started"
+    slow = tmp_path / "slow-espeak"
+    slow.write_text(
+        f"#!/bin/sh\necho $$ > {marker}.tmp && mv {marker}.tmp {marker}\nexec sleep 60\n"
+    )
+    slow.chmod(0o755)
+    tts = Tts(tmp_path / "tts")
+    tts.executable = str(slow)
+    render = asyncio.ensure_future(tts.render("A line that takes a minute to say"))
+    # Barrier: the stand-in writes its pid once it runs (a child process gives no other signal).
+    for _ in range(1000):
+        if marker.exists():
+            break
+        await asyncio.sleep(0.01)
+    pid = int(marker.read_text())
+    os.kill(pid, 0)  # running
+    await asyncio.wait_for(tts.close(), 10)  # not the minute the stand-in would take
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # killed and reaped
+    with pytest.raises(asyncio.CancelledError):
+        await render

@@ -285,6 +285,13 @@ class Tts:
         """
         return asyncio.ensure_future(self.render_all(texts))
 
+    async def close(self) -> None:
+        """Stop the renders in flight (the server stops): no espeak-ng outlives the loop."""
+        pending = list(self._pending.values())
+        for render in pending:
+            render.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
     def _remember(self, key: str, speech: Speech) -> None:
         old = self._memory.pop(key, None)
         if old is not None:
@@ -322,7 +329,14 @@ class Tts:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        out, err = await proc.communicate()
+        try:
+            out, err = await proc.communicate()
+        except BaseException:
+            # Cancelled (the server stops): asyncio leaves the child running; end and reap it.
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+            raise
         if proc.returncode != 0 or not out:
             reason = err.decode(errors="replace")[:200]
             raise OSError(f"espeak-ng exited {proc.returncode}: {reason}")
