@@ -5,14 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from mockroom.review.routes import figure_rows, normalise_metrics
-from support.http import create_room
+from support.http import auth, create_room
 
 QUESTION = "conflict-with-teammate"
 TEXT = "Tell me about a time you disagreed with a teammate"
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def room_with_clips(client: Any, media: str = "video") -> dict[str, Any]:

@@ -21,6 +21,7 @@ from mockroom.scripted.service import SCRIPTED
 from mockroom.scripted.tracks import VoiceTrack
 from mockroom.scripted.tts import read_wav, resample
 from support.http import create_room
+from support.ws import joined
 
 RATE = 48_000
 SPEECH = "I led the migration of our billing system and we finished it two weeks early"
@@ -118,14 +119,6 @@ class Candidate:
         await self.pc.close()
 
 
-async def join(client: Any, token: str) -> Any:
-    ws = await client.ws_connect(f"/ws/rooms/{client.room_id}")
-    await ws.send_json({"type": "hello", "version": 1, "token": token})
-    welcome = await ws.receive_json(timeout=5)
-    assert welcome["type"] == "welcome", welcome
-    return ws
-
-
 @pytest.fixture(scope="module")
 def answer_wav(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, float]:
     """Known speech: 1 s silence, an espeak sentence, 1.5 s silence; and its true talk time."""
@@ -146,7 +139,6 @@ async def scripted_room(client: Any, media: str = "video", **options: Any) -> di
     room = await create_room(
         client, mode="scripted", media=media, bank="behavioral", **{**settings, **options}
     )
-    client.room_id = room["room_id"]
     return room
 
 
@@ -154,7 +146,7 @@ async def test_candidate_hears_question_and_talk_time_is_measured(
     client: Any, answer_wav: tuple[np.ndarray, float]
 ) -> None:
     room = await scripted_room(client, media="video", retakes=1)
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     cand = Candidate(ws, video=True)
     try:
         first = await cand.next_message("scripted-state")
@@ -232,7 +224,7 @@ async def test_candidate_hears_question_and_talk_time_is_measured(
 
 async def test_reconnect_resumes_at_same_question(client: Any) -> None:
     room = await scripted_room(client, media="audio")
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     cand = Candidate(ws, video=False)
     try:
         await cand.next_message("scripted-state")
@@ -249,7 +241,7 @@ async def test_reconnect_resumes_at_same_question(client: Any) -> None:
     finally:
         await cand.close()
         await ws.close()
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     again = Candidate(ws, video=False)
     try:
         state = (await again.next_message("scripted-state"))["state"]
@@ -266,7 +258,7 @@ async def test_reconnect_resumes_at_same_question(client: Any) -> None:
 
 async def test_reload_mid_answer_resumes_same_take_without_intro(client: Any) -> None:
     room = await scripted_room(client, media="audio", warm_up=True, think_seconds=5)
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     cand = Candidate(ws, video=False)
     try:
         await cand.next_message("scripted-state")
@@ -285,7 +277,7 @@ async def test_reload_mid_answer_resumes_same_take_without_intro(client: Any) ->
     finally:
         await cand.close()
         await ws.close()  # the page reloads mid-answer
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     again = Candidate(ws, video=False)
     try:
         state = (await again.next_message("scripted-state"))["state"]
@@ -310,7 +302,7 @@ async def test_reload_mid_answer_resumes_same_take_without_intro(client: Any) ->
 
 async def test_bad_offers_get_clear_errors_and_socket_lives(client: Any) -> None:
     room = await scripted_room(client, media="video")
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     cand = Candidate(ws, video=False)
     try:
         await cand.next_message("scripted-state")
@@ -349,8 +341,7 @@ async def test_bad_offers_get_clear_errors_and_socket_lives(client: Any) -> None
 
 async def test_scripted_messages_in_a_peer_room_are_refused(client: Any) -> None:
     room = await create_room(client, mode="peer", media="video")
-    client.room_id = room["room_id"]
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     try:
         await ws.send_json({"type": "scripted", "action": "consent"})
         msg = await ws.receive_json(timeout=5)
@@ -370,7 +361,7 @@ async def test_shutdown_closes_every_peer(aiohttp_client: Any, settings: Any) ->
     app = create_app(settings)
     client = await aiohttp_client(app)
     room = await scripted_room(client, media="audio")
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     cand = Candidate(ws, video=True)
     try:
         await cand.next_message("scripted-state")
@@ -402,8 +393,7 @@ async def test_state_before_joining_and_a_card_that_repeats_nothing(client: Any)
     assert (
         await client.get(f"/api/rooms/{peer['room_id']}/scripted", headers=peer_auth)
     ).status == 404
-    client.room_id = room["room_id"]
-    ws = await join(client, token)
+    ws = await joined(client, room, "candidate")
     cand = Candidate(ws, video=True)
     try:
         await cand.next_message("scripted-state")
