@@ -13,7 +13,7 @@ from mockroom.errors import Conflict, ErrorReply, error_reply
 from mockroom.recordings.clips import OutOfOrder
 from mockroom.signaling import protocol
 from support.http import create_room
-from support.ws import joined
+from support.ws import joined, upgrade_from
 
 
 async def next_error(ws: Any) -> dict[str, Any]:
@@ -64,13 +64,7 @@ async def test_the_origin_refusal_is_raised_and_rendered_by_the_middleware(clien
     room = await create_room(client)
     resp = await client.get(
         f"/ws/rooms/{room['room_id']}",
-        headers={
-            "Origin": "https://evil.example",
-            "Connection": "Upgrade",
-            "Upgrade": "websocket",
-            "Sec-WebSocket-Version": "13",
-            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-        },
+        headers=upgrade_from("https://evil.example"),
     )
     assert resp.status == 403
     body = await resp.json()

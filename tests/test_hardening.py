@@ -28,6 +28,7 @@ from mockroom.settings import ConfigError, Settings, load_settings
 from support.http import create_room
 from support.live_server import LiveServer, free_port
 from support.tls import self_signed
+from support.ws import upgrade_from
 
 DEEP = "[" * 100_000 + "]" * 100_000
 BAD_BODIES = [
@@ -232,13 +233,7 @@ async def test_origin_with_another_scheme_is_refused(client: Any) -> None:
         await ws.close()
     signaling = await client.get(
         f"/ws/rooms/{room['room_id']}",
-        headers={
-            "Origin": https_twin,
-            "Connection": "Upgrade",
-            "Upgrade": "websocket",
-            "Sec-WebSocket-Version": "13",
-            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-        },
+        headers=upgrade_from(https_twin),
     )
     assert signaling.status == 403
     notes = await client.ws_connect(

@@ -7,6 +7,18 @@ import time
 from typing import Any
 
 
+def upgrade_from(origin: str) -> dict[str, str]:
+    """The headers of a WebSocket upgrade sent from `origin`, for a plain GET that expects the
+    handshake to be refused (ws_connect would raise before the status could be read)."""
+    return {
+        "Origin": origin,
+        "Connection": "Upgrade",
+        "Upgrade": "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    }
+
+
 async def hello(client: Any, room_id: str, token: str, **extra: Any) -> tuple[Any, dict[str, Any]]:
     """Open the room's socket and say hello with `token`; (socket, the first reply)."""
     ws = await client.ws_connect(f"/ws/rooms/{room_id}")

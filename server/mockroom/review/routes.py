@@ -8,7 +8,6 @@ exports everything as Markdown.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from typing import Any
@@ -27,6 +26,7 @@ from ..recordings.routes import CLIPS
 from ..roles import Role
 from ..scripted.service import metrics_for_room
 from ..storage.interface import RoomRecord, Store
+from .figures import by_question, figure_rows
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -58,106 +58,15 @@ def _bank_questions(room: RoomRecord) -> dict[str, dict[str, Any]]:
 
 
 async def speech_metrics(store: Store, room_id: str) -> dict[str, list[dict[str, Any]]]:
-    """Speech figures per question from the scripted interviewer.
+    """Speech figures per question (one dict per take) from the scripted interviewer.
 
-    Returned as question id → list of figure dicts (one per take).
     Any failure means "not measured": figures are a nice-to-have beside the recordings.
     """
     try:
-        raw: Any = metrics_for_room(store, room_id)
+        return by_question(metrics_for_room(store, room_id))
     except Exception:
         log.exception("speech metrics failed", extra={"room": room_id})
         return {}
-    return normalise_metrics(raw)
-
-
-def normalise_metrics(raw: Any) -> dict[str, list[dict[str, Any]]]:
-    """Accept {question_id: figures | [figures]} or [figures with question_id]."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    if isinstance(raw, dict):
-        items: list[tuple[Any, Any]] = list(raw.items())
-    elif isinstance(raw, list):
-        items = [(m.get("question_id"), m) for m in raw if isinstance(m, dict)]
-    else:
-        return out
-    for key, value in items:
-        if not isinstance(key, str):
-            continue
-        values = value if isinstance(value, list) else [value]
-        out.setdefault(key, []).extend(
-            _plain(v) for v in values if isinstance(v, dict) or hasattr(v, "__dataclass_fields__")
-        )
-    return out
-
-
-def _plain(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else dataclasses.asdict(value)
-
-
-LABELS = {
-    "talk": "Talk time",
-    "talk_time": "Talk time",
-    "speech": "Talk time",
-    "longest_pause": "Longest pause",
-    "time_to_first_word": "Time to first word",
-    "first_word": "Time to first word",
-    "window_share": "Share of the window used",
-    "share_of_window": "Share of the window used",
-    "window_used": "Share of the window used",
-    "share": "Share of the window used",
-}
-SKIP = {"question_id", "take", "index", "room_id", "question", "id", "created_at"}
-
-
-def figure_rows(figures: dict[str, Any]) -> list[dict[str, str]]:
-    """Speech figures as label/value text; units come from the key (`_ms`, `_s`, share)."""
-    rows = []
-    for key, value in figures.items():
-        if key in SKIP or isinstance(value, bool) or not isinstance(value, int | float | None):
-            continue
-        if key in ANSWER_TIME_KEYS:
-            continue  # worded together, against the time allowed, below
-        name = key
-        for suffix in ("_ms", "_seconds", "_s", "_ratio", "_fraction", "_pct"):
-            name = name.removesuffix(suffix)
-        label = LABELS.get(name, name.replace("_", " ").capitalize())
-        if value is None:
-            text = "no speech detected"
-        elif key.endswith("_ms"):
-            text = f"{value / 1000:.1f} s"
-        elif key.endswith(("_s", "_seconds")):
-            text = f"{value:.1f} s"
-        elif key.endswith("_pct"):
-            text = f"{value:.0f} %"
-        elif "share" in key or key.endswith(("_ratio", "_fraction")) or "used" in key:
-            text = f"{value * 100:.0f} %" if value <= 1 else f"{value:.0f} %"
-        else:
-            text = f"{value:g}"
-        rows.append({"label": label, "value": text})
-    return rows + answer_time_rows(figures)
-
-
-# The scripted interviewer's window figures: how long the answer ran and where the last word
-# fell, both measured against the time allowed, so the two lines never seem to disagree.
-ANSWER_TIME_KEYS = {"window_ms", "share_used", "allowed_ms"}
-
-
-def _seconds(ms: float) -> str:
-    return f"{ms / 1000:.1f} s"
-
-
-def answer_time_rows(figures: dict[str, Any]) -> list[dict[str, str]]:
-    window, share, allowed = (figures.get(k) for k in ("window_ms", "share_used", "allowed_ms"))
-    allowed = allowed if isinstance(allowed, int | float) and allowed > 0 else None
-    of_allowed = f" of the {_seconds(allowed)} allowed" if allowed else " of the time allowed"
-    rows = []
-    if isinstance(window, int | float) and not isinstance(window, bool):
-        value = _seconds(window) + (f" of the {_seconds(allowed)} allowed" if allowed else "")
-        rows.append({"label": "Answer length", "value": value})
-    if isinstance(share, int | float) and not isinstance(share, bool):
-        spoken = f"{_seconds(share * allowed)}, " if allowed else ""
-        rows.append({"label": "Last word at", "value": f"{spoken}{share * 100:.0f} %{of_allowed}"})
-    return rows
 
 
 def review_markdown(review: dict[str, Any]) -> str:
