@@ -3,6 +3,9 @@
 Real round trips: the live server subprocess, the built room page under its CSP, two browser
 contexts with fake cameras, P2P media over loopback. Frames are checked with
 requestVideoFrameCallback on the remote <video> (frames actually presented, not just a stream).
+
+Just over 400 lines: the tests share one Chromium (a module fixture, slow to start on CI) and the
+in-page probes above (frames, transceiver directions); a second file would start a second one.
 """
 
 from __future__ import annotations
