@@ -119,12 +119,12 @@ def test_scripted_review_and_report_pages(
         page.goto(link(live_server, solo, "reviewer"))
         expect(page.locator("h1")).to_be_visible()
         audit.check("review (reviewer)", page)
-        page.goto(link(live_server, solo, "candidate").replace("?token", "/review?token"))
+        page.goto(link(live_server, solo, "candidate").replace("#token", "/review#token"))
         expect(page.locator("h1")).to_be_visible()
         audit.check("review (candidate)", page)
 
         peer = make_room(live_server.url, media="video", bank="behavioral", title="Report")
-        page.goto(link(live_server, peer, "interviewer").replace("?token", "/report?token"))
+        page.goto(link(live_server, peer, "interviewer").replace("#token", "/report#token"))
         expect(page.get_by_test_id("report")).to_be_visible()
         audit.check("report", page)
     finally:

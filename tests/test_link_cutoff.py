@@ -157,7 +157,7 @@ async def test_owners_renew_links_in_both_kinds_of_room(client: Any) -> None:
     )
     assert resp.status == 200
     body = await resp.json()
-    assert body["role"] == "reviewer" and "/review?token=" in body["link"]
+    assert body["role"] == "reviewer" and "/review#token=" in body["link"]
     old = await client.get(f"/api/rooms/{rid}/review", headers=auth(tokens["reviewer"]))
     assert old.status == 403
     new = body["link"].split("token=", 1)[1]

@@ -37,13 +37,13 @@ async def test_page_renders_for_candidate_and_reviewer(client: Any) -> None:
         assert TEXT in html
         assert html.count('data-testid="clip-player"') == 2
         assert html.count("<video") == 2
-        assert f"?token={room['tokens'][role]}" in html  # players carry the link's token
+        assert room["tokens"][role] not in html  # players carry signed URLs (test_token_urls)
         assert "not measured" in html or "Talk time" in html
         assert "Clear thread" not in html  # another question's rubric is not shown
         assert ("Delete my recordings" in html) == (role == "candidate")
         assert ("Add a comment" in html) == (role == "reviewer")
     # The reviewer link from POST /api/rooms points at this page.
-    assert room["links"]["reviewer"].split("?")[0].endswith(f"/rooms/{room['room_id']}/review")
+    assert room["links"]["reviewer"].split("#")[0].endswith(f"/rooms/{room['room_id']}/review")
     # Opening the room page with a reviewer link redirects here too.
     resp = await client.get(
         f"/rooms/{room['room_id']}?token={room['tokens']['reviewer']}", allow_redirects=False
@@ -65,7 +65,9 @@ async def test_wrong_tokens_are_refused(client: Any) -> None:
     page = f"/rooms/{room['room_id']}/review"
     assert (await client.get(f"{page}?token=wrong")).status == 403
     assert (await client.get(f"{page}?token={other['tokens']['reviewer']}")).status == 403
-    assert (await client.get(page)).status == 401
+    assert (await client.get(f"{page}?sig=1.reviewer.00")).status == 403
+    # No token: the page that reads a #token= fragment (it answers 401 to nobody in particular).
+    assert 'data-testid="open-link"' in await (await client.get(page)).text()
     resp = await client.get(f"/rooms/{peer['room_id']}/review?token={peer['tokens']['observer']}")
     assert resp.status == 403
     assert "This link does not open the room" in await resp.text()

@@ -11,7 +11,7 @@
 // buttons are interview-controls.js's, the texts interview-view.js's, the forms
 // interview-forms-pane.js's, and which errors to show interview-errors.js's.
 
-import { readToken } from "./api.js";
+import { takeToken } from "./api.js";
 import { h } from "./dom.js";
 import { Beeper } from "./interview-beeper.js";
 import { controls, controlsKey, swapControls, swapKey } from "./interview-controls.js";
@@ -64,7 +64,8 @@ function skeleton(/** @type {string} */ reportHref) {
 export function mountInterview(container, { client, roomInfo }) {
   const roomId = (roomInfo && roomInfo.room_id) ||
     container.closest("[data-room-id]")?.getAttribute("data-room-id") || "";
-  const reportHref = `/rooms/${encodeURIComponent(roomId)}/report?token=${encodeURIComponent(readToken())}`;
+  // In the fragment: the report tab takes it from there (api.takeToken), no server log sees it.
+  const reportHref = `/rooms/${encodeURIComponent(roomId)}/report#token=${encodeURIComponent(takeToken())}`;
   const ui = skeleton(reportHref);
   container.replaceChildren(ui.root);
 

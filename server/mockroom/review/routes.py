@@ -1,6 +1,6 @@
 """Reviewing a scripted room afterwards: clips per question, speech figures, ratings, comments.
 
-`GET /rooms/{id}/review?token=` renders the page (candidate and reviewer links); the JSON API under
+`GET /rooms/{id}/review#token=` renders the page (candidate and reviewer links); the JSON API under
 /api/rooms/{id}/review lets the candidate rate themselves against each question's rubric (1-4) and
 the reviewer (a coach) leave comments the candidate can read. `GET /api/rooms/{id}/review.md`
 exports everything as Markdown.
@@ -15,12 +15,13 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from ..access import Grant, authorize, scripted_only
+from ..access import Grant, scripted_only
 from ..banks import model as bank_lib
 from ..errors import Forbidden, UserError
-from ..http import grant_from_request, markdown_download
+from ..http import grant_for_fetch, grant_from_request, markdown_download, open_link, page_grant
 from ..jsonbody import SMALL_BODY_BYTES, read_json_object
 from ..keys import STORE
+from ..links.signed import signed_url
 from ..recordings.clips import Clip, clip_json
 from ..recordings.routes import CLIPS
 from ..roles import Role
@@ -164,11 +165,19 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 @routes.get("/rooms/{room_id}/review")
 async def review_page(request: web.Request) -> web.Response:
-    token = request.query.get("token")
-    grant = _review_grant(authorize(request.app[STORE], request.match_info["room_id"], token))
+    opened = page_grant(request)
+    if opened is None:
+        return open_link(request)
+    grant = _review_grant(opened)
     review = await build_review(request, grant)
+    # The page's media and export are signed URLs for exactly those paths (links/signed.py):
+    # a <video src> cannot send a header, and a token must not sit in it.
+    for question in review["questions"]:
+        for clip in question["clips"]:
+            clip["src"] = signed_url(grant, clip["url"])
+    export = signed_url(grant, f"/api/rooms/{grant.room.id}/review.md")
     return aiohttp_jinja2.render_template(
-        "review.html", request, {"review": review, "token": token, "room": grant.room}
+        "review.html", request, {"review": review, "room": grant.room, "export_url": export}
     )
 
 
@@ -180,7 +189,7 @@ async def review_json(request: web.Request) -> web.Response:
 
 @routes.get("/api/rooms/{room_id}/review.md")
 async def review_export(request: web.Request) -> web.Response:
-    grant = _review_grant(grant_from_request(request))
+    grant = _review_grant(grant_for_fetch(request))
     text = review_markdown(await build_review(request, grant))
     return markdown_download(text, f"review-{grant.room.id}.md")
 
