@@ -15,6 +15,7 @@ from playwright.sync_api import Browser
 from mockroom.app import create_app
 from mockroom.settings import Settings
 from support.live_server import LiveServer, start_server, stop_server
+from support.postgres import pg_url, postgres_server  # noqa: F401  (fixtures: a private PostgreSQL)
 from support.scripted_browser import build_web, scripted_chromium, spoken_wav
 
 

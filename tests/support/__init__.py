@@ -10,6 +10,7 @@
 - `browser`, `axe`, `scripted_browser`: Playwright with Debian's Chromium, axe-core audits, and the
   Chromium that talks through a spoken WAV (module fixtures for the scripted-room tests).
 - `tls`: a self-signed certificate for loopback.
+- `postgres`: a private PostgreSQL (initdb/pg_ctl in a temp dir) for the store tests.
 
 Test modules import from here, never from each other; conftest.py holds only fixtures.
 """
