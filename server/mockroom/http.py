@@ -11,8 +11,10 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from .access import Grant, authorize
+from .errors import Forbidden
 from .keys import STORE
 from .links.signed import PAGE, verify
+from .links.vault import owner_role
 
 
 def bearer_header(request: web.Request) -> str | None:
@@ -30,6 +32,16 @@ def bearer_token(request: web.Request) -> str | None:
 
 def grant_from_request(request: web.Request) -> Grant:
     return authorize(request.app[STORE], request.match_info["room_id"], bearer_token(request))
+
+
+def owner_grant(request: web.Request, may: str) -> Grant:
+    """The grant of the room's owner (who sends the others their links: the interviewer of a
+    peer room, the candidate of a scripted one); anyone else is refused: "Only the … `may`"."""
+    grant = grant_from_request(request)
+    owner = owner_role(grant.room.mode)
+    if grant.role is not owner:
+        raise Forbidden(f"Only the {owner.value} of this room can {may}.")
+    return grant
 
 
 def page_grant(request: web.Request) -> Grant | None:

@@ -13,24 +13,21 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from ..errors import Forbidden
-from ..http import bearer_token, grant_from_request
+from ..http import bearer_token, grant_from_request, owner_grant
 from ..keys import SETTINGS, STORE
 from ..roles import ROLES_BY_MODE, Role
 from ..rooms.request import link_expired
 from .issue import base_url, link_url
 from .signed import PAGE, PAGE_TTL_S, sign
-from .vault import LINK_VAULT, LinkVault, owner_role
+from .vault import LINK_VAULT, LinkVault
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/api/rooms/{room_id}/links")
 async def room_links(request: web.Request) -> web.Response:
-    grant = grant_from_request(request)
-    owner = owner_role(grant.room.mode)
-    if grant.role is not owner:
-        raise Forbidden(f"Only the {owner.value} of this room can see its links.")
+    grant = owner_grant(request, "see its links")
+    owner = grant.role
     token = str(bearer_token(request))
     room_id = grant.room.id
     now = time.time()

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..errors import Forbidden
-from ..http import grant_from_request
-from ..links.vault import owner_role
+from ..http import owner_grant
 from ..ratelimit import check_room_creation
 from ..roles import ROLES_BY_MODE
 from .create import open_room
@@ -21,10 +19,7 @@ routes = web.RouteTableDef()
 
 @routes.post("/api/rooms/{room_id}/again")
 async def practise_again(request: web.Request) -> web.Response:
-    grant = grant_from_request(request)
-    owner = owner_role(grant.room.mode)
-    if grant.role is not owner:
-        raise Forbidden(f"Only the {owner.value} of this room can practise it again.")
+    grant = owner_grant(request, "practise it again")
     check_room_creation(request)
     room = grant.room
     options = {k: v for k, v in room.options.items() if k != "scheduled_at"}  # a new session
