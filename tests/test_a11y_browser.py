@@ -117,9 +117,12 @@ def test_scripted_review_and_report_pages(
         expect(page.get_by_test_id("room-link-reviewer")).to_be_visible()
         audit.check("scripted", page)
         page.goto(link(live_server, solo, "reviewer"))
+        # A #token= link opens a short page first (open-page.js): audit the page it leads to.
+        expect(page.get_by_test_id("open-link")).to_have_count(0)
         expect(page.locator("h1")).to_be_visible()
         audit.check("review (reviewer)", page)
         page.goto(link(live_server, solo, "candidate").replace("#token", "/review#token"))
+        expect(page.get_by_test_id("open-link")).to_have_count(0)
         expect(page.locator("h1")).to_be_visible()
         audit.check("review (candidate)", page)
 
@@ -127,6 +130,9 @@ def test_scripted_review_and_report_pages(
         page.goto(link(live_server, peer, "interviewer").replace("#token", "/report#token"))
         expect(page.get_by_test_id("report")).to_be_visible()
         audit.check("report", page)
+        page.goto(f"{live_server.url}/rooms/{peer['room_id']}#token={'x' * 32}")
+        expect(page.get_by_test_id("open-link")).to_contain_text("not valid")
+        audit.check("a link that does not open the room", page)
     finally:
         page.context.close()
     assert not audit.report(), audit.report()
