@@ -7,7 +7,15 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["join.py", "notes.py", "weight.py", "capacity.py"]
+BENCHES = [
+    "join.py",
+    "notes.py",
+    "weight.py",
+    "capacity.py",
+    "voice_cost.py",
+    "pg_roundtrip.py",
+    "cluster.py",
+]
 
 
 def main() -> int:

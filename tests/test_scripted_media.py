@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from mockroom.app import create_app
+from mockroom.scripted import tts as tts_module
 from mockroom.scripted.speech import AnswerMetrics, SpeechMeter
 from mockroom.scripted.tracks import (
     AUDIO_SAMPLES,
@@ -114,12 +115,18 @@ async def test_tts_renders_once_and_caches_on_disk(tmp_path: Path) -> None:
     path = tmp_path / "tts" / f"{tts.key(text)}.wav"
     samples, rate = read_wav(path.read_bytes())
     assert rate == RATE and len(samples) * 2 == len(speech.pcm)
+    # The line starts at once and ends after a short pause (espeak-ng pads ~50 ms and ~350 ms).
+    audible = np.nonzero(np.abs(samples.astype(np.int32)) > tts_module.AUDIBLE)[0]
+    assert audible[0] <= tts_module.LEAD_KEEP_MS * RATE // 1000
+    assert len(samples) - audible[-1] <= tts_module.TAIL_KEEP_MS * RATE // 1000 + 1
     assert tts.duration_ms(text) == speech.duration_ms
     # A second server reads the cached file: no espeak-ng needed.
     again = Tts(tmp_path / "tts")
     again.executable = "/nonexistent/espeak-ng"
     cached = await again.render(text)
     assert cached is not None and cached.pcm == speech.pcm
+    # Both carry the line as 20 ms Opus packets, encoded once for every session (opus.py).
+    assert len(speech.opus) >= speech.duration_ms // 20 and cached.opus == speech.opus
     # Many sessions asking at once render once.
     texts = [f"Question number {i}" for i in range(3)]
     await tts.render_all(texts * 4)

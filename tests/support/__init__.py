@@ -11,6 +11,7 @@
   Chromium that talks through a spoken WAV (module fixtures for the scripted-room tests).
 - `tls`: a self-signed certificate for loopback.
 - `postgres`: a private PostgreSQL (initdb/pg_ctl in a temp dir) for the store tests.
+- `redis`: a private redis-server; `cluster`: `mockroom serve` nodes sharing it and a database.
 
 Test modules import from here, never from each other; conftest.py holds only fixtures.
 """

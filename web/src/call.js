@@ -78,6 +78,8 @@ export class Call {
       .then((cert) => { this.certificate = cert; }, () => {});
     /** @type {PreparedOffer|null} */
     this._prepared = opts.prepared || null;
+    /** @type {string|null} the peer offerAhead sent the offer to, until the welcome */
+    this._aheadId = null;
     if (this._prepared) {
       // Tracks that arrived after the offer was made go onto its transceivers now.
       for (const kind of this.plan.kinds) {
@@ -106,6 +108,23 @@ export class Call {
       }),
     );
     if (c.welcome) this._onWelcome(c.welcome);
+  }
+
+  /**
+   * Sends the lobby's offer to the seat the room info listed, right behind the hello (call it
+   * from the client's `onhello`): the server relays it once it has admitted us, after the
+   * `joined` it tells the others, so the click costs no round trip to the welcome. The
+   * welcome then confirms that peer — or, if it left meanwhile, removes it and we offer anew.
+   * @param {ParticipantInfo[]} participants who was in the room, from the room info
+   */
+  offerAhead(participants) {
+    if (!this._prepared || this.peers.size || this.client.welcome) return;
+    const seat = participants.find((p) => sendsMedia(p.role) && p.role !== this.role &&
+      p.id !== this.client.participantId);
+    if (!seat) return;
+    this._aheadId = seat.id;
+    mark("offer-ahead");
+    this._addPeer(seat, true);
   }
 
   stop() {
@@ -148,7 +167,19 @@ export class Call {
       if (!present.has(id)) this._remove(id);
     }
     if (welcome.participants.length) mark("peer-announced");
-    for (const info of welcome.participants) this._addPeer(info, true);
+    const ahead = this._aheadId;
+    this._aheadId = null;
+    for (const info of welcome.participants) {
+      const peer = this.peers.get(info.id);
+      if (peer && info.id === ahead) {
+        // Offered to before the welcome: keep that connection, now with our id's politeness.
+        peer.info = info;
+        peer.polite = welcome.participant_id < info.id;
+        this.onpeerinfo(peer);
+      } else {
+        this._addPeer(info, true);
+      }
+    }
     // Nobody to offer to: the next person to arrive offers to us instead.
     this._prepared?.pc.close();
     this._prepared = null;

@@ -102,8 +102,12 @@ export class RoomClient {
     this._restarting = false;
     /** @type {WebSocket|null} */
     this._presocket = opts.socket || null;
+    /** @type {WebSocket|null} the socket the latest hello went out on */
+    this._helloSent = null;
     /** @type {number|null} the last ping round trip */
     this.rttMs = null;
+    /** @type {() => void} the hello just went out (signals may follow it, see send) */
+    this.onhello = () => {};
   }
 
   /**
@@ -131,7 +135,12 @@ export class RoomClient {
       if (msg.name !== undefined) this.name = msg.name;
     }
     const id = this._track(msg);
-    if (this._ws && this._ws.readyState === 1 && this.welcome && this.state === "open") {
+    const open = this._ws && this._ws.readyState === 1;
+    if (open && this.welcome && this.state === "open") {
+      this._ws.send(JSON.stringify(msg));
+    } else if (open && msg.type === "signal" && !this.welcome && this._helloSent === this._ws) {
+      // Between the first hello and its welcome: the server reads frames in order and relays
+      // this one once it has admitted us (the join's offer, sent without waiting a round trip).
       this._ws.send(JSON.stringify(msg));
     } else if (msg.type !== "signal" && msg.type !== "ping" && msg.type !== "state") {
       // Signals are tied to peer connections that a reconnect replaces, and states travel in
@@ -263,6 +272,8 @@ export class RoomClient {
         if (this.participantId) hello.participant_id = this.participantId;
         if (this._takeover) hello.takeover = true;
         ws.send(JSON.stringify(hello));
+        this._helloSent = ws;
+        this.onhello();
       };
       if (ws.readyState === 1) sayHello();
       else ws.onopen = sayHello;

@@ -6,7 +6,7 @@
 
 import { Call, prepareOffer } from "./call.js";
 import { $ } from "./dom.js";
-import { mediaUp, remembering } from "./late-mount.js";
+import { mediaUp, remembering, stylesheet } from "./late-mount.js";
 import { mountLinksPanel } from "./links-panel.js";
 import { RoomClient } from "./protocol.js";
 import { PresenceNote } from "./presence-note.js";
@@ -121,6 +121,8 @@ export class RoomJoin {
     });
     this.prepared = null;
     call.start();
+    // The offer follows the hello on the socket, to the seat the room info listed.
+    client.onhello = () => call.offerAhead(info.participants || []);
     try {
       await client.connect({ takeover: !!how.takeover });
     } catch (err) {
@@ -161,10 +163,15 @@ export class RoomJoin {
       pip: new CameraPip(call),
     };
     this.showCall(call, view);
+    // The meters, the panes and the stats wait for the media: they never delay the first frame.
+    const up = mediaUp(call);
+    view.holdMeters(up);
     view.addLocal({ name, role: this.role, video: lobby.video });
     view.meterLocal(lobby.stream);
     // On a phone the lobby was scrolled: land on the call, not half way down the page.
-    window.scrollTo({ top: 0 });
+    // In the next frame: a scroll now would force a layout of the whole call view in the
+    // middle of the join (the frame lays it out anyway).
+    requestAnimationFrame(() => window.scrollTo({ top: 0 }));
     client.onstatechange = (state, detail) => this.onClientState(state, detail);
     client.on("left", (msg) => this.presence.left(msg.participant_id, msg.reason));
     client.on("interview-state", (msg) => this.showActingRole(msg.state));
@@ -176,7 +183,7 @@ export class RoomJoin {
     // load once the media is up: they never delay the join nor the first frame.
     // Subscribed now: the pane's first state arrives right after the welcome.
     const early = remembering(client, ["interview-state"]);
-    mediaUp(call).then(() => {
+    up.then(() => {
       this.loadInterviewPane(info, early);
       setTimeout(() => this.loadNotes(info, name), 150);
     });
@@ -245,7 +252,9 @@ export class RoomJoin {
    * @param {RoomInfo} info @param {ReturnType<typeof remembering>} early
    */
   loadInterviewPane(info, early) {
-    import("./interview.js").then(({ mountInterview }) => {
+    // Its stylesheet too is the pane's: not in the lobby's head, where it would block the page.
+    const styled = stylesheet("/static/interview.css");
+    Promise.all([import("./interview.js"), styled]).then(([{ mountInterview }]) => {
       // A feature pane of another module; one failing must not take the call down.
       mountInterview(/** @type {HTMLElement} */ ($("interview-pane")), {
         client: early.client, role: this.role, roomInfo: info,

@@ -38,6 +38,7 @@ from .clips import (
     ChunkAction,
     Clip,
     ClipRequest,
+    OutOfOrder,
     clip_json,
     decide_chunk,
     parse_clip_request,
@@ -125,10 +126,37 @@ class ClipStore:
     def append(self, clip: Clip, data: bytes) -> Clip:
         """Write chunk `clip.next_seq` after the acknowledged prefix, then commit the new count.
 
-        Runs without an await, so two uploads to one clip cannot interleave on the event loop.
-        Writing at `clip.bytes` (not at the end of the file) drops whatever a crash left after the
-        last acknowledged chunk.
+        Runs without an await, so two uploads to one clip cannot interleave on the event loop;
+        the clip's lock (Store.lock_clip) does the same for two nodes sharing the recordings
+        volume, and the clip is read again under it: a chunk another node stored meanwhile is
+        acknowledged, not written again over what followed it. Writing at `clip.bytes` (not at
+        the end of the file) drops whatever a crash left after the last acknowledged chunk.
         """
+        with self.store.lock_clip(clip.id) as row:
+            if row is None:
+                raise NotFound("No such recording in this room (it may have been deleted).")
+            current = self._clip(row)
+            if (current.next_seq, current.bytes, current.finished) != (
+                clip.next_seq,
+                clip.bytes,
+                clip.finished,
+            ):
+                return self._moved_on(current, clip.next_seq)
+            self._write_at(current, data)
+            self.store.count_chunk(clip.id, clip.next_seq, len(data))
+        self.bytes_stored += len(data)
+        return self.get(clip.room_id, clip.id)
+
+    @staticmethod
+    def _moved_on(current: Clip, seq: int) -> Clip:
+        """Chunk `seq` was decided on a clip that another node has changed since."""
+        if current.finished:
+            raise Conflict("This clip is finished; start a new take instead.", code="clip-finished")
+        if seq < current.next_seq:
+            return current  # stored already (the same chunk through another node): ack again
+        raise OutOfOrder(current.next_seq)  # the take was restarted meanwhile
+
+    def _write_at(self, clip: Clip, data: bytes) -> None:
         path = self.path(clip)
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "r+b" if path.exists() else "wb") as file:
@@ -143,20 +171,21 @@ class ClipStore:
             file.write(data)
             file.truncate()
             file.flush()
-            # On the disk before the new size is committed (L7): SQLite may keep that commit
+            # On the disk before the new size is committed (L7): the store may keep that commit
             # through a power cut, so the file must too. fdatasync of a 1 s chunk: ~0.3 ms here.
             os.fdatasync(file.fileno())
-        self.store.count_chunk(clip.id, clip.next_seq, len(data))
-        self.bytes_stored += len(data)
-        return self.get(clip.room_id, clip.id)
 
     def finish(self, clip: Clip, duration_ms: int | None) -> Clip:
-        if not clip.finished:
-            path = self.path(clip)
-            if path.exists() and path.stat().st_size > clip.bytes:
-                with open(path, "r+b") as file:
-                    file.truncate(clip.bytes)
-            self.store.finish_clip(clip.id, time.time(), duration_ms)
+        with self.store.lock_clip(clip.id) as row:
+            # Read again under the lock: truncating to a stale size would cut off a chunk that
+            # another node acknowledged meanwhile.
+            current = self._clip(row) if row is not None else clip
+            if row is not None and not current.finished:
+                path = self.path(current)
+                if path.exists() and path.stat().st_size > current.bytes:
+                    with open(path, "r+b") as file:
+                        file.truncate(current.bytes)
+                self.store.finish_clip(clip.id, time.time(), duration_ms)
         return self.get(clip.room_id, clip.id)
 
     async def make_seekable(self, clip: Clip) -> Clip:

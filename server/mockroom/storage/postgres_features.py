@@ -7,6 +7,8 @@ store stays one object behind one interface while each file stays a short read.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from psycopg import sql
@@ -61,6 +63,17 @@ class FeatureTables:
             "WHERE id = %s AND next_seq = %s",
             (nbytes, clip_id, seq),
         )
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    @contextmanager
+    def lock_clip(self, clip_id: str) -> Iterator[dict[str, Any] | None]:
+        """The row lock (FOR UPDATE) makes another node's chunk for this clip wait its turn."""
+        with self.transaction() as conn:
+            yield conn.execute(
+                "SELECT * FROM clips WHERE id = %s FOR UPDATE", (clip_id,)
+            ).fetchone()
 
     def finish_clip(self, clip_id: str, finished_at: float, duration_ms: int | None) -> None:
         self._write(
