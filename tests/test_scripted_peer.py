@@ -232,7 +232,7 @@ async def test_candidate_hears_question_and_talk_time_is_measured(
 
 async def test_a_peer_without_opus_hears_the_pcm_voice(client: Any) -> None:
     room = await scripted_room(client, media="audio")
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     cand = Candidate(ws, video=False)
     try:
         await cand.next_message("scripted-state")

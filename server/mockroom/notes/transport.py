@@ -18,7 +18,7 @@ from ..access import Grant, authorize
 from ..errors import Forbidden, MockRoomError, error_reply
 from ..keys import SETTINGS, STORE
 from ..links.sockets import TooManySockets
-from ..roles import may_write_document, note_documents
+from ..roles import NOTES_PROTOCOL, may_write_document, note_documents
 from ..security import origin_allowed
 from .hub import NotesHub
 
@@ -130,7 +130,6 @@ class SocketClient:
 # The browser sends its token in the WebSocket subprotocol header ("mockroom-notes",
 # "token.<token>") rather than in the URL, which proxies log (security review M7); `?token=` is
 # the stable surface for every other y-websocket client and keeps working.
-NOTES_PROTOCOL = "mockroom-notes"
 TOKEN_PROTOCOL_PREFIX = "token."
 
 
