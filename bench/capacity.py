@@ -18,6 +18,9 @@ real-time criteria (CPU < 1.8 cores, lag p99 < 100 ms) are checked at each measu
 The baseline, measured in the same run: a naive aiortc server (this file with --baseline-server,
 also a subprocess) that records the client's 640x480 video + audio with aiortc's MediaRecorder
 (decode + re-encode to WebM) and sends a card redrawn at 30 fps.
+
+Over 400 lines: the baseline server must be this same file (one command, one set of clients, so
+both sides are measured alike), and the report prints both side by side.
 """
 
 from __future__ import annotations

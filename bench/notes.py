@@ -33,6 +33,7 @@ WEB = REPO / "web"
 REFERENCE_BIN = WEB / "node_modules" / "@y" / "websocket-server" / "src" / "server.js"
 sys.path.insert(0, str(REPO / "tests"))
 # One server launcher, shared with the tests.
+from support.http import post_json  # noqa: E402
 from support.live_server import free_port, start_server, stop_server  # noqa: E402
 
 
@@ -47,15 +48,6 @@ def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 20) -
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer")
-
-
-def post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
-    req = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        data: dict[str, Any] = json.loads(resp.read())
-    return data
 
 
 @dataclass

@@ -32,14 +32,14 @@ async def test_create_peer_room_gives_one_link_per_role(client: Any) -> None:
     tokens = set(room["tokens"].values())
     assert len(tokens) == 3
     for role, url in room["links"].items():
-        assert f"/rooms/{room['room_id']}?token=" in url, role
+        assert f"/rooms/{room['room_id']}#token=" in url, role
         assert url.startswith("http://")
 
 
 async def test_create_scripted_room_links(client: Any) -> None:
     room = await create_room(client, mode="scripted", media="audio", bank="behavioral")
     assert set(room["links"]) == {"candidate", "reviewer"}
-    assert "/review?token=" in room["links"]["reviewer"]
+    assert "/review#token=" in room["links"]["reviewer"]
 
 
 async def test_tokens_are_stored_only_as_hashes(client: Any, app: Any, settings: Any) -> None:
@@ -183,8 +183,14 @@ async def test_room_page_link_checks(client: Any) -> None:
     wrong = await client.get(f"/rooms/{room['room_id']}?token=wrong")
     assert wrong.status == 403
     assert "not valid" in await wrong.text()
-    none = await client.get(f"/rooms/{room['room_id']}")
-    assert none.status == 401
-    unknown = await client.get("/rooms/ffffffffffff?token=x")
-    assert unknown.status == 404
-    assert "does not exist" in await unknown.text()
+    # No token in the query: a #token= link, whose fragment only the browser sees. The page that
+    # trades it for a ticket says nothing of the room.
+    none = await client.get(f"/rooms/{room['room_id']}", params={"x": "1"})
+    assert none.status == 200 and none.headers["Cache-Control"] == "no-store"
+    opening = await none.text()
+    assert 'data-testid="open-link"' in opening and "open-page.js" in opening
+    assert room["room_id"] not in opening.replace(f"/rooms/{room['room_id']}", "")
+    for path in ("", "/report", "/review"):
+        unknown = await client.get(f"/rooms/ffffffffffff{path}")
+        assert unknown.status == 404, path
+        assert "does not exist" in await unknown.text()

@@ -226,8 +226,11 @@ def test_scripted_journey(browser: Browser, live_server: LiveServer) -> None:
         again.get_by_test_id("practise-again").click()
         again.wait_for_url(lambda u: room_id not in u and "/rooms/" in u)
         expect(again.locator("[data-device-check]")).to_be_visible()
-        new_id = again.url.split("/rooms/")[1].split("?")[0]
-        new_token = again.url.split("token=")[1]
+        new_id = again.url.split("/rooms/")[1].split("?")[0].split("#")[0]
+        assert "token=" not in again.url  # the tab keeps it, the address does not (M7)
+        new_token = again.evaluate(
+            "(key) => sessionStorage.getItem(key)", f"mockroom.token.{new_id}"
+        )
         options = api(live_server, f"/api/rooms/{new_id}", new_token)["options"]
         assert {k: options[k] for k in ("question_count", "think_seconds", "retakes")} == {
             "question_count": 2,

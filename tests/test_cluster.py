@@ -244,3 +244,24 @@ async def test_a_link_renewed_or_a_room_deleted_on_one_node_cuts_the_sockets_on_
             deleted = await next_of(interviewer, "error")
             assert deleted["code"] == "room-deleted"
             assert await closed_code(interviewer, 10) == 4404
+
+
+async def test_a_browser_notes_socket_with_its_token_in_the_subprotocol_is_relayed(
+    tmp_path: Path, redis_server: RedisServer, pg_url: str
+) -> None:
+    """Security M7: the browser's notes socket carries no token in its URL; a node that is not
+    the room's home forwards the subprotocols and echoes the one the home chose."""
+    with cluster_nodes(tmp_path, redis_server.url, pg_url) as (a, b):
+        room = make_room(a.url, bank="behavioral")
+        token = room["tokens"]["candidate"]
+        path = f"/ws/rooms/{room['room_id']}/notes/shared"
+        async with aiohttp.ClientSession() as http:
+            home = await http.ws_connect(ws_url(a, f"{path}?token={token}"))  # a is the home
+            relayed = await http.ws_connect(
+                ws_url(b, path), protocols=("mockroom-notes", f"token.{token}"), origin=b.url
+            )
+            assert relayed.protocol == "mockroom-notes"
+            msg = await relayed.receive(timeout=10)
+            assert msg.type == aiohttp.WSMsgType.BINARY  # the home's sync step 1: admitted
+            await relayed.close()
+            await home.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,33 @@ async def _start_upload(
     return reader, writer
 
 
+@dataclass
+class Upload:
+    room: dict[str, Any]
+    token: str  # the candidate's
+    clip: dict[str, Any]
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+
+
+async def _upload_under_way(http: aiohttp.ClientSession, server: LiveServer) -> Upload:
+    """A scripted room, a clip, and its first chunk's PUT of 2000 bytes half sent."""
+    room = await _post(
+        http,
+        server.url + "/api/rooms",
+        {"mode": "scripted", "media": "audio", "bank": "behavioral"},
+    )
+    token = room["links"]["candidate"].split("token=", 1)[1]
+    clip = await _post(
+        http,
+        f"{server.url}/api/rooms/{room['room_id']}/clips",
+        {"question_id": QUESTION, "take": 1, "mime": "audio/webm;codecs=opus"},
+        token,
+    )
+    reader, writer = await _start_upload(server, room, clip["clip_id"], token, 2000)
+    return Upload(room, token, clip, reader, writer)
+
+
 async def test_sigterm_refuses_joins_tells_people_and_lets_the_upload_finish(
     tmp_path: Path,
 ) -> None:
@@ -56,19 +84,9 @@ async def test_sigterm_refuses_joins_tells_people_and_lets_the_upload_finish(
             ws = await http.ws_connect(f"{server.url}/ws/rooms/{peer['room_id']}")
             await ws.send_json({"type": "hello", "version": 1, "token": token})
             assert json.loads(await ws.receive_str(timeout=10))["type"] == "welcome"
-            scripted = await _post(
-                http,
-                server.url + "/api/rooms",
-                {"mode": "scripted", "media": "audio", "bank": "behavioral"},
-            )
-            candidate = scripted["links"]["candidate"].split("token=", 1)[1]
-            clip = await _post(
-                http,
-                f"{server.url}/api/rooms/{scripted['room_id']}/clips",
-                {"question_id": QUESTION, "take": 1, "mime": "audio/webm;codecs=opus"},
-                candidate,
-            )
-            reader, writer = await _start_upload(server, scripted, clip["clip_id"], candidate, 2000)
+            upload = await _upload_under_way(http, server)
+            scripted, candidate, clip = upload.room, upload.token, upload.clip
+            reader, writer = upload.reader, upload.writer
 
             server.process.send_signal(signal.SIGTERM)
 
@@ -123,19 +141,7 @@ async def test_a_stuck_upload_does_not_hold_the_exit_past_the_bound(tmp_path: Pa
     server = start_server(tmp_path / "data", env={"MOCKROOM_DRAIN_TIMEOUT_S": "1"})
     try:
         async with aiohttp.ClientSession() as http:
-            scripted = await _post(
-                http,
-                server.url + "/api/rooms",
-                {"mode": "scripted", "media": "audio", "bank": "behavioral"},
-            )
-            candidate = scripted["links"]["candidate"].split("token=", 1)[1]
-            clip = await _post(
-                http,
-                f"{server.url}/api/rooms/{scripted['room_id']}/clips",
-                {"question_id": QUESTION, "take": 1, "mime": "audio/webm;codecs=opus"},
-                candidate,
-            )
-            _, writer = await _start_upload(server, scripted, clip["clip_id"], candidate, 2000)
+            writer = (await _upload_under_way(http, server)).writer
             server.process.send_signal(signal.SIGTERM)
             # 1 s of drain plus aiohttp's 5 s for handlers still running, then the exit.
             assert await asyncio.to_thread(server.process.wait, 30) == 0

@@ -13,14 +13,7 @@ from mockroom.errors import Conflict, ErrorReply, error_reply
 from mockroom.recordings.clips import OutOfOrder
 from mockroom.signaling import protocol
 from support.http import create_room
-
-
-async def join(client: Any, room: dict[str, Any], role: str) -> Any:
-    ws = await client.ws_connect(f"/ws/rooms/{room['room_id']}")
-    token = room["tokens"][role]
-    await ws.send_json({"type": "hello", "version": 1, "token": token, "name": role.title()})
-    assert (await ws.receive_json(timeout=5))["type"] == "welcome"
-    return ws
+from support.ws import joined, upgrade_from
 
 
 async def next_error(ws: Any) -> dict[str, Any]:
@@ -32,7 +25,7 @@ async def next_error(ws: Any) -> dict[str, Any]:
 
 async def test_an_error_frame_echoes_the_id_of_the_message_that_failed(client: Any) -> None:
     room = await create_room(client, bank_id="behavioral")
-    ws = await join(client, room, "candidate")
+    ws = await joined(client, room, "candidate")
     # Refused by the interview rules (a candidate cannot skip): the frame carries the id.
     await ws.send_json({"type": "interview", "action": "skip", "id": "act-7"})
     refused = await next_error(ws)
@@ -57,7 +50,7 @@ async def test_an_error_frame_echoes_the_id_of_the_message_that_failed(client: A
 
 async def test_a_fatal_error_frame_echoes_the_id_too(client: Any) -> None:
     room = await create_room(client)
-    ws = await join(client, room, "interviewer")
+    ws = await joined(client, room, "interviewer")
     deep = "[" * 200 + "]" * 200
     await ws.send_str('{"type": "state", "id": "deep-1", "audio": ' + deep + "}")
     msg = await next_error(ws)
@@ -71,13 +64,7 @@ async def test_the_origin_refusal_is_raised_and_rendered_by_the_middleware(clien
     room = await create_room(client)
     resp = await client.get(
         f"/ws/rooms/{room['room_id']}",
-        headers={
-            "Origin": "https://evil.example",
-            "Connection": "Upgrade",
-            "Upgrade": "websocket",
-            "Sec-WebSocket-Version": "13",
-            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-        },
+        headers=upgrade_from("https://evil.example"),
     )
     assert resp.status == 403
     body = await resp.json()

@@ -4,8 +4,6 @@ Origin with its scheme, titles and calendar text, aiohttp's own parse errors in 
 from __future__ import annotations
 
 import asyncio
-import datetime
-import ipaddress
 import json
 import logging
 import ssl
@@ -15,10 +13,6 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import WSMsgType, web
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from mockroom.access import authorize
 from mockroom.app import create_app
@@ -33,6 +27,8 @@ from mockroom.rooms.request import clean_title
 from mockroom.settings import ConfigError, Settings, load_settings
 from support.http import create_room
 from support.live_server import LiveServer, free_port
+from support.tls import self_signed
+from support.ws import upgrade_from
 
 DEEP = "[" * 100_000 + "]" * 100_000
 BAD_BODIES = [
@@ -237,13 +233,7 @@ async def test_origin_with_another_scheme_is_refused(client: Any) -> None:
         await ws.close()
     signaling = await client.get(
         f"/ws/rooms/{room['room_id']}",
-        headers={
-            "Origin": https_twin,
-            "Connection": "Upgrade",
-            "Upgrade": "websocket",
-            "Sec-WebSocket-Version": "13",
-            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-        },
+        headers=upgrade_from(https_twin),
     )
     assert signaling.status == 403
     notes = await client.ws_connect(
@@ -345,45 +335,14 @@ async def test_notes_step1_with_a_garbage_state_vector_closes_1002(
     _no_crash_logged(caplog)
 
 
-def _self_signed(folder: Path) -> ssl.SSLContext:
-    """A throwaway certificate for 127.0.0.1, made with `cryptography` (an aiortc dependency)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=1))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_path, key_path)
-    return context
-
-
 async def test_hsts_when_the_request_came_over_tls(tmp_path: Path) -> None:
     app = create_app(Settings(data_dir=tmp_path / "data"))
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()
-    site = web.TCPSite(runner, "127.0.0.1", port, ssl_context=_self_signed(tmp_path))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*self_signed(tmp_path))
+    site = web.TCPSite(runner, "127.0.0.1", port, ssl_context=context)
     await site.start()
     try:
         async with (

@@ -1,4 +1,8 @@
-"""The interview flow as pure domain: phases, timers, order, swaps, views, feedback, replay."""
+"""The interview flow as pure domain: phases, timers, order, swaps, views, feedback, replay.
+
+Long on purpose (one table-driven section per concern of interview/flow.py, marked `# ----`):
+the sections share one config and one set of event builders, and each test is a few lines.
+"""
 
 from __future__ import annotations
 

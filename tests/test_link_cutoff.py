@@ -16,28 +16,12 @@ from mockroom.links.sockets import WITHDRAWN, LinkSockets, Refusal
 from mockroom.notes import NOTES_CONFIG, NotesConfig
 from mockroom.settings import ConfigError, Settings, load_settings
 from mockroom.signaling.service import SIGNALING
-from support.http import create_room
+from support.http import auth, create_room
 from support.notes import PyClient
+from support.ws import hello as join_with
+from support.ws import next_of
 
 CUT_WITHIN_S = 1.0
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def join(client: Any, room_id: str, token: str, **extra: Any) -> tuple[Any, dict[str, Any]]:
-    ws = await client.ws_connect(f"/ws/rooms/{room_id}")
-    await ws.send_json({"type": "hello", "version": 1, "token": token, **extra})
-    return ws, await ws.receive_json(timeout=5)
-
-
-async def next_of(ws: Any, kind: str, timeout: float = 5) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        msg: dict[str, Any] = await ws.receive_json(timeout=max(0.01, deadline - time.monotonic()))
-        if msg["type"] == kind:
-            return msg
 
 
 async def closed_with(ws: Any, timeout: float = CUT_WITHIN_S) -> tuple[int, str]:
@@ -60,8 +44,8 @@ async def notes(client: Any, room_id: str, token: str, doc: str = "shared") -> P
 async def test_renewing_a_link_closes_its_sockets_and_frees_the_seat(client: Any) -> None:
     room = await create_room(client, bank="behavioral")
     rid, tokens = room["room_id"], room["tokens"]
-    ana, _ = await join(client, rid, tokens["interviewer"])
-    ben, welcome = await join(client, rid, tokens["candidate"], name="Ben")
+    ana, _ = await join_with(client, rid, tokens["interviewer"])
+    ben, welcome = await join_with(client, rid, tokens["candidate"], name="Ben")
     ben_notes = await notes(client, rid, tokens["candidate"])
     ben_private = await notes(client, rid, tokens["candidate"], "private-candidate")
     ana_notes = await notes(client, rid, tokens["interviewer"])
@@ -86,7 +70,7 @@ async def test_renewing_a_link_closes_its_sockets_and_frees_the_seat(client: Any
     # The others heard that Ben left, and the new link takes the seat at once.
     left = await next_of(ana, "left", timeout=CUT_WITHIN_S)
     assert left["participant_id"] == welcome["participant_id"]
-    fresh, hello = await join(client, rid, new_token)
+    fresh, hello = await join_with(client, rid, new_token)
     assert hello["type"] == "welcome" and hello["role"] == "candidate"
     # The interviewer's own sockets were untouched.
     ana_notes.text.insert(0, "still here")
@@ -106,8 +90,8 @@ async def test_an_expiring_link_is_closed_by_a_timer(client: Any, app: Any) -> N
     store.connection.execute(
         "UPDATE links SET expires_at = ? WHERE room_id = ? AND role = 'observer'", (soon, rid)
     )
-    ana, _ = await join(client, rid, tokens["interviewer"])
-    olga, _ = await join(client, rid, tokens["observer"])
+    ana, _ = await join_with(client, rid, tokens["interviewer"])
+    olga, _ = await join_with(client, rid, tokens["observer"])
     olga_notes = await notes(client, rid, tokens["observer"])
     ana_notes = await notes(client, rid, tokens["interviewer"])
     # Nothing is sent by the observer: the server's own timer closes it at the expiry time.
@@ -134,9 +118,9 @@ async def test_a_link_withdrawn_elsewhere_acts_on_nothing(client: Any, app: Any)
     """Revoked in the database only (another node, an operator): the next action is refused."""
     room = await create_room(client, bank="behavioral")
     rid, tokens = room["room_id"], room["tokens"]
-    ana, _ = await join(client, rid, tokens["interviewer"])
+    ana, _ = await join_with(client, rid, tokens["interviewer"])
     await next_of(ana, "interview-state")
-    ben, _ = await join(client, rid, tokens["candidate"])
+    ben, _ = await join_with(client, rid, tokens["candidate"])
     await next_of(ben, "interview-state")
     await ana.send_json({"type": "interview", "action": "start", "data": {"skip_intro": True}})
     assert (await next_of(ana, "interview-state"))["state"]["phase"] == "think"
@@ -173,7 +157,7 @@ async def test_owners_renew_links_in_both_kinds_of_room(client: Any) -> None:
     )
     assert resp.status == 200
     body = await resp.json()
-    assert body["role"] == "reviewer" and "/review?token=" in body["link"]
+    assert body["role"] == "reviewer" and "/review#token=" in body["link"]
     old = await client.get(f"/api/rooms/{rid}/review", headers=auth(tokens["reviewer"]))
     assert old.status == 403
     new = body["link"].split("token=", 1)[1]
@@ -190,7 +174,7 @@ async def test_owners_renew_links_in_both_kinds_of_room(client: Any) -> None:
 
     peer = await create_room(client)
     pid, ptokens = peer["room_id"], peer["tokens"]
-    ana, _ = await join(client, pid, ptokens["interviewer"])
+    ana, _ = await join_with(client, pid, ptokens["interviewer"])
     resp = await client.post(
         f"/api/rooms/{pid}/links/interviewer/renew", headers=auth(ptokens["interviewer"])
     )
@@ -203,7 +187,7 @@ async def test_owners_renew_links_in_both_kinds_of_room(client: Any) -> None:
     )
     assert resp.status == 403
     assert "interviewer" in (await resp.json())["message"]
-    again, hello = await join(client, pid, new_interviewer)
+    again, hello = await join_with(client, pid, new_interviewer)
     assert hello["type"] == "welcome"
     await again.close()
 
@@ -219,12 +203,12 @@ async def test_a_seat_is_given_back_when_joining_fails_after_admission(client: A
             raise RuntimeError("a join hook broke")
 
     client.app[SIGNALING].join_hooks.insert(0, failing_hook)
-    ws, err = await join(client, rid, tokens["candidate"])
+    ws, err = await join_with(client, rid, tokens["candidate"])
     assert err["type"] == "welcome"  # the welcome went out before the hooks ran
     err = await next_of(ws, "error")
     assert err["code"] == "internal" and err["fatal"] is True
     # The seat is free again: the same link joins at once (no role-taken).
-    again, hello = await join(client, rid, tokens["candidate"])
+    again, hello = await join_with(client, rid, tokens["candidate"])
     assert hello["type"] == "welcome", hello
     assert client.app[SIGNALING].live_room(rid) is not None
     assert len(client.app[SIGNALING].live_room(rid)) == 1
@@ -243,17 +227,17 @@ async def test_socket_caps_per_link_and_per_room(aiohttp_client: Any, tmp_path: 
     client = await aiohttp_client(create_app(settings))
     room = await create_room(client)
     rid, tokens = room["room_id"], room["tokens"]
-    observers = [await join(client, rid, tokens["observer"]) for _ in range(2)]
+    observers = [await join_with(client, rid, tokens["observer"]) for _ in range(2)]
     assert all(w["type"] == "welcome" for _, w in observers)
-    third, err = await join(client, rid, tokens["observer"])
+    third, err = await join_with(client, rid, tokens["observer"])
     assert err["code"] == "too-many-sockets" and "2 places" in err["message"]
     assert (await closed_with(third, 5))[0] == 4429
-    ana, welcome = await join(client, rid, tokens["interviewer"])
-    ben, err = await join(client, rid, tokens["candidate"])
+    ana, welcome = await join_with(client, rid, tokens["interviewer"])
+    ben, err = await join_with(client, rid, tokens["candidate"])
     assert err["code"] == "too-many-sockets" and "3 connections" in err["message"]
     assert (await closed_with(ben, 5))[0] == 4429
     # A full room still lets its own people back (a reload keeps its seat).
-    ana2, again = await join(
+    ana2, again = await join_with(
         client, rid, tokens["interviewer"], participant_id=welcome["participant_id"]
     )
     assert again["type"] == "welcome"

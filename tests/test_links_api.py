@@ -7,11 +7,7 @@ from typing import Any
 
 from mockroom.keys import STORE
 from mockroom.links.vault import seal, unseal
-from support.http import create_room
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from support.http import auth, create_room
 
 
 async def test_owner_sees_every_link_and_renewals_replace_them(client: Any) -> None:

@@ -11,14 +11,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from mockroom.app import create_app
 from mockroom.settings import Settings
-from support.http import create_room
+from support.http import auth, create_room
 from support.notes import PyClient
+from support.ws import joined
 
 TOKEN = "metrics-s3cret"
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def scrape(client: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -30,14 +27,6 @@ async def scrape(client: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], f
         for sample in family.samples:
             samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
     return samples
-
-
-async def join(client: Any, room: dict[str, Any], role: str) -> Any:
-    ws = await client.ws_connect(f"/ws/rooms/{room['room_id']}")
-    await ws.send_json({"type": "hello", "version": 1, "token": room["tokens"][role]})
-    while (msg := json.loads(await ws.receive_str(timeout=10)))["type"] != "welcome":
-        assert msg["type"] != "error", msg
-    return ws
 
 
 async def test_no_metrics_endpoint_without_a_token(client: Any) -> None:
@@ -69,10 +58,10 @@ async def test_figures_follow_rooms_notes_uploads_and_errors(
     assert before[("mockroom_scripted_sessions", ())] == 0
 
     peer = await create_room(client)
-    interviewer = await join(client, peer, "interviewer")
-    candidate = await join(client, peer, "candidate")
+    interviewer = await joined(client, peer, "interviewer")
+    candidate = await joined(client, peer, "candidate")
     scripted = await create_room(client, mode="scripted", media="audio", bank="behavioral")
-    solo = await join(client, scripted, "candidate")
+    solo = await joined(client, scripted, "candidate")
 
     # Notes: an update is relayed only once stored, so the other side seeing it is the barrier.
     path = f"/ws/rooms/{peer['room_id']}/notes/shared"

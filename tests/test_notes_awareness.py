@@ -4,7 +4,6 @@ against a cut-off link: it is told why and does not reconnect."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -15,17 +14,11 @@ from mockroom.notes import codec
 from mockroom.notes.codec import AwarenessEntry
 from support.http import create_room, make_room
 from support.live_server import LiveServer
-from support.notes import NodeClient, PyClient, node_expect
+from support.notes import NodeClient, PyClient, node_expect, synced
 
 
 def notes_path(room: dict[str, Any], doc: str = "shared") -> str:
     return f"/ws/rooms/{room['room_id']}/notes/{doc}"
-
-
-async def connect(http: Any, path: str, token: str) -> PyClient:
-    py = await PyClient.connect(http, path, token)
-    await asyncio.wait_for(py.synced.wait(), 10)
-    return py
 
 
 def state(name: str, role: str = "candidate") -> str:
@@ -55,15 +48,15 @@ async def settle(*clients: PyClient) -> None:
 async def test_nobody_writes_another_sockets_cursor(client: Any) -> None:
     room = await create_room(client)
     path, tokens = notes_path(room), room["tokens"]
-    ben = await connect(client, path, tokens["candidate"])
+    ben = await synced(client, path, tokens["candidate"])
     await publish(ben, AwarenessEntry(777, 1, state("Ben")))
     await ben.wait_for(lambda: seen(ben).get(777) == state("Ben"))
-    ana = await connect(client, path, tokens["interviewer"])
+    ana = await synced(client, path, tokens["interviewer"])
     # Ana claims Ben's id with a newer clock: refused, and relayed to nobody.
     await publish(ana, AwarenessEntry(777, 50, state("SPOOFED", "interviewer")))
     await settle(ana, ben)
     assert seen(ben)[777] == state("Ben")
-    late = await connect(client, path, tokens["interviewer"])
+    late = await synced(client, path, tokens["interviewer"])
     await late.wait_for(lambda: 777 in seen(late))
     assert seen(late)[777] == state("Ben")
     # Ben's own socket may still update its entry.
@@ -76,14 +69,14 @@ async def test_nobody_writes_another_sockets_cursor(client: Any) -> None:
 async def test_entries_per_socket_and_their_size_are_capped(client: Any) -> None:
     room = await create_room(client)
     path, tokens = notes_path(room), room["tokens"]
-    ana = await connect(client, path, tokens["interviewer"])
+    ana = await synced(client, path, tokens["interviewer"])
     flood = [AwarenessEntry(1000 + i, 1, state(f"fake {i}")) for i in range(5000)]
     await publish(ana, *flood)
     big = AwarenessEntry(9, 1, json.dumps({"user": {"name": "x" * 2000}}))
-    other = await connect(client, path, tokens["interviewer"])
+    other = await synced(client, path, tokens["interviewer"])
     await publish(other, big)
     await settle(ana, other)
-    late = await connect(client, path, tokens["candidate"])
+    late = await synced(client, path, tokens["candidate"])
     await late.wait_for(lambda: bool(seen(late)))
     await settle(late)
     assert sorted(seen(late)) == [1000, 1001]  # the first two ids only
@@ -96,14 +89,14 @@ async def test_entries_per_socket_and_their_size_are_capped(client: Any) -> None
 async def test_read_only_roles_publish_no_awareness(client: Any) -> None:
     room = await create_room(client)
     path, tokens = notes_path(room), room["tokens"]
-    ben = await connect(client, path, tokens["candidate"])
-    olga = await connect(client, path, tokens["observer"])
+    ben = await synced(client, path, tokens["candidate"])
+    olga = await synced(client, path, tokens["observer"])
     await publish(olga, AwarenessEntry(555, 1, state("Interviewer", "interviewer")))
     # Echoed to the observer itself (the provider's keep-alive) and to nobody else.
     await olga.wait_for(lambda: 555 in seen(olga))
     await settle(ben)
     assert 555 not in seen(ben)
-    late = await connect(client, path, tokens["interviewer"])
+    late = await synced(client, path, tokens["interviewer"])
     await settle(late)
     assert 555 not in seen(late)
     for py in (ben, olga, late):
@@ -114,11 +107,11 @@ async def test_a_reconnect_of_the_same_link_takes_its_cursor_back(client: Any) -
     """The old socket may not have noticed it is gone; the same link's new socket still owns."""
     room = await create_room(client)
     path, tokens = notes_path(room), room["tokens"]
-    old = await connect(client, path, tokens["candidate"])
+    old = await synced(client, path, tokens["candidate"])
     await publish(old, AwarenessEntry(31, 1, state("Ben")))
-    ana = await connect(client, path, tokens["interviewer"])
+    ana = await synced(client, path, tokens["interviewer"])
     await ana.wait_for(lambda: 31 in seen(ana))
-    new = await connect(client, path, tokens["candidate"])
+    new = await synced(client, path, tokens["candidate"])
     await publish(new, AwarenessEntry(31, 2, state("Ben again")))
     await ana.wait_for(lambda: seen(ana).get(31) == state("Ben again"))
     # The old socket leaving does not remove the cursor the new one owns now.
@@ -138,12 +131,12 @@ async def test_npm_client_cursor_cannot_be_spoofed(live_server: LiveServer) -> N
         await node_expect(node, lambda e: e["event"] == "synced")
         node.send(op="awareness", state={"user": {"name": "Ben", "role": "candidate"}})
         async with aiohttp.ClientSession() as http:
-            ana = await connect(http, base + "/shared", room["tokens"]["interviewer"])
+            ana = await synced(http, base + "/shared", room["tokens"]["interviewer"])
             await ana.wait_for(lambda: any("Ben" in s for s in seen(ana).values()), timeout=10)
             ben_id = next(i for i, s in seen(ana).items() if "Ben" in s)
             await publish(ana, AwarenessEntry(ben_id, 10_000, state("SPOOFED", "interviewer")))
             await settle(ana)
-            late = await connect(http, base + "/shared", room["tokens"]["observer"])
+            late = await synced(http, base + "/shared", room["tokens"]["observer"])
             await late.wait_for(lambda: ben_id in seen(late), timeout=10)
             assert "SPOOFED" not in seen(late)[ben_id] and "Ben" in seen(late)[ben_id]
             await ana.close()

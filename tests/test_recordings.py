@@ -1,7 +1,12 @@
-"""Clip upload API: ordered, acknowledged, idempotent chunks that survive a restart."""
+"""Clip upload API: ordered, acknowledged, idempotent chunks that survive a restart.
+
+Just over 400 lines: the WebM fixtures and probes at the top serve every test here (upload,
+remux, seeking, a cut-off take), and no other module needs them.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import json
@@ -16,10 +21,12 @@ import pytest
 
 from mockroom.app import create_app
 from mockroom.recordings.clips import MAX_CHUNK_BYTES
+from mockroom.recordings.routes import CLIPS
 from mockroom.settings import Settings
 from support.clips import QUESTION, RecorderRun, new_clip, put_chunk, run_recorder, scripted_room
 from support.http import auth, create_room, make_room
 from support.live_server import start_server, stop_server
+from support.ws import join
 
 
 class LiveSink(io.RawIOBase):
@@ -391,3 +398,29 @@ def test_recorder_js_loses_nothing_through_faults_and_a_restart(live_server: Any
         run.close()
         if server is not None:
             stop_server(server)
+
+
+async def test_a_take_cut_off_and_never_resumed_is_made_seekable_once_the_room_is_empty(
+    client: Any, app: Any
+) -> None:
+    webm = make_webm(seconds=3.0, live=True)
+    room = await scripted_room(client)
+    app[CLIPS].idle_s = 0  # the room counts as idle at once (the default waits for a reload)
+    ws, welcome = await join(client, room, "candidate")
+    assert welcome["type"] == "welcome"
+    clip = await new_clip(client, room)
+    assert (await put_chunk(client, room, clip["clip_id"], 0, webm)).status == 200
+    await ws.close()  # the tab closed mid-answer: no finish ever comes
+
+    async def sealed() -> None:
+        while not app[CLIPS].sealing:  # the leave hook runs once the server reads the close
+            await asyncio.sleep(0)
+        await asyncio.gather(*app[CLIPS].sealing)
+
+    await asyncio.wait_for(sealed(), 20)
+    token = room["tokens"]["candidate"]
+    info = await (await client.get(f"{clip['url']}/info", headers=auth(token))).json()
+    assert info["finished"]
+    data = await (await client.get(clip["url"], headers=auth(token))).read()
+    assert container_duration_ms(data) == pytest.approx(3000, abs=100)
+    assert first_video_time_after_seek(data, 1.5) == pytest.approx(1.5, abs=0.5)

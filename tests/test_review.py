@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockroom.review.routes import figure_rows, normalise_metrics
-from support.http import create_room
+from mockroom.review.figures import by_question, figure_rows
+from support.http import auth, create_room
 
 QUESTION = "conflict-with-teammate"
 TEXT = "Tell me about a time you disagreed with a teammate"
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def room_with_clips(client: Any, media: str = "video") -> dict[str, Any]:
@@ -41,13 +37,13 @@ async def test_page_renders_for_candidate_and_reviewer(client: Any) -> None:
         assert TEXT in html
         assert html.count('data-testid="clip-player"') == 2
         assert html.count("<video") == 2
-        assert f"?token={room['tokens'][role]}" in html  # players carry the link's token
+        assert room["tokens"][role] not in html  # players carry signed URLs (test_token_urls)
         assert "not measured" in html or "Talk time" in html
         assert "Clear thread" not in html  # another question's rubric is not shown
         assert ("Delete my recordings" in html) == (role == "candidate")
         assert ("Add a comment" in html) == (role == "reviewer")
     # The reviewer link from POST /api/rooms points at this page.
-    assert room["links"]["reviewer"].split("?")[0].endswith(f"/rooms/{room['room_id']}/review")
+    assert room["links"]["reviewer"].split("#")[0].endswith(f"/rooms/{room['room_id']}/review")
     # Opening the room page with a reviewer link redirects here too.
     resp = await client.get(
         f"/rooms/{room['room_id']}?token={room['tokens']['reviewer']}", allow_redirects=False
@@ -69,7 +65,9 @@ async def test_wrong_tokens_are_refused(client: Any) -> None:
     page = f"/rooms/{room['room_id']}/review"
     assert (await client.get(f"{page}?token=wrong")).status == 403
     assert (await client.get(f"{page}?token={other['tokens']['reviewer']}")).status == 403
-    assert (await client.get(page)).status == 401
+    assert (await client.get(f"{page}?sig=1.reviewer.00")).status == 403
+    # No token: the page that reads a #token= fragment (it answers 401 to nobody in particular).
+    assert 'data-testid="open-link"' in await (await client.get(page)).text()
     resp = await client.get(f"/rooms/{peer['room_id']}/review?token={peer['tokens']['observer']}")
     assert resp.status == 403
     assert "This link does not open the room" in await resp.text()
@@ -155,15 +153,16 @@ async def test_markdown_export(client: Any) -> None:
     assert "### Speech figures" in text
 
 
-def test_metrics_shapes_and_figures() -> None:
-    by_question = normalise_metrics({"q1": {"talk_time_ms": 41000, "window_share": 0.68}})
-    as_list = normalise_metrics([{"question_id": "q1", "take": 1, "longest_pause_ms": 3200}])
-    assert list(by_question) == ["q1"] and list(as_list) == ["q1"]
-    rows = figure_rows({**by_question["q1"][0], **as_list["q1"][0]})
-    assert {"label": "Talk time", "value": "41.0 s"} in rows
-    assert {"label": "Share of the window used", "value": "68 %"} in rows
-    assert {"label": "Longest pause", "value": "3.2 s"} in rows
-    assert all(row["label"] != "Take" for row in rows)
+def test_figures_per_question_in_the_order_measured() -> None:
+    metrics = [
+        {"question_id": "q1", "take": 1, "talk_ms": 41000},
+        {"question_id": "q2", "take": 1, "talk_ms": 1000},
+        {"question_id": "q1", "take": 2, "talk_ms": 3200},
+    ]
+    grouped = by_question(metrics)
+    assert list(grouped) == ["q1", "q2"]
+    assert [m["take"] for m in grouped["q1"]] == [1, 2]
+    assert figure_rows(grouped["q1"][0]) == [{"label": "Talk time", "value": "41.0 s"}]
     # The scripted interviewer's own field names (speech.AnswerMetrics).
     rows = figure_rows(
         {
@@ -189,7 +188,6 @@ def test_metrics_shapes_and_figures() -> None:
         {"label": "Answer length", "value": "3.0 s"},
         {"label": "Last word at", "value": "29 % of the time allowed"},
     ]
-    assert normalise_metrics(None) == {}
 
 
 async def test_speech_figures_from_the_scripted_interviewer(client: Any, app: Any) -> None:

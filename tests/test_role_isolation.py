@@ -9,26 +9,10 @@ from typing import Any
 import pytest
 
 from mockroom.signaling.media_rules import sdp_sends_media
-from support.http import create_room
+from support.http import auth, create_room
+from support.ws import join, next_of
 
 SDP_OFFER = {"description": {"type": "offer", "sdp": "v=0\r\n"}}
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def join(client: Any, room: dict[str, Any], role: str) -> tuple[Any, dict[str, Any]]:
-    ws = await client.ws_connect(f"/ws/rooms/{room['room_id']}")
-    await ws.send_json({"type": "hello", "version": 1, "token": room["tokens"][role]})
-    return ws, await ws.receive_json(timeout=5)
-
-
-async def next_of(ws: Any, kind: str) -> dict[str, Any]:
-    while True:
-        msg: dict[str, Any] = await ws.receive_json(timeout=5)
-        if msg["type"] == kind:
-            return msg
 
 
 async def test_peer_rooms_have_no_review_writes_and_record_nothing_unasked(client: Any) -> None:

@@ -1,5 +1,9 @@
 """Real round trips with the scripted interviewer: an in-process aiortc client over the signaling
-socket hears the question, answers with espeak speech, and the server measures the answer."""
+socket hears the question, answers with espeak speech, and the server measures the answer.
+
+Just over 400 lines: the in-process candidate (Candidate) and the spoken answer fixture are what
+every test here drives; they live with their only users.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from mockroom.scripted.service import SCRIPTED
 from mockroom.scripted.tracks import VoiceTrack
 from mockroom.scripted.tts import read_wav, resample
 from support.http import create_room
+from support.ws import joined
 
 RATE = 48_000
 SPEECH = "I led the migration of our billing system and we finished it two weeks early"
@@ -119,14 +124,6 @@ class Candidate:
         await self.pc.close()
 
 
-async def join(client: Any, token: str) -> Any:
-    ws = await client.ws_connect(f"/ws/rooms/{client.room_id}")
-    await ws.send_json({"type": "hello", "version": 1, "token": token})
-    welcome = await ws.receive_json(timeout=5)
-    assert welcome["type"] == "welcome", welcome
-    return ws
-
-
 @pytest.fixture(scope="module")
 def answer_wav(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, float]:
     """Known speech: 1 s silence, an espeak sentence, 1.5 s silence; and its true talk time."""
@@ -147,7 +144,6 @@ async def scripted_room(client: Any, media: str = "video", **options: Any) -> di
     room = await create_room(
         client, mode="scripted", media=media, bank="behavioral", **{**settings, **options}
     )
-    client.room_id = room["room_id"]
     return room
 
 
@@ -155,7 +151,7 @@ async def test_candidate_hears_question_and_talk_time_is_measured(
     client: Any, answer_wav: tuple[np.ndarray, float]
 ) -> None:
     room = await scripted_room(client, media="video", retakes=1)
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     cand = Candidate(ws, video=True)
     try:
         first = await cand.next_message("scripted-state")
@@ -236,7 +232,7 @@ async def test_candidate_hears_question_and_talk_time_is_measured(
 
 async def test_a_peer_without_opus_hears_the_pcm_voice(client: Any) -> None:
     room = await scripted_room(client, media="audio")
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     cand = Candidate(ws, video=False)
     try:
         await cand.next_message("scripted-state")
@@ -262,7 +258,7 @@ async def test_a_peer_without_opus_hears_the_pcm_voice(client: Any) -> None:
 
 async def test_reconnect_resumes_at_same_question(client: Any) -> None:
     room = await scripted_room(client, media="audio")
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     cand = Candidate(ws, video=False)
     try:
         await cand.next_message("scripted-state")
@@ -279,7 +275,7 @@ async def test_reconnect_resumes_at_same_question(client: Any) -> None:
     finally:
         await cand.close()
         await ws.close()
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     again = Candidate(ws, video=False)
     try:
         state = (await again.next_message("scripted-state"))["state"]
@@ -296,7 +292,7 @@ async def test_reconnect_resumes_at_same_question(client: Any) -> None:
 
 async def test_reload_mid_answer_resumes_same_take_without_intro(client: Any) -> None:
     room = await scripted_room(client, media="audio", warm_up=True, think_seconds=5)
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     cand = Candidate(ws, video=False)
     try:
         await cand.next_message("scripted-state")
@@ -315,7 +311,7 @@ async def test_reload_mid_answer_resumes_same_take_without_intro(client: Any) ->
     finally:
         await cand.close()
         await ws.close()  # the page reloads mid-answer
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     again = Candidate(ws, video=False)
     try:
         state = (await again.next_message("scripted-state"))["state"]
@@ -340,7 +336,7 @@ async def test_reload_mid_answer_resumes_same_take_without_intro(client: Any) ->
 
 async def test_bad_offers_get_clear_errors_and_socket_lives(client: Any) -> None:
     room = await scripted_room(client, media="video")
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     cand = Candidate(ws, video=False)
     try:
         await cand.next_message("scripted-state")
@@ -379,8 +375,7 @@ async def test_bad_offers_get_clear_errors_and_socket_lives(client: Any) -> None
 
 async def test_scripted_messages_in_a_peer_room_are_refused(client: Any) -> None:
     room = await create_room(client, mode="peer", media="video")
-    client.room_id = room["room_id"]
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     try:
         await ws.send_json({"type": "scripted", "action": "consent"})
         msg = await ws.receive_json(timeout=5)
@@ -400,7 +395,7 @@ async def test_shutdown_closes_every_peer(aiohttp_client: Any, settings: Any) ->
     app = create_app(settings)
     client = await aiohttp_client(app)
     room = await scripted_room(client, media="audio")
-    ws = await join(client, room["tokens"]["candidate"])
+    ws = await joined(client, room, "candidate")
     cand = Candidate(ws, video=True)
     try:
         await cand.next_message("scripted-state")
@@ -432,8 +427,7 @@ async def test_state_before_joining_and_a_card_that_repeats_nothing(client: Any)
     assert (
         await client.get(f"/api/rooms/{peer['room_id']}/scripted", headers=peer_auth)
     ).status == 404
-    client.room_id = room["room_id"]
-    ws = await join(client, token)
+    ws = await joined(client, room, "candidate")
     cand = Candidate(ws, video=True)
     try:
         await cand.next_message("scripted-state")

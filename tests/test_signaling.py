@@ -10,7 +10,7 @@ from aiohttp import WSMsgType
 
 from mockroom.settings import Settings
 from support.http import create_room
-from support.ws import join, next_of
+from support.ws import join, next_of, upgrade_from
 
 SDP_OFFER = {"description": {"type": "offer", "sdp": "v=0\r\n"}}
 
@@ -133,13 +133,7 @@ async def test_wrong_origin_is_refused(client: Any) -> None:
     room = await create_room(client)
     resp = await client.get(
         f"/ws/rooms/{room['room_id']}",
-        headers={
-            "Origin": "https://evil.example",
-            "Connection": "Upgrade",
-            "Upgrade": "websocket",
-            "Sec-WebSocket-Version": "13",
-            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-        },
+        headers=upgrade_from("https://evil.example"),
     )
     assert resp.status == 403
     own = await client.ws_connect(

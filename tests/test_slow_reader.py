@@ -21,6 +21,7 @@ import pytest
 from mockroom.app import create_app
 from mockroom.settings import Settings
 from support.http import create_room
+from support.ws import next_of
 
 BIG_SDP = {"description": {"type": "offer", "sdp": "v=0\r\n" + "a" * 30_000}}
 MAX_FRAMES = 600  # 18 MB at most: far more than loopback buffers hold
@@ -55,14 +56,6 @@ async def stalled_socket(port: int, path: str, hello: dict[str, Any]) -> socket.
     assert head.startswith(b"HTTP/1.1 101"), head
     await loop.sock_sendall(sock, masked_text_frame(json.dumps(hello)))
     return sock
-
-
-async def next_of(ws: Any, kind: str, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        msg: dict[str, Any] = await ws.receive_json(timeout=max(0.01, deadline - time.monotonic()))
-        if msg["type"] == kind:
-            return msg
 
 
 # Either limit drops the stalled socket: a small backlog cap, or a short send timeout with a

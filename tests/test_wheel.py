@@ -202,15 +202,24 @@ def test_installed_server_serves_every_page_asset_from_another_directory(
         scripted = make_room(base, mode="scripted", media="audio")
         pages = [
             base + "/",
-            peer["links"]["interviewer"],
-            peer["links"]["candidate"],
+            # `?token=` (links issued before #token=): the server renders the page at once.
+            f"{base}/rooms/{peer['room_id']}?token={peer['tokens']['interviewer']}",
+            f"{base}/rooms/{peer['room_id']}?token={peer['tokens']['candidate']}",
             f"{base}/rooms/{peer['room_id']}/report?token={peer['tokens']['interviewer']}",
-            scripted["links"]["candidate"],
-            scripted["links"]["reviewer"],  # redirects to the review page
+            f"{base}/rooms/{scripted['room_id']}?token={scripted['tokens']['candidate']}",
+            # redirects to the review page
+            f"{base}/rooms/{scripted['room_id']}?token={scripted['tokens']['reviewer']}",
+            peer["links"]["observer"],  # the page a #token= link opens first
         ]
         seen: set[str] = set()
         loaded = [path for page in pages for path in _load_page_and_assets(page, seen)]
-        for name in ("style.css", "room-page.js", "scripted-page.js", "review-page.js"):
+        for name in (
+            "style.css",
+            "room-page.js",
+            "scripted-page.js",
+            "review-page.js",
+            "open-page.js",
+        ):
             assert any(path.endswith(name) for path in loaded), name
         assert any("/static/build/chunk-" in path for path in loaded)
         assert any("/static/build/notes-" in path for path in loaded)  # the lazy notes module

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from aiohttp import web
@@ -17,13 +16,12 @@ from .jsonbody import read_json
 from .keys import BANKS, SETTINGS, STORE
 from .links.issue import base_url, check_renewal, issue_link, link_url, notes_paths
 from .links.sockets import WITHDRAWN
-from .links.tokens import new_room_id
 from .links.vault import LINK_VAULT
 from .ratelimit import check_room_creation
 from .roles import Mode, Role, note_documents
+from .rooms.create import open_room
 from .rooms.request import parse_room_request
 from .signaling.service import SIGNALING
-from .storage.interface import RoomRecord
 from .turn import ice_servers
 
 log = logging.getLogger(__name__)
@@ -77,45 +75,21 @@ def _bank_for(
 
 @routes.post("/api/rooms")
 async def create_room(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
     check_room_creation(request)
     spec = parse_room_request(await read_json(request))
     bank_id = spec.bank
     if spec.mode is Mode.SCRIPTED and bank_id is None and spec.bank_toml is None:
         bank_id = DEFAULT_SCRIPTED_BANK
-    bank = _bank_for(request, bank_id, spec.bank_toml)
-    room = RoomRecord(
-        id=new_room_id(),
+    return open_room(
+        request,
         mode=spec.mode,
         media=spec.media,
         title=spec.title,
-        bank_id=bank["id"] if bank else None,
-        bank=bank,
+        bank=_bank_for(request, bank_id, spec.bank_toml),
         options=spec.options,
-        created_at=time.time(),
-    )
-    expires = spec.expires_in_hours or settings.link_ttl_hours or None
-    issued = [issue_link(room.id, role, expires) for role in spec.roles]
-    request.app[STORE].create_room(room, [record for _, record in issued])
-    request.app[LINK_VAULT].room_created(room.id, room.mode, issued)
-    base = base_url(request, settings)
-    links = {
-        Role(record.role).value: link_url(base, room.id, Role(record.role), token)
-        for token, record in issued
-    }
-    log.info("room created", extra={"room": room.id, "mode": room.mode, "media": room.media})
-    return web.json_response(
-        {
-            "room_id": room.id,
-            "title": room.title,
-            "mode": room.mode,
-            "media": room.media,
-            "bank": room.bank_id,
-            "links": links,
-            "expires_at": issued[0][1].expires_at,
-            "ignored_fields": list(spec.ignored_fields),
-        },
-        status=201,
+        roles=spec.roles,
+        expires_in_hours=spec.expires_in_hours,
+        ignored_fields=spec.ignored_fields,
     )
 
 

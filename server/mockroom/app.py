@@ -25,6 +25,7 @@ from .ratelimit import setup_rate_limits
 from .recordings.routes import setup_recordings
 from .report.routes import setup_report
 from .review.routes import setup_review
+from .rooms.again import setup_practise_again
 from .rooms.retention import setup_retention
 from .scripted import setup_scripted
 from .security import setup_security
@@ -131,6 +132,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_quotas(app)
     setup_retention(app)
     setup_links(app)
+    setup_practise_again(app)
     setup_bank_format(app)
     setup_metrics(app)  # before setup_drain: its middleware then counts drain refusals
     setup_drain(app)

@@ -10,8 +10,9 @@ import jinja2
 from aiohttp import web
 
 from . import resources
-from .access import authorize
-from .keys import BANKS, STORE
+from .access import Grant
+from .http import open_link, page_grant
+from .keys import BANKS
 from .roles import Mode, Role
 
 WEB_DIR = resources.web_dir()  # package data in a wheel, web/ in a checkout
@@ -45,9 +46,7 @@ async def home(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template("home.html", request, {"banks": banks})
 
 
-def room_context(request: web.Request) -> dict[str, Any]:
-    """Checks the link before any page renders; failures become an error page (see app.py)."""
-    grant = authorize(request.app[STORE], request.match_info["room_id"], request.query.get("token"))
+def room_context(grant: Grant) -> dict[str, Any]:
     room = grant.room
     return {
         "room": room,
@@ -58,7 +57,10 @@ def room_context(request: web.Request) -> dict[str, Any]:
 
 @routes.get("/rooms/{room_id}")
 async def room_page(request: web.Request) -> web.Response:
-    ctx = room_context(request)
+    grant = page_grant(request)
+    if grant is None:
+        return open_link(request)
+    ctx = room_context(grant)
     if ctx["role"] == Role.REVIEWER.value:
         raise web.HTTPFound(f"/rooms/{ctx['room'].id}/review?{request.query_string}")
     # Scripted rooms have their own page: one candidate and the server's interviewer.

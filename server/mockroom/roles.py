@@ -65,3 +65,8 @@ def may_write_document(role: Role, doc: str) -> bool:
     if doc not in note_documents(role):
         return False
     return role in SINGLE_SEAT_ROLES
+
+
+# The notes socket's WebSocket subprotocol: a browser offers it with "token.<token>" beside it
+# (notes/transport.py), so its token never sits in the URL; each node echoes it.
+NOTES_PROTOCOL = "mockroom-notes"

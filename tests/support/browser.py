@@ -130,11 +130,13 @@ def room_link(server: Any, room: dict[str, Any], role: str) -> str:
 def join_room(page: Page, url: str, name: str | None = None) -> None:
     """Open a room link, optionally type a name, and click Join once it is enabled."""
     page.goto(url)
-    if name is not None:
-        page.fill("#display-name", name)
     join = page.get_by_test_id("join-button")
     join.wait_for(state="visible")
     page.wait_for_function("() => !document.querySelector('[data-testid=join-button]').disabled")
+    # After the lobby is ready: a #token= link opens a short page first, and the lobby's own
+    # script fills the name field in when it starts.
+    if name is not None:
+        page.fill("#display-name", name)
     join.click()
 
 

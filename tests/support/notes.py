@@ -235,11 +235,16 @@ def notes_path(room: dict[str, Any], doc: str = "shared") -> str:
     return f"/ws/rooms/{room['room_id']}/notes/{doc}"
 
 
+async def synced(client: Any, path: str, token: str, timeout: float = 10) -> PyClient:
+    """A PyClient on the document at `path`, once its first sync is answered."""
+    py = await PyClient.connect(client, path, token)
+    await asyncio.wait_for(py.synced.wait(), timeout)
+    return py
+
+
 async def connect(client: Any, room: dict[str, Any], role: str, doc: str = "shared") -> PyClient:
     """A PyClient on the room's document as `role`, once its first sync is answered."""
-    py = await PyClient.connect(client, notes_path(room, doc), room["tokens"][role])
-    await asyncio.wait_for(py.synced.wait(), 5)
-    return py
+    return await synced(client, notes_path(room, doc), room["tokens"][role], timeout=5)
 
 
 async def refused(client: Any, path: str, token: str | None, **kwargs: Any) -> tuple[int, str, int]:

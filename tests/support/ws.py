@@ -3,24 +3,49 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
+
+
+def upgrade_from(origin: str) -> dict[str, str]:
+    """The headers of a WebSocket upgrade sent from `origin`, for a plain GET that expects the
+    handshake to be refused (ws_connect would raise before the status could be read)."""
+    return {
+        "Origin": origin,
+        "Connection": "Upgrade",
+        "Upgrade": "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    }
+
+
+async def hello(client: Any, room_id: str, token: str, **extra: Any) -> tuple[Any, dict[str, Any]]:
+    """Open the room's socket and say hello with `token`; (socket, the first reply)."""
+    ws = await client.ws_connect(f"/ws/rooms/{room_id}")
+    await ws.send_json({"type": "hello", "version": 1, "token": token, **extra})
+    return ws, await ws.receive_json(timeout=5)
 
 
 async def join(
     client: Any, room: dict[str, Any], role: str, **extra: Any
 ) -> tuple[Any, dict[str, Any]]:
-    """Open the room's socket, say hello as `role`; (socket, the first reply, usually welcome)."""
-    ws = await client.ws_connect(f"/ws/rooms/{room['room_id']}")
-    hello = {"type": "hello", "version": 1, "token": room["tokens"][role], "name": role.title()}
-    hello.update(extra)
-    await ws.send_json(hello)
-    return ws, await ws.receive_json(timeout=5)
+    """Say hello as `role` (named after it); (socket, the first reply, usually welcome)."""
+    fields = {"name": role.title(), **extra}
+    return await hello(client, room["room_id"], room["tokens"][role], **fields)
 
 
-async def next_of(ws: Any, kind: str) -> dict[str, Any]:
-    """The next message of type `kind` (others before it are dropped)."""
+async def joined(client: Any, room: dict[str, Any], role: str, **extra: Any) -> Any:
+    """The socket of `role`, once welcomed (anything else as the first reply fails the test)."""
+    ws, first = await join(client, room, role, **extra)
+    assert first["type"] == "welcome", first
+    return ws
+
+
+async def next_of(ws: Any, kind: str, timeout: float = 5) -> dict[str, Any]:
+    """The next message of type `kind` within `timeout` seconds (others before it are dropped)."""
+    deadline = time.monotonic() + timeout
     while True:
-        msg: dict[str, Any] = await ws.receive_json(timeout=5)
+        msg: dict[str, Any] = await ws.receive_json(timeout=max(0.01, deadline - time.monotonic()))
         if msg["type"] == kind:
             return msg
 

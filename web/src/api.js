@@ -15,6 +15,67 @@ export function readToken(where = globalThis.location) {
     new URLSearchParams(where.hash.slice(1)).get("token") || "";
 }
 
+/** The room id of a page path `/rooms/{id}[/…]`, or "". @param {string} path */
+export function roomIdOf(path) {
+  const match = /^\/rooms\/([^/]+)/.exec(path);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+/** @type {Map<string, string>} tokens already taken out of this tab's address */
+const taken = new Map();
+
+/**
+ * The token of the link this tab opened (security review M7). Taken from `?token=` or
+ * `#token=` the first time, kept in this tab's sessionStorage (a reload, or the report opened
+ * from the room, finds it there), and removed from the address bar, and so from this history
+ * entry, together with the page ticket (`?sig=`) the page was loaded with.
+ * @returns {string} "" when neither the address nor this tab has one
+ */
+export function takeToken() {
+  const where = globalThis.location;
+  if (!where) return "";
+  const roomId = roomIdOf(where.pathname);
+  const key = `mockroom.token.${roomId}`;
+  const fromAddress = readToken(where);
+  /** @type {Storage|null} */
+  let storage = null;
+  try {
+    storage = globalThis.sessionStorage;
+  } catch {
+    // Storage blocked by the browser's settings: the token lives only as long as the page.
+  }
+  if (fromAddress) {
+    taken.set(key, fromAddress);
+    storage?.setItem(key, fromAddress);
+  }
+  if (!taken.has("hashchange")) {
+    taken.set("hashchange", "");
+    // A link pasted into this tab's address bar while it shows the room (a renewed link, say)
+    // only changes the fragment, which loads nothing: load the room again with that token.
+    globalThis.addEventListener?.("hashchange", () => {
+      const pasted = readToken(globalThis.location);
+      if (!pasted) return;
+      taken.set(key, pasted);
+      storage?.setItem(key, pasted);
+      globalThis.location.reload();
+    });
+  }
+  cleanAddress(where);
+  return taken.get(key) || storage?.getItem(key) || "";
+}
+
+/** @param {Location} where */
+function cleanAddress(where) {
+  const url = new URL(where.href);
+  const hash = new URLSearchParams(url.hash.slice(1));
+  if (!url.searchParams.has("token") && !url.searchParams.has("sig") && !hash.has("token")) return;
+  url.searchParams.delete("token");
+  url.searchParams.delete("sig");
+  hash.delete("token");
+  url.hash = hash.toString();
+  history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+}
+
 /**
  * Turns "/ws/rooms/x" or "http(s)://host/ws/…" into a ws(s) URL, against `base`.
  * @param {string} url @param {string} [base] default: the page's URL

@@ -3,7 +3,7 @@
 // mounts the control on every [data-delete-room] element the template rendered (only for the
 // owner); the element's data-retention says how long the server keeps rooms otherwise.
 
-import { messageOf, readToken, request } from "./api.js";
+import { messageOf, takeToken, request } from "./api.js";
 import { h } from "./dom.js";
 
 /**
@@ -71,6 +71,6 @@ const root = /** @type {HTMLElement|null} */ (document.querySelector("[data-room
 for (const el of document.querySelectorAll("[data-delete-room]")) {
   mountDeleteRoom(/** @type {HTMLElement} */ (el), {
     roomId: root?.dataset.roomId || "",
-    token: readToken(),
+    token: takeToken(),
   });
 }

@@ -1,9 +1,10 @@
 // Entry for home.html: create a practice room and hand out each role's link; "My rooms" keeps
 // the rooms made in this browser (localStorage only) with their owner's link.
 
-import { ApiError, messageOf, request } from "./api.js";
+import { ApiError, messageOf, readToken, request } from "./api.js";
 import { copyText } from "./clipboard.js";
 import { $ } from "./dom.js";
+import { bearerDownload } from "./download.js";
 import { inviteMessage } from "./links-panel.js";
 import { myRooms } from "./storage.js";
 
@@ -170,12 +171,12 @@ function absolute(url) {
 /** "Add to calendar (.ics)" for one role: the invite carries that role's own link only. */
 /** @param {string} roomId @param {string} role @param {string} label @param {string} url */
 function calendarLink(roomId, role, label, url) {
-  const token = new URL(url, location.href).searchParams.get("token") || "";
+  const token = readToken(new URL(url, location.href));
   const a = document.createElement("a");
-  a.href = `/api/rooms/${encodeURIComponent(roomId)}/invite.ics?token=${encodeURIComponent(token)}`;
+  bearerDownload(a, `/api/rooms/${encodeURIComponent(roomId)}/invite.ics`, () => token,
+    `mockroom-${role}.ics`);
   a.textContent = "Add to calendar (.ics)";
   a.className = "small";
-  a.setAttribute("download", `mockroom-${role}.ics`);
   a.setAttribute("data-testid", `ics-${role}`);
   a.setAttribute("aria-label", `Add to calendar (.ics): the ${label.toLowerCase()} invite`);
   return a;

@@ -11,7 +11,7 @@
 // buttons are interview-controls.js's, the texts interview-view.js's, the forms
 // interview-forms-pane.js's, and which errors to show interview-errors.js's.
 
-import { readToken } from "./api.js";
+import { takeToken } from "./api.js";
 import { h } from "./dom.js";
 import { Beeper } from "./interview-beeper.js";
 import { controls, controlsKey, swapControls, swapKey } from "./interview-controls.js";
@@ -68,7 +68,8 @@ function skeleton(/** @type {string} */ reportHref) {
 export function mountInterview(container, { client, roomInfo, stream }) {
   const roomId = (roomInfo && roomInfo.room_id) ||
     container.closest("[data-room-id]")?.getAttribute("data-room-id") || "";
-  const reportHref = `/rooms/${encodeURIComponent(roomId)}/report?token=${encodeURIComponent(readToken())}`;
+  // In the fragment: the report tab takes it from there (api.takeToken), no server log sees it.
+  const reportHref = `/rooms/${encodeURIComponent(roomId)}/report#token=${encodeURIComponent(takeToken())}`;
   const ui = skeleton(reportHref);
   container.replaceChildren(ui.root);
 
@@ -108,7 +109,7 @@ export function mountInterview(container, { client, roomInfo, stream }) {
     rerender: () => render(),
   };
   const forms = new FeedbackForms(ui.feedback, { roomId, nameOf, send });
-  const recording = peerRecording({ roomId, token: readToken(), stream: stream || null, send, nameOf });
+  const recording = peerRecording({ roomId, token: takeToken(), stream: stream || null, send, nameOf });
   ui.recording.append(recording.root);
 
   function render() {

@@ -2,12 +2,12 @@
 // `<section data-links-mount data-room-id=… data-title=…>` in its template. Only the room's
 // owner (the candidate) sees it; for a reviewer the API answers 403 and the section stays hidden.
 
-import { readToken } from "./api.js";
+import { takeToken } from "./api.js";
 import { mountLinksPanel } from "./links-panel.js";
 
 const host = /** @type {HTMLElement|null} */ (document.querySelector("[data-links-mount]"));
 if (host) {
-  const token = readToken();
+  const token = takeToken();
   const details = document.createElement("details");
   details.className = "links-panel";
   const summary = document.createElement("summary");

@@ -28,7 +28,8 @@ export class NotesDoc {
     this.text = this.ydoc.getText("notes");
     this.meta = this.ydoc.getMap("meta");
     this.provider = new WebsocketProvider(wsUrl.slice(0, cut), this.name, this.ydoc, {
-      params: { token },
+      // The token travels in the subprotocol header, never in the URL (proxies log URLs).
+      protocols: ["mockroom-notes", `token.${token}`],
       disableBc: true, // another tab of the same person must not bypass the server's role checks
     });
     this.awareness = this.provider.awareness;

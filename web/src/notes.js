@@ -22,6 +22,7 @@ import { socketUrl } from "./api.js";
 import { h } from "./dom.js";
 import { NotesDoc } from "./notes-doc.js";
 import { remoteCursors } from "./notes-cursors.js";
+import { bearerDownload } from "./download.js";
 
 const STYLESHEET = "/static/notes.css";
 /** @type {Record<string, string>} */
@@ -81,8 +82,9 @@ export function mountNotes(container, ctx) {
   status.setAttribute("role", "status");
   status.dataset.testid = "notes-status";
   const download = h("a", { class: "mr-notes-download", text: "Download notes" });
-  download.href = `/api/rooms/${encodeURIComponent(ctx.roomId)}/notes.md?token=${encodeURIComponent(ctx.token)}`;
-  download.setAttribute("download", "");
+  bearerDownload(/** @type {HTMLAnchorElement} */ (download),
+    `/api/rooms/${encodeURIComponent(ctx.roomId)}/notes.md`, () => ctx.token,
+    `mockroom-${ctx.roomId}-notes.md`);
   bar.append(tabs, status, download);
   const panels = h("div", { class: "mr-notes-panels" });
   root.append(bar, panels);

@@ -46,7 +46,7 @@ export function peerRecording({ roomId, token, stream, send, nameOf }) {
   const list = h("ol", { class: "iv-takes", "data-testid": "peer-answers" });
   const answers = h("section", { class: "iv-answers", hidden: true },
     h("h3", {}, "Your recorded answers"), list);
-  const review = h("a", { href: `/rooms/${encodeURIComponent(roomId)}/review?token=` +
+  const review = h("a", { href: `/rooms/${encodeURIComponent(roomId)}/review#token=` +
     encodeURIComponent(token), target: "_blank", rel: "noopener", "data-testid": "review-link" },
   "Watch the recorded answers");
   const reviewLine = h("p", { class: "iv-review-link", hidden: true }, review);

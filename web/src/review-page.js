@@ -4,11 +4,11 @@
 import "./delete-room.js";
 import "./links-mount.js"; // the owner's "Links and invites" (ui)
 
-import { messageOf, readToken, request } from "./api.js";
+import { messageOf, takeToken, request } from "./api.js";
 
 const root = /** @type {HTMLElement} */ (document.getElementById("review"));
 const roomId = root.dataset.roomId || "";
-const token = readToken();
+const token = takeToken();
 const api = `/api/rooms/${encodeURIComponent(roomId)}`;
 const statusLine = /** @type {HTMLElement} */ (root.querySelector("[data-review-status]"));
 

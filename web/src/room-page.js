@@ -2,7 +2,7 @@
 // room is fetched and probed (room-probe.js) meanwhile, and a click on Join hands over to
 // room-join.js, which runs the call with its controls (room-controls.js).
 
-import { readToken, request } from "./api.js";
+import { takeToken, request } from "./api.js";
 import "./delete-room.js";
 import { $ } from "./dom.js";
 import { Lobby } from "./lobby.js";
@@ -15,7 +15,7 @@ const root = /** @type {HTMLElement} */ ($("room"));
 const roomId = root.dataset.roomId || "";
 const role = root.dataset.role || "";
 const roomMedia = root.dataset.media || "video";
-const token = readToken();
+const token = takeToken();
 
 // Devices first: the camera and microphone warm up while the page fetches the room.
 const lobby = new Lobby({ role, media: roomMedia, extrasWhenIdle: true });

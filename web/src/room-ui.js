@@ -219,7 +219,8 @@ export class RoomView {
     v.item.querySelector(".role").textContent = acting;
     if (v.tile) {
       v.tile.classList.toggle("screen-share", !!info.screen);
-      v.tile.querySelector(".share-label").textContent = info.screen ? `${name} is sharing their screen` : "";
+      // The sharer's name, never "their": the others must see whose screen fills the spotlight.
+      v.tile.querySelector(".share-label").textContent = info.screen ? `${name}'s screen` : "";
       v.tile.querySelector("figcaption .name").textContent = name;
       v.tile.querySelector("figcaption .role").textContent = acting;
       v.tile.querySelector(".avatar").textContent = initial(name);

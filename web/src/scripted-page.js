@@ -10,7 +10,7 @@
 import "./delete-room.js";
 import "./links-mount.js"; // the owner's "Links and invites" (ui)
 
-import { messageOf, readToken, request } from "./api.js";
+import { messageOf, takeToken, request } from "./api.js";
 import { Lobby } from "./lobby.js";
 import { RoomClient } from "./protocol.js";
 import { bannerText } from "./reconnect.js";
@@ -37,7 +37,7 @@ const PHASE_TEXT = {
 const root = /** @type {HTMLElement} */ (document.getElementById("scripted"));
 const roomId = root.dataset.roomId || "";
 const isVideo = root.dataset.media === "video";
-const token = readToken();
+const token = takeToken();
 /** @param {string} id @returns {any} */
 const byTestId = (id) => root.querySelector(`[data-testid="${id}"]`);
 /** @param {string} name @returns {any} */
@@ -328,20 +328,23 @@ async function finish() {
 
 function showFinished() {
   showView("finished");
-  ui.reviewLink.href = `/rooms/${roomId}/review?token=${encodeURIComponent(token)}`;
+  ui.reviewLink.href = `/rooms/${roomId}/review#token=${encodeURIComponent(token)}`;
   byData("finished")?.querySelector("h2")?.focus();
 }
 
-/** A new scripted room with this one's settings, opened at once (home page if that fails). */
+/** A new scripted room with this one's bank and settings, opened at once. A pasted bank has no
+ * id the home page could ask for again, so the server copies this room's own (rooms/again.py). */
 async function practiseAgain() {
   ui.again.disabled = true;
-  const settings = JSON.parse(root.dataset.practiseAgain || "{}");
-  if (!settings.bank) delete settings.bank;
   try {
-    const room = await request("/api/rooms", { method: "POST", json: settings });
+    const room = await request(`/api/rooms/${encodeURIComponent(roomId)}/again`, {
+      method: "POST",
+      token,
+    });
     location.href = new URL(room.links.candidate, location.href).toString();
-  } catch {
-    location.href = "/";
+  } catch (err) {
+    ui.again.disabled = false;
+    say(`Could not make a new room: ${messageOf(err)}`);
   }
 }
 

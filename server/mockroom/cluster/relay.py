@@ -27,6 +27,7 @@ from typing import Any
 from aiohttp import ClientError, ClientSession, WSMsgType, WSServerHandshakeError, web
 
 from ..errors import MockRoomError, UserError
+from ..roles import NOTES_PROTOCOL
 from .directory import inbox
 from .wire import Frame, encode, new_session_id
 
@@ -39,6 +40,7 @@ MAX_BACKLOG_BYTES = 4 * 1024 * 1024  # frames waiting for one slow socket
 RELAY_HEADER = "X-MockRoom-Relay"  # the node's secret: this upgrade is a relayed socket
 # The client's own headers that decide what the home answers (origin check, proxy scheme/host).
 FORWARDED = ("Origin", "Host", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-For")
+PROTOCOL_HEADER = "Sec-WebSocket-Protocol"
 CLOSE_ABNORMAL = 1011  # sent when the other side vanished without a close frame
 CLOSE_RESTART = 1012  # "service restart": the browser reconnects (through any node)
 
@@ -161,7 +163,14 @@ class Relay:
         self.edge_sessions += 1
         try:
             headers = {name: request.headers[name] for name in FORWARDED if name in request.headers}
-            opening = {"from": self.node_id, "path": request.path_qs, "headers": headers}
+            # The subprotocols go along: the browser's notes socket carries its token there.
+            protocols = [p.strip() for p in request.headers.get(PROTOCOL_HEADER, "").split(",")]
+            opening = {
+                "from": self.node_id,
+                "path": request.path_qs,
+                "headers": headers,
+                "protocols": [p for p in protocols if p],
+            }
             self.publish(channel, encode("O", sid, opening))
             try:
                 reply = await asyncio.wait_for(asyncio.shield(session.opened), OPEN_TIMEOUT_S)
@@ -172,7 +181,10 @@ class Relay:
             if reply.kind == "R":
                 raise RelayRefused(int(reply.json().get("status", 503)))
             ws = web.WebSocketResponse(
-                heartbeat=EDGE_HEARTBEAT_S, max_msg_size=MAX_FRAME_BYTES, compress=False
+                protocols=(NOTES_PROTOCOL,),  # echoed when offered, as the home does
+                heartbeat=EDGE_HEARTBEAT_S,
+                max_msg_size=MAX_FRAME_BYTES,
+                compress=False,
             )
             await ws.prepare(request)
             writer = asyncio.create_task(session.write_loop(ws))
@@ -212,6 +224,7 @@ class Relay:
                 ws = await self._http.ws_connect(
                     self.local_base + str(info["path"]),
                     headers=headers,
+                    protocols=tuple(str(p) for p in info.get("protocols", ())),
                     max_msg_size=0,
                     compress=0,
                     ssl=False,

@@ -2,5 +2,6 @@
 
 tokens (random secrets, hashes) · issue (link URLs, issuing and renewing) · sockets (which open
 sockets each link holds, so a withdrawn link is cut off) · vault (sealed copies the owner can see
-again) · routes (GET /api/rooms/{id}/links).
+again) · signed (short-lived signed URLs, so no token sits in a URL) · routes (GET
+/api/rooms/{id}/links, POST …/page-ticket).
 """

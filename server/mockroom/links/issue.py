@@ -1,4 +1,8 @@
-"""Capability links: one per role, token in the query string of the page URL."""
+"""Capability links: one per role, the token in the URL's fragment.
+
+`#token=` never reaches a server, a proxy log or a Referer (security review M7); the page reads
+it, keeps it in the tab's sessionStorage and takes it out of the address bar. Links issued
+before carried `?token=`: those keep working (pages.py, http.bearer_token)."""
 
 from __future__ import annotations
 
@@ -28,7 +32,7 @@ def page_path(room_id: str, role: Role) -> str:
 
 
 def link_url(base: str, room_id: str, role: Role, token: str) -> str:
-    return f"{base}{page_path(room_id, role)}?token={quote(token)}"
+    return f"{base}{page_path(room_id, role)}#token={quote(token)}"
 
 
 def issue_link(room_id: str, role: Role, expires_in_hours: float | None) -> tuple[str, LinkRecord]:

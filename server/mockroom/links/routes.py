@@ -1,4 +1,5 @@
-"""GET /api/rooms/{id}/links: the room's current links, for its owner only.
+"""GET /api/rooms/{id}/links: the room's current links, for its owner only; POST
+/api/rooms/{id}/page-ticket: a bearer token traded for a page signature (links/signed.py).
 
 The owner (interviewer in peer rooms, candidate in scripted rooms) proves it with their bearer
 token, which is also the key that opens the sealed copies (links/vault.py). Withdrawn and expired
@@ -12,23 +13,21 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from ..errors import Forbidden
-from ..http import bearer_token, grant_from_request
+from ..http import bearer_token, grant_from_request, owner_grant
 from ..keys import SETTINGS, STORE
 from ..roles import ROLES_BY_MODE, Role
 from ..rooms.request import link_expired
 from .issue import base_url, link_url
-from .vault import LINK_VAULT, LinkVault, owner_role
+from .signed import PAGE, PAGE_TTL_S, sign
+from .vault import LINK_VAULT, LinkVault
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/api/rooms/{room_id}/links")
 async def room_links(request: web.Request) -> web.Response:
-    grant = grant_from_request(request)
-    owner = owner_role(grant.room.mode)
-    if grant.role is not owner:
-        raise Forbidden(f"Only the {owner.value} of this room can see its links.")
+    grant = owner_grant(request, "see its links")
+    owner = grant.role
     token = str(bearer_token(request))
     room_id = grant.room.id
     now = time.time()
@@ -51,6 +50,16 @@ async def room_links(request: web.Request) -> web.Response:
     return web.json_response(
         {"room_id": room_id, "owner": owner.value, "links": links, "expires_at": expires},
         headers={"Cache-Control": "no-store"},
+    )
+
+
+@routes.post("/api/rooms/{room_id}/page-ticket")
+async def page_ticket(request: web.Request) -> web.Response:
+    """A short-lived signature that renders this room's pages for the bearer's role: the page a
+    `#token=` link opens trades the token (a header, never a URL) for it (links/signed.py)."""
+    grant = grant_from_request(request)
+    return web.json_response(
+        {"sig": sign(grant, PAGE, PAGE_TTL_S)}, headers={"Cache-Control": "no-store"}
     )
 
 

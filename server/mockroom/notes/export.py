@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
@@ -16,6 +15,7 @@ from pycrdt import Map, Text
 from ..access import Grant
 from ..http import grant_from_request, markdown_download
 from ..keys import STORE
+from ..markdown import fenced
 from ..roles import CODE_DOC, SHARED_DOC, private_notes_doc
 from .keys import NOTES_HUB
 
@@ -28,12 +28,6 @@ def document_text(app: web.Application, room_id: str, doc: str) -> tuple[str, di
     text = str(room.doc.get("notes", type=Text))
     meta = dict(room.doc.get("meta", type=Map)) if doc == CODE_DOC else {}
     return text, meta
-
-
-def _fence(code: str) -> str:
-    """A backtick fence longer than any run of backticks inside the code."""
-    longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
-    return "`" * max(3, longest + 1)
 
 
 def notes_markdown(app: web.Application, grant: Grant) -> str:
@@ -53,8 +47,7 @@ def notes_markdown(app: web.Application, grant: Grant) -> str:
     code, meta = document_text(app, room.id, CODE_DOC)
     if code.strip():
         language = FENCE_LANGUAGES.get(str(meta.get("language", "plain")), "text")
-        fence = _fence(code)
-        lines += ["", "## Code pad", "", f"{fence}{language}", code.rstrip("\n"), fence]
+        lines += ["", "## Code pad", "", *fenced(code, language)]
     return "\n".join(lines) + "\n"
 
 

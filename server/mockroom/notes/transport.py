@@ -18,7 +18,7 @@ from ..access import Grant, authorize
 from ..errors import Forbidden, MockRoomError, error_reply
 from ..keys import SETTINGS, STORE
 from ..links.sockets import TooManySockets
-from ..roles import may_write_document, note_documents
+from ..roles import NOTES_PROTOCOL, may_write_document, note_documents
 from ..security import origin_allowed
 from .hub import NotesHub
 
@@ -127,13 +127,29 @@ class SocketClient:
                 return
 
 
+# The browser sends its token in the WebSocket subprotocol header ("mockroom-notes",
+# "token.<token>") rather than in the URL, which proxies log (security review M7); `?token=` is
+# the stable surface for every other y-websocket client and keeps working.
+TOKEN_PROTOCOL_PREFIX = "token."
+
+
+def socket_token(request: web.Request) -> str | None:
+    if token := request.query.get("token"):
+        return token
+    offered = request.headers.get("Sec-WebSocket-Protocol", "")
+    for protocol in (p.strip() for p in offered.split(",")):
+        if protocol.startswith(TOKEN_PROTOCOL_PREFIX):
+            return protocol.removeprefix(TOKEN_PROTOCOL_PREFIX) or None
+    return None
+
+
 def _admit(request: web.Request, hub: NotesHub) -> Grant:
     """Who is asking, or a MockRoomError naming why not."""
     settings = request.app[SETTINGS]
     if not origin_allowed(request, settings):
         raise Forbidden("This page may not open notes of this server.")
     room_id = request.match_info["room_id"]
-    grant = authorize(request.app[STORE], room_id, request.query.get("token"))
+    grant = authorize(request.app[STORE], room_id, socket_token(request))
     if request.match_info["doc"] not in note_documents(grant.role):
         raise Forbidden("Your link does not open this notes document.")
     per_link = settings.max_notes_sockets_per_link
@@ -157,7 +173,7 @@ async def handle_notes_socket(request: web.Request, hub: NotesHub) -> web.Stream
         # Accept, then close before any sync message: y-websocket clients read 44xx close codes
         # as permanent (no reconnect loop) and can show the reason.
         reply = error_reply(exc)
-        refused = web.WebSocketResponse()
+        refused = web.WebSocketResponse(protocols=(NOTES_PROTOCOL,))
         await refused.prepare(request)
         await refused.close(code=reply.close_code, message=close_reason(reply.message))
         return refused
@@ -165,6 +181,7 @@ async def handle_notes_socket(request: web.Request, hub: NotesHub) -> web.Stream
     doc = request.match_info["doc"]
     config = hub.config
     ws = web.WebSocketResponse(
+        protocols=(NOTES_PROTOCOL,),  # echoed when offered, as a browser requires
         heartbeat=HEARTBEAT_S,
         compress=False,  # like y-websocket's server; deflate costs CPU on every keystroke
         # aiohttp's own cap is a memory guard; the exact limit is ours, with a clear reason.

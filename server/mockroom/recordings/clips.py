@@ -147,7 +147,7 @@ def decide_chunk(clip: Clip, seq: int, size: int, max_clip_bytes: int) -> ChunkA
 
 
 def clip_json(clip: Clip) -> dict[str, Any]:
-    """A clip as the API shows it; `url` plays it (the page adds ?token= for <video src>)."""
+    """A clip as the API shows it; `url` plays it with a bearer header (pages sign it)."""
     return {
         "clip_id": clip.id,
         "question_id": clip.question_id,

@@ -17,18 +17,19 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from ..errors import Conflict, NotFound, TooLarge, UserError
-from ..http import grant_from_request
+from ..http import grant_for_fetch
 from ..jsonbody import SMALL_BODY_BYTES, read_json
 from ..keys import SETTINGS, STORE
 from ..links.tokens import new_token
 from ..quotas import QUOTAS
+from ..signaling.service import SIGNALING, Connection
 from ..storage.interface import Store
 from .access import ClipAccess, clip_access
 from .clips import (
@@ -45,6 +46,8 @@ from .remux import Remuxed, remux
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
+IDLE_SEAL_S = 120.0
+
 
 class ClipStore:
     """Clip rows in the shared SQLite store, clip bytes under data_dir/recordings/<room>/."""
@@ -53,6 +56,10 @@ class ClipStore:
         self.store = store
         self.directory = directory
         self.bytes_stored = 0  # chunk bytes written since start-up (ops/metrics.py reads it)
+        # A take cut off (the tab closed mid-answer) and never resumed is finished and remuxed
+        # once its room has been empty this long: a reload within it resumes the take instead.
+        self.idle_s = IDLE_SEAL_S
+        self.sealing: set[asyncio.Task[None]] = set()  # awaited by shutdown (and by tests)
 
     def _clip(self, row: Any) -> Clip:
         return Clip(
@@ -208,6 +215,26 @@ class ClipStore:
         self.store.set_clip_file(clip.id, self.path(clip).stat().st_size, result.duration_ms)
         return self.get(clip.room_id, clip.id)
 
+    async def seal_cut_off(self, room_id: str) -> list[Clip]:
+        """Finish and remux every take of the room that has chunks but was never finished, so
+        the review can show its length and seek in it (what the recorder's finish would do)."""
+        sealed = []
+        for clip in self.for_room(room_id):
+            if not clip.finished and clip.bytes > 0:
+                sealed.append(await self.make_seekable(self.finish(clip, None)))
+                log.info("cut-off clip finished", extra={"room": room_id, "clip": clip.id})
+        return sealed
+
+    def seal_when_idle(self, room_id: str, occupied: Callable[[str], bool]) -> None:
+        async def later() -> None:
+            await asyncio.sleep(self.idle_s)
+            if not occupied(room_id):
+                await self.seal_cut_off(room_id)
+
+        task = asyncio.get_running_loop().create_task(later())
+        self.sealing.add(task)
+        task.add_done_callback(self.sealing.discard)
+
     def delete_some(self, room_id: str, clips: list[Clip]) -> int:
         """These clips of the room (rows first: a clip without its row is never served)."""
         if len(clips) == len(self.for_room(room_id)):
@@ -228,7 +255,8 @@ CLIPS: web.AppKey[ClipStore] = web.AppKey("clips", ClipStore)
 
 
 def _access(request: web.Request) -> ClipAccess:
-    return clip_access(request, grant_from_request(request))
+    # a <video src> is a URL signed for its one clip
+    return clip_access(request, grant_for_fetch(request))
 
 
 def _readable(request: web.Request) -> tuple[ClipAccess, Clip]:
@@ -354,8 +382,21 @@ def setup_recordings(app: web.Application) -> None:
     """Clip storage and its upload/download API (the review, which shows the clips, is its own)."""
 
     async def clip_store(app: web.Application) -> AsyncIterator[None]:
-        app[CLIPS] = ClipStore(app[STORE], app[SETTINGS].recordings_dir)
+        clips = app[CLIPS] = ClipStore(app[STORE], app[SETTINGS].recordings_dir)
+        signaling = app[SIGNALING]
+
+        def occupied(room_id: str) -> bool:
+            live = signaling.live_room(room_id)
+            return live is not None and len(live) > 0
+
+        async def on_leave(conn: Connection) -> None:
+            clips.seal_when_idle(conn.room.room_id, occupied)
+
+        signaling.leave_hooks.append(on_leave)
         yield
+        for task in list(clips.sealing):
+            task.cancel()
+        await asyncio.gather(*clips.sealing, return_exceptions=True)
 
     app.cleanup_ctx.append(clip_store)
     app.add_routes(routes)

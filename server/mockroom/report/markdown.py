@@ -5,9 +5,9 @@ The HTML page (report.html) renders the same model, so the two exports never dis
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from ..markdown import fenced
 from .model import OBSERVER_POLICY, ReportInput, build_report, fmt_duration, plural
 
 __all__ = ["OBSERVER_POLICY", "ReportInput", "build_report", "fmt_duration", "render_markdown"]
@@ -98,8 +98,6 @@ def render_markdown(model: dict[str, Any]) -> str:
         out += ["", "## My private notes", ""]
         out.append(model["private_notes"].strip() or "_(empty)_")
     for letter in model["letters"]:
-        text = letter["text"]
-        fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", text)), default=0))
-        out += ["", f"## {letter['title']}", "", f"{fence}text", text.rstrip("\n"), fence]
+        out += ["", f"## {letter['title']}", "", *fenced(letter["text"], "text")]
     out += ["", f"_{model['observer_policy']}_"]
     return "\n".join(out) + "\n"

@@ -1,7 +1,7 @@
 """The end-of-interview report (HTML and Markdown) and the calendar invite of a scheduled room.
 
-    GET /rooms/{id}/report?token=           printable HTML page (works without JavaScript)
-    GET /api/rooms/{id}/report.md           Markdown download (Bearer token or ?token=)
+    GET /rooms/{id}/report#token=           printable HTML page (`?token=` works without JavaScript)
+    GET /api/rooms/{id}/report.md           Markdown download (Bearer token, ?token= or ?sig=)
     GET /api/rooms/{id}/invite.ics          iCalendar invite for rooms made with scheduled_at
 
 Any live role of a peer room may read the report, but each reads their *own* report: what it
@@ -23,13 +23,22 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from ..access import Grant, authorize
+from ..access import Grant
 from ..errors import NotFound
-from ..http import bearer_token, download, grant_from_request, markdown_download
+from ..http import (
+    bearer_token,
+    download,
+    grant_for_fetch,
+    grant_from_request,
+    markdown_download,
+    open_link,
+    page_grant,
+)
 from ..interview.config import INTERVIEW_SOURCE, load_interview
 from ..interview.flow import Interview
 from ..keys import SETTINGS, STORE
 from ..links.issue import base_url, link_url
+from ..links.signed import signed_url
 from ..notes.export import document_text
 from ..notes.keys import NOTES_HUB
 from ..recordings.access import PEER_SEATS, PeerAccess
@@ -139,21 +148,28 @@ def report_model(app: web.Application, grant: Grant) -> dict[str, Any]:
 
 @routes.get("/rooms/{room_id}/report")
 async def report_page(request: web.Request) -> web.Response:
-    token = request.query.get("token")
-    grant = authorize(request.app[STORE], request.match_info["room_id"], token)
+    grant = page_grant(request)
+    if grant is None:
+        return open_link(request)
     if grant.room.mode == Mode.SCRIPTED:
         # A scripted room's report is its review page: clips, figures, ratings, comments.
         raise web.HTTPFound(f"/rooms/{grant.room.id}/review?{request.query_string}")
     grant = _report_grant(grant)
     model = report_model(request.app, grant)
     return aiohttp_jinja2.render_template(
-        "report.html", request, {"r": model, "token": token, "room": grant.room}
+        "report.html",
+        request,
+        {"r": model, "room": grant.room, "markdown_url": signed_url(grant, _md_path(grant))},
     )
+
+
+def _md_path(grant: Grant) -> str:
+    return f"/api/rooms/{grant.room.id}/report.md"
 
 
 @routes.get("/api/rooms/{room_id}/report.md")
 async def report_markdown(request: web.Request) -> web.Response:
-    grant = _report_grant(grant_from_request(request))
+    grant = _report_grant(grant_for_fetch(request))
     body = render_markdown(report_model(request.app, grant))
     return markdown_download(body, f"mockroom-{grant.room.id}-report.md")
 

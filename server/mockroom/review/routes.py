@@ -1,6 +1,6 @@
 """Reviewing a scripted room afterwards: clips per question, speech figures, ratings, comments.
 
-`GET /rooms/{id}/review?token=` renders the page (candidate and reviewer links); the JSON API under
+`GET /rooms/{id}/review#token=` renders the page (candidate and reviewer links); the JSON API under
 /api/rooms/{id}/review lets the candidate rate themselves against each question's rubric (1-4) and
 the reviewer (a coach) leave comments the candidate can read. `GET /api/rooms/{id}/review.md`
 exports everything as Markdown.
@@ -8,7 +8,6 @@ exports everything as Markdown.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from typing import Any
@@ -16,18 +15,20 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from ..access import Grant, authorize, scripted_only
+from ..access import Grant, scripted_only
 from ..banks import model as bank_lib
 from ..errors import Forbidden, UserError
-from ..http import grant_from_request, markdown_download
+from ..http import grant_for_fetch, grant_from_request, markdown_download, open_link, page_grant
 from ..jsonbody import SMALL_BODY_BYTES, read_json_object
 from ..keys import STORE
+from ..links.signed import signed_url
 from ..recordings.access import PeerAccess, clip_access
 from ..recordings.clips import Clip, clip_json
 from ..recordings.routes import CLIPS
 from ..roles import Mode, Role
 from ..scripted.service import metrics_for_room
 from ..storage.interface import RoomRecord, Store
+from .figures import by_question, figure_rows
 from .peer import peer_questions
 
 log = logging.getLogger(__name__)
@@ -68,106 +69,15 @@ def _bank_questions(room: RoomRecord) -> dict[str, dict[str, Any]]:
 
 
 async def speech_metrics(store: Store, room_id: str) -> dict[str, list[dict[str, Any]]]:
-    """Speech figures per question from the scripted interviewer.
+    """Speech figures per question (one dict per take) from the scripted interviewer.
 
-    Returned as question id → list of figure dicts (one per take).
     Any failure means "not measured": figures are a nice-to-have beside the recordings.
     """
     try:
-        raw: Any = metrics_for_room(store, room_id)
+        return by_question(metrics_for_room(store, room_id))
     except Exception:
         log.exception("speech metrics failed", extra={"room": room_id})
         return {}
-    return normalise_metrics(raw)
-
-
-def normalise_metrics(raw: Any) -> dict[str, list[dict[str, Any]]]:
-    """Accept {question_id: figures | [figures]} or [figures with question_id]."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    if isinstance(raw, dict):
-        items: list[tuple[Any, Any]] = list(raw.items())
-    elif isinstance(raw, list):
-        items = [(m.get("question_id"), m) for m in raw if isinstance(m, dict)]
-    else:
-        return out
-    for key, value in items:
-        if not isinstance(key, str):
-            continue
-        values = value if isinstance(value, list) else [value]
-        out.setdefault(key, []).extend(
-            _plain(v) for v in values if isinstance(v, dict) or hasattr(v, "__dataclass_fields__")
-        )
-    return out
-
-
-def _plain(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else dataclasses.asdict(value)
-
-
-LABELS = {
-    "talk": "Talk time",
-    "talk_time": "Talk time",
-    "speech": "Talk time",
-    "longest_pause": "Longest pause",
-    "time_to_first_word": "Time to first word",
-    "first_word": "Time to first word",
-    "window_share": "Share of the window used",
-    "share_of_window": "Share of the window used",
-    "window_used": "Share of the window used",
-    "share": "Share of the window used",
-}
-SKIP = {"question_id", "take", "index", "room_id", "question", "id", "created_at"}
-
-
-def figure_rows(figures: dict[str, Any]) -> list[dict[str, str]]:
-    """Speech figures as label/value text; units come from the key (`_ms`, `_s`, share)."""
-    rows = []
-    for key, value in figures.items():
-        if key in SKIP or isinstance(value, bool) or not isinstance(value, int | float | None):
-            continue
-        if key in ANSWER_TIME_KEYS:
-            continue  # worded together, against the time allowed, below
-        name = key
-        for suffix in ("_ms", "_seconds", "_s", "_ratio", "_fraction", "_pct"):
-            name = name.removesuffix(suffix)
-        label = LABELS.get(name, name.replace("_", " ").capitalize())
-        if value is None:
-            text = "no speech detected"
-        elif key.endswith("_ms"):
-            text = f"{value / 1000:.1f} s"
-        elif key.endswith(("_s", "_seconds")):
-            text = f"{value:.1f} s"
-        elif key.endswith("_pct"):
-            text = f"{value:.0f} %"
-        elif "share" in key or key.endswith(("_ratio", "_fraction")) or "used" in key:
-            text = f"{value * 100:.0f} %" if value <= 1 else f"{value:.0f} %"
-        else:
-            text = f"{value:g}"
-        rows.append({"label": label, "value": text})
-    return rows + answer_time_rows(figures)
-
-
-# The scripted interviewer's window figures: how long the answer ran and where the last word
-# fell, both measured against the time allowed, so the two lines never seem to disagree.
-ANSWER_TIME_KEYS = {"window_ms", "share_used", "allowed_ms"}
-
-
-def _seconds(ms: float) -> str:
-    return f"{ms / 1000:.1f} s"
-
-
-def answer_time_rows(figures: dict[str, Any]) -> list[dict[str, str]]:
-    window, share, allowed = (figures.get(k) for k in ("window_ms", "share_used", "allowed_ms"))
-    allowed = allowed if isinstance(allowed, int | float) and allowed > 0 else None
-    of_allowed = f" of the {_seconds(allowed)} allowed" if allowed else " of the time allowed"
-    rows = []
-    if isinstance(window, int | float) and not isinstance(window, bool):
-        value = _seconds(window) + (f" of the {_seconds(allowed)} allowed" if allowed else "")
-        rows.append({"label": "Answer length", "value": value})
-    if isinstance(share, int | float) and not isinstance(share, bool):
-        spoken = f"{_seconds(share * allowed)}, " if allowed else ""
-        rows.append({"label": "Last word at", "value": f"{spoken}{share * 100:.0f} %{of_allowed}"})
-    return rows
 
 
 def review_markdown(review: dict[str, Any]) -> str:
@@ -299,11 +209,19 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 @routes.get("/rooms/{room_id}/review")
 async def review_page(request: web.Request) -> web.Response:
-    token = request.query.get("token")
-    grant = _review_grant(authorize(request.app[STORE], request.match_info["room_id"], token))
+    opened = page_grant(request)
+    if opened is None:
+        return open_link(request)
+    grant = _review_grant(opened)
     review = await build_review(request, grant)
+    # The page's media and export are signed URLs for exactly those paths (links/signed.py):
+    # a <video src> cannot send a header, and a token must not sit in it.
+    for question in review["questions"]:
+        for clip in question["clips"]:
+            clip["src"] = signed_url(grant, clip["url"])
+    export = signed_url(grant, f"/api/rooms/{grant.room.id}/review.md")
     return aiohttp_jinja2.render_template(
-        "review.html", request, {"review": review, "token": token, "room": grant.room}
+        "review.html", request, {"review": review, "room": grant.room, "export_url": export}
     )
 
 
@@ -315,7 +233,7 @@ async def review_json(request: web.Request) -> web.Response:
 
 @routes.get("/api/rooms/{room_id}/review.md")
 async def review_export(request: web.Request) -> web.Response:
-    grant = _review_grant(grant_from_request(request))
+    grant = _review_grant(grant_for_fetch(request))
     text = review_markdown(await build_review(request, grant))
     return markdown_download(text, f"review-{grant.room.id}.md")
 
