@@ -164,6 +164,7 @@ class Client:
         self.tasks: list[asyncio.Task[None]] = []
         self.offer_s = 0.0
         self.ws: Any = None
+        self.room_id, self.token = "", ""  # the room it made (bench/capacity_asr.py uploads)
 
     async def connect(self) -> None:
         body = {
@@ -176,6 +177,7 @@ class Client:
         async with self.http.post(f"{self.base}/api/rooms", json=body) as resp:
             room = await resp.json()
         token = room["links"]["candidate"].split("token=", 1)[1]
+        self.room_id, self.token = room["room_id"], token
         self.ws = await self.http.ws_connect(f"{self.base}/ws/rooms/{room['room_id']}")
         await self.ws.send_json({"type": "hello", "version": 1, "token": token})
         voice = VoiceTrack()

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["join.py", "notes.py", "weight.py", "capacity.py"]
+BENCHES = ["join.py", "notes.py", "weight.py", "capacity.py", "asr.py", "capacity_asr.py"]
 
 
 def main() -> int:

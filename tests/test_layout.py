@@ -110,6 +110,7 @@ def test_the_import_graph_has_no_cycle() -> None:
 STORAGE_MODULES = {
     "mockroom.storage.sqlite",
     "mockroom.storage.sqlite_features",
+    "mockroom.storage.sqlite_transcripts",
     "mockroom.notes.storage",
 }
 SQL_ATTRIBUTES = {"execute", "executemany", "executescript", "connection"}

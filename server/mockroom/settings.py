@@ -230,6 +230,18 @@ class Settings:
     metrics_token: str | None = setting(None, parse=text_or_none)
     # On SIGTERM, how long uploads already under way may take to finish before the server exits.
     drain_timeout_s: float = setting(10.0, parse=number)
+    # Transcripts of recorded takes (README "Transcripts and speaking feedback"). MOCKROOM_ASR=off
+    # turns recognition off; the backend is pocketsphinx (model in its wheel) or faster-whisper
+    # with a model directory already on disk (never downloaded).
+    asr: bool = setting(True, parse=flag)
+    asr_backend: str = setting("pocketsphinx", parse=one_of("pocketsphinx", "faster-whisper"))
+    asr_model_dir: Path | None = setting(None, parse=optional_path)
+    # Recognition worker processes (each ~0.2 of a core per second of speech with pocketsphinx)
+    # and the takes that may wait for one; past that a take is marked "transcript pending" and
+    # is picked up when the queue has room again.
+    asr_workers: int = setting(1, parse=whole_number)
+    asr_queue: int = setting(32, parse=whole_number)
+    filler_words: str = setting("um, uh, like, you know, sort of", parse=text)
 
     @property
     def db_path(self) -> Path:

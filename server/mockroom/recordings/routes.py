@@ -17,7 +17,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,9 @@ class ClipStore:
         self.store = store
         self.directory = directory
         self.bytes_stored = 0  # chunk bytes written since start-up (ops/metrics.py reads it)
+        # Called with each clip once it is finished and seekable, whichever room kind recorded
+        # it (speech.transcripts queues it for recognition). Must not block: the upload waits.
+        self.finished_hooks: list[Callable[[Clip], object]] = []
 
     def _clip(self, row: Any) -> Clip:
         return Clip(
@@ -152,6 +155,19 @@ class ClipStore:
                     file.truncate(clip.bytes)
             self.store.finish_clip(clip.id, time.time(), duration_ms)
         return self.get(clip.room_id, clip.id)
+
+    async def finalise(self, clip: Clip, duration_ms: int | None) -> Clip:
+        """The last chunk is in: finish the clip, make it seekable, tell the hooks. Every
+        upload path ends here, so a feature hooked in sees every recorded clip."""
+        if clip.finished:
+            return clip
+        clip = await self.make_seekable(self.finish(clip, duration_ms))
+        for hook in self.finished_hooks:
+            try:
+                hook(clip)
+            except Exception:  # a broken hook must not fail an upload that is stored
+                log.exception("clip hook failed", extra={"clip": clip.id})
+        return clip
 
     async def make_seekable(self, clip: Clip) -> Clip:
         """Remux a finished clip (off the event loop) so it has a duration and a seek index.
@@ -309,8 +325,7 @@ async def finish_clip(request: web.Request) -> web.Response:
     duration = parse_duration(await _json(request))
     clips = request.app[CLIPS]
     clip = clips.get(grant.room.id, request.match_info["clip_id"])
-    if not clip.finished:
-        clip = await clips.make_seekable(clips.finish(clip, duration))
+    clip = await clips.finalise(clip, duration)
     log.info("clip finished", extra={"room": grant.room.id, "clip": clip.id, "bytes": clip.bytes})
     return web.json_response(clip_json(clip))
 

@@ -26,6 +26,7 @@ from ..recordings.clips import Clip, clip_json
 from ..recordings.routes import CLIPS
 from ..roles import Role
 from ..scripted.service import metrics_for_room
+from ..speech.views import take_transcripts, transcript_markdown
 from ..storage.interface import RoomRecord, Store
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,10 @@ def review_markdown(review: dict[str, Any]) -> str:
             lines.append(f"- Take {clip['take']}: {seconds}, {clip['bytes']} bytes{state}")
         if not q["clips"]:
             lines.append("- no recording")
-        lines += ["", "### Speech figures"]
+        lines.append("")
+        for clip in q["clips"] or []:  # the words heard in each take, with their figures
+            lines += transcript_markdown(clip["take"], clip.get("transcript"))
+        lines += ["### Speech figures"]
         if not q["figures"]:
             lines.append("- not measured")
         for figures in q["figures"]:
@@ -210,6 +214,8 @@ async def build_review(request: web.Request, grant: Grant) -> dict[str, Any]:
     metrics = await speech_metrics(store, room.id)
     ratings = store.ratings(room.id)
     comments = store.comments(room.id)
+    rubrics = {qid: info["rubric"] for qid, info in bank.items()}
+    transcripts = take_transcripts(request.app, room.id, clips, rubrics)
     # Questions in the order they were answered; then any measured or rated without a clip.
     order: list[str] = []
     for qid in [c.question_id for c in clips] + list(metrics) + list(ratings):
@@ -224,7 +230,11 @@ async def build_review(request: web.Request, grant: Grant) -> dict[str, Any]:
                 "id": qid,
                 "index": index,
                 "text": info["text"],
-                "clips": [clip_json(c) for c in clips if c.question_id == qid],
+                "clips": [
+                    {**clip_json(c), "transcript": transcripts.get(c.id)}
+                    for c in clips
+                    if c.question_id == qid
+                ],
                 "metrics": metrics.get(qid, []),
                 "figures": [
                     {"take": m.get("take"), "rows": figure_rows(m)} for m in metrics.get(qid, [])

@@ -21,6 +21,7 @@ from ..errors import NotFound
 from ..roles import Media, Mode
 from .interface import EventRecord, LinkRecord, RoomRecord
 from .sqlite_features import FEATURE_SCHEMA, FeatureTables
+from .sqlite_transcripts import TRANSCRIPT_SCHEMA, TranscriptTables
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rooms (
@@ -71,7 +72,7 @@ CREATE TABLE IF NOT EXISTS room_activity (
 TOUCH_EVERY_S = 60.0
 
 
-class SqliteStore(FeatureTables):
+class SqliteStore(FeatureTables, TranscriptTables):
     """The `storage.interface.Store` on one SQLite file (data_dir/mockroom.sqlite3)."""
 
     def __init__(self, path: Path | str) -> None:
@@ -85,6 +86,7 @@ class SqliteStore(FeatureTables):
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
         self._db.executescript(FEATURE_SCHEMA)
+        self._db.executescript(TRANSCRIPT_SCHEMA)
         self._touched: dict[str, float] = {}  # room id -> when this process last wrote its use
 
     def close(self) -> None:

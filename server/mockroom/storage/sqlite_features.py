@@ -153,6 +153,8 @@ class FeatureTables:
         )
 
     def delete_clips(self, room_id: str) -> int:
+        # What was heard in a recording goes with it (ClipRows.delete_clips).
+        self._db.execute("DELETE FROM transcripts WHERE room_id = ?", (room_id,))
         return self._db.execute("DELETE FROM clips WHERE room_id = ?", (room_id,)).rowcount
 
     def clip_bytes(self, room_id: str | None = None) -> int:
