@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/asr.py [--repeat N]
 
-Each fixture sentence (tests/speech_support.py: espeak-ng, synthesised here) is encoded as a
+Each fixture sentence (tests/support/speech.py: espeak-ng, synthesised here) is encoded as a
 browser would upload it (WebM/Opus 48 kHz) and transcribed the way the server does it
 (speech/audio.py decode + speech/sphinx.py). Per take we measure thread CPU time, so the
 figures are per core whatever else the machine runs:
@@ -33,7 +33,7 @@ sys.path[:0] = [str(REPO / "server"), str(REPO / "tests")]
 from mockroom.speech.audio import clip_pcm  # noqa: E402
 from mockroom.speech.recognizer import RATE, NullRecognizer, Recognizer  # noqa: E402
 from mockroom.speech.sphinx import SphinxRecognizer  # noqa: E402
-from speech_support import (  # noqa: E402
+from support.speech import (  # noqa: E402
     FIXTURES,
     SPHINX_WER_BOUND,
     silence,
@@ -96,7 +96,7 @@ def main() -> int:
     print(f"(WER bound the tests hold pocketsphinx to: {SPHINX_WER_BOUND}; the baseline hears "
           "nothing, so its WER is 1.0)")  # fmt: skip
     print(json.dumps({"bench": "asr", "rows": rows}))
-    return 0 if rows[1]["wer"] <= SPHINX_WER_BOUND else 1
+    return 0 if float(str(rows[1]["wer"])) <= SPHINX_WER_BOUND else 1
 
 
 if __name__ == "__main__":

@@ -87,12 +87,16 @@ async def relay(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
+async def healthz(_: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
 def make_app() -> web.Application:
     app = web.Application()
     app[ROOMS] = {}
     app.router.add_get("/", page)
     app.router.add_get("/ws", relay)
-    app.router.add_get("/healthz", lambda _: web.json_response({"ok": True}))
+    app.router.add_get("/healthz", healthz)
     return app
 
 

@@ -51,6 +51,10 @@ from mockroom.scripted.tracks import (  # noqa: E402
 )
 from mockroom.scripted.tts import read_wav, resample  # noqa: E402
 
+sys.path.insert(0, str(REPO / "tests"))
+# One server launcher, shared with the tests (the naive baseline keeps start_process below).
+from support.live_server import free_port, start_server, stop_server  # noqa: E402
+
 CORES = 2
 BUDGET = CORES * 0.9
 GOALS = {"video": (12, 0.16), "audio": (40, 0.05)}  # sessions, core-s per session-s
@@ -66,12 +70,6 @@ while time.time() < stop_at:
     out.append((time.perf_counter() - t) * 1000); time.sleep(0.1)
 print(json.dumps(out))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Camera(MediaStreamTrack):
@@ -396,13 +394,13 @@ async def run_baseline(n: int, duration: float, pcm: bytes) -> dict[str, Any]:
 
 # --- report -------------------------------------------------------------------------------
 def real_time(r: dict[str, Any]) -> bool:
-    return r["cores"] < BUDGET and r["lag_p99"] < 100 and r["voice_late"] < 100
+    return bool(r["cores"] < BUDGET and r["lag_p99"] < 100 and r["voice_late"] < 100)
 
 
 def trustworthy(r: dict[str, Any]) -> bool:
     """The bench's own clients kept up (they heard the voice in real time) and the machine was
     not saturated: only then is the server's CPU the cost of N sessions, not of fewer."""
-    return r["voice_late"] < 100 and r["cores"] + r["client_cores"] < CORES * 0.95
+    return bool(r["voice_late"] < 100 and r["cores"] + r["client_cores"] < CORES * 0.95)
 
 
 def header() -> str:
@@ -433,24 +431,16 @@ def fit(runs: list[dict[str, Any]]) -> tuple[float, float]:
 
 async def main(args: argparse.Namespace) -> int:
     pcm = speech_pcm()
-    port = free_port()
     data = Path(tempfile.mkdtemp(prefix="mockroom-capacity-"))
-    server = start_process(
-        [
-            sys.executable,
-            "-m",
-            "mockroom",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data),
-            "--log-level",
-            "warning",
-        ],
-        port,
-        {"PYTHONPATH": str(REPO / "server")},
+    live = start_server(
+        data,
+        # A load test creates rooms from one address far faster than a person: no rate limit.
+        env={"PYTHONPATH": str(REPO / "server"), "MOCKROOM_ROOM_RATE_PER_HOUR": "0"},
+        extra_args=["--log-level", "warning"],
+        log_path=data.with_suffix(".log"),
+        timeout=30,
     )
+    server, port = live.process, live.port
     if args.server_cpus:
         # On a bigger machine: the server on CORES cpus, the bench's clients on the others, so
         # "real time on 2 cores" is measured directly instead of extrapolated.
@@ -471,8 +461,7 @@ async def main(args: argparse.Namespace) -> int:
                 results.append(await run_ours(port, server.pid, media, n, args.duration, pcm))
                 print(row(results[-1]), flush=True)
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        stop_server(live)
         shutil.rmtree(data, ignore_errors=True)
     base = await run_baseline(args.baseline, args.duration, pcm) if args.baseline else None
     if base:

@@ -7,7 +7,7 @@ bench/capacity.py, measured twice in the same run:
 
 - baseline: the N sessions alone (recognition idle);
 - recognition on: the same N sessions while each also uploads its recorded answers (a ~15 s
-  WebM/Opus take of fixture speech, tests/speech_support.py) back to back, one second of
+  WebM/Opus take of fixture speech, tests/support/speech.py) back to back, one second of
   recorded speech per session-second: the worst case, a candidate who never stops answering.
 
 Server CPU counts the server process and its recognition workers (its child processes). Real
@@ -38,7 +38,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "bench"), str(REPO / "tests"), str(REPO / "server")]
 
 import capacity  # noqa: E402
-from speech_support import FIXTURES, silence, speech_samples, webm_opus  # noqa: E402
+from support.live_server import free_port  # noqa: E402
+from support.speech import FIXTURES, silence, speech_samples, webm_opus  # noqa: E402
 
 QUESTIONS = [
     q["id"]
@@ -147,7 +148,7 @@ async def warm_up(port: int, pcm: bytes, take: tuple[bytes, float]) -> None:
 
 async def main(args: argparse.Namespace) -> int:
     pcm, take = capacity.speech_pcm(), take_clip()
-    port = capacity.free_port()
+    port = free_port()
     data = Path(tempfile.mkdtemp(prefix="mockroom-capacity-asr-"))
     server = capacity.start_process(
         [sys.executable, "-m", "mockroom", "serve", "--port", str(port), "--data-dir", str(data),

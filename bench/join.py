@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,8 +42,11 @@ from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
-from browser_support import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402  (one list of flags)
 from signal_probe import probe  # noqa: E402
+
+# One list of Chromium flags and one server launcher, shared with the tests.
+from support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+from support.live_server import free_port, start_server, stop_server  # noqa: E402
 
 SETTLE_MS = 1000
 # Goals (issue 13): navigation ≤ 1.25x the bare room; click ≤ 0.8x the bare room.
@@ -92,13 +94,8 @@ await a.setRemoteDescription(c.localDescription);
 </script></body></html>"""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_healthy(proc: subprocess.Popen[bytes], url: str) -> None:
+    """The bare room is not ours, so support.live_server does not launch it: poll its /healthz."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -110,23 +107,6 @@ def wait_healthy(proc: subprocess.Popen[bytes], url: str) -> None:
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError(f"{url}: server did not start")
-
-
-def start_mockroom(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`mockroom serve` as a subprocess (the one place this bench launches our server)."""
-    port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MOCKROOM_ROOM_RATE_PER_HOUR": "0"}
-    cmd = [sys.executable, "-m", "mockroom", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(
-        [*cmd, "--data-dir", str(data_dir)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        cwd=REPO,
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(proc, url)
-    return proc, url
 
 
 def start_bare() -> tuple[subprocess.Popen[bytes], str]:
@@ -322,7 +302,8 @@ def main() -> int:
     bares: list[dict[str, float]] = []
     floors: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        proc, base = start_mockroom(Path(tmp) / "data")
+        server = start_server(Path(tmp) / "data", env={"MOCKROOM_ROOM_RATE_PER_HOUR": "0"})
+        base = server.url
         bare_proc, bare_base = start_bare()
         try:
             with sync_playwright() as pw:
@@ -351,11 +332,11 @@ def main() -> int:
                     )
                 browser.close()
             # The server's own part, with no browser busy: hello → welcome, one signal relay.
-            server = asyncio.run(probe(base))
+            alone = asyncio.run(probe(base))
         finally:
-            for p in (proc, bare_proc):
-                p.terminate()
-                p.wait(timeout=15)
+            stop_server(server)
+            bare_proc.terminate()
+            bare_proc.wait(timeout=15)
     print_breakdown("room", rooms)
     print_breakdown("bare room", bares)
     nav = {"room": [r["frame"] for r in rooms], "bare": [b["frame"] for b in bares]}
@@ -380,7 +361,7 @@ def main() -> int:
         print(f"{label:44s} {med:8.1f} {p90:8.1f} {low:8.1f}")
     print(
         f"\nthe server alone (no browser running): hello → welcome "
-        f"{server['hello_welcome_ms']:.1f} ms, one signal relayed {server['relay_ms']:.2f} ms"
+        f"{alone['hello_welcome_ms']:.1f} ms, one signal relayed {alone['relay_ms']:.2f} ms"
     )
     print(f"\nratios ({args.runs} interleaved rounds; load on this shared host: {load()}):")
     print(ratio_line("navigation → frame, room / bare room", nav["room"], nav["bare"], GOAL_NAV))

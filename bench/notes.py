@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -30,12 +29,9 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 WEB = REPO / "web"
 REFERENCE_BIN = WEB / "node_modules" / "@y" / "websocket-server" / "src" / "server.js"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+sys.path.insert(0, str(REPO / "tests"))
+# One server launcher, shared with the tests.
+from support.live_server import free_port, start_server, stop_server  # noqa: E402
 
 
 def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 20) -> None:
@@ -121,28 +117,14 @@ def run_load(
 
 
 def bench_ours(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    port = free_port()
     data_dir = tmp / "ours-data"
-    log = open(tmp / "ours.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mockroom",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-        ],
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "MOCKROOM_LOG_LEVEL": "WARNING", "MOCKROOM_ROOM_RATE_PER_HOUR": "0"},
+    server = start_server(
+        data_dir,
+        env={"MOCKROOM_LOG_LEVEL": "WARNING", "MOCKROOM_ROOM_RATE_PER_HOUR": "0"},
+        log_path=tmp / "ours.log",
     )
-    base = f"http://127.0.0.1:{port}"
+    process, port, base = server.process, server.port, server.url
     try:
-        wait_http(base + "/healthz", process)
         targets = []
         for _ in range(args.rooms):
             room = post_json(base + "/api/rooms", {"mode": "peer", "media": "audio"})
@@ -166,9 +148,7 @@ def bench_ours(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         result["persisted_ok"] = rows + snapshots > 0 and (snapshots > 0 or rows >= result["typed"])
         return result
     finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+        stop_server(server)
 
 
 def bench_reference(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:

@@ -23,8 +23,9 @@ from playwright.sync_api import Browser, sync_playwright
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE))
-from browser_support import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from join import absolute, start_mockroom  # noqa: E402  (one launcher for the benches)
+from join import absolute  # noqa: E402
+from support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+from support.live_server import start_server, stop_server  # noqa: E402  (one launcher)
 
 # Budgets in KiB of script and of CSS, each a little above what the page needs today: a page
 # that grows past them should say why (or load the new part after it is usable).
@@ -87,7 +88,8 @@ def measure(browser: Browser, url: str, name: str) -> dict[str, Any]:
 def main() -> int:
     over = []
     with tempfile.TemporaryDirectory() as tmp:
-        proc, base = start_mockroom(Path(tmp) / "data")
+        server = start_server(Path(tmp) / "data", env={"MOCKROOM_ROOM_RATE_PER_HOUR": "0"})
+        base = server.url
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
@@ -96,8 +98,7 @@ def main() -> int:
                 results = {name: measure(browser, url, name) for name, url in pages(base).items()}
                 browser.close()
         finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+            stop_server(server)
     print("page weight before the page is usable (KiB, decoded; budget; ratio):")
     print(f"  {'page':12s} {'script':>7s} {'budget':>7s} {'ratio':>6s} {'css':>7s} {'budget':>7s}")
     for name, r in results.items():

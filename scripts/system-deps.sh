@@ -5,7 +5,8 @@ set -euo pipefail
 
 want=("$@")
 # nginx and coturn: `mockroom doctor` is tested behind a real proxy and against a real TURN server.
-[ ${#want[@]} -gt 0 ] || want=(chromium espeak-ng sox nginx coturn)
+# postgresql and redis-server: the cluster tests start private instances of each (tests/support).
+[ ${#want[@]} -gt 0 ] || want=(chromium espeak-ng sox nginx coturn postgresql redis-server)
 
 missing=()
 for pkg in "${want[@]}"; do
@@ -16,6 +17,9 @@ for pkg in "${want[@]}"; do
     # tests/test_turn.py starts its own turnserver on loopback; the packaged service stays off.
     nginx) command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx) ;;
     coturn) command -v turnserver >/dev/null || missing+=(coturn) ;;
+    # Debian keeps initdb/pg_ctl in /usr/lib/postgresql/<major>/bin, out of PATH.
+    postgresql) compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql) ;;
+    redis-server) command -v redis-server >/dev/null || missing+=(redis-server) ;;
     *) dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg") ;;
   esac
 done

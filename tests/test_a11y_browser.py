@@ -1,7 +1,7 @@
 """axe-core on every page, in light and dark mode: no serious or critical violations.
 
 The audit injects axe-core, which our CSP would block, so these pages come from contexts made
-with `bypass_csp=True` (browser_support.audit_page): for the audit only, never for CSP tests.
+with `bypass_csp=True` (support.axe.audit_page): for the audit only, never for CSP tests.
 """
 
 from __future__ import annotations
@@ -12,16 +12,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from browser_support import (
-    audit_page,
-    axe_violations,
-    chromium,
-    describe_violations,
-    join_room,
-)
-from browser_support import room_link as link
-from conftest import LiveServer
-from helpers_http import make_room
+from support.axe import audit_page, axe_violations, describe_violations
+from support.browser import chromium, join_room
+from support.browser import room_link as link
+from support.http import make_room
+from support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import REPO, create_room
+from mockroom.keys import STORE
 from mockroom.links.tokens import hash_token
-from mockroom.storage.interface import Store
+from mockroom.storage.sqlite import SqliteStore
+from support.http import create_room
+from support.paths import REPO
 
 
 async def test_healthz(client: Any) -> None:
@@ -138,7 +140,8 @@ async def test_pasted_bank_is_validated_and_stored(client: Any, app: Any) -> Non
 
 async def test_expired_and_revoked_links(client: Any, app: Any) -> None:
     room = await create_room(client, expires_in_hours=1)
-    store: Store = app[__import__("mockroom.keys", fromlist=["STORE"]).STORE]
+    store = app[STORE]
+    assert isinstance(store, SqliteStore)  # the link's expiry is set behind the API's back
     store.connection.execute("UPDATE links SET expires_at = 1 WHERE role = 'observer'")
     resp = await client.get(
         f"/api/rooms/{room['room_id']}",

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from browser_support import (
+from support.browser import (
     RECORD_CSP_VIOLATIONS,
     RECORD_GET_USER_MEDIA,
     chromium,
@@ -23,11 +23,9 @@ from browser_support import (
     pages,
     two_pages,
 )
-from browser_support import (
-    room_link as link,
-)
-from conftest import LiveServer
-from helpers_http import make_room
+from support.browser import room_link as link
+from support.http import make_room
+from support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -383,7 +381,7 @@ def test_screen_share_replaces_the_camera_and_everyone_sees_it(
         expect(camera_pip).to_be_visible()
 
 
-PHONE = {
+PHONE: dict[str, Any] = {
     "viewport": {"width": 360, "height": 740},
     "is_mobile": True,
     "has_touch": True,

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from browser_support import chromium, csp_violations, join_room, new_page, room_link, two_pages
-from conftest import LiveServer
-from helpers_http import make_room, status_of
+from support.browser import chromium, csp_violations, join_room, new_page, room_link, two_pages
+from support.http import make_room, status_of
+from support.live_server import LiveServer
 
 SHOTS = Path(os.environ.get("MOCKROOM_SHOTS") or Path(tempfile.gettempdir()) / "shots-limits")
 

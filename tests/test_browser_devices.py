@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from browser_support import RECORD_CSP_VIOLATIONS, chromium, new_page, room_link
-from conftest import LiveServer
-from helpers_http import make_room
+from support.browser import RECORD_CSP_VIOLATIONS, chromium, new_page, room_link
+from support.http import make_room
+from support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import chromium, join_room, new_page, room_link
-from conftest import start_server, stop_server
-from helpers_http import make_room
+from support.browser import chromium, join_room, new_page, room_link
+from support.http import make_room
+from support.live_server import start_server, stop_server
 
 SHOTS = Path("/tmp/shots-host")
 

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from browser_support import chromium, csp_violations, join_room, two_pages
-from browser_support import room_link as link
-from conftest import LiveServer
-from helpers_http import make_room
 from mockroom.banks.model import load_bank
 from mockroom.settings import Settings
-from test_interview_service import secret_strings
+from support.banks import secret_strings
+from support.browser import chromium, csp_violations, join_room, two_pages
+from support.browser import room_link as link
+from support.http import make_room
+from support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -18,12 +18,18 @@ import av
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from browser_support import room_link
-from conftest import LiveServer
-from helpers_http import make_room
-from test_browser_scripted import browser, built_web, voice_wav  # noqa: F401 (fixtures)
+from support.browser import room_link
+from support.http import make_room
+from support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser(scripted_browser: Browser) -> Browser:
+    """Chromium with a spoken WAV as its microphone (conftest.py)."""
+    return scripted_browser
+
 
 # Every stream getUserMedia hands out, and how often it was asked (window.__gumCalls).
 TRACK_DEVICES = """
@@ -125,7 +131,7 @@ def seekable(page: Page, index: int) -> None:
     )
 
 
-def test_scripted_journey(browser: Browser, live_server: LiveServer) -> None:  # noqa: F811
+def test_scripted_journey(browser: Browser, live_server: LiveServer) -> None:
     room = make_room(live_server.url, **ROOM)
     room_id, token = room["room_id"], room["tokens"]["candidate"]
     url = room_link(live_server, room, "candidate")
@@ -202,7 +208,7 @@ def test_scripted_journey(browser: Browser, live_server: LiveServer) -> None:  #
         takes = sorted((c["take"], c["finished"]) for c in clips)
         assert takes == [(1, True), (1, True), (2, True)]
         for clip in clips:  # the stored files state their length now
-            with av.open(io.BytesIO(api(live_server, clip["url"], token))) as container:
+            with av.open(io.BytesIO(api(live_server, clip["url"], token)), mode="r") as container:
                 assert container.duration is not None and container.duration > 1_000_000
 
         # Reopening the finished link does not turn the camera on.

@@ -11,16 +11,15 @@ their own form; in phone-screen realism, the text of a question they are being a
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 
-from conftest import create_room
 from mockroom.banks.model import load_bank
 from mockroom.settings import Settings
-from test_notes import connect
-from test_signaling import join, next_of
+from support.http import create_room
+from support.notes import connect
+from support.ws import join, next_of
 
 BANK = load_bank(Settings().banks_dir / "behavioral.toml")
 QUESTIONS = {q.id: q for q in BANK.questions}
@@ -103,7 +102,7 @@ async def write_private_notes(client: Any, room: dict[str, Any]) -> None:
     for link, text in PRIVATE.items():
         doc = await connect(client, room, link, f"private-{link}")
         doc.text.insert(0, text)
-        await asyncio.sleep(0.1)
+        await doc.flush()  # stored
         await doc.close()
 
 

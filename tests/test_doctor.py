@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, LiveServer, free_port, start_server, stop_server
-from helpers_tls import self_signed
 from mockroom.ops.doctor import Doctor, run_doctor
 from mockroom.ops.turn_check import turn_servers
+from support.live_server import LiveServer, free_port, start_server, stop_server
+from support.paths import REPO
+from support.tls import self_signed
 
 
 def doctor(capsys: pytest.CaptureFixture[str], url: str, **kwargs: object) -> tuple[int, str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 
-from conftest import LiveServer, start_server, stop_server
+from support.live_server import LiveServer, start_server, stop_server
 
 QUESTION = "conflict-with-teammate"  # in the behavioral bank
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import create_room
 from mockroom.errors import Conflict, ErrorReply, error_reply
 from mockroom.recordings.clips import OutOfOrder
 from mockroom.signaling import protocol
+from support.http import create_room
 
 
 async def join(client: Any, room: dict[str, Any], role: str) -> Any:

@@ -24,8 +24,8 @@ import aiohttp
 import pytest
 from aiohttp import WSMsgType
 
-from conftest import LiveServer, start_server, stop_server
 from mockroom.notes import codec
+from support.live_server import LiveServer, start_server, stop_server
 
 # Messages per channel: HTTP requests, signaling frames, notes frames.
 FUZZ_MESSAGES = {"http": 2400, "signaling": 2000, "notes": 1600}
@@ -110,7 +110,7 @@ class Fuzz:
             n = self.rng.choice([17, 100, 5000, 50_000])
             return "[" * n + "]" * n
         if roll < 0.18:
-            return self.choice(["NaN", "1e999", "9" * 5000, '{"a":"\\ud800"}', "{", "\x00"])
+            return str(self.choice(["NaN", "1e999", "9" * 5000, '{"a":"\\ud800"}', "{", "\x00"]))
         return raw
 
     # HTTP ----------------------------------------------------------------------------------

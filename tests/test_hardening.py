@@ -20,7 +20,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from conftest import LiveServer, create_room, free_port
 from mockroom.access import authorize
 from mockroom.app import create_app
 from mockroom.errors import Forbidden
@@ -32,6 +31,8 @@ from mockroom.parse_errors import ParseErrorFilter
 from mockroom.report.ics import escape_text
 from mockroom.rooms.request import clean_title
 from mockroom.settings import ConfigError, Settings, load_settings
+from support.http import create_room
+from support.live_server import LiveServer, free_port
 
 DEEP = "[" * 100_000 + "]" * 100_000
 BAD_BODIES = [

@@ -789,7 +789,8 @@ def test_no_hint_follow_up_or_rubric_ever_reaches_candidate_or_observer(phone: b
 
 
 def shipped_banks() -> list[Bank]:
-    # A broken bank file is test_banks.py's failure to report; here it only means fewer cases.
+    # A broken bank file is test_banks.py's failure to report; here it means no cases, and an
+    # empty parameter set fails at collection (pyproject: empty_parameter_set_mark).
     try:
         return list(load_banks(default_banks_dir()).values())
     except BankError:
@@ -801,7 +802,9 @@ def test_shipped_banks_do_not_leak_either(bank: Bank) -> None:
     # Skip strings the candidate may legitimately read (a follow-up quoted in a question text).
     visible = " ".join(q.text for q in bank.questions) + json.dumps(CANDIDATE_CHECKLIST)
     secrets = [s for s in secret_strings(bank) if s not in visible]
-    assert_no_secrets_leak(new(bank, max_questions=4), secrets, phone=False)
+    assert secrets  # a bank with nothing secret would make this test unable to fail
+    # The walk saw questions with hints, so the check above looked at real interviewer text.
+    assert assert_no_secrets_leak(new(bank, max_questions=4), secrets, phone=False) > 0
 
 
 def test_checklists_have_stable_ids_and_text() -> None:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from conftest import create_room
 from mockroom.interview.service import INTERVIEWS
 from mockroom.keys import SETTINGS, STORE
-from test_interview_service import Recorder, drive
-from test_signaling import join
+from support.http import create_room
+from support.ws import Recorder, drive, join
 
 GRACE_S = 0.3
 

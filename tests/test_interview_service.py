@@ -6,37 +6,11 @@ import asyncio
 import json
 from typing import Any
 
-from conftest import create_room
 from mockroom.app import create_app
-from mockroom.banks.model import load_bank
 from mockroom.settings import Settings
-from test_signaling import join, next_of
-
-
-def secret_strings(bank_id: str) -> list[str]:
-    """Every hint, follow-up and rubric line of a shipped bank: none may reach a candidate."""
-    bank = load_bank(Settings().banks_dir / f"{bank_id}.toml")
-    return [s for q in bank.questions for s in (*q.hints, *q.follow_ups, *q.rubric)]
-
-
-class Recorder:
-    """Reads every frame a socket receives, so isolation can be checked on all of them."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.frames: list[str] = []
-
-    async def next(self, kind: str) -> dict[str, Any]:
-        while True:
-            raw = await self.ws.receive_str(timeout=5)
-            self.frames.append(raw)
-            msg: dict[str, Any] = json.loads(raw)
-            if msg["type"] == kind:
-                return msg
-
-
-async def drive(ws: Any, action: str, **extra: Any) -> None:
-    await ws.send_json({"type": "interview", "action": action, **extra})
+from support.banks import secret_strings
+from support.http import create_room
+from support.ws import Recorder, drive, join, next_of
 
 
 async def test_candidate_never_receives_hints_and_all_see_one_question(client: Any) -> None:

@@ -110,8 +110,14 @@ def test_the_import_graph_has_no_cycle() -> None:
 STORAGE_MODULES = {
     "mockroom.storage.sqlite",
     "mockroom.storage.sqlite_features",
+    "mockroom.storage.schema",
+    "mockroom.storage.postgres",
+    "mockroom.storage.postgres_features",
+    "mockroom.storage.postgres_schema",
     "mockroom.storage.sqlite_transcripts",
+    "mockroom.storage.postgres_transcripts",
     "mockroom.notes.storage",
+    "mockroom.notes.pg_storage",
 }
 SQL_ATTRIBUTES = {"execute", "executemany", "executescript", "connection"}
 

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from aiohttp import WSMsgType
 
-from conftest import create_room
 from mockroom.app import create_app
 from mockroom.keys import STORE
 from mockroom.links.sockets import WITHDRAWN, LinkSockets, Refusal
 from mockroom.notes import NOTES_CONFIG, NotesConfig
 from mockroom.settings import ConfigError, Settings, load_settings
 from mockroom.signaling.service import SIGNALING
-from test_notes_support import PyClient
+from support.http import create_room
+from support.notes import PyClient
 
 CUT_WITHIN_S = 1.0
 
@@ -35,7 +35,7 @@ async def join(client: Any, room_id: str, token: str, **extra: Any) -> tuple[Any
 async def next_of(ws: Any, kind: str, timeout: float = 5) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        msg = await ws.receive_json(timeout=max(0.01, deadline - time.monotonic()))
+        msg: dict[str, Any] = await ws.receive_json(timeout=max(0.01, deadline - time.monotonic()))
         if msg["type"] == kind:
             return msg
 
@@ -124,7 +124,7 @@ async def test_an_expiring_link_is_closed_by_a_timer(client: Any, app: Any) -> N
     # An open notes socket of the expired link relays nothing more (it is closed); the live one
     # of the interviewer goes on.
     ana_notes.text.insert(0, "after expiry")
-    await asyncio.sleep(0)
+    await ana_notes.flush()
     await ana.close()
     await ana_notes.close()
     await olga_notes.close()
@@ -211,7 +211,7 @@ async def test_owners_renew_links_in_both_kinds_of_room(client: Any) -> None:
 async def test_a_seat_is_given_back_when_joining_fails_after_admission(client: Any) -> None:
     room = await create_room(client)
     rid, tokens = room["room_id"], room["tokens"]
-    failures = []
+    failures: list[str] = []
 
     async def failing_hook(conn: Any) -> None:
         if not failures:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import create_room
 from mockroom.keys import STORE
 from mockroom.links.vault import seal, unseal
+from support.http import create_room
 
 
 def auth(token: str) -> dict[str, str]:

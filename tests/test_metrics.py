@@ -9,10 +9,10 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import create_room
 from mockroom.app import create_app
 from mockroom.settings import Settings
-from test_notes_support import PyClient
+from support.http import create_room
+from support.notes import PyClient
 
 TOKEN = "metrics-s3cret"
 

@@ -9,19 +9,9 @@ import aiohttp
 import pytest
 from pycrdt import Doc, Map, Text, create_update_message
 
-from conftest import create_room
 from mockroom.notes import NOTES_CONFIG, NOTES_HUB, NotesConfig, codec
-from test_notes_support import PyClient
-
-
-def notes_path(room: dict[str, Any], doc: str = "shared") -> str:
-    return f"/ws/rooms/{room['room_id']}/notes/{doc}"
-
-
-async def connect(client: Any, room: dict[str, Any], role: str, doc: str = "shared") -> PyClient:
-    py = await PyClient.connect(client, notes_path(room, doc), room["tokens"][role])
-    await asyncio.wait_for(py.synced.wait(), 5)
-    return py
+from support.http import create_room
+from support.notes import PyClient, connect, notes_path, refused
 
 
 # codec ------------------------------------------------------------------------------------
@@ -73,7 +63,11 @@ async def test_three_clients_open_a_cold_document_at_the_same_instant(client: An
     for index, c in enumerate(clients):
         c.text.insert(0, str(index))
     for c in clients:
-        await c.wait_for(lambda c=c: sorted(str(c.text)) == ["0", "1", "2"])
+
+        def has_all(c: PyClient = c) -> bool:
+            return sorted(str(c.text)) == ["0", "1", "2"]
+
+        await c.wait_for(has_all)
     assert len({str(c.text) for c in clients}) == 1
     for c in clients:
         await c.close()
@@ -93,21 +87,6 @@ async def test_documents_of_a_room_are_separate(client: Any) -> None:
 
 
 # roles ------------------------------------------------------------------------------------
-async def refused(client: Any, path: str, token: str | None, **kwargs: Any) -> tuple[int, str, int]:
-    """Open a socket and read until the server closes it: (close code, reason, messages before)."""
-    params = {"token": token} if token is not None else {}
-    ws = await client.ws_connect(path, params=params, **kwargs)
-    received = 0
-    while True:
-        msg = await ws.receive(timeout=5)
-        if msg.type == aiohttp.WSMsgType.BINARY:
-            received += 1
-        elif msg.type == aiohttp.WSMsgType.CLOSE:
-            return int(msg.data), str(msg.extra or ""), received
-        elif msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
-            return int(ws.close_code or 0), "", received
-
-
 @pytest.mark.parametrize(
     ("role", "doc", "code"),
     [
@@ -150,10 +129,10 @@ async def test_observer_reads_but_its_edits_are_neither_applied_nor_relayed(clie
     ana.text.insert(0, "A")
     await obs.wait_text("A")
     obs.text.insert(1, "OBSERVER")
-    await asyncio.sleep(0.2)
+    await obs.flush()  # the server has handled the observer's edit
     ana.text.insert(0, "B")  # a later edit: if the observer's had been relayed, it came first
     await obs.wait_for(lambda: str(obs.text).startswith("BA"))
-    await asyncio.sleep(0.1)
+    await ana.flush()  # anything relayed to ana before now has arrived
     assert str(ana.text) == "BA"
     fresh = await connect(client, room, "candidate")
     await fresh.wait_text("BA")
@@ -169,8 +148,8 @@ async def test_private_notes_are_per_role(client: Any) -> None:
     again = await connect(client, room, "interviewer", "private-interviewer")
     await again.wait_text("secret")
     theirs = await connect(client, room, "candidate", "private-candidate")
-    await asyncio.sleep(0.1)
-    assert str(theirs.text) == ""
+    await theirs.flush()  # synced (connect waits for it), and nothing else is on its way
+    assert theirs.synced.is_set() and str(theirs.text) == ""
     await again.close()
     await theirs.close()
 
@@ -206,7 +185,7 @@ async def test_oversized_message_is_refused_and_nothing_is_lost(client: Any) -> 
     room = await create_room(client)
     ana = await connect(client, room, "interviewer")
     ana.text.insert(0, "keep me")
-    await asyncio.sleep(0.1)
+    await ana.flush()  # stored
     ws = await client.ws_connect(notes_path(room), params={"token": room["tokens"]["candidate"]})
     await ws.send_bytes(codec.update_message(b"\x00" * (1536 * 1024)))
     while (msg := await ws.receive(timeout=5)).type == aiohttp.WSMsgType.BINARY:
@@ -225,7 +204,7 @@ async def test_document_over_its_limit_is_refused(aiohttp_client: Any, app: Any)
     room = await create_room(client)
     ana = await connect(client, room, "interviewer")
     ana.text.insert(0, "x" * 15_000)
-    await asyncio.sleep(0.1)
+    await ana.flush()  # stored: the next edit is the one over the limit
     ana.text.insert(0, "y" * 10_000)
     await asyncio.wait_for(ana.closed(), 5)
     assert ana.ws.close_code == 1009
@@ -260,7 +239,8 @@ async def test_export_has_shared_own_private_and_code_but_not_the_other_role(cli
     meta = code.doc.get("meta", type=Map)
     code.text.insert(0, "def f():\n    return 1\n")
     meta["language"] = "python"
-    await asyncio.sleep(0.2)
+    for py in (shared, mine, theirs, code):
+        await py.flush()  # every edit is stored before the export reads them
 
     resp = await client.get(
         f"/api/rooms/{room['room_id']}/notes.md", params={"token": room["tokens"]["interviewer"]}
@@ -292,6 +272,24 @@ async def test_export_has_shared_own_private_and_code_but_not_the_other_role(cli
         await c.close()
 
 
+async def test_flush_returns_once_the_server_stored_every_edit_sent_before(
+    client: Any, app: Any
+) -> None:
+    """The barrier the tests use instead of sleeping (support.notes.PyClient.flush)."""
+    room = await create_room(client)
+    ana = await connect(client, room, "interviewer")
+    key = (room["room_id"], "shared")
+    for word in ("one ", "two ", "three"):
+        ana.text.insert(len(ana.text), word)
+    await ana.flush()
+    stored = app[NOTES_HUB].storage.load(*key)
+    doc: Doc[Any] = Doc()
+    for update in ([stored.snapshot] if stored.snapshot else []) + stored.updates:
+        doc.apply_update(update)
+    assert str(doc.get("notes", type=Text)) == "one two three"
+    await ana.close()
+
+
 # lifecycle --------------------------------------------------------------------------------
 async def test_idle_document_is_compacted_unloaded_and_reloaded(
     aiohttp_client: Any, app: Any
@@ -302,11 +300,12 @@ async def test_idle_document_is_compacted_unloaded_and_reloaded(
     ana = await connect(client, room, "interviewer")
     for word in ("one ", "two ", "three"):
         ana.text.insert(len(ana.text), word)
-    await asyncio.sleep(0.1)
+    await ana.flush()
     hub = app[NOTES_HUB]
     key = (room["room_id"], "shared")
     assert key in hub.rooms
     await ana.close()
+    # The maintenance timer unloads it: no event says so, so poll the hub's state (bounded).
     for _ in range(50):
         if key not in hub.rooms:
             break
@@ -317,6 +316,6 @@ async def test_idle_document_is_compacted_unloaded_and_reloaded(
     again = await connect(client, room, "candidate")
     await again.wait_text("one two three")
     again.text.insert(0, ">> ")
-    await asyncio.sleep(0.1)
+    await again.flush()
     assert hub.storage.log_length(*key) == 1
     await again.close()

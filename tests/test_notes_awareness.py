@@ -11,11 +11,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from conftest import LiveServer, create_room
-from helpers_http import make_room
 from mockroom.notes import codec
 from mockroom.notes.codec import AwarenessEntry
-from test_notes_support import NodeClient, PyClient, node_expect
+from support.http import create_room, make_room
+from support.live_server import LiveServer
+from support.notes import NodeClient, PyClient, node_expect
 
 
 def notes_path(room: dict[str, Any], doc: str = "shared") -> str:
@@ -49,9 +49,7 @@ def seen(py: PyClient) -> dict[int, str]:
 async def settle(*clients: PyClient) -> None:
     """A round trip on each socket: whatever the server relayed before it has arrived."""
     for py in clients:
-        count = len(py.received)
-        await py.ws.send_bytes(codec.sync_step1(b"\x00"))
-        await py.wait_for(lambda py=py, count=count: len(py.received) > count)
+        await py.flush()
 
 
 async def test_nobody_writes_another_sockets_cursor(client: Any) -> None:

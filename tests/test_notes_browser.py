@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from browser_support import CHROMIUM, CHROMIUM_FLAGS
-from conftest import REPO, LiveServer
-from helpers_http import make_room
 from mockroom.security import CSP
+from support.browser import CHROMIUM, CHROMIUM_FLAGS
+from support.http import make_room
+from support.live_server import LiveServer
+from support.paths import REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.node]
 
@@ -140,6 +141,8 @@ def test_two_people_type_together_and_an_observer_only_reads(
 
     obs.get_by_test_id("notes-editor").click()
     obs.keyboard.type("OBSERVER")
+    # A negative check: the observer's editor is read-only, so no update exists to wait on;
+    # give a relay the time it would take, then check neither editor shows the text.
     ana.wait_for_timeout(300)
     expect(ana_editor).not_to_contain_text("OBSERVER")
     expect(obs.get_by_test_id("notes-editor")).not_to_contain_text("OBSERVER")

@@ -10,9 +10,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from conftest import LiveServer, start_server, stop_server
-from helpers_http import make_room
-from test_notes_support import NodeClient, PyClient, node_expect
+from support.http import make_room
+from support.live_server import LiveServer, start_server, stop_server
+from support.notes import NodeClient, PyClient, node_expect
 
 pytestmark = pytest.mark.node
 
@@ -66,7 +66,11 @@ async def test_notes_survive_a_graceful_restart(tmp_path: Path) -> None:
     try:
         await node_expect(node, lambda e: e["event"] == "synced")
         node.send(op="insert", index=-1, text="before restart. ")
-        await asyncio.sleep(0.3)
+        # The server relays nothing that is not durable: once another client sees it, it is stored.
+        async with aiohttp.ClientSession() as http:
+            watcher = await py_client(server, http, room, "candidate")
+            await watcher.wait_text("before restart. ", timeout=10)
+            await watcher.close()
         stop_server(server)
         server = start_server(tmp_path / "data", port=server.port)
         # The node provider reconnects by itself; its edit while offline merges on reconnect.

@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import WSMsgType
 
-from conftest import create_room
-from test_signaling import join, next_of
+from support.http import create_room
+from support.ws import join, next_of
 
 
 async def test_bye_is_a_leave(client: Any) -> None:

@@ -199,7 +199,7 @@ awareness_entries = st.lists(
         codec.AwarenessEntry,
         uints,
         uints,
-        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40),
+        st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40),
     ),
     max_size=5,
 )

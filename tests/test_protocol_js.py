@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from conftest import REPO
-from helpers_http import make_room
+from support.http import make_room
+from support.paths import REPO
 
 pytestmark = pytest.mark.node
 

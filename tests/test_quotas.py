@@ -4,22 +4,20 @@ are acknowledged."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import create_room, start_server, stop_server
-from helpers_http import make_room
 from mockroom.app import create_app
 from mockroom.keys import STORE
 from mockroom.recordings.routes import CLIPS
 from mockroom.settings import Settings, load_settings
-from test_recordings import QUESTION, auth, new_clip, put_chunk, run_recorder, scripted_room
-from test_signaling import join, next_of
+from support.clips import QUESTION, RecorderRun, new_clip, put_chunk, run_recorder, scripted_room
+from support.http import auth, create_room, make_room
+from support.live_server import start_server, stop_server
+from support.ws import join, next_of
 
 
 async def client_with(aiohttp_client: Any, tmp_path: Path, **limits: Any) -> Any:
@@ -207,15 +205,14 @@ def test_recorder_js_stops_at_once_on_full_storage_and_says_why(tmp_path: Path) 
     server = start_server(tmp_path / "data", env={"MOCKROOM_CLIPS_QUOTA_BYTES": "3000"})
     try:
         room = make_room(server.url, mode="scripted", media="audio", bank="behavioral")
-        process: subprocess.Popen[str] = run_recorder(server, room, record_ms=600)
+        # Record until the uploader reports the refusal (a 507 retried forever never gets there),
+        # then stop: the take ends in that error, however fast this machine records.
+        run = RecorderRun(run_recorder(server, room))
         try:
-            out, err = process.communicate(timeout=60)  # retrying 507 forever times out here
+            run.until(lambda p: p["state"] == "error", timeout=60)
+            result = run.stop()["result"]
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
-        assert process.returncode == 0, err
-        result = json.loads(out.strip().splitlines()[-1])["result"]
+            run.close()
         assert result["state"] == "error"
         assert "storage for recordings is full" in result["error"]
     finally:

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from conftest import REPO
-from helpers_http import make_room
+from support.http import make_room
+from support.paths import REPO
 
 pytestmark = pytest.mark.node
 
@@ -52,7 +52,10 @@ const recorder = new TakeRecorder({
   api, stream: null, mime: "audio/webm", questionId: process.env.QUESTION, take: 1,
 });
 recorder.start();
-await new Promise((resolve) => setTimeout(resolve, 400));
+// Abort while it is uploading: after three chunks went out, however slow this machine is.
+while (sent.filter((r) => r.method === "PUT").length < 3) {
+  await new Promise((resolve) => setTimeout(resolve, 10));
+}
 aborted = true;
 recorder.abort("this practice continued in another tab");
 await new Promise((resolve) => setTimeout(resolve, 400));

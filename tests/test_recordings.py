@@ -5,9 +5,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import os
-import subprocess
-import time
 import urllib.request
 from fractions import Fraction
 from pathlib import Path
@@ -17,47 +14,12 @@ import av
 import numpy as np
 import pytest
 
-from conftest import REPO, create_room, start_server, stop_server
-from helpers_http import make_room
 from mockroom.app import create_app
 from mockroom.recordings.clips import MAX_CHUNK_BYTES
 from mockroom.settings import Settings
-
-QUESTION = "conflict-with-teammate"  # in the behavioral bank
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def scripted_room(client: Any, **body: Any) -> dict[str, Any]:
-    return await create_room(client, mode="scripted", media="video", bank="behavioral", **body)
-
-
-async def new_clip(
-    client: Any, room: dict[str, Any], take: int = 1, **extra: Any
-) -> dict[str, Any]:
-    resp = await client.post(
-        f"/api/rooms/{room['room_id']}/clips",
-        json={"question_id": QUESTION, "take": take, "mime": "video/webm;codecs=vp8,opus", **extra},
-        headers=auth(room["tokens"]["candidate"]),
-    )
-    assert resp.status in (200, 201), await resp.text()
-    data: dict[str, Any] = await resp.json()
-    return data
-
-
-async def put_chunk(
-    client: Any, room: dict[str, Any], clip_id: str, seq: int, data: bytes, token: str | None = None
-) -> Any:
-    return await client.put(
-        f"/api/rooms/{room['room_id']}/clips/{clip_id}/chunks/{seq}",
-        data=io.BytesIO(data),  # aiohttp warns (ResourceWarning) when raw bytes exceed 1 MiB
-        headers={
-            **auth(token or room["tokens"]["candidate"]),
-            "Content-Type": "application/octet-stream",
-        },
-    )
+from support.clips import QUESTION, RecorderRun, new_clip, put_chunk, run_recorder, scripted_room
+from support.http import auth, create_room, make_room
+from support.live_server import start_server, stop_server
 
 
 class LiveSink(io.RawIOBase):
@@ -98,10 +60,10 @@ def make_webm(seconds: float = 3.0, fps: int = 20, live: bool = False) -> bytes:
         tone = (np.sin(np.arange(samples) * 2 * np.pi * 440 / 48000) * 8000).astype(np.int16)
         for start in range(0, samples, 960):
             block = tone[start : start + 960]
-            frame = av.AudioFrame.from_ndarray(block.reshape(1, -1), format="s16", layout="mono")
-            frame.sample_rate = 48000
-            frame.pts = start
-            for packet in audio.encode(frame):
+            sound = av.AudioFrame.from_ndarray(block.reshape(1, -1), format="s16", layout="mono")
+            sound.sample_rate = 48000
+            sound.pts = start
+            for packet in audio.encode(sound):
                 container.mux(packet)
         for stream in (video, audio):
             for packet in stream.encode(None):
@@ -110,13 +72,14 @@ def make_webm(seconds: float = 3.0, fps: int = 20, live: bool = False) -> bytes:
 
 
 def container_duration_ms(data: bytes) -> int | None:
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         return None if container.duration is None else round(container.duration / 1000)
 
 
 def first_video_time_after_seek(data: bytes, seconds: float) -> float:
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         stream = container.streams.video[0]
+        assert stream.time_base is not None
         container.seek(round(seconds / stream.time_base), stream=stream)
         frame = next(container.decode(stream))
         assert frame.time is not None
@@ -127,7 +90,7 @@ def probe(data: bytes) -> dict[str, Any]:
     """Frames per stream and the duration from the last packet's timestamp (WebM from a recorder
     has no duration in its header, so never trust the header or the file size)."""
     result: dict[str, Any] = {"video_frames": 0, "audio_frames": 0, "end": 0.0}
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         result["streams"] = sorted(s.type for s in container.streams)
         for frame in container.decode(*container.streams):
             if isinstance(frame, av.VideoFrame):
@@ -393,91 +356,26 @@ def test_clip_rules_are_pure() -> None:
 
 # recorder.js under faults: Node runs the real uploader against a live server, with a fake
 # MediaRecorder (one chunk every 30 ms) and a fetch that drops requests and acknowledgements.
-RECORDER_SCRIPT = r"""
-const { ClipApi, TakeRecorder } = await import(process.env.RECORDER_URL);
-const base = process.env.BASE;
-class FakeRecorder extends EventTarget {
-  constructor(stream, options) {
-    super();
-    this.mimeType = options.mimeType;
-    this.state = "inactive";
-  }
-  start() {
-    this.state = "recording";
-    this.n = 0;
-    this.dispatchEvent(new Event("start"));
-    this.timer = setInterval(() => this.emit(), 30);
-  }
-  emit() {
-    const event = new Event("dataavailable");
-    event.data = new Blob([`chunk-${this.n++};`.repeat(50)]);
-    this.dispatchEvent(event);
-  }
-  stop() {
-    clearInterval(this.timer);
-    this.emit();
-    this.state = "inactive";
-    this.dispatchEvent(new Event("stop"));
-  }
-}
-globalThis.MediaRecorder = FakeRecorder;
-let calls = 0;
-const flaky = async (url, init) => {
-  calls += 1;
-  const put = init.method === "PUT";
-  if (put && calls % 9 === 0) throw new TypeError("network down (request lost)");
-  const response = await fetch(base + url, init);
-  if (put && calls % 13 === 0) throw new TypeError("network down (acknowledgement lost)");
-  if (put && calls % 17 === 0) return new Response("{}", { status: 503 });
-  return response;
-};
-const api = new ClipApi({ roomId: process.env.ROOM, token: process.env.TOKEN, fetchImpl: flaky });
-const recorder = new TakeRecorder({
-  api, stream: null, mime: "audio/webm", questionId: process.env.QUESTION, take: 1,
-});
-recorder.start();
-await new Promise((resolve) => setTimeout(resolve, Number(process.env.RECORD_MS)));
-const result = await recorder.stop();
-let expected = "";
-for (let i = 0; i < recorder.nextSeq; i++) expected += `chunk-${i};`.repeat(50);
-console.log(JSON.stringify({ result, expected, chunks: recorder.nextSeq }));
-"""
-
-
-def run_recorder(server: Any, room: dict[str, Any], record_ms: int) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "RECORDER_URL": (REPO / "web/src/recorder.js").as_uri(),
-        "BASE": server.url,
-        "ROOM": room["room_id"],
-        "TOKEN": room["tokens"]["candidate"],
-        "QUESTION": QUESTION,
-        "RECORD_MS": str(record_ms),
-    }
-    return subprocess.Popen(
-        ["node", "--input-type=module", "-e", RECORDER_SCRIPT],
-        env=env,
-        cwd=REPO / "web",
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 @pytest.mark.node
 def test_recorder_js_loses_nothing_through_faults_and_a_restart(live_server: Any) -> None:
     room = make_room(live_server.url, mode="scripted", media="audio", bank="behavioral")
-    process = run_recorder(live_server, room, record_ms=1500)
-    time.sleep(0.6)
-    stop_server(live_server)  # the server goes away mid-recording...
-    time.sleep(0.5)
-    server = start_server(live_server.data_dir, port=live_server.port)  # ...and comes back
+    run = RecorderRun(run_recorder(live_server, room))
+    server = None
     try:
-        out, err = process.communicate(timeout=60)
-        assert process.returncode == 0, err
-        report = json.loads(out.strip().splitlines()[-1])
+        run.until(lambda p: p["acked"] >= 5)  # uploading while it records
+        stop_server(live_server)  # the server goes away mid-recording...
+        at_kill = run.progress["total"]
+        # ...the recorder keeps recording while it is gone (chunks wait, uploads retry)...
+        run.until(lambda p: p["total"] >= at_kill + 5)
+        server = start_server(live_server.data_dir, port=live_server.port)  # ...and comes back
+        # Uploads resume after the restart: chunks recorded while the server was down arrive.
+        run.until(lambda p: p["acked"] > at_kill + 5)
+        # Enough PUTs that injected faults happened (one call in 9, 13 and 17 fails).
+        run.until(lambda p: p["acked"] >= 40)
+        report = run.stop()
         assert report["result"]["state"] == "saved", report["result"]
-        assert report["chunks"] > 30
+        assert report["chunks"] > at_kill + 5
+        assert sum(report["faults"].values()) >= 3, report["faults"]
         req = urllib.request.Request(
             f"{server.url}/api/rooms/{room['room_id']}/clips",
             headers={"Authorization": f"Bearer {room['tokens']['candidate']}"},
@@ -490,4 +388,6 @@ def test_recorder_js_loses_nothing_through_faults_and_a_restart(live_server: Any
         ) as resp:
             assert resp.read().decode() == report["expected"]
     finally:
-        stop_server(server)
+        run.close()
+        if server is not None:
+            stop_server(server)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from conftest import create_room
 from mockroom.interview.config import EVENT_KIND, config_for_room
 from mockroom.interview.flow import Interview
 from mockroom.keys import STORE
 from mockroom.report.ics import fold, invite_ics
 from mockroom.report.markdown import fmt_duration, render_markdown
-from test_notes import connect
-from test_signaling import join, next_of
+from support.http import create_room
+from support.notes import connect
+from support.ws import join, next_of
 
 T0 = 1_700_000_000_000
 FIRST, SECOND = "background-walkthrough", "conflict-with-teammate"
@@ -72,8 +71,8 @@ async def write_notes(client: Any, room: dict[str, Any]) -> None:
     mine.text.insert(0, "Interviewer-only remark.")
     theirs = await connect(client, room, "candidate", "private-candidate")
     theirs.text.insert(0, "Candidate-only remark.")
-    await asyncio.sleep(0.2)
     for c in (shared, mine, theirs):
+        await c.flush()  # stored before the report reads it
         await c.close()
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import create_room
 from mockroom.review.routes import figure_rows, normalise_metrics
+from support.http import create_room
 
 QUESTION = "conflict-with-teammate"
 TEXT = "Tell me about a time you disagreed with a teammate"

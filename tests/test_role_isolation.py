@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from conftest import create_room
 from mockroom.signaling.media_rules import sdp_sends_media
+from support.http import create_room
 
 SDP_OFFER = {"description": {"type": "offer", "sdp": "v=0\r\n"}}
 
@@ -26,7 +26,7 @@ async def join(client: Any, room: dict[str, Any], role: str) -> tuple[Any, dict[
 
 async def next_of(ws: Any, kind: str) -> dict[str, Any]:
     while True:
-        msg = await ws.receive_json(timeout=5)
+        msg: dict[str, Any] = await ws.receive_json(timeout=5)
         if msg["type"] == kind:
             return msg
 

@@ -14,7 +14,6 @@ from typing import Any
 import aiohttp
 import pytest
 
-from conftest import REPO, create_room
 from mockroom.app import create_app
 from mockroom.errors import NotFound
 from mockroom.interview.service import INTERVIEWS
@@ -24,9 +23,11 @@ from mockroom.rooms.retention import retention_text, sweep_app
 from mockroom.scripted.service import SCRIPTED
 from mockroom.settings import Settings
 from mockroom.signaling.service import SIGNALING
-from test_notes import connect, notes_path, refused
-from test_recordings import QUESTION, auth, new_clip, put_chunk, scripted_room
-from test_signaling import join, next_of
+from support.clips import QUESTION, new_clip, put_chunk, scripted_room
+from support.http import auth, create_room
+from support.notes import connect, notes_path, refused
+from support.paths import REPO
+from support.ws import join, next_of
 
 
 def rows_naming(db_path: Path, room_id: str) -> dict[str, int]:

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 
-from browser_support import chromium, join_room, two_pages
-from browser_support import room_link as link
-from conftest import LiveServer
-from helpers_http import make_room, status_of
+from support.browser import chromium, join_room, two_pages
+from support.browser import room_link as link
+from support.http import make_room, status_of
+from support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 

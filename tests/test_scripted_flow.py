@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from mockroom.errors import UserError
+from mockroom.roles import Media, Mode
 from mockroom.scripted.config import (
     STOP_LINE,
     TRANSITION_LINE,
@@ -36,7 +39,7 @@ def started(flow: ScriptedFlow, t: float = 0) -> ScriptedFlow:
     return flow
 
 
-def kinds(effects: list[object]) -> list[str]:
+def kinds(effects: Sequence[object]) -> list[str]:
     return [type(e).__name__ for e in effects]
 
 
@@ -312,8 +315,8 @@ def test_config_from_room_options_override_bank() -> None:
     }
     room = RoomRecord(
         "room-a",
-        "scripted",
-        "audio",
+        Mode.SCRIPTED,
+        Media.AUDIO,
         "T",
         "b",
         bank,
@@ -324,9 +327,10 @@ def test_config_from_room_options_override_bank() -> None:
     assert [q.id for q in config.questions] == ["q0", "q1", "q2"]
     assert {(q.think_ms, q.answer_ms) for q in config.questions} == {(0, 15000)}
     assert config.retakes == 2
-    plain = config_from_room(RoomRecord("room-a", "scripted", "audio", "T", "b", bank, {}, 0.0))
+    scripted = (Mode.SCRIPTED, Media.AUDIO)
+    plain = config_from_room(RoomRecord("room-a", *scripted, "T", "b", bank, {}, 0.0))
     assert plain.questions[0].think_ms == 20000 and plain.retakes == 1
-    shuffled = RoomRecord("room-a", "scripted", "audio", "T", "b", bank, {"shuffle": True}, 0.0)
+    shuffled = RoomRecord("room-a", *scripted, "T", "b", bank, {"shuffle": True}, 0.0)
     order = [q.id for q in config_from_room(shuffled).questions]
     assert sorted(order) == [f"q{i}" for i in range(6)]
     assert order == [q.id for q in config_from_room(shuffled).questions]  # stable on resume
@@ -382,9 +386,9 @@ def test_config_warm_up_on_by_default_and_short() -> None:
         "realism": "video",
         "questions": [{"id": "q0", "text": "Question?", "kind": "behavioral"}],
     }
-    config = config_from_room(RoomRecord("r", "scripted", "video", "T", "b", bank, {}, 0.0))
+    config = config_from_room(RoomRecord("r", Mode.SCRIPTED, Media.VIDEO, "T", "b", bank, {}, 0.0))
     assert config.warm_up is not None
     assert (config.warm_up.think_ms, config.warm_up.answer_ms) == (5000, 30000)
     assert WARM_UP_TEXT in config.fixed_lines()
-    off = RoomRecord("r", "scripted", "video", "T", "b", bank, {"warm_up": False}, 0.0)
+    off = RoomRecord("r", Mode.SCRIPTED, Media.VIDEO, "T", "b", bank, {"warm_up": False}, 0.0)
     assert config_from_room(off).warm_up is None

@@ -13,9 +13,8 @@ import av
 import numpy as np
 import pytest
 
-from conftest import create_room
 from mockroom.app import create_app
-from mockroom.scripted.speech import SpeechMeter
+from mockroom.scripted.speech import AnswerMetrics, SpeechMeter
 from mockroom.scripted.tracks import (
     AUDIO_SAMPLES,
     CardRenderer,
@@ -25,19 +24,23 @@ from mockroom.scripted.tracks import (
 )
 from mockroom.scripted.tts import RATE, Tts, read_wav, text_only_ms
 from mockroom.settings import Settings
+from support.http import create_room
 
 
 def tone(seconds: float, db: float = -20.0, freq: float = 220.0) -> np.ndarray:
     t = np.arange(int(RATE * seconds)) / RATE
     amplitude = 32768 * 10 ** (db / 20) * np.sqrt(2)
-    return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.int16)
+    wave: np.ndarray = (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.int16)
+    return wave
 
 
 def silence(seconds: float) -> np.ndarray:
     return np.zeros(int(RATE * seconds), dtype=np.int16)
 
 
-def measure(samples: np.ndarray, allowed_ms: int = 5000, chunk: int = 960, stereo: bool = True):
+def measure(
+    samples: np.ndarray, allowed_ms: int = 5000, chunk: int = 960, stereo: bool = True
+) -> AnswerMetrics:
     meter = SpeechMeter()
     meter.open(allowed_ms)
     data = np.repeat(samples, 2) if stereo else samples  # interleaved like aiortc's decoder
@@ -174,7 +177,8 @@ async def test_card_track_redraws_only_when_the_view_changes() -> None:
     assert track.renders == 3
     assert len({id(f) for f in frames}) == 1 or len({id(f) for f in frames}) == 3
     assert all(f.width == 320 and f.height == 180 and f.format.name == "yuv420p" for f in frames)
-    assert frames[-1].pts > frames[0].pts
+    first, last = frames[0].pts, frames[-1].pts
+    assert first is not None and last is not None and last > first
     assert all(f.pict_type == av.video.frame.PictureType.NONE for f in frames)
     track.stop()
 
@@ -182,7 +186,7 @@ async def test_card_track_redraws_only_when_the_view_changes() -> None:
 def test_card_renders_text_with_a_fallback_font(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("mockroom.scripted.tracks.FONT_DIRS", ())
     frame = CardRenderer().render(CardView("Intro", "Hello " * 40, ""))
-    image = np.asarray(frame.to_image())
+    image = np.asarray(frame.to_image())  # type: ignore[no-untyped-call]  # PyAV's stub
     assert image.shape == (360, 640, 3) and image.std() > 5  # something was drawn
 
 
@@ -202,12 +206,14 @@ async def test_voice_track_with_dtx_sends_speech_and_skips_silence() -> None:
     started = time.monotonic()
     # Silent now: the next frame waits for speech (or the keep-alive), then jumps on the clock.
     later = asyncio.create_task(track.recv())
+    # The silence itself is under test: no barrier exists for "nothing was sent for a while".
     await asyncio.sleep(0.3)
     assert not later.done()
     track.play([clip])
     resumed = await asyncio.wait_for(later, 1)
     assert time.monotonic() - started < tracks.DTX_KEEPALIVE_S
     assert not resumed.to_ndarray().any()  # one silent frame carries the jump in time
+    assert resumed.pts is not None and spoken[1].pts is not None
     assert resumed.pts >= spoken[1].pts + int(0.25 * tracks.AUDIO_RATE)
     speech = await track.recv()
     assert speech.to_ndarray().any()

@@ -4,6 +4,7 @@ socket hears the question, answers with espeak speech, and the server measures t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import time
 from typing import Any
@@ -14,12 +15,12 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, VideoStreamTrack
 from av import AudioFrame, VideoFrame
 
-from conftest import create_room
 from mockroom.keys import STORE
 from mockroom.scripted import metrics_for_room
 from mockroom.scripted.service import SCRIPTED
 from mockroom.scripted.tracks import VoiceTrack
 from mockroom.scripted.tts import read_wav, resample
+from support.http import create_room
 
 RATE = 48_000
 SPEECH = "I led the migration of our billing system and we finished it two weeks early"
@@ -96,14 +97,19 @@ class Candidate:
         await self.ws.send_json({"type": "scripted", "action": action, **extra})
 
     async def negotiate(self) -> str:
+        connected = asyncio.Event()
+
+        @self.pc.on("connectionstatechange")
+        def _state() -> None:
+            if self.pc.connectionState == "connected":
+                connected.set()
+
         await self.pc.setLocalDescription(await self.pc.createOffer())
         await self.action("offer", sdp=self.pc.localDescription.sdp)
         answer = await self.next_message("scripted-answer")
         await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
-        for _ in range(100):
-            if self.pc.connectionState == "connected":
-                break
-            await asyncio.sleep(0.05)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(connected.wait(), 5)
         assert self.pc.connectionState == "connected"
         return str(answer["sdp"])
 
@@ -183,6 +189,8 @@ async def test_candidate_hears_question_and_talk_time_is_measured(
 
         samples, truth_s = answer_wav
         cand.voice.play([samples.tobytes()])
+        # The answer itself: the candidate talks for the length of the WAV (its metrics are
+        # under test), then a little longer so the last packets reach the server.
         await asyncio.sleep(len(samples) / RATE + 0.3)
         await cand.action("done")
         after = await cand.wait_state(phase="after_answer")
@@ -213,6 +221,7 @@ async def test_candidate_hears_question_and_talk_time_is_measured(
     finally:
         await cand.close()
         await ws.close()
+    # The session ends in the background after the socket closes: poll its state (bounded).
     for _ in range(50):
         if not service.sessions:
             break

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, start_server, stop_server
-from helpers_http import make_room
 from mockroom.logs import JsonFormatter, KeyValueFormatter, redact
 from mockroom.settings import ConfigError, Settings, load_settings
+from support.http import make_room
+from support.live_server import start_server, stop_server
+from support.paths import REPO
 
 
 def test_defaults_listen_on_loopback_without_stun() -> None:

@@ -8,27 +8,11 @@ from typing import Any
 import pytest
 from aiohttp import WSMsgType
 
-from conftest import create_room
 from mockroom.settings import Settings
+from support.http import create_room
+from support.ws import join, next_of
 
 SDP_OFFER = {"description": {"type": "offer", "sdp": "v=0\r\n"}}
-
-
-async def join(
-    client: Any, room: dict[str, Any], role: str, **extra: Any
-) -> tuple[Any, dict[str, Any]]:
-    ws = await client.ws_connect(f"/ws/rooms/{room['room_id']}")
-    hello = {"type": "hello", "version": 1, "token": room["tokens"][role], "name": role.title()}
-    hello.update(extra)
-    await ws.send_json(hello)
-    return ws, await ws.receive_json(timeout=5)
-
-
-async def next_of(ws: Any, kind: str) -> dict[str, Any]:
-    while True:
-        msg = await ws.receive_json(timeout=5)
-        if msg["type"] == kind:
-            return msg
 
 
 async def test_welcome_and_presence(client: Any) -> None:

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from conftest import create_room
 from mockroom.app import create_app
 from mockroom.settings import Settings
+from support.http import create_room
 
 BIG_SDP = {"description": {"type": "offer", "sdp": "v=0\r\n" + "a" * 30_000}}
 MAX_FRAMES = 600  # 18 MB at most: far more than loopback buffers hold
@@ -60,14 +60,14 @@ async def stalled_socket(port: int, path: str, hello: dict[str, Any]) -> socket.
 async def next_of(ws: Any, kind: str, timeout: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        msg = await ws.receive_json(timeout=max(0.01, deadline - time.monotonic()))
+        msg: dict[str, Any] = await ws.receive_json(timeout=max(0.01, deadline - time.monotonic()))
         if msg["type"] == kind:
             return msg
 
 
 # Either limit drops the stalled socket: a small backlog cap, or a short send timeout with a
 # backlog cap too large to be reached.
-LIMITS = {
+LIMITS: dict[str, dict[str, Any]] = {
     "backlog": {"signaling_send_queue_bytes": 256 * 1024},
     "timeout": {"signaling_send_queue_bytes": 64 * 1024 * 1024, "signaling_send_timeout_s": 0.5},
 }

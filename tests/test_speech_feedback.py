@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +13,9 @@ from mockroom.speech.recognizer import RecognizerUnavailable, Word
 from mockroom.speech.transcripts import make_recognizer
 
 
-def timed(text: str, start: float = 1.0, step: float = 0.4, pauses: dict[int, float] | None = None):
+def timed(
+    text: str, start: float = 1.0, step: float = 0.4, pauses: dict[int, float] | None = None
+) -> list[Word]:
     """One word every `step` seconds from `start`; pauses[i] adds silence before word i."""
     words, at = [], start
     for i, token in enumerate(text.split()):
@@ -76,7 +79,7 @@ def test_star_cues_and_rubric_terms() -> None:
     assert empty.figure("wpm").number is None and empty.figure("star").number == 0
 
 
-def test_settings_and_backend_errors(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_and_backend_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_settings({"MOCKROOM_ASR": "off", "MOCKROOM_FILLER_WORDS": "um, er"})
     assert settings.asr is False and settings.filler_words == "um, er"
     with pytest.raises(ConfigError, match="MOCKROOM_ASR_BACKEND"):

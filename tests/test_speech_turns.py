@@ -13,7 +13,7 @@ import pytest
 
 from mockroom.keys import STORE
 from mockroom.scripted.speech import SpeechMeter, TurnTaking
-from speech_support import silence, speech_samples
+from support.speech import silence, speech_samples
 from test_scripted_peer import Candidate, join, scripted_room
 
 RATE = 48_000

@@ -1,7 +1,8 @@
 """The store seam's contract: what every backend of storage.interface.Store must do.
 
-Written against the interface only, and run once per backend by the `store` fixture: Step 9
-adds PostgreSQL to BACKENDS and runs these same tests. SQLite runs on a file in tmp_path.
+Written against the interface only, and run once per backend by the `store` fixture. SQLite runs
+on a file in tmp_path, PostgreSQL on a fresh database of the session's private server
+(tests/support/postgres.py).
 """
 
 from __future__ import annotations
@@ -12,24 +13,28 @@ from pathlib import Path
 import pytest
 
 from mockroom.errors import NotFound
+from mockroom.roles import Media, Mode
 from mockroom.storage.interface import LinkRecord, RoomRecord, Store
+from mockroom.storage.postgres import PostgresStore
 from mockroom.storage.sqlite import SqliteStore
 
-BACKENDS: dict[str, Callable[[Path], Store]] = {
-    "sqlite": lambda tmp: SqliteStore(tmp / "contract.sqlite3"),
+BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], Store]] = {
+    "sqlite": lambda request, tmp: SqliteStore(tmp / "contract.sqlite3"),
+    "postgres": lambda request, tmp: PostgresStore(request.getfixturevalue("pg_url")),
 }
 
 
 @pytest.fixture(params=sorted(BACKENDS))
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    made = BACKENDS[request.param](tmp_path)
+    made = BACKENDS[request.param](request, tmp_path)
     yield made
     made.close()
 
 
 def room(room_id: str = "r1", created_at: float = 1000.0) -> RoomRecord:
     bank = {"id": "b", "questions": [{"id": "q1"}]}
-    return RoomRecord(room_id, "scripted", "audio", "T", "b", bank, {"shuffle": True}, created_at)
+    options = {"shuffle": True}
+    return RoomRecord(room_id, Mode.SCRIPTED, Media.AUDIO, "T", "b", bank, options, created_at)
 
 
 def link(room_id: str, role: str, token_hash: str) -> LinkRecord:
@@ -44,7 +49,8 @@ def make(store: Store, room_id: str = "r1", created_at: float = 1000.0) -> None:
 
 
 def test_backends_are_listed() -> None:
-    assert "sqlite" in BACKENDS  # an empty parameter set would silently skip every test here
+    # An empty parameter set would silently skip every test here.
+    assert {"sqlite", "postgres"} <= set(BACKENDS)
 
 
 def test_rooms_and_links(store: Store) -> None:

@@ -12,8 +12,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from conftest import REPO, start_server, stop_server
-from helpers_tls import self_signed, trusting
+from support.live_server import start_server, stop_server
+from support.paths import REPO
+from support.tls import self_signed, trusting
 
 
 async def test_https_healthz_links_and_a_wss_hello(tmp_path: Path) -> None:

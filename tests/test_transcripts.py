@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 from aiohttp import web
 
-from conftest import create_room
 from mockroom.app import create_app
 from mockroom.keys import STORE
 from mockroom.settings import Settings
 from mockroom.speech.transcripts import TRANSCRIPTS
-from speech_support import (
+from support.http import create_room
+from support.speech import (
     FIXTURES,
     RECOGNITION_TEST_TIMEOUT_S,
     RECOGNITION_WAIT_S,

@@ -15,10 +15,12 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser
 
-from browser_support import audit_page, axe_violations, chromium, describe_violations, new_page
-from conftest import REPO, LiveServer
-from helpers_http import make_room
-from speech_support import (
+from support.axe import audit_page, axe_violations, describe_violations
+from support.browser import chromium, new_page
+from support.http import make_room
+from support.live_server import LiveServer
+from support.paths import REPO
+from support.speech import (
     FIXTURES,
     RECOGNITION_TEST_TIMEOUT_S,
     RECOGNITION_WAIT_S,

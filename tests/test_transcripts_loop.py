@@ -19,7 +19,7 @@ import pytest
 from mockroom.recordings.clips import ClipRequest
 from mockroom.recordings.routes import CLIPS
 from mockroom.speech.transcripts import TRANSCRIPTS
-from speech_support import (
+from support.speech import (
     FIXTURES,
     RECOGNITION_TEST_TIMEOUT_S,
     RECOGNITION_WAIT_S,
@@ -64,7 +64,7 @@ async def test_the_loop_keeps_ticking_while_takes_are_recognised(
 
     room = await audio_room(client)
     ids = [await upload_take(client, room, long_take)]
-    stop, lags = asyncio.Event(), []
+    stop, lags = asyncio.Event(), list[float]()
     ticker = asyncio.create_task(ticking(stop, lags))
     started = time.perf_counter()
     await asyncio.wait_for(service.idle(), RECOGNITION_WAIT_S)

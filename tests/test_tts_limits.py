@@ -18,7 +18,6 @@ import psutil
 import pytest
 from aiohttp import web
 
-from conftest import create_room
 from mockroom.app import create_app
 from mockroom.scripted.config import (
     STOP_LINE,
@@ -33,6 +32,7 @@ from mockroom.scripted.limits import server_full
 from mockroom.scripted.service import SCRIPTED
 from mockroom.scripted.tts import Tts, TtsLimits, lines_ahead, prune_cache, spoken_text
 from mockroom.settings import Settings
+from support.http import create_room
 
 WORDS = [
     "tell",

@@ -27,11 +27,11 @@ from aioice import stun
 from aioice.turn import create_turn_endpoint
 from aiortc import RTCPeerConnection
 
-from conftest import create_room
 from mockroom.app import create_app
 from mockroom.scripted.session import ice_configuration
 from mockroom.settings import ConfigError, Settings, load_settings
 from mockroom.turn import ice_servers, turn_credential
+from support.http import create_room
 
 SECRET = "test-shared-secret-not-for-production"
 REALM = "mockroom.test"
@@ -96,7 +96,7 @@ async def test_every_join_gets_fresh_credentials_and_never_the_secret(
 
 def test_the_servers_own_peer_gets_credentials_the_same_way(tmp_path: Path) -> None:
     config = ice_configuration(_turn_settings(tmp_path))
-    turn = [s for s in config.iceServers if s.username]
+    turn = [s for s in config.iceServers or [] if s.username]
     assert len(turn) == 1 and turn[0].credential and SECRET not in turn[0].credential
     assert turn[0].urls == ["turn:127.0.0.1:3478?transport=udp", "turns:turn.example.org:443"]
 

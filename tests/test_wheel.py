@@ -28,8 +28,9 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 import pytest
 
-from conftest import REPO, free_port
-from helpers_http import make_room
+from support.http import make_room
+from support.live_server import free_port
+from support.paths import REPO
 
 # Relative module imports inside esbuild's output: `from"./chunk-X.js"`, `import("./notes-Y.js")`.
 JS_IMPORT = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(\s*)["'](\./[\w.-]+\.js)["']""")

@@ -30,7 +30,7 @@ from .security import setup_security
 from .settings import Settings
 from .signaling.service import SIGNALING, Signaling
 from .speech.transcripts import setup_transcripts
-from .storage.sqlite import SqliteStore
+from .storage.open import open_store
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -108,7 +108,7 @@ def create_app(settings: Settings) -> web.Application:
 
     async def storage(app: web.Application) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        app[STORE] = SqliteStore(settings.db_path)
+        app[STORE] = open_store(settings)  # SQLite, or PostgreSQL with MOCKROOM_DATABASE_URL
         app[SIGNALING] = Signaling(settings, app[STORE])
         yield
         app[STORE].close()

@@ -1,5 +1,6 @@
 """The `mockroom` command: `serve` runs the server, `banks check` validates question banks,
-`gc` deletes expired rooms by hand, `doctor URL` checks a deployment from outside.
+`gc` deletes expired rooms by hand, `doctor URL` checks a deployment from outside, `db upgrade` /
+`db version` manage the database schema.
 
 Each subcommand is one `add_parser` block in `_parser` whose `set_defaults(run=...)` names the
 function that runs it; `main` just calls that function.
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .logs import configure_logging
-from .settings import ConfigError, load_settings, parse_ice_servers
+from .settings import ConfigError, database_url, load_settings, parse_ice_servers
 
 log = logging.getLogger("mockroom")
 
@@ -37,7 +38,19 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-format", choices=["text", "json"], help="default text (key=value)")
     serve.add_argument("--tls-cert", type=Path, help="serve HTTPS: PEM certificate (chain)")
     serve.add_argument("--tls-key", type=Path, help="serve HTTPS: PEM private key")
+    serve.add_argument("--database-url", help="postgresql://... instead of SQLite in --data-dir")
     serve.set_defaults(run=serve_command)
+
+    db = sub.add_parser("db", help="the database schema (SQLite files, or --database-url)")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    for name, about in (
+        ("upgrade", "apply the schema migrations this version knows (serve does it at start)"),
+        ("version", "print each database's schema version and what to do"),
+    ):
+        cmd = db_sub.add_parser(name, help=about)
+        cmd.add_argument("--data-dir", type=Path, help="the server's data directory")
+        cmd.add_argument("--database-url", help="postgresql://... (else MOCKROOM_DATABASE_URL)")
+        cmd.set_defaults(run=db_command)
 
     gc = sub.add_parser(
         "gc", help="delete expired rooms and leftovers now (what the server's sweeper does)"
@@ -65,6 +78,8 @@ def serve_command(args: argparse.Namespace) -> int:
     from .banks.model import BankError
     from .gc_tuning import freeze_startup_heap
     from .ops.serving import base_url, serve_until_signal, tls_context
+    from .storage.open import open_store
+    from .storage.schema import StorageUnusable
 
     try:
         overrides = {
@@ -77,6 +92,7 @@ def serve_command(args: argparse.Namespace) -> int:
             "log_format": args.log_format,
             "tls_cert": args.tls_cert,
             "tls_key": args.tls_key,
+            "database_url": args.database_url and database_url("--database-url", args.database_url),
         }
         if args.ice_servers is not None:
             overrides["ice_servers"] = parse_ice_servers("--ice-servers", args.ice_servers)
@@ -86,6 +102,13 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"mockroom: configuration error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format)
+    try:
+        # Reach the database and bring its schema up to date now, so a wrong URL, a server
+        # that is down or a newer schema is one line here rather than a failed start-up.
+        open_store(settings).close()
+    except StorageUnusable as exc:
+        print(f"mockroom: {exc}", file=sys.stderr)
+        return 1
     try:
         app = create_app(settings)
     except BankError as exc:
@@ -130,11 +153,31 @@ def gc_command(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"mockroom: configuration error: {exc}", file=sys.stderr)
         return 2
-    if not settings.db_path.exists():
+    if not settings.database_url and not settings.db_path.exists():
         print(f"mockroom: no MockRoom data in {settings.data_dir}", file=sys.stderr)
         return 2
     print(collect_garbage(settings, dry_run=args.dry_run))
     return 0
+
+
+def db_command(args: argparse.Namespace) -> int:
+    from .ops.database import schema_versions, upgrade
+    from .storage.schema import StorageUnusable
+
+    try:
+        url = database_url("--database-url", args.database_url or "")
+        settings = load_settings(overrides={"data_dir": args.data_dir, "database_url": url})
+    except ConfigError as exc:
+        print(f"mockroom: configuration error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        lines = upgrade(settings) if args.db_command == "upgrade" else schema_versions(settings)
+    except StorageUnusable as exc:
+        print(f"mockroom: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    newer = any("NEWER" in line for line in lines)
+    return 1 if newer else 0
 
 
 def doctor_command(args: argparse.Namespace) -> int:

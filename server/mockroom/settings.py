@@ -144,6 +144,14 @@ def turn_url_list(key: str, raw: str) -> tuple[str, ...]:
     return urls
 
 
+def database_url(key: str, raw: str) -> str | None:
+    raw = raw.strip()
+    if raw and not raw.startswith(("postgresql://", "postgres://")):
+        # Only the scheme is checked here; the rest is the driver's to read at start-up.
+        raise ConfigError(f"{key} must be a postgresql:// URL (or empty for SQLite)")
+    return raw or None
+
+
 def one_of(*choices: str) -> Parser:
     def parse(key: str, raw: str) -> str:
         if raw not in choices:
@@ -230,6 +238,13 @@ class Settings:
     metrics_token: str | None = setting(None, parse=text_or_none)
     # On SIGTERM, how long uploads already under way may take to finish before the server exits.
     drain_timeout_s: float = setting(10.0, parse=number)
+    # PostgreSQL instead of the SQLite files in data_dir, for several nodes on one database
+    # (README "PostgreSQL"): postgresql://user:password@host:5432/dbname. Unset: SQLite.
+    database_url: str | None = setting(None, parse=database_url)
+    # Connections each node keeps open to it (the store runs on the event loop: a few suffice).
+    database_pool_size: int = setting(4, parse=port_number)
+    # Where recorded answers live (default data_dir/recordings); a cluster's nodes share one.
+    recordings_path: Path | None = setting(None, parse=optional_path)
     # Transcripts of recorded takes (README "Transcripts and speaking feedback"). MOCKROOM_ASR=off
     # turns recognition off; the backend is pocketsphinx (model in its wheel) or faster-whisper
     # with a model directory already on disk (never downloaded).
@@ -249,7 +264,7 @@ class Settings:
 
     @property
     def recordings_dir(self) -> Path:
-        return self.data_dir / "recordings"
+        return self.recordings_path or self.data_dir / "recordings"
 
 
 def load_settings(

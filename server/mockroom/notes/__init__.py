@@ -1,10 +1,12 @@
-"""Shared notes: y-websocket documents per room, stored durably in their own SQLite file.
+"""Shared notes: y-websocket documents per room, stored durably (their own SQLite file, or the
+cluster's PostgreSQL).
 
     setup_notes(app)   routes + lifecycle (call once, at the end of create_app)
     notes_markdown(app, grant) -> str   the Markdown export, reusable by the report page
 
 Module map: codec (wire format, pure), room (one document's clients and state), hub (registry,
-durable relay, compaction), storage (SQLite), transport (aiohttp socket), export (Markdown).
+durable relay, compaction), storage (the NotesLog seam; SQLite), pg_storage (PostgreSQL),
+transport (aiohttp socket), export (Markdown).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ..signaling.service import SIGNALING
 from .export import export_notes, notes_markdown
 from .hub import NotesConfig, NotesHub
 from .keys import NOTES_CONFIG, NOTES_HUB
-from .storage import NotesStorage
+from .storage import NotesLog, NotesStorage
 from .transport import handle_notes_socket
 
 __all__ = ["NOTES_CONFIG", "NOTES_HUB", "NotesConfig", "notes_markdown", "setup_notes"]
@@ -29,11 +31,23 @@ __all__ = ["NOTES_CONFIG", "NOTES_HUB", "NotesConfig", "notes_markdown", "setup_
 NOTES_DB = "notes.sqlite3"
 
 
+def open_notes_log(app: web.Application) -> NotesLog:
+    """On PostgreSQL the notes share the store's database (and pool), so every node sees them."""
+    store = app[STORE]
+    if app[SETTINGS].database_url:  # imported here: a SQLite node never loads psycopg
+        from ..storage.postgres import PostgresStore
+        from .pg_storage import PostgresNotesLog
+
+        assert isinstance(store, PostgresStore)
+        return PostgresNotesLog(store.pool)
+    return NotesStorage(app[SETTINGS].data_dir / NOTES_DB)
+
+
 def setup_notes(app: web.Application) -> None:
     app[NOTES_CONFIG] = NotesConfig()
 
     async def notes_ctx(app: web.Application) -> AsyncIterator[None]:
-        storage = NotesStorage(app[SETTINGS].data_dir / NOTES_DB)
+        storage = open_notes_log(app)
         hub = NotesHub(storage, app[NOTES_CONFIG])
         app[NOTES_HUB] = hub
         # A withdrawn link is cut off in the notes too (signaling calls this when it cuts).

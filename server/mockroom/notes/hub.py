@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ..links.sockets import CLOSE_LINK_REFUSED, LinkSockets, Refusal
 from . import codec
 from .room import Client, DocRoom
-from .storage import NotesStorage
+from .storage import NotesLog
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ LinkCheck = Callable[[str, str], Refusal | None]
 
 
 class NotesHub:
-    def __init__(self, storage: NotesStorage, config: NotesConfig) -> None:
+    def __init__(self, storage: NotesLog, config: NotesConfig) -> None:
         self.storage = storage
         self.config = config
         self.rooms: dict[tuple[str, str], DocRoom] = {}

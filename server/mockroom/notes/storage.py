@@ -1,4 +1,7 @@
-"""Notes persistence: one SQLite file (WAL) of snapshots plus an append-only update log.
+"""Notes persistence: snapshots plus an append-only update log, behind the `NotesLog` protocol.
+
+`NotesStorage` keeps them in one SQLite file (WAL) of the node's data_dir; notes.pg_storage keeps
+them in PostgreSQL (MOCKROOM_DATABASE_URL), where every node of a cluster reads the same log.
 
 Every update a client sends is appended to the log and committed before anyone else sees it, so
 anything a participant saw survives a killed server (WAL with synchronous=NORMAL: a committed
@@ -18,6 +21,9 @@ from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
+
+from ..storage.schema import Migration, upgrade_sqlite
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notes_snapshots (
@@ -38,10 +44,35 @@ CREATE INDEX IF NOT EXISTS notes_updates_doc ON notes_updates(room_id, doc, id);
 """
 
 
+MIGRATIONS = (Migration(1, "notes snapshots and update log", SCHEMA),)
+
+
 @dataclass(frozen=True)
 class StoredDoc:
     snapshot: bytes | None
     updates: list[bytes]
+
+
+class NotesLog(Protocol):
+    """What the hub needs: durable before relayed, so `append` returns only once it is stored."""
+
+    def load(self, room_id: str, doc: str) -> StoredDoc: ...
+
+    def append(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
+        """Store (room_id, doc, update) rows in one transaction, in order."""
+        ...
+
+    def compact(self, room_id: str, doc: str, state: bytes) -> None:
+        """Replace the document's log by `state`, which already holds every logged update."""
+        ...
+
+    def log_length(self, room_id: str, doc: str) -> int: ...
+
+    def checkpoint(self) -> None:
+        """Housekeeping off the loop (run in a worker thread); may do nothing."""
+        ...
+
+    def close(self) -> None: ...
 
 
 class NotesStorage:
@@ -54,7 +85,7 @@ class NotesStorage:
         # thread would land on some keystroke's commit. `checkpoint` does it from a worker
         # thread on a connection of its own instead.
         self._db.execute("PRAGMA wal_autocheckpoint=0")
-        self._db.executescript(SCHEMA)
+        self.upgraded = upgrade_sqlite(self._db, MIGRATIONS, "notes file")
         self._checkpointer = sqlite3.connect(
             str(path), isolation_level=None, check_same_thread=False
         )

@@ -26,7 +26,7 @@ from aiohttp import web
 from ..keys import SETTINGS, STORE
 from ..scripted.tts import prune_cache
 from ..settings import Settings
-from ..storage.sqlite import SqliteStore
+from ..storage.open import open_store
 from .deletion import RoomData, delete_room, routes
 from .hooks import ROOM_HOOKS, RoomHooks, register_live_services
 
@@ -137,7 +137,7 @@ def collect_garbage(settings: Settings, *, dry_run: bool = False) -> str:
 
     Without the server's sockets at hand, a room counts as used by its last recorded use only.
     """
-    store = SqliteStore(settings.db_path)
+    store = open_store(settings)
     try:
         data = RoomData.of(settings, store)
         if dry_run:

@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import NotFound
 from ..roles import Media, Mode
 from .interface import EventRecord, LinkRecord, RoomRecord
+from .schema import Migration, upgrade_sqlite
 from .sqlite_features import FEATURE_SCHEMA, FeatureTables
 from .sqlite_transcripts import TRANSCRIPT_SCHEMA, TranscriptTables
 
@@ -68,6 +69,16 @@ CREATE TABLE IF NOT EXISTS room_activity (
 );
 """
 
+INDEX_LAST_USE = "CREATE INDEX IF NOT EXISTS room_activity_used ON room_activity(last_used_at);"
+MIGRATIONS = (
+    Migration(
+        1, "rooms, links, participants, events, retention, feature tables", SCHEMA + FEATURE_SCHEMA
+    ),
+    # The retention sweep reads rooms by last use, oldest first.
+    Migration(2, "index rooms by last use", INDEX_LAST_USE),
+    Migration(3, "transcripts of recorded takes", TRANSCRIPT_SCHEMA),
+)
+
 # Last use is written at most this often per room: every authorised request touches it.
 TOUCH_EVERY_S = 60.0
 
@@ -84,9 +95,8 @@ class SqliteStore(FeatureTables, TranscriptTables):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(SCHEMA)
-        self._db.executescript(FEATURE_SCHEMA)
-        self._db.executescript(TRANSCRIPT_SCHEMA)
+        # Older files are upgraded in place (storage.schema); a newer one raises SchemaTooNew.
+        self.upgraded = upgrade_sqlite(self._db, MIGRATIONS, "database")
         self._touched: dict[str, float] = {}  # room id -> when this process last wrote its use
 
     def close(self) -> None:

@@ -1,5 +1,11 @@
-"""Clients for the notes tests (no tests here): a pycrdt y-websocket client over aiohttp, and a
-driver for the real Node Yjs client web/tools/yclient.mjs."""
+"""Clients for the notes tests: a pycrdt y-websocket client over aiohttp, and a driver for the
+real Node Yjs client web/tools/yclient.mjs.
+
+The barrier the protocol already has (web/src/notes-doc.js relies on it): the server handles one
+socket's messages in order and stores an update before it handles the next, so once a sync step 1
+sent after some messages is answered by a step 2, the server has handled all of them
+(`PyClient.flush`). The answer travels on the same send queue as relayed updates, so a flush on a
+second client also proves that client has received what the first one's messages caused."""
 
 from __future__ import annotations
 
@@ -24,9 +30,7 @@ from pycrdt import (
     handle_sync_message,
 )
 
-from conftest import REPO
-
-WEB = REPO / "web"
+from support.paths import WEB
 
 
 class PyClient:
@@ -42,6 +46,10 @@ class PyClient:
         self.close_frame: tuple[int, str] | None = None
         self._changed = asyncio.Event()
         self._applying = False
+        # Sync step 1s sent and step 2s received: the server answers each step 1 in order.
+        self.step1_sent = 0
+        self.step2_received = 0
+        self._sending: set[asyncio.Task[None]] = set()
         self.doc.observe(self._on_update)
         self._reader = asyncio.create_task(self._read())
 
@@ -49,14 +57,26 @@ class PyClient:
     async def connect(cls, http: Any, path: str, token: str, **kwargs: Any) -> PyClient:
         ws = await http.ws_connect(path, params={"token": token}, **kwargs)
         client = cls(ws)
+        client.step1_sent += 1
         await ws.send_bytes(create_sync_message(client.doc))
         return client
 
     def _on_update(self, event: TransactionEvent) -> None:
         if not self._applying:
-            asyncio.get_running_loop().create_task(
+            task = asyncio.get_running_loop().create_task(
                 self.ws.send_bytes(create_update_message(event.update))
             )
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    async def flush(self, timeout: float = 5.0) -> None:
+        """Until the server has handled everything this client sent (and this client has
+        received everything queued for it before now): a sync step 1, then its step 2."""
+        if self._sending:
+            await asyncio.gather(*self._sending)
+        self.step1_sent += 1
+        await self.ws.send_bytes(create_sync_message(self.doc))
+        await self.wait_for(lambda: self.step2_received >= self.step1_sent, timeout)
 
     @property
     def close_code(self) -> int | None:
@@ -89,6 +109,7 @@ class PyClient:
                 if reply is not None:
                     await self.ws.send_bytes(reply)
                 if data[1] == 1:
+                    self.step2_received += 1
                     self.synced.set()
             self._changed.set()
 
@@ -98,6 +119,8 @@ class PyClient:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise AssertionError(f"timed out; text is {str(self.text)!r}")
+            if self._reader.done():
+                raise AssertionError(f"socket closed ({self.close_code}); text {str(self.text)!r}")
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(left, 0.2))
@@ -206,3 +229,29 @@ async def node_expect(
 ) -> dict[str, Any]:
     """NodeClient.expect without blocking the event loop of an async test."""
     return await asyncio.to_thread(node.expect, check, timeout)
+
+
+def notes_path(room: dict[str, Any], doc: str = "shared") -> str:
+    return f"/ws/rooms/{room['room_id']}/notes/{doc}"
+
+
+async def connect(client: Any, room: dict[str, Any], role: str, doc: str = "shared") -> PyClient:
+    """A PyClient on the room's document as `role`, once its first sync is answered."""
+    py = await PyClient.connect(client, notes_path(room, doc), room["tokens"][role])
+    await asyncio.wait_for(py.synced.wait(), 5)
+    return py
+
+
+async def refused(client: Any, path: str, token: str | None, **kwargs: Any) -> tuple[int, str, int]:
+    """Open a socket and read until the server closes it: (close code, reason, messages before)."""
+    params = {"token": token} if token is not None else {}
+    ws = await client.ws_connect(path, params=params, **kwargs)
+    received = 0
+    while True:
+        msg = await ws.receive(timeout=5)
+        if msg.type == aiohttp.WSMsgType.BINARY:
+            received += 1
+        elif msg.type == aiohttp.WSMsgType.CLOSE:
+            return int(msg.data), str(msg.extra or ""), received
+        elif msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+            return int(ws.close_code or 0), "", received

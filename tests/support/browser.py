@@ -12,17 +12,16 @@ Usage (sync API, in plain `def` tests):
             a.goto(url_a); b.goto(url_b)
 
 Each page gets its own browser context, so two pages behave like two people (own storage, own
-permissions). The flags are the ones measured in the shared WEBRTC-NOTES.md.
+permissions). The flags are the ones measured in the team's WebRTC notes (WEBRTC-NOTES.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = (
@@ -79,7 +78,7 @@ def new_page(
     browser: Browser,
     *,
     init_scripts: Sequence[str] = (RECORD_CSP_VIOLATIONS,),
-    viewport: dict[str, int] | None = None,
+    viewport: ViewportSize | None = None,
     **context_options: Any,
 ) -> Page:
     """A page in a fresh context (its own cookies, storage and permissions)."""
@@ -141,46 +140,3 @@ def join_room(page: Page, url: str, name: str | None = None) -> None:
 
 def csp_violations(page: Page) -> list[str]:
     return list(page.evaluate("() => window.__csp || []"))
-
-
-# Accessibility audits with axe-core (npm, web/node_modules). Our CSP (script-src 'self') blocks
-# an injected script, so audit pages come from a context made with `bypass_csp=True` (see
-# `audit_page`); never use such a context for a test that is about the CSP.
-AXE_JS = Path(__file__).resolve().parents[1] / "web" / "node_modules" / "axe-core" / "axe.min.js"
-SERIOUS = ("serious", "critical")
-
-RUN_AXE = """async (exclude) => {
-  const context = exclude.length ? { include: [document], exclude: exclude.map((s) => [s]) }
-    : document;
-  const result = await axe.run(context, { resultTypes: ["violations"] });
-  return result.violations.map((v) => ({
-    id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.map((n) => [].concat(...n.target).join(" ") + " | " + n.failureSummary),
-  }));
-}"""
-
-
-def audit_page(browser: Browser, *, color_scheme: str = "light", **context_options: Any) -> Page:
-    """A page whose context bypasses the CSP, so `axe_violations` can inject axe-core."""
-    return new_page(browser, bypass_csp=True, color_scheme=color_scheme, **context_options)
-
-
-def axe_violations(
-    page: Page, impacts: Sequence[str] = SERIOUS, exclude: Sequence[str] = ()
-) -> list[dict[str, Any]]:
-    """axe-core's violations on the page as it is now, of the given impacts (serious and
-    critical by default); each with its rule id, help text and the failing nodes. `exclude`:
-    CSS selectors left out of the audit (say why at the call)."""
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.add_script_tag(path=str(AXE_JS))
-    found: list[dict[str, Any]] = page.evaluate(RUN_AXE, list(exclude))
-    return [v for v in found if v["impact"] in impacts]
-
-
-def describe_violations(violations: Sequence[dict[str, Any]]) -> str:
-    """A readable assertion message: rule, impact, help and the nodes that fail it."""
-    lines = []
-    for v in violations:
-        lines.append(f"{v['id']} ({v['impact']}): {v['help']}")
-        lines.extend(f"    {node}" for node in v["nodes"][:6])
-    return "\n".join(lines)

@@ -1,0 +1,16 @@
+"""Helpers shared by the tests (and by bench/, which puts tests/ on sys.path): no tests here.
+
+- `paths`: the checkout's folders (REPO, WEB).
+- `live_server`: `mockroom serve` as a subprocess (start, stop, its log); benches use it too.
+- `http`: room creation through the test client or a live server, bearer headers, JSON GETs.
+- `ws`: the signaling socket (join, next message of a type, the ping/pong fence, recorders).
+- `notes`: y-websocket clients (pycrdt in process, the Node Yjs client) and their barriers.
+- `clips`: the clip upload API and recorder.js driven from Node.
+- `banks`: strings a candidate must never see.
+- `browser`, `axe`, `scripted_browser`: Playwright with Debian's Chromium, axe-core audits, and the
+  Chromium that talks through a spoken WAV (module fixtures for the scripted-room tests).
+- `tls`: a self-signed certificate for loopback.
+- `postgres`: a private PostgreSQL (initdb/pg_ctl in a temp dir) for the store tests.
+
+Test modules import from here, never from each other; conftest.py holds only fixtures.
+"""
