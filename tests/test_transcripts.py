@@ -6,7 +6,6 @@ off switch, and deletion."""
 from __future__ import annotations
 
 import asyncio
-import io
 import itertools
 from pathlib import Path
 from typing import Any
@@ -19,63 +18,25 @@ from mockroom.app import create_app
 from mockroom.keys import STORE
 from mockroom.settings import Settings
 from mockroom.speech.transcripts import TRANSCRIPTS
-from support.http import create_room
+from support.http import auth
 from support.speech import (
     FIXTURES,
     RECOGNITION_TEST_TIMEOUT_S,
     RECOGNITION_WAIT_S,
     SPHINX_WER_BOUND,
     PlantedRecognizer,
+    audio_room,
+    review,
     silence,
     speech_samples,
+    takes,
+    upload_take,
     webm_opus,
     word_error_rate,
 )
 
 QUESTION = "conflict-with-teammate"
 pytestmark = pytest.mark.timeout(RECOGNITION_TEST_TIMEOUT_S)
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def upload_take(client: Any, room: dict[str, Any], data: bytes, take: int = 1) -> str:
-    token = room["tokens"]["candidate"]
-    resp = await client.post(
-        f"/api/rooms/{room['room_id']}/clips",
-        json={"question_id": QUESTION, "take": take, "mime": "audio/webm;codecs=opus"},
-        headers=auth(token),
-    )
-    clip_id = str((await resp.json())["clip_id"])
-    resp = await client.put(
-        f"/api/rooms/{room['room_id']}/clips/{clip_id}/chunks/0",
-        data=io.BytesIO(data),
-        headers={**auth(token), "Content-Type": "application/octet-stream"},
-    )
-    assert resp.status == 200, await resp.text()
-    resp = await client.post(
-        f"/api/rooms/{room['room_id']}/clips/{clip_id}/finish", json={}, headers=auth(token)
-    )
-    assert resp.status == 200, await resp.text()
-    return clip_id
-
-
-async def review(client: Any, room: dict[str, Any]) -> dict[str, Any]:
-    resp = await client.get(
-        f"/api/rooms/{room['room_id']}/review", headers=auth(room["tokens"]["candidate"])
-    )
-    assert resp.status == 200
-    data: dict[str, Any] = await resp.json()
-    return data
-
-
-def takes(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["clip_id"]: c["transcript"] for q in data["questions"] for c in q["clips"]}
-
-
-async def audio_room(client: Any) -> dict[str, Any]:
-    return await create_room(client, mode="scripted", media="audio", bank="behavioral")
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +160,7 @@ async def test_a_restart_picks_up_queued_and_pending_takes(
 def test_clip_audio_from_a_live_video_webm_and_bad_files(tmp_path: Path) -> None:
     """A MediaRecorder-like VP8 + Opus stream (no duration, no cues): its audio, at 16 kHz."""
     from mockroom.speech.audio import NoAudio, clip_pcm
-    from test_recordings import make_webm
+    from support.media import make_webm
 
     path = tmp_path / "take.webm"
     path.write_bytes(make_webm(seconds=2.0, live=True))

@@ -23,11 +23,14 @@ from support.speech import (
     FIXTURES,
     RECOGNITION_TEST_TIMEOUT_S,
     RECOGNITION_WAIT_S,
+    audio_room,
+    review,
     silence,
     speech_samples,
+    takes,
+    upload_take,
     webm_opus,
 )
-from test_transcripts import audio_room, review, takes, upload_take
 
 pytestmark = pytest.mark.timeout(RECOGNITION_TEST_TIMEOUT_S)
 TICK_S = 0.02

@@ -6,6 +6,8 @@
 - `ws`: the signaling socket (join, next message of a type, the ping/pong fence, recorders).
 - `notes`: y-websocket clients (pycrdt in process, the Node Yjs client) and their barriers.
 - `clips`: the clip upload API and recorder.js driven from Node.
+- `media`: a MediaRecorder-like WebM made in the test; `speech`: espeak-ng speech fixtures,
+  word error rate, and the transcript tests' upload/review helpers.
 - `banks`: strings a candidate must never see.
 - `browser`, `axe`, `scripted_browser`: Playwright with Debian's Chromium, axe-core audits, and the
   Chromium that talks through a spoken WAV (module fixtures for the scripted-room tests).

@@ -8,14 +8,17 @@ clearest we measured. Bounds in the tests are set from measurements, see SPHINX_
 
 from __future__ import annotations
 
+import io
 import subprocess
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
 
 from mockroom.speech.recognizer import Word
+from support.http import auth, create_room
 
 VOICE = ("-v", "en-us+m1", "-s", "100", "-g", "10")
 # Measured on FIXTURES with pocketsphinx 5.1.1 through WebM/Opus: mean WER 0.60-0.65. The bound
@@ -113,3 +116,45 @@ class PlantedRecognizer:
 
     def transcribe(self, pcm: bytes) -> list[Word]:
         return [Word(t, 0.5 + i * 0.4, 0.8 + i * 0.4, 0.9) for i, t in enumerate(PLANTED.split())]
+
+
+# The clip API as a candidate's recorder uses it, and the review it feeds (transcript tests).
+QUESTION = "conflict-with-teammate"
+
+
+async def upload_take(client: Any, room: dict[str, Any], data: bytes, take: int = 1) -> str:
+    token = room["tokens"]["candidate"]
+    resp = await client.post(
+        f"/api/rooms/{room['room_id']}/clips",
+        json={"question_id": QUESTION, "take": take, "mime": "audio/webm;codecs=opus"},
+        headers=auth(token),
+    )
+    clip_id = str((await resp.json())["clip_id"])
+    resp = await client.put(
+        f"/api/rooms/{room['room_id']}/clips/{clip_id}/chunks/0",
+        data=io.BytesIO(data),
+        headers={**auth(token), "Content-Type": "application/octet-stream"},
+    )
+    assert resp.status == 200, await resp.text()
+    resp = await client.post(
+        f"/api/rooms/{room['room_id']}/clips/{clip_id}/finish", json={}, headers=auth(token)
+    )
+    assert resp.status == 200, await resp.text()
+    return clip_id
+
+
+async def review(client: Any, room: dict[str, Any]) -> dict[str, Any]:
+    resp = await client.get(
+        f"/api/rooms/{room['room_id']}/review", headers=auth(room["tokens"]["candidate"])
+    )
+    assert resp.status == 200
+    data: dict[str, Any] = await resp.json()
+    return data
+
+
+def takes(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["clip_id"]: c["transcript"] for q in data["questions"] for c in q["clips"]}
+
+
+async def audio_room(client: Any) -> dict[str, Any]:
+    return await create_room(client, mode="scripted", media="audio", bank="behavioral")
