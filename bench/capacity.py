@@ -6,7 +6,10 @@ Starts `mockroom serve` as a subprocess (so psutil sees its CPU alone) and drive
 scripted sessions from aiortc clients in this process: each client offers audio (a looping espeak
 voice, so the server's speech meter works) and, in video rooms, a 640x480 camera, receives the
 interviewer's voice and card, consents and starts, so every session is speaking, timing and
-measuring during the sample. A separate probe process times GET /healthz every 100 ms (loop lag).
+measuring during the sample. Each client also times offer -> answer, and each spoken phase from
+its scripted-state (the page's phase begins) to the first audible frame of the interviewer's voice
+(`q audio ms`: the questions; speech recognition is not part of these sessions). A separate
+probe process times GET /healthz every 100 ms (loop lag).
 
 Measured at a few N per media kind (or only --sessions N); the capacity on 2 cores is then
 extrapolated from the per-session CPU at the largest N (2 cores * 0.9 / per-session), and the
@@ -39,7 +42,7 @@ import numpy as np
 import psutil
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from av import VideoFrame
+from av import AudioFrame, VideoFrame
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "server"))
@@ -144,7 +147,13 @@ class VoiceClock:
             LATENESS.append(late)
 
 
-async def drain(track: MediaStreamTrack) -> None:
+# A decoded frame louder than this (RMS of int16 samples) is the interviewer speaking; its
+# silence and keep-alives decode to (nearly) zero.
+VOICED_RMS = 300.0
+
+
+async def drain(track: MediaStreamTrack, heard: Any = None) -> None:
+    """Read a received track; `heard(now, voiced)` is called for each voice frame."""
     clock = VoiceClock()
     while True:
         try:
@@ -152,7 +161,11 @@ async def drain(track: MediaStreamTrack) -> None:
         except MediaStreamError:
             return
         if track.kind == "audio" and frame.pts is not None:
-            clock.frame(frame.pts, time.perf_counter())
+            now = time.perf_counter()
+            clock.frame(frame.pts, now)
+            if heard is not None and isinstance(frame, AudioFrame):
+                samples = frame.to_ndarray().astype(np.float32)
+                heard(now, float(np.sqrt(np.mean(samples**2))) > VOICED_RMS)
 
 
 class Client:
@@ -163,6 +176,13 @@ class Client:
         self.offer_s = 0.0
         self.ws: Any = None
         self.room_id, self.token = "", ""  # the room it made (bench/capacity_asr.py uploads)
+        # Phase begin -> first audible frame of its line, per spoken phase: (label, seconds).
+        # A phase begins when its scripted-state arrives (what the page shows); the frame is
+        # counted after aiortc's receive jitter buffer (4 packets), as a browser plays it.
+        self.speech_delays: list[tuple[str, float]] = []
+        self._speech_wait: tuple[str, float] | None = None
+        self._spoken: set[str] = set()
+        self._quiet_since_phase = False
 
     async def connect(self) -> None:
         body = {
@@ -183,7 +203,9 @@ class Client:
         self.pc.addTrack(voice)
         if self.media == "video":
             self.pc.addTrack(Camera())
-        self.pc.on("track", lambda t: self.tasks.append(asyncio.ensure_future(drain(t))))
+        self.pc.on(
+            "track", lambda t: self.tasks.append(asyncio.ensure_future(drain(t, self.heard)))
+        )
         await self.pc.setLocalDescription(await self.pc.createOffer())
         started = time.perf_counter()
         await self.ws.send_json(
@@ -191,7 +213,16 @@ class Client:
         )
         answer = await self.until("scripted-answer")
         self.offer_s = time.perf_counter() - started
+        connected = asyncio.Event()
+
+        @self.pc.on("connectionstatechange")
+        def _state() -> None:
+            if self.pc.connectionState == "connected":
+                connected.set()
+
         await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+        # Like a person: start once the call is up (the intro would otherwise play late).
+        await asyncio.wait_for(connected.wait(), 30)
         for action in ("consent", "start"):
             await self.ws.send_json({"type": "scripted", "action": action})
         self.tasks.append(asyncio.ensure_future(self.read_rest()))
@@ -204,9 +235,37 @@ class Client:
             if msg["type"] == kind:
                 return dict(msg)
 
+    def on_state(self, state: dict[str, Any]) -> None:
+        """Note when a phase that speaks begins: the intro, and each question being asked."""
+        question = state.get("question") or {}
+        label = None
+        if state["phase"] == "intro":
+            label = "intro"
+        elif state["phase"] == "think" and state["timer"] is None and state["said"]:
+            label = f"question {question.get('index', 0) + 1}"
+        if label is not None and label not in self._spoken:
+            self._spoken.add(label)
+            self._speech_wait = (label, time.perf_counter())
+            self._quiet_since_phase = False
+
+    def heard(self, now: float, voiced: bool) -> None:
+        # The line before may still be audible when the phase begins (the voice was cut off
+        # mid-word, or it is still in the jitter buffer): the line starts at the first audible
+        # frame after a quiet one.
+        if self._speech_wait is None:
+            return
+        if not voiced:
+            self._quiet_since_phase = True
+        elif self._quiet_since_phase:
+            label, since = self._speech_wait
+            self._speech_wait = None
+            self.speech_delays.append((label, now - since))
+
     async def read_rest(self) -> None:
-        async for _ in self.ws:
-            pass
+        async for msg in self.ws:
+            data = json.loads(msg.data)
+            if data.get("type") == "scripted-state":
+                self.on_state(data["state"])
 
     async def close(self) -> None:
         for task in self.tasks:
@@ -295,6 +354,12 @@ async def run_ours(
         finally:
             await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
     result.update(media=media, n=n, offer_ms=1000 * statistics.median(c.offer_s for c in clients))
+    delays = [d for c in clients for label, d in c.speech_delays if label.startswith("question")]
+    intros = [d for c in clients for label, d in c.speech_delays if label == "intro"]
+    result["question_ms"] = 1000 * statistics.median(delays) if delays else float("nan")
+    result["question_p90_ms"] = 1000 * percentile(delays, 0.9) if delays else float("nan")
+    result["intro_ms"] = 1000 * statistics.median(intros) if intros else float("nan")
+    result["heard"] = f"{len(delays)}/{n}"
     await asyncio.sleep(1.0)  # let the server close the peers before the next run
     return result
 
@@ -406,7 +471,8 @@ def trustworthy(r: dict[str, Any]) -> bool:
 def header() -> str:
     return (
         f"{'media':<9}{'N':>4}{'cores':>7}{'per sess':>10}{'clients':>9}{'late ms':>8}"
-        f"{'lag p50':>9}{'lag p99':>9}{'lag max':>9}{'offer ms':>10}  real time"
+        f"{'lag p50':>9}{'lag p99':>9}{'lag max':>9}{'offer ms':>10}{'q audio ms':>11}"
+        f"{'p90':>6}{'heard':>7}  real time"
     )
 
 
@@ -417,7 +483,8 @@ def row(r: dict[str, Any]) -> str:
     return (
         f"{r['media']:<9}{r['n']:>4}{r['cores']:>7.2f}{per:>10.3f}{r['client_cores']:>9.2f}"
         f"{r['voice_late']:>8.1f}{r['lag_p50']:>9.1f}{r['lag_p99']:>9.1f}{r['lag_max']:>9.1f}"
-        f"{r['offer_ms']:>10.0f}  {ok}{note}"
+        f"{r['offer_ms']:>10.0f}{r.get('question_ms', float('nan')):>11.0f}"
+        f"{r.get('question_p90_ms', float('nan')):>6.0f}{r.get('heard', '-'):>7}  {ok}{note}"
     )
 
 
@@ -456,7 +523,7 @@ async def main(args: argparse.Namespace) -> int:
     )
     results: list[dict[str, Any]] = []
     try:
-        for media in ("video", "audio"):
+        for media in ("video", "audio") if args.media == "both" else (args.media,):
             for n in (args.sessions,) if args.sessions else DEFAULT_N[media]:
                 results.append(await run_ours(port, server.pid, media, n, args.duration, pcm))
                 print(row(results[-1]), flush=True)
@@ -469,6 +536,8 @@ async def main(args: argparse.Namespace) -> int:
     print()
     for media, (goal_n, goal_per) in GOALS.items():
         runs = [r for r in results if r["media"] == media]
+        if not runs:
+            continue
         good = [r for r in runs if trustworthy(r)] or runs
         fixed, per = fit(good)
         largest = max(good, key=lambda r: r["n"])
@@ -476,11 +545,14 @@ async def main(args: argparse.Namespace) -> int:
         capacity = int((BUDGET - fixed) / per) if per > 0 else 0
         measured = max((r["n"] for r in runs if real_time(r)), default=0)
         offer = statistics.median(r["offer_ms"] for r in runs)
+        question = statistics.median(r["question_ms"] for r in runs)
         print(
             f"{media}: {at_largest:.3f} core-s per session-s at N={largest['n']}, marginal "
             f"{per:.3f} + fixed {fixed:.2f} cores (goal <= {goal_per}); extrapolated capacity "
             f"on {CORES} cores: {capacity} sessions (goal >= {goal_n}); measured real time up "
-            f"to N={measured}; median offer->answer {offer:.0f} ms (goal <= 250)"
+            f"to N={measured}; median offer->answer {offer:.0f} ms (goal <= 250); question "
+            f"phase begin -> first audible frame {question:.0f} ms (median of the runs' medians, "
+            f"goal <= 300)"
         )
         if base and media == "video":
             base_per = base["cores"] / base["n"]
@@ -495,6 +567,7 @@ async def main(args: argparse.Namespace) -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, help="only this N (default: a few N per kind)")
+    parser.add_argument("--media", choices=("both", "audio", "video"), default="both")
     parser.add_argument("--duration", type=float, default=12.0, help="seconds sampled per run")
     parser.add_argument("--baseline", type=int, default=1, help="baseline sessions (0: skip)")
     parser.add_argument("--server-cpus", help="pin the server to these CPUs, e.g. 0,1 (Linux)")

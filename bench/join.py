@@ -42,6 +42,7 @@ from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
+from join_phases import print_steps  # noqa: E402
 from signal_probe import probe  # noqa: E402
 
 # One list of Chromium flags and one server launcher, shared with the tests.
@@ -60,16 +61,20 @@ HERE = Path(__file__).resolve().parent
 PROBE = """
 (() => {
   const b = window.__bench = {};
+  let video = null;
   const watch = () => {
     const v = document.querySelector("video[data-testid=remote-media]");
-    if (v && !v.__benchWatched) {
-      v.__benchWatched = true;
-      v.requestVideoFrameCallback(() => { b.frame = performance.now(); });
+    if (v && v !== video) {
+      video = v;
+      v.requestVideoFrameCallback(() => { b.frame ??= performance.now(); });
     }
     const j = document.querySelector("[data-testid=join-button]");
     if (j && !j.disabled && b.enabled === undefined) b.enabled = performance.now();
+    // Watching costs the page a query per DOM change: stop once there is nothing left to see.
+    if (video && b.enabled !== undefined) observer.disconnect();
   };
-  new MutationObserver(watch).observe(document, {childList: true, subtree: true, attributes: true});
+  const observer = new MutationObserver(watch);
+  observer.observe(document, {childList: true, subtree: true, attributes: true});
   document.addEventListener("pointerdown", () => { b.click ??= performance.now(); }, true);
 })();
 """
@@ -339,6 +344,7 @@ def main() -> int:
             bare_proc.wait(timeout=15)
     print_breakdown("room", rooms)
     print_breakdown("bare room", bares)
+    print_steps(rooms, bares)
     nav = {"room": [r["frame"] for r in rooms], "bare": [b["frame"] for b in bares]}
     click = {
         "room": [r["frame"] - r["click"] for r in rooms],

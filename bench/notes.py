@@ -1,11 +1,13 @@
 """Notes sync under load: our server (persisting every update) against the Yjs reference server.
 
-    .venv/bin/python bench/notes.py [--rooms 50 --clients 3 --rate 5 --duration 30]
+    .venv/bin/python bench/notes.py [--rooms 50 --clients 3 --rate 5 --duration 30] [--postgres]
 
 Starts each server as a subprocess with a fresh data directory, runs the same Node load generator
 (web/tools/notes-load.mjs: real yjs + y-websocket clients, keystroke -> other client latency in one
 process clock) against it, samples the server's CPU and RSS with psutil, and prints one table with
 the ratio ours/reference. The reference is @y/websocket-server 0.1.1 (in memory, no persistence).
+With --postgres, ours keeps the notes in a private PostgreSQL (tests/support/postgres.py, fsync
+on, a fresh database per run) instead of its SQLite file.
 """
 
 from __future__ import annotations
@@ -116,13 +118,31 @@ def run_load(
     return result
 
 
+def stored_rows(data_dir: Path, database_url: str | None) -> tuple[int, int]:
+    """(log rows, snapshots) of the notes, in the SQLite file or the PostgreSQL database."""
+    count_rows = "SELECT COUNT(*) FROM notes_updates"
+    count_snapshots = "SELECT COUNT(*) FROM notes_snapshots"
+    if database_url:
+        import psycopg
+
+        with psycopg.connect(database_url) as conn:
+            rows = conn.execute(count_rows).fetchone()
+            snaps = conn.execute(count_snapshots).fetchone()
+            return int(rows[0] if rows else 0), int(snaps[0] if snaps else 0)
+    db = sqlite3.connect(f"file:{data_dir / 'notes.sqlite3'}?mode=ro", uri=True)
+    try:
+        return db.execute(count_rows).fetchone()[0], db.execute(count_snapshots).fetchone()[0]
+    finally:
+        db.close()
+
+
 def bench_ours(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     data_dir = tmp / "ours-data"
-    server = start_server(
-        data_dir,
-        env={"MOCKROOM_LOG_LEVEL": "WARNING", "MOCKROOM_ROOM_RATE_PER_HOUR": "0"},
-        log_path=tmp / "ours.log",
-    )
+    env = {"MOCKROOM_LOG_LEVEL": "WARNING", "MOCKROOM_ROOM_RATE_PER_HOUR": "0"}
+    database_url = args.postgres.new_database() if args.postgres else None
+    if database_url:
+        env["MOCKROOM_DATABASE_URL"] = database_url
+    server = start_server(data_dir, env=env, log_path=tmp / "ours.log")
     process, port, base = server.process, server.port, server.url
     try:
         targets = []
@@ -140,10 +160,7 @@ def bench_ours(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             )
         result = run_load(targets, args, process.pid, tmp)
         # Every keystroke must be on disk while the server still runs (log rows or snapshots).
-        db = sqlite3.connect(f"file:{data_dir / 'notes.sqlite3'}?mode=ro", uri=True)
-        rows = db.execute("SELECT COUNT(*) FROM notes_updates").fetchone()[0]
-        snapshots = db.execute("SELECT COUNT(*) FROM notes_snapshots").fetchone()[0]
-        db.close()
+        rows, snapshots = stored_rows(data_dir, database_url)
         result["stored"] = f"{rows} log rows, {snapshots} snapshots"
         result["persisted_ok"] = rows + snapshots > 0 and (snapshots > 0 or rows >= result["typed"])
         return result
@@ -212,7 +229,23 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=5.0, help="keystrokes per second per client")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of typing per run")
     parser.add_argument("--repeat", type=int, default=3, help="runs per server, interleaved")
+    parser.add_argument(
+        "--postgres", action="store_true", help="ours on a private PostgreSQL instead of SQLite"
+    )
     args = parser.parse_args()
+    if args.postgres:
+        from support.postgres import start_postgres, stop_postgres
+
+        server, stop = start_postgres(fsync=True)
+        args.postgres = server
+        try:
+            return run(args)
+        finally:
+            stop_postgres(server, stop)
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
     print(
         f"notes: {args.rooms} rooms x {args.clients} clients x {args.rate:g} keystrokes/s, "
         f"{args.duration:g} s x {args.repeat} interleaved runs per server "
@@ -233,7 +266,8 @@ def main() -> int:
                 print(
                     f"  run {i + 1} {which}: p99 {results[which][-1]['p99_ms']:.2f} ms", flush=True
                 )
-    names = {"ref": "reference y-websocket-server", "ours": "mockroom (SQLite, every upd.)"}
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    names = {"ref": "reference y-websocket-server", "ours": f"mockroom ({backend}, every upd.)"}
     header = (
         f"{'server':<30} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'lost':>5} {'synced':>9} "
         f"{'cpu':>6} {'RSS MB':>7} {'host':>7}  stored"

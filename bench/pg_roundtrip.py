@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ from mockroom.notes.storage import NotesLog, NotesStorage
 from mockroom.storage.interface import LinkRecord, RoomRecord, Store
 from mockroom.storage.postgres import PostgresStore
 from mockroom.storage.sqlite import SqliteStore
-from support.postgres import start_postgres
+from support.postgres import start_postgres, stop_postgres
 
 
 def timed(fn: Callable[[], object], calls: int) -> tuple[float, float]:
@@ -69,7 +68,7 @@ def main() -> None:
         measure("postgres", pg, PostgresNotesLog(pg.pool), args.calls)
         pg.close()
     finally:
-        subprocess.run(stop, check=False, capture_output=True)
+        stop_postgres(server, stop)
 
 
 if __name__ == "__main__":

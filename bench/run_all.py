@@ -7,7 +7,17 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["join.py", "notes.py", "weight.py", "capacity.py", "asr.py", "capacity_asr.py"]
+BENCHES = [
+    "join.py",
+    "notes.py",
+    "weight.py",
+    "capacity.py",
+    "asr.py",
+    "capacity_asr.py",
+    "voice_cost.py",
+    "pg_roundtrip.py",
+    "cluster.py",
+]
 
 
 def main() -> int:

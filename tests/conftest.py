@@ -16,6 +16,7 @@ from mockroom.app import create_app
 from mockroom.settings import Settings
 from support.live_server import LiveServer, start_server, stop_server
 from support.postgres import pg_url, postgres_server  # noqa: F401  (fixtures: a private PostgreSQL)
+from support.redis import redis_server  # noqa: F401  (a fixture: a private redis-server)
 from support.scripted_browser import build_web, scripted_chromium, spoken_wav
 
 

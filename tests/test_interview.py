@@ -647,7 +647,7 @@ def test_interviewer_view_has_the_whole_question_and_the_recruiter_checklist() -
     assert {"open-questions", "listen", "salary", "next-steps", "notes"} <= set(ids)
     assert view["role"] == INT and view["phase"] == "think" and view["timer"]["phase"] == "think"
     assert set(view["actions"]) == {
-        "next", "repeat", "extend", "pause", "skip", "pick", "wrap_up",
+        "next", "repeat", "extend", "pause", "skip", "pick", "wrap_up", "recording",
     }  # fmt: skip
     assert view["asked"][0]["id"] == "q1" and view["asked"][0]["number"] == 1
 
@@ -666,7 +666,7 @@ def test_candidate_view_has_text_timer_phase_and_prep_checklist_only() -> None:
         "quiet-room",
         "devices",
     }
-    assert view["actions"] == ["done"]
+    assert view["actions"] == ["done", "recording"]
     assert "upcoming" not in view and "available" not in view and "asked" not in view
 
 
@@ -1187,6 +1187,8 @@ def random_script(iv: Interview, seed: int, steps: int) -> int:
             data["ms"] = 30_000
         elif kind == "finish":
             data["force"] = True
+        elif kind == "recording":
+            data["on"] = rng.random() < 0.5
         elif kind == "feedback":
             half = rng.choice(halves(iv.state))
             data["half"] = half.number
@@ -1217,7 +1219,8 @@ def test_replay_rebuilds_identical_state(seed: int) -> None:
     live = Interview.create(config)
     refused = random_script(live, seed, steps=1000)
     assert len(live.events) > 150 and refused > 50
-    assert {e["type"] for e in live.events} >= {"pick", "confirm_swap", "timeout", "repeat"}
+    kinds = {e["type"] for e in live.events}
+    assert kinds >= {"pick", "confirm_swap", "timeout", "repeat", "recording"}
     stored: list[Event] = json.loads(json.dumps(live.events))  # as the server persists them
     replayed = Interview.replay(config, stored)
     assert replayed.state == live.state

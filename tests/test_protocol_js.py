@@ -10,32 +10,15 @@ server over a real socket (the `ws` package), one feeds a fake socket frames wit
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from typing import Any
 
 import pytest
 
 from support.http import make_room
+from support.node import run_node
 from support.paths import REPO
 
 pytestmark = pytest.mark.node
-
-
-def run_node(script: str, **env: str) -> dict[str, Any]:
-    """Runs a module script with node in web/ and returns the JSON of its last line."""
-    done = subprocess.run(
-        ["node", "--input-type=module", "-e", script],
-        env={**os.environ, "SRC": (REPO / "web/src").as_uri(), **env},
-        cwd=REPO / "web",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 LIVE = r"""

@@ -1,4 +1,4 @@
-"""Role isolation beyond the live views: review and clips exist only in scripted rooms, and
+"""Role isolation beyond the live views: review writes exist only in scripted rooms, and
 observers send no media (the server refuses their media flags and names the sender's role on
 every relayed signal, so a receiver can refuse an observer's tracks)."""
 
@@ -31,7 +31,7 @@ async def next_of(ws: Any, kind: str) -> dict[str, Any]:
             return msg
 
 
-async def test_review_and_clips_do_not_exist_in_peer_rooms(client: Any) -> None:
+async def test_peer_rooms_have_no_review_writes_and_record_nothing_unasked(client: Any) -> None:
     room = await create_room(client, mode="peer", bank="behavioral")
     rid, cand = room["room_id"], auth(room["tokens"]["candidate"])
     # The probe of the security review: rating an unasked question to read its rubric.
@@ -39,20 +39,24 @@ async def test_review_and_clips_do_not_exist_in_peer_rooms(client: Any) -> None:
     resp = await client.put(f"/api/rooms/{rid}/review/ratings", json=rating, headers=cand)
     assert resp.status == 404
     assert "peer room" in (await resp.json())["message"]
+    # The review (recordings of peer halves, tests/test_peer_recordings.py) has nothing yet.
     review = await client.get(f"/api/rooms/{rid}/review", headers=cand)
-    assert review.status == 404
+    assert review.status == 200 and (await review.json())["questions"] == []
     assert "conflict" not in await review.text()
-    for method, path, body in (
-        ("GET", "/review.md", None),
-        ("POST", "/clips", {"question_id": "anything-0", "take": 1, "mime": "audio/webm"}),
-        ("GET", "/clips", None),
-        ("DELETE", "/clips", None),
-        ("GET", "/clips/abc/info", None),
+    for method, path, body, status in (
+        ("GET", "/review.md", None, 200),
+        # Nobody said yes to the recording notice, and nothing is being answered.
+        ("POST", "/clips", {"question": 1, "take": 1, "mime": "audio/webm"}, 403),
+        ("POST", "/clips", {"question_id": "anything-0", "take": 1, "mime": "audio/webm"}, 400),
+        ("GET", "/clips", None, 200),
+        ("DELETE", "/clips", None, 200),
+        ("GET", "/clips/abc/info", None, 404),
     ):
         resp = await client.request(method, f"/api/rooms/{rid}{path}", json=body, headers=cand)
-        assert resp.status == 404, (method, path)
+        assert resp.status == status, (method, path)
+        assert "conflict" not in await resp.text()
     page = await client.get(f"/rooms/{rid}/review?token={room['tokens']['candidate']}")
-    assert page.status == 404
+    assert page.status == 200 and "conflict" not in await page.text()
     # An unknown id is no oracle either: the same 404.
     resp = await client.put(
         f"/api/rooms/{rid}/review/ratings",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 
 from mockroom.app import create_app
+from mockroom.scripted import tts as tts_module
 from mockroom.scripted.speech import AnswerMetrics, SpeechMeter
 from mockroom.scripted.tracks import (
     AUDIO_SAMPLES,
@@ -114,12 +116,18 @@ async def test_tts_renders_once_and_caches_on_disk(tmp_path: Path) -> None:
     path = tmp_path / "tts" / f"{tts.key(text)}.wav"
     samples, rate = read_wav(path.read_bytes())
     assert rate == RATE and len(samples) * 2 == len(speech.pcm)
+    # The line starts at once and ends after a short pause (espeak-ng pads ~50 ms and ~350 ms).
+    audible = np.nonzero(np.abs(samples.astype(np.int32)) > tts_module.AUDIBLE)[0]
+    assert audible[0] <= tts_module.LEAD_KEEP_MS * RATE // 1000
+    assert len(samples) - audible[-1] <= tts_module.TAIL_KEEP_MS * RATE // 1000 + 1
     assert tts.duration_ms(text) == speech.duration_ms
     # A second server reads the cached file: no espeak-ng needed.
     again = Tts(tmp_path / "tts")
     again.executable = "/nonexistent/espeak-ng"
     cached = await again.render(text)
     assert cached is not None and cached.pcm == speech.pcm
+    # Both carry the line as 20 ms Opus packets, encoded once for every session (opus.py).
+    assert len(speech.opus) >= speech.duration_ms // 20 and cached.opus == speech.opus
     # Many sessions asking at once render once.
     texts = [f"Question number {i}" for i in range(3)]
     await tts.render_all(texts * 4)
@@ -219,3 +227,29 @@ async def test_voice_track_with_dtx_sends_speech_and_skips_silence() -> None:
     assert speech.to_ndarray().any()
     assert speech.pts == resumed.pts + AUDIO_SAMPLES
     track.stop()
+
+
+async def test_closing_the_voice_ends_a_render_in_flight(tmp_path: Path) -> None:
+    """A server that stops while espeak-ng renders a line leaves no process behind (it used to
+    outlive the loop: an unreaped child and open pipes)."""
+    marker = tmp_path / "started"
+    slow = tmp_path / "slow-espeak"
+    slow.write_text(
+        f"#!/bin/sh\necho $$ > {marker}.tmp && mv {marker}.tmp {marker}\nexec sleep 60\n"
+    )
+    slow.chmod(0o755)
+    tts = Tts(tmp_path / "tts")
+    tts.executable = str(slow)
+    render = asyncio.ensure_future(tts.render("A line that takes a minute to say"))
+    # Barrier: the stand-in writes its pid once it runs (a child process gives no other signal).
+    for _ in range(1000):
+        if marker.exists():
+            break
+        await asyncio.sleep(0.01)
+    pid = int(marker.read_text())
+    os.kill(pid, 0)  # running
+    await asyncio.wait_for(tts.close(), 10)  # not the minute the stand-in would take
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # killed and reaped
+    with pytest.raises(asyncio.CancelledError):
+        await render

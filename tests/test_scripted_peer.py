@@ -11,12 +11,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, VideoStreamTrack
 from av import AudioFrame, VideoFrame
 
 from mockroom.keys import STORE
 from mockroom.scripted import metrics_for_room
+from mockroom.scripted.opus import OpusVoiceTrack
 from mockroom.scripted.service import SCRIPTED
 from mockroom.scripted.tracks import VoiceTrack
 from mockroom.scripted.tts import read_wav, resample
@@ -186,6 +187,9 @@ async def test_candidate_hears_question_and_talk_time_is_measured(
         # The question was spoken: clearly non-silent audio while it was being said.
         assert cand.listener.loudest_between(asked_at + 0.3, opened_at) > 1000
         assert (640, 360) in cand.listener.video_frames
+        # It was the line's ready-made Opus packets (the candidate offered Opus): no encoding.
+        voice = client.app[SCRIPTED].sessions[room["room_id"]].voice
+        assert isinstance(voice, OpusVoiceTrack) and voice.sent_speech > 50
 
         samples, truth_s = answer_wav
         cand.voice.play([samples.tobytes()])
@@ -228,6 +232,32 @@ async def test_candidate_hears_question_and_talk_time_is_measured(
         await asyncio.sleep(0.05)
     assert service.sessions == {}
     assert pc.connectionState == "closed"
+
+
+async def test_a_peer_without_opus_hears_the_pcm_voice(client: Any) -> None:
+    room = await scripted_room(client, media="audio")
+    ws = await join(client, room["tokens"]["candidate"])
+    cand = Candidate(ws, video=False)
+    try:
+        await cand.next_message("scripted-state")
+        audio = next(t for t in cand.pc.getTransceivers() if t.kind == "audio")
+        pcmu = [
+            c for c in RTCRtpSender.getCapabilities("audio").codecs if c.mimeType == "audio/PCMU"
+        ]
+        audio.setCodecPreferences(pcmu)
+        answer = await cand.negotiate()
+        assert "PCMU/8000" in answer and "opus" not in answer
+        voice = client.app[SCRIPTED].sessions[room["room_id"]].voice
+        assert isinstance(voice, VoiceTrack)  # aiortc encodes its PCM to PCMU
+        await cand.action("consent")
+        await cand.action("start")
+        await cand.wait_state(phase="intro")
+        heard_at = time.monotonic()
+        await cand.wait_state(phase="think", timer=None)
+        assert cand.listener.loudest_between(heard_at, time.monotonic()) > 1000
+    finally:
+        await cand.close()
+        await ws.close()
 
 
 async def test_reconnect_resumes_at_same_question(client: Any) -> None:

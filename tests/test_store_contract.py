@@ -154,7 +154,10 @@ def test_clips(store: Store) -> None:
     got = store.clip("r1", "c1")
     assert got is not None and (got["next_seq"], got["bytes"], got["finished_at"]) == (0, 0, None)
     assert [c["id"] for c in store.clips("r1")] == ["c1", "c2"]
-    assert store.delete_clips("r1") == 2 and store.clips("r1") == []
+    assert store.delete_clip("other", "c1") is False  # another room's id deletes nothing
+    assert store.delete_clip("r1", "c1") is True and store.delete_clip("r1", "c1") is False
+    assert [c["id"] for c in store.clips("r1")] == ["c2"]
+    assert store.delete_clips("r1") == 1 and store.clips("r1") == []
 
 
 def test_review_ratings_and_comments(store: Store) -> None:
@@ -272,3 +275,20 @@ def test_orphans_are_rows_whose_room_is_gone(store: Store) -> None:
     assert store.orphan_room_ids() == {"ghost"}
     store.delete_room("ghost")
     assert store.orphan_room_ids() == set()
+
+
+def test_a_clip_lock_gives_the_current_row_and_calls_inside_join_it(store: Store) -> None:
+    make(store)
+    store.insert_clip(clip_row("c1"))
+    with store.lock_clip("c1") as row:
+        assert row is not None and row["next_seq"] == 0
+        store.count_chunk("c1", 0, 100)  # inside the lock's transaction
+    got = store.clip("r1", "c1")
+    assert got is not None and (got["next_seq"], got["bytes"]) == (1, 100)
+    with pytest.raises(RuntimeError), store.lock_clip("c1"):
+        store.count_chunk("c1", 1, 50)
+        raise RuntimeError("the write failed")  # the count is rolled back with it
+    got = store.clip("r1", "c1")
+    assert got is not None and got["next_seq"] == 1
+    with store.lock_clip("nope") as row:
+        assert row is None

@@ -11,6 +11,7 @@ from aiohttp import web
 from . import api, pages
 from .banks.model import load_banks
 from .banks.routes import setup_bank_format
+from .cluster import setup_cluster
 from .errors import ErrorReply, error_reply
 from .interview.service import setup_interviews
 from .keys import BANKS, SETTINGS, STORE
@@ -135,4 +136,5 @@ def create_app(settings: Settings) -> web.Application:
     setup_bank_format(app)
     setup_metrics(app)  # before setup_drain: its middleware then counts drain refusals
     setup_drain(app)
+    setup_cluster(app)  # last: it hooks into drain, metrics and room deletion
     return app

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .logs import configure_logging
-from .settings import ConfigError, database_url, load_settings, parse_ice_servers
+from .settings import ConfigError, Settings, database_url, load_settings, parse_ice_servers
 
 log = logging.getLogger("mockroom")
 
@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-cert", type=Path, help="serve HTTPS: PEM certificate (chain)")
     serve.add_argument("--tls-key", type=Path, help="serve HTTPS: PEM private key")
     serve.add_argument("--database-url", help="postgresql://... instead of SQLite in --data-dir")
+    serve.add_argument("--redis-url", help="redis://… : run as a node of a cluster (README)")
     serve.set_defaults(run=serve_command)
 
     db = sub.add_parser("db", help="the database schema (SQLite files, or --database-url)")
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         "gc", help="delete expired rooms and leftovers now (what the server's sweeper does)"
     )
     gc.add_argument("--data-dir", type=Path, help="the server's data directory")
+    gc.add_argument("--database-url", help="postgresql://... (else MOCKROOM_DATABASE_URL)")
     gc.add_argument("--dry-run", action="store_true", help="list what would go; delete nothing")
     gc.set_defaults(run=gc_command)
 
@@ -93,6 +95,7 @@ def serve_command(args: argparse.Namespace) -> int:
             "tls_cert": args.tls_cert,
             "tls_key": args.tls_key,
             "database_url": args.database_url and database_url("--database-url", args.database_url),
+            "redis_url": args.redis_url,
         }
         if args.ice_servers is not None:
             overrides["ice_servers"] = parse_ice_servers("--ice-servers", args.ice_servers)
@@ -120,6 +123,7 @@ def serve_command(args: argparse.Namespace) -> int:
         extra={
             "url": base_url(settings, context is not None),
             "data_dir": str(settings.data_dir.resolve()),
+            "database": database_name(settings),
             "ice_servers": len(settings.ice_servers),
         },
     )
@@ -128,7 +132,19 @@ def serve_command(args: argparse.Namespace) -> int:
     except OSError as exc:  # e.g. the port is taken
         print(f"mockroom: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
         return 1
+    except ConfigError as exc:  # found at start-up, e.g. an unreachable MOCKROOM_REDIS_URL
+        print(f"mockroom: configuration error: {exc}", file=sys.stderr)
+        return 2
     return 0
+
+
+def database_name(settings: Settings) -> str:
+    """Where the rooms are kept, for the start-up log line (never the password)."""
+    if not settings.database_url:
+        return "sqlite"
+    from .storage.postgres import describe
+
+    return f"postgresql {describe(settings.database_url)}"
 
 
 def banks_check(args: argparse.Namespace) -> int:
@@ -147,16 +163,22 @@ def banks_check(args: argparse.Namespace) -> int:
 
 def gc_command(args: argparse.Namespace) -> int:
     from .rooms.retention import collect_garbage
+    from .storage.schema import StorageUnusable
 
     try:
-        settings = load_settings(overrides={"data_dir": args.data_dir})
+        url = args.database_url and database_url("--database-url", args.database_url)
+        settings = load_settings(overrides={"data_dir": args.data_dir, "database_url": url})
     except ConfigError as exc:
         print(f"mockroom: configuration error: {exc}", file=sys.stderr)
         return 2
     if not settings.database_url and not settings.db_path.exists():
         print(f"mockroom: no MockRoom data in {settings.data_dir}", file=sys.stderr)
         return 2
-    print(collect_garbage(settings, dry_run=args.dry_run))
+    try:
+        print(collect_garbage(settings, dry_run=args.dry_run))
+    except StorageUnusable as exc:
+        print(f"mockroom: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

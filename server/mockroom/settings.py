@@ -245,6 +245,9 @@ class Settings:
     database_pool_size: int = setting(4, parse=port_number)
     # Where recorded answers live (default data_dir/recordings); a cluster's nodes share one.
     recordings_path: Path | None = setting(None, parse=optional_path)
+    # Several nodes (cluster/): Redis carries the node registry, the room directory and the
+    # relay of sockets to each room's home node. Unset: a single node, nothing of it runs.
+    redis_url: str | None = setting(None, parse=stripped_or_none)
     # Transcripts of recorded takes (README "Transcripts and speaking feedback"). MOCKROOM_ASR=off
     # turns recognition off; the backend is pocketsphinx (model in its wheel) or faster-whisper
     # with a model directory already on disk (never downloaded).
@@ -305,6 +308,12 @@ def _check_edge_settings(settings: Settings) -> None:
         raise ConfigError(
             f"{ENV_PREFIX}TURN_SECRET and {ENV_PREFIX}TURN_URLS go together: set both "
             "(the coturn static-auth-secret and its turn:/turns: URLs) or neither"
+        )
+    if settings.redis_url and not settings.database_url:
+        raise ConfigError(
+            f"{ENV_PREFIX}REDIS_URL makes this a node of a cluster, and the nodes must share one "
+            f"database: set {ENV_PREFIX}DATABASE_URL (postgresql://...) too, or unset "
+            f"{ENV_PREFIX}REDIS_URL to run a single node on SQLite"
         )
     if settings.turn_ttl_hours <= 0:
         raise ConfigError(f"{ENV_PREFIX}TURN_TTL_HOURS must be more than 0")

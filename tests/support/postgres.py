@@ -122,14 +122,19 @@ def start_postgres(*, fsync: bool = False) -> tuple[PostgresServer, list[str]]:
     return PostgresServer(root, port), stop
 
 
+def stop_postgres(server: PostgresServer, stop: list[str]) -> None:
+    """Stop the cluster and remove its directory."""
+    subprocess.run(stop, check=False, capture_output=True)
+    shutil.rmtree(server.root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     server, stop = start_postgres()
     try:
         yield server
     finally:
-        subprocess.run(stop, check=False, capture_output=True)
-        shutil.rmtree(server.root, ignore_errors=True)
+        stop_postgres(server, stop)
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 // The peer-to-peer call: one RTCPeerConnection per remote participant (a mesh of up to three),
 // "perfect negotiation" per pair, trickle ICE over the RoomClient's `signal` messages.
 // No DOM here: the room UI listens to the callbacks. One concern, a little over 400 lines:
-// perfect negotiation needs each of its branches (collision, rollback, a prepared offer).
+// perfect negotiation needs each of its branches (collision, rollback, a prepared offer, a
+// connection kept across a signaling reconnect: call-resume.js decides which are kept).
 
+import { carriesMedia, isNewRemote } from "./call-resume.js";
 import { mark } from "./join-timing.js";
 
 /** @typedef {import("./protocol.js").RoomClient} RoomClient */
@@ -21,6 +23,8 @@ import { mark } from "./join-timing.js";
  * @property {boolean} ignoreOffer
  * @property {boolean} settingAnswer
  * @property {boolean} attached           our local tracks are on its transceivers
+ * @property {boolean} [unseen]           kept across a reconnect whose welcome did not list it
+ *   (the server restarted and has not seen it back yet): dropped if its media fails
  * @property {Promise<void>} chain        signals are handled one after another
  */
 
@@ -78,6 +82,8 @@ export class Call {
       .then((cert) => { this.certificate = cert; }, () => {});
     /** @type {PreparedOffer|null} */
     this._prepared = opts.prepared || null;
+    /** @type {string|null} the peer offerAhead sent the offer to, until the welcome */
+    this._aheadId = null;
     if (this._prepared) {
       // Tracks that arrived after the offer was made go onto its transceivers now.
       for (const kind of this.plan.kinds) {
@@ -106,6 +112,23 @@ export class Call {
       }),
     );
     if (c.welcome) this._onWelcome(c.welcome);
+  }
+
+  /**
+   * Sends the lobby's offer to the seat the room info listed, right behind the hello (call it
+   * from the client's `onhello`): the server relays it once it has admitted us, after the
+   * `joined` it tells the others, so the click costs no round trip to the welcome. The
+   * welcome then confirms that peer — or, if it left meanwhile, removes it and we offer anew.
+   * @param {ParticipantInfo[]} participants who was in the room, from the room info
+   */
+  offerAhead(participants) {
+    if (!this._prepared || this.peers.size || this.client.welcome) return;
+    const seat = participants.find((p) => sendsMedia(p.role) && p.role !== this.role &&
+      p.id !== this.client.participantId);
+    if (!seat) return;
+    this._aheadId = seat.id;
+    mark("offer-ahead");
+    this._addPeer(seat, true);
   }
 
   stop() {
@@ -141,14 +164,29 @@ export class Call {
   /** @param {import("./wire.js").Welcome} welcome */
   _onWelcome(welcome) {
     if (welcome.ice_servers) this.iceServers = welcome.ice_servers;
-    // After a reconnect the others tore down their side (they got joined{rejoin}); so do we,
-    // and we, the (re)joining side, offer to everyone.
+    // After a reconnect (call-resume.js) a connection that still carries media is kept, also
+    // with someone the server does not list yet (it restarted; they are on their way back).
+    // Any other we make again, and we, the (re)joining side, offer.
     const present = new Set(welcome.participants.map((p) => p.id));
-    for (const id of [...this.peers.keys()]) {
-      if (!present.has(id)) this._remove(id);
+    for (const [id, peer] of [...this.peers]) {
+      if (present.has(id)) continue;
+      if (peer.pc && carriesMedia(peer.pc)) peer.unseen = true;
+      else this._remove(id);
     }
     if (welcome.participants.length) mark("peer-announced");
-    for (const info of welcome.participants) this._addPeer(info, true);
+    const ahead = this._aheadId;
+    this._aheadId = null;
+    for (const info of welcome.participants) {
+      const peer = this.peers.get(info.id);
+      if (peer && info.id === ahead) {
+        // Offered to before the welcome: keep that connection, now with our id's politeness.
+        peer.info = info;
+        peer.polite = welcome.participant_id < info.id;
+        this.onpeerinfo(peer);
+      } else if (!this._keep(info)) {
+        this._addPeer(info, true);
+      }
+    }
     // Nobody to offer to: the next person to arrive offers to us instead.
     this._prepared?.pc.close();
     this._prepared = null;
@@ -156,9 +194,26 @@ export class Call {
 
   /** @param {ParticipantInfo} info */
   _onJoined(info) {
-    // The newcomer offers; we only prepare. A rejoin replaces the old connection entirely.
+    // The newcomer offers; we only prepare. Someone coming back whose connection with us
+    // still carries media keeps it (if they reloaded instead, their offer from a new
+    // connection replaces ours: see _handleSignal). One whose connection failed is offered a
+    // new one by both sides; perfect negotiation settles the glare.
     mark("peer-announced");
-    this._addPeer(info, false);
+    if (this._keep(info)) return;
+    this._addPeer(info, this.peers.has(info.id));
+  }
+
+  /** Keeps an existing peer's connection when it still carries media; updates its info.
+   * @param {ParticipantInfo} info @returns {boolean} kept */
+  _keep(info) {
+    const peer = this.peers.get(info.id);
+    if (!peer) return false;
+    const observers = this.role === "observer" && info.role === "observer";
+    if (peer.pc ? !carriesMedia(peer.pc) : !observers) return false;
+    peer.unseen = false;
+    peer.info = info;
+    this.onpeerinfo(peer);
+    return true;
   }
 
   /** @param {ParticipantInfo} info */
@@ -302,6 +357,11 @@ export class Call {
     };
     pc.onconnectionstatechange = () => {
       // A path that failed may come back on another candidate pair: the impolite side restarts.
+      // One kept across a reconnect that nobody announced again is gone for good.
+      if (peer.unseen && (pc.connectionState === "failed" || pc.connectionState === "closed")) {
+        this._remove(peer.id);
+        return;
+      }
       if (pc.connectionState === "failed" && !peer.polite) pc.restartIce();
       mark(`pc-${pc.connectionState}`);
       this.onpeerstate(peer);
@@ -357,9 +417,19 @@ export class Call {
     });
   }
 
-  /** @param {RemotePeer} peer @param {RTCPeerConnection|null} pc @param {SignalData} data */
+  /** @param {RemotePeer} peer @param {RTCPeerConnection|null} pc @param {SignalData} data
+   * @returns {Promise<void>} */
   async _handleSignal(peer, pc, data) {
     if (peer.pc !== pc) return; // the connection was replaced meanwhile
+    if (data.description && isNewRemote(pc, data.description)) {
+      // They reloaded while we kept our side: answer their new connection with a new one.
+      this._addPeer(peer.info, false);
+      const fresh = /** @type {RemotePeer} */ (this.peers.get(peer.id));
+      /** @type {Promise<void>} */
+      const handled = this._handleSignal(fresh, fresh.pc, data);
+      fresh.chain = handled.catch(() => {}); // their candidates wait for the offer
+      return handled;
+    }
     if (data.description) {
       const description = data.description;
       const readyForOffer = !peer.makingOffer &&

@@ -18,6 +18,7 @@ import { controls, controlsKey, swapControls, swapKey } from "./interview-contro
 import { checklist, region } from "./interview-dom.js";
 import { isInterviewError } from "./interview-errors.js";
 import { FeedbackForms } from "./interview-forms-pane.js";
+import { peerRecording } from "./peer-recording.js";
 import { halfText, nameOf as personName, pendingText, presenceText } from "./interview-people.js";
 import { PHASE_LABELS, interviewerPane, positionText, questionText } from "./interview-view.js";
 import { CueTracker, WARN_MS, formatClock, remainingMs } from "./timer.js";
@@ -45,6 +46,7 @@ function skeleton(/** @type {string} */ reportHref) {
     waiting: h("div", { class: "iv-waiting", "data-testid": "feedback-waiting",
       "aria-live": "polite", hidden: true }),
     feedback: h("div", { class: "iv-feedback-slot" }),
+    recording: h("div", { class: "iv-recording-slot" }),
     report: h("p", { class: "iv-report", hidden: true },
       h("a", { href: reportHref, "data-testid": "report-link", target: "_blank", rel: "noopener" },
         "Open the report (questions, timings, scores, notes)")),
@@ -52,16 +54,18 @@ function skeleton(/** @type {string} */ reportHref) {
   const root = h("div", { class: "iv", "data-phase": "connecting" },
     h("h2", { class: "iv-title" }, "Interview"),
     h("div", { class: "iv-head" }, parts.phase, parts.position, parts.timer), parts.half,
-    parts.presence, parts.question, parts.swap, parts.controls, parts.error, parts.private,
+    parts.presence, parts.recording, parts.question, parts.swap, parts.controls, parts.error, parts.private,
     parts.checklist, parts.waiting, parts.feedback, parts.report);
   return { root, ...parts };
 }
 
 /**
  * @param {HTMLElement} container the #interview-pane section
- * @param {{client: import("./protocol.js").RoomClient, role: string, roomInfo: RoomInfo|null}} ctx
+ * @param {{client: import("./protocol.js").RoomClient, role: string, roomInfo: RoomInfo|null,
+ *   stream?: MediaStream|null}} ctx stream: this person's camera and microphone (answers are
+ *   recorded from it, with consent: peer-recording.js)
  */
-export function mountInterview(container, { client, roomInfo }) {
+export function mountInterview(container, { client, roomInfo, stream }) {
   const roomId = (roomInfo && roomInfo.room_id) ||
     container.closest("[data-room-id]")?.getAttribute("data-room-id") || "";
   const reportHref = `/rooms/${encodeURIComponent(roomId)}/report?token=${encodeURIComponent(readToken())}`;
@@ -104,6 +108,8 @@ export function mountInterview(container, { client, roomInfo }) {
     rerender: () => render(),
   };
   const forms = new FeedbackForms(ui.feedback, { roomId, nameOf, send });
+  const recording = peerRecording({ roomId, token: readToken(), stream: stream || null, send, nameOf });
+  ui.recording.append(recording.root);
 
   function render() {
     if (state === null) return renderFree();
@@ -128,6 +134,7 @@ export function mountInterview(container, { client, roomInfo }) {
       () => showPrep ? checklist("Before you start", s.checklist, roomId, "candidate") : null);
     showLine(ui.waiting, s.phase === "feedback" || s.phase === "done" ? pendingText(s, nameOf) : "");
     forms.render(s);
+    recording.render(s);
     ui.report.hidden = !["wrap_up", "feedback", "done"].includes(s.phase);
     tick();
   }
@@ -205,6 +212,7 @@ export function mountInterview(container, { client, roomInfo }) {
   return {
     destroy() {
       clearInterval(interval);
+      recording.destroy();
       for (const off of offs) off();
       container.replaceChildren();
     },

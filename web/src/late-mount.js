@@ -68,3 +68,44 @@ export function mediaUp(call, { maxMs = 1500 } = {}) {
     };
   });
 }
+
+/**
+ * Resolves a moment after a media element first shows something — a video's first presented
+ * frame, an audio element playing — or after `maxMs` (a camera that is off shows no frame).
+ * @param {HTMLMediaElement} media @param {{maxMs?: number}} [opts] @returns {Promise<void>}
+ */
+export function firstShown(media, { maxMs = 1500 } = {}) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, maxMs);
+    // A task later: the work waiting on it must not delay the frame's own presentation.
+    const done = () => {
+      clearTimeout(timer);
+      setTimeout(resolve, 0);
+    };
+    if (media instanceof HTMLVideoElement && "requestVideoFrameCallback" in media) {
+      media.requestVideoFrameCallback(done);
+    } else if (!media.paused && media.readyState >= 2) {
+      done();
+    } else {
+      media.addEventListener("playing", done, { once: true });
+    }
+  });
+}
+
+/**
+ * Links a stylesheet into the head (once per href); resolves when it has loaded or failed (a
+ * pane without its styles is still better than no pane).
+ * @param {string} href @returns {Promise<void>}
+ */
+export function stylesheet(href) {
+  const have = /** @type {HTMLLinkElement|null} */ (
+    document.querySelector(`link[rel=stylesheet][href="${href}"]`));
+  if (have && have.sheet) return Promise.resolve();
+  const link = have || Object.assign(document.createElement("link"), { rel: "stylesheet", href });
+  const loaded = new Promise((resolve) => {
+    link.addEventListener("load", () => resolve(undefined), { once: true });
+    link.addEventListener("error", () => resolve(undefined), { once: true });
+  }).then(() => {});
+  if (!have) document.head.append(link);
+  return loaded;
+}

@@ -36,6 +36,19 @@ export function deviceProblem(err, wantVideo, canJoinWithout = true) {
   }
 }
 
+/**
+ * Runs `fn` once the page is idle (at most 300 ms on): the preview's extras — the meter's
+ * AudioContext, the device lists — must not hold back the Join button's click.
+ * @param {() => void} fn
+ */
+function whenIdle(fn) {
+  if ("requestIdleCallback" in window) requestIdleCallback(fn, { timeout: 300 });
+  else setTimeout(fn, 50);
+}
+
+/** @param {() => void} fn */
+const atOnce = (fn) => fn();
+
 /** getUserMedia that reports instead of throwing. @param {MediaStreamConstraints} c
  * @returns {Promise<{stream: MediaStream|null, error: any}>} */
 async function tryMedia(c) {
@@ -47,9 +60,13 @@ async function tryMedia(c) {
 }
 
 export class Lobby {
-  /** @param {{role: string, media: string, needsDevices?: boolean}} opts needsDevices: the
-   *   page cannot join without a camera or microphone (the scripted page records answers) */
+  /** @param {{role: string, media: string, needsDevices?: boolean, extrasWhenIdle?: boolean}}
+   *   opts needsDevices: the page cannot join without a camera or microphone (the scripted page
+   *   records answers); extrasWhenIdle: the meter and device lists wait for an idle page (the
+   *   peer lobby, whose Join must answer at once) */
   constructor(opts) {
+    /** @type {(fn: () => void) => void} */
+    this.extras = opts.extrasWhenIdle ? whenIdle : atOnce;
     this.role = opts.role;
     this.canJoinWithout = !opts.needsDevices;
     this.sends = opts.role === "interviewer" || opts.role === "candidate";
@@ -67,6 +84,8 @@ export class Lobby {
     this.missing = { audio: false, video: false };
     /** @type {() => void} the stream's tracks changed (acquired, retried, switched) */
     this.onchange = () => {};
+    /** the lobby was left (finish): its meter stays off */
+    this.finished = false;
   }
 
   /** Starts everything; call as early as possible (the join reuses this stream). */
@@ -143,7 +162,7 @@ export class Lobby {
     if (placeholder) {
       placeholder.textContent = this.stream.getVideoTracks().length ? "" : "Camera off";
     }
-    this.listDevices();
+    this.extras(() => void this.listDevices());
     return this.stream;
   }
 
@@ -178,7 +197,8 @@ export class Lobby {
     }
     for (const t of stream.getTracks()) this.stream.addTrack(t);
     if (this.video) this.video.srcObject = this.stream;
-    this.startMeter();
+    // Not if the lobby was left meanwhile (a click on Join before the page was idle).
+    this.extras(() => this.finished || this.startMeter());
     this.onchange();
   }
 
@@ -293,6 +313,7 @@ export class Lobby {
 
   /** Leaves the lobby: the meter stops, the tracks live on in the call. */
   finish() {
+    this.finished = true;
     this.stopMeter();
   }
 

@@ -14,17 +14,17 @@
 /** @typedef {import("./wire.js").Participant} Participant */
 
 import { socketUrl } from "./api.js";
-import { CLOSE_MESSAGES, RoomError, isFinalClose } from "./close-codes.js";
+import { CLOSE_MESSAGES, RoomError } from "./close-codes.js";
 
 export { RoomError };
 
 import { markFirst } from "./join-timing.js";
+import { PongWatch, backoffDelay, shouldReconnect } from "./reconnect.js";
 
 export const PROTOCOL_VERSION = 1;
 
 const PING_EVERY_MS = 5000;
 const OFFSET_SAMPLES = 9;
-const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 5000];
 const QUEUE_LIMIT = 50;
 /** How many sent requests are remembered for `requestOf` (errors answer within a round trip). */
 const SENT_LIMIT = 50;
@@ -43,7 +43,9 @@ function median(values) {
 /**
  * @typedef {"connecting"|"open"|"reconnecting"|"closed"} ClientState
  * @typedef {{code?: number, reason?: string, error?: RoomError, attempt?: number,
- *   delayMs?: number, restarting?: boolean}} StateDetail
+ *   delayMs?: number, restarting?: boolean, outageMs?: number, wasDown?: boolean}} StateDetail
+ *   outageMs ("reconnecting"): how long the room has been unreachable; wasDown ("open"): this
+ *   welcome ends an outage (reconnect.js words the banner from these)
  */
 
 /**
@@ -102,8 +104,15 @@ export class RoomClient {
     this._restarting = false;
     /** @type {WebSocket|null} */
     this._presocket = opts.socket || null;
+    /** @type {WebSocket|null} the socket the latest hello went out on */
+    this._helloSent = null;
     /** @type {number|null} the last ping round trip */
     this.rttMs = null;
+    this._pongs = new PongWatch();
+    /** @type {number|null} Date.now() when a welcomed socket dropped; null while connected */
+    this._downSince = null;
+    /** @type {() => void} the hello just went out (signals may follow it, see send) */
+    this.onhello = () => {};
   }
 
   /**
@@ -131,7 +140,12 @@ export class RoomClient {
       if (msg.name !== undefined) this.name = msg.name;
     }
     const id = this._track(msg);
-    if (this._ws && this._ws.readyState === 1 && this.welcome && this.state === "open") {
+    const open = this._ws && this._ws.readyState === 1;
+    if (open && this.welcome && this.state === "open") {
+      this._ws.send(JSON.stringify(msg));
+    } else if (open && msg.type === "signal" && !this.welcome && this._helloSent === this._ws) {
+      // Between the first hello and its welcome: the server reads frames in order and relays
+      // this one once it has admitted us (the join's offer, sent without waiting a round trip).
       this._ws.send(JSON.stringify(msg));
     } else if (msg.type !== "signal" && msg.type !== "ping" && msg.type !== "state") {
       // Signals are tied to peer connections that a reconnect replaces, and states travel in
@@ -263,6 +277,8 @@ export class RoomClient {
         if (this.participantId) hello.participant_id = this.participantId;
         if (this._takeover) hello.takeover = true;
         ws.send(JSON.stringify(hello));
+        this._helloSent = ws;
+        this.onhello();
       };
       if (ws.readyState === 1) sayHello();
       else ws.onopen = sayHello;
@@ -304,7 +320,7 @@ export class RoomClient {
               code);
           err.closeCode = code;
           if (this._closedByUs) return reject(err);
-          if (this.welcome && !isFinalClose(code) && !lastError) {
+          if (this.welcome && shouldReconnect(code) && !lastError) {
             // A reconnect attempt failed on the network: keep trying.
             this._scheduleReconnect();
             return resolve(null);
@@ -314,24 +330,40 @@ export class RoomClient {
         }
         if (this._closedByUs) return;
         if (code === CLOSE_RESTART) this._restarting = true;
-        if (isFinalClose(code)) {
+        if (!shouldReconnect(code)) {
           const error = fatal || new RoomError(code === 4000 ? "replaced" : "closed",
             (code >= 4400 && event.reason) || CLOSE_MESSAGES[code] ||
               "The room closed the connection.", code);
           error.closeCode = code;
           this._setState("closed", { code, reason: event.reason, error });
         } else {
+          this._downSince = Date.now();
           this._scheduleReconnect();
         }
       };
     });
   }
 
+  /** A socket that stopped answering pings: give it up and reconnect (its close may take
+   * minutes to arrive, or never, when the node vanished without closing TCP).
+   * @param {WebSocket} ws */
+  _giveUp(ws) {
+    if (ws !== this._ws) return;
+    this._ws = null; // its close event, whenever it comes, is then ignored
+    this._stopTimers();
+    try {
+      ws.close();
+    } catch { /* it is gone either way */ }
+    this._downSince = Date.now();
+    this._scheduleReconnect();
+  }
+
   _scheduleReconnect() {
-    const delay = BACKOFF_MS[Math.min(this._attempt, BACKOFF_MS.length - 1)];
+    const delay = backoffDelay(this._attempt);
     this._attempt += 1;
     this._setState("reconnecting", {
       attempt: this._attempt, delayMs: delay, restarting: this._restarting,
+      outageMs: this._downSince === null ? 0 : Date.now() - this._downSince,
     });
     clearTimeout(this._retryTimer);
     this._retryTimer = setTimeout(() => {
@@ -350,11 +382,14 @@ export class RoomClient {
     this._attempt = 0;
     this._takeover = false;
     this._restarting = false;
+    const wasDown = this._downSince !== null;
+    this._downSince = null;
+    this._pongs.pong();
     // A first rough offset from the welcome; pings refine it within a few seconds.
     if (!this._offsets.length && typeof msg.server_time === "number") {
       this._offsets.push(msg.server_time - Date.now());
     }
-    this._setState("open");
+    this._setState("open", wasDown ? { wasDown } : undefined);
     const queued = this._queue.splice(0);
     for (const m of queued) this.send(m);
     this._startPings();
@@ -362,7 +397,11 @@ export class RoomClient {
 
   _startPings() {
     this._stopTimers();
-    const ping = () => { this.send({ type: "ping", t: Date.now() }); };
+    const ws = this._ws;
+    const ping = () => {
+      if (ws && this._pongs.ping()) this._giveUp(ws);
+      else this.send({ type: "ping", t: Date.now() });
+    };
     ping();
     this._quickPing = setTimeout(ping, 500); // two quick samples so timers are right from the start
     this._pingTimer = setInterval(ping, PING_EVERY_MS);
@@ -382,6 +421,7 @@ export class RoomClient {
     if (typeof msg.t !== "number" || typeof msg.server_time !== "number") return;
     const rtt = now - msg.t;
     if (rtt < 0) return;
+    this._pongs.pong();
     // The welcome's rough sample goes once real ones arrive.
     if (this._offsets.length === 1 && !this._hadPong) this._offsets = [];
     this._hadPong = true;

@@ -79,15 +79,15 @@ for (const form of root.querySelectorAll("[data-comment-form]")) {
   });
 }
 
-// Deleting every recording of the room (candidate only).
+// Deleting the reader's recordings: a scripted room's candidate, each seat of a peer room its own.
 root.querySelector("[data-delete-recordings]")?.addEventListener("click", async () => {
-  if (!confirm("Delete every recording of this room from the server? This cannot be undone.")) {
+  if (!confirm("Delete your recordings in this room from the server? This cannot be undone.")) {
     return;
   }
   try {
     const result = await call("DELETE", "/clips");
     say(`Deleted ${result.deleted} recording${result.deleted === 1 ? "" : "s"}.`);
-    for (const take of root.querySelectorAll(".take")) take.remove();
+    for (const take of root.querySelectorAll(".take[data-owned]")) take.remove();
   } catch (error) {
     say(`Could not delete the recordings: ${messageOf(error)}`);
   }

@@ -6,9 +6,10 @@
 
 import { Call, prepareOffer } from "./call.js";
 import { $ } from "./dom.js";
-import { mediaUp, remembering } from "./late-mount.js";
+import { mediaUp, remembering, stylesheet } from "./late-mount.js";
 import { mountLinksPanel } from "./links-panel.js";
 import { RoomClient } from "./protocol.js";
+import { bannerText } from "./reconnect.js";
 import { PresenceNote } from "./presence-note.js";
 import { RoomControls } from "./room-controls.js";
 import { startStatsLoop } from "./room-stats.js";
@@ -36,6 +37,9 @@ import { prefs, session } from "./storage.js";
 
 /** @typedef {{takeover?: boolean, without?: "video"|"all"}} JoinHow */
 
+/** How long "Back — connected to the server again." stays up after an outage. */
+const BACK_SHOWN_MS = 3000;
+
 export class RoomJoin {
   /**
    * @param {{root: HTMLElement, roomId: string, role: string, roomMedia: string, token: string,
@@ -58,6 +62,8 @@ export class RoomJoin {
     /** @type {import("./call.js").PreparedOffer|null} the offer made in the lobby, for join() */
     this.prepared = null;
     this.presence = new PresenceNote($("presence-note"));
+    /** @type {ReturnType<typeof setTimeout>|undefined} hides the "back" banner */
+    this.bannerTimer = undefined;
     this.controls = new RoomControls({
       lobby: this.lobby, role: this.role, roomMedia: this.roomMedia,
       live: () => this.live, onleave: () => this.leave(),
@@ -121,6 +127,8 @@ export class RoomJoin {
     });
     this.prepared = null;
     call.start();
+    // The offer follows the hello on the socket, to the seat the room info listed.
+    client.onhello = () => call.offerAhead(info.participants || []);
     try {
       await client.connect({ takeover: !!how.takeover });
     } catch (err) {
@@ -161,10 +169,15 @@ export class RoomJoin {
       pip: new CameraPip(call),
     };
     this.showCall(call, view);
+    // The meters, the panes and the stats wait for the media: they never delay the first frame.
+    const up = mediaUp(call);
+    view.holdMeters(up);
     view.addLocal({ name, role: this.role, video: lobby.video });
     view.meterLocal(lobby.stream);
     // On a phone the lobby was scrolled: land on the call, not half way down the page.
-    window.scrollTo({ top: 0 });
+    // In the next frame: a scroll now would force a layout of the whole call view in the
+    // middle of the join (the frame lays it out anyway).
+    requestAnimationFrame(() => window.scrollTo({ top: 0 }));
     client.onstatechange = (state, detail) => this.onClientState(state, detail);
     client.on("left", (msg) => this.presence.left(msg.participant_id, msg.reason));
     client.on("interview-state", (msg) => this.showActingRole(msg.state));
@@ -176,7 +189,7 @@ export class RoomJoin {
     // load once the media is up: they never delay the join nor the first frame.
     // Subscribed now: the pane's first state arrives right after the welcome.
     const early = remembering(client, ["interview-state"]);
-    mediaUp(call).then(() => {
+    up.then(() => {
       this.loadInterviewPane(info, early);
       setTimeout(() => this.loadNotes(info, name), 150);
     });
@@ -245,10 +258,12 @@ export class RoomJoin {
    * @param {RoomInfo} info @param {ReturnType<typeof remembering>} early
    */
   loadInterviewPane(info, early) {
-    import("./interview.js").then(({ mountInterview }) => {
+    // Its stylesheet too is the pane's: not in the lobby's head, where it would block the page.
+    const styled = stylesheet("/static/interview.css");
+    Promise.all([import("./interview.js"), styled]).then(([{ mountInterview }]) => {
       // A feature pane of another module; one failing must not take the call down.
       mountInterview(/** @type {HTMLElement} */ ($("interview-pane")), {
-        client: early.client, role: this.role, roomInfo: info,
+        client: early.client, role: this.role, roomInfo: info, stream: this.lobby.stream,
       });
     }).catch((err) => console.error("interview pane failed", err)).finally(() => early.stop());
   }
@@ -256,13 +271,13 @@ export class RoomJoin {
   /** @param {ClientState} state @param {StateDetail} [detail] */
   onClientState(state, detail) {
     if (!this.live) return;
-    if (state === "reconnecting") {
-      notice(detail?.restarting ? "The server is restarting — reconnecting…"
-        : "The connection to the room dropped — reconnecting…");
-    } else if (state === "open") {
-      notice(null);
-      this.controls.sendState();
+    if (state === "reconnecting" || state === "open") {
+      // The call itself goes on: peer media never passes through the server.
+      const mediaUp = [...this.live.call.peers.values()].some((p) => p.pc?.connectionState === "connected");
+      this.showBanner(bannerText(state, { ...detail, mediaUp }));
+      if (state === "open") this.controls.sendState();
     } else if (state === "closed" && detail && detail.code !== 1000) {
+      this.showBanner(null);
       const err = detail.error;
       if (err && err.code === "replaced") {
         notice("You joined from another tab or device, so this tab left the call.", [
@@ -274,6 +289,23 @@ export class RoomJoin {
         ]);
       }
     }
+  }
+
+  /** The connection banner (#notice, data-state): "reconnecting", "long" (with Reload) or a
+   * short-lived "back". @param {{state: string, text: string}|null} banner */
+  showBanner(banner) {
+    const box = /** @type {HTMLElement} */ ($("notice"));
+    clearTimeout(this.bannerTimer);
+    if (!banner) {
+      // Only our own banner goes away by itself; another notice (a refusal) stays.
+      if (box.dataset.state) notice(null);
+      delete box.dataset.state;
+      return;
+    }
+    notice(banner.text, banner.state === "long"
+      ? [{ label: "Reload", onclick: () => location.reload() }] : []);
+    box.dataset.state = banner.state;
+    if (banner.state === "back") this.bannerTimer = setTimeout(() => this.showBanner(null), BACK_SHOWN_MS);
   }
 
   async takeOver() {

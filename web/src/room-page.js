@@ -18,7 +18,7 @@ const roomMedia = root.dataset.media || "video";
 const token = readToken();
 
 // Devices first: the camera and microphone warm up while the page fetches the room.
-const lobby = new Lobby({ role, media: roomMedia });
+const lobby = new Lobby({ role, media: roomMedia, extrasWhenIdle: true });
 lobby.start();
 
 /** @param {number} status */

@@ -3,6 +3,7 @@
 
 import { LevelMeters } from "./audio-level.js";
 import { h } from "./dom.js";
+import { firstShown } from "./late-mount.js";
 import { describeStats, quality } from "./stats.js";
 
 /** @typedef {import("./call.js").RemotePeer} RemotePeer */
@@ -61,6 +62,8 @@ export class RoomView {
     this.meters = new LevelMeters();
     /** @type {Map<string, () => void>} tile id -> stops its level meter */
     this.metering = new Map();
+    /** @type {Promise<unknown>} meters start once this settles (see holdMeters) */
+    this.meterGate = Promise.resolve();
     /** @type {Map<string, {tile: HTMLElement|null, media: HTMLMediaElement|null, item: HTMLElement}>} */
     this.views = new Map();
     this.local = null;
@@ -106,13 +109,32 @@ export class RoomView {
     if (tile) this.meter("self", tile, stream);
   }
 
-  /** @param {string} id @param {HTMLElement} tile @param {MediaStream} stream */
-  meter(id, tile, stream) {
+  /**
+   * Level meters wait until `until` settles (the call's media is up). A meter costs the main
+   * thread an analyser and its first sample, the first one an AudioContext too: tens of
+   * milliseconds that the answer, the ICE handshake and the first frame must not queue behind.
+   * @param {Promise<unknown>} until
+   */
+  holdMeters(until) {
+    this.meterGate = until;
+  }
+
+  /**
+   * @param {string} id @param {HTMLElement} tile @param {MediaStream} stream
+   * @param {Promise<unknown>} [after] also wait for this (the tile's media showing)
+   */
+  meter(id, tile, stream, after) {
     this.metering.get(id)?.();
-    this.metering.set(id, this.meters.watch(stream, (bucket) => {
-      tile.dataset.level = String(bucket);
-      tile.dataset.speaking = bucket >= 2 ? "true" : "false";
-    }));
+    let stopped = false;
+    let stop = () => { stopped = true; };
+    this.metering.set(id, () => stop());
+    Promise.all([this.meterGate, after]).then(() => {
+      if (stopped) return;
+      stop = this.meters.watch(stream, (bucket) => {
+        tile.dataset.level = String(bucket);
+        tile.dataset.speaking = bucket >= 2 ? "true" : "false";
+      });
+    });
   }
 
   /** @param {{audio: boolean, video: boolean, screen?: boolean}} state */
@@ -245,9 +267,14 @@ export class RoomView {
   attachStream(peer) {
     const v = this.views.get(peer.id);
     if (!v || !v.media) return;
-    v.media.srcObject = peer.stream;
+    // The element follows the tracks of the stream it already plays; assigning it again
+    // would restart its pipeline and hold back the first frame.
+    if (v.media.srcObject !== peer.stream) v.media.srcObject = peer.stream;
     this.play(peer.id);
-    if (v.tile && peer.stream.getAudioTracks().length) this.meter(peer.id, v.tile, peer.stream);
+    // A newcomer's meter waits for its media to show: not to slow its answer and first frame.
+    if (v.tile && peer.stream.getAudioTracks().length) {
+      this.meter(peer.id, v.tile, peer.stream, firstShown(v.media));
+    }
   }
 
   /** @param {string} id */

@@ -13,6 +13,7 @@ import "./links-mount.js"; // the owner's "Links and invites" (ui)
 import { messageOf, readToken, request } from "./api.js";
 import { Lobby } from "./lobby.js";
 import { RoomClient } from "./protocol.js";
+import { bannerText } from "./reconnect.js";
 import { ClipApi } from "./recorder.js";
 import { AnswerList } from "./scripted-answers.js";
 import { ScriptedCall } from "./scripted-call.js";
@@ -90,6 +91,8 @@ const page = {
   welcomes: 0,
   joined: false,
   finished: false,
+  /** @type {ReturnType<typeof setTimeout>|undefined} clears "Back — connected…" */
+  backTimer: undefined,
 };
 const takes = new TakeFollower({
   api: new ClipApi({ roomId, token }), stream: lobby.stream, answers,
@@ -231,10 +234,20 @@ async function join(how = {}) {
  * @param {import("./protocol.js").StateDetail} [detail] */
 function onClientState(state, detail) {
   if (page.finished || !page.joined) return; // before the join, join() reports failures
-  const lost = detail?.restarting ? "The server is restarting" : "Connection lost";
-  if (state === "reconnecting") say(`${lost}, reconnecting… (recording continues)`);
-  else if (state === "open") say("");
-  else if (state === "closed" && detail?.error?.code === "replaced") replaced();
+  if (state === "reconnecting" || state === "open") {
+    // The interviewer's media comes from the server: it is down with it (no mediaUp).
+    const banner = bannerText(state, { ...detail, mediaUp: false });
+    const recording = state === "reconnecting" && page.scripted?.recording;
+    say(banner ? banner.text + (recording ? " (recording continues)" : "") : "");
+    ui.status.dataset.state = banner ? banner.state : "";
+    clearTimeout(page.backTimer);
+    if (banner?.state === "back") {
+      page.backTimer = setTimeout(() => {
+        say("");
+        ui.status.dataset.state = "";
+      }, 3000);
+    }
+  } else if (state === "closed" && detail?.error?.code === "replaced") replaced();
   else if (state === "closed" && detail?.error) {
     notice(detail.error.message, { label: "Reload", onclick: () => location.reload() });
   }

@@ -19,6 +19,8 @@ export class TakeFollower {
     this.startedAt = 0;
     /** @type {Set<Promise<void>>} takes still uploading */
     this.stopping = new Set();
+    /** @type {Map<string, TakeRecorder>} those takes' recorders, by "question:take" */
+    this.uploading = new Map();
   }
 
   /** Starts a take when the answer window opens and stops it when it closes.
@@ -35,6 +37,15 @@ export class TakeFollower {
     this.recorder = null;
     this.key = key;
     if (!key || !this.stream.getTracks().length) return;
+    // The same take again: the session resumed a take its server lost mid-answer (a crash, a
+    // dropped socket). The new recording starts the clip over (`reset`), so the old one's
+    // upload, perhaps still retrying, must stop now: it would write into the new clip.
+    const previous = this.uploading.get(key);
+    if (previous) {
+      previous.onprogress = () => {};
+      previous.abort("recorded again");
+      this.uploading.delete(key);
+    }
     this.startedAt = state.timer?.started_at || this.serverNow();
     const row = this.answers.row(state.question.id, state.take, state.question.index);
     const stream = this.stream;
@@ -56,13 +67,18 @@ export class TakeFollower {
   /** @param {TakeRecorder} recorder @param {number} windowMs */
   stopTake(recorder, windowMs) {
     const { questionId, take } = recorder.progress;
+    const key = `${questionId}:${take}`;
     const row = this.answers.row(questionId, take);
     row.dataset.windowMs = String(Math.round(windowMs));
     const stopped = recorder.stop().then((result) => {
-      row.dataset.durationMs = String(Math.round(result.durationMs));
+      if (!recorder.aborted) row.dataset.durationMs = String(Math.round(result.durationMs));
     });
     this.stopping.add(stopped);
-    stopped.finally(() => this.stopping.delete(stopped));
+    this.uploading.set(key, recorder);
+    stopped.finally(() => {
+      this.stopping.delete(stopped);
+      if (this.uploading.get(key) === recorder) this.uploading.delete(key);
+    });
   }
 
   /** Stops the take in progress without finishing it (another tab records it now).

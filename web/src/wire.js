@@ -123,6 +123,9 @@
  * @property {string} phase
  * @property {WireTimer|null} timer
  * @property {{number: number|null, total: number}} position
+ * @property {number|null} take the current question's take (1 + its repeats)
+ * @property {Record<string, boolean|null>} recording per seat link role: its answer to the
+ *   recording notice (null: not asked yet)
  * @property {{swapped: boolean, requested_by: string|null, allowed: boolean,
  *   reason: string|null, suggested: boolean}} swap
  * @property {Half|null} half

@@ -230,6 +230,10 @@ class Interview:
         extra = {"half": half} if half is not None else {}
         return self._act("feedback", link_role, now, data=data, **extra)
 
+    def recording(self, *, by: str, on: bool, now: int) -> Event:
+        """`by` answers the recording notice: its answers are recorded (peer rooms) while on."""
+        return self._act("recording", by, now, on=on)
+
     def away(self, who: str, *, now: int) -> Event:
         return self._act("away", CLOCK, now, who=who)
 
@@ -382,6 +386,11 @@ class Interview:
             store_feedback(s, e, self.questions, lenient=self.replaying)
         except ValueError as exc:
             raise InterviewError("invalid-feedback", str(exc)) from None
+
+    def _on_recording(self, s: InterviewState, e: Event) -> None:
+        if not isinstance(e["on"], bool):
+            raise InterviewError("invalid-event", "recording.on must be true or false.")
+        s.recording[e["by"]] = e["on"]
 
     def _on_away(self, s: InterviewState, e: Event) -> None:
         who = seat(e["who"])

@@ -56,6 +56,8 @@ EVENT_RULES: dict[str, Rule] = {
     "confirm_swap": _rule("seat", SWAP_PHASES, "swap roles"),
     "cancel_swap": _rule("seat", SWAP_PHASES, "cancel the swap"),
     "feedback": _rule("seat", FEEDBACK_PHASES, "give feedback", "data", optional=("half",)),
+    # Either seat answers the recording notice for its own answers, and may change its mind.
+    "recording": _rule("seat", PHASES, "change recording", "on"),
     "away": _rule(CLOCK, PHASES, "mark someone away", "who"),
     "back": _rule(CLOCK, PHASES, "mark someone back", "who"),
 }

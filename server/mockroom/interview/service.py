@@ -10,6 +10,11 @@ Presence (signaling's join/leave hooks): a seat that leaves is "reconnecting" fo
 `away`; while the acting candidate is away their countdown is held, and it resumes when they
 are back. When the room empties, the leaver is recorded away at once: nobody is watching.
 
+A room that re-forms after its node died (kill -9, a crash: no leave was ever recorded) gives the
+seats the store still shows present that grace too, from the first socket back, a longer one
+(REFORM_GRACE_S: every browser is finding the restarted node at once); the countdown goes on
+meanwhile from its persisted timestamps, as if the node had never gone.
+
 Bounded (security review M8): a room's log holds at most max_events_per_room events (quotas.py)
 and a room accepts ACTION_BURST actions at once, ACTIONS_PER_S sustained; beyond that a clear
 error frame. Reports
@@ -43,6 +48,9 @@ log = logging.getLogger(__name__)
 # A reload takes 1-3 s on loopback and a phone; 5 s covers it, and costs a candidate who really
 # left at most 5 s of their countdown.
 PRESENCE_GRACE_S = 5.0
+# After a node died its browsers come back on their reconnect backoff (web/src/reconnect.js,
+# capped at 3 s) once a node answers again, slower on a loaded machine: 10 s covers both seats.
+REFORM_GRACE_S = 10.0
 ACTION_BURST = 20  # a burst of "+30 s" clicks is fine ...
 ACTIONS_PER_S = 4.0  # ... a script sending hundreds a second is not
 
@@ -76,11 +84,16 @@ class RoomInterview:
 
 class InterviewService:
     def __init__(
-        self, store: Store, signaling: Signaling, grace_s: float = PRESENCE_GRACE_S
+        self,
+        store: Store,
+        signaling: Signaling,
+        grace_s: float = PRESENCE_GRACE_S,
+        reform_grace_s: float = REFORM_GRACE_S,
     ) -> None:
         self.store = store
         self.signaling = signaling
         self.grace_s = grace_s
+        self.reform_grace_s = reform_grace_s
         self.rooms: dict[str, RoomInterview] = {}
 
     def interview_for(self, room: RoomRecord) -> Interview | None:
@@ -97,7 +110,23 @@ class InterviewService:
                 return None
             live = self.rooms[room.id] = RoomInterview(interview)
             live.timer = asyncio.create_task(self._run_clock(room.id, live))
+            self._await_stranded_seats(room.id, live)
         return live
+
+    def _await_stranded_seats(self, room_id: str, live: RoomInterview) -> None:
+        """Seats that were in the room when its node died (joined, never left, not here now)
+        are "reconnecting", not gone: the grace a dropped socket gets, from now."""
+        here = self.signaling.live_room(room_id)
+        for row in self.store.participants(room_id):
+            link = row["role"]
+            if row["left_at"] is not None or link not in SEATS or link in live.grace:
+                continue
+            if here is not None and here.by_role(Role(link)):
+                continue
+            live.names.setdefault(link, row["name"])
+            live.grace[link] = asyncio.create_task(
+                self._away_after_grace(room_id, live, link, self.reform_grace_s)
+            )
 
     def _record(self, room_id: str, live: RoomInterview, event: Event) -> None:
         self.store.append_event(room_id, EVENT_KIND, event)
@@ -136,11 +165,15 @@ class InterviewService:
             self._dispose(room_id)
             return
         if link in SEATS and not conn.room.by_role(Role(link)):
-            live.grace[link] = asyncio.create_task(self._away_after_grace(room_id, live, link))
+            live.grace[link] = asyncio.create_task(
+                self._away_after_grace(room_id, live, link, self.grace_s)
+            )
             await self.broadcast(conn.room, live)
 
-    async def _away_after_grace(self, room_id: str, live: RoomInterview, link: str) -> None:
-        await asyncio.sleep(self.grace_s)
+    async def _away_after_grace(
+        self, room_id: str, live: RoomInterview, link: str, grace_s: float
+    ) -> None:
+        await asyncio.sleep(grace_s)
         live.grace.pop(link, None)
         self._mark_away(room_id, live, link)
         room = self.signaling.live_room(room_id)
@@ -210,6 +243,10 @@ class InterviewService:
             return iv.submit_feedback(by, form, now=now, half=half)
         if action == "finish":
             return iv.finish(by=by, now=now, force=data.get("force") is True)
+        if action == "recording":
+            if not isinstance(data.get("on"), bool):
+                raise UserError("recording: data.on must be true or false.", code="bad-message")
+            return iv.recording(by=by, on=data["on"], now=now)
         if action == "pick":
             if "question_id" not in message:
                 raise UserError("Say which question to ask (question_id).", code="bad-message")

@@ -168,6 +168,9 @@ class InterviewState:
     feedback: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     swaps: list[int] = field(default_factory=list)  # when each confirmed swap happened
     away: list[str] = field(default_factory=list)  # seats that left and have not come back
+    # link role -> its answer to the recording notice (missing: not asked yet); peer rooms
+    # record a link's answers only while it says True (recordings/peer.py)
+    recording: dict[str, bool] = field(default_factory=dict)
     started_at: int | None = None
     wrap_up_at: int | None = None
     ended_at: int | None = None

@@ -16,6 +16,7 @@ from .state import (
     PHONE_PROMPT,
     RATING,
     RECRUITER_CHECKLIST,
+    SEATS,
     SWAP_PHASES,
     TIMED_PHASES,
     AskedQuestion,
@@ -54,6 +55,8 @@ def view(iv: InterviewReading, link_role: str, acting: str, actions: list[str]) 
         "phase": s.phase,
         "timer": s.timer.to_dict() if s.timer else None,
         "position": {"number": s.index + 1 if question else None, "total": len(s.order)},
+        # 1 + repeats of the current question: a re-asked question is a new recorded take
+        "take": s.asked[-1].repeats + 1 if question else None,
         "swap": _swap(s),
         "half": _half_brief(half),
         "halves": [_half_brief(h) for h in halves(s) if h.questions],
@@ -61,6 +64,8 @@ def view(iv: InterviewReading, link_role: str, acting: str, actions: list[str]) 
         "phone_realism": iv.config.phone_realism,
         "actions": actions,
         "away": list(s.away),
+        # Everyone sees whose answers are recorded: the interviewer must know it is on.
+        "recording": {link: s.recording.get(link) for link in SEATS},
         "feedback_submitted": _submitted_last_half(s),
         "feedback_pending": [
             {"half": h.number, "link_role": link, "form": h.form_of(link)}

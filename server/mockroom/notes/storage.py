@@ -43,8 +43,36 @@ CREATE TABLE IF NOT EXISTS notes_updates (
 CREATE INDEX IF NOT EXISTS notes_updates_doc ON notes_updates(room_id, doc, id);
 """
 
+# Version 1's log (a rowid table, AUTOINCREMENT, a separate index) made every commit write three
+# pages: the row, the index entry and sqlite_sequence. Clustered by document, a commit writes one
+# (a keystroke's commit: about 20 -> 13 us of CPU here). The rows move over as they are, in order.
+CLUSTERED_LOG = """
+DROP INDEX IF EXISTS notes_updates_doc;
+ALTER TABLE notes_updates RENAME TO notes_updates_v1;
+CREATE TABLE notes_updates (
+    room_id TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    id INTEGER NOT NULL,       -- increasing per document, in the order they were committed
+    data BLOB NOT NULL,        -- one Yjs v1 update exactly as a client sent it
+    at REAL NOT NULL,
+    PRIMARY KEY (room_id, doc, id)
+) WITHOUT ROWID;
+INSERT INTO notes_updates (room_id, doc, id, data, at)
+    SELECT room_id, doc, id, data, at FROM notes_updates_v1;
+DROP TABLE notes_updates_v1;
+"""
 
-MIGRATIONS = (Migration(1, "notes snapshots and update log", SCHEMA),)
+MIGRATIONS = (
+    Migration(1, "notes snapshots and update log", SCHEMA),
+    Migration(2, "update log clustered by document (one page per commit)", CLUSTERED_LOG),
+)
+
+# A row's id is one past the document's last: a seek to the end of its range of the key, on the
+# page the row goes to anyway. Any connection may append (the write lock orders them).
+INSERT = (
+    "INSERT INTO notes_updates (room_id, doc, id, data, at) VALUES (?, ?, "
+    "(SELECT IFNULL(MAX(id), 0) + 1 FROM notes_updates WHERE room_id = ? AND doc = ?), ?, ?)"
+)
 
 
 @dataclass(frozen=True)
@@ -120,20 +148,15 @@ class NotesStorage:
         """One transaction for everything that arrived in the same loop iteration."""
         now = time.time()
         db = self._db
-        batch = [(room_id, doc, data, now) for room_id, doc, data in rows]
+        batch = [(room_id, doc, room_id, doc, data, now) for room_id, doc, data in rows]
         if len(batch) == 1:
             # Most loop iterations carry one keystroke: an autocommit INSERT is one statement
             # instead of three (BEGIN, INSERT, COMMIT) and is just as durable.
-            db.execute(
-                "INSERT INTO notes_updates (room_id, doc, data, at) VALUES (?, ?, ?, ?)", batch[0]
-            )
+            db.execute(INSERT, batch[0])
             return
         db.execute("BEGIN")
         try:
-            db.executemany(
-                "INSERT INTO notes_updates (room_id, doc, data, at) VALUES (?, ?, ?, ?)",
-                batch,
-            )
+            db.executemany(INSERT, batch)
         except BaseException:
             db.execute("ROLLBACK")
             raise

@@ -48,6 +48,8 @@ class Drain:
         self.uploads = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        # Run first when a drain starts (the cluster hands its rooms to other nodes here).
+        self.before_close: list[Callable[[], Awaitable[None]]] = []
 
     def upload_started(self) -> None:
         self.uploads += 1
@@ -110,6 +112,8 @@ async def drain(app: web.Application) -> None:
     started = time.monotonic()
     sockets = list(app[SIGNALING].sockets)
     log.info("draining", extra={"sockets": len(sockets), "uploads": state.uploads})
+    for hook in state.before_close:
+        await hook()
     await asyncio.gather(
         *(ws.close(code=CLOSE_RESTART, message=RESTART_REASON.encode()) for ws in sockets),
         return_exceptions=True,

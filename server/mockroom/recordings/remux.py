@@ -10,6 +10,7 @@ swaps the result in only once it exists and probed fine.
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,11 +36,13 @@ def probe_duration_ms(path: Path) -> int | None:
 
 
 def remux(source: Path, extension: str) -> Remuxed | None:
-    """A copy of `source` with duration and cues, written to `<source>.remux.<ext>`; None if the
-    format needs none or the file cannot be read (the original then stays as it is)."""
+    """A copy of `source` with duration and cues, written beside it (`<stem>.remux-<random>.<ext>`);
+    None if the format needs none or the file cannot be read (the original then stays as it is)."""
     if extension not in REMUXABLE:
         return None
-    target = source.with_name(f"{source.stem}.remux.{extension}")
+    # A name of its own: two nodes finishing the same clip on a shared volume must not write
+    # one file together (the first to swap its copy in wins; recordings.routes._swap_in).
+    target = source.with_name(f"{source.stem}.remux-{secrets.token_hex(4)}.{extension}")
     try:
         with av.open(str(source)) as inp, av.open(str(target), "w", format="webm") as out:
             streams = {}

@@ -23,31 +23,27 @@ from typing import Any
 
 from aiohttp import web
 
-from ..access import Grant, scripted_only
-from ..errors import Conflict, Forbidden, NotFound, TooLarge, UserError
+from ..errors import Conflict, NotFound, TooLarge, UserError
 from ..http import grant_from_request
 from ..jsonbody import SMALL_BODY_BYTES, read_json
 from ..keys import SETTINGS, STORE
 from ..links.tokens import new_token
 from ..quotas import QUOTAS
-from ..roles import Role
 from ..storage.interface import Store
+from .access import ClipAccess, clip_access
 from .clips import (
     MAX_CHUNK_BYTES,
     ChunkAction,
     Clip,
     ClipRequest,
-    clip_json,
+    OutOfOrder,
     decide_chunk,
-    parse_clip_request,
     parse_duration,
 )
 from .remux import Remuxed, remux
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
-
-READ_ROLES = frozenset({Role.CANDIDATE, Role.REVIEWER})
 
 
 class ClipStore:
@@ -122,10 +118,37 @@ class ClipStore:
     def append(self, clip: Clip, data: bytes) -> Clip:
         """Write chunk `clip.next_seq` after the acknowledged prefix, then commit the new count.
 
-        Runs without an await, so two uploads to one clip cannot interleave on the event loop.
-        Writing at `clip.bytes` (not at the end of the file) drops whatever a crash left after the
-        last acknowledged chunk.
+        Runs without an await, so two uploads to one clip cannot interleave on the event loop;
+        the clip's lock (Store.lock_clip) does the same for two nodes sharing the recordings
+        volume, and the clip is read again under it: a chunk another node stored meanwhile is
+        acknowledged, not written again over what followed it. Writing at `clip.bytes` (not at
+        the end of the file) drops whatever a crash left after the last acknowledged chunk.
         """
+        with self.store.lock_clip(clip.id) as row:
+            if row is None:
+                raise NotFound("No such recording in this room (it may have been deleted).")
+            current = self._clip(row)
+            if (current.next_seq, current.bytes, current.finished) != (
+                clip.next_seq,
+                clip.bytes,
+                clip.finished,
+            ):
+                return self._moved_on(current, clip.next_seq)
+            self._write_at(current, data)
+            self.store.count_chunk(clip.id, clip.next_seq, len(data))
+        self.bytes_stored += len(data)
+        return self.get(clip.room_id, clip.id)
+
+    @staticmethod
+    def _moved_on(current: Clip, seq: int) -> Clip:
+        """Chunk `seq` was decided on a clip that another node has changed since."""
+        if current.finished:
+            raise Conflict("This clip is finished; start a new take instead.", code="clip-finished")
+        if seq < current.next_seq:
+            return current  # stored already (the same chunk through another node): ack again
+        raise OutOfOrder(current.next_seq)  # the take was restarted meanwhile
+
+    def _write_at(self, clip: Clip, data: bytes) -> None:
         path = self.path(clip)
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "r+b" if path.exists() else "wb") as file:
@@ -140,20 +163,21 @@ class ClipStore:
             file.write(data)
             file.truncate()
             file.flush()
-            # On the disk before the new size is committed (L7): SQLite may keep that commit
+            # On the disk before the new size is committed (L7): the store may keep that commit
             # through a power cut, so the file must too. fdatasync of a 1 s chunk: ~0.3 ms here.
             os.fdatasync(file.fileno())
-        self.store.count_chunk(clip.id, clip.next_seq, len(data))
-        self.bytes_stored += len(data)
-        return self.get(clip.room_id, clip.id)
 
     def finish(self, clip: Clip, duration_ms: int | None) -> Clip:
-        if not clip.finished:
-            path = self.path(clip)
-            if path.exists() and path.stat().st_size > clip.bytes:
-                with open(path, "r+b") as file:
-                    file.truncate(clip.bytes)
-            self.store.finish_clip(clip.id, time.time(), duration_ms)
+        with self.store.lock_clip(clip.id) as row:
+            # Read again under the lock: truncating to a stale size would cut off a chunk that
+            # another node acknowledged meanwhile.
+            current = self._clip(row) if row is not None else clip
+            if row is not None and not current.finished:
+                path = self.path(current)
+                if path.exists() and path.stat().st_size > current.bytes:
+                    with open(path, "r+b") as file:
+                        file.truncate(current.bytes)
+                self.store.finish_clip(clip.id, time.time(), duration_ms)
         return self.get(clip.room_id, clip.id)
 
     async def finalise(self, clip: Clip, duration_ms: int | None) -> Clip:
@@ -200,6 +224,16 @@ class ClipStore:
         self.store.set_clip_file(clip.id, self.path(clip).stat().st_size, result.duration_ms)
         return self.get(clip.room_id, clip.id)
 
+    def delete_some(self, room_id: str, clips: list[Clip]) -> int:
+        """These clips of the room (rows first: a clip without its row is never served)."""
+        if len(clips) == len(self.for_room(room_id)):
+            return self.delete_room(room_id)
+        deleted = 0
+        for clip in clips:
+            deleted += self.store.delete_clip(room_id, clip.id)
+            self.path(clip).unlink(missing_ok=True)
+        return deleted
+
     def delete_room(self, room_id: str) -> int:
         deleted = self.store.delete_clips(room_id)
         shutil.rmtree(self.directory / room_id, ignore_errors=True)
@@ -209,70 +243,67 @@ class ClipStore:
 CLIPS: web.AppKey[ClipStore] = web.AppKey("clips", ClipStore)
 
 
-def _grant(request: web.Request, roles: frozenset[Role]) -> Grant:
-    grant = grant_from_request(request)
-    if grant.role not in roles:
-        raise Forbidden("This link cannot use the recordings of this room.")
-    return scripted_only(grant)
+def _access(request: web.Request) -> ClipAccess:
+    return clip_access(request, grant_from_request(request))
 
 
-def _candidate(request: web.Request) -> Grant:
-    return _grant(request, frozenset({Role.CANDIDATE}))
+def _readable(request: web.Request) -> tuple[ClipAccess, Clip]:
+    """The clip of the URL if this link may watch it; 404 otherwise, as if it did not exist."""
+    access = _access(request)
+    access.check_reader()
+    clip = request.app[CLIPS].get(access.grant.room.id, request.match_info["clip_id"])
+    if not access.may_read(clip):
+        raise NotFound("No such recording in this room (it may have been deleted).")
+    return access, clip
 
 
 async def _json(request: web.Request) -> Any:
     return await read_json(request, max_bytes=SMALL_BODY_BYTES, empty=None)
 
 
-def _check_question(grant: Grant, question_id: str) -> None:
-    bank = grant.room.bank
-    if bank is None:  # any id would do, so any number of clips could be made (H4)
-        raise UserError("This room has no question bank, so it records no answers.", code="no-bank")
-    if question_id not in {q["id"] for q in bank.get("questions", [])}:
-        raise UserError("This room's question bank has no such question.", code="unknown-question")
-
-
 @routes.post("/api/rooms/{room_id}/clips")
 async def create_clip(request: web.Request) -> web.Response:
-    grant = _candidate(request)
-    spec = parse_clip_request(await _json(request))
-    _check_question(grant, spec.question_id)
-    request.app[QUOTAS].check_room(grant.room.id)
-    clip, created = request.app[CLIPS].open_clip(grant.room.id, spec)
+    access = _access(request)
+    spec = access.open_request(await _json(request))
+    room_id = access.grant.room.id
+    request.app[QUOTAS].check_room(room_id)
+    clip, created = request.app[CLIPS].open_clip(room_id, spec)
     if created:
-        log.info("clip started", extra={"room": grant.room.id, "clip": clip.id})
+        log.info("clip started", extra={"room": room_id, "clip": clip.id})
     # Re-POSTing the same (question, take) returns the same clip, so a reload can resume.
-    return web.json_response(clip_json(clip), status=201 if created else 200)
+    return web.json_response(access.json(clip), status=201 if created else 200)
 
 
 @routes.get("/api/rooms/{room_id}/clips")
 async def list_clips(request: web.Request) -> web.Response:
-    grant = _grant(request, READ_ROLES)
-    return web.json_response([clip_json(c) for c in request.app[CLIPS].for_room(grant.room.id)])
+    access = _access(request)
+    access.check_reader()
+    clips = request.app[CLIPS].for_room(access.grant.room.id)
+    return web.json_response([access.json(c) for c in clips if access.may_read(c)])
 
 
 @routes.delete("/api/rooms/{room_id}/clips")
 async def delete_clips(request: web.Request) -> web.Response:
-    grant = _candidate(request)
-    deleted = request.app[CLIPS].delete_room(grant.room.id)
-    log.info("recordings deleted", extra={"room": grant.room.id, "clips": deleted})
+    """The caller's own recordings: all of a scripted room's, a peer link's own answers."""
+    access = _access(request)
+    clips = request.app[CLIPS]
+    room_id = access.grant.room.id
+    deleted = clips.delete_some(room_id, access.deletable(clips.for_room(room_id)))
+    log.info("recordings deleted", extra={"room": room_id, "clips": deleted})
     return web.json_response({"deleted": deleted})
 
 
 @routes.get("/api/rooms/{room_id}/clips/{clip_id}/info")
 async def clip_info(request: web.Request) -> web.Response:
-    grant = _grant(request, READ_ROLES)
-    clip = request.app[CLIPS].get(grant.room.id, request.match_info["clip_id"])
-    return web.json_response(clip_json(clip))
+    access, clip = _readable(request)
+    return web.json_response(access.json(clip))
 
 
 @routes.get("/api/rooms/{room_id}/clips/{clip_id}")
 async def clip_media(request: web.Request) -> web.StreamResponse:
     """The recording itself; FileResponse answers Range requests (206) for seeking players."""
-    grant = _grant(request, READ_ROLES)
-    clips = request.app[CLIPS]
-    clip = clips.get(grant.room.id, request.match_info["clip_id"])
-    path = clips.path(clip)
+    _, clip = _readable(request)
+    path = request.app[CLIPS].path(clip)
     if clip.bytes == 0 or not path.exists():
         raise NotFound("This recording has no data yet.")
     return web.FileResponse(
@@ -301,7 +332,8 @@ async def _read_chunk(request: web.Request) -> bytes:
 
 @routes.put("/api/rooms/{room_id}/clips/{clip_id}/chunks/{seq}")
 async def put_chunk(request: web.Request) -> web.Response:
-    grant = _candidate(request)
+    access = _access(request)
+    grant = access.grant
     try:
         seq = int(request.match_info["seq"])
     except ValueError:
@@ -312,6 +344,7 @@ async def put_chunk(request: web.Request) -> web.Response:
     data = await _read_chunk(request)
     # Read the clip after the body: another request may have moved it on while we waited.
     clip = clips.get(grant.room.id, request.match_info["clip_id"])
+    access.check_upload(clip)
     action = decide_chunk(clip, seq, len(data), request.app[SETTINGS].max_recording_bytes)
     if action is ChunkAction.APPEND:
         request.app[QUOTAS].check(grant.room.id, len(data))
@@ -321,13 +354,15 @@ async def put_chunk(request: web.Request) -> web.Response:
 
 @routes.post("/api/rooms/{room_id}/clips/{clip_id}/finish")
 async def finish_clip(request: web.Request) -> web.Response:
-    grant = _candidate(request)
+    access = _access(request)
+    grant = access.grant
     duration = parse_duration(await _json(request))
     clips = request.app[CLIPS]
     clip = clips.get(grant.room.id, request.match_info["clip_id"])
+    access.check_owner(clip)
     clip = await clips.finalise(clip, duration)
     log.info("clip finished", extra={"room": grant.room.id, "clip": clip.id, "bytes": clip.bytes})
-    return web.json_response(clip_json(clip))
+    return web.json_response(access.json(clip))
 
 
 def setup_recordings(app: web.Application) -> None:

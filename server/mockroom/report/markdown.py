@@ -32,6 +32,9 @@ def _question(q: dict[str, Any], candidate: str) -> list[str]:
         out.append(f"- {q['retakes']}")
     if q["self_score"] is not None:
         out.append(f"- {candidate}'s self-score: {q['self_score']}/4")
+    if q.get("recordings"):
+        takes = ", ".join(t["label"] for t in q["recordings"])
+        out.append(f"- Recorded: {takes} (watch them on the review page)")
     if q["scores"]:
         out += ["", "| Rubric item | Score | Comment |", "|---|---|---|"]
         for s in q["scores"]:

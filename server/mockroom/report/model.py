@@ -62,9 +62,20 @@ class ReportInput:
     answer_windows_ms: dict[str, int] = field(default_factory=dict)  # question id -> answer time
     shared_notes: str = ""
     private_notes: str | None = None  # the reader's own; None for roles without private notes
+    # question id -> the recorded takes of it this reader may watch (recordings/access.py)
+    recordings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-def _question_line(q: dict[str, Any], windows: dict[str, int]) -> dict[str, Any]:
+def _take_line(clip: dict[str, Any]) -> dict[str, Any]:
+    ms = clip.get("duration_ms")
+    state = "" if clip.get("finished") else ", interrupted"
+    length = fmt_duration(ms) if ms else "unknown length"
+    return {**clip, "label": f"take {clip['take']} ({length}{state})"}
+
+
+def _question_line(
+    q: dict[str, Any], windows: dict[str, int], recordings: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
     scores = q["scores"]
     marks = [s["score"] for s in scores or [] if s["score"] is not None]
     counts = []
@@ -81,6 +92,7 @@ def _question_line(q: dict[str, Any], windows: dict[str, int]) -> dict[str, Any]
         "window_ms": windows.get(q["id"]),
         "window": fmt_duration(windows.get(q["id"])),
         "average": round(sum(marks) / len(marks), 1) if marks else None,
+        "recordings": [_take_line(c) for c in recordings.get(q["id"], [])],
     }
 
 
@@ -111,7 +123,9 @@ def _half(h: dict[str, Any], inp: ReportInput) -> dict[str, Any]:
         "candidate_name": candidate,
         "reader_answered": reader == h["candidate"],
         "reader_asked": reader == h["interviewer"],
-        "questions": [_question_line(q, inp.answer_windows_ms) for q in h["questions"]],
+        "questions": [
+            _question_line(q, inp.answer_windows_ms, inp.recordings) for q in h["questions"]
+        ],
         "scores_note": _scores_note(h, reader, interviewer),
         "rating": rating,
         "self": own,

@@ -32,6 +32,8 @@ from ..keys import SETTINGS, STORE
 from ..links.issue import base_url, link_url
 from ..notes.export import document_text
 from ..notes.keys import NOTES_HUB
+from ..recordings.access import PEER_SEATS, PeerAccess
+from ..recordings.routes import CLIPS
 from ..roles import SHARED_DOC, Mode, Role, private_notes_doc
 from ..storage.interface import RoomRecord
 from .ics import invite_ics, parse_scheduled
@@ -90,6 +92,20 @@ def _interview(app: web.Application, room: RoomRecord) -> Interview | None:
     return load_interview(app[STORE], room)
 
 
+def _recordings(
+    app: web.Application, grant: Grant, interview: Interview | None
+) -> dict[str, list[dict[str, Any]]]:
+    """Question id -> the takes of it this reader may watch; observers watch none."""
+    if interview is None or grant.role not in PEER_SEATS or CLIPS not in app:
+        return {}
+    access = PeerAccess(grant, interview)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for clip in app[CLIPS].for_room(grant.room.id):
+        if access.may_read(clip):
+            out.setdefault(clip.question_id, []).append(access.json(clip))
+    return out
+
+
 def report_model(app: web.Application, grant: Grant) -> dict[str, Any]:
     room = grant.room
     interview = _interview(app, room)
@@ -116,6 +132,7 @@ def report_model(app: web.Application, grant: Grant) -> dict[str, Any]:
             answer_windows_ms=windows,
             shared_notes=shared,
             private_notes=private,
+            recordings=_recordings(app, grant, interview),
         )
     )
 

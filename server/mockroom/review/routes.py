@@ -22,24 +22,34 @@ from ..errors import Forbidden, UserError
 from ..http import grant_from_request, markdown_download
 from ..jsonbody import SMALL_BODY_BYTES, read_json_object
 from ..keys import STORE
+from ..recordings.access import PeerAccess, clip_access
 from ..recordings.clips import Clip, clip_json
 from ..recordings.routes import CLIPS
-from ..roles import Role
+from ..roles import Mode, Role
 from ..scripted.service import metrics_for_room
 from ..speech.views import take_transcripts, transcript_markdown
 from ..storage.interface import RoomRecord, Store
+from .peer import peer_questions
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 REVIEW_ROLES = frozenset({Role.CANDIDATE, Role.REVIEWER})
+PEER_REVIEW_ROLES = frozenset({Role.INTERVIEWER, Role.CANDIDATE})
 MAX_COMMENT = 4000
 
 
 def _review_grant(grant: Grant) -> Grant:
+    if grant.room.mode == Mode.PEER and grant.role in PEER_REVIEW_ROLES:
+        return grant  # recordings/access.py decides which clips each of them watches
     if grant.role not in REVIEW_ROLES:
         raise Forbidden("Only the candidate's and the reviewer's links open the review.")
     return scripted_only(grant)
+
+
+def _scripted_review_grant(grant: Grant) -> Grant:
+    """Ratings and comments: a scripted room's (a peer half is rated in its feedback form)."""
+    return scripted_only(_review_grant(grant))
 
 
 def _bank_questions(room: RoomRecord) -> dict[str, dict[str, Any]]:
@@ -166,28 +176,26 @@ def review_markdown(review: dict[str, Any]) -> str:
     lines = [f"# Review: {review['title']}", ""]
     if review["bank"]:
         lines += [f"Question bank: {review['bank']}. Media: {review['media']}.", ""]
+    peer = review.get("mode") == "peer"
+    for half in review.get("halves", []):
+        whose = "your answers" if half["yours"] else f"the {half['candidate']} link's answers"
+        note = f" {half['note']}" if half["note"] else ""
+        lines.append(f"- Half {half['number']}: {whose}.{note}")
+    if review.get("halves"):
+        lines.append("")
     if not review["questions"]:
         lines += ["No answers were recorded in this room.", ""]
+    half_number = None
     for q in review["questions"]:
-        lines += [f"## Question {q['index'] + 1}: {q['text']}", ""]
-        lines.append("### Takes")
-        for clip in q["clips"] or []:
-            ms = clip["duration_ms"]
-            seconds = f"{ms / 1000:.1f} s" if ms else "unknown length"
-            state = "" if clip["finished"] else ", interrupted (the recording stopped early)"
-            lines.append(f"- Take {clip['take']}: {seconds}, {clip['bytes']} bytes{state}")
-        if not q["clips"]:
-            lines.append("- no recording")
-        lines.append("")
-        for clip in q["clips"] or []:  # the words heard in each take, with their figures
-            lines += transcript_markdown(clip["take"], clip.get("transcript"))
-        lines += ["### Speech figures"]
-        if not q["figures"]:
-            lines.append("- not measured")
-        for figures in q["figures"]:
-            prefix = f"take {figures['take']}: " if figures["take"] else ""
-            rows = ", ".join(f"{r['label']} {r['value']}" for r in figures["rows"])
-            lines.append(f"- {prefix}{rows}")
+        if peer and q.get("half") != half_number:
+            half_number = q.get("half")
+            lines += [f"## Half {half_number}", ""]
+        level = "###" if peer else "##"
+        lines += [f"{level} Question {q['index'] + 1}: {q['text']}", ""]
+        lines += _take_lines(q, level + "#")
+        if peer:
+            lines.append("")
+            continue  # a peer half is rated in the interview's feedback forms (the report)
         lines += ["", "### Self-rating (1-4)"]
         for item in q["rubric"]:
             rating = f"{item['rating']}/4" if item["rating"] else "not rated"
@@ -205,12 +213,38 @@ def review_markdown(review: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _take_lines(q: dict[str, Any], heading: str) -> list[str]:
+    lines = [f"{heading} Takes"]
+    for clip in q["clips"] or []:
+        ms = clip["duration_ms"]
+        seconds = f"{ms / 1000:.1f} s" if ms else "unknown length"
+        state = "" if clip["finished"] else ", interrupted (the recording stopped early)"
+        lines.append(f"- Take {clip['take']}: {seconds}, {clip['bytes']} bytes{state}")
+    if not q["clips"]:
+        lines.append("- no recording")
+    lines.append("")
+    for clip in q["clips"] or []:  # the words heard in each take, with their figures
+        lines += transcript_markdown(clip["take"], clip.get("transcript"))
+    lines += [f"{heading} Speech figures"]
+    if not q["figures"]:
+        lines.append("- not measured")
+    for figures in q["figures"]:
+        prefix = f"take {figures['take']}: " if figures["take"] else ""
+        rows = ", ".join(f"{r['label']} {r['value']}" for r in figures["rows"])
+        lines.append(f"- {prefix}{rows}")
+    return lines
+
+
 async def build_review(request: web.Request, grant: Grant) -> dict[str, Any]:
     """Everything the page and the export show, for one room."""
     store = request.app[STORE]
     room = grant.room
-    bank = _bank_questions(room)
     clips: list[Clip] = request.app[CLIPS].for_room(room.id)
+    access = clip_access(request, grant)
+    if isinstance(access, PeerAccess):
+        questions, half_rows = peer_questions(access, clips)
+        return _review(grant, questions, half_rows)
+    bank = _bank_questions(room)
     metrics = await speech_metrics(store, room.id)
     ratings = store.ratings(room.id)
     comments = store.comments(room.id)
@@ -246,15 +280,25 @@ async def build_review(request: web.Request, grant: Grant) -> dict[str, Any]:
                 "comments": [c for c in comments if c["question_id"] == qid],
             }
         )
+    return _review(grant, questions, None)
+
+
+def _review(
+    grant: Grant, questions: list[dict[str, Any]], half_rows: list[dict[str, Any]] | None
+) -> dict[str, Any]:
+    room, peer = grant.room, half_rows is not None
     return {
         "room_id": room.id,
         "title": room.title,
         "media": room.media,
+        "mode": room.mode,
         "role": grant.role.value,
         "bank": room.bank["title"] if room.bank else None,
-        "can_rate": grant.role is Role.CANDIDATE,
-        "can_comment": grant.role is Role.REVIEWER,
-        "can_delete": grant.role is Role.CANDIDATE,
+        "can_rate": grant.role is Role.CANDIDATE and not peer,
+        "can_comment": grant.role is Role.REVIEWER and not peer,
+        # A peer link deletes its own answers (recordings/access.py), whichever seat it is.
+        "can_delete": grant.role is Role.CANDIDATE or peer,
+        "halves": half_rows or [],
         "questions": questions,
     }
 
@@ -290,7 +334,7 @@ async def _review_post(
     request: web.Request, role: Role, refusal: str
 ) -> tuple[Grant, dict[str, Any], str]:
     """The grant (only `role` may write), the JSON body and its question id (of this bank)."""
-    grant = _review_grant(grant_from_request(request))
+    grant = _scripted_review_grant(grant_from_request(request))
     if grant.role is not role:
         raise Forbidden(refusal)
     data = await _body(request)

@@ -123,6 +123,7 @@ class ScriptedService:
     async def close_all(self) -> None:
         sessions, self.sessions = list(self.sessions.values()), {}
         await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+        await self.tts.close()
 
 
 SCRIPTED: web.AppKey[ScriptedService] = web.AppKey("scripted", ScriptedService)

@@ -38,6 +38,7 @@ from ..turn import ice_servers
 from . import records
 from .config import FlowConfig
 from .flow import AnswerClosed, AnswerOpened, Effect, Say, ScriptedFlow
+from .opus import OpusVoiceTrack, sent_audio_codec
 from .speech import SpeechMeter, TurnTaking
 from .tracks import CardRenderer, CardTrack, CardView, VoiceTrack
 from .tts import Tts, lines_ahead
@@ -123,7 +124,7 @@ class ScriptedSession:
         self.meter = SpeechMeter()
         self.turns: TurnTaking | None = None  # per answer window, when the room opts in
         self.pc: RTCPeerConnection | None = None
-        self.voice: VoiceTrack | None = None
+        self.voice: VoiceTrack | OpusVoiceTrack | None = None
         self.card: CardTrack | None = None
         self.peer_state = "new"
         self.closed = False
@@ -198,9 +199,7 @@ class ScriptedSession:
     def _apply(self, effects: list[Effect], cause: str) -> None:
         for effect in effects:
             if isinstance(effect, Say):
-                clips = [s.pcm for s in map(self.tts.cached, effect.lines) if s is not None]
-                if self.voice is not None:
-                    self.voice.play(clips)
+                self._say(effect.lines)
                 self._ahead()
             elif isinstance(effect, AnswerOpened):
                 self._opened_at = effect.at
@@ -217,6 +216,13 @@ class ScriptedSession:
             # Saved on every durable change so a reconnect resumes at the same question.
             self._saved = snapshot
             records.append_snapshot(self.store, self.room.id, {**snapshot, "cause": cause})
+
+    def _say(self, lines: tuple[str, ...]) -> None:
+        speeches = [s for s in map(self.tts.cached, lines) if s is not None]
+        if isinstance(self.voice, OpusVoiceTrack):
+            self.voice.play([s.opus for s in speeches])
+        elif self.voice is not None:
+            self.voice.play([s.pcm for s in speeches])
 
     def _ahead(self) -> None:
         self._prepared = self.tts.prefetch(lines_ahead(self.flow.config, self.flow.index))
@@ -249,7 +255,7 @@ class ScriptedSession:
         pc.on("track", lambda track: self._on_track(pc, track))
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
-            self._attach_tracks(pc)
+            self._attach_tracks(pc, encoded_voice=sent_audio_codec(sdp) == "audio/opus")
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception as exc:
             await self._close_peer()
@@ -259,8 +265,10 @@ class ScriptedSession:
         await self.send({"type": "scripted-answer", "sdp": pc.localDescription.sdp})
         await self.send_state()
 
-    def _attach_tracks(self, pc: RTCPeerConnection) -> None:
-        voice = VoiceTrack(dtx=True)
+    def _attach_tracks(self, pc: RTCPeerConnection, encoded_voice: bool) -> None:
+        # A peer that speaks Opus (every browser) gets the lines' ready-made packets (opus.py):
+        # nothing is encoded per frame. Others get PCM that aiortc encodes.
+        voice = OpusVoiceTrack() if encoded_voice else VoiceTrack(dtx=True)
         pc.addTrack(voice)
         self.voice = voice
         self.card = None

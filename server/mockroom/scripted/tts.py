@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import opus
 from .config import (
     STOP_LINE,
     TRANSITION_LINE,
@@ -45,6 +46,11 @@ VOICE = ("-v", "en-us", "-s", "160")  # part of the cache key: changing it re-re
 TEXT_ONLY_MS_PER_CHAR = 45
 TEXT_ONLY_MIN_MS = 1_500
 TEXT_ONLY_MAX_MS = 12_000
+# Silence around a rendered line: what is left of it (trim_silence), and the level (int16) above
+# which a sample is heard (half a percent of full scale).
+LEAD_KEEP_MS = 5
+TAIL_KEEP_MS = 150
+AUDIBLE = 164
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,12 @@ class TtsLimits:
 class Speech:
     pcm: bytes  # 48 kHz mono signed 16-bit little endian
     duration_ms: int
+    # The same line as 20 ms Opus packets, encoded once here for every session that says it.
+    opus: tuple[bytes, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return len(self.pcm) + sum(map(len, self.opus))
 
 
 def spoken_text(text: str, max_chars: int) -> str:
@@ -176,8 +188,9 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = RATE) -> None:
     tmp.replace(path)  # atomic: a reader never sees half a file
 
 
-def _load_cached(path: Path) -> np.ndarray | None:
-    """A cached line at 48 kHz, marked as just used for the LRU (its mtime); None if not cached."""
+def _load_cached(path: Path) -> Speech | None:
+    """A cached line at 48 kHz, marked as just used for the LRU (its mtime); None if not cached.
+    Run in a worker thread (it reads a file and encodes the line)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -185,11 +198,26 @@ def _load_cached(path: Path) -> np.ndarray | None:
     with contextlib.suppress(FileNotFoundError):
         os.utime(path)
     samples, rate = read_wav(data)
-    return resample(samples, rate)
+    return _speech(resample(samples, rate))
+
+
+def trim_silence(samples: np.ndarray) -> np.ndarray:
+    """espeak-ng opens a line with about 50 ms of silence and ends it with about 350 ms: the
+    voice would start late in its phase, and the next phase would wait on the tail. Keep a few
+    ms before the first audible sample and a short natural pause after the last."""
+    audible = np.nonzero(np.abs(samples.astype(np.int32)) > AUDIBLE)[0]
+    if len(audible) == 0:
+        return samples
+    start = max(0, int(audible[0]) - LEAD_KEEP_MS * RATE // 1000)
+    end = min(len(samples), int(audible[-1]) + 1 + TAIL_KEEP_MS * RATE // 1000)
+    return samples[start:end]
 
 
 def _speech(samples: np.ndarray) -> Speech:
-    return Speech(samples.astype("<i2").tobytes(), round(len(samples) * 1000 / RATE))
+    samples = trim_silence(samples)
+    return Speech(
+        samples.astype("<i2").tobytes(), round(len(samples) * 1000 / RATE), opus.encode(samples)
+    )
 
 
 class Tts:
@@ -257,22 +285,29 @@ class Tts:
         """
         return asyncio.ensure_future(self.render_all(texts))
 
+    async def close(self) -> None:
+        """Stop the renders in flight (the server stops): no espeak-ng outlives the loop."""
+        pending = list(self._pending.values())
+        for render in pending:
+            render.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
     def _remember(self, key: str, speech: Speech) -> None:
         old = self._memory.pop(key, None)
         if old is not None:
-            self._memory_bytes -= len(old.pcm)
+            self._memory_bytes -= old.size
         self._memory[key] = speech
-        self._memory_bytes += len(speech.pcm)
+        self._memory_bytes += speech.size
         while self._memory_bytes > self.limits.memory_bytes and len(self._memory) > 1:
             _, dropped = self._memory.popitem(last=False)
-            self._memory_bytes -= len(dropped.pcm)
+            self._memory_bytes -= dropped.size
 
     async def _render(self, key: str, text: str) -> Speech | None:
         path = self.cache_dir / f"{key}.wav"
         try:
             cached = await asyncio.to_thread(_load_cached, path)
             if cached is not None:
-                speech = _speech(cached)
+                speech = cached
             else:
                 async with self._espeak:
                     speech = await self._synthesise(spoken_text(text, self.limits.max_chars), path)
@@ -294,18 +329,25 @@ class Tts:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        out, err = await proc.communicate()
+        try:
+            out, err = await proc.communicate()
+        except BaseException:
+            # Cancelled (the server stops): asyncio leaves the child running; end and reap it.
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+            raise
         if proc.returncode != 0 or not out:
             reason = err.decode(errors="replace")[:200]
             raise OSError(f"espeak-ng exited {proc.returncode}: {reason}")
 
-        def convert() -> np.ndarray:
+        def convert() -> Speech:
             samples, rate = read_wav(out)
-            samples = resample(samples, rate)
+            samples = trim_silence(resample(samples, rate))
             path.parent.mkdir(parents=True, exist_ok=True)
             write_wav(path, samples)
             # Each write prunes after itself, so once renders settle the folder is in bounds.
             prune_cache(path.parent, self.limits.cache_bytes)
-            return samples
+            return _speech(samples)
 
-        return _speech(await asyncio.to_thread(convert))
+        return await asyncio.to_thread(convert)

@@ -37,6 +37,7 @@ INTERVIEW_ACTIONS = frozenset(
         "open_feedback",
         "feedback",
         "finish",
+        "recording",
     }
 )
 SCRIPTED_ACTIONS = frozenset(

@@ -11,6 +11,7 @@ name -> value): the feature that owns them turns them into its own dataclasses.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -100,10 +101,20 @@ class ClipRows(Protocol):
         """Chunk `seq` is on disk: next_seq = seq + 1, bytes += nbytes (only if next_seq == seq)."""
         ...
 
+    def lock_clip(self, clip_id: str) -> AbstractContextManager[dict[str, Any] | None]:
+        """Hold the clip's row against every other writer, on any node, and give its current
+        state (None: gone). Store calls made inside join the lock's transaction, so a chunk's
+        write to the shared volume and its count are one step for every node."""
+        ...
+
     def finish_clip(self, clip_id: str, finished_at: float, duration_ms: int | None) -> None: ...
     def set_clip_file(self, clip_id: str, nbytes: int, duration_ms: int | None) -> None: ...
     def delete_clips(self, room_id: str) -> int:
         """The room's clips and what was heard in them (transcripts); the number of clips."""
+        ...
+
+    def delete_clip(self, room_id: str, clip_id: str) -> bool:
+        """One clip and its transcript; False when there was no such clip."""
         ...
 
     def clip_bytes(self, room_id: str | None = None) -> int:

@@ -16,6 +16,8 @@ restarted database costs the calls in flight, not the process.
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,9 +26,9 @@ from typing import Any, LiteralString
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..errors import NotFound
+from ..errors import MockRoomError, NotFound
 from ..roles import Media, Mode
 from .interface import EventRecord, LinkRecord, RoomRecord
 from .postgres_features import FeatureTables
@@ -34,12 +36,30 @@ from .postgres_schema import upgrade_pg
 from .postgres_transcripts import TranscriptTables
 from .schema import StorageUnusable
 
+log = logging.getLogger(__name__)
 Query = LiteralString | sql.Composed
 Conn = psycopg.Connection[dict[str, Any]]
 
 # Last use is written at most this often per room: every authorised request touches it.
 TOUCH_EVERY_S = 60.0
 CONNECT_TIMEOUT_S = 5
+# How long a call waits for a free or new connection. The wait blocks the event loop, so it is
+# short: with the database gone, answering 503 soon beats holding every other request.
+CHECKOUT_TIMEOUT_S = 2.0
+
+
+class StoreUnavailable(MockRoomError):
+    """The database did not answer (down, restarting, a connection cut): try again shortly.
+
+    A request gets 503 and a socket closes with 1013 (try again later); the pool replaces the
+    broken connection, so the next call works as soon as the database does."""
+
+    code = "storage-unavailable"
+    status = 503
+    close_code = 1013
+
+    def __init__(self) -> None:
+        super().__init__("The server cannot reach its database just now. Please try again shortly.")
 
 
 class DatabaseUnavailable(StorageUnusable):
@@ -91,7 +111,9 @@ class PostgresStore(FeatureTables, TranscriptTables):
             open=True,
             name="mockroom",
         )
-        self._held: Conn | None = None  # the connection of a transaction in progress
+        # The connection of a transaction in progress, per thread: a call from another thread
+        # (none today; the store runs on the loop) must not join the loop's transaction.
+        self._local = threading.local()
         self._touched: dict[str, float] = {}  # room id -> when this process last wrote its use
 
     def close(self) -> None:
@@ -101,26 +123,35 @@ class PostgresStore(FeatureTables, TranscriptTables):
     @contextmanager
     def _conn(self) -> Iterator[Conn]:
         """Inside `transaction()`, its connection (so the calls join it); else a pooled one."""
-        if self._held is not None:
-            yield self._held
+        held: Conn | None = getattr(self._local, "held", None)
+        if held is not None:
+            yield held
             return
-        with self.pool.connection() as conn:
+        with self._checkout() as conn:
             yield conn
 
     @contextmanager
-    def transaction(self) -> Iterator[Conn]:
-        """A transaction whose connection every store call made meanwhile also uses.
+    def _checkout(self) -> Iterator[Conn]:
+        try:
+            with self.pool.connection(timeout=CHECKOUT_TIMEOUT_S) as conn:
+                yield conn
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            log.warning("database unavailable", extra={"error": " ".join(str(exc).split())})
+            raise StoreUnavailable() from exc
 
-        Callers run on the event loop thread without awaiting inside, so one held connection
-        at a time is all there is."""
-        if self._held is not None:
+    @contextmanager
+    def transaction(self) -> Iterator[Conn]:
+        """A transaction whose connection every store call made meanwhile (on this thread) uses.
+
+        Callers on the event loop never await inside one, so no other task's calls join it."""
+        if getattr(self._local, "held", None) is not None:
             raise RuntimeError("store transactions do not nest")
-        with self.pool.connection() as conn, conn.transaction():
-            self._held = conn
+        with self._checkout() as conn, conn.transaction():
+            self._local.held = conn
             try:
                 yield conn
             finally:
-                self._held = None
+                self._local.held = None
 
     def _all(self, query: Query, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         with self._conn() as conn:

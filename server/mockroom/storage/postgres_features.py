@@ -7,6 +7,8 @@ store stays one object behind one interface while each file stays a short read.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from psycopg import sql
@@ -62,6 +64,17 @@ class FeatureTables:
             (nbytes, clip_id, seq),
         )
 
+    def transaction(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    @contextmanager
+    def lock_clip(self, clip_id: str) -> Iterator[dict[str, Any] | None]:
+        """The row lock (FOR UPDATE) makes another node's chunk for this clip wait its turn."""
+        with self.transaction() as conn:
+            yield conn.execute(
+                "SELECT * FROM clips WHERE id = %s FOR UPDATE", (clip_id,)
+            ).fetchone()
+
     def finish_clip(self, clip_id: str, finished_at: float, duration_ms: int | None) -> None:
         self._write(
             "UPDATE clips SET finished_at = %s, duration_ms = %s WHERE id = %s",
@@ -78,6 +91,13 @@ class FeatureTables:
         # What was heard in a recording goes with it (ClipRows.delete_clips).
         self._write("DELETE FROM transcripts WHERE room_id = %s", (room_id,))
         return self._write("DELETE FROM clips WHERE room_id = %s", (room_id,))
+
+    def delete_clip(self, room_id: str, clip_id: str) -> bool:
+        self._write(
+            "DELETE FROM transcripts WHERE room_id = %s AND clip_id = %s", (room_id, clip_id)
+        )
+        query = "DELETE FROM clips WHERE room_id = %s AND id = %s"
+        return self._write(query, (room_id, clip_id)) > 0
 
     def clip_bytes(self, room_id: str | None = None) -> int:
         if room_id is None:

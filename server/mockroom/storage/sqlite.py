@@ -117,6 +117,13 @@ class SqliteStore(FeatureTables, TranscriptTables):
             raise
         self._db.execute("COMMIT")
 
+    @contextmanager
+    def lock_clip(self, clip_id: str) -> Iterator[dict[str, Any] | None]:
+        """BEGIN IMMEDIATE holds the file's write lock: other processes on it wait."""
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM clips WHERE id = ?", (clip_id,)).fetchone()
+            yield None if row is None else dict(row)
+
     # rooms ------------------------------------------------------------------------------
     def create_room(self, room: RoomRecord, links: list[LinkRecord]) -> None:
         with self.transaction() as db:

@@ -157,6 +157,15 @@ class FeatureTables:
         self._db.execute("DELETE FROM transcripts WHERE room_id = ?", (room_id,))
         return self._db.execute("DELETE FROM clips WHERE room_id = ?", (room_id,)).rowcount
 
+    def delete_clip(self, room_id: str, clip_id: str) -> bool:
+        self._db.execute(
+            "DELETE FROM transcripts WHERE room_id = ? AND clip_id = ?", (room_id, clip_id)
+        )
+        cursor = self._db.execute(
+            "DELETE FROM clips WHERE room_id = ? AND id = ?", (room_id, clip_id)
+        )
+        return cursor.rowcount > 0
+
     def clip_bytes(self, room_id: str | None = None) -> int:
         if room_id is None:
             row = self._db.execute("SELECT COALESCE(SUM(bytes), 0) FROM clips").fetchone()

@@ -1,0 +1,81 @@
+"""Chromium hears the interviewer: the ready-made Opus packets (scripted/opus.py) decode and play
+in a real browser, from the moment the question is on the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from support.http import make_room
+from support.live_server import LiveServer
+
+pytestmark = pytest.mark.browser
+
+# Every peer connection the page makes, so the test can read its receiver's statistics.
+KEEP_PEERS = """
+(() => {
+  const Native = window.RTCPeerConnection;
+  window.__peers = [];
+  window.RTCPeerConnection = function (...args) {
+    const pc = new Native(...args);
+    window.__peers.push(pc);
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = Native.prototype;
+})();
+"""
+
+# What the browser's audio receiver reports: the codec it decodes and the energy it played.
+INBOUND_AUDIO = """
+async () => {
+  for (const pc of window.__peers) {
+    const stats = await pc.getStats();
+    for (const r of stats.values()) {
+      if (r.type === "inbound-rtp" && r.kind === "audio") {
+        const codec = stats.get(r.codecId);
+        return {energy: r.totalAudioEnergy || 0, packets: r.packetsReceived,
+                mime: codec ? codec.mimeType : null};
+      }
+    }
+  }
+  return null;
+}
+"""
+
+
+def test_the_question_is_heard_in_chromium(
+    scripted_browser: Browser, live_server: LiveServer
+) -> None:
+    room = make_room(
+        live_server.url,
+        mode="scripted",
+        media="audio",
+        bank="behavioral",
+        think_seconds=30,
+        answer_seconds=30,
+        question_count=1,
+        warm_up=False,
+    )
+    context = scripted_browser.new_context()
+    context.add_init_script(KEEP_PEERS)
+    page = context.new_page()
+    try:
+        page.goto(room["links"]["candidate"])
+        page.get_by_test_id("join-button").click()
+        page.get_by_test_id("accept-recording").click()
+        expect(page.get_by_test_id("connection-state")).to_have_text("connected", timeout=15_000)
+        page.get_by_test_id("start-interview").click()
+        expect(page.get_by_test_id("question-text")).not_to_have_text("", timeout=20_000)
+        # The question is being read: its energy must rise well above silence (the keep-alive
+        # packets decode to zero) while the think timer has not started yet.
+        page.wait_for_function(
+            f"async () => {{ const s = await ({INBOUND_AUDIO})(); return s && s.energy > 0.05; }}",
+            timeout=20_000,
+            polling=100,
+        )
+        stats: Any = page.evaluate(INBOUND_AUDIO)
+        assert stats["mime"] == "audio/opus" and stats["packets"] > 50, stats
+    finally:
+        context.close()

@@ -1,0 +1,110 @@
+"""Two Chromium pages through README's nginx in front of two nodes: the call, the interview and
+the notes work whichever node each socket reached, and survive a kill -9 of the room's home.
+
+Round robin spreads each page's signaling and notes sockets over both nodes, so some of them
+are relayed. After the kill, both pages are back in signaling within 10 s (the reconnect notice
+goes away), video frames arrive on both sides, the question and the notes are as they were, and
+a new observer joins the room on its new home. Screenshots in /tmp/shots-cluster/.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from support.browser import chromium, join_room, pages
+from support.cluster import cluster_nodes, nginx_in_front
+from support.http import make_room
+from support.live_server import free_port, stop_server
+from support.redis import RedisServer
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path("/tmp/shots-cluster")
+REMOTE = "[data-testid=remote-media]"
+# Resolves once the remote video presented `count` new frames (rejects after 10 s).
+FRAMES_ARRIVE = """
+([selector, count]) => new Promise((resolve, reject) => {
+  const video = document.querySelector(selector);
+  if (!video || !video.requestVideoFrameCallback) return reject(new Error("no remote video"));
+  const timer = setTimeout(() => reject(new Error("frames stopped")), 10000);
+  let seen = 0;
+  const step = (now, meta) => {
+    if (++seen >= count) { clearTimeout(timer); resolve(meta.width); }
+    else video.requestVideoFrameCallback(step);
+  };
+  video.requestVideoFrameCallback(step);
+})
+"""
+NOTE = "Ana: asks about a hard deadline."
+
+
+def timer_s(page: Page) -> int:
+    minutes, seconds = page.get_by_test_id("timer").inner_text().strip().split(":")
+    return int(minutes) * 60 + int(seconds)
+
+
+def sees_video(page: Page) -> None:
+    expect(page.get_by_test_id("connection-state")).to_have_text("connected", timeout=20_000)
+    assert page.evaluate(FRAMES_ARRIVE, [REMOTE, 5]) > 0
+
+
+def test_a_call_through_nginx_and_two_nodes_survives_kill_9_of_its_home(
+    tmp_path: Path, redis_server: RedisServer, pg_url: str
+) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    port = free_port()
+    # README's settings behind a proxy: the address people open, and trust in its headers.
+    public = {"MOCKROOM_PUBLIC_URL": f"http://127.0.0.1:{port}", "MOCKROOM_TRUST_PROXY": "true"}
+    with (
+        cluster_nodes(tmp_path, redis_server.url, pg_url, env=public) as nodes,
+        nginx_in_front(tmp_path / "nginx", nodes, port=port),
+    ):
+        room = make_room(
+            public["MOCKROOM_PUBLIC_URL"], media="video", bank="behavioral", think_seconds=120
+        )
+        links = room["links"]
+        with chromium() as browser, pages(browser, 2) as (ana, ben):
+            join_room(ana, links["interviewer"], name="Ana")
+            join_room(ben, links["candidate"], name="Ben")
+            sees_video(ana)
+            sees_video(ben)
+            ana.get_by_test_id("start-interview").click()
+            expect(ana.get_by_test_id("question-position")).to_contain_text("Question 1 of")
+            question = ana.get_by_test_id("question-text").inner_text()
+            expect(ben.get_by_test_id("question-text")).to_have_text(question)
+            ana.get_by_test_id("notes-editor").click()
+            ana.keyboard.type(NOTE)
+            expect(ben.get_by_test_id("notes-editor")).to_contain_text(NOTE, timeout=10_000)
+            ben.screenshot(path=str(SHOTS / "before-kill-candidate.png"))
+
+            clock_before, wall_before = timer_s(ben), time.monotonic()
+            home = next(node for node in nodes if "'joined'" in node.log())
+            stop_server(home, kill=True)
+            killed = time.monotonic()
+            for page in (ana, ben):
+                expect(page.locator("#notice")).to_be_visible(timeout=10_000)
+            ben.screenshot(path=str(SHOTS / "reconnecting-candidate.png"))
+            for page in (ana, ben):
+                left = max(1.0, 10 - (time.monotonic() - killed))
+                expect(page.locator("#notice")).to_be_hidden(timeout=left * 1000)
+            back = time.monotonic() - killed
+            assert back < 10, back
+            sees_video(ana)
+            sees_video(ben)
+            expect(ben.get_by_test_id("question-text")).to_have_text(question)
+            expect(ana.get_by_test_id("question-text")).to_have_text(question)
+            expect(ben.get_by_test_id("notes-editor")).to_contain_text(NOTE)
+            # The think-time countdown ran on through the move, from the persisted start.
+            ran = clock_before - timer_s(ben)
+            assert abs(ran - (time.monotonic() - wall_before)) <= 2.5, ran
+            ana.screenshot(path=str(SHOTS / "after-kill-interviewer.png"))
+            with pages(browser, 1) as (observer,):
+                join_room(observer, links["observer"], name="Obs")
+                expect(observer.get_by_test_id("participants")).to_contain_text("Ana")
+                expect(observer.get_by_test_id("participants")).to_contain_text("Ben")
+                expect(observer.get_by_test_id("notes-editor")).to_contain_text(NOTE)
+                observer.screenshot(path=str(SHOTS / "observer-after-kill.png"))
