@@ -178,6 +178,7 @@ class Client:
         self.tasks: list[asyncio.Task[None]] = []
         self.offer_s = 0.0
         self.ws: Any = None
+        self.room_id, self.token = "", ""  # the room it made (bench/capacity_asr.py uploads)
         # Phase begin -> first audible frame of its line, per spoken phase: (label, seconds).
         # A phase begins when its scripted-state arrives (what the page shows); the frame is
         # counted after aiortc's receive jitter buffer (4 packets), as a browser plays it.
@@ -197,6 +198,7 @@ class Client:
         async with self.http.post(f"{self.base}/api/rooms", json=body) as resp:
             room = await resp.json()
         token = room["links"]["candidate"].split("token=", 1)[1]
+        self.room_id, self.token = room["room_id"], token
         self.ws = await self.http.ws_connect(f"{self.base}/ws/rooms/{room['room_id']}")
         await self.ws.send_json({"type": "hello", "version": 1, "token": token})
         voice = VoiceTrack()

@@ -12,6 +12,8 @@ BENCHES = [
     "notes.py",
     "weight.py",
     "capacity.py",
+    "asr.py",
+    "capacity_asr.py",
     "voice_cost.py",
     "pg_roundtrip.py",
     "cluster.py",

@@ -114,6 +114,8 @@ STORAGE_MODULES = {
     "mockroom.storage.postgres",
     "mockroom.storage.postgres_features",
     "mockroom.storage.postgres_schema",
+    "mockroom.storage.sqlite_transcripts",
+    "mockroom.storage.postgres_transcripts",
     "mockroom.notes.storage",
     "mockroom.notes.pg_storage",
 }

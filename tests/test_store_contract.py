@@ -209,6 +209,34 @@ def test_sealed_links(store: Store) -> None:
     assert store.sealed_links("r1") == [("reviewer", "h2", "sealed-2")]
 
 
+def test_transcripts(store: Store) -> None:
+    make(store)
+    store.mark_transcript("r1", "c1", "queued", 2000.0)
+    store.mark_transcript("r1", "c2", "pending", 2001.0)
+    store.mark_transcript("r1", "c3", "pending", 2002.0)
+    got = store.transcript("c1")
+    assert got is not None and (got.room_id, got.status, got.clip_finished_at) == (
+        "r1",
+        "queued",
+        2000.0,
+    )
+    assert got.words == [] and got.backend is None and store.transcript("nope") is None
+    word = {"text": "i", "start_s": 0.5, "end_s": 0.7, "confidence": 0.9}
+    store.save_transcript("c1", status="done", backend="b", words=[word], audio_ms=1500)
+    got = store.transcript("c1")
+    assert got is not None and (got.status, got.words, got.audio_ms) == ("done", [word], 1500)
+    assert [r.clip_id for r in store.transcripts_waiting("pending", 10)] == ["c2", "c3"]
+    assert [r.clip_id for r in store.transcripts_waiting("pending", 1)] == ["c2"]
+    # Re-recording a take queues it again and drops the old recording's words.
+    store.mark_transcript("r1", "c1", "queued", 3000.0)
+    got = store.transcript("c1")
+    assert got is not None and (got.words, got.clip_finished_at) == ([], 3000.0)
+    assert set(store.transcripts_for_room("r1")) == {"c1", "c2", "c3"}
+    store.insert_clip(clip_row("c1"))
+    store.delete_clips("r1")  # what was heard goes with the recordings
+    assert store.transcripts_for_room("r1") == {}
+
+
 def test_deleting_a_room_removes_every_row_of_it(store: Store) -> None:
     make(store)
     make(store, "keep")
@@ -230,13 +258,14 @@ def test_deleting_a_room_removes_every_row_of_it(store: Store) -> None:
         },
     )
     store.keep_sealed("r1", "reviewer", "h", "s")
-    assert store.delete_room("r1") > 9
+    store.mark_transcript("r1", "c1", "queued", 2000.0)
+    assert store.delete_room("r1") > 10
     assert store.get_room("r1") is None and store.room_ids() == {"keep"}
     assert store.events("r1") == [] and store.clips("r1") == [] and store.comments("r1") == []
     assert store.ratings("r1") == {} and store.answer_metrics("r1") == []
     assert store.sealed_links("r1") == [] and store.participants("r1") == []
     assert store.links_for("r1") == [] and store.last_used("r1") is None
-    assert store.orphan_room_ids() == set()
+    assert store.orphan_room_ids() == set() and store.transcripts_for_room("r1") == {}
     assert store.delete_room("r1") == 0
     assert store.get_room("keep") is not None and len(store.links_for("keep")) == 2
 

@@ -31,6 +31,7 @@ from .scripted import setup_scripted
 from .security import setup_security
 from .settings import Settings
 from .signaling.service import SIGNALING, Signaling
+from .speech.transcripts import setup_transcripts
 from .storage.open import open_store
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/ws/rooms/{room_id}", _signaling_socket)
     app.router.add_static("/static", pages.WEB_DIR / "static", append_version=False)
     setup_recordings(app)
+    setup_transcripts(app)  # after recordings: it hooks into their CLIPS
     setup_review(app)  # after recordings: it reads their CLIPS
     setup_notes(app)
     setup_scripted(app)

@@ -248,6 +248,18 @@ class Settings:
     # Several nodes (cluster/): Redis carries the node registry, the room directory and the
     # relay of sockets to each room's home node. Unset: a single node, nothing of it runs.
     redis_url: str | None = setting(None, parse=stripped_or_none)
+    # Transcripts of recorded takes (README "Transcripts and speaking feedback"). MOCKROOM_ASR=off
+    # turns recognition off; the backend is pocketsphinx (model in its wheel) or faster-whisper
+    # with a model directory already on disk (never downloaded).
+    asr: bool = setting(True, parse=flag)
+    asr_backend: str = setting("pocketsphinx", parse=one_of("pocketsphinx", "faster-whisper"))
+    asr_model_dir: Path | None = setting(None, parse=optional_path)
+    # Recognition worker processes (each ~0.2 of a core per second of speech with pocketsphinx)
+    # and the takes that may wait for one; past that a take is marked "transcript pending" and
+    # is picked up when the queue has room again.
+    asr_workers: int = setting(1, parse=whole_number)
+    asr_queue: int = setting(32, parse=whole_number)
+    filler_words: str = setting("um, uh, like, you know, sort of", parse=text)
 
     @property
     def db_path(self) -> Path:

@@ -6,10 +6,13 @@
 - `ws`: the signaling socket (join, next message of a type, the ping/pong fence, recorders).
 - `notes`: y-websocket clients (pycrdt in process, the Node Yjs client) and their barriers.
 - `clips`: the clip upload API and recorder.js driven from Node.
+- `media`: a MediaRecorder-like WebM made in the test; `speech`: espeak-ng speech fixtures,
+  word error rate, and the transcript tests' upload/review helpers.
 - `node`: `run_node`, a module script against web/src under Node (its last line's JSON).
 - `banks`: strings a candidate must never see.
 - `browser`, `axe`, `scripted_browser`: Playwright with Debian's Chromium, axe-core audits, and the
   Chromium that talks through a spoken WAV (module fixtures for the scripted-room tests).
+- `scripted_peer`: an in-process aiortc candidate for scripted rooms.
 - `tls`: a self-signed certificate for loopback.
 - `postgres`: a private PostgreSQL (initdb/pg_ctl in a temp dir) for the store tests.
 - `redis`: a private redis-server; `cluster`: `mockroom serve` nodes sharing it and a database.

@@ -3,6 +3,7 @@
 
 import "./delete-room.js";
 import "./links-mount.js"; // the owner's "Links and invites" (ui)
+import { mountTranscripts } from "./transcript-view.js";
 
 import { messageOf, takeToken, request } from "./api.js";
 
@@ -11,6 +12,7 @@ const roomId = root.dataset.roomId || "";
 const token = takeToken();
 const api = `/api/rooms/${encodeURIComponent(roomId)}`;
 const statusLine = /** @type {HTMLElement} */ (root.querySelector("[data-review-status]"));
+mountTranscripts(root); // words and figures seek their take's player; transcript search
 
 /** @param {string} text */
 function say(text) {

@@ -60,6 +60,9 @@ class ClipStore:
         # once its room has been empty this long: a reload within it resumes the take instead.
         self.idle_s = IDLE_SEAL_S
         self.sealing: set[asyncio.Task[None]] = set()  # awaited by shutdown (and by tests)
+        # Called with each clip once it is finished and seekable, whichever room kind recorded
+        # it (speech.transcripts queues it for recognition). Must not block: the upload waits.
+        self.finished_hooks: list[Callable[[Clip], object]] = []
 
     def _clip(self, row: Any) -> Clip:
         return Clip(
@@ -184,6 +187,19 @@ class ClipStore:
                 self.store.finish_clip(clip.id, time.time(), duration_ms)
         return self.get(clip.room_id, clip.id)
 
+    async def finalise(self, clip: Clip, duration_ms: int | None) -> Clip:
+        """The last chunk is in: finish the clip, make it seekable, tell the hooks. Every
+        upload path ends here, so a feature hooked in sees every recorded clip."""
+        if clip.finished:
+            return clip
+        clip = await self.make_seekable(self.finish(clip, duration_ms))
+        for hook in self.finished_hooks:
+            try:
+                hook(clip)
+            except Exception:  # a broken hook must not fail an upload that is stored
+                log.exception("clip hook failed", extra={"clip": clip.id})
+        return clip
+
     async def make_seekable(self, clip: Clip) -> Clip:
         """Remux a finished clip (off the event loop) so it has a duration and a seek index.
 
@@ -221,7 +237,7 @@ class ClipStore:
         sealed = []
         for clip in self.for_room(room_id):
             if not clip.finished and clip.bytes > 0:
-                sealed.append(await self.make_seekable(self.finish(clip, None)))
+                sealed.append(await self.finalise(clip, None))
                 log.info("cut-off clip finished", extra={"room": room_id, "clip": clip.id})
         return sealed
 
@@ -372,8 +388,7 @@ async def finish_clip(request: web.Request) -> web.Response:
     clips = request.app[CLIPS]
     clip = clips.get(grant.room.id, request.match_info["clip_id"])
     access.check_owner(clip)
-    if not clip.finished:
-        clip = await clips.make_seekable(clips.finish(clip, duration))
+    clip = await clips.finalise(clip, duration)
     log.info("clip finished", extra={"room": grant.room.id, "clip": clip.id, "bytes": clip.bytes})
     return web.json_response(access.json(clip))
 

@@ -27,6 +27,7 @@ from ..recordings.clips import Clip, clip_json
 from ..recordings.routes import CLIPS
 from ..roles import Mode, Role
 from ..scripted.service import metrics_for_room
+from ..speech.views import take_transcripts, transcript_markdown
 from ..storage.interface import RoomRecord, Store
 from .figures import by_question, figure_rows
 from .peer import peer_questions
@@ -131,7 +132,10 @@ def _take_lines(q: dict[str, Any], heading: str) -> list[str]:
         lines.append(f"- Take {clip['take']}: {seconds}, {clip['bytes']} bytes{state}")
     if not q["clips"]:
         lines.append("- no recording")
-    lines += ["", f"{heading} Speech figures"]
+    lines.append("")
+    for clip in q["clips"] or []:  # the words heard in each take, with their figures
+        lines += transcript_markdown(clip["take"], clip.get("transcript"))
+    lines += [f"{heading} Speech figures"]
     if not q["figures"]:
         lines.append("- not measured")
     for figures in q["figures"]:
@@ -147,13 +151,20 @@ async def build_review(request: web.Request, grant: Grant) -> dict[str, Any]:
     room = grant.room
     clips: list[Clip] = request.app[CLIPS].for_room(room.id)
     access = clip_access(request, grant)
-    if isinstance(access, PeerAccess):
-        questions, half_rows = peer_questions(access, clips)
-        return _review(grant, questions, half_rows)
     bank = _bank_questions(room)
+    rubrics = {qid: info["rubric"] for qid, info in bank.items()}
+    if isinstance(access, PeerAccess):
+        # The rubric's terms (used / missed) are the interviewer's until the interview is over:
+        # a candidate reading their own take mid-session must not learn them from the figures.
+        done = access.interview.state.phase == "done"
+        readable = [c for c in clips if access.may_read(c)]
+        transcripts = take_transcripts(request.app, room.id, readable, rubrics if done else {})
+        questions, half_rows = peer_questions(access, clips, transcripts)
+        return _review(grant, questions, half_rows)
     metrics = await speech_metrics(store, room.id)
     ratings = store.ratings(room.id)
     comments = store.comments(room.id)
+    transcripts = take_transcripts(request.app, room.id, clips, rubrics)
     # Questions in the order they were answered; then any measured or rated without a clip.
     order: list[str] = []
     for qid in [c.question_id for c in clips] + list(metrics) + list(ratings):
@@ -168,7 +179,11 @@ async def build_review(request: web.Request, grant: Grant) -> dict[str, Any]:
                 "id": qid,
                 "index": index,
                 "text": info["text"],
-                "clips": [clip_json(c) for c in clips if c.question_id == qid],
+                "clips": [
+                    {**clip_json(c), "transcript": transcripts.get(c.id)}
+                    for c in clips
+                    if c.question_id == qid
+                ],
                 "metrics": metrics.get(qid, []),
                 "figures": [
                     {"take": m.get("take"), "rows": figure_rows(m)} for m in metrics.get(qid, [])

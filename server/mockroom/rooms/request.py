@@ -28,6 +28,8 @@ ALLOWED_FIELDS = {  # fields we understand; others are ignored
     "shuffle",
     "code_pad",
     "warm_up",  # scripted rooms: an unrecorded practice question first (default on)
+    "start_on_first_word",  # scripted rooms: the answer timer starts when the candidate speaks
+    "end_on_silence_seconds",  # scripted rooms: silence after talk that ends the answer (4-30)
 }
 
 
@@ -103,7 +105,7 @@ def parse_room_request(data: Any) -> RoomRequest:
             "'expires_in_hours' must be a number of hours up to a year.", code="invalid-room"
         )
     options: dict[str, Any] = {}
-    for key in ("phone_realism", "shuffle", "code_pad", "warm_up"):
+    for key in ("phone_realism", "shuffle", "code_pad", "warm_up", "start_on_first_word"):
         if key in data:
             if not isinstance(data[key], bool):
                 raise UserError(f"'{key}' must be true or false.", code="invalid-room")
@@ -113,6 +115,7 @@ def parse_room_request(data: Any) -> RoomRequest:
         ("think_seconds", 0, 600),
         ("answer_seconds", 10, 1800),
         ("retakes", 0, 5),
+        ("end_on_silence_seconds", 4, 30),  # from 4: a thinking pause must never end an answer
     ):
         value = _int_option(data, key, low, high)
         if value is not None:

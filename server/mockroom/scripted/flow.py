@@ -77,7 +77,7 @@ class AnswerClosed:
     question_id: str
     take: int
     at: float
-    reason: str  # "done" | "timeout" | "stop"
+    reason: str  # "done" | "timeout" | "stop" | "silence" (turn-taking)
 
 
 Effect = Say | AnswerOpened | AnswerClosed
@@ -239,6 +239,19 @@ class ScriptedFlow:
         if self.phase == "answer":
             return self._close_answer(now, "done")
         raise _not_now("finish", self.phase)
+
+    def first_word(self, now: float) -> list[Effect]:
+        """Turn-taking: the answer timer starts again from the candidate's first word."""
+        q = self.question
+        if self.phase == "answer" and q is not None:
+            self.timer = Timer("answer", now, now + q.answer_ms)
+        return []
+
+    def end_of_turn(self, now: float) -> list[Effect]:
+        """Turn-taking: the candidate stopped talking long enough; the answer ends as if done."""
+        if self.phase != "answer":
+            return []
+        return self._close_answer(now, "silence")
 
     def repeat(self, now: float) -> list[Effect]:
         if self.phase != "think":

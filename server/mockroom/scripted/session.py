@@ -39,7 +39,7 @@ from . import records
 from .config import FlowConfig
 from .flow import AnswerClosed, AnswerOpened, Effect, Say, ScriptedFlow
 from .opus import OpusVoiceTrack, sent_audio_codec
-from .speech import SpeechMeter
+from .speech import SpeechMeter, TurnTaking
 from .tracks import CardRenderer, CardTrack, CardView, VoiceTrack
 from .tts import Tts, lines_ahead
 
@@ -88,6 +88,16 @@ def ice_configuration(settings: Settings) -> RTCConfiguration:
     return RTCConfiguration(iceServers=servers)
 
 
+def turn_taking(room: RoomRecord) -> TurnTaking | None:
+    """The room's turn-taking options (rooms.py), or None when it asks for neither."""
+    first = room.options.get("start_on_first_word") is True
+    silence = room.options.get("end_on_silence_seconds")
+    end_ms = silence * 1000 if isinstance(silence, int) and not isinstance(silence, bool) else None
+    if not first and end_ms is None:
+        return None
+    return TurnTaking(first_word=first, end_silence_ms=end_ms)
+
+
 class ScriptedSession:
     def __init__(
         self,
@@ -112,6 +122,7 @@ class ScriptedSession:
             self.flow.restore(snapshot)
         self._saved = self.flow.snapshot()
         self.meter = SpeechMeter()
+        self.turns: TurnTaking | None = None  # per answer window, when the room opts in
         self.pc: RTCPeerConnection | None = None
         self.voice: VoiceTrack | OpusVoiceTrack | None = None
         self.card: CardTrack | None = None
@@ -193,6 +204,7 @@ class ScriptedSession:
             elif isinstance(effect, AnswerOpened):
                 self._opened_at = effect.at
                 self.meter.open(effect.allowed_ms)
+                self.turns = turn_taking(self.room)
             elif isinstance(effect, AnswerClosed):
                 metrics = self.meter.close(round(effect.at - self._opened_at))
                 records.save_metrics(
@@ -284,6 +296,18 @@ class ScriptedSession:
             if self.meter.is_open and isinstance(frame, AudioFrame):
                 samples = frame.to_ndarray()
                 self.meter.feed(samples, frame.sample_rate, len(frame.layout.channels))
+                if self.turns is not None:
+                    await self._take_turns(self.turns.observe(self.meter))
+
+    async def _take_turns(self, events: list[str]) -> None:
+        """Turn-taking events from the meter become flow actions, like the candidate's own."""
+        for event in events:
+            action = self.flow.first_word if event == "first-word" else self.flow.end_of_turn
+            self._apply(action(now_ms()), event)
+            log.info("turn taking", extra={"room": self.room.id, "event": event})
+        if events:
+            await self.send_state()
+            self._wake.set()
 
     async def add_candidate(self, candidate: Any) -> None:
         if self.pc is None:

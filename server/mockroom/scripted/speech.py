@@ -104,6 +104,16 @@ class SpeechMeter:
         else:
             self._stretches.append([start, self._pos_ms])
 
+    @property
+    def position_ms(self) -> int:
+        return self._pos_ms
+
+    def talk_bounds(self) -> tuple[int, int] | None:
+        """(start of the first stretch of talk, end of the last) so far, by samples; None before
+        the first word. Stretches too short to be talk (a click) do not count."""
+        stretches = [s for s in self._stretches if s[1] - s[0] >= MIN_STRETCH_MS]
+        return (stretches[0][0], stretches[-1][1]) if stretches else None
+
     def close(self, window_ms: int) -> AnswerMetrics:
         self._open = False
         stretches = [s for s in self._stretches if s[1] - s[0] >= MIN_STRETCH_MS]
@@ -117,3 +127,39 @@ class SpeechMeter:
             window_ms=max(0, window_ms),
             share_used=round(min(1.0, stretches[-1][1] / allowed), 3) if stretches else 0.0,
         )
+
+
+# Ending an answer on silence: never below this, so a thinking pause is never taken for the end.
+MIN_END_SILENCE_MS = 4_000
+
+
+class TurnTaking:
+    """When the candidate starts and finishes a turn, from the meter. Pure; one per answer window.
+
+    `observe` returns "first-word" once, when talk is first heard (the room may start the answer
+    timer then), and "end-of-turn" once, after `end_silence_ms` of silence following talk (only
+    when the room asked for it). Silence is counted in received samples, like the meter.
+    """
+
+    def __init__(self, *, first_word: bool, end_silence_ms: int | None) -> None:
+        self.first_word = first_word
+        self.end_silence_ms = (
+            None if end_silence_ms is None else max(MIN_END_SILENCE_MS, end_silence_ms)
+        )
+        self._started = False
+        self._ended = False
+
+    def observe(self, meter: SpeechMeter) -> list[str]:
+        bounds = meter.talk_bounds()
+        if bounds is None or self._ended:
+            return []
+        events = []
+        if not self._started:
+            self._started = True
+            if self.first_word:
+                events.append("first-word")
+        silent = meter.position_ms - bounds[1]
+        if self.end_silence_ms is not None and silent >= self.end_silence_ms:
+            self._ended = True
+            events.append("end-of-turn")
+        return events

@@ -109,8 +109,13 @@ class ClipRows(Protocol):
 
     def finish_clip(self, clip_id: str, finished_at: float, duration_ms: int | None) -> None: ...
     def set_clip_file(self, clip_id: str, nbytes: int, duration_ms: int | None) -> None: ...
-    def delete_clips(self, room_id: str) -> int: ...
-    def delete_clip(self, room_id: str, clip_id: str) -> bool: ...
+    def delete_clips(self, room_id: str) -> int:
+        """The room's clips and what was heard in them (transcripts); the number of clips."""
+        ...
+
+    def delete_clip(self, room_id: str, clip_id: str) -> bool:
+        """One clip and its transcript; False when there was no such clip."""
+        ...
 
     def clip_bytes(self, room_id: str | None = None) -> int:
         """Bytes of the room's clips; of every room's when room_id is None."""
@@ -138,6 +143,48 @@ class MetricRows(Protocol):
     def answer_metrics(self, room_id: str) -> list[dict[str, Any]]: ...
 
 
+@dataclass(frozen=True)
+class TranscriptRecord:
+    """What the recogniser heard in one take (speech.transcripts writes it)."""
+
+    clip_id: str
+    room_id: str
+    status: str  # queued | pending (the queue was full) | done | failed
+    clip_finished_at: float | None  # the recording it is of: a reset take is recorded again
+    backend: str | None
+    words: list[dict[str, Any]]  # [{text, start_s, end_s, confidence}], in time order
+    audio_ms: int | None
+    error: str | None
+    updated_at: float
+
+
+class TranscriptRows(Protocol):
+    """Transcripts of recorded takes, one per clip; `delete_clips` removes a room's too."""
+
+    def mark_transcript(
+        self, room_id: str, clip_id: str, status: str, clip_finished_at: float | None
+    ) -> None:
+        """Queue (or re-queue) a clip's transcript; words of an earlier recording are dropped."""
+        ...
+
+    def save_transcript(
+        self,
+        clip_id: str,
+        *,
+        status: str,
+        backend: str | None,
+        words: list[dict[str, Any]],
+        audio_ms: int | None,
+        error: str | None = None,
+    ) -> None: ...
+    def transcript(self, clip_id: str) -> TranscriptRecord | None: ...
+    def transcripts_for_room(self, room_id: str) -> dict[str, TranscriptRecord]: ...
+
+    def transcripts_waiting(self, status: str, limit: int) -> list[TranscriptRecord]:
+        """Oldest first: what a restart or a queue with room again picks up."""
+        ...
+
+
 class VaultRows(Protocol):
     """Sealed copies of a room's links (links.vault seals and opens them)."""
 
@@ -149,7 +196,15 @@ class VaultRows(Protocol):
 
 
 class Store(
-    RoomRows, EventRows, RetentionRows, ClipRows, ReviewRows, MetricRows, VaultRows, Protocol
+    RoomRows,
+    EventRows,
+    RetentionRows,
+    ClipRows,
+    ReviewRows,
+    MetricRows,
+    TranscriptRows,
+    VaultRows,
+    Protocol,
 ):
     """Everything a feature may ask of storage."""
 

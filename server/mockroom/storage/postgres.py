@@ -33,6 +33,7 @@ from ..roles import Media, Mode
 from .interface import EventRecord, LinkRecord, RoomRecord
 from .postgres_features import FeatureTables
 from .postgres_schema import upgrade_pg
+from .postgres_transcripts import TranscriptTables
 from .schema import StorageUnusable
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def _commit_without_flush(conn: Conn) -> None:
     conn.execute("SET synchronous_commit = off")
 
 
-class PostgresStore(FeatureTables):
+class PostgresStore(FeatureTables, TranscriptTables):
     """The `storage.interface.Store` on a PostgreSQL database shared by every node."""
 
     def __init__(self, url: str, pool_size: int = 4) -> None:

@@ -88,9 +88,14 @@ class FeatureTables:
         )
 
     def delete_clips(self, room_id: str) -> int:
+        # What was heard in a recording goes with it (ClipRows.delete_clips).
+        self._write("DELETE FROM transcripts WHERE room_id = %s", (room_id,))
         return self._write("DELETE FROM clips WHERE room_id = %s", (room_id,))
 
     def delete_clip(self, room_id: str, clip_id: str) -> bool:
+        self._write(
+            "DELETE FROM transcripts WHERE room_id = %s AND clip_id = %s", (room_id, clip_id)
+        )
         query = "DELETE FROM clips WHERE room_id = %s AND id = %s"
         return self._write(query, (room_id, clip_id)) > 0
 

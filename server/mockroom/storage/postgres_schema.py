@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 
+from .postgres_transcripts import TRANSCRIPTS_V3
 from .schema import VERSION_TABLE, Migration, SchemaTooNew, check_order, latest
 
 V1 = """
@@ -136,6 +137,7 @@ MIGRATIONS = (
         "index rooms by last use",
         "CREATE INDEX room_activity_used ON room_activity(last_used_at);",
     ),
+    Migration(3, "transcripts of recorded takes", TRANSCRIPTS_V3),
 )
 
 # pg_advisory_xact_lock key: any constant the nodes agree on ("MockRoom" in ASCII, truncated).

@@ -22,6 +22,7 @@ from ..roles import Media, Mode
 from .interface import EventRecord, LinkRecord, RoomRecord
 from .schema import Migration, upgrade_sqlite
 from .sqlite_features import FEATURE_SCHEMA, FeatureTables
+from .sqlite_transcripts import TRANSCRIPT_SCHEMA, TranscriptTables
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rooms (
@@ -75,13 +76,14 @@ MIGRATIONS = (
     ),
     # The retention sweep reads rooms by last use, oldest first.
     Migration(2, "index rooms by last use", INDEX_LAST_USE),
+    Migration(3, "transcripts of recorded takes", TRANSCRIPT_SCHEMA),
 )
 
 # Last use is written at most this often per room: every authorised request touches it.
 TOUCH_EVERY_S = 60.0
 
 
-class SqliteStore(FeatureTables):
+class SqliteStore(FeatureTables, TranscriptTables):
     """The `storage.interface.Store` on one SQLite file (data_dir/mockroom.sqlite3)."""
 
     def __init__(self, path: Path | str) -> None:

@@ -153,9 +153,14 @@ class FeatureTables:
         )
 
     def delete_clips(self, room_id: str) -> int:
+        # What was heard in a recording goes with it (ClipRows.delete_clips).
+        self._db.execute("DELETE FROM transcripts WHERE room_id = ?", (room_id,))
         return self._db.execute("DELETE FROM clips WHERE room_id = ?", (room_id,)).rowcount
 
     def delete_clip(self, room_id: str, clip_id: str) -> bool:
+        self._db.execute(
+            "DELETE FROM transcripts WHERE room_id = ? AND clip_id = ?", (room_id, clip_id)
+        )
         cursor = self._db.execute(
             "DELETE FROM clips WHERE room_id = ? AND id = ?", (room_id, clip_id)
         )
