@@ -39,9 +39,9 @@ ANSWER = (
     "then we tried both options on a small scale, like a pilot, and the data decided."
 )
 # The take holds only part of the looping answer (the answer window is shorter than the WAV), so
-# its word error rate against the whole text says little; what the take must show is the answer's
-# own longer words (five runs heard 1-3 of "disagreed", "about", "release"). Noise or a wrong sample rate
-# yields none of them. WER itself is bounded on the fixture set (test_transcripts, bench/asr.py).
+# its word error rate against the whole text says little; what the take must show is the
+# answer's own longer words (five runs heard 1-3 of "disagreed", "about", "release"). Noise or a
+# wrong sample rate yields none. WER is bounded on the fixture set (test_transcripts, bench/asr.py).
 CONTENT_WORDS = {w.strip(",.").lower() for w in ANSWER.split() if len(w.strip(",.")) >= 5}
 
 
