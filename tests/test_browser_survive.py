@@ -30,37 +30,13 @@ from support.browser import (
 )
 from support.http import make_room
 from support.live_server import LiveServer, start_server, stop_server
+from support.peer_probe import RECORD_PEER_CONNECTIONS, decoded, frames_pass
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/shots-survive")
 REMOTE = "[data-testid=remote-media]"
 BACK_WITHIN_S = 10.0
-
-# Keeps every RTCPeerConnection the page makes: a reconnect must not make a new one.
-RECORD_PEER_CONNECTIONS = """
-(() => {
-  const Original = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.RTCPeerConnection = class extends Original {
-    constructor(...args) { super(...args); window.__pcs.push(this); }
-  };
-})();
-"""
-
-# Video frames decoded so far on the page's open connections, and which connections those are.
-DECODED = """async () => {
-  let frames = 0;
-  const open = [];
-  for (const [i, pc] of window.__pcs.entries()) {
-    if (pc.connectionState === "closed") continue;
-    open.push(i + ":" + pc.connectionState);
-    (await pc.getStats()).forEach((r) => {
-      if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded || 0;
-    });
-  }
-  return {frames, open, made: window.__pcs.length};
-}"""
 
 REMOTE_TRACKS = """() => [...document.querySelectorAll('[data-testid=remote-media]')]
   .map((v) => v.srcObject ? v.srcObject.getTracks().map((t) => t.id).sort().join(",") : "")"""
@@ -73,19 +49,6 @@ def private_data_dir() -> Iterator[Path]:
     server on its directory — a vanished one would look like lost data."""
     with tempfile.TemporaryDirectory(prefix="mockroom-survive-") as folder:
         yield Path(folder) / "data"
-
-
-def decoded(page: Page) -> dict[str, Any]:
-    result: dict[str, Any] = page.evaluate(DECODED)
-    return result
-
-
-def frames_pass(page: Page, count: int) -> None:
-    """Waits until the page decoded `count` more video frames than it has now."""
-    start = decoded(page)["frames"]
-    page.wait_for_function(
-        f"async () => (await ({DECODED})()).frames >= {start + count}", timeout=15_000
-    )
 
 
 def seconds(page: Page) -> int:

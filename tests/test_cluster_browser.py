@@ -3,7 +3,8 @@ the notes work whichever node each socket reached, and survive a kill -9 of the 
 
 Round robin spreads each page's signaling and notes sockets over both nodes, so some of them
 are relayed. After the kill, both pages are back in signaling within 10 s (the reconnect notice
-goes away), video frames arrive on both sides, the question and the notes are as they were, and
+goes away), the call never stopped (the same peer connections kept decoding video through the
+outage: peer media is browser to browser), the question and the notes are as they were, and
 a new observer joins the room on its new home. Screenshots in /tmp/shots-cluster/.
 """
 
@@ -15,10 +16,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from support.browser import chromium, join_room, pages
+from support.browser import RECORD_CSP_VIOLATIONS, chromium, join_room, pages
 from support.cluster import cluster_nodes, nginx_in_front
 from support.http import make_room
 from support.live_server import free_port, stop_server
+from support.peer_probe import RECORD_PEER_CONNECTIONS, decoded, frames_pass
 from support.redis import RedisServer
 
 pytestmark = pytest.mark.browser
@@ -67,7 +69,8 @@ def test_a_call_through_nginx_and_two_nodes_survives_kill_9_of_its_home(
             public["MOCKROOM_PUBLIC_URL"], media="video", bank="behavioral", think_seconds=120
         )
         links = room["links"]
-        with chromium() as browser, pages(browser, 2) as (ana, ben):
+        probes = (RECORD_CSP_VIOLATIONS, RECORD_PEER_CONNECTIONS)
+        with chromium() as browser, pages(browser, 2, init_scripts=probes) as (ana, ben):
             join_room(ana, links["interviewer"], name="Ana")
             join_room(ben, links["candidate"], name="Ben")
             sees_video(ana)
@@ -83,10 +86,13 @@ def test_a_call_through_nginx_and_two_nodes_survives_kill_9_of_its_home(
 
             clock_before, wall_before = timer_s(ben), time.monotonic()
             home = next(node for node in nodes if "'joined'" in node.log())
+            made = {id(page): decoded(page)["made"] for page in (ana, ben)}
             stop_server(home, kill=True)
             killed = time.monotonic()
             for page in (ana, ben):
                 expect(page.locator("#notice")).to_be_visible(timeout=10_000)
+            for page in (ana, ben):  # while signaling is gone, the call goes on
+                frames_pass(page, 10)
             ben.screenshot(path=str(SHOTS / "reconnecting-candidate.png"))
             for page in (ana, ben):
                 left = max(1.0, 10 - (time.monotonic() - killed))
@@ -95,6 +101,8 @@ def test_a_call_through_nginx_and_two_nodes_survives_kill_9_of_its_home(
             assert back < 10, back
             sees_video(ana)
             sees_video(ben)
+            for page in (ana, ben):
+                assert decoded(page)["made"] == made[id(page)], "the reconnect made a new call"
             expect(ben.get_by_test_id("question-text")).to_have_text(question)
             expect(ana.get_by_test_id("question-text")).to_have_text(question)
             expect(ben.get_by_test_id("notes-editor")).to_contain_text(NOTE)

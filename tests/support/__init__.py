@@ -12,6 +12,7 @@
 - `banks`: strings a candidate must never see.
 - `browser`, `axe`, `scripted_browser`: Playwright with Debian's Chromium, axe-core audits, and the
   Chromium that talks through a spoken WAV (module fixtures for the scripted-room tests).
+- `peer_probe`: a page's own RTCPeerConnections and the video frames they decoded.
 - `scripted_peer`: an in-process aiortc candidate for scripted rooms.
 - `tls`: a self-signed certificate for loopback.
 - `postgres`: a private PostgreSQL (initdb/pg_ctl in a temp dir) for the store tests.
