@@ -29,30 +29,12 @@ from support.browser import (
 from support.browser import room_link as link
 from support.http import make_room
 from support.live_server import LiveServer
+from support.peer_probe import FRAMES_ARRIVE
 
 pytestmark = pytest.mark.browser
 
 REMOTE = "[data-testid=remote-media]"
 MIRRORED = "(v) => new DOMMatrix(getComputedStyle(v).transform).a === -1"
-
-# Resolves once the remote video presented `count` new frames (rejects after 10 s).
-FRAMES_ARRIVE = """
-([selector, count]) => new Promise((resolve, reject) => {
-  const video = document.querySelector(selector);
-  if (!video || !video.requestVideoFrameCallback) return reject(new Error("no remote video"));
-  const timer = setTimeout(() => reject(new Error("frames stopped")), 10000);
-  let seen = 0;
-  const step = (now, meta) => {
-    if (++seen >= count) {
-      clearTimeout(timer);
-      resolve({width: meta.width, height: meta.height, presented: meta.presentedFrames});
-    } else {
-      video.requestVideoFrameCallback(step);
-    }
-  };
-  video.requestVideoFrameCallback(step);
-})
-"""
 
 
 # Keeps every RTCPeerConnection the page makes, so a test can read their negotiated directions.

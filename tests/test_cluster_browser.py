@@ -20,27 +20,13 @@ from support.browser import RECORD_CSP_VIOLATIONS, chromium, join_room, pages
 from support.cluster import cluster_nodes, nginx_in_front
 from support.http import make_room
 from support.live_server import free_port, stop_server
-from support.peer_probe import RECORD_PEER_CONNECTIONS, decoded, frames_pass
+from support.peer_probe import FRAMES_ARRIVE, RECORD_PEER_CONNECTIONS, decoded, frames_pass
 from support.redis import RedisServer
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/shots-cluster")
 REMOTE = "[data-testid=remote-media]"
-# Resolves once the remote video presented `count` new frames (rejects after 10 s).
-FRAMES_ARRIVE = """
-([selector, count]) => new Promise((resolve, reject) => {
-  const video = document.querySelector(selector);
-  if (!video || !video.requestVideoFrameCallback) return reject(new Error("no remote video"));
-  const timer = setTimeout(() => reject(new Error("frames stopped")), 10000);
-  let seen = 0;
-  const step = (now, meta) => {
-    if (++seen >= count) { clearTimeout(timer); resolve(meta.width); }
-    else video.requestVideoFrameCallback(step);
-  };
-  video.requestVideoFrameCallback(step);
-})
-"""
 NOTE = "Ana: asks about a hard deadline."
 
 
@@ -51,7 +37,7 @@ def timer_s(page: Page) -> int:
 
 def sees_video(page: Page) -> None:
     expect(page.get_by_test_id("connection-state")).to_have_text("connected", timeout=20_000)
-    assert page.evaluate(FRAMES_ARRIVE, [REMOTE, 5]) > 0
+    assert page.evaluate(FRAMES_ARRIVE, [REMOTE, 5])["width"] > 0
 
 
 def test_a_call_through_nginx_and_two_nodes_survives_kill_9_of_its_home(

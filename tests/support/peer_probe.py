@@ -7,6 +7,25 @@ from typing import Any
 
 from playwright.sync_api import Page
 
+# Resolves once the remote video presented `count` new frames (rejects after 10 s).
+FRAMES_ARRIVE = """
+([selector, count]) => new Promise((resolve, reject) => {
+  const video = document.querySelector(selector);
+  if (!video || !video.requestVideoFrameCallback) return reject(new Error("no remote video"));
+  const timer = setTimeout(() => reject(new Error("frames stopped")), 10000);
+  let seen = 0;
+  const step = (now, meta) => {
+    if (++seen >= count) {
+      clearTimeout(timer);
+      resolve({width: meta.width, height: meta.height, presented: meta.presentedFrames});
+    } else {
+      video.requestVideoFrameCallback(step);
+    }
+  };
+  video.requestVideoFrameCallback(step);
+})
+"""
+
 # Keeps every RTCPeerConnection the page makes: a reconnect must not make a new one.
 RECORD_PEER_CONNECTIONS = """
 (() => {
