@@ -208,7 +208,9 @@ def scripted_room_survives(data: Path, scripted_browser: Browser) -> None:
         page.screenshot(path=str(SHOTS / "scripted-outage.png"))
 
         again = start_server(data, port=server.port)
-        back = scripted_survive.goes_on(page, room, mid, time.monotonic())
+        back = scripted_survive.goes_on(
+            page, room, mid, time.monotonic(), SHOTS / "scripted-back-recording.png"
+        )
         print(f"scripted page back after the restart: {back:.1f} s")
         page.screenshot(path=str(SHOTS / "scripted-back.png"))
         page.context.close()

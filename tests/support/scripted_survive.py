@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -77,8 +78,11 @@ def answering(page: Page, link: str, room: dict[str, Any]) -> Mid:
     return Mid(question.inner_text(), take, clip, page.evaluate("() => window.__pcs.length"), since)
 
 
-def goes_on(page: Page, room: dict[str, Any], mid: Mid, outage_began: float) -> float:
-    """Returns the seconds from `outage_began` until the page was back with the new server."""
+def goes_on(
+    page: Page, room: dict[str, Any], mid: Mid, outage_began: float, shot: Path | None = None
+) -> float:
+    """Returns the seconds from `outage_began` until the page was back with the new server;
+    `shot`: a screenshot of the page back and still recording."""
     status = page.get_by_test_id("scripted-status")
     expect(status).not_to_have_attribute("data-state", "reconnecting", timeout=BACK_WITHIN_S * 1000)
     back = time.monotonic() - outage_began
@@ -98,6 +102,8 @@ def goes_on(page: Page, room: dict[str, Any], mid: Mid, outage_began: float) -> 
     expect(page.locator("[data-recording]")).to_be_visible()
     expect(page.get_by_test_id("start-interview")).to_be_hidden()
     expect(page.get_by_test_id("done-answer")).to_be_visible()
+    if shot is not None:
+        page.screenshot(path=str(shot))
     # The same clip grows: the chunks acknowledged before the crash are kept, never reset.
     wait_for_chunks(page, room, mid.clip["next_seq"] + 2)
     (now,) = clips_of(page, room)
