@@ -22,6 +22,7 @@ from ..links.sockets import Refusal
 from ..notes import NOTES_HUB
 from ..ops.drain import DRAIN
 from ..ops.metrics import METRICS
+from ..rooms.deletion import delete_room
 from ..rooms.hooks import ROOM_HOOKS
 from ..signaling.service import SIGNALING
 from .node import Cluster
@@ -96,18 +97,29 @@ def _wire_features(app: web.Application, cluster: Cluster) -> None:
             cluster.tell_everyone("deleted", room_id=room_id)
 
     async def on_deleted(notice: dict[str, object]) -> None:
+        # The whole deletion again, here: the room's home stored what reached it (notes typed,
+        # events) until this notice came, after the other node had deleted the rows.
         room_id = str(notice["room_id"])
         deleting.add(room_id)
         try:
-            for forget in hooks.forget:
-                forget(room_id)
-            for close in hooks.close:
-                await close(room_id)
+            await delete_room(app, room_id)
         finally:
             deleting.discard(room_id)
 
     hooks.close.append(tell_deleted)
     cluster.notice_handlers["deleted"] = on_deleted
+
+
+def _wire_presence(app: web.Application, cluster: Cluster) -> None:
+    """Presence is in memory on the room's home: any other node asks it (asking.py)."""
+    signaling = app[SIGNALING]
+
+    def local_roster(room_id: str) -> list[dict[str, object]] | None:
+        live = signaling.live_room(room_id)
+        return live.roster() if live is not None else None
+
+    cluster.asking.local_roster = local_roster
+    signaling.remote_roster = cluster.roster
 
 
 class ClusterCollector(Collector):
@@ -149,6 +161,7 @@ def setup_cluster(app: web.Application) -> None:
         await cluster.start()
         cluster.room_closers.append(_closer(app))
         cluster.room_forgetters.extend(app[ROOM_HOOKS].forget)
+        _wire_presence(app, cluster)
         _wire_features(app, cluster)
         app[DRAIN].before_close.append(cluster.hand_over)
         yield
