@@ -4,8 +4,9 @@
                          heartbeat and leases, hand-over on drain; without it: nothing
 
 Module map: wire (relay frames, pure), directory (node registry + room leases in Redis),
-relay (a socket between the node it reached and the room's home), node (the Cluster: routing,
-heartbeat, Redis I/O). See README "Running several nodes".
+relay (a socket between the node it reached and the room's home), asking (questions to a room's
+home: who is in it), node (the Cluster: routing, heartbeat, Redis I/O). See README "Running
+several nodes".
 """
 
 from __future__ import annotations
