@@ -52,7 +52,7 @@ async def test_a_node_that_is_not_the_home_says_who_is_in_the_room(
             try:
                 asked = time.monotonic()
                 assert await people(http, b, room) == []
-                assert time.monotonic() - asked < 3.0
+                assert time.monotonic() - asked < 5.0  # ASK_TIMEOUT_S, on a loaded box
             finally:
                 os.kill(a.process.pid, signal.SIGCONT)
             assert await people(http, b, room) == [("interviewer", "Interviewer")]
