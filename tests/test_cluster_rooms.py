@@ -59,6 +59,28 @@ async def test_a_node_that_is_not_the_home_says_who_is_in_the_room(
             await interviewer.close()
 
 
+async def test_a_node_that_is_not_the_home_shows_the_live_scripted_session(
+    tmp_path: Path, redis_server: RedisServer, pg_url: str
+) -> None:
+    with cluster_nodes(tmp_path, redis_server.url, pg_url) as (a, b):
+        room = make_room(a.url, mode="scripted", media="audio", bank="behavioral", warm_up=False)
+        url = f"/api/rooms/{room['room_id']}/scripted"
+        async with aiohttp.ClientSession() as http:
+            candidate, _ = await join(http, a, room, "candidate")  # a is the home
+            for action in ("consent", "start"):
+                await candidate.send_json({"type": "scripted", "action": action})
+            while (await next_of(candidate, "scripted-state"))["state"]["phase"] == "waiting":
+                pass
+            for node in (a, b):  # b asks a; from the stored snapshot it would say "waiting"
+                resp = await http.get(node.url + url, headers=auth(room["tokens"]["candidate"]))
+                assert resp.status == 200, await resp.text()
+                state = await resp.json()
+                # The live session (it may have moved on meanwhile), not a resume point.
+                assert state["phase"] not in ("waiting", "done"), (node, state)
+                assert state["resume"] is None and state["consented"] is True
+            await candidate.close()
+
+
 def until_met(state: dict[str, Any], until: str) -> bool:
     if until == "consent":
         return bool(state["recording"]["candidate"])

@@ -25,6 +25,7 @@ from ..ops.drain import DRAIN
 from ..ops.metrics import METRICS
 from ..rooms.deletion import delete_room
 from ..rooms.hooks import ROOM_HOOKS
+from ..scripted.service import SCRIPTED
 from ..signaling.service import SIGNALING
 from .node import Cluster
 
@@ -112,15 +113,28 @@ def _wire_features(app: web.Application, cluster: Cluster) -> None:
 
 
 def _wire_presence(app: web.Application, cluster: Cluster) -> None:
-    """Presence is in memory on the room's home: any other node asks it (asking.py)."""
-    signaling = app[SIGNALING]
+    """What is live about a room is in memory on its home: any other node asks it (asking.py)."""
+    signaling, scripted = app[SIGNALING], app[SCRIPTED]
 
-    def local_roster(room_id: str) -> list[dict[str, object]] | None:
+    def roster(room_id: str) -> list[dict[str, object]] | None:
         live = signaling.live_room(room_id)
         return live.roster() if live is not None else None
 
-    cluster.asking.local_roster = local_roster
-    signaling.remote_roster = cluster.roster
+    def scripted_state(room_id: str) -> dict[str, object] | None:
+        session = scripted.sessions.get(room_id)
+        return session.state() if session is not None else None
+
+    async def remote_roster(room_id: str) -> list[dict[str, object]] | None:
+        answer = await cluster.ask_home("roster", room_id)
+        return answer if isinstance(answer, list) else None
+
+    async def remote_scripted(room_id: str) -> dict[str, object] | None:
+        answer = await cluster.ask_home("scripted", room_id)
+        return answer if isinstance(answer, dict) else None
+
+    cluster.asking.answers.update(roster=roster, scripted=scripted_state)
+    signaling.remote_roster = remote_roster
+    scripted.remote_state = remote_scripted
 
 
 class ClusterCollector(Collector):

@@ -19,6 +19,7 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from redis.asyncio import Redis
@@ -208,15 +209,15 @@ class Cluster:
             if self.local[room_id] <= 0:
                 del self.local[room_id]
 
-    async def roster(self, room_id: str) -> list[dict[str, object]] | None:
-        """Who is in a room whose home is another node (None: it did not answer in time)."""
+    async def ask_home(self, question: str, room_id: str) -> Any:
+        """Ask the room's home, when that is another node (asking.py); None: no answer."""
         try:
             home = await self.directory.home_of(room_id)
         except (RedisError, OSError):
             return None
         if home is None or home == self.node_id:
-            return []  # nobody holds the room, or we do (and our own roster is empty)
-        return await self.asking.roster(home, room_id)
+            return None  # nobody holds the room, or we do (and answered already)
+        return await self.asking.ask(home, question, room_id)
 
     # notices to every node -----------------------------------------------------------------
     def tell_everyone(self, kind: str, **fields: object) -> None:

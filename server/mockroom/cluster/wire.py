@@ -9,8 +9,8 @@ bytes and parses no JSON; control frames carry a small JSON object.
     R refused   home -> edge   {"status": 403}    the home answered the upgrade with an error
     T / B       both ways      the frame's text (UTF-8) or bytes
     C close     both ways      {"code": 1000, "reason": "..."}
-    Q question  any -> home    {"from": node, "roster": room id}   who is in the room (asking.py)
-    P answer    home -> asker  {"roster": [participant, ...]}
+    Q question  any -> home    {"from": node, "ask": "roster", "room": id}   (asking.py)
+    P answer    home -> asker  {"answer": ...}   (null: the home has none)
 """
 
 from __future__ import annotations
