@@ -203,10 +203,10 @@ class ScriptedSession:
         if action in ("consent", "start"):
             self._ahead()
         if action == "start":
+            kept = still_recording(message.get("recording"))
             with contextlib.suppress(TimeoutError):  # late lines fall back to reading time
                 await asyncio.wait_for(asyncio.shield(self._prepared), PREPARE_TIMEOUT_S)
-        if action == "start":
-            effects = self.flow.start(now_ms(), still_recording(message.get("recording")))
+            effects = self.flow.start(now_ms(), kept)
         else:
             method: Callable[[float], list[Effect]] = getattr(self.flow, action)
             effects = method(now_ms())
