@@ -85,6 +85,7 @@ CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
         "sdp": Field(str, required=False, max_len=MAX_SDP),
         "candidate": Field(dict, required=False),
     },
+    "captions": {"on": Field(bool)},  # live captions in scripted rooms (scripted/captions.py)
 }
 
 
