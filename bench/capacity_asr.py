@@ -85,8 +85,9 @@ async def statuses(http: aiohttp.ClientSession, base: str, client: Any) -> list[
 
 
 class AnsweringClient(capacity.Client):
-    """A session sampled in its answer window: the candidate starts talking (about a minute,
-    capacity.speech_pcm) when the window opens, so every row measures the same phase."""
+    """A session sampled in its first answer window: the candidate skips the warm-up and starts
+    talking (about a minute, capacity.speech_pcm) when the window opens, so every row measures
+    the same phase."""
 
     answering = False
     finals = 0
@@ -94,7 +95,12 @@ class AnsweringClient(capacity.Client):
 
     def on_state(self, state: dict[str, Any]) -> None:
         super().on_state(state)
-        if state["phase"] == "answer" and not self.answering:
+        if state["phase"] == "answer" and state["practice"]:
+            # The warm-up question opens no answer window (nothing measured or captioned).
+            self.tasks.append(
+                asyncio.ensure_future(self.ws.send_json({"type": "scripted", "action": "done"}))
+            )
+        elif state["phase"] == "answer" and not self.answering:
             self.answering = True
             voice = self.pc.getSenders()[0].track
             assert isinstance(voice, VoiceTrack)

@@ -6,16 +6,20 @@ error frames; past the node's cap the candidate is told captions are unavailable
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from av import AudioFrame
 
 from mockroom.keys import STORE
 from mockroom.scripted.service import SCRIPTED
 from mockroom.settings import Settings
+from mockroom.speech.captions import CHUNK_MS, MAX_BACKLOG, MAX_IN_FLIGHT, CaptionService
 from support.http import create_room
 from support.scripted_peer import Candidate, scripted_room
 from support.speech import FIXTURES, normalise, silence, speech_samples
@@ -184,3 +188,82 @@ async def test_over_the_cap_captions_are_unavailable_until_a_slot_frees(client: 
             await cand.close()
             if not cand.ws.closed:
                 await cand.ws.close()
+
+
+class Heard:
+    """A CaptionListener that keeps what it is told, with an event per kind."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[int, str, bool]] = []
+        self.done = asyncio.Event()
+        self.gone = asyncio.Event()
+        self.why = ""
+
+    def heard(self, lines: list[tuple[int, str, bool]]) -> None:
+        self.lines += lines
+
+    def ended(self) -> None:
+        self.done.set()
+
+    def lost(self, reason: str) -> None:
+        self.why = reason
+        self.gone.set()
+
+
+def tone_frames(seconds: float) -> list[AudioFrame]:
+    """20 ms stereo 48 kHz s16 frames, as aiortc's Opus decoder hands them over."""
+    frames = []
+    t = np.arange(960) / 48_000
+    wave = (3000 * np.sin(2 * np.pi * 220 * t)).astype(np.int16)
+    for i in range(int(seconds * 50)):
+        frame = AudioFrame.from_ndarray(np.repeat(wave, 2).reshape(1, -1), "s16", "stereo")
+        frame.sample_rate, frame.pts = 48_000, i * 960
+        frames.append(frame)
+    return frames
+
+
+async def until(condition: Callable[[], bool], timeout: float = WAIT_S) -> None:
+    """Wait for a condition of the service's own state (no event exists for an acknowledgement)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_worker_that_falls_behind_costs_words_never_memory(settings: Settings) -> None:
+    service = CaptionService(settings)
+    listener = Heard()
+    stream = service.open(listener)
+    assert stream is not None and service.busy == 1
+    assert service.open(Heard()) is None and service.counters.refused == 1  # the cap is 1
+    try:
+        for frame in tone_frames(0.2):  # one chunk: acknowledged once the worker is up
+            stream.feed(frame)
+        await until(lambda: stream.in_flight == 0)
+        pid = stream.worker.process.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGSTOP)  # a worker that gets no CPU
+        try:
+            for frame in tone_frames(20):
+                stream.feed(frame)
+            # 2 s in the pipe, 8 s waiting for room, the other 10 s dropped: nothing grows.
+            assert stream.in_flight == MAX_IN_FLIGHT and len(stream.backlog) == MAX_BACKLOG
+            kept = (MAX_IN_FLIGHT + MAX_BACKLOG) * CHUNK_MS / 1000
+            assert service.counters.dropped_s == pytest.approx(20 - kept, abs=0.21)
+            stream.end(deliver=True)
+            assert service.busy == 1  # the slot frees once the backlog is in the pipe
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        await asyncio.wait_for(listener.done.wait(), WAIT_S)
+        assert service.busy == 0 and stream.in_flight == 0 and not stream.backlog
+        # A worker that dies mid-stream: its listener is told, and the slot starts a new one.
+        again = Heard()
+        second = service.open(again)
+        assert second is not None and second.worker is stream.worker
+        os.kill(pid, signal.SIGKILL)
+        await asyncio.wait_for(again.gone.wait(), WAIT_S)
+        assert "caption worker exited" in again.why and service.busy == 0
+        third = service.open(Heard())
+        assert third is not None and third.worker.process.pid != pid
+    finally:
+        await service.close()
