@@ -132,26 +132,36 @@ def serve_captions(conn: Connection, target_nice: int) -> None:
             os.nice(target_nice - current)
     from pocketsphinx import Decoder
 
-    decoder = Decoder(loglevel="FATAL", samprate=RATE)
-    stream: int | None = None
-    live: LiveDecoder | None = None
-    started = time.process_time()
-    while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            return
+    worker = _CaptionWorker(conn, Decoder(loglevel="FATAL", samprate=RATE))
+    with contextlib.suppress(EOFError, OSError):  # the server closed its end, or went away
+        while True:
+            worker.serve(conn.recv())
+
+
+class _CaptionWorker:
+    """The stream a worker process decodes now, and its replies."""
+
+    def __init__(self, conn: Connection, decoder: Any) -> None:
+        self.conn = conn
+        self.decoder = decoder
+        self.stream: int | None = None
+        self.live: LiveDecoder | None = None
+        self.started = time.process_time()
+
+    def serve(self, message: tuple[Any, ...]) -> None:
         kind, number = message[0], message[1]
+        live = self.live if number == self.stream else None
         if kind == "start":
-            if live is not None:  # a stream that was never ended: leave its utterance
-                live.finish()
-            stream, live, started = number, LiveDecoder(decoder), time.process_time()
+            if self.live is not None:  # a stream that was never ended: leave its utterance
+                self.live.finish()
+            self.stream, self.live = number, LiveDecoder(self.decoder)
+            self.started = time.process_time()
         elif kind == "audio":
-            lines = live.feed(message[2]) if live is not None and number == stream else []
-            conn.send(("heard", number, lines))
+            self.conn.send(("heard", number, live.feed(message[2]) if live is not None else []))
         elif kind == "end":
             lines, audio_s = [], 0.0
-            if live is not None and number == stream:
+            if live is not None:
                 lines, audio_s = live.finish(), live.audio_bytes / 2 / RATE
-                stream, live = None, None
-            conn.send(("ended", number, lines, audio_s, time.process_time() - started))
+                self.stream, self.live = None, None
+            cpu_s = time.process_time() - self.started
+            self.conn.send(("ended", number, lines, audio_s, cpu_s))
