@@ -17,6 +17,7 @@ import { bannerText } from "./reconnect.js";
 import { ClipApi } from "./recorder.js";
 import { AnswerList } from "./scripted-answers.js";
 import { ScriptedCall } from "./scripted-call.js";
+import { CaptionLine } from "./scripted-captions.js";
 import { TakeFollower } from "./scripted-takes.js";
 import { session } from "./storage.js";
 import { formatClock, remainingMs } from "./timer.js";
@@ -82,6 +83,10 @@ const lobby = new Lobby({
   role: "candidate", media: isVideo ? "video" : "audio", needsDevices: true,
 });
 const answers = new AnswerList(byData("uploads"), byData("uploads-section"));
+const captions = new CaptionLine({
+  toggle: byTestId("captions-toggle"), line: byTestId("captions"),
+  send: (on) => { page.client?.send({ type: "captions", on }); },
+});
 
 /** Page state; the server's scripted-state is kept as `scripted`. */
 const page = {
@@ -186,6 +191,7 @@ async function join(how = {}) {
     media: { audio: stream.getAudioTracks().length > 0, video: stream.getVideoTracks().length > 0 },
   });
   page.client = client;
+  client.on("caption", (msg) => captions.receive(msg));
   client.on("scripted-state", (msg) => render(msg.state));
   client.on("scripted-answer", (msg) => {
     page.call?.answer(msg.sdp).catch((error) => say(`Media negotiation failed: ${error.message}`));
@@ -200,6 +206,7 @@ async function join(how = {}) {
   client.on("welcome", (msg) => {
     session.saveParticipantId(roomId, "candidate", msg.participant_id);
     page.welcomes += 1;
+    captions.welcomed();
     // After a reconnect the server's interviewer peer is new: negotiate again.
     if (page.welcomes > 1) page.call?.negotiate().catch((error) => say(error.message));
   });

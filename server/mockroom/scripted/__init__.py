@@ -1,7 +1,8 @@
 """The scripted interviewer: a server-side aiortc peer that asks, times and measures.
 
 flow (phases, pure) · tts (espeak-ng voice) · tracks (voice + question card) · speech (talk-time
-metrics) · session (one candidate's peer connection) · service (signaling wiring) · records (SQL).
+metrics) · captions (one candidate's live captions) · session (one candidate's peer connection) ·
+service (signaling wiring) · records (SQL).
 """
 
 from .service import metrics_for_room, setup_scripted

@@ -24,6 +24,7 @@ from ..roles import Mode, Role
 from ..settings import Settings
 from ..signaling.protocol import error_frame
 from ..signaling.service import SIGNALING, Connection
+from ..speech.captions import CaptionService
 from ..storage.interface import RoomRecord, Store
 from . import records
 from .config import config_from_room
@@ -45,6 +46,7 @@ class ScriptedService:
         self.sessions: dict[str, ScriptedSession] = {}  # room id -> the candidate's session
         # In a cluster: the live session's state on the room's home, when that is another node.
         self.remote_state: Callable[[str], Awaitable[dict[str, Any] | None]] | None = None
+        self.captions = CaptionService(settings)  # live captions' worker slots (captions.py)
         self._store: Store | None = None
 
     @property
@@ -80,6 +82,7 @@ class ScriptedService:
             tts=self.tts,
             renderer=self.renderer,
             send=conn.send,
+            captions=self.captions,
         )
         self.sessions[room.id] = session
         log.info("scripted session opened", extra={"room": room.id, "phase": session.flow.phase})
@@ -96,9 +99,17 @@ class ScriptedService:
             log.info("scripted session closed", extra={"room": conn.room.room_id})
 
     async def on_message(self, conn: Connection, message: dict[str, Any]) -> None:
+        await (await self._session(conn, "scripted")).handle(message)
+
+    async def on_captions(self, conn: Connection, message: dict[str, Any]) -> None:
+        """`{"type": "captions", "on": bool}`: the candidate's live-captions toggle."""
+        (await self._session(conn, "captions")).captions.want(message["on"])
+
+    async def _session(self, conn: Connection, kind: str) -> ScriptedSession:
+        """The candidate's live session this socket talks to, or the UserError that says why not."""
         if conn.grant.room.mode != Mode.SCRIPTED:
             raise UserError(
-                "'scripted' messages only work in a scripted-interviewer room.", code="not-scripted"
+                f"'{kind}' messages only work in a scripted-interviewer room.", code="not-scripted"
             )
         if conn.grant.role is not Role.CANDIDATE:
             raise UserError(
@@ -109,7 +120,7 @@ class ScriptedService:
             raise server_full_error(self.settings)
         if session is None or session.send != conn.send:
             raise UserError("This connection has been replaced; reload the page.", code="stale")
-        await session.handle(message)
+        return session
 
     def current_state(self, room: RoomRecord) -> dict[str, Any]:
         """The live session's state, or the one a (re)join would start from."""
@@ -133,6 +144,7 @@ class ScriptedService:
     async def close_all(self) -> None:
         sessions, self.sessions = list(self.sessions.values()), {}
         await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+        await self.captions.close()
         await self.tts.close()
 
 
@@ -162,6 +174,7 @@ def setup_scripted(app: web.Application) -> None:
         app[SIGNALING].add_service(
             "scripted", service.on_message, on_join=service.on_join, on_leave=service.on_leave
         )
+        app[SIGNALING].on("captions", service.on_captions)
         yield
         await service.close_all()
 

@@ -33,9 +33,11 @@ from ..clock import now_ms, sleep_until
 from ..errors import UserError
 from ..roles import Media
 from ..settings import Settings
+from ..speech.captions import CaptionService
 from ..storage.interface import RoomRecord, Store
 from ..turn import ice_servers
 from . import records
+from .captions import LiveCaptions
 from .config import FlowConfig
 from .flow import AnswerClosed, AnswerOpened, Effect, Say, ScriptedFlow
 from .opus import OpusVoiceTrack, sent_audio_codec
@@ -123,6 +125,7 @@ class ScriptedSession:
         tts: Tts,
         renderer: CardRenderer,
         send: Send,
+        captions: CaptionService | None = None,
     ) -> None:
         self.room = room
         self.settings = settings
@@ -137,6 +140,7 @@ class ScriptedSession:
         self._saved = self.flow.snapshot()
         self.meter = SpeechMeter()
         self.turns: TurnTaking | None = None  # per answer window, when the room opts in
+        self.captions = LiveCaptions(captions, send)  # off until the candidate asks (captions.py)
         self.pc: RTCPeerConnection | None = None
         self.voice: VoiceTrack | OpusVoiceTrack | None = None
         self.card: CardTrack | None = None
@@ -223,7 +227,9 @@ class ScriptedSession:
                 self._opened_at = effect.at
                 self.meter.open(effect.allowed_ms)
                 self.turns = turn_taking(self.room)
+                self.captions.answer_opened()
             elif isinstance(effect, AnswerClosed):
+                self.captions.answer_closed()
                 metrics = self.meter.close(round(effect.at - self._opened_at))
                 records.save_metrics(
                     self.store, self.room.id, effect.question_id, effect.take, metrics
@@ -314,6 +320,7 @@ class ScriptedSession:
             if self.meter.is_open and isinstance(frame, AudioFrame):
                 samples = frame.to_ndarray()
                 self.meter.feed(samples, frame.sample_rate, len(frame.layout.channels))
+                self.captions.feed(frame)
                 if self.turns is not None:
                     await self._take_turns(self.turns.observe(self.meter))
 
@@ -383,6 +390,7 @@ class ScriptedSession:
         self._wake.set()
         self._clock.cancel()
         self._prepared.cancel()
+        await self.captions.close()
         await self._close_peer()
         for task in [self._clock, *self._tasks]:
             task.cancel()

@@ -86,6 +86,7 @@ CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
         "candidate": Field(dict, required=False),
         "recording": Field(dict, required=False),  # start: the take kept through an outage
     },
+    "captions": {"on": Field(bool)},  # live captions in scripted rooms (scripted/captions.py)
 }
 
 
