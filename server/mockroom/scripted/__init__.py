@@ -1,6 +1,7 @@
 """The scripted interviewer: a server-side aiortc peer that asks, times and measures.
 
-flow (phases, pure) · tts (espeak-ng voice) · tracks (voice + question card) · speech (talk-time
+flow (phases, pure) · effects (what the flow hands the session) · followup (the short-answer
+rule) · tts (espeak-ng voice) · tracks (voice + question card) · speech (talk-time
 metrics) · session (one candidate's peer connection) · service (signaling wiring) · records (SQL).
 """
 

@@ -37,6 +37,7 @@ from .config import (
     WRAP_UP_LINE,
     FlowConfig,
 )
+from .followup import FOLLOW_UP_LEAD
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,10 @@ def lines_ahead(config: FlowConfig, index: int) -> list[str]:
         warm_up = config.warm_up
         practice = [] if warm_up is None else [WARM_UP_LEAD, warm_up.text, WARM_UP_DONE_LINE]
         return [config.intro_line(), *practice, questions[0].text]
-    lines = [questions[min(index, len(questions) - 1)].text]
+    current = questions[min(index, len(questions) - 1)]
+    lines = [current.text]
+    if current.follow_up:  # asked right after a short answer: no time to render it then
+        lines += [FOLLOW_UP_LEAD, current.follow_up]
     if index + 1 < len(questions):
         lines += [TRANSITION_LINE, questions[index + 1].text]
     else:
