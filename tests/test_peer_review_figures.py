@@ -57,7 +57,8 @@ async def test_peer_review_shows_transcript_figures_never_not_measured(
     await asyncio.wait_for(app[TRANSCRIPTS].idle(), RECOGNITION_WAIT_S)
     await act("interviewer", "next", step="question")  # question 2: never answered on record
 
-    review = await (await client.get(f"/api/rooms/{rid}/review", headers=bearer(room, "candidate"))).json()  # fmt: skip
+    got = await client.get(f"/api/rooms/{rid}/review", headers=bearer(room, "candidate"))
+    review = await got.json()
     assert review["mode"] == "peer" and len(review["questions"]) == 2
     for q in review["questions"]:
         assert "figures" not in q and "metrics" not in q, q  # the scripted-only block
