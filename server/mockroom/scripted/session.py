@@ -40,6 +40,7 @@ from . import records
 from .captions import LiveCaptions
 from .config import FlowConfig
 from .flow import AnswerClosed, AnswerOpened, Effect, Say, ScriptedFlow
+from .followup import is_short_answer
 from .opus import OpusVoiceTrack, sent_audio_codec
 from .speech import SpeechMeter, TurnTaking
 from .tracks import CardRenderer, CardTrack, CardView, VoiceTrack
@@ -148,6 +149,7 @@ class ScriptedSession:
         self.closed = False
         self._closing: asyncio.Future[None] | None = None
         self._opened_at = 0.0
+        self._allowed_ms = 0  # the open answer window's length, for the follow-up rule
         self._last_state: dict[str, Any] | None = None
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -182,6 +184,8 @@ class ScriptedSession:
             label = "Listen"
         elif flow.phase == "answer":
             label = "Practice answer" if flow.practice else f"Answer · take {flow.take}"
+        if flow.asking_follow_up:
+            label = f"Follow-up · take {flow.take}"
         count = len(flow.config.questions)
         if q is None:
             heading = label
@@ -190,7 +194,9 @@ class ScriptedSession:
         else:
             heading = f"Question {flow.index + 1} of {count} · {label}"
         said = flow.said(now_ms())
-        if q is not None and said == q.text:
+        if flow.asking_follow_up and q is not None and not said:
+            said = q.text  # the follow-up stays on the card while it is answered
+        elif q is not None and said == q.text and not flow.asking_follow_up:
             said = "(reading the question aloud)"  # the page shows its text
         text = said or CARD_IDLE_TEXT.get(flow.phase, self.room.title)
         return CardView(heading, text, "")
@@ -219,12 +225,14 @@ class ScriptedSession:
         self._wake.set()
 
     def _apply(self, effects: list[Effect], cause: str) -> None:
+        follow_up = False
         for effect in effects:
             if isinstance(effect, Say):
                 self._say(effect.lines)
                 self._ahead()
             elif isinstance(effect, AnswerOpened):
                 self._opened_at = effect.at
+                self._allowed_ms = effect.allowed_ms
                 self.meter.open(effect.allowed_ms)
                 self.turns = turn_taking(self.room)
                 self.captions.answer_opened()
@@ -235,11 +243,25 @@ class ScriptedSession:
                     self.store, self.room.id, effect.question_id, effect.take, metrics
                 )
                 log.info("answer measured", extra={"room": self.room.id, **metrics.as_dict()})
+                follow_up = not effect.follow_up and is_short_answer(
+                    metrics.talk_ms, self._allowed_ms, effect.reason
+                )
         snapshot = self.flow.snapshot()
         if snapshot != self._saved:
             # Saved on every durable change so a reconnect resumes at the same question.
             self._saved = snapshot
             records.append_snapshot(self.store, self.room.id, {**snapshot, "cause": cause})
+        if follow_up and self.flow.can_follow_up:
+            self._ask_follow_up()
+
+    def _ask_follow_up(self) -> None:
+        """A short answer (followup.py): ask the question's follow-up, as its own take."""
+        effects = self.flow.ask_follow_up(now_ms())
+        q = self.flow.question
+        if q is not None:
+            records.save_follow_up(self.store, self.room.id, q.id, self.flow.take, q.text)
+            log.info("follow-up asked", extra={"room": self.room.id, "take": self.flow.take})
+        self._apply(effects, "follow-up")
 
     def _say(self, lines: tuple[str, ...]) -> None:
         speeches = [s for s in map(self.tts.cached, lines) if s is not None]
