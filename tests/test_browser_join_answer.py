@@ -97,6 +97,10 @@ def expect_call(page: Page, names: int = 1) -> None:
     expect(page.get_by_test_id("connection-state")).to_have_text("connected", timeout=20_000)
     expect(page.locator(REMOTE)).to_have_count(names)
     assert page.evaluate(FRAMES_ARRIVE, [REMOTE, 3])["width"] > 0
+    # The tracks that arrived together while the description was applied are both played.
+    kinds = page.evaluate(f"""() => document.querySelector("{REMOTE}").srcObject
+        .getTracks().map((t) => t.kind).sort()""")
+    assert kinds == ["audio", "video"], kinds
 
 
 def answered_at_once(log: list[str], since: int) -> list[str]:

@@ -26,6 +26,8 @@ import { mark } from "./join-timing.js";
  * @property {boolean} attached           our local tracks are on its transceivers
  * @property {boolean} announced          onpeer was called (a newcomer's waits for our answer)
  * @property {ReturnType<typeof setTimeout>} [announceTimer] announces it if no offer comes
+ * @property {MediaStreamTrack[]} [heldTracks] arrived while a description was being applied:
+ *   handed to onpeertrack together once it is (one media pipeline set-up, not one per track)
  * @property {boolean} [unseen]           kept across a reconnect whose welcome did not list it
  *   (the server restarted and has not seen it back yet): dropped if its media fails
  * @property {Promise<void>} chain        signals are handled one after another
@@ -409,7 +411,8 @@ export class Call {
       }
       if (!peer.stream.getTracks().includes(track)) peer.stream.addTrack(track);
       // Not yet announced (the offer is being applied): _announce hands its tracks over.
-      if (peer.announced) this.onpeertrack(peer, track);
+      if (peer.heldTracks) peer.heldTracks.push(track);
+      else if (peer.announced) this.onpeertrack(peer, track);
     };
     pc.onconnectionstatechange = () => {
       // A path that failed may come back on another candidate pair: the impolite side restarts.
@@ -496,7 +499,15 @@ export class Call {
       if (peer.ignoreOffer) return;
       peer.settingAnswer = description.type === "answer";
       mark(`${description.type}-received`);
-      await pc.setRemoteDescription(description);
+      // Its tracks (ontrack fires once per kind while it is applied) reach the page together.
+      peer.heldTracks = [];
+      try {
+        await pc.setRemoteDescription(description);
+      } finally {
+        const held = peer.heldTracks;
+        peer.heldTracks = undefined;
+        if (peer.announced) for (const track of held) this.onpeertrack(peer, track);
+      }
       mark(`${description.type}-applied`);
       peer.settingAnswer = false;
       if (description.type === "offer") {
