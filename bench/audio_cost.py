@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "bench"), str(REPO / "tests"), str(REPO / "server")]
 
 import capacity  # noqa: E402
+import profiling  # noqa: E402
 from mockroom.scripted.tracks import VoiceTrack  # noqa: E402
 from support.live_server import free_port, start_server, stop_server  # noqa: E402
 
@@ -151,40 +151,6 @@ def baseline_server(port: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None)
 
 
-def profile(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
-    """py-spy on our server: raw (collapsed) stacks, idle frames left out."""
-    spy = Path(sys.executable).with_name("py-spy")
-    args = ["record", "-p", str(pid), "-d", str(int(seconds)), "-f", "raw", "-r", "200"]
-    return subprocess.Popen(
-        [str(spy), *args, "-o", str(out), "--nonblocking", "--gil"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def print_profile(out: Path, top: int = 25) -> None:
-    """Own time per function, and inclusive time of our own modules' functions."""
-    own: Counter[str] = Counter()
-    ours: Counter[str] = Counter()
-    total = 0
-    for line in out.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        frames = stack.split(";")
-        samples = int(count)
-        total += samples
-        own[frames[-1]] += samples
-        for frame in set(frames):
-            if "mockroom" in frame:
-                ours[frame] += samples
-    print(f"\npy-spy: {total} samples (200/s, only while holding the GIL)")
-    print("own time:")
-    for frame, samples in own.most_common(top):
-        print(f"  {100 * samples / total:5.1f}%  {frame}")
-    print("inclusive, our modules:")
-    for frame, samples in ours.most_common(12):
-        print(f"  {100 * samples / total:5.1f}%  {frame}")
-
-
 def table(rows: list[tuple[str, str, str, str, str, bool]]) -> str:
     head = ("figure", "ours", "baseline", "ratio", "goal", "met?")
     lines = [f"{head[0]:<34}{head[1]:>9}{head[2]:>10}{head[3]:>7}{head[4]:>10}  {head[5]}"]
@@ -216,7 +182,7 @@ async def main(args: argparse.Namespace) -> int:
     try:
         for i in range(args.rounds):
             if args.profile and i == args.rounds - 1:
-                spy = profile(live.process.pid, args.duration + 8, spy_out)
+                spy = profiling.start(live.process.pid, args.duration + 8, spy_out)
             ours.append(
                 await round_ours(live.port, live.process.pid, args.sessions, args.duration, pcm)
             )
@@ -280,7 +246,7 @@ async def main(args: argparse.Namespace) -> int:
         )
     )
     if spy is not None and spy_out.exists():
-        print_profile(spy_out)
+        print("\n" + profiling.report(spy_out))
     shutil.rmtree(data, ignore_errors=True)
     return 0
 
