@@ -1,5 +1,6 @@
 """The interviewer takes the candidate's audio in only while an answer window is open: outside one
-nothing is decoded (half an audio session's CPU, bench/audio_cost.py), inside one every frame is.
+nothing is decoded (bench/audio_cost.py: most of a listening session's CPU), inside one every
+frame is, and read without copies.
 """
 
 from __future__ import annotations
@@ -9,10 +10,13 @@ import time
 from typing import Any
 
 import numpy as np
+from av import AudioFrame
 
 from mockroom.keys import STORE
 from mockroom.scripted import metrics_for_room
 from mockroom.scripted.service import SCRIPTED
+from mockroom.scripted.session import pcm_of
+from mockroom.scripted.speech import level_db
 from support.scripted_peer import Candidate, scripted_room
 from support.ws import joined
 
@@ -78,3 +82,21 @@ async def test_audio_is_decoded_only_inside_answer_windows(client: Any) -> None:
     finally:
         await cand.close()
         await ws.close()
+
+
+def test_pcm_of_reads_a_frame_as_to_ndarray_does() -> None:
+    rng = np.random.default_rng(7)
+    for layout, channels in (("mono", 1), ("stereo", 2)):
+        samples = rng.integers(-32768, 32767, (1, 960 * channels), dtype=np.int16)
+        frame = AudioFrame.from_ndarray(samples, format="s16", layout=layout)
+        assert np.array_equal(pcm_of(frame), frame.to_ndarray().reshape(-1))
+    planar = AudioFrame.from_ndarray(rng.random((2, 960), dtype=np.float32), format="fltp")
+    assert np.array_equal(pcm_of(planar), planar.to_ndarray())
+
+
+def test_level_db_of_known_signals() -> None:
+    full = np.full(960, 32767, dtype=np.int16)
+    assert abs(level_db(full) - 0.0) < 0.01
+    assert abs(level_db(full // 10) - -20.0) < 0.01
+    assert level_db(np.zeros(960, dtype=np.int16)) < -150
+    assert level_db(np.zeros(0, dtype=np.int16)) == -120.0

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import numpy as np
 from aiortc import (
     MediaStreamTrack,
     RTCConfiguration,
@@ -102,6 +103,17 @@ def listen(pc: RTCPeerConnection, on: bool) -> None:
     for transceiver in pc.getTransceivers():
         if transceiver.kind == "audio" and transceiver.currentDirection in ("sendrecv", "recvonly"):
             transceiver.receiver._enabled = on
+
+
+def pcm_of(frame: AudioFrame) -> np.ndarray:
+    """A decoded frame's samples, interleaved. aiortc's decoders give packed s16, read here in
+    place (a view of the frame's buffer, 5x cheaper than `to_ndarray`'s copy)."""
+    if frame.format.name == "s16":
+        count = frame.samples * len(frame.layout.channels)
+        plane: Any = frame.planes[0]  # a buffer (PyAV's stubs do not say so)
+        samples: np.ndarray = np.frombuffer(plane, dtype=np.int16, count=count)
+        return samples
+    return frame.to_ndarray()
 
 
 def turn_taking(room: RoomRecord) -> TurnTaking | None:
@@ -319,8 +331,7 @@ class ScriptedSession:
                 return
             self.frames_heard += 1
             if self.meter.is_open and isinstance(frame, AudioFrame):
-                samples = frame.to_ndarray()
-                self.meter.feed(samples, frame.sample_rate, len(frame.layout.channels))
+                self.meter.feed(pcm_of(frame), frame.sample_rate, len(frame.layout.channels))
                 if self.turns is not None:
                     await self._take_turns(self.turns.observe(self.meter))
 
