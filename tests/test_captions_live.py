@@ -102,13 +102,19 @@ async def test_the_candidate_who_asks_reads_captions_and_nobody_else_does(
         assert (await captioned(on, state="live"))["v"] == 1
         on.voice.play([answer.tobytes()])
         off.voice.play([answer.tobytes()])
-        # Both sockets are read at once: one left unread past the heartbeat would be dropped.
+        # Both sockets are read until both answers end: one left unread past the heartbeat
+        # would be dropped.
+
+        async def first_partial_then_end() -> dict[str, Any]:
+            partial = await captioned(on, final=False)
+            await on.wait_state(phase="after_answer", timeout=WAIT_S)
+            return partial
+
         both = await asyncio.gather(
-            captioned(on, final=False), off.wait_state(phase="after_answer", timeout=WAIT_S)
+            first_partial_then_end(), off.wait_state(phase="after_answer", timeout=WAIT_S)
         )
         partial: dict[str, Any] = both[0]
         assert partial["state"] == "live" and partial["line"] == 1 and partial["text"]
-        await on.wait_state(phase="after_answer", timeout=WAIT_S)
         done = await captioned(on, complete=True)
         assert done["state"] == "waiting"  # the answer is over; captions stay on for the next
         finals = [f for f in on.captions if f.get("final")]
