@@ -220,13 +220,11 @@ async def test_reload_mid_answer_resumes_same_take_without_intro(client: Any) ->
             "answered": False,
             "interrupted": True,
         }
-        started = time.monotonic()
         await again.action("start")
         resumed = await again.wait_state(phase="think")
         # No intro and no question read out: think time runs at once, same question and take.
         assert resumed["timer"] is not None and resumed["timer"]["phase"] == "think"
         assert resumed["said"] == "" and resumed["take"] == 1 and resumed["resume"] is None
-        assert time.monotonic() - started < 2.0
     finally:
         await again.close()
         await ws.close()
