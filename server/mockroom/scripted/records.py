@@ -10,27 +10,27 @@ from .speech import AnswerMetrics
 EVENT_KIND = "scripted"
 
 
-def save_metrics(
+async def save_metrics(
     store: Store, room_id: str, question_id: str, take: int, metrics: AnswerMetrics
 ) -> None:
     """Store one take's figures; a take measured again replaces its old row."""
     row = {"question_id": question_id, "take": take, **metrics.as_dict()}
-    store.save_answer_metrics(room_id, row)
+    await store.save_answer_metrics(room_id, row)
 
 
-def metrics_for_room(store: Store, room_id: str) -> list[dict[str, Any]]:
+async def metrics_for_room(store: Store, room_id: str) -> list[dict[str, Any]]:
     """Every measured answer of a room, in the order they were given (for the review page).
 
     Each item: {"question_id", "take", "talk_ms", "longest_pause_ms", "first_word_ms" (int or
     None), "window_ms", "share_used" (0..1), "created_at" (unix seconds)}.
     """
-    return store.answer_metrics(room_id)
+    return await store.answer_metrics(room_id)
 
 
-def last_snapshot(store: Store, room_id: str) -> dict[str, Any] | None:
-    events = store.events(room_id, EVENT_KIND)
+async def last_snapshot(store: Store, room_id: str) -> dict[str, Any] | None:
+    events = await store.events(room_id, EVENT_KIND)
     return events[-1].data if events else None
 
 
-def append_snapshot(store: Store, room_id: str, snapshot: dict[str, Any]) -> None:
-    store.append_event(room_id, EVENT_KIND, snapshot)
+async def append_snapshot(store: Store, room_id: str, snapshot: dict[str, Any]) -> None:
+    await store.append_event(room_id, EVENT_KIND, snapshot)

@@ -109,6 +109,7 @@ class ScriptedSession:
         tts: Tts,
         renderer: CardRenderer,
         send: Send,
+        snapshot: dict[str, Any] | None = None,
     ) -> None:
         self.room = room
         self.settings = settings
@@ -117,10 +118,10 @@ class ScriptedSession:
         self.renderer = renderer
         self.send = send
         self.flow = ScriptedFlow(config, tts.duration_ms)
-        snapshot = records.last_snapshot(store, room.id)
-        if snapshot is not None:
+        if snapshot is not None:  # the last one stored (records.last_snapshot): resume there
             self.flow.restore(snapshot)
         self._saved = self.flow.snapshot()
+        self._saving = asyncio.Lock()
         self.meter = SpeechMeter()
         self.turns: TurnTaking | None = None  # per answer window, when the room opts in
         self.pc: RTCPeerConnection | None = None
@@ -192,11 +193,11 @@ class ScriptedSession:
             with contextlib.suppress(TimeoutError):  # late lines fall back to reading time
                 await asyncio.wait_for(asyncio.shield(self._prepared), PREPARE_TIMEOUT_S)
         method: Callable[[float], list[Effect]] = getattr(self.flow, action)
-        self._apply(method(now_ms()), action)
+        await self._apply(method(now_ms()), action)
         await self.send_state()
         self._wake.set()
 
-    def _apply(self, effects: list[Effect], cause: str) -> None:
+    async def _apply(self, effects: list[Effect], cause: str) -> None:
         for effect in effects:
             if isinstance(effect, Say):
                 self._say(effect.lines)
@@ -207,7 +208,7 @@ class ScriptedSession:
                 self.turns = turn_taking(self.room)
             elif isinstance(effect, AnswerClosed):
                 metrics = self.meter.close(round(effect.at - self._opened_at))
-                records.save_metrics(
+                await records.save_metrics(
                     self.store, self.room.id, effect.question_id, effect.take, metrics
                 )
                 log.info("answer measured", extra={"room": self.room.id, **metrics.as_dict()})
@@ -215,7 +216,11 @@ class ScriptedSession:
         if snapshot != self._saved:
             # Saved on every durable change so a reconnect resumes at the same question.
             self._saved = snapshot
-            records.append_snapshot(self.store, self.room.id, {**snapshot, "cause": cause})
+            # FIFO: the clock's and an action's snapshots reach the log in the order taken.
+            async with self._saving:
+                await records.append_snapshot(
+                    self.store, self.room.id, {**snapshot, "cause": cause}
+                )
 
     def _say(self, lines: tuple[str, ...]) -> None:
         speeches = [s for s in map(self.tts.cached, lines) if s is not None]
@@ -233,7 +238,7 @@ class ScriptedSession:
             wake = self.flow.next_wakeup(now_ms())
             await sleep_until(None if wake is None else round(wake), self._wake)
             try:
-                self._apply(self.flow.tick(now_ms()), "clock")
+                await self._apply(self.flow.tick(now_ms()), "clock")
                 await self.send_state()
             except Exception:  # a clock that dies silently would freeze the room
                 log.exception("scripted clock failed", extra={"room": self.room.id})
@@ -303,7 +308,7 @@ class ScriptedSession:
         """Turn-taking events from the meter become flow actions, like the candidate's own."""
         for event in events:
             action = self.flow.first_word if event == "first-word" else self.flow.end_of_turn
-            self._apply(action(now_ms()), event)
+            await self._apply(action(now_ms()), event)
             log.info("turn taking", extra={"room": self.room.id, "event": event})
         if events:
             await self.send_state()
