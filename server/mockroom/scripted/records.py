@@ -34,3 +34,25 @@ async def last_snapshot(store: Store, room_id: str) -> dict[str, Any] | None:
 
 async def append_snapshot(store: Store, room_id: str, snapshot: dict[str, Any]) -> None:
     await store.append_event(room_id, EVENT_KIND, snapshot)
+
+
+FOLLOW_UP_KIND = "scripted-follow-up"
+
+
+async def save_follow_up(
+    store: Store, room_id: str, question_id: str, take: int, text: str
+) -> None:
+    """The follow-up asked after a short answer, and the take its answer is recorded under."""
+    await store.append_event(
+        room_id, FOLLOW_UP_KIND, {"question_id": question_id, "take": take, "text": text}
+    )
+
+
+async def follow_ups_for_room(store: Store, room_id: str) -> dict[tuple[str, int], str]:
+    """(question id, take) -> the follow-up that take answers, for the review and its export."""
+    out: dict[tuple[str, int], str] = {}
+    for event in await store.events(room_id, FOLLOW_UP_KIND):
+        data = event.data
+        if isinstance(data.get("question_id"), str) and isinstance(data.get("take"), int):
+            out[(data["question_id"], data["take"])] = str(data.get("text", ""))
+    return out
