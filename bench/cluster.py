@@ -7,8 +7,9 @@ share a private PostgreSQL, like tests/support/cluster.py), and measures, each n
 to the single-node figure taken in the same run:
 
 1. signaling relay latency, one way (half a signal round trip between two seats), p50 and p99:
-   a single node without Redis; a cluster with both seats on the home node; a cluster with the
-   seats on different nodes (every signal crosses Redis once);
+   a single node without Redis (SQLite); the same on PostgreSQL (the async store alone); a
+   cluster with both seats on the home node; a cluster with the seats on different nodes (every
+   signal crosses Redis once);
 2. failover: kill -9 the room's home, time until both seats have a welcome again through the
    other node (median of `--rounds`); single node: kill -9, restart it, both seats back;
 3. rooms and sockets per node when `--rooms` rooms (two seats each) arrive round robin.
@@ -192,15 +193,21 @@ async def main() -> int:
         database = postgres.new_database()
         # The single node is the default set-up (SQLite in its data dir): what one box runs.
         single = start_server(root / "single" / "data", env=ENV)
+        single_pg = start_server(
+            root / "single-pg" / "data",
+            env={**ENV, "MOCKROOM_DATABASE_URL": postgres.new_database()},
+        )
         nodes = [start_node(root, f"n{i}", redis.url, database, env=ENV) for i in range(2)]
         try:
             base = await relay_ms(single, single, args.trips)
+            on_pg = await relay_ms(single_pg, single_pg, args.trips)
             same = await relay_ms(nodes[0], nodes[0], args.trips)
             across = await relay_ms(nodes[0], nodes[1], args.trips)
-            runs = {"single": base, "same_node": same, "across": across}
+            runs = {"single": base, "single_pg": on_pg, "same_node": same, "across": across}
             print("\nsignaling relay, one way (ms)\n| where | p50 | p99 | p50 vs single |")
             print("|---|---|---|---|")
             print(row("single node, no Redis", base, base))
+            print(row("single node on PostgreSQL, no Redis", on_pg, base))
             print(row("cluster, both seats on the home", same, base))
             print(row("cluster, seats on two nodes", across, base))
 
@@ -234,7 +241,7 @@ async def main() -> int:
             }
             print(json.dumps(summary))
         finally:
-            for node in [*nodes, single]:
+            for node in [*nodes, single, single_pg]:
                 stop_server(node, kill=True)
             redis.process.terminate()
             redis.process.wait(timeout=10)

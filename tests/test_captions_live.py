@@ -131,7 +131,7 @@ async def test_the_candidate_who_asks_reads_captions_and_nobody_else_does(
         assert service.busy == 0  # the answer's end freed the slot
         # Captions are shown, never stored: no transcript exists without a recorded take.
         for room in (on_room, off_room):
-            assert client.app[STORE].transcripts_for_room(room["room_id"]) == {}
+            assert await client.app[STORE].transcripts_for_room(room["room_id"]) == {}
     finally:
         for cand in (on, off):
             await cand.close()

@@ -60,7 +60,7 @@ class SqliteDb:
         sql = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'room_activity_used'"
         return bool(self.query(sql))
 
-    def open(self) -> Any:
+    async def open(self) -> Any:
         return SqliteStore(self.path)
 
 
@@ -86,8 +86,8 @@ class PostgresDb:
     def has_index(self) -> bool:
         return bool(self.query("SELECT 1 FROM pg_indexes WHERE indexname = 'room_activity_used'"))
 
-    def open(self) -> Any:
-        return PostgresStore(self.url)
+    async def open(self) -> Any:
+        return await PostgresStore.open(self.url)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -127,19 +127,19 @@ def test_upgrade_from_an_empty_database(db: SqliteDb | PostgresDb) -> None:
     assert f"schema version {LATEST} of {LATEST} (current)" in after.stdout
 
 
-def test_upgrade_from_version_1_keeps_the_rows(db: SqliteDb | PostgresDb) -> None:
+async def test_upgrade_from_version_1_keeps_the_rows(db: SqliteDb | PostgresDb) -> None:
     db.make_v1()
     assert version_of(db) == 1 and not db.has_index()
     done = mockroom("db", "upgrade", *db.args())
     assert done.returncode == 0, done.stderr
     assert f"upgraded to version {LATEST} (applied 2" in done.stdout
     assert version_of(db) == LATEST and db.has_index()
-    store = db.open()
+    store = await db.open()
     try:
-        room = store.get_room("v1room")
+        room = await store.get_room("v1room")
         assert room is not None and room.title == "Made at v1"
     finally:
-        store.close()
+        await store.close()
 
 
 async def test_serve_upgrades_an_older_schema_itself(
@@ -153,7 +153,7 @@ async def test_serve_upgrades_an_older_schema_itself(
     assert db.query("SELECT title FROM rooms WHERE id = 'v1room'") == [("Made at v1",)]
 
 
-def test_a_newer_schema_is_refused_in_one_line(db: SqliteDb | PostgresDb) -> None:
+async def test_a_newer_schema_is_refused_in_one_line(db: SqliteDb | PostgresDb) -> None:
     mockroom("db", "upgrade", *db.args())
     with (
         psycopg.connect(db.url)
@@ -164,7 +164,7 @@ def test_a_newer_schema_is_refused_in_one_line(db: SqliteDb | PostgresDb) -> Non
         if isinstance(conn, psycopg.Connection):
             conn.commit()
     with pytest.raises(SchemaTooNew, match="schema version 99, newer than this MockRoom"):
-        db.open()
+        await db.open()
     shown = mockroom("db", "version", *db.args())
     assert shown.returncode == 1 and "NEWER than this MockRoom" in shown.stdout
     serve = mockroom("serve", "--port", str(free_port()), *db.args())
@@ -173,7 +173,7 @@ def test_a_newer_schema_is_refused_in_one_line(db: SqliteDb | PostgresDb) -> Non
     assert len(lines) == 1 and "newer than this MockRoom knows" in lines[0], serve.stderr
 
 
-def test_a_unversioned_sqlite_file_from_before_versions_is_upgraded(tmp_path: Path) -> None:
+async def test_a_unversioned_sqlite_file_from_before_versions_is_upgraded(tmp_path: Path) -> None:
     path = tmp_path / "mockroom.sqlite3"
     with closing(sqlite3.connect(path, isolation_level=None)) as db:
         db.executescript(sqlite_store.SCHEMA)  # what releases before schema_version made
@@ -181,10 +181,10 @@ def test_a_unversioned_sqlite_file_from_before_versions_is_upgraded(tmp_path: Pa
     store = SqliteStore(path)
     try:
         assert store.upgraded == list(range(1, LATEST + 1))
-        room = store.get_room("v1room")
+        room = await store.get_room("v1room")
         assert room is not None and room.title == "Made at v1"
     finally:
-        store.close()
+        await store.close()
 
 
 def test_serve_with_an_unreachable_or_bad_database_says_so_in_one_line() -> None:

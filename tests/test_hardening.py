@@ -157,7 +157,7 @@ def test_tokens_are_checked_for_shape_before_hashing() -> None:
 async def test_a_malformed_token_is_refused_like_a_wrong_one(client: Any, app: Any) -> None:
     room = await create_room(client)
     with pytest.raises(Forbidden):
-        authorize(app[STORE], room["room_id"], "\ud800" * 20)  # UnicodeEncodeError before
+        await authorize(app[STORE], room["room_id"], "\ud800" * 20)  # UnicodeEncodeError before
     resp = await client.get(
         f"/api/rooms/{room['room_id']}", headers={"Authorization": "Bearer " + "é" * 20}
     )

@@ -70,7 +70,7 @@ async def test_a_reload_inside_the_grace_period_does_not_pause(client: Any) -> N
     back_ws, _ = await join(client, room, "candidate", name="Ben", participant_id="can-ben1")
     state = await until(interviewer, lambda s: not s["people"]["candidate"]["reconnecting"])
     assert not state["timer"]["paused"] and state["away"] == []
-    kinds = [e.data["type"] for e in client.app[STORE].events(room["room_id"], "interview")]
+    kinds = [e.data["type"] for e in await client.app[STORE].events(room["room_id"], "interview")]
     assert "away" not in kinds  # nothing was recorded for a blip
     await back_ws.close()
     await interviewer.ws.close()
@@ -102,7 +102,7 @@ async def test_a_flood_of_actions_gets_a_clear_error_and_the_log_is_capped(clien
         await drive(interviewer.ws, "extend")
     refusal = await interviewer.next("error")
     assert refusal["code"] == "rate-limited" and "wait a moment" in refusal["message"]
-    stored = [e.data["type"] for e in client.app[STORE].events(room["room_id"], "interview")]
+    stored = [e.data["type"] for e in await client.app[STORE].events(room["room_id"], "interview")]
     assert 10 <= stored.count("extend") < 60
     await cand_ws.close()
     await interviewer.ws.close()

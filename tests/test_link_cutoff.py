@@ -115,7 +115,12 @@ async def test_an_expiring_link_is_closed_by_a_timer(client: Any, app: Any) -> N
 
 
 async def test_a_link_withdrawn_elsewhere_acts_on_nothing(client: Any, app: Any) -> None:
-    """Revoked in the database only (another node, an operator): the next action is refused."""
+    """Revoked in the database only (an operator, or a cut-off notice that never came): once
+    the node's link cache is past its backstop (links.cache.LINK_TTL_S), the next action is
+    refused."""
+    cache = app[SIGNALING].link_cache
+    now = [0.0]
+    cache.clock = lambda: now[0]  # the cache's clock, so the test moves time instead of waiting
     room = await create_room(client, bank="behavioral")
     rid, tokens = room["room_id"], room["tokens"]
     ana, _ = await join_with(client, rid, tokens["interviewer"])
@@ -125,7 +130,8 @@ async def test_a_link_withdrawn_elsewhere_acts_on_nothing(client: Any, app: Any)
     await ana.send_json({"type": "interview", "action": "start", "data": {"skip_intro": True}})
     assert (await next_of(ana, "interview-state"))["state"]["phase"] == "think"
     await next_of(ben, "interview-state")
-    app[STORE].revoke_links(rid, "candidate")
+    await app[STORE].revoke_links(rid, "candidate")
+    now[0] += cache.ttl_s  # the backstop has passed: the next message reads the row again
     # "done" is the candidate's own action (think time over): it would move the phase.
     await ben.send_json({"type": "interview", "action": "done"})
     err = await next_of(ben, "error", timeout=CUT_WITHIN_S)
@@ -310,7 +316,7 @@ async def test_notes_sockets_of_a_link_withdrawn_elsewhere_are_closed(
     rid, tokens = room["room_id"], room["tokens"]
     ben = await notes(client, rid, tokens["candidate"])
     ana = await notes(client, rid, tokens["interviewer"])
-    app[STORE].revoke_links(rid, "candidate")
+    await app[STORE].revoke_links(rid, "candidate")
     await asyncio.wait_for(ben.closed(), 5)
     assert ben.close_frame is not None and ben.close_frame[0] == 4403
     # The interviewer's link still holds: its socket stays open and keeps working.

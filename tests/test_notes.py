@@ -282,7 +282,7 @@ async def test_flush_returns_once_the_server_stored_every_edit_sent_before(
     for word in ("one ", "two ", "three"):
         ana.text.insert(len(ana.text), word)
     await ana.flush()
-    stored = app[NOTES_HUB].storage.load(*key)
+    stored = await app[NOTES_HUB].storage.load(*key)
     doc: Doc[Any] = Doc()
     for update in ([stored.snapshot] if stored.snapshot else []) + stored.updates:
         doc.apply_update(update)
@@ -311,11 +311,11 @@ async def test_idle_document_is_compacted_unloaded_and_reloaded(
             break
         await asyncio.sleep(0.05)
     assert key not in hub.rooms
-    assert hub.storage.log_length(*key) == 0  # the log became one snapshot
-    assert hub.storage.load(*key).snapshot is not None
+    assert await hub.storage.log_length(*key) == 0  # the log became one snapshot
+    assert (await hub.storage.load(*key)).snapshot is not None
     again = await connect(client, room, "candidate")
     await again.wait_text("one two three")
     again.text.insert(0, ">> ")
     await again.flush()
-    assert hub.storage.log_length(*key) == 1
+    assert await hub.storage.log_length(*key) == 1
     await again.close()

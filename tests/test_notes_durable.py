@@ -4,7 +4,6 @@ killed right then would come back with). A log that cannot store relays nothing.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -61,10 +60,9 @@ def keystrokes(count: int) -> list[bytes]:
     return updates
 
 
-async def settle() -> None:
-    """The hub commits and relays at the end of the loop iteration the updates arrived in."""
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)
+async def settle(hub: NotesHub) -> None:
+    """Wait until the hub's flusher has committed (and then relayed) what it has queued."""
+    await hub.flush()
 
 
 @pytest.fixture
@@ -75,16 +73,16 @@ def path(tmp_path: Path) -> Path:
 async def test_each_update_is_committed_before_it_is_relayed(path: Path) -> None:
     storage = NotesStorage(path)
     hub = NotesHub(storage, NotesConfig())
-    room = hub.open("room", "shared")
+    room = await hub.open("room", "shared")
     typist, reader, second = Peer("typist", path), Peer("reader", path), Peer("second", path)
     for peer in (typist, reader, second):
         room.join(peer)
     updates = keystrokes(30)
     for i, update in enumerate(updates):
-        hub.receive(room, typist, codec.update_message(update))
+        await hub.receive(room, typist, codec.update_message(update))
         if i % 3 == 0:
-            await settle()  # some alone in their loop iteration, some batched together
-    await settle()
+            await settle(hub)  # some alone in their loop iteration, some batched together
+    await settle(hub)
     assert reader.updates == second.updates == updates
     assert all(reader.durable_when_relayed) and all(second.durable_when_relayed)
     assert typist.updates == []  # nothing echoed to its sender
@@ -92,19 +90,19 @@ async def test_each_update_is_committed_before_it_is_relayed(path: Path) -> None
 
 
 class BrokenLog(NotesStorage):
-    def append(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
+    async def append(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
 
 async def test_an_update_that_could_not_be_stored_is_never_relayed(path: Path) -> None:
     storage = BrokenLog(path)
     hub = NotesHub(storage, NotesConfig())
-    room = hub.open("room", "shared")
+    room = await hub.open("room", "shared")
     typist, reader = Peer("typist", path), Peer("reader", path)
     room.join(typist)
     room.join(reader)
-    hub.receive(room, typist, codec.update_message(keystrokes(1)[0]))
-    await settle()
+    await hub.receive(room, typist, codec.update_message(keystrokes(1)[0]))
+    await settle(hub)
     assert reader.updates == []
     # The typist reconnects and resends once storage works again.
     assert typist.closed is not None and typist.closed[0] == CLOSE_INTERNAL

@@ -24,25 +24,27 @@ CREATE INDEX notes_updates_doc ON notes_updates(room_id, doc, id);
 """
 
 
-def wal_growth(storage: NotesStorage, path: Path, rows: int) -> float:
+async def wal_growth(storage: NotesStorage, path: Path, rows: int) -> float:
     wal = Path(f"{path}-wal")
     before = wal.stat().st_size if wal.exists() else 0
     for i in range(rows):
-        storage.append([(f"room-{i % 7}", "shared", b"\x01\x02" * 12)])
+        await storage.append([(f"room-{i % 7}", "shared", b"\x01\x02" * 12)])
     return (wal.stat().st_size - before) / rows
 
 
-def test_a_keystroke_commit_writes_one_page(tmp_path: Path) -> None:
+async def test_a_keystroke_commit_writes_one_page(tmp_path: Path) -> None:
     path = tmp_path / "notes.sqlite3"
     storage = NotesStorage(path)
-    wal_growth(storage, path, 20)  # the tree's first pages
+    await wal_growth(storage, path, 20)  # the tree's first pages
     # A WAL frame is a 4 KiB page and its 24-byte header; the first layout wrote three.
-    assert wal_growth(storage, path, 200) < 4096 * 1.5
+    assert await wal_growth(storage, path, 200) < 4096 * 1.5
     storage.close()
 
 
 @pytest.mark.parametrize("versioned", [False, True], ids=["before-versions", "version-1"])
-def test_a_file_of_the_first_layout_is_moved_over_in_order(tmp_path: Path, versioned: bool) -> None:
+async def test_a_file_of_the_first_layout_is_moved_over_in_order(
+    tmp_path: Path, versioned: bool
+) -> None:
     path = tmp_path / "notes.sqlite3"
     old = sqlite3.connect(path, isolation_level=None)
     if versioned:  # written by a MockRoom that knew schema versions, up to version 1
@@ -56,14 +58,16 @@ def test_a_file_of_the_first_layout_is_moved_over_in_order(tmp_path: Path, versi
     old.close()
 
     storage = NotesStorage(path)
-    assert storage.load("r1", "shared").updates == [b"a1", b"a3"]
-    assert storage.load("r2", "shared").updates == [b"b1"]
-    assert storage.load("r1", "private-x").updates == [b"p1"]
+    assert (await storage.load("r1", "shared")).updates == [b"a1", b"a3"]
+    assert (await storage.load("r2", "shared")).updates == [b"b1"]
+    assert (await storage.load("r1", "private-x")).updates == [b"p1"]
     # New rows go after the moved ones, one transaction or several.
-    storage.append([("r1", "shared", b"a4")])
-    storage.append([("r1", "shared", b"a5"), ("r2", "shared", b"b2"), ("r1", "shared", b"a6")])
-    assert storage.load("r1", "shared").updates == [b"a1", b"a3", b"a4", b"a5", b"a6"]
-    assert storage.load("r2", "shared").updates == [b"b1", b"b2"]
+    await storage.append([("r1", "shared", b"a4")])
+    await storage.append(
+        [("r1", "shared", b"a5"), ("r2", "shared", b"b2"), ("r1", "shared", b"a6")]
+    )
+    assert (await storage.load("r1", "shared")).updates == [b"a1", b"a3", b"a4", b"a5", b"a6"]
+    assert (await storage.load("r2", "shared")).updates == [b"b1", b"b2"]
     storage.close()
 
     check = sqlite3.connect(path)
@@ -74,17 +78,17 @@ def test_a_file_of_the_first_layout_is_moved_over_in_order(tmp_path: Path, versi
     assert "notes_updates_v1" not in tables and "notes_updates_doc" not in tables
     # Opening it again leaves it as it is.
     again = NotesStorage(path)
-    assert again.load("r1", "shared").updates == [b"a1", b"a3", b"a4", b"a5", b"a6"]
+    assert (await again.load("r1", "shared")).updates == [b"a1", b"a3", b"a4", b"a5", b"a6"]
     again.close()
 
 
-def test_compacting_a_document_restarts_nothing_it_still_needs(tmp_path: Path) -> None:
+async def test_compacting_a_document_restarts_nothing_it_still_needs(tmp_path: Path) -> None:
     storage = NotesStorage(tmp_path / "notes.sqlite3")
-    storage.append([("r", "shared", b"u1"), ("r", "shared", b"u2")])
-    storage.compact("r", "shared", b"state")
-    storage.append([("r", "shared", b"u3")])
-    storage.append([("r", "shared", b"u4")])
-    stored = storage.load("r", "shared")
+    await storage.append([("r", "shared", b"u1"), ("r", "shared", b"u2")])
+    await storage.compact("r", "shared", b"state")
+    await storage.append([("r", "shared", b"u3")])
+    await storage.append([("r", "shared", b"u4")])
+    stored = await storage.load("r", "shared")
     assert stored.snapshot == b"state" and stored.updates == [b"u3", b"u4"]
-    assert storage.log_length("r", "shared") == 2
+    assert await storage.log_length("r", "shared") == 2
     storage.close()

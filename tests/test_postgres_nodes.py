@@ -9,7 +9,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -97,7 +96,7 @@ async def test_a_room_made_on_one_node_is_whole_on_another(
     assert again["phase"] == "think" and again["question"]["text"] == state["question"]["text"]
     reader = await connect(second, room, "candidate")
     await reader.wait_text("typed on node a", timeout=30)
-    events = second.app[STORE].events(room["room_id"])
+    events = await second.app[STORE].events(room["room_id"])
     assert events and {e.kind for e in events} == {"interview"}
     # Nothing of it went to either node's SQLite files.
     for name in ("node-a", "node-b"):
@@ -178,7 +177,7 @@ async def test_deleting_a_room_on_postgres_leaves_no_row_and_no_file(
     assert resp.status == 200, await resp.text()
     assert await asyncio.to_thread(pg_rows_naming, pg_url, rid) == {}
     assert not (tmp_path / "volume" / rid).exists()
-    assert client.app[STORE].orphan_room_ids() == set()
+    assert await client.app[STORE].orphan_room_ids() == set()
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -202,7 +201,7 @@ async def test_mockroom_gc_deletes_expired_rooms_on_postgres(
     notes.text += "to be collected"
     await notes.wait_text("to be collected", timeout=30)
     await notes.close()
-    client.app[STORE].touch_room(old["room_id"], now=time.time() - 40 * 86_400, force=True)
+    await client.app[STORE].touch_room(old["room_id"], now=time.time() - 40 * 86_400, force=True)
     with psycopg.connect(pg_url, autocommit=True) as conn:  # an older use never moves it back
         conn.execute(
             "UPDATE room_activity SET last_used_at = %s WHERE room_id = %s",
@@ -246,10 +245,10 @@ async def test_two_nodes_write_one_clip_on_the_shared_volume(
 
     # Node b read the clip (next chunk 2) just before node a stored chunks 2 and 3: its late
     # write of chunk 2 must be acknowledged without touching the file.
-    stale = b.app[CLIPS].get(room["room_id"], cid)
+    stale = await b.app[CLIPS].get(room["room_id"], cid)
     assert (await put_chunk(a, room, cid, 2, chunks[2])).status == 200
     assert (await put_chunk(a, room, cid, 3, chunks[3])).status == 200
-    late = b.app[CLIPS].append(stale, chunks[2])
+    late = await b.app[CLIPS].append(stale, chunks[2])
     assert (late.next_seq, late.bytes) == (4, sum(map(len, chunks)))
 
     # A late finish through node b cuts nothing either.
@@ -268,65 +267,61 @@ async def test_two_nodes_write_one_clip_on_the_shared_volume(
     assert not (tmp_path / "node-a" / "recordings").exists()
 
 
-def test_a_store_refuses_an_unreachable_database_in_one_line() -> None:
+async def test_a_store_refuses_an_unreachable_database_in_one_line() -> None:
     from mockroom.storage.postgres import DatabaseUnavailable
 
     with pytest.raises(DatabaseUnavailable) as info:
-        PostgresStore("postgresql://nobody:hunter2@127.0.0.1:1/nothing")
+        await PostgresStore.open("postgresql://nobody:hunter2@127.0.0.1:1/nothing")
     message = str(info.value)
     assert "127.0.0.1:1/nothing" in message and "\n" not in message
     assert "hunter2" not in message  # never the password
 
 
-def test_two_nodes_appending_to_one_room_number_its_events_without_gaps(pg_url: str) -> None:
-    stores = [PostgresStore(pg_url), PostgresStore(pg_url)]
+async def test_two_nodes_appending_to_one_room_number_its_events_without_gaps(pg_url: str) -> None:
+    stores = [await PostgresStore.open(pg_url), await PostgresStore.open(pg_url)]
     try:
-        stores[0].create_room(
+        await stores[0].create_room(
             RoomRecord("shared", Mode.PEER, Media.VIDEO, "T", None, None, {}, time.time()), []
         )
-        start = threading.Barrier(2)
 
-        def append(store: PostgresStore, node: str) -> None:
-            start.wait()
+        async def append(store: PostgresStore, node: str) -> None:
             for n in range(40):
-                store.append_event("shared", "interview", {"node": node, "n": n})
+                await store.append_event("shared", "interview", {"node": node, "n": n})
 
-        threads = [threading.Thread(target=append, args=(s, f"n{i}")) for i, s in enumerate(stores)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        events = stores[1].events("shared")
+        # Two pools, each awaiting its round trips: the appends interleave on the database.
+        await asyncio.gather(*(append(s, f"n{i}") for i, s in enumerate(stores)))
+        events = await stores[1].events("shared")
         assert [e.seq for e in events] == list(range(1, 81))
         for node in ("n0", "n1"):  # each node's own order kept
             assert [e.data["n"] for e in events if e.data["node"] == node] == list(range(40))
     finally:
         for store in stores:
-            store.close()
+            await store.close()
 
 
-def wait_for_a_lock_wait(url: str, timeout: float = 10.0) -> None:
+async def wait_for_a_lock_wait(url: str, timeout: float = 10.0) -> None:
     """Until some session of this database waits for a lock (PostgreSQL's own view of it)."""
     deadline = time.monotonic() + timeout
-    with psycopg.connect(url, autocommit=True) as conn:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         while time.monotonic() < deadline:
-            row = conn.execute(
+            cur = await conn.execute(
                 "SELECT COUNT(*) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            ).fetchone()
+            )
+            row = await cur.fetchone()
             if row and row[0]:
                 return
-            time.sleep(0.02)  # polling PostgreSQL's state: there is no event to wait on
+            await asyncio.sleep(0.02)  # polling PostgreSQL's state: there is no event to wait on
     raise AssertionError("no session started waiting for the clip's lock")
 
 
-def test_a_clip_lock_held_by_one_node_makes_the_other_wait(pg_url: str) -> None:
-    a, b = PostgresStore(pg_url), PostgresStore(pg_url)
+async def test_a_clip_lock_held_by_one_node_makes_the_other_wait(pg_url: str) -> None:
+    a, b = await PostgresStore.open(pg_url), await PostgresStore.open(pg_url)
     try:
-        a.create_room(
+        await a.create_room(
             RoomRecord("r1", Mode.SCRIPTED, Media.AUDIO, "T", None, None, {}, time.time()), []
         )
-        a.insert_clip(
+        await a.insert_clip(
             {
                 "id": "c1",
                 "room_id": "r1",
@@ -339,23 +334,22 @@ def test_a_clip_lock_held_by_one_node_makes_the_other_wait(pg_url: str) -> None:
         )
         order: list[str] = []
 
-        def node_b() -> None:
-            with b.lock_clip("c1") as row:
+        async def node_b() -> None:
+            async with b.lock_clip("c1") as row:
                 assert row is not None
                 order.append(f"b saw next_seq {row['next_seq']}")
 
-        with a.lock_clip("c1"):
-            thread = threading.Thread(target=node_b)
-            thread.start()
-            wait_for_a_lock_wait(pg_url)  # b is blocked on the row lock, not done
-            assert thread.is_alive() and order == []
-            a.count_chunk("c1", 0, 10)
+        async with a.lock_clip("c1"):
+            waiter = asyncio.create_task(node_b())
+            await wait_for_a_lock_wait(pg_url)  # b is blocked on the row lock, not done
+            assert not waiter.done() and order == []
+            await a.count_chunk("c1", 0, 10)
             order.append("a counted")
-        thread.join(timeout=10)
+        await asyncio.wait_for(waiter, timeout=10)
         assert order == ["a counted", "b saw next_seq 1"]
     finally:
-        a.close()
-        b.close()
+        await a.close()
+        await b.close()
 
 
 async def test_connections_cut_by_the_database_cost_one_503_not_the_node(

@@ -148,7 +148,7 @@ async def test_events_per_room_are_capped(aiohttp_client: Any, tmp_path: Path) -
     await ws.send_json({"type": "interview", "action": "pause"})
     error = await next_of(ws, "error")
     assert error["code"] == "event-limit" and "limit of 6" in error["message"]
-    assert client.app[STORE].event_count(room["room_id"]) == 6
+    assert await client.app[STORE].event_count(room["room_id"]) == 6
     await ws.close()
 
 

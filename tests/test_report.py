@@ -31,7 +31,7 @@ async def played_room(client: Any, **options: Any) -> dict[str, Any]:
         **options,
     )
     store = client.app[STORE]
-    record = store.get_room(room["room_id"])
+    record = await store.get_room(room["room_id"])
     config = config_for_room(record)
     assert config is not None
     iv = Interview.create(config)
@@ -60,7 +60,7 @@ async def played_room(client: Any, **options: Any) -> dict[str, Any]:
         iv.finish(by="interviewer", now=T0 + 160_000),
     ]
     for event in events:
-        store.append_event(room["room_id"], EVENT_KIND, event)
+        await store.append_event(room["room_id"], EVENT_KIND, event)
     return room
 
 
@@ -307,10 +307,10 @@ async def swapped_room(client: Any, **options: Any) -> dict[str, Any]:
     )
     store = client.app[STORE]
     rid = room["room_id"]
-    store.record_join(rid, "int-ana00001", "interviewer", "Ana")
-    store.record_join(rid, "can-ben00001", "candidate", "Ben")
-    store.record_join(rid, "obs-olga0001", "observer", "Olga")
-    config = config_for_room(store.get_room(rid))
+    await store.record_join(rid, "int-ana00001", "interviewer", "Ana")
+    await store.record_join(rid, "can-ben00001", "candidate", "Ben")
+    await store.record_join(rid, "obs-olga0001", "observer", "Olga")
+    config = config_for_room(await store.get_room(rid))
     assert config is not None
     iv = Interview.create(config)
     t = T0
@@ -334,7 +334,7 @@ async def swapped_room(client: Any, **options: Any) -> dict[str, Any]:
         iv.finish(by="candidate", now=t + 16),
     ]  # fmt: skip
     for event in events:
-        store.append_event(rid, EVENT_KIND, event)
+        await store.append_event(rid, EVENT_KIND, event)
     return room
 
 
@@ -368,14 +368,14 @@ async def test_job_title_is_checked_stored_and_optional(client: Any) -> None:
     room = await create_room(
         client, bank="behavioral", job_title="  Site\x07 reliability\n engineer "
     )
-    record = client.app[STORE].get_room(room["room_id"])
+    record = await client.app[STORE].get_room(room["room_id"])
     assert record.options["job_title"] == "Site reliability engineer"
     for bad in (5, ["x"], "x" * 121):
         resp = await client.post("/api/rooms", json={"mode": "peer", "job_title": bad})
         assert resp.status == 400
         assert "job_title" in (await resp.json())["message"]
     plain = await create_room(client, bank="behavioral", job_title="")
-    assert "job_title" not in client.app[STORE].get_room(plain["room_id"]).options
+    assert "job_title" not in (await client.app[STORE].get_room(plain["room_id"])).options
 
 
 def test_report_wording_uses_plurals() -> None:

@@ -199,7 +199,7 @@ async def test_speech_figures_from_the_scripted_interviewer(client: Any, app: An
     figures = AnswerMetrics(
         talk_ms=41000, longest_pause_ms=3200, first_word_ms=900, window_ms=60000, share_used=0.75
     )
-    records.save_metrics(app[STORE], room["room_id"], QUESTION, 1, figures)
+    await records.save_metrics(app[STORE], room["room_id"], QUESTION, 1, figures)
     html = await (
         await client.get(f"/rooms/{room['room_id']}/review?token={room['tokens']['reviewer']}")
     ).text()

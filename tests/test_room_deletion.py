@@ -174,14 +174,14 @@ async def test_candidate_deletes_a_scripted_room_with_its_recordings(client: Any
 async def test_a_write_that_races_the_deletion_is_not_stored(client: Any) -> None:
     room = await create_room(client, bank="behavioral")
     store = client.app[STORE]
-    store.append_event(room["room_id"], "interview", {"type": "x"})
+    await store.append_event(room["room_id"], "interview", {"type": "x"})
     resp = await client.delete(
         f"/api/rooms/{room['room_id']}", headers=auth(room["tokens"]["interviewer"])
     )
     assert resp.status == 200
     with pytest.raises(NotFound):
-        store.append_event(room["room_id"], "interview", {"type": "late"})
-    assert store.event_count(room["room_id"]) == 0
+        await store.append_event(room["room_id"], "interview", {"type": "late"})
+    assert await store.event_count(room["room_id"]) == 0
 
 
 def age(app: Any, room_id: str, days: float) -> None:
@@ -195,13 +195,13 @@ def age(app: Any, room_id: str, days: float) -> None:
 async def test_any_authorised_access_counts_as_use(client: Any) -> None:
     room = await create_room(client)
     age(client.app, room["room_id"], 10)
-    before = client.app[STORE].last_used(room["room_id"])
+    before = await client.app[STORE].last_used(room["room_id"])
     assert before is not None and before < time.time() - 9 * 86_400
     resp = await client.get(f"/api/rooms/{room['room_id']}", headers=auth("not-a-token"))
     assert resp.status == 403
-    assert client.app[STORE].last_used(room["room_id"]) == before  # a wrong token is no use
+    assert await client.app[STORE].last_used(room["room_id"]) == before  # a wrong token is no use
     await client.get(f"/api/rooms/{room['room_id']}", headers=auth(room["tokens"]["observer"]))
-    after = client.app[STORE].last_used(room["room_id"])
+    after = await client.app[STORE].last_used(room["room_id"])
     assert after is not None and after > time.time() - 60
 
 

@@ -70,7 +70,7 @@ async def test_the_room_reforms_where_it_was(aiohttp_client: Any, tmp_path: Path
     state = await until(interviewer, lambda s: s["people"]["candidate"]["present"])
     assert not state["people"]["candidate"]["reconnecting"] and state["away"] == []
     assert state["timer"]["deadline"] == before["timer"]["deadline"]
-    kinds = [e.data["type"] for e in node.app[STORE].events(room["room_id"], "interview")]
+    kinds = [e.data["type"] for e in await node.app[STORE].events(room["room_id"], "interview")]
     assert "away" not in kinds and "back" not in kinds  # nothing recorded for the outage
     await cand_ws.close()
     await iv_ws.close()

@@ -119,11 +119,14 @@ async def test_rooms_opt_in_to_follow_ups_from_their_bank(client: Any) -> None:
     store = client.app[STORE]
     on = await scripted_room(client, question_count=7, follow_up_short_answers=True)
     off = await scripted_room(client, question_count=7)
-    bank = {q["id"]: q["follow_ups"] for q in store.get_room(on["room_id"]).bank["questions"]}
-    asked = config_from_room(store.get_room(on["room_id"])).questions
+    bank = {
+        q["id"]: q["follow_ups"] for q in (await store.get_room(on["room_id"])).bank["questions"]
+    }
+    asked = config_from_room(await store.get_room(on["room_id"])).questions
     assert asked and all(q.follow_up in bank[q.id] for q in asked)
     assert all(
-        q.follow_up is None for q in config_from_room(store.get_room(off["room_id"])).questions
+        q.follow_up is None
+        for q in config_from_room(await store.get_room(off["room_id"])).questions
     )
 
 
@@ -190,7 +193,7 @@ async def test_a_short_answer_gets_exactly_one_follow_up_a_full_one_none(
         end_on_silence_seconds=4,
         follow_up_short_answers=True,
     )
-    stored = app[STORE].get_room(room["room_id"])
+    stored = await app[STORE].get_room(room["room_id"])
     assert stored is not None and stored.bank is not None
     bank = {q["id"]: q for q in stored.bank["questions"]}
     ws, cand = await _start(client, room)
@@ -219,7 +222,7 @@ async def test_a_short_answer_gets_exactly_one_follow_up_a_full_one_none(
     finally:
         await cand.close()
         await ws.close()
-    events = app[STORE].events(room["room_id"], FOLLOW_UP_KIND)
+    events = await app[STORE].events(room["room_id"], FOLLOW_UP_KIND)
     assert [e.data for e in events] == [{"question_id": second, "take": 2, "text": asked}]
 
     # The browser records every window; upload those takes as its recorder would.
@@ -264,4 +267,4 @@ async def test_no_follow_up_without_the_option(client: Any, spoken: dict[str, np
         await cand.close()
         await ws.close()
     assert not [s for s in cand.states if s["follow_up"]]
-    assert client.app[STORE].events(room["room_id"], FOLLOW_UP_KIND) == []
+    assert await client.app[STORE].events(room["room_id"], FOLLOW_UP_KIND) == []

@@ -67,7 +67,7 @@ async def test_audio_is_decoded_only_inside_answer_windows(client: Any) -> None:
         await until(lambda: session.frames_heard >= 25)  # half a second of talk, decoded
         await cand.action("done")
         await cand.wait_state(phase="after_answer")
-        metrics = metrics_for_room(client.app[STORE], room["room_id"])
+        metrics = await metrics_for_room(client.app[STORE], room["room_id"])
         assert len(metrics) == 1 and metrics[0]["talk_ms"] > 0
         assert metrics[0]["first_word_ms"] is not None and metrics[0]["first_word_ms"] < 300
 

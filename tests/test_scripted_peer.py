@@ -94,7 +94,7 @@ async def test_candidate_hears_question_and_talk_time_is_measured(
         after = await cand.wait_state(phase="after_answer")
         assert after["recording"] is False and after["retakes_left"] == 1
 
-        metrics = metrics_for_room(client.app[STORE], room["room_id"])
+        metrics = await metrics_for_room(client.app[STORE], room["room_id"])
         assert len(metrics) == 1
         m = metrics[0]
         assert m["question_id"] == question["id"] and m["take"] == 1
@@ -111,7 +111,9 @@ async def test_candidate_hears_question_and_talk_time_is_measured(
         await cand.action("retake")
         error = await cand.next_message("error")
         assert error["code"] == "no-retakes-left"
-        assert [(m["take"]) for m in metrics_for_room(client.app[STORE], room["room_id"])] == [1, 2]
+        assert [
+            (m["take"]) for m in await metrics_for_room(client.app[STORE], room["room_id"])
+        ] == [1, 2]
 
         service = client.app[SCRIPTED]
         pc = service.sessions[room["room_id"]].pc

@@ -118,5 +118,5 @@ async def test_turn_taking_options_are_checked(client: Any) -> None:
         assert resp.status == 400, body
         assert field in (await resp.json())["message"]
     room = await scripted_room(client, start_on_first_word=True, end_on_silence_seconds=4)
-    options = client.app[STORE].get_room(room["room_id"]).options
+    options = (await client.app[STORE].get_room(room["room_id"])).options
     assert options["start_on_first_word"] is True and options["end_on_silence_seconds"] == 4

@@ -100,7 +100,7 @@ async def test_an_expired_signature_says_what_to_do_and_none_writes(client: Any,
     path = f"/api/rooms/{room['room_id']}/clips/{clip['clip_id']}"
     from mockroom.access import authorize
 
-    grant = authorize(app[STORE], room["room_id"], room["tokens"]["candidate"])
+    grant = await authorize(app[STORE], room["room_id"], room["tokens"]["candidate"])
     stale = sign(grant, path, MEDIA_TTL_S, now=time.time() - MEDIA_TTL_S - 1)
     resp = await client.get(path, params={"sig": stale})
     assert resp.status == 403 and "expired" in (await resp.json())["message"]

@@ -105,7 +105,7 @@ async def test_full_queue_marks_takes_pending_and_loses_none(
     room = await audio_room(client)
     audio = webm_opus(silence(1.0))
     ids = [await upload_take(client, room, audio, take=i + 1) for i in range(3)]
-    statuses = [app[STORE].transcript(i).status for i in ids]  # type: ignore[union-attr]
+    statuses = [(await app[STORE].transcript(i)).status for i in ids]  # type: ignore[union-attr]
     assert statuses == ["queued", "pending", "pending"]
     views = takes(await review(client, room))
     assert "pending" in views[ids[2]]["message"].lower()
@@ -126,7 +126,7 @@ async def test_full_queue_marks_takes_pending_and_loses_none(
         f"/api/rooms/{room['room_id']}/clips", headers=auth(room["tokens"]["candidate"])
     )
     assert resp.status == 200
-    assert app[STORE].transcripts_for_room(room["room_id"]) == {}
+    assert await app[STORE].transcripts_for_room(room["room_id"]) == {}
 
 
 async def test_recognition_off_says_so(aiohttp_client: Any, tmp_path: Path) -> None:
@@ -136,7 +136,7 @@ async def test_recognition_off_says_so(aiohttp_client: Any, tmp_path: Path) -> N
     clip_id = await upload_take(client, room, webm_opus(silence(1.0)))
     view = takes(await review(client, room))[clip_id]
     assert view["status"] == "missing" and "MOCKROOM_ASR=off" in view["message"]
-    assert app[STORE].transcript(clip_id) is None
+    assert await app[STORE].transcript(clip_id) is None
 
 
 async def test_a_restart_picks_up_queued_and_pending_takes(

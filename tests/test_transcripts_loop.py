@@ -89,11 +89,11 @@ async def test_any_finalised_clip_is_transcribed(client: Any) -> None:
     room = await audio_room(client)
     clips = client.app[CLIPS]
     spec = ClipRequest("conflict-with-teammate", 3, "audio/webm")
-    clip, _ = clips.open_clip(room["room_id"], spec)
-    clip = clips.append(clip, webm_opus(silence(1.0)))
+    clip, _ = await clips.open_clip(room["room_id"], spec)
+    clip = await clips.append(clip, webm_opus(silence(1.0)))
     clip = await clips.finalise(clip, 1000)
     await asyncio.wait_for(client.app[TRANSCRIPTS].idle(), RECOGNITION_WAIT_S)
-    record = clips.store.transcript(clip.id)
+    record = await clips.store.transcript(clip.id)
     assert record is not None and record.status == "done" and record.backend == "pocketsphinx"
     # Finalising again is a no-op: no second transcription is queued.
     assert (await clips.finalise(clip, 1000)).finished_at == clip.finished_at

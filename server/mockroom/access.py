@@ -21,8 +21,8 @@ class Grant:
     expires_at: float | None = None  # sockets opened with the link are closed at this time
 
 
-def authorize(store: Store, room_id: str, token: str | None) -> Grant:
-    room = store.get_room(room_id)
+async def authorize(store: Store, room_id: str, token: str | None) -> Grant:
+    room = await store.get_room(room_id)
     if room is None:
         raise NotFound("This room does not exist. Check the link, or create a new room.")
     if not token:
@@ -30,7 +30,7 @@ def authorize(store: Store, room_id: str, token: str | None) -> Grant:
             "This page needs the link you were sent, including its token. "
             "Open the full link again, or ask the person who made the room for a new one."
         )
-    link = store.find_link(room_id, hash_token(token)) if well_formed(token) else None
+    link = await store.find_link(room_id, hash_token(token)) if well_formed(token) else None
     if link is None:
         raise Forbidden(
             "This link is not valid for this room. Check that you copied the whole link, "
@@ -40,23 +40,23 @@ def authorize(store: Store, room_id: str, token: str | None) -> Grant:
         raise Forbidden("This link was withdrawn. Ask the person who sent it for a new one.")
     if link_expired(link.expires_at, time.time()):
         raise Forbidden("This link has expired. Ask the person who made the room for a new one.")
-    store.touch_room(room_id)  # retention counts from the last use (rooms/retention.py)
+    await store.touch_room(room_id)  # retention counts from the last use (rooms/retention.py)
     return Grant(
         room=room, role=Role(link.role), token_hash=link.token_hash, expires_at=link.expires_at
     )
 
 
-def link_refusal(store: Store, grant: Grant) -> Refusal | None:
+async def link_refusal(store: Store, grant: Grant) -> Refusal | None:
     """Why a grant no longer holds (the link was withdrawn or has expired), or None.
 
     Sockets check this before each action they take, so a link withdrawn elsewhere (another
     node, the database by hand) stops acting at once even before its sockets are cut off.
     """
-    return link_refusal_for(store, grant.room.id, grant.token_hash)
+    return await link_refusal_for(store, grant.room.id, grant.token_hash)
 
 
-def link_refusal_for(store: Store, room_id: str, token_hash: str) -> Refusal | None:
-    link = store.find_link(room_id, token_hash)
+async def link_refusal_for(store: Store, room_id: str, token_hash: str) -> Refusal | None:
+    link = await store.find_link(room_id, token_hash)
     if link is None or link.revoked_at is not None:
         return WITHDRAWN
     if link_expired(link.expires_at, time.time()):

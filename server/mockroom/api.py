@@ -80,7 +80,7 @@ async def create_room(request: web.Request) -> web.Response:
     bank_id = spec.bank
     if spec.mode is Mode.SCRIPTED and bank_id is None and spec.bank_toml is None:
         bank_id = DEFAULT_SCRIPTED_BANK
-    return open_room(
+    return await open_room(
         request,
         mode=spec.mode,
         media=spec.media,
@@ -116,7 +116,7 @@ def room_info(
 
 @routes.get("/api/rooms/{room_id}")
 async def get_room(request: web.Request) -> web.Response:
-    grant = grant_from_request(request)
+    grant = await grant_from_request(request)
     participants = await request.app[SIGNALING].roster(grant.room.id)
     return web.json_response(room_info(request, grant, participants))
 
@@ -128,19 +128,21 @@ async def renew_link(request: web.Request) -> web.Response:
     Every socket the old link holds open (signaling and notes) is closed at once with the reason
     and its seat is freed, so the new link can join straight away.
     """
-    grant = grant_from_request(request)
+    grant = await grant_from_request(request)
     try:
         role = Role(request.match_info["role"])
     except ValueError:
         raise NotFound("No such role in this room.") from None
     check_renewal(grant, role)
     store = request.app[STORE]
-    old = [link.token_hash for link in store.links_for(grant.room.id) if link.role == role.value]
-    revoked = store.revoke_links(grant.room.id, role.value)
+    old = [
+        link.token_hash for link in await store.links_for(grant.room.id) if link.role == role.value
+    ]
+    revoked = await store.revoke_links(grant.room.id, role.value)
     token, record = issue_link(grant.room.id, role, request.app[SETTINGS].link_ttl_hours or None)
-    store.add_link(record)
+    await store.add_link(record)
     closed = sum(request.app[SIGNALING].cut_off(token_hash, WITHDRAWN) for token_hash in old)
-    request.app[LINK_VAULT].link_renewed(
+    await request.app[LINK_VAULT].link_renewed(
         grant.room.id, grant.room.mode, grant.role, str(bearer_token(request)), record, token
     )
     log.info(

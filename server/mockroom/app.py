@@ -111,10 +111,11 @@ def create_app(settings: Settings) -> web.Application:
 
     async def storage(app: web.Application) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        app[STORE] = open_store(settings)  # SQLite, or PostgreSQL with MOCKROOM_DATABASE_URL
+        # SQLite, or PostgreSQL with MOCKROOM_DATABASE_URL (its pool opens on this loop).
+        app[STORE] = await open_store(settings)
         app[SIGNALING] = Signaling(settings, app[STORE])
         yield
-        app[STORE].close()
+        await app[STORE].close()
 
     async def close_sockets(app: web.Application) -> None:
         await app[SIGNALING].shutdown()

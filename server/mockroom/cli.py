@@ -75,12 +75,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def _check_store(settings: Settings) -> None:
+    from .storage.open import open_store
+
+    await (await open_store(settings)).close()
+
+
 def serve_command(args: argparse.Namespace) -> int:
     from .app import create_app
     from .banks.model import BankError
     from .gc_tuning import freeze_startup_heap
     from .ops.serving import base_url, serve_until_signal, tls_context
-    from .storage.open import open_store
     from .storage.schema import StorageUnusable
 
     try:
@@ -108,7 +113,7 @@ def serve_command(args: argparse.Namespace) -> int:
     try:
         # Reach the database and bring its schema up to date now, so a wrong URL, a server
         # that is down or a newer schema is one line here rather than a failed start-up.
-        open_store(settings).close()
+        asyncio.run(_check_store(settings))
     except StorageUnusable as exc:
         print(f"mockroom: {exc}", file=sys.stderr)
         return 1
@@ -175,7 +180,7 @@ def gc_command(args: argparse.Namespace) -> int:
         print(f"mockroom: no MockRoom data in {settings.data_dir}", file=sys.stderr)
         return 2
     try:
-        print(collect_garbage(settings, dry_run=args.dry_run))
+        print(asyncio.run(collect_garbage(settings, dry_run=args.dry_run)))
     except StorageUnusable as exc:
         print(f"mockroom: {exc}", file=sys.stderr)
         return 1

@@ -30,31 +30,31 @@ def bearer_token(request: web.Request) -> str | None:
     return bearer_header(request) or request.query.get("token") or None
 
 
-def grant_from_request(request: web.Request) -> Grant:
-    return authorize(request.app[STORE], request.match_info["room_id"], bearer_token(request))
+async def grant_from_request(request: web.Request) -> Grant:
+    return await authorize(request.app[STORE], request.match_info["room_id"], bearer_token(request))
 
 
-def owner_grant(request: web.Request, may: str) -> Grant:
+async def owner_grant(request: web.Request, may: str) -> Grant:
     """The grant of the room's owner (who sends the others their links: the interviewer of a
     peer room, the candidate of a scripted one); anyone else is refused: "Only the … `may`"."""
-    grant = grant_from_request(request)
+    grant = await grant_from_request(request)
     owner = owner_role(grant.room.mode)
     if grant.role is not owner:
         raise Forbidden(f"Only the {owner.value} of this room can {may}.")
     return grant
 
 
-def page_grant(request: web.Request) -> Grant | None:
+async def page_grant(request: web.Request) -> Grant | None:
     """Who opened a page: `?token=` (links issued before #token=), `?sig=` (the page ticket a
     `#token=` link trades its token for), or None: the token is in a fragment, which only the
     browser sees, so the page must first fetch a ticket (pages.open_link)."""
     store, room_id = request.app[STORE], request.match_info["room_id"]
     if token := request.query.get("token"):
-        return authorize(store, room_id, token)
+        return await authorize(store, room_id, token)
     if sig := request.query.get("sig"):
-        return verify(store, room_id, PAGE, sig)
-    if store.get_room(room_id) is None:
-        authorize(store, room_id, None)  # the room's own "does not exist" page
+        return await verify(store, room_id, PAGE, sig)
+    if await store.get_room(room_id) is None:
+        await authorize(store, room_id, None)  # the room's own "does not exist" page
     return None
 
 
@@ -66,13 +66,13 @@ def open_link(request: web.Request, next_entry: str | None = None) -> web.Respon
     return aiohttp_jinja2.render_template("open.html", request, {"next_entry": next_entry})
 
 
-def grant_for_fetch(request: web.Request) -> Grant:
+async def grant_for_fetch(request: web.Request) -> Grant:
     """Media and downloads: a bearer token, `?token=` (old links), or a URL signed for exactly
     this path (links/signed.py), which is what pages put in <video src> and download links."""
     sig = request.query.get("sig")
     if sig and bearer_token(request) is None and request.method in ("GET", "HEAD"):
-        return verify(request.app[STORE], request.match_info["room_id"], request.path, sig)
-    return grant_from_request(request)
+        return await verify(request.app[STORE], request.match_info["room_id"], request.path, sig)
+    return await grant_from_request(request)
 
 
 def download(body: str, filename: str, content_type: str) -> web.Response:

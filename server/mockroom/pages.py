@@ -57,7 +57,7 @@ def room_context(grant: Grant) -> dict[str, Any]:
 
 @routes.get("/rooms/{room_id}")
 async def room_page(request: web.Request) -> web.Response:
-    grant = page_grant(request)
+    grant = await page_grant(request)
     if grant is None:
         return open_link(request, next_entry="room-page.js")  # most links open a peer room
     ctx = room_context(grant)

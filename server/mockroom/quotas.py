@@ -49,30 +49,30 @@ class ClipQuota:
         self._free = 0
         self._read_at = -TOTAL_TTL_S
 
-    def room_bytes(self, room_id: str) -> int:
-        return self.store.clip_bytes(room_id)
+    async def room_bytes(self, room_id: str) -> int:
+        return await self.store.clip_bytes(room_id)
 
-    def _refresh(self) -> None:
+    async def _refresh(self) -> None:
         now = time.monotonic()
         if now - self._read_at < TOTAL_TTL_S:
             return
-        self._total = self.store.clip_bytes()
+        self._total = await self.store.clip_bytes()
         self._free = shutil.disk_usage(_existing(self.directory)).free
         self._read_at = now
 
-    def check_room(self, room_id: str) -> None:
+    async def check_room(self, room_id: str) -> None:
         """Before a new clip: refused when the room or the server has no room left."""
-        self.check(room_id, 1, charge=False)
+        await self.check(room_id, 1, charge=False)
 
-    def check(self, room_id: str, size: int, *, charge: bool = True) -> None:
+    async def check(self, room_id: str, size: int, *, charge: bool = True) -> None:
         s = self.settings
-        if s.room_quota_bytes and self.room_bytes(room_id) + size > s.room_quota_bytes:
+        if s.room_quota_bytes and await self.room_bytes(room_id) + size > s.room_quota_bytes:
             raise TooLarge(
                 f"This room's recordings reached the limit of {mib(s.room_quota_bytes)}. "
                 "Delete recordings you no longer need on the review page, or use a new room.",
                 code="room-quota",
             )
-        self._refresh()
+        await self._refresh()
         full = (s.clips_quota_bytes and self._total + size > s.clips_quota_bytes) or (
             s.min_free_disk_bytes and self._free - size < s.min_free_disk_bytes
         )

@@ -244,7 +244,7 @@ class Settings:
     # PostgreSQL instead of the SQLite files in data_dir, for several nodes on one database
     # (README "PostgreSQL"): postgresql://user:password@host:5432/dbname. Unset: SQLite.
     database_url: str | None = setting(None, parse=database_url)
-    # Connections each node keeps open to it (the store runs on the event loop: a few suffice).
+    # Connections each node keeps open to it (an async pool: a call waits at most 2 s for one).
     database_pool_size: int = setting(4, parse=port_number)
     # Where recorded answers live (default data_dir/recordings); a cluster's nodes share one.
     recordings_path: Path | None = setting(None, parse=optional_path)

@@ -83,9 +83,13 @@ async def interview_state(ws: Socket) -> dict[str, Any]:
 
 
 async def closed_code(ws: Socket, timeout: float) -> int | None:
+    """The code of the server's close frame. aiohttp's own `close_code` reads 1006 when the
+    server drops the connection right after its close frame, before the client's reply."""
     async with asyncio.timeout(timeout):
         while not ws.closed:
-            await ws.receive()
+            msg = await ws.receive()
+            if msg.type == aiohttp.WSMsgType.CLOSE:
+                return int(msg.data)
     return ws.close_code
 
 

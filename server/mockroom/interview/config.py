@@ -20,7 +20,7 @@ EVENT_KIND = "interview"  # the kind of the room's stored interview events
 class InterviewSource(Protocol):
     """Who knows a room's interview best: the live service holds the running ones."""
 
-    def interview_for(self, room: RoomRecord) -> Interview | None: ...
+    async def interview_for(self, room: RoomRecord) -> Interview | None: ...
 
 
 # Set by the live service (interview.service); readers of finished rooms fall back to the log.
@@ -40,9 +40,9 @@ def config_for_room(room: RoomRecord) -> InterviewConfig | None:
     )
 
 
-def load_interview(store: Store, room: RoomRecord) -> Interview | None:
+async def load_interview(store: Store, room: RoomRecord) -> Interview | None:
     """Rebuild a room's interview from its stored events."""
     config = config_for_room(room)
     if config is None:
         return None
-    return Interview.replay(config, (e.data for e in store.events(room.id, EVENT_KIND)))
+    return Interview.replay(config, (e.data for e in await store.events(room.id, EVENT_KIND)))

@@ -80,6 +80,9 @@ class RoomInterview:
     grace: dict[str, asyncio.Task[None]] = field(default_factory=dict)  # seat -> pending "away"
     names: dict[str, str] = field(default_factory=dict)  # seat -> the name it last joined with
     budget: ActionBudget = field(default_factory=ActionBudget)
+    # Events are applied in memory, then appended: the lock (FIFO) keeps the log in the order
+    # they were applied while each append awaits its round trip.
+    log_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class InterviewService:
@@ -95,29 +98,39 @@ class InterviewService:
         self.grace_s = grace_s
         self.reform_grace_s = reform_grace_s
         self.rooms: dict[str, RoomInterview] = {}
+        self._loading: dict[str, asyncio.Task[RoomInterview | None]] = {}
 
-    def interview_for(self, room: RoomRecord) -> Interview | None:
+    async def interview_for(self, room: RoomRecord) -> Interview | None:
         """The room's interview for reading (reports): the live one, else a replay of its
         bounded log. Callers must not change it."""
         live = self.rooms.get(room.id)
-        return live.interview if live is not None else load_interview(self.store, room)
+        return live.interview if live is not None else await load_interview(self.store, room)
 
-    def _room(self, room: RoomRecord) -> RoomInterview | None:
+    async def _room(self, room: RoomRecord) -> RoomInterview | None:
+        """The live interview, loaded once: sockets that arrive together await one load."""
         live = self.rooms.get(room.id)
-        if live is None:
-            interview = load_interview(self.store, room)
-            if interview is None:
-                return None
-            live = self.rooms[room.id] = RoomInterview(interview)
-            live.timer = asyncio.create_task(self._run_clock(room.id, live))
-            self._await_stranded_seats(room.id, live)
+        if live is not None:
+            return live
+        loading = self._loading.get(room.id)
+        if loading is None:
+            loading = self._loading[room.id] = asyncio.create_task(self._load(room))
+            loading.add_done_callback(lambda _: self._loading.pop(room.id, None))
+        return await asyncio.shield(loading)
+
+    async def _load(self, room: RoomRecord) -> RoomInterview | None:
+        interview = await load_interview(self.store, room)
+        if interview is None:
+            return None
+        live = self.rooms[room.id] = RoomInterview(interview)
+        live.timer = asyncio.create_task(self._run_clock(room.id, live))
+        await self._await_stranded_seats(room.id, live)
         return live
 
-    def _await_stranded_seats(self, room_id: str, live: RoomInterview) -> None:
+    async def _await_stranded_seats(self, room_id: str, live: RoomInterview) -> None:
         """Seats that were in the room when its node died (joined, never left, not here now)
         are "reconnecting", not gone: the grace a dropped socket gets, from now."""
         here = self.signaling.live_room(room_id)
-        for row in self.store.participants(room_id):
+        for row in await self.store.participants(room_id):
             link = row["role"]
             if row["left_at"] is not None or link not in SEATS or link in live.grace:
                 continue
@@ -128,16 +141,20 @@ class InterviewService:
                 self._away_after_grace(room_id, live, link, self.reform_grace_s)
             )
 
-    def _record(self, room_id: str, live: RoomInterview, event: Event) -> None:
-        self.store.append_event(room_id, EVENT_KIND, event)
+    async def _record(self, room_id: str, live: RoomInterview, event: Event) -> None:
+        await self._append(room_id, live, event)
         live.wake.set()  # the next deadline may have moved
+
+    async def _append(self, room_id: str, live: RoomInterview, event: Event) -> None:
+        async with live.log_lock:
+            await self.store.append_event(room_id, EVENT_KIND, event)
 
     # presence ------------------------------------------------------------------------------
     async def on_join(self, conn: Connection) -> None:
         if conn.grant.room.mode != Mode.PEER:
             return
         link = conn.grant.role.value
-        live = self._room(conn.grant.room)
+        live = await self._room(conn.grant.room)
         if live is None or link not in SEATS:
             await conn.send(self._state_message(live, link, conn.room))
             return
@@ -147,7 +164,7 @@ class InterviewService:
         if task is not None:
             task.cancel()  # back within the grace period: nothing was recorded
         if link in live.interview.state.away:
-            self._record(conn.room.room_id, live, live.interview.back(link, now=now_ms()))
+            await self._record(conn.room.room_id, live, live.interview.back(link, now=now_ms()))
             changed = True
         if changed:  # the others stop showing "reconnecting" / "left"
             await self.broadcast(conn.room, live)
@@ -161,8 +178,9 @@ class InterviewService:
             return
         if len(conn.room) == 0:  # the room emptied: record who left, stop its clock
             for seat in {link, *live.grace} & set(SEATS):
-                self._mark_away(room_id, live, seat)
-            self._dispose(room_id)
+                await self._mark_away(room_id, live, seat)
+            if len(conn.room) == 0 and self.rooms.get(room_id) is live:  # nobody came back
+                self._dispose(room_id)
             return
         if link in SEATS and not conn.room.by_role(Role(link)):
             live.grace[link] = asyncio.create_task(
@@ -175,19 +193,19 @@ class InterviewService:
     ) -> None:
         await asyncio.sleep(grace_s)
         live.grace.pop(link, None)
-        self._mark_away(room_id, live, link)
+        await self._mark_away(room_id, live, link)
         room = self.signaling.live_room(room_id)
         if room is not None:
             await self.broadcast(room, live)
 
-    def _mark_away(self, room_id: str, live: RoomInterview, link: str) -> None:
+    async def _mark_away(self, room_id: str, live: RoomInterview, link: str) -> None:
         task = live.grace.pop(link, None)
         if task is not None and task is not asyncio.current_task():
             task.cancel()
         iv = live.interview
         # Presence is advisory: a full log only loses the hold, never an action.
         if link not in iv.state.away and len(iv.events) < event_cap(self.signaling.settings):
-            self._record(room_id, live, iv.away(link, now=now_ms()))
+            await self._record(room_id, live, iv.away(link, now=now_ms()))
 
     def _dispose(self, room_id: str) -> None:
         live = self.rooms.pop(room_id, None)
@@ -203,7 +221,7 @@ class InterviewService:
     async def on_message(self, conn: Connection, message: dict[str, Any]) -> None:
         if conn.grant.room.mode != Mode.PEER:
             raise UserError("This room's interviewer is the scripted one.", code="not-available")
-        live = self._room(conn.grant.room)
+        live = await self._room(conn.grant.room)
         if live is None:
             raise UserError(
                 "This room has no question bank, so there is no interview flow to drive. "
@@ -217,7 +235,7 @@ class InterviewService:
                 code="rate-limited",
             )
         for event in self._apply(live.interview, conn.grant.role.value, message):
-            self._record(conn.room.room_id, live, event)
+            await self._record(conn.room.room_id, live, event)
         await self.broadcast(conn.room, live)
 
     def _apply(self, iv: Interview, by: str, message: dict[str, Any]) -> list[Event]:
@@ -303,7 +321,7 @@ class InterviewService:
             try:
                 events = live.interview.tick(now_ms())
                 for event in events:
-                    self.store.append_event(room_id, EVENT_KIND, event)  # no wake: we are it
+                    await self._append(room_id, live, event)  # no wake: we are it
                 room = self.signaling.live_room(room_id)
                 if events and room is not None:
                     await self.broadcast(room, live)

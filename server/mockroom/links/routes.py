@@ -26,17 +26,17 @@ routes = web.RouteTableDef()
 
 @routes.get("/api/rooms/{room_id}/links")
 async def room_links(request: web.Request) -> web.Response:
-    grant = owner_grant(request, "see its links")
+    grant = await owner_grant(request, "see its links")
     owner = grant.role
     token = str(bearer_token(request))
     room_id = grant.room.id
     now = time.time()
     current = {
         record.token_hash: record
-        for record in request.app[STORE].links_for(room_id)
+        for record in await request.app[STORE].links_for(room_id)
         if record.revoked_at is None and not link_expired(record.expires_at, now)
     }
-    opened = request.app[LINK_VAULT].open_all(token, room_id)
+    opened = await request.app[LINK_VAULT].open_all(token, room_id)
     opened[owner.value] = (token, grant.token_hash)
     base = base_url(request, request.app[SETTINGS])
     links: dict[str, str] = {}
@@ -57,7 +57,7 @@ async def room_links(request: web.Request) -> web.Response:
 async def page_ticket(request: web.Request) -> web.Response:
     """A short-lived signature that renders this room's pages for the bearer's role: the page a
     `#token=` link opens trades the token (a header, never a URL) for it (links/signed.py)."""
-    grant = grant_from_request(request)
+    grant = await grant_from_request(request)
     return web.json_response(
         {"sig": sign(grant, PAGE, PAGE_TTL_S)}, headers={"Cache-Control": "no-store"}
     )

@@ -48,17 +48,17 @@ def signed_url(grant: Grant, path: str, ttl_s: float = MEDIA_TTL_S) -> str:
     return f"{path}?sig={sign(grant, path, ttl_s)}"
 
 
-def verify(store: Store, room_id: str, path: str, sig: str) -> Grant:
+async def verify(store: Store, room_id: str, path: str, sig: str) -> Grant:
     """The grant a signature stands for, or Forbidden with what to do about it."""
     expiry_text, _, rest = sig.partition(".")
     role_text, _, mac = rest.partition(".")
-    room = store.get_room(room_id)
+    room = await store.get_room(room_id)
     if not expiry_text.isdigit() or role_text not in {r.value for r in Role} or room is None:
         raise Forbidden("This address is not valid. Open the link you were sent again.")
     now = time.time()
     if int(expiry_text) < now:
         raise Forbidden("This address has expired. Reload the page, or open your link again.")
-    for link in store.links_for(room_id):
+    for link in await store.links_for(room_id):
         if link.role != role_text or link.revoked_at is not None:
             continue
         if link_expired(link.expires_at, now):

@@ -85,23 +85,26 @@ class LinkVault:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def keep(self, owner_token: str, room_id: str, role: str, token: str, token_hash: str) -> None:
-        self.store.keep_sealed(room_id, role, token_hash, seal(owner_token, room_id, role, token))
+    async def keep(
+        self, owner_token: str, room_id: str, role: str, token: str, token_hash: str
+    ) -> None:
+        sealed = seal(owner_token, room_id, role, token)
+        await self.store.keep_sealed(room_id, role, token_hash, sealed)
 
-    def forget(self, room_id: str, role: str) -> None:
-        self.store.forget_sealed(room_id, role)
+    async def forget(self, room_id: str, role: str) -> None:
+        await self.store.forget_sealed(room_id, role)
 
-    def open_all(self, owner_token: str, room_id: str) -> dict[str, tuple[str, str]]:
+    async def open_all(self, owner_token: str, room_id: str) -> dict[str, tuple[str, str]]:
         """role -> (token, token_hash) for every copy this owner token opens."""
         opened = {}
-        for role, token_hash, sealed in self.store.sealed_links(room_id):
+        for role, token_hash, sealed in await self.store.sealed_links(room_id):
             token = unseal(owner_token, room_id, role, sealed)
             if token is not None:
                 opened[role] = (token, token_hash)
         return opened
 
     # the two moments links are made -----------------------------------------------------
-    def room_created(
+    async def room_created(
         self, room_id: str, mode: str, issued: Iterable[tuple[str, LinkRecord]]
     ) -> None:
         issued = list(issued)
@@ -109,9 +112,9 @@ class LinkVault:
         owner_token = next(token for token, record in issued if record.role == owner)
         for token, record in issued:
             if record.role != owner:
-                self.keep(owner_token, room_id, record.role, token, record.token_hash)
+                await self.keep(owner_token, room_id, record.role, token, record.token_hash)
 
-    def link_renewed(
+    async def link_renewed(
         self,
         room_id: str,
         mode: str,
@@ -124,13 +127,13 @@ class LinkVault:
         for the owner) drops the stale copy, so a withdrawn link is never shown again."""
         owner = owner_role(mode)
         if renewer is not owner:
-            self.forget(room_id, record.role)
+            await self.forget(room_id, record.role)
         elif record.role == owner.value:
             # The owner's own link changed: the copies move to the new key.
-            for role, (other, other_hash) in self.open_all(renewer_token, room_id).items():
-                self.keep(token, room_id, role, other, other_hash)
+            for role, (other, other_hash) in (await self.open_all(renewer_token, room_id)).items():
+                await self.keep(token, room_id, role, other, other_hash)
         else:
-            self.keep(renewer_token, room_id, record.role, token, record.token_hash)
+            await self.keep(renewer_token, room_id, record.role, token, record.token_hash)
 
 
 LINK_VAULT: web.AppKey[LinkVault] = web.AppKey("link_vault")

@@ -52,6 +52,7 @@ def setup_notes(app: web.Application) -> None:
         app[NOTES_HUB] = hub
         # A withdrawn link is cut off in the notes too (signaling calls this when it cuts).
         app[SIGNALING].cut_off_hooks.append(hub.cut_off)
+        hub.recently_cut = app[SIGNALING].link_cache.refused
         store = app[STORE]
         hub.link_check = lambda room_id, token_hash: link_refusal_for(store, room_id, token_hash)
         task = asyncio.create_task(hub.run_maintenance())
@@ -59,7 +60,7 @@ def setup_notes(app: web.Application) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        hub.shutdown()
+        await hub.shutdown()
         storage.close()
 
     async def close_sockets(app: web.Application) -> None:

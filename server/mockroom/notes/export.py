@@ -22,29 +22,29 @@ from .keys import NOTES_HUB
 FENCE_LANGUAGES = {"javascript": "javascript", "python": "python", "plain": "text"}
 
 
-def document_text(app: web.Application, room_id: str, doc: str) -> tuple[str, dict[str, Any]]:
+async def document_text(app: web.Application, room_id: str, doc: str) -> tuple[str, dict[str, Any]]:
     """The Y.Text "notes" of a document and its Y.Map "meta" (empty for non-code documents)."""
-    room = app[NOTES_HUB].peek(room_id, doc)
+    room = await app[NOTES_HUB].peek(room_id, doc)
     text = str(room.doc.get("notes", type=Text))
     meta = dict(room.doc.get("meta", type=Map)) if doc == CODE_DOC else {}
     return text, meta
 
 
-def notes_markdown(app: web.Application, grant: Grant) -> str:
+async def notes_markdown(app: web.Application, grant: Grant) -> str:
     """Markdown of the notes `grant` may read: never another role's private notes."""
     room = grant.room
     date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(room.created_at))
     lines = [f"# {room.title}", "", f"- Date: {date}", f"- Room: {room.id}"]
-    people = app[STORE].participants(room.id)
+    people = await app[STORE].participants(room.id)
     if people:
         lines.append("- Participants: " + ", ".join(f"{p['name']} ({p['role']})" for p in people))
-    shared, _ = document_text(app, room.id, SHARED_DOC)
+    shared, _ = await document_text(app, room.id, SHARED_DOC)
     lines += ["", "## Shared notes", "", shared.strip() or "_(empty)_"]
     private = private_notes_doc(grant.role)
     if private is not None:
-        own, _ = document_text(app, room.id, private)
+        own, _ = await document_text(app, room.id, private)
         lines += ["", f"## My notes ({grant.role.value})", "", own.strip() or "_(empty)_"]
-    code, meta = document_text(app, room.id, CODE_DOC)
+    code, meta = await document_text(app, room.id, CODE_DOC)
     if code.strip():
         language = FENCE_LANGUAGES.get(str(meta.get("language", "plain")), "text")
         lines += ["", "## Code pad", "", *fenced(code, language)]
@@ -52,6 +52,6 @@ def notes_markdown(app: web.Application, grant: Grant) -> str:
 
 
 async def export_notes(request: web.Request) -> web.Response:
-    grant = grant_from_request(request)
-    body = notes_markdown(request.app, grant)
+    grant = await grant_from_request(request)
+    body = await notes_markdown(request.app, grant)
     return markdown_download(body, f"mockroom-{grant.room.id}-notes.md")

@@ -1,9 +1,11 @@
 """The registry of live notes documents and the durable relay between their clients.
 
 Hot path for an update: decode the envelope, apply to the server copy (validates it), queue the row;
-at the end of the loop iteration one SQLite transaction commits every queued row, then the received
-bytes are relayed unchanged to the other clients. Compaction and unloading run in a periodic
-maintenance task, never on a keystroke.
+a flusher task then commits every queued row in one transaction (on PostgreSQL what arrives during
+a commit's round trip goes into the next one), and only then relays the received bytes unchanged
+to the other clients. Compaction and unloading run in a periodic maintenance task, never on a
+keystroke. Flushes and compactions take turns on one lock: a compaction replaces the log by a
+snapshot, and a row appended while it awaits its commit must not be deleted with the log.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..links.sockets import CLOSE_LINK_REFUSED, LinkSockets, Refusal
@@ -43,7 +45,7 @@ class NotesConfig:
 
 
 # (room id, token hash) -> why the link no longer holds, or None.
-LinkCheck = Callable[[str, str], Refusal | None]
+LinkCheck = Callable[[str, str], Awaitable[Refusal | None]]
 
 
 class NotesHub:
@@ -52,10 +54,14 @@ class NotesHub:
         self.config = config
         self.rooms: dict[tuple[str, str], DocRoom] = {}
         self._batch: list[tuple[DocRoom, Client, bytes, bytes]] = []
-        self._flush_handle: asyncio.Handle | None = None
+        self._flusher: asyncio.Task[None] | None = None
+        self._writing = asyncio.Lock()  # flushes and compactions, one at a time
+        self._loading: dict[tuple[str, str], asyncio.Task[DocRoom]] = {}
         # Every open client by its link, so a withdrawn or expired link is cut off.
         self.links: LinkSockets[Client] = LinkSockets(self._cut)
         self.link_check: LinkCheck | None = None
+        # Links cut off lately on this node (the signaling link cache's record of them).
+        self.recently_cut: Callable[[str], Refusal | None] = lambda token_hash: None
         self._last_recheck = time.monotonic()
         self.updates_stored = 0  # since start-up (ops/metrics.py reads it)
 
@@ -64,11 +70,19 @@ class NotesHub:
         """Close every notes socket of a link (withdrawn or expired); returns how many."""
         return self.links.cut_off(token_hash, why)
 
+    def admit(self, token_hash: str, expires_at: float | None, client: Client) -> None:
+        """Register a new client of a link; one whose link was cut while it was being let in
+        (its link read, then an await) is cut off at once."""
+        self.links.add(token_hash, expires_at, client)
+        why = self.recently_cut(token_hash)
+        if why is not None:
+            self.cut_off(token_hash, why)
+
     def _cut(self, client: Client, why: Refusal) -> None:
         log.info("notes link cut off", extra={"who": client.label, "why": why.code})
         client.close(CLOSE_LINK_REFUSED, why.message)
 
-    def recheck_links(self) -> int:
+    async def recheck_links(self) -> int:
         """Cut off every open client whose link no longer holds; returns how many."""
         if self.link_check is None:
             return 0
@@ -77,39 +91,46 @@ class NotesHub:
             for client in room.clients:
                 key = (room.room_id, client.link)
                 if key not in verdicts:
-                    verdicts[key] = self.link_check(*key)
+                    verdicts[key] = await self.link_check(*key)
         return sum(self.cut_off(h, why) for (_, h), why in verdicts.items() if why is not None)
 
     def sockets_in_room(self, room_id: str) -> int:
         return sum(len(r.clients) for (rid, _), r in self.rooms.items() if rid == room_id)
 
     # documents ---------------------------------------------------------------------------
-    def open(self, room_id: str, doc: str) -> DocRoom:
-        """Get or load a document. Synchronous on purpose: no await between the lookup and the
-        insert, so clients that open a cold document at the same instant all get the same one."""
+    async def open(self, room_id: str, doc: str) -> DocRoom:
+        """Get or load a document. Clients that open a cold document at the same instant all
+        await the one load and get the same document."""
         key = (room_id, doc)
         room = self.rooms.get(key)
-        if room is None:
-            room = DocRoom(room_id, doc)
-            stored = self.storage.load(room_id, doc)
-            bad = room.load(stored.snapshot, stored.updates)
-            if bad:
-                log.warning("skipped undecodable stored updates", extra={"doc": doc, "bad": bad})
-            self.rooms[key] = room
-        return room
+        if room is not None:
+            return room
+        loading = self._loading.get(key)
+        if loading is None:
+            loading = self._loading[key] = asyncio.create_task(self._load(key))
+            loading.add_done_callback(lambda _: self._loading.pop(key, None))
+        return await asyncio.shield(loading)  # a client that gives up does not cancel the load
 
-    def peek(self, room_id: str, doc: str) -> DocRoom:
+    async def _load(self, key: tuple[str, str]) -> DocRoom:
+        room = DocRoom(*key)
+        stored = await self.storage.load(*key)
+        bad = room.load(stored.snapshot, stored.updates)
+        if bad:
+            log.warning("skipped undecodable stored updates", extra={"doc": key[1], "bad": bad})
+        return self.rooms.setdefault(key, room)
+
+    async def peek(self, room_id: str, doc: str) -> DocRoom:
         """A document for reading (export): the live one, or a fresh load that is not kept."""
         room = self.rooms.get((room_id, doc))
         if room is not None:
             return room
         room = DocRoom(room_id, doc)
-        stored = self.storage.load(room_id, doc)
+        stored = await self.storage.load(room_id, doc)
         room.load(stored.snapshot, stored.updates)
         return room
 
     # the hot path ------------------------------------------------------------------------
-    def receive(self, room: DocRoom, client: Client, data: bytes) -> None:
+    async def receive(self, room: DocRoom, client: Client, data: bytes) -> None:
         """Handle one binary message from a client; protocol errors close that client."""
         if client.closing:
             return  # cut off or refused: nothing it sends now is applied, stored or relayed
@@ -124,13 +145,17 @@ class NotesHub:
             return
         if message.kind == codec.MESSAGE_SYNC:
             if message.sub == codec.SYNC_STEP1:
+                if self._batch or self._writing.locked():
+                    # The answer holds the server's whole state: only once what it applied is
+                    # stored (what a reader sees survives a crash; PyClient.flush relies on it).
+                    await self.flush()
                 try:
                     room.answer_step1(client, message.payload)
                 except ValueError:  # pycrdt: "Cannot decode state" (found by the live fuzz run)
                     client.close(CLOSE_PROTOCOL, "malformed message: not a state vector")
             else:
                 relay = data if message.sub == codec.SYNC_UPDATE else None
-                self._update(room, client, message.payload, relay)
+                await self._update(room, client, message.payload, relay)
         elif message.kind == codec.MESSAGE_AWARENESS:
             try:
                 room.awareness_from(client, message.payload, data)
@@ -140,7 +165,9 @@ class NotesHub:
             room.query_awareness(client)
         # messageAuth from a client has no meaning; ignore it like y-websocket's server does.
 
-    def _update(self, room: DocRoom, client: Client, update: bytes, raw: bytes | None) -> None:
+    async def _update(
+        self, room: DocRoom, client: Client, update: bytes, raw: bytes | None
+    ) -> None:
         if update == codec.EMPTY_UPDATE:
             return
         if not client.writable:
@@ -151,7 +178,7 @@ class NotesHub:
                 log.info("dropped update from read-only client", extra={"who": client.label})
             return
         if room.size + len(update) > self.config.max_document_bytes:
-            self.compact(room)  # the log overstates the size; a snapshot is exact
+            await self.compact(room)  # the log overstates the size; a snapshot is exact
             if room.size + len(update) > self.config.max_document_bytes:
                 limit = self.config.max_document_bytes // (1024 * 1024)
                 client.close(CLOSE_TOO_BIG, f"document is full (limit {limit} MiB)")
@@ -162,44 +189,66 @@ class NotesHub:
             client.close(CLOSE_PROTOCOL, "malformed update")
             return
         self._batch.append((room, client, update, raw or codec.update_message(update)))
-        if self._flush_handle is None:
-            self._flush_handle = asyncio.get_running_loop().call_soon(self.flush)
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush_task())
 
-    def flush(self) -> None:
-        """Commit everything queued, then relay it. Nothing is relayed that is not durable."""
-        self._flush_handle = None
-        batch, self._batch = self._batch, []
-        if not batch:
-            return
+    def discard_queued(self, room_id: str) -> None:
+        """Drop the room's updates that are not stored yet (the room is being deleted)."""
+        self._batch = [item for item in self._batch if item[0].room_id != room_id]
+
+    async def _flush_task(self) -> None:
         try:
-            self.storage.append((r.room_id, r.name, update) for r, _, update, _ in batch)
-        except Exception:
-            # Disk full or similar: the senders' copies are the only ones; closing makes their
-            # providers reconnect and resend the missing state once storage works again.
-            log.exception("could not store notes updates", extra={"updates": len(batch)})
-            for _, client, _, _ in batch:
-                client.close(CLOSE_INTERNAL, "could not save notes; reconnecting")
-            return
-        self.updates_stored += len(batch)
-        for room, client, _, raw in batch:
-            room.log_rows += 1
-            room.relay(raw, exclude=client)
+            await self.flush()
+        finally:
+            # No await between the last look at the batch and here: a row queued after it
+            # finds no flusher and starts the next one.
+            self._flusher = None
+
+    async def flush(self) -> None:
+        """Commit everything queued, then relay it. Nothing is relayed that is not durable."""
+        async with self._writing:
+            await self._flush_locked()
+
+    async def _flush_locked(self) -> None:
+        while self._batch:
+            batch, self._batch = self._batch, []
+            try:
+                await self.storage.append((r.room_id, r.name, u) for r, _, u, _ in batch)
+            except Exception:
+                # Disk full, database gone: the senders' copies are the only ones; closing makes
+                # their providers reconnect and resend the missing state once storage works.
+                log.exception("could not store notes updates", extra={"updates": len(batch)})
+                for _, client, _, _ in batch:
+                    client.close(CLOSE_INTERNAL, "could not save notes; reconnecting")
+                continue
+            self.updates_stored += len(batch)
+            for room, client, _, raw in batch:
+                room.log_rows += 1
+                room.relay(raw, exclude=client)
 
     # maintenance -------------------------------------------------------------------------
-    def compact(self, room: DocRoom) -> None:
-        self.flush()  # the snapshot must not contain rows the log does not have yet
-        state = room.snapshot()
-        self.storage.compact(room.room_id, room.name, state)
-        room.size = len(state)
-        room.log_rows = 0
+    async def compact(self, room: DocRoom) -> None:
+        async with self._writing:
+            await self._flush_locked()  # the snapshot must not hold rows the log does not
+            state, size = room.snapshot(), room.size
+            await self.storage.compact(room.room_id, room.name, state)
+            # Updates applied meanwhile wait in the batch (the lock holds the flusher off) and
+            # are appended after the compaction: they count on top of the snapshot.
+            room.size = len(state) + room.size - size
+            room.log_rows = 0
 
-    def maintain(self, now: float) -> None:
+    def _idle(self, room: DocRoom, now: float) -> bool:
+        empty = room.empty_since
+        return empty is not None and now - empty >= self.config.idle_unload_s
+
+    async def maintain(self, now: float) -> None:
         for key, room in list(self.rooms.items()):
-            empty = room.empty_since
-            idle = empty is not None and now - empty >= self.config.idle_unload_s
-            if room.log_rows >= self.config.compact_after_rows or (idle and room.log_rows):
-                self.compact(room)
-            if idle:
+            if room.log_rows >= self.config.compact_after_rows or (
+                self._idle(room, now) and room.log_rows
+            ):
+                await self.compact(room)
+            # Looked at again after the await: a client may have opened it meanwhile.
+            if self._idle(room, now) and self.rooms.get(key) is room:
                 del self.rooms[key]
 
     async def run_maintenance(self) -> None:
@@ -207,10 +256,10 @@ class NotesHub:
             await asyncio.sleep(self.config.maintenance_interval_s)
             try:
                 now = time.monotonic()
-                self.maintain(now)
+                await self.maintain(now)
                 if now - self._last_recheck >= self.config.link_recheck_s:
                     self._last_recheck = now
-                    self.recheck_links()
+                    await self.recheck_links()
                 await asyncio.to_thread(self.storage.checkpoint)
             except Exception:
                 log.exception("notes maintenance failed")
@@ -220,11 +269,11 @@ class NotesHub:
             for client in list(room.clients):
                 client.close(code, reason)
 
-    def shutdown(self) -> None:
+    async def shutdown(self) -> None:
         """Flush and snapshot every loaded document (graceful stop)."""
         self.links.close()
-        self.flush()
-        for room in self.rooms.values():
+        await self.flush()
+        for room in list(self.rooms.values()):
             if room.log_rows:
-                self.compact(room)
+                await self.compact(room)
         self.rooms.clear()

@@ -9,7 +9,8 @@ transaction is in the OS cache once COMMIT returns). Compaction replaces a docum
 snapshot of the server's merged state, off the hot path.
 
 The connection lives on the event loop thread, like storage.sqlite: an append of a few hundred
-bytes costs tens of microseconds, cheaper than a hop to a worker thread.
+bytes costs tens of microseconds, cheaper than a hop to a worker thread. So `NotesStorage`'s
+methods are coroutines (the protocol is async, for PostgreSQL) that never suspend.
 """
 
 from __future__ import annotations
@@ -84,17 +85,17 @@ class StoredDoc:
 class NotesLog(Protocol):
     """What the hub needs: durable before relayed, so `append` returns only once it is stored."""
 
-    def load(self, room_id: str, doc: str) -> StoredDoc: ...
+    async def load(self, room_id: str, doc: str) -> StoredDoc: ...
 
-    def append(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
+    async def append(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
         """Store (room_id, doc, update) rows in one transaction, in order."""
         ...
 
-    def compact(self, room_id: str, doc: str, state: bytes) -> None:
+    async def compact(self, room_id: str, doc: str, state: bytes) -> None:
         """Replace the document's log by `state`, which already holds every logged update."""
         ...
 
-    def log_length(self, room_id: str, doc: str) -> int: ...
+    async def log_length(self, room_id: str, doc: str) -> int: ...
 
     def checkpoint(self) -> None:
         """Housekeeping off the loop (run in a worker thread); may do nothing."""
@@ -134,7 +135,7 @@ class NotesStorage:
             if not self._closed:
                 self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
-    def load(self, room_id: str, doc: str) -> StoredDoc:
+    async def load(self, room_id: str, doc: str) -> StoredDoc:
         row = self._db.execute(
             "SELECT state FROM notes_snapshots WHERE room_id = ? AND doc = ?", (room_id, doc)
         ).fetchone()
@@ -144,7 +145,7 @@ class NotesStorage:
         ).fetchall()
         return StoredDoc(bytes(row[0]) if row else None, [bytes(r[0]) for r in rows])
 
-    def append(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
+    async def append(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
         """One transaction for everything that arrived in the same loop iteration."""
         now = time.time()
         db = self._db
@@ -162,11 +163,11 @@ class NotesStorage:
             raise
         db.execute("COMMIT")
 
-    def compact(self, room_id: str, doc: str, state: bytes) -> None:
+    async def compact(self, room_id: str, doc: str, state: bytes) -> None:
         """Replace the document's log by a snapshot that already contains every logged update.
 
-        The caller guarantees that: it applies all committed updates to its document and calls
-        this without yielding to the loop in between, so no row can slip in unseen.
+        The caller guarantees that: the hub holds its write lock over the flush, the snapshot
+        and this call, so no row can be appended meanwhile (notes.hub).
         """
         db = self._db
         db.execute("BEGIN")
@@ -182,7 +183,7 @@ class NotesStorage:
             raise
         db.execute("COMMIT")
 
-    def log_length(self, room_id: str, doc: str) -> int:
+    async def log_length(self, room_id: str, doc: str) -> int:
         row = self._db.execute(
             "SELECT COUNT(*) FROM notes_updates WHERE room_id = ? AND doc = ?", (room_id, doc)
         ).fetchone()

@@ -21,6 +21,7 @@ from ..links.sockets import TooManySockets
 from ..roles import NOTES_PROTOCOL, may_write_document, note_documents
 from ..security import origin_allowed
 from .hub import NotesHub
+from .room import DocRoom
 
 log = logging.getLogger(__name__)
 
@@ -143,13 +144,13 @@ def socket_token(request: web.Request) -> str | None:
     return None
 
 
-def _admit(request: web.Request, hub: NotesHub) -> Grant:
+async def _admit(request: web.Request, hub: NotesHub) -> Grant:
     """Who is asking, or a MockRoomError naming why not."""
     settings = request.app[SETTINGS]
     if not origin_allowed(request, settings):
         raise Forbidden("This page may not open notes of this server.")
     room_id = request.match_info["room_id"]
-    grant = authorize(request.app[STORE], room_id, socket_token(request))
+    grant = await authorize(request.app[STORE], room_id, socket_token(request))
     if request.match_info["doc"] not in note_documents(grant.role):
         raise Forbidden("Your link does not open this notes document.")
     per_link = settings.max_notes_sockets_per_link
@@ -166,7 +167,7 @@ def _admit(request: web.Request, hub: NotesHub) -> Grant:
 
 async def handle_notes_socket(request: web.Request, hub: NotesHub) -> web.StreamResponse:
     try:
-        grant = _admit(request, hub)
+        grant = await _admit(request, hub)
     except MockRoomError as exc:
         if not web.WebSocketResponse().can_prepare(request).ok:
             raise
@@ -192,18 +193,21 @@ async def handle_notes_socket(request: web.Request, hub: NotesHub) -> web.Stream
     writable = may_write_document(grant.role, doc)
     client = SocketClient(ws, label, writable, config.max_backlog_bytes, grant.token_hash)
     writer = asyncio.create_task(client.write_loop())
-    room = hub.open(room_id, doc)
-    room.join(client)
-    hub.links.add(grant.token_hash, grant.expires_at, client)
+    # Registered before the document loads (an await): a cut-off from now on reaches it.
+    hub.admit(grant.token_hash, grant.expires_at, client)
+    room: DocRoom | None = None
     try:
+        room = await hub.open(room_id, doc)
+        room.join(client)
         async for msg in ws:
             if msg.type == WSMsgType.BINARY:
-                hub.receive(room, client, msg.data)
+                await hub.receive(room, client, msg.data)
             elif msg.type == WSMsgType.TEXT:
                 client.close(1003, "notes speak the binary y-websocket protocol")
     finally:
         hub.links.discard(grant.token_hash, client)
-        room.leave(client)
+        if room is not None:
+            room.leave(client)
         client.close(WSCloseCode.OK, "")
         if client.dropped_updates:
             log.info(

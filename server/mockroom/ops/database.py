@@ -57,7 +57,7 @@ def upgrade(settings: Settings) -> list[str]:
         return [_applied(f"database {describe(settings.database_url)}", applied)]
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = SqliteStore(settings.db_path)
-    store.close()
+    store.close_file()
     notes = NotesStorage(settings.data_dir / NOTES_DB)
     notes.close()
     return [

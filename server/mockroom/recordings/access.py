@@ -51,18 +51,20 @@ class ClipAccess(Protocol):
     def json(self, clip: Clip) -> dict[str, Any]: ...
 
 
-def clip_access(request: web.Request, grant: Grant) -> ClipAccess:
+async def clip_access(request: web.Request, grant: Grant) -> ClipAccess:
     if grant.room.mode == Mode.PEER:
-        return PeerAccess(grant, peer_interview(request.app, grant))
+        return PeerAccess(grant, await peer_interview(request.app, grant))
     return ScriptedAccess(scripted_only(grant))
 
 
-def peer_interview(app: web.Application, grant: Grant) -> Interview:
+async def peer_interview(app: web.Application, grant: Grant) -> Interview:
     """The live interview if the room runs, else its replayed log."""
     room = grant.room
     source = app.get(INTERVIEW_SOURCE)
     interview = (
-        source.interview_for(room) if source is not None else load_interview(app[STORE], room)
+        await source.interview_for(room)
+        if source is not None
+        else await load_interview(app[STORE], room)
     )
     if interview is None:
         raise NotFound("This room has no recordings: it has no question bank.")

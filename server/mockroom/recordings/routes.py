@@ -17,7 +17,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,7 @@ class ClipStore:
         self.sealing: set[asyncio.Task[None]] = set()  # awaited by shutdown (and by tests)
         # Called with each clip once it is finished and seekable, whichever room kind recorded
         # it (speech.transcripts queues it for recognition). Must not block: the upload waits.
-        self.finished_hooks: list[Callable[[Clip], object]] = []
+        self.finished_hooks: list[Callable[[Clip], Awaitable[object]]] = []
 
     def _clip(self, row: Any) -> Clip:
         return Clip(
@@ -82,26 +82,26 @@ class ClipStore:
     def path(self, clip: Clip) -> Path:
         return self.directory / clip.room_id / clip.filename
 
-    def get(self, room_id: str, clip_id: str) -> Clip:
-        row = self.store.clip(room_id, clip_id)
+    async def get(self, room_id: str, clip_id: str) -> Clip:
+        row = await self.store.clip(room_id, clip_id)
         if row is None:
             raise NotFound("No such recording in this room (it may have been deleted).")
         return self._clip(row)
 
-    def for_room(self, room_id: str) -> list[Clip]:
-        return [self._clip(row) for row in self.store.clips(room_id)]
+    async def for_room(self, room_id: str) -> list[Clip]:
+        return [self._clip(row) for row in await self.store.clips(room_id)]
 
-    def open_clip(self, room_id: str, spec: ClipRequest) -> tuple[Clip, bool]:
+    async def open_clip(self, room_id: str, spec: ClipRequest) -> tuple[Clip, bool]:
         """The clip for (question, take), made if new; True when it was created now."""
-        row = self.store.clip_for_take(room_id, spec.question_id, spec.take)
+        row = await self.store.clip_for_take(room_id, spec.question_id, spec.take)
         if row is not None:
             clip = self._clip(row)
             if spec.reset and (clip.next_seq > 0 or clip.finished):
-                clip = self._reset(clip)
+                clip = await self._reset(clip)
             return clip, False
         # The id names a file and appears in URLs; it grants nothing (the token does).
         clip_id = new_token()[:16].replace("-", "x").replace("_", "y")
-        self.store.insert_clip(
+        await self.store.insert_clip(
             {
                 "id": clip_id,
                 "room_id": room_id,
@@ -112,26 +112,26 @@ class ClipStore:
                 "created_at": time.time(),
             }
         )
-        return self.get(room_id, clip_id), True
+        return await self.get(room_id, clip_id), True
 
-    def _reset(self, clip: Clip) -> Clip:
+    async def _reset(self, clip: Clip) -> Clip:
         """Start the take over: the scripted flow re-opens a take whose recording was cut off
         (a reload, or a dropped socket that ended the session), and a new MediaRecorder cannot
         continue the old file."""
         self.path(clip).unlink(missing_ok=True)
-        self.store.reset_clip(clip.id)
-        return self.get(clip.room_id, clip.id)
+        await self.store.reset_clip(clip.id)
+        return await self.get(clip.room_id, clip.id)
 
-    def append(self, clip: Clip, data: bytes) -> Clip:
+    async def append(self, clip: Clip, data: bytes) -> Clip:
         """Write chunk `clip.next_seq` after the acknowledged prefix, then commit the new count.
 
-        Runs without an await, so two uploads to one clip cannot interleave on the event loop;
-        the clip's lock (Store.lock_clip) does the same for two nodes sharing the recordings
-        volume, and the clip is read again under it: a chunk another node stored meanwhile is
-        acknowledged, not written again over what followed it. Writing at `clip.bytes` (not at
-        the end of the file) drops whatever a crash left after the last acknowledged chunk.
+        The clip's lock (Store.lock_clip) makes two uploads to one clip take turns, on this
+        node and on two nodes sharing the recordings volume, and the clip is read again under
+        it: a chunk stored meanwhile is acknowledged, not written again over what followed it.
+        Writing at `clip.bytes` (not at the end of the file) drops whatever a crash left after
+        the last acknowledged chunk.
         """
-        with self.store.lock_clip(clip.id) as row:
+        async with self.store.lock_clip(clip.id) as row:
             if row is None:
                 raise NotFound("No such recording in this room (it may have been deleted).")
             current = self._clip(row)
@@ -142,9 +142,9 @@ class ClipStore:
             ):
                 return self._moved_on(current, clip.next_seq)
             self._write_at(current, data)
-            self.store.count_chunk(clip.id, clip.next_seq, len(data))
+            await self.store.count_chunk(clip.id, clip.next_seq, len(data))
         self.bytes_stored += len(data)
-        return self.get(clip.room_id, clip.id)
+        return await self.get(clip.room_id, clip.id)
 
     @staticmethod
     def _moved_on(current: Clip, seq: int) -> Clip:
@@ -174,8 +174,8 @@ class ClipStore:
             # through a power cut, so the file must too. fdatasync of a 1 s chunk: ~0.3 ms here.
             os.fdatasync(file.fileno())
 
-    def finish(self, clip: Clip, duration_ms: int | None) -> Clip:
-        with self.store.lock_clip(clip.id) as row:
+    async def finish(self, clip: Clip, duration_ms: int | None) -> Clip:
+        async with self.store.lock_clip(clip.id) as row:
             # Read again under the lock: truncating to a stale size would cut off a chunk that
             # another node acknowledged meanwhile.
             current = self._clip(row) if row is not None else clip
@@ -184,18 +184,18 @@ class ClipStore:
                 if path.exists() and path.stat().st_size > current.bytes:
                     with open(path, "r+b") as file:
                         file.truncate(current.bytes)
-                self.store.finish_clip(clip.id, time.time(), duration_ms)
-        return self.get(clip.room_id, clip.id)
+                await self.store.finish_clip(clip.id, time.time(), duration_ms)
+        return await self.get(clip.room_id, clip.id)
 
     async def finalise(self, clip: Clip, duration_ms: int | None) -> Clip:
         """The last chunk is in: finish the clip, make it seekable, tell the hooks. Every
         upload path ends here, so a feature hooked in sees every recorded clip."""
         if clip.finished:
             return clip
-        clip = await self.make_seekable(self.finish(clip, duration_ms))
+        clip = await self.make_seekable(await self.finish(clip, duration_ms))
         for hook in self.finished_hooks:
             try:
-                hook(clip)
+                await hook(clip)
             except Exception:  # a broken hook must not fail an upload that is stored
                 log.exception("clip hook failed", extra={"clip": clip.id})
         return clip
@@ -209,11 +209,11 @@ class ClipStore:
         result = await asyncio.to_thread(remux, self.path(clip), clip.extension)
         if result is None:
             return clip
-        return self._swap_in(clip, result)
+        return await self._swap_in(clip, result)
 
-    def _swap_in(self, clip: Clip, result: Remuxed) -> Clip:
+    async def _swap_in(self, clip: Clip, result: Remuxed) -> Clip:
         try:
-            current = self.get(clip.room_id, clip.id)
+            current = await self.get(clip.room_id, clip.id)
         except NotFound:
             current = None
         same = current is not None and (current.finished_at, current.bytes) == (
@@ -228,14 +228,14 @@ class ClipStore:
         except OSError:
             result.path.unlink(missing_ok=True)
             return current
-        self.store.set_clip_file(clip.id, self.path(clip).stat().st_size, result.duration_ms)
-        return self.get(clip.room_id, clip.id)
+        await self.store.set_clip_file(clip.id, self.path(clip).stat().st_size, result.duration_ms)
+        return await self.get(clip.room_id, clip.id)
 
     async def seal_cut_off(self, room_id: str) -> list[Clip]:
         """Finish and remux every take of the room that has chunks but was never finished, so
         the review can show its length and seek in it (what the recorder's finish would do)."""
         sealed = []
-        for clip in self.for_room(room_id):
+        for clip in await self.for_room(room_id):
             if not clip.finished and clip.bytes > 0:
                 sealed.append(await self.finalise(clip, None))
                 log.info("cut-off clip finished", extra={"room": room_id, "clip": clip.id})
@@ -251,18 +251,18 @@ class ClipStore:
         self.sealing.add(task)
         task.add_done_callback(self.sealing.discard)
 
-    def delete_some(self, room_id: str, clips: list[Clip]) -> int:
+    async def delete_some(self, room_id: str, clips: list[Clip]) -> int:
         """These clips of the room (rows first: a clip without its row is never served)."""
-        if len(clips) == len(self.for_room(room_id)):
-            return self.delete_room(room_id)
+        if len(clips) == len(await self.for_room(room_id)):
+            return await self.delete_room(room_id)
         deleted = 0
         for clip in clips:
-            deleted += self.store.delete_clip(room_id, clip.id)
+            deleted += await self.store.delete_clip(room_id, clip.id)
             self.path(clip).unlink(missing_ok=True)
         return deleted
 
-    def delete_room(self, room_id: str) -> int:
-        deleted = self.store.delete_clips(room_id)
+    async def delete_room(self, room_id: str) -> int:
+        deleted = await self.store.delete_clips(room_id)
         shutil.rmtree(self.directory / room_id, ignore_errors=True)
         return deleted
 
@@ -270,16 +270,16 @@ class ClipStore:
 CLIPS: web.AppKey[ClipStore] = web.AppKey("clips", ClipStore)
 
 
-def _access(request: web.Request) -> ClipAccess:
+async def _access(request: web.Request) -> ClipAccess:
     # a <video src> is a URL signed for its one clip
-    return clip_access(request, grant_for_fetch(request))
+    return await clip_access(request, await grant_for_fetch(request))
 
 
-def _readable(request: web.Request) -> tuple[ClipAccess, Clip]:
+async def _readable(request: web.Request) -> tuple[ClipAccess, Clip]:
     """The clip of the URL if this link may watch it; 404 otherwise, as if it did not exist."""
-    access = _access(request)
+    access = await _access(request)
     access.check_reader()
-    clip = request.app[CLIPS].get(access.grant.room.id, request.match_info["clip_id"])
+    clip = await request.app[CLIPS].get(access.grant.room.id, request.match_info["clip_id"])
     if not access.may_read(clip):
         raise NotFound("No such recording in this room (it may have been deleted).")
     return access, clip
@@ -291,11 +291,11 @@ async def _json(request: web.Request) -> Any:
 
 @routes.post("/api/rooms/{room_id}/clips")
 async def create_clip(request: web.Request) -> web.Response:
-    access = _access(request)
+    access = await _access(request)
     spec = access.open_request(await _json(request))
     room_id = access.grant.room.id
-    request.app[QUOTAS].check_room(room_id)
-    clip, created = request.app[CLIPS].open_clip(room_id, spec)
+    await request.app[QUOTAS].check_room(room_id)
+    clip, created = await request.app[CLIPS].open_clip(room_id, spec)
     if created:
         log.info("clip started", extra={"room": room_id, "clip": clip.id})
     # Re-POSTing the same (question, take) returns the same clip, so a reload can resume.
@@ -304,33 +304,33 @@ async def create_clip(request: web.Request) -> web.Response:
 
 @routes.get("/api/rooms/{room_id}/clips")
 async def list_clips(request: web.Request) -> web.Response:
-    access = _access(request)
+    access = await _access(request)
     access.check_reader()
-    clips = request.app[CLIPS].for_room(access.grant.room.id)
+    clips = await request.app[CLIPS].for_room(access.grant.room.id)
     return web.json_response([access.json(c) for c in clips if access.may_read(c)])
 
 
 @routes.delete("/api/rooms/{room_id}/clips")
 async def delete_clips(request: web.Request) -> web.Response:
     """The caller's own recordings: all of a scripted room's, a peer link's own answers."""
-    access = _access(request)
+    access = await _access(request)
     clips = request.app[CLIPS]
     room_id = access.grant.room.id
-    deleted = clips.delete_some(room_id, access.deletable(clips.for_room(room_id)))
+    deleted = await clips.delete_some(room_id, access.deletable(await clips.for_room(room_id)))
     log.info("recordings deleted", extra={"room": room_id, "clips": deleted})
     return web.json_response({"deleted": deleted})
 
 
 @routes.get("/api/rooms/{room_id}/clips/{clip_id}/info")
 async def clip_info(request: web.Request) -> web.Response:
-    access, clip = _readable(request)
+    access, clip = await _readable(request)
     return web.json_response(access.json(clip))
 
 
 @routes.get("/api/rooms/{room_id}/clips/{clip_id}")
 async def clip_media(request: web.Request) -> web.StreamResponse:
     """The recording itself; FileResponse answers Range requests (206) for seeking players."""
-    _, clip = _readable(request)
+    _, clip = await _readable(request)
     path = request.app[CLIPS].path(clip)
     if clip.bytes == 0 or not path.exists():
         raise NotFound("This recording has no data yet.")
@@ -360,7 +360,7 @@ async def _read_chunk(request: web.Request) -> bytes:
 
 @routes.put("/api/rooms/{room_id}/clips/{clip_id}/chunks/{seq}")
 async def put_chunk(request: web.Request) -> web.Response:
-    access = _access(request)
+    access = await _access(request)
     grant = access.grant
     try:
         seq = int(request.match_info["seq"])
@@ -371,22 +371,22 @@ async def put_chunk(request: web.Request) -> web.Response:
     clips = request.app[CLIPS]
     data = await _read_chunk(request)
     # Read the clip after the body: another request may have moved it on while we waited.
-    clip = clips.get(grant.room.id, request.match_info["clip_id"])
+    clip = await clips.get(grant.room.id, request.match_info["clip_id"])
     access.check_upload(clip)
     action = decide_chunk(clip, seq, len(data), request.app[SETTINGS].max_recording_bytes)
     if action is ChunkAction.APPEND:
-        request.app[QUOTAS].check(grant.room.id, len(data))
-        clip = clips.append(clip, data)
+        await request.app[QUOTAS].check(grant.room.id, len(data))
+        clip = await clips.append(clip, data)
     return web.json_response({"received": seq, "bytes": clip.bytes, "next_seq": clip.next_seq})
 
 
 @routes.post("/api/rooms/{room_id}/clips/{clip_id}/finish")
 async def finish_clip(request: web.Request) -> web.Response:
-    access = _access(request)
+    access = await _access(request)
     grant = access.grant
     duration = parse_duration(await _json(request))
     clips = request.app[CLIPS]
-    clip = clips.get(grant.room.id, request.match_info["clip_id"])
+    clip = await clips.get(grant.room.id, request.match_info["clip_id"])
     access.check_owner(clip)
     clip = await clips.finalise(clip, duration)
     log.info("clip finished", extra={"room": grant.room.id, "clip": clip.id, "bytes": clip.bytes})

@@ -62,13 +62,13 @@ def _report_grant(grant: Grant) -> Grant:
     return grant
 
 
-def _notes(app: web.Application, grant: Grant) -> tuple[str, str | None]:
+async def _notes(app: web.Application, grant: Grant) -> tuple[str, str | None]:
     """Shared notes and the reader's own private notes (None where the role has none)."""
     if NOTES_HUB not in app:
         return "", None
-    shared, _ = document_text(app, grant.room.id, SHARED_DOC)
+    shared, _ = await document_text(app, grant.room.id, SHARED_DOC)
     doc = private_notes_doc(grant.role)
-    private = document_text(app, grant.room.id, doc)[0] if doc is not None else None
+    private = (await document_text(app, grant.room.id, doc))[0] if doc is not None else None
     return shared, private
 
 
@@ -95,13 +95,13 @@ def display_names(rows: list[dict[str, Any]], swapped: bool) -> tuple[dict[str, 
     return names, observers
 
 
-def _interview(app: web.Application, room: RoomRecord) -> Interview | None:
+async def _interview(app: web.Application, room: RoomRecord) -> Interview | None:
     if INTERVIEW_SOURCE in app:
-        return app[INTERVIEW_SOURCE].interview_for(room)
-    return load_interview(app[STORE], room)
+        return await app[INTERVIEW_SOURCE].interview_for(room)
+    return await load_interview(app[STORE], room)
 
 
-def _recordings(
+async def _recordings(
     app: web.Application, grant: Grant, interview: Interview | None
 ) -> dict[str, list[dict[str, Any]]]:
     """Question id -> the takes of it this reader may watch; observers watch none."""
@@ -109,15 +109,15 @@ def _recordings(
         return {}
     access = PeerAccess(grant, interview)
     out: dict[str, list[dict[str, Any]]] = {}
-    for clip in app[CLIPS].for_room(grant.room.id):
+    for clip in await app[CLIPS].for_room(grant.room.id):
         if access.may_read(clip):
             out.setdefault(clip.question_id, []).append(access.json(clip))
     return out
 
 
-def report_model(app: web.Application, grant: Grant) -> dict[str, Any]:
+async def report_model(app: web.Application, grant: Grant) -> dict[str, Any]:
     room = grant.room
-    interview = _interview(app, room)
+    interview = await _interview(app, room)
     data = interview.report_data(grant.role.value) if interview is not None else None
     windows = (
         {qid: q.answer_seconds * 1000 for qid, q in interview.questions.items()}
@@ -125,8 +125,10 @@ def report_model(app: web.Application, grant: Grant) -> dict[str, Any]:
         else {}
     )
     started = data["started_at"] / 1000 if data and data["started_at"] else room.created_at
-    shared, private = _notes(app, grant)
-    names, observers = display_names(app[STORE].participants(room.id), bool(data and data["swaps"]))
+    shared, private = await _notes(app, grant)
+    names, observers = display_names(
+        await app[STORE].participants(room.id), bool(data and data["swaps"])
+    )
     job = room.options.get("job_title")
     return build_report(
         ReportInput(
@@ -141,21 +143,21 @@ def report_model(app: web.Application, grant: Grant) -> dict[str, Any]:
             answer_windows_ms=windows,
             shared_notes=shared,
             private_notes=private,
-            recordings=_recordings(app, grant, interview),
+            recordings=await _recordings(app, grant, interview),
         )
     )
 
 
 @routes.get("/rooms/{room_id}/report")
 async def report_page(request: web.Request) -> web.Response:
-    grant = page_grant(request)
+    grant = await page_grant(request)
     if grant is None:
         return open_link(request)
     if grant.room.mode == Mode.SCRIPTED:
         # A scripted room's report is its review page: clips, figures, ratings, comments.
         raise web.HTTPFound(f"/rooms/{grant.room.id}/review?{request.query_string}")
     grant = _report_grant(grant)
-    model = report_model(request.app, grant)
+    model = await report_model(request.app, grant)
     return aiohttp_jinja2.render_template(
         "report.html",
         request,
@@ -169,14 +171,14 @@ def _md_path(grant: Grant) -> str:
 
 @routes.get("/api/rooms/{room_id}/report.md")
 async def report_markdown(request: web.Request) -> web.Response:
-    grant = _report_grant(grant_for_fetch(request))
-    body = render_markdown(report_model(request.app, grant))
+    grant = _report_grant(await grant_for_fetch(request))
+    body = render_markdown(await report_model(request.app, grant))
     return markdown_download(body, f"mockroom-{grant.room.id}-report.md")
 
 
 @routes.get("/api/rooms/{room_id}/invite.ics")
 async def invite(request: web.Request) -> web.Response:
-    grant = grant_from_request(request)
+    grant = await grant_from_request(request)
     token = bearer_token(request)
     assert token is not None  # grant_from_request refused a request without one
     scheduled = grant.room.options.get("scheduled_at")

@@ -76,7 +76,7 @@ async def speech_metrics(store: Store, room_id: str) -> dict[str, list[dict[str,
     Any failure means "not measured": figures are a nice-to-have beside the recordings.
     """
     try:
-        return by_question(metrics_for_room(store, room_id))
+        return by_question(await metrics_for_room(store, room_id))
     except Exception:
         log.exception("speech metrics failed", extra={"room": room_id})
         return {}
@@ -162,8 +162,8 @@ async def build_review(request: web.Request, grant: Grant) -> dict[str, Any]:
     """Everything the page and the export show, for one room."""
     store = request.app[STORE]
     room = grant.room
-    clips: list[Clip] = request.app[CLIPS].for_room(room.id)
-    access = clip_access(request, grant)
+    clips: list[Clip] = await request.app[CLIPS].for_room(room.id)
+    access = await clip_access(request, grant)
     bank = _bank_questions(room)
     rubrics = {qid: info["rubric"] for qid, info in bank.items()}
     if isinstance(access, PeerAccess):
@@ -171,14 +171,18 @@ async def build_review(request: web.Request, grant: Grant) -> dict[str, Any]:
         # a candidate reading their own take mid-session must not learn them from the figures.
         done = access.interview.state.phase == "done"
         readable = [c for c in clips if access.may_read(c)]
-        transcripts = take_transcripts(request.app, room.id, readable, rubrics if done else {})
+        transcripts = await take_transcripts(
+            request.app, room.id, readable, rubrics if done else {}
+        )
         questions, half_rows = peer_questions(access, clips, transcripts)
         return _review(grant, questions, half_rows)
     metrics = await speech_metrics(store, room.id)
-    ratings = store.ratings(room.id)
-    comments = store.comments(room.id)
-    transcripts = take_transcripts(request.app, room.id, clips, rubrics)
-    follow_ups = follow_ups_for_room(store, room.id)  # (question, take) -> the follow-up asked
+    ratings = await store.ratings(room.id)
+    comments = await store.comments(room.id)
+    transcripts = await take_transcripts(request.app, room.id, clips, rubrics)
+    follow_ups = await follow_ups_for_room(
+        store, room.id
+    )  # (question, take) -> the follow-up asked
     # Questions in the order they were answered; then any measured or rated without a clip.
     order: list[str] = []
     for qid in [c.question_id for c in clips] + list(metrics) + list(ratings):
@@ -247,7 +251,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 @routes.get("/rooms/{room_id}/review")
 async def review_page(request: web.Request) -> web.Response:
-    opened = page_grant(request)
+    opened = await page_grant(request)
     if opened is None:
         return open_link(request)
     grant = _review_grant(opened)
@@ -265,13 +269,13 @@ async def review_page(request: web.Request) -> web.Response:
 
 @routes.get("/api/rooms/{room_id}/review")
 async def review_json(request: web.Request) -> web.Response:
-    grant = _review_grant(grant_from_request(request))
+    grant = _review_grant(await grant_from_request(request))
     return web.json_response(await build_review(request, grant))
 
 
 @routes.get("/api/rooms/{room_id}/review.md")
 async def review_export(request: web.Request) -> web.Response:
-    grant = _review_grant(grant_for_fetch(request))
+    grant = _review_grant(await grant_for_fetch(request))
     text = review_markdown(await build_review(request, grant))
     return markdown_download(text, f"review-{grant.room.id}.md")
 
@@ -280,7 +284,7 @@ async def _review_post(
     request: web.Request, role: Role, refusal: str
 ) -> tuple[Grant, dict[str, Any], str]:
     """The grant (only `role` may write), the JSON body and its question id (of this bank)."""
-    grant = _scripted_review_grant(grant_from_request(request))
+    grant = _scripted_review_grant(await grant_from_request(request))
     if grant.role is not role:
         raise Forbidden(refusal)
     data = await _body(request)
@@ -305,8 +309,8 @@ async def put_rating(request: web.Request) -> web.Response:
     ):
         raise UserError("'rating' must be 1, 2, 3 or 4 (or null to clear it).", code="bad-rating")
     store = request.app[STORE]
-    store.set_rating(grant.room.id, qid, item, rating)
-    ratings = store.ratings(grant.room.id).get(qid, {})
+    await store.set_rating(grant.room.id, qid, item, rating)
+    ratings = (await store.ratings(grant.room.id)).get(qid, {})
     return web.json_response(
         {"question_id": qid, "ratings": {str(k): v for k, v in sorted(ratings.items())}}
     )
@@ -322,12 +326,12 @@ async def add_comment(request: web.Request) -> web.Response:
     if clip_id is not None:
         if not isinstance(clip_id, str):
             raise UserError("'clip_id' must be a clip's id.", code="bad-clip")
-        request.app[CLIPS].get(grant.room.id, clip_id)  # 404 if it is not this room's clip
+        await request.app[CLIPS].get(grant.room.id, clip_id)  # 404 if it is not this room's clip
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_COMMENT:
         raise UserError(f"'text' must be 1 to {MAX_COMMENT} characters.", code="bad-comment")
     store = request.app[STORE]
-    new_id = store.add_comment(grant.room.id, qid, clip_id, grant.role.value, text.strip())
-    comment = next(c for c in store.comments(grant.room.id) if c["id"] == new_id)
+    new_id = await store.add_comment(grant.room.id, qid, clip_id, grant.role.value, text.strip())
+    comment = next(c for c in await store.comments(grant.room.id) if c["id"] == new_id)
     return web.json_response(comment, status=201)
 
 

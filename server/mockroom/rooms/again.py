@@ -19,11 +19,11 @@ routes = web.RouteTableDef()
 
 @routes.post("/api/rooms/{room_id}/again")
 async def practise_again(request: web.Request) -> web.Response:
-    grant = owner_grant(request, "practise it again")
+    grant = await owner_grant(request, "practise it again")
     check_room_creation(request)
     room = grant.room
     options = {k: v for k, v in room.options.items() if k != "scheduled_at"}  # a new session
-    return open_room(
+    return await open_room(
         request,
         mode=room.mode,
         media=room.media,

@@ -23,7 +23,7 @@ from ..storage.interface import RoomRecord
 log = logging.getLogger(__name__)
 
 
-def open_room(
+async def open_room(
     request: web.Request,
     *,
     mode: Mode,
@@ -48,8 +48,8 @@ def open_room(
     )
     expires = expires_in_hours or settings.link_ttl_hours or None
     issued = [issue_link(room.id, role, expires) for role in roles]
-    request.app[STORE].create_room(room, [record for _, record in issued])
-    request.app[LINK_VAULT].room_created(room.id, room.mode, issued)
+    await request.app[STORE].create_room(room, [record for _, record in issued])
+    await request.app[LINK_VAULT].room_created(room.id, room.mode, issued)
     base = base_url(request, settings)
     links = {
         Role(record.role).value: link_url(base, room.id, Role(record.role), token)

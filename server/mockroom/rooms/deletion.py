@@ -47,9 +47,9 @@ class RoomData:
     def of(cls, settings: Settings, store: Store) -> RoomData:
         return cls(store, settings.data_dir / NOTES_DB, settings.recordings_dir)
 
-    def purge(self, room_id: str) -> int:
+    async def purge(self, room_id: str) -> int:
         """Delete everything stored for the room; returns rows deleted plus files removed."""
-        removed = self.store.delete_room(room_id)
+        removed = await self.store.delete_room(room_id)
         removed += purge_notes_file(self.notes_db, [room_id])
         folder = self.recordings_dir / room_id
         if folder.is_dir():
@@ -57,10 +57,10 @@ class RoomData:
             shutil.rmtree(folder, ignore_errors=True)
         return removed
 
-    def orphans(self) -> set[str]:
+    async def orphans(self) -> set[str]:
         """Room ids that notes or recordings still hold although the room is gone."""
-        rooms = self.store.room_ids()
-        found = self.store.orphan_room_ids()
+        rooms = await self.store.room_ids()
+        found = await self.store.orphan_room_ids()
         found |= {room_id for room_id in notes_file_room_ids(self.notes_db) if room_id not in rooms}
         if self.recordings_dir.is_dir():
             found |= {p.name for p in self.recordings_dir.iterdir() if p.name not in rooms}
@@ -82,19 +82,19 @@ async def delete_room(app: web.Application, room_id: str) -> int:
             forget(room_id)
         except Exception:  # a service that cannot forget is no reason to keep the data
             log.exception("a service could not forget a deleted room", extra={"room": room_id})
-    removed = data.purge(room_id)
+    removed = await data.purge(room_id)
     for close in hooks.close:
         try:
             await close(room_id)
         except Exception:  # the data is gone already; a socket that will not close is no reason
             log.exception("closing a deleted room's sockets failed", extra={"room": room_id})
-    removed += data.purge(room_id)
+    removed += await data.purge(room_id)  # what a write in flight at the first one left
     return removed
 
 
 @routes.delete("/api/rooms/{room_id}")
 async def delete_room_route(request: web.Request) -> web.Response:
-    grant = grant_from_request(request)
+    grant = await grant_from_request(request)
     if not owns(grant):
         owner = "candidate" if grant.room.mode == Mode.SCRIPTED else "interviewer"
         raise Forbidden(f"Only the {owner} can delete this room.")

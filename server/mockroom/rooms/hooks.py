@@ -5,8 +5,10 @@ scripted interviewer's session, the interview clock. Each service registers its 
 instead of the deletion code reaching into it; `register_live_services` holds today's adapters
 for the services as they are, and a service that is reworked can register its own instead.
 
-- `forget(room_id)` runs synchronously, in the same step as the rows' deletion, so nothing can
-  write between the two: drop in-memory state, make sockets read-only.
+- `forget(room_id)` runs synchronously, right before the rows' deletion: drop in-memory state,
+  make sockets read-only, so nothing new is written. A write already in flight (an awaited
+  store call) may land after the first deletion; rooms.deletion deletes again once the sockets
+  are closed, and the retention sweep removes any orphan rows left after that.
 - `close(room_id)` runs afterwards: tell the participants and close their sockets.
 - `in_use(room_id)`: the retention sweeper leaves a room alone while anyone is in it.
 """
@@ -72,7 +74,7 @@ def register_live_services(app: web.Application, hooks: RoomHooks) -> None:
 
     def forget_notes(room_id: str) -> None:
         hub = app[NOTES_HUB]
-        hub.flush()  # rows still queued for this room are written now, so they are deleted too
+        hub.discard_queued(room_id)  # rows still queued for this room would outlive it
         for key in [key for key in hub.rooms if key[0] == room_id]:
             doc = hub.rooms.pop(key)  # never compacted (re-written) again
             for client in list(doc.clients):

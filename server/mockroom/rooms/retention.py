@@ -64,17 +64,17 @@ async def sweep(
     if settings.retention_days > 0:
         cutoff = now - settings.retention_days * DAY_S
         # One batch per pass (the next pass takes the rest), so a pass always ends.
-        for room_id in data.store.rooms_unused_since(cutoff, BATCH):
+        for room_id in await data.store.rooms_unused_since(cutoff, BATCH):
             if in_use(room_id):
                 # Someone is in it: it is being used now, so it counts as used now.
-                data.store.touch_room(room_id, now, force=True)
+                await data.store.touch_room(room_id, now, force=True)
                 report.kept_in_use.append(room_id)
                 continue
             await delete(room_id)
             report.expired.append(room_id)
             await asyncio.sleep(0)  # let the server breathe between deletions
-    for room_id in sorted(data.orphans()):
-        data.purge(room_id)
+    for room_id in sorted(await data.orphans()):
+        await data.purge(room_id)
         report.orphans.append(room_id)
     report.tts_bytes_freed = await asyncio.to_thread(
         prune_cache, settings.data_dir / "tts", settings.tts_cache_bytes
@@ -132,28 +132,28 @@ async def _run_sweeper(app: web.Application) -> None:
         await asyncio.sleep(interval)
 
 
-def collect_garbage(settings: Settings, *, dry_run: bool = False) -> str:
+async def collect_garbage(settings: Settings, *, dry_run: bool = False) -> str:
     """`mockroom gc`: one sweep outside the server (which may be running: SQLite WAL allows it).
 
     Without the server's sockets at hand, a room counts as used by its last recorded use only.
     """
-    store = open_store(settings)
+    store = await open_store(settings)
     try:
         data = RoomData.of(settings, store)
         if dry_run:
             cutoff = time.time() - settings.retention_days * DAY_S
             days = settings.retention_days
-            expired = store.rooms_unused_since(cutoff, BATCH) if days > 0 else []
-            orphans = sorted(data.orphans())
+            expired = await store.rooms_unused_since(cutoff, BATCH) if days > 0 else []
+            orphans = sorted(await data.orphans())
             lines = [f"would delete expired room {room_id}" for room_id in expired]
             lines += [f"would remove leftovers of room {room_id}" for room_id in orphans]
             return "\n".join([*lines, f"{len(expired)} expired, {len(orphans)} orphan(s)"])
 
         async def purge(room_id: str) -> int:
-            return data.purge(room_id)
+            return await data.purge(room_id)
 
-        report = asyncio.run(sweep(settings, data, delete=purge))
+        report = await sweep(settings, data, delete=purge)
         lines = [f"deleted expired room {room_id}" for room_id in report.expired]
         return "\n".join([*lines, report.summary()])
     finally:
-        store.close()
+        await store.close()

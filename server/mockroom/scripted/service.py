@@ -67,6 +67,9 @@ class ScriptedService:
     async def on_join(self, conn: Connection) -> None:
         if not self._is_scripted_candidate(conn):
             return
+        # Rebuild from the stored room, not the grant's copy, in case its options changed.
+        room = await self.store.get_room(conn.room.room_id) or conn.grant.room
+        snapshot = await records.last_snapshot(self.store, room.id)
         old = self.sessions.pop(conn.room.room_id, None)
         if old is not None:
             await old.close()  # a takeover: the new page negotiates its own peer
@@ -74,8 +77,6 @@ class ScriptedService:
             # A join hook has no caller to raise to: the frame tells the page, the call goes on.
             await conn.send(error_frame(error_reply(server_full_error(self.settings))))
             return
-        # Rebuild from the stored room, not the grant's copy, in case its options changed.
-        room = self.store.get_room(conn.room.room_id) or conn.grant.room
         session = ScriptedSession(
             room,
             config_from_room(room),
@@ -84,6 +85,7 @@ class ScriptedService:
             tts=self.tts,
             renderer=self.renderer,
             send=conn.send,
+            snapshot=snapshot,
             captions=self.captions,
         )
         self.sessions[room.id] = session
@@ -124,13 +126,13 @@ class ScriptedService:
             raise UserError("This connection has been replaced; reload the page.", code="stale")
         return session
 
-    def current_state(self, room: RoomRecord) -> dict[str, Any]:
+    async def current_state(self, room: RoomRecord) -> dict[str, Any]:
         """The live session's state, or the one a (re)join would start from."""
         session = self.sessions.get(room.id)
         if session is not None:
             return session.state()
         flow = ScriptedFlow(config_from_room(room), self.tts.duration_ms)
-        snapshot = records.last_snapshot(self.store, room.id)
+        snapshot = await records.last_snapshot(self.store, room.id)
         if snapshot is not None:
             flow.restore(snapshot)
         return flow.public(now_ms())
@@ -141,7 +143,7 @@ class ScriptedService:
             remote = await self.remote_state(room.id)
             if remote is not None:
                 return remote
-        return self.current_state(room)
+        return await self.current_state(room)
 
     async def close_all(self) -> None:
         sessions, self.sessions = list(self.sessions.values()), {}
@@ -158,12 +160,12 @@ routes = web.RouteTableDef()
 async def scripted_state(request: web.Request) -> web.Response:
     """Where the scripted session stands (the `scripted-state` shape), for the candidate's page
     before it joins and for the reviewer."""
-    grant = grant_from_request(request)
+    grant = await grant_from_request(request)
     if grant.room.mode != Mode.SCRIPTED:
         raise NotFound("This room has no scripted interviewer.")
     if grant.role not in (Role.CANDIDATE, Role.REVIEWER):
         raise Forbidden("This link cannot see the scripted session.")
-    room = request.app[STORE].get_room(grant.room.id) or grant.room
+    room = await request.app[STORE].get_room(grant.room.id) or grant.room
     return web.json_response(await request.app[SCRIPTED].live_state(room))
 
 
@@ -188,11 +190,11 @@ def setup_scripted(app: web.Application) -> None:
     app.add_routes(routes)
 
 
-def metrics_for_room(store: Store, room_id: str) -> list[dict[str, Any]]:
+async def metrics_for_room(store: Store, room_id: str) -> list[dict[str, Any]]:
     """Speech metrics of every answer in the room (see records.metrics_for_room for the shape),
     each with `allowed_ms`: the answer time the room allows for that question."""
-    metrics = records.metrics_for_room(store, room_id)
-    room = store.get_room(room_id)
+    metrics = await records.metrics_for_room(store, room_id)
+    room = await store.get_room(room_id)
     try:
         questions = config_from_room(room).questions if room is not None else ()
     except BankError:  # a stored bank that no longer validates: figures without the limit

@@ -155,6 +155,7 @@ class ScriptedSession:
         renderer: CardRenderer,
         send: Send,
         captions: CaptionService | None = None,
+        snapshot: dict[str, Any] | None = None,
     ) -> None:
         self.room = room
         self.settings = settings
@@ -163,10 +164,10 @@ class ScriptedSession:
         self.renderer = renderer
         self.send = send
         self.flow = ScriptedFlow(config, tts.duration_ms)
-        snapshot = records.last_snapshot(store, room.id)
-        if snapshot is not None:
+        if snapshot is not None:  # the last one stored (records.last_snapshot): resume there
             self.flow.restore(snapshot)
         self._saved = self.flow.snapshot()
+        self._saving = asyncio.Lock()
         self.meter = SpeechMeter()
         self.turns: TurnTaking | None = None  # per answer window, when the room opts in
         self.captions = LiveCaptions(captions, send)  # off until the candidate asks (captions.py)
@@ -249,11 +250,11 @@ class ScriptedSession:
         else:
             method: Callable[[float], list[Effect]] = getattr(self.flow, action)
             effects = method(now_ms())
-        self._apply(effects, action)
+        await self._apply(effects, action)
         await self.send_state()
         self._wake.set()
 
-    def _apply(self, effects: list[Effect], cause: str) -> None:
+    async def _apply(self, effects: list[Effect], cause: str) -> None:
         follow_up = False
         for effect in effects:
             if isinstance(effect, Say):
@@ -270,7 +271,7 @@ class ScriptedSession:
                 self.captions.answer_closed()
                 metrics = self.meter.close(round(effect.at - self._opened_at))
                 self._listen()
-                records.save_metrics(
+                await records.save_metrics(
                     self.store, self.room.id, effect.question_id, effect.take, metrics
                 )
                 log.info("answer measured", extra={"room": self.room.id, **metrics.as_dict()})
@@ -281,18 +282,22 @@ class ScriptedSession:
         if snapshot != self._saved:
             # Saved on every durable change so a reconnect resumes at the same question.
             self._saved = snapshot
-            records.append_snapshot(self.store, self.room.id, {**snapshot, "cause": cause})
+            # FIFO: the clock's and an action's snapshots reach the log in the order taken.
+            async with self._saving:
+                await records.append_snapshot(
+                    self.store, self.room.id, {**snapshot, "cause": cause}
+                )
         if follow_up and self.flow.can_follow_up:
-            self._ask_follow_up()
+            await self._ask_follow_up()
 
-    def _ask_follow_up(self) -> None:
+    async def _ask_follow_up(self) -> None:
         """A short answer (followup.py): ask the question's follow-up, as its own take."""
         effects = self.flow.ask_follow_up(now_ms())
         q = self.flow.question
         if q is not None:
-            records.save_follow_up(self.store, self.room.id, q.id, self.flow.take, q.text)
+            await records.save_follow_up(self.store, self.room.id, q.id, self.flow.take, q.text)
             log.info("follow-up asked", extra={"room": self.room.id, "take": self.flow.take})
-        self._apply(effects, "follow-up")
+        await self._apply(effects, "follow-up")
 
     def _say(self, lines: tuple[str, ...]) -> None:
         speeches = [s for s in map(self.tts.cached, lines) if s is not None]
@@ -314,7 +319,7 @@ class ScriptedSession:
             wake = self.flow.next_wakeup(now_ms())
             await sleep_until(None if wake is None else round(wake), self._wake)
             try:
-                self._apply(self.flow.tick(now_ms()), "clock")
+                await self._apply(self.flow.tick(now_ms()), "clock")
                 await self.send_state()
             except Exception:  # a clock that dies silently would freeze the room
                 log.exception("scripted clock failed", extra={"room": self.room.id})
@@ -386,7 +391,7 @@ class ScriptedSession:
         """Turn-taking events from the meter become flow actions, like the candidate's own."""
         for event in events:
             action = self.flow.first_word if event == "first-word" else self.flow.end_of_turn
-            self._apply(action(now_ms()), event)
+            await self._apply(action(now_ms()), event)
             log.info("turn taking", extra={"room": self.room.id, "event": event})
         if events:
             await self.send_state()

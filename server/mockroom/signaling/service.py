@@ -21,9 +21,10 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from ..access import Grant, authorize, link_refusal
+from ..access import Grant, authorize
 from ..errors import Forbidden, MockRoomError, ProtocolError, TooLarge, UserError, error_reply
 from ..jsonbody import TooDeep
+from ..links.cache import LinkCache
 from ..links.sockets import CLOSE_LINK_REFUSED, LinkSockets, Refusal, TooManySockets
 from ..roles import Media, Role, joins_live, sends_media
 from ..rooms.request import clean_display_name
@@ -78,6 +79,8 @@ class Signaling:
         self.sockets: set[web.WebSocketResponse] = set()
         # Every admitted connection by its link, so a withdrawn or expired link is cut off.
         self.links: LinkSockets[Connection] = LinkSockets(self._cut)
+        # Each message re-checks its link here, not with a database round trip (links.cache).
+        self.link_cache = LinkCache(store)
         # Other registries of sockets per link (the notes hub) that a withdrawal also cuts.
         self.cut_off_hooks: list[Callable[[str, Refusal], int]] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -116,6 +119,7 @@ class Signaling:
 
     def cut_off(self, token_hash: str, why: Refusal) -> int:
         """Close every socket of a link (signaling, notes); returns how many there were."""
+        self.link_cache.cut(token_hash, why)  # on every node: the cluster relays cut-offs
         return self.links.cut_off(token_hash, why) + sum(
             hook(token_hash, why) for hook in self.cut_off_hooks
         )
@@ -200,7 +204,9 @@ class Signaling:
                 f"{protocol.PROTOCOL_VERSION}. Reload the page to get the current app.",
                 code="bad-version",
             )
-        grant = authorize(self.store, room_id, hello["token"])
+        grant = await authorize(self.store, room_id, hello["token"])
+        if (why := self.link_cache.refused(grant.token_hash)) is not None:
+            raise Forbidden(why.message)  # cut off while authorize awaited its read
         if not joins_live(grant.role):
             raise UserError(
                 "A reviewer link opens the review page, not the live room.", code="not-live"
@@ -221,6 +227,7 @@ class Signaling:
         conn = Connection(self, room, grant, participant, peer)
         peer.label = f"{room_id}/{participant.id}"
         self.links.add(grant.token_hash, grant.expires_at, conn)
+        self.link_cache.admitted(grant)  # the row authorize just read: no re-read per message
         try:
             # From here on the seat is taken: whatever fails or cancels us must give it back.
             await self._greet(conn, hello, replaced)
@@ -261,7 +268,7 @@ class Signaling:
         if replaced is not None:
             await replaced.peer.send({"type": "replaced", "message": "You joined from elsewhere."})
             replaced.peer.begin_close(CLOSE_REPLACED, "replaced by a newer connection")
-        self.store.record_join(room_id, participant.id, grant.role.value, name)
+        await self.store.record_join(room_id, participant.id, grant.role.value, name)
         log.info(
             "joined",
             extra={"room": room_id, "participant": participant.id, "role": grant.role.value},
@@ -308,7 +315,7 @@ class Signaling:
                 return
             if raw is None:
                 return
-            why = link_refusal(self.store, conn.grant)
+            why = await self.link_cache.refusal(conn.grant.room.id, conn.grant.token_hash)
             if why is not None:
                 # Withdrawn or expired since the hello (perhaps on another node): act on nothing.
                 self.cut_off(conn.grant.token_hash, why)
@@ -349,6 +356,8 @@ class Signaling:
     def _vacate(self, conn: Connection) -> bool:
         """Give the seat back; False if a newer socket of the same person holds it now."""
         self.links.discard(conn.grant.token_hash, conn)
+        if not self.links.count(conn.grant.token_hash):
+            self.link_cache.forget(conn.grant.token_hash)
         return conn.room.remove(conn.participant.id, conn.peer)
 
     async def _leave(self, conn: Connection) -> None:
@@ -356,7 +365,7 @@ class Signaling:
             await self._announce_leave(conn)
 
     async def _announce_leave(self, conn: Connection) -> None:
-        self.store.record_leave(conn.room.room_id, conn.participant.id)
+        await self.store.record_leave(conn.room.room_id, conn.participant.id)
         log.info("left", extra={"room": conn.room.room_id, "participant": conn.participant.id})
         # 1000 (bye, Leave) or 1001 (tab closed) is a leave; anything else a drop they may undo.
         reason = "left" if conn.peer.ws.close_code in (1000, 1001) else "lost"

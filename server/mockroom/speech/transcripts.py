@@ -81,6 +81,8 @@ class TranscriptService:
                 self.unavailable = f"Transcripts are unavailable on this server: {exc}"
         self._pool: ProcessPoolExecutor | None = None  # started on the first take
         self._tasks: list[asyncio.Task[None]] = []
+        # One refill at a time: two that read the same pending rows would queue them twice.
+        self._refilling = asyncio.Lock()
 
     @property
     def enabled(self) -> bool:
@@ -95,48 +97,52 @@ class TranscriptService:
         return self._pool
 
     # the queue ----------------------------------------------------------------------------
-    def submit(self, clip: Clip) -> str | None:
+    async def submit(self, clip: Clip) -> str | None:
         """Queue a finished clip; returns its status (None: recognition is off)."""
         if not self.enabled or not clip.finished:
             return None
         job = Job(clip.room_id, clip.id, clip.finished_at)
-        try:
-            self.queue.put_nowait(job)
-            status = QUEUED
-        except asyncio.QueueFull:
-            status = PENDING
-        self.store.mark_transcript(clip.room_id, clip.id, status, clip.finished_at)
+        # Marked before it is queued: a worker's result must never be overwritten by the mark.
+        status = PENDING if self.queue.full() else QUEUED
+        await self.store.mark_transcript(clip.room_id, clip.id, status, clip.finished_at)
+        if status == QUEUED:
+            try:
+                self.queue.put_nowait(job)
+            except asyncio.QueueFull:  # filled while the mark was being written
+                status = PENDING
+                await self.store.mark_transcript(clip.room_id, clip.id, status, clip.finished_at)
         return status
 
-    def _refill(self) -> None:
+    async def _refill(self) -> None:
         """Pending takes move into the queue while it has room (oldest first)."""
-        room = self.queue.maxsize - self.queue.qsize()
-        if room <= 0:
-            return
-        for record in self.store.transcripts_waiting(PENDING, room):
-            self.queue.put_nowait(Job(record.room_id, record.clip_id, record.clip_finished_at))
-            self.store.mark_transcript(
-                record.room_id, record.clip_id, QUEUED, record.clip_finished_at
-            )
+        async with self._refilling:
+            room = self.queue.maxsize - self.queue.qsize()
+            if room <= 0:
+                return
+            for record in await self.store.transcripts_waiting(PENDING, room):
+                await self.store.mark_transcript(
+                    record.room_id, record.clip_id, QUEUED, record.clip_finished_at
+                )
+                self.queue.put_nowait(Job(record.room_id, record.clip_id, record.clip_finished_at))
 
     async def idle(self) -> None:
         """Until nothing is queued, pending or in flight (tests and the bench wait on this)."""
         while True:
             await self.queue.join()
-            if not self.store.transcripts_waiting(PENDING, 1):
+            if not await self.store.transcripts_waiting(PENDING, 1):
                 return
-            self._refill()
+            await self._refill()
 
     # the workers --------------------------------------------------------------------------
-    def start(self) -> None:
+    async def start(self) -> None:
         if not self.enabled:
             return
         # A restart picks up what was queued or waiting when the last process stopped.
-        for record in self.store.transcripts_waiting(QUEUED, 10_000):
-            self.store.mark_transcript(
+        for record in await self.store.transcripts_waiting(QUEUED, 10_000):
+            await self.store.mark_transcript(
                 record.room_id, record.clip_id, PENDING, record.clip_finished_at
             )
-        self._refill()
+        await self._refill()
         self._tasks = [asyncio.create_task(self._worker()) for _ in range(self.workers)]
 
     async def stop(self) -> None:
@@ -163,24 +169,27 @@ class TranscriptService:
                 await self._run(job)
             except Exception:
                 log.exception("transcription failed", extra={"clip": job.clip_id})
-                self.store.save_transcript(
+                await self.store.save_transcript(
                     job.clip_id, status=FAILED, backend=None, words=[], audio_ms=None,
                     error="internal error",
                 )  # fmt: skip
             finally:
-                self._refill()  # before task_done: idle() must not see an empty moment
+                try:
+                    await self._refill()  # before task_done: idle() must not see an empty moment
+                except Exception:  # the database is away: the next finished job refills
+                    log.exception("transcript queue refill failed")
                 self.queue.task_done()
 
-    def _current(self, job: Job) -> Clip | None:
+    async def _current(self, job: Job) -> Clip | None:
         """The clip as it is now, if it is still the recording the job was made for."""
         try:
-            clip = self.clips.get(job.room_id, job.clip_id)
+            clip = await self.clips.get(job.room_id, job.clip_id)
         except NotFound:
             return None
         return clip if clip.finished_at == job.finished_at else None
 
     async def _run(self, job: Job) -> None:
-        clip = self._current(job)
+        clip = await self._current(job)
         if clip is None:
             return  # deleted or re-recorded meanwhile: the new recording queues itself
         path = str(self.clips.path(clip))
@@ -188,17 +197,17 @@ class TranscriptService:
         try:
             words, audio_s, cpu_s = await loop.run_in_executor(self.pool(), transcribe_file, path)
         except NoAudio as exc:
-            self.store.save_transcript(
+            await self.store.save_transcript(
                 job.clip_id, status=FAILED, backend=self.recognizer.name, words=[],
                 audio_ms=None, error=str(exc),
             )  # fmt: skip
             return
-        if self._current(job) is None:
+        if await self._current(job) is None:
             return
         self.counters.takes += 1
         self.counters.audio_s += audio_s
         self.counters.cpu_s += cpu_s
-        self.store.save_transcript(
+        await self.store.save_transcript(
             job.clip_id,
             status=DONE,
             backend=self.recognizer.name,
@@ -221,7 +230,7 @@ def setup_transcripts(app: web.Application) -> None:
         transcripts = TranscriptService(app[SETTINGS], app[STORE], clips)
         app[TRANSCRIPTS] = transcripts
         clips.finished_hooks.append(transcripts.submit)
-        transcripts.start()
+        await transcripts.start()
         yield
         with contextlib.suppress(Exception):
             await transcripts.stop()

@@ -56,10 +56,10 @@ def transcript_view(
     }
 
 
-def take_transcripts(
+async def take_transcripts(
     app: web.Application, room_id: str, clips: Sequence[Clip], rubrics: Mapping[str, Sequence[str]]
 ) -> dict[str, dict[str, Any]]:
-    records = app[STORE].transcripts_for_room(room_id)
+    records = await app[STORE].transcripts_for_room(room_id)
     fillers = parse_fillers(app[SETTINGS].filler_words)
     service = app.get(TRANSCRIPTS)
     off = service.unavailable if service is not None else "Transcripts are off on this server."

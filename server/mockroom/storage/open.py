@@ -18,13 +18,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def open_store(settings: Settings) -> Store:
-    """The store, its schema upgraded; raises storage.schema.StorageUnusable (one line) if not."""
+async def open_store(settings: Settings) -> Store:
+    """The store, its schema upgraded; raises storage.schema.StorageUnusable (one line) if not.
+
+    Called inside the event loop that will use it: PostgreSQL's pool belongs to that loop."""
     store: SqliteStore | PostgresStore
     if settings.database_url:
         from .postgres import PostgresStore, describe
 
-        store = PostgresStore(settings.database_url, settings.database_pool_size)
+        store = await PostgresStore.open(settings.database_url, settings.database_pool_size)
         where = describe(settings.database_url)
     else:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -37,19 +37,19 @@ def _record(row: dict[str, Any]) -> TranscriptRecord:
 
 class TranscriptTables:
     # Provided by PostgresStore (typed loosely here so the mixin needs no import of it).
-    def _all(self, query: Any, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    async def _all(self, query: Any, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         raise NotImplementedError
 
-    def _one(self, query: Any, args: tuple[Any, ...] = ()) -> dict[str, Any] | None:
+    async def _one(self, query: Any, args: tuple[Any, ...] = ()) -> dict[str, Any] | None:
         raise NotImplementedError
 
-    def _write(self, query: Any, args: tuple[Any, ...] = ()) -> int:
+    async def _write(self, query: Any, args: tuple[Any, ...] = ()) -> int:
         raise NotImplementedError
 
-    def mark_transcript(
+    async def mark_transcript(
         self, room_id: str, clip_id: str, status: str, clip_finished_at: float | None
     ) -> None:
-        self._write(
+        await self._write(
             "INSERT INTO transcripts (clip_id, room_id, status, clip_finished_at, updated_at) "
             "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (clip_id) DO UPDATE SET "
             "status = excluded.status, clip_finished_at = excluded.clip_finished_at, "
@@ -57,7 +57,7 @@ class TranscriptTables:
             (clip_id, room_id, status, clip_finished_at, time.time()),
         )
 
-    def save_transcript(
+    async def save_transcript(
         self,
         clip_id: str,
         *,
@@ -67,22 +67,22 @@ class TranscriptTables:
         audio_ms: int | None,
         error: str | None = None,
     ) -> None:
-        self._write(
+        await self._write(
             "UPDATE transcripts SET status = %s, backend = %s, words_json = %s, audio_ms = %s, "
             "error = %s, updated_at = %s WHERE clip_id = %s",
             (status, backend, json.dumps(words), audio_ms, error, time.time(), clip_id),
         )
 
-    def transcript(self, clip_id: str) -> TranscriptRecord | None:
-        row = self._one("SELECT * FROM transcripts WHERE clip_id = %s", (clip_id,))
+    async def transcript(self, clip_id: str) -> TranscriptRecord | None:
+        row = await self._one("SELECT * FROM transcripts WHERE clip_id = %s", (clip_id,))
         return None if row is None else _record(row)
 
-    def transcripts_for_room(self, room_id: str) -> dict[str, TranscriptRecord]:
-        rows = self._all("SELECT * FROM transcripts WHERE room_id = %s", (room_id,))
+    async def transcripts_for_room(self, room_id: str) -> dict[str, TranscriptRecord]:
+        rows = await self._all("SELECT * FROM transcripts WHERE room_id = %s", (room_id,))
         return {row["clip_id"]: _record(row) for row in rows}
 
-    def transcripts_waiting(self, status: str, limit: int) -> list[TranscriptRecord]:
-        rows = self._all(
+    async def transcripts_waiting(self, status: str, limit: int) -> list[TranscriptRecord]:
+        rows = await self._all(
             "SELECT * FROM transcripts WHERE status = %s ORDER BY updated_at, clip_id LIMIT %s",
             (status, limit),
         )

@@ -1,7 +1,10 @@
 """SQLite behind the store seam (storage.interface.Store): rooms, links, participants, events.
 
 One connection, used from the event loop thread: every statement here is a small indexed read or
-write (tens of microseconds in WAL mode), cheaper than hopping to a thread. The feature tables'
+write on a local file (tens of microseconds in WAL mode), cheaper than hopping to a thread. So the
+methods are coroutines (the Store protocol is async, for PostgreSQL's network round trips) that
+run the sqlite3 call in place and never suspend: a caller's `await` costs nothing here, and no
+other task can run between a method's statements. The feature tables'
 SQL is in sqlite_features (mixed in); a table whose rows belong to one room names it in a
 `room_id` column, so deleting a room (`delete_room`) removes those rows too without knowing the
 feature.
@@ -9,11 +12,12 @@ feature.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -98,8 +102,15 @@ class SqliteStore(FeatureTables, TranscriptTables):
         # Older files are upgraded in place (storage.schema); a newer one raises SchemaTooNew.
         self.upgraded = upgrade_sqlite(self._db, MIGRATIONS, "database")
         self._touched: dict[str, float] = {}  # room id -> when this process last wrote its use
+        # A clip lock is the one transaction whose holder may await (other store calls) while
+        # it is open; on one shared connection the next lock waits here for it to end.
+        self._clip_lock = asyncio.Lock()
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        self.close_file()
+
+    def close_file(self) -> None:
+        """`close` for code outside an event loop (`mockroom db`, tools)."""
         self._db.close()
 
     @property
@@ -117,15 +128,19 @@ class SqliteStore(FeatureTables, TranscriptTables):
             raise
         self._db.execute("COMMIT")
 
-    @contextmanager
-    def lock_clip(self, clip_id: str) -> Iterator[dict[str, Any] | None]:
-        """BEGIN IMMEDIATE holds the file's write lock: other processes on it wait."""
-        with self.transaction() as db:
-            row = db.execute("SELECT * FROM clips WHERE id = ?", (clip_id,)).fetchone()
-            yield None if row is None else dict(row)
+    @asynccontextmanager
+    async def lock_clip(self, clip_id: str) -> AsyncIterator[dict[str, Any] | None]:
+        """BEGIN IMMEDIATE holds the file's write lock: other processes on it wait.
+
+        The holder awaits only store calls inside (ClipStore), which never suspend here, so no
+        other task's statement lands inside this transaction."""
+        async with self._clip_lock:
+            with self.transaction() as db:
+                row = db.execute("SELECT * FROM clips WHERE id = ?", (clip_id,)).fetchone()
+                yield None if row is None else dict(row)
 
     # rooms ------------------------------------------------------------------------------
-    def create_room(self, room: RoomRecord, links: list[LinkRecord]) -> None:
+    async def create_room(self, room: RoomRecord, links: list[LinkRecord]) -> None:
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO rooms VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -149,7 +164,7 @@ class SqliteStore(FeatureTables, TranscriptTables):
             )
             db.execute("INSERT INTO room_activity VALUES (?, ?)", (room.id, room.created_at))
 
-    def get_room(self, room_id: str) -> RoomRecord | None:
+    async def get_room(self, room_id: str) -> RoomRecord | None:
         row = self._db.execute("SELECT * FROM rooms WHERE id = ?", (room_id,)).fetchone()
         if row is None:
             return None
@@ -165,31 +180,31 @@ class SqliteStore(FeatureTables, TranscriptTables):
         )
 
     # links ------------------------------------------------------------------------------
-    def find_link(self, room_id: str, token_hash: str) -> LinkRecord | None:
+    async def find_link(self, room_id: str, token_hash: str) -> LinkRecord | None:
         row = self._db.execute(
             "SELECT * FROM links WHERE room_id = ? AND token_hash = ?", (room_id, token_hash)
         ).fetchone()
         return None if row is None else LinkRecord(**dict(row))
 
-    def links_for(self, room_id: str) -> list[LinkRecord]:
+    async def links_for(self, room_id: str) -> list[LinkRecord]:
         rows = self._db.execute("SELECT * FROM links WHERE room_id = ?", (room_id,)).fetchall()
         return [LinkRecord(**dict(row)) for row in rows]
 
-    def revoke_links(self, room_id: str, role: str) -> int:
+    async def revoke_links(self, room_id: str, role: str) -> int:
         cur = self._db.execute(
             "UPDATE links SET revoked_at = ? WHERE room_id = ? AND role = ? AND revoked_at IS NULL",
             (time.time(), room_id, role),
         )
         return cur.rowcount
 
-    def add_link(self, link: LinkRecord) -> None:
+    async def add_link(self, link: LinkRecord) -> None:
         self._db.execute(
             "INSERT INTO links VALUES (?, ?, ?, ?, ?, ?)",
             (link.room_id, link.role, link.token_hash, link.created_at, link.expires_at, None),
         )
 
     # participants -----------------------------------------------------------------------
-    def record_join(self, room_id: str, participant_id: str, role: str, name: str) -> None:
+    async def record_join(self, room_id: str, participant_id: str, role: str, name: str) -> None:
         self._db.execute(
             "INSERT INTO participants VALUES (?, ?, ?, ?, ?, NULL) "
             "ON CONFLICT(room_id, participant_id) DO UPDATE SET name = excluded.name, "
@@ -197,13 +212,13 @@ class SqliteStore(FeatureTables, TranscriptTables):
             (room_id, participant_id, role, name, time.time()),
         )
 
-    def record_leave(self, room_id: str, participant_id: str) -> None:
+    async def record_leave(self, room_id: str, participant_id: str) -> None:
         self._db.execute(
             "UPDATE participants SET left_at = ? WHERE room_id = ? AND participant_id = ?",
             (time.time(), room_id, participant_id),
         )
 
-    def participants(self, room_id: str) -> list[dict[str, Any]]:
+    async def participants(self, room_id: str) -> list[dict[str, Any]]:
         rows = self._db.execute(
             "SELECT participant_id, role, name, joined_at, left_at FROM participants "
             "WHERE room_id = ? ORDER BY joined_at",
@@ -212,7 +227,7 @@ class SqliteStore(FeatureTables, TranscriptTables):
         return [dict(row) for row in rows]
 
     # events -----------------------------------------------------------------------------
-    def append_event(self, room_id: str, kind: str, data: dict[str, Any]) -> EventRecord:
+    async def append_event(self, room_id: str, kind: str, data: dict[str, Any]) -> EventRecord:
         with self.transaction() as db:
             if db.execute("SELECT 1 FROM rooms WHERE id = ?", (room_id,)).fetchone() is None:
                 # Deleted while a socket or timer of it was still running: store nothing.
@@ -227,14 +242,14 @@ class SqliteStore(FeatureTables, TranscriptTables):
             )
         return event
 
-    def event_count(self, room_id: str) -> int:
+    async def event_count(self, room_id: str) -> int:
         """Events stored for the room (seq counts from 1 without gaps); an index lookup."""
         row = self._db.execute(
             "SELECT COALESCE(MAX(seq), 0) FROM events WHERE room_id = ?", (room_id,)
         ).fetchone()
         return int(row[0])
 
-    def events(self, room_id: str, kind: str | None = None) -> list[EventRecord]:
+    async def events(self, room_id: str, kind: str | None = None) -> list[EventRecord]:
         sql = "SELECT * FROM events WHERE room_id = ?"
         args: tuple[Any, ...] = (room_id,)
         if kind is not None:
@@ -247,7 +262,9 @@ class SqliteStore(FeatureTables, TranscriptTables):
         ]
 
     # retention ----------------------------------------------------------------------------
-    def touch_room(self, room_id: str, now: float | None = None, *, force: bool = False) -> None:
+    async def touch_room(
+        self, room_id: str, now: float | None = None, *, force: bool = False
+    ) -> None:
         """Record a use of the room (an authorised request or socket); cheap when repeated."""
         now = time.time() if now is None else now
         if not force and now - self._touched.get(room_id, -TOUCH_EVERY_S) < TOUCH_EVERY_S:
@@ -259,7 +276,7 @@ class SqliteStore(FeatureTables, TranscriptTables):
             (room_id, now),
         )
 
-    def last_used(self, room_id: str) -> float | None:
+    async def last_used(self, room_id: str) -> float | None:
         row = self._db.execute(
             "SELECT COALESCE(a.last_used_at, r.created_at) FROM rooms r "
             "LEFT JOIN room_activity a ON a.room_id = r.id WHERE r.id = ?",
@@ -267,7 +284,7 @@ class SqliteStore(FeatureTables, TranscriptTables):
         ).fetchone()
         return None if row is None else float(row[0])
 
-    def rooms_unused_since(self, cutoff: float, limit: int = 1000) -> list[str]:
+    async def rooms_unused_since(self, cutoff: float, limit: int = 1000) -> list[str]:
         """Ids of rooms whose last use is before `cutoff` (unix seconds), oldest first."""
         rows = self._db.execute(
             "SELECT r.id FROM rooms r LEFT JOIN room_activity a ON a.room_id = r.id "
@@ -291,7 +308,7 @@ class SqliteStore(FeatureTables, TranscriptTables):
             if any(col[1] == "room_id" for col in self._db.execute(f'PRAGMA table_info("{name}")'))
         ]
 
-    def delete_room(self, room_id: str) -> int:
+    async def delete_room(self, room_id: str) -> int:
         """Delete the room and every row of it in every table, in one transaction.
 
         Returns the number of rows deleted (0: no such room and nothing of it left).
@@ -306,7 +323,7 @@ class SqliteStore(FeatureTables, TranscriptTables):
         self._touched.pop(room_id, None)
         return deleted
 
-    def orphan_room_ids(self) -> set[str]:
+    async def orphan_room_ids(self) -> set[str]:
         """Room ids that rows still name although their room is gone (a write that raced a
         deletion, or a deletion from another process); `delete_room` clears each."""
         orphans: set[str] = set()
@@ -318,5 +335,5 @@ class SqliteStore(FeatureTables, TranscriptTables):
             orphans.update(str(row[0]) for row in rows)
         return orphans
 
-    def room_ids(self) -> set[str]:
+    async def room_ids(self) -> set[str]:
         return {str(row[0]) for row in self._db.execute("SELECT id FROM rooms")}

@@ -100,64 +100,66 @@ class FeatureTables:
     _db: sqlite3.Connection
 
     # clips --------------------------------------------------------------------------------
-    def clip(self, room_id: str, clip_id: str) -> dict[str, Any] | None:
+    async def clip(self, room_id: str, clip_id: str) -> dict[str, Any] | None:
         row = self._db.execute(
             "SELECT * FROM clips WHERE room_id = ? AND id = ?", (room_id, clip_id)
         ).fetchone()
         return None if row is None else dict(row)
 
-    def clip_for_take(self, room_id: str, question_id: str, take: int) -> dict[str, Any] | None:
+    async def clip_for_take(
+        self, room_id: str, question_id: str, take: int
+    ) -> dict[str, Any] | None:
         row = self._db.execute(
             "SELECT * FROM clips WHERE room_id = ? AND question_id = ? AND take = ?",
             (room_id, question_id, take),
         ).fetchone()
         return None if row is None else dict(row)
 
-    def clips(self, room_id: str) -> list[dict[str, Any]]:
+    async def clips(self, room_id: str) -> list[dict[str, Any]]:
         rows = self._db.execute(
             "SELECT * FROM clips WHERE room_id = ? ORDER BY created_at, take", (room_id,)
         ).fetchall()
         return [dict(row) for row in rows]
 
-    def insert_clip(self, clip: dict[str, Any]) -> None:
+    async def insert_clip(self, clip: dict[str, Any]) -> None:
         names = [c for c in CLIP_COLUMNS if c in clip]
         self._db.execute(
             f"INSERT INTO clips ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
             tuple(clip[c] for c in names),
         )
 
-    def reset_clip(self, clip_id: str) -> None:
+    async def reset_clip(self, clip_id: str) -> None:
         self._db.execute(
             "UPDATE clips SET next_seq = 0, bytes = 0, finished_at = NULL, duration_ms = NULL "
             "WHERE id = ?",
             (clip_id,),
         )
 
-    def count_chunk(self, clip_id: str, seq: int, nbytes: int) -> None:
+    async def count_chunk(self, clip_id: str, seq: int, nbytes: int) -> None:
         self._db.execute(
             "UPDATE clips SET next_seq = next_seq + 1, bytes = bytes + ? "
             "WHERE id = ? AND next_seq = ?",
             (nbytes, clip_id, seq),
         )
 
-    def finish_clip(self, clip_id: str, finished_at: float, duration_ms: int | None) -> None:
+    async def finish_clip(self, clip_id: str, finished_at: float, duration_ms: int | None) -> None:
         self._db.execute(
             "UPDATE clips SET finished_at = ?, duration_ms = ? WHERE id = ?",
             (finished_at, duration_ms, clip_id),
         )
 
-    def set_clip_file(self, clip_id: str, nbytes: int, duration_ms: int | None) -> None:
+    async def set_clip_file(self, clip_id: str, nbytes: int, duration_ms: int | None) -> None:
         self._db.execute(
             "UPDATE clips SET bytes = ?, duration_ms = ? WHERE id = ?",
             (nbytes, duration_ms, clip_id),
         )
 
-    def delete_clips(self, room_id: str) -> int:
+    async def delete_clips(self, room_id: str) -> int:
         # What was heard in a recording goes with it (ClipRows.delete_clips).
         self._db.execute("DELETE FROM transcripts WHERE room_id = ?", (room_id,))
         return self._db.execute("DELETE FROM clips WHERE room_id = ?", (room_id,)).rowcount
 
-    def delete_clip(self, room_id: str, clip_id: str) -> bool:
+    async def delete_clip(self, room_id: str, clip_id: str) -> bool:
         self._db.execute(
             "DELETE FROM transcripts WHERE room_id = ? AND clip_id = ?", (room_id, clip_id)
         )
@@ -166,7 +168,7 @@ class FeatureTables:
         )
         return cursor.rowcount > 0
 
-    def clip_bytes(self, room_id: str | None = None) -> int:
+    async def clip_bytes(self, room_id: str | None = None) -> int:
         if room_id is None:
             row = self._db.execute("SELECT COALESCE(SUM(bytes), 0) FROM clips").fetchone()
         else:
@@ -176,7 +178,7 @@ class FeatureTables:
         return int(row[0])
 
     # review -------------------------------------------------------------------------------
-    def ratings(self, room_id: str) -> dict[str, dict[int, int]]:
+    async def ratings(self, room_id: str) -> dict[str, dict[int, int]]:
         rows = self._db.execute(
             "SELECT question_id, item, rating FROM review_ratings WHERE room_id = ?", (room_id,)
         ).fetchall()
@@ -185,7 +187,9 @@ class FeatureTables:
             out.setdefault(row["question_id"], {})[row["item"]] = row["rating"]
         return out
 
-    def set_rating(self, room_id: str, question_id: str, item: int, rating: int | None) -> None:
+    async def set_rating(
+        self, room_id: str, question_id: str, item: int, rating: int | None
+    ) -> None:
         if rating is None:
             self._db.execute(
                 "DELETE FROM review_ratings WHERE room_id = ? AND question_id = ? AND item = ?",
@@ -198,7 +202,7 @@ class FeatureTables:
             (room_id, question_id, item, rating, time.time()),
         )
 
-    def comments(self, room_id: str) -> list[dict[str, Any]]:
+    async def comments(self, room_id: str) -> list[dict[str, Any]]:
         rows = self._db.execute(
             "SELECT id, question_id, clip_id, author, text, created_at FROM review_comments "
             "WHERE room_id = ? ORDER BY id",
@@ -206,7 +210,7 @@ class FeatureTables:
         ).fetchall()
         return [dict(row) for row in rows]
 
-    def add_comment(
+    async def add_comment(
         self, room_id: str, question_id: str, clip_id: str | None, author: str, text: str
     ) -> int:
         cur = self._db.execute(
@@ -217,7 +221,7 @@ class FeatureTables:
         return int(cur.lastrowid or 0)
 
     # speech metrics -----------------------------------------------------------------------
-    def save_answer_metrics(self, room_id: str, metrics: dict[str, Any]) -> None:
+    async def save_answer_metrics(self, room_id: str, metrics: dict[str, Any]) -> None:
         # A take measured again (an answer cut off by a reload, then given again) replaces it.
         row = {**metrics, "created_at": metrics.get("created_at", time.time())}
         self._db.execute(
@@ -226,7 +230,7 @@ class FeatureTables:
             (room_id, *(row[c] for c in METRIC_COLUMNS)),
         )
 
-    def answer_metrics(self, room_id: str) -> list[dict[str, Any]]:
+    async def answer_metrics(self, room_id: str) -> list[dict[str, Any]]:
         rows = self._db.execute(
             f"SELECT {', '.join(METRIC_COLUMNS)} FROM answer_metrics WHERE room_id = ? "
             "ORDER BY created_at, take",
@@ -235,7 +239,7 @@ class FeatureTables:
         return [dict(zip(METRIC_COLUMNS, tuple(row), strict=True)) for row in rows]
 
     # sealed links -------------------------------------------------------------------------
-    def keep_sealed(self, room_id: str, role: str, token_hash: str, sealed: str) -> None:
+    async def keep_sealed(self, room_id: str, role: str, token_hash: str, sealed: str) -> None:
         self._db.execute(
             "INSERT INTO sealed_links VALUES (?, ?, ?, ?, ?) ON CONFLICT(room_id, role) DO UPDATE "
             "SET token_hash = excluded.token_hash, sealed = excluded.sealed, "
@@ -243,10 +247,10 @@ class FeatureTables:
             (room_id, role, token_hash, sealed, time.time()),
         )
 
-    def forget_sealed(self, room_id: str, role: str) -> None:
+    async def forget_sealed(self, room_id: str, role: str) -> None:
         self._db.execute("DELETE FROM sealed_links WHERE room_id = ? AND role = ?", (room_id, role))
 
-    def sealed_links(self, room_id: str) -> list[tuple[str, str, str]]:
+    async def sealed_links(self, room_id: str) -> list[tuple[str, str, str]]:
         rows = self._db.execute(
             "SELECT role, token_hash, sealed FROM sealed_links WHERE room_id = ?", (room_id,)
         ).fetchall()

@@ -41,7 +41,7 @@ def _record(row: sqlite3.Row) -> TranscriptRecord:
 class TranscriptTables:
     _db: sqlite3.Connection
 
-    def mark_transcript(
+    async def mark_transcript(
         self, room_id: str, clip_id: str, status: str, clip_finished_at: float | None
     ) -> None:
         self._db.execute(
@@ -52,7 +52,7 @@ class TranscriptTables:
             (clip_id, room_id, status, clip_finished_at, time.time()),
         )
 
-    def save_transcript(
+    async def save_transcript(
         self,
         clip_id: str,
         *,
@@ -68,15 +68,15 @@ class TranscriptTables:
             (status, backend, json.dumps(words), audio_ms, error, time.time(), clip_id),
         )
 
-    def transcript(self, clip_id: str) -> TranscriptRecord | None:
+    async def transcript(self, clip_id: str) -> TranscriptRecord | None:
         row = self._db.execute("SELECT * FROM transcripts WHERE clip_id = ?", (clip_id,)).fetchone()
         return None if row is None else _record(row)
 
-    def transcripts_for_room(self, room_id: str) -> dict[str, TranscriptRecord]:
+    async def transcripts_for_room(self, room_id: str) -> dict[str, TranscriptRecord]:
         rows = self._db.execute("SELECT * FROM transcripts WHERE room_id = ?", (room_id,))
         return {row["clip_id"]: _record(row) for row in rows}
 
-    def transcripts_waiting(self, status: str, limit: int) -> list[TranscriptRecord]:
+    async def transcripts_waiting(self, status: str, limit: int) -> list[TranscriptRecord]:
         rows = self._db.execute(
             "SELECT * FROM transcripts WHERE status = ? ORDER BY updated_at LIMIT ?",
             (status, limit),
