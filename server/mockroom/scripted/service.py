@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -45,6 +45,8 @@ class ScriptedService:
         self.renderer = CardRenderer()
         self.sessions: dict[str, ScriptedSession] = {}  # room id -> the candidate's session
         self.captions = CaptionService(settings)  # live captions' worker slots (captions.py)
+        # In a cluster: the live session's state on the room's home, when that is another node.
+        self.remote_state: Callable[[str], Awaitable[dict[str, Any] | None]] | None = None
         self._store: Store | None = None
 
     @property
@@ -131,6 +133,14 @@ class ScriptedService:
             flow.restore(snapshot)
         return flow.public(now_ms())
 
+    async def live_state(self, room: RoomRecord) -> dict[str, Any]:
+        """current_state, asking the room's home first when its session may live there."""
+        if room.id not in self.sessions and self.remote_state is not None:
+            remote = await self.remote_state(room.id)
+            if remote is not None:
+                return remote
+        return self.current_state(room)
+
     async def close_all(self) -> None:
         sessions, self.sessions = list(self.sessions.values()), {}
         await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
@@ -152,7 +162,7 @@ async def scripted_state(request: web.Request) -> web.Response:
     if grant.role not in (Role.CANDIDATE, Role.REVIEWER):
         raise Forbidden("This link cannot see the scripted session.")
     room = request.app[STORE].get_room(grant.room.id) or grant.room
-    return web.json_response(request.app[SCRIPTED].current_state(room))
+    return web.json_response(await request.app[SCRIPTED].live_state(room))
 
 
 def setup_scripted(app: web.Application) -> None:

@@ -90,6 +90,20 @@ def ice_configuration(settings: Settings) -> RTCConfiguration:
     return RTCConfiguration(iceServers=servers)
 
 
+def still_recording(value: Any) -> tuple[str, int] | None:
+    """`start`'s `recording`: the take the page kept recording through an outage, if any."""
+    if value is None:
+        return None
+    take = value.get("take") if isinstance(value, dict) else None
+    question_id = value.get("question_id") if isinstance(value, dict) else None
+    if not isinstance(question_id, str) or not isinstance(take, int) or isinstance(take, bool):
+        raise UserError(
+            '\'recording\' must be {"question_id": string, "take": number}.',
+            code="bad-message",
+        )
+    return question_id, take
+
+
 def turn_taking(room: RoomRecord) -> TurnTaking | None:
     """The room's turn-taking options (rooms.py), or None when it asks for neither."""
     first = room.options.get("start_on_first_word") is True
@@ -193,10 +207,14 @@ class ScriptedSession:
         if action in ("consent", "start"):
             self._ahead()
         if action == "start":
+            kept = still_recording(message.get("recording"))
             with contextlib.suppress(TimeoutError):  # late lines fall back to reading time
                 await asyncio.wait_for(asyncio.shield(self._prepared), PREPARE_TIMEOUT_S)
-        method: Callable[[float], list[Effect]] = getattr(self.flow, action)
-        self._apply(method(now_ms()), action)
+            effects = self.flow.start(now_ms(), kept)
+        else:
+            method: Callable[[float], list[Effect]] = getattr(self.flow, action)
+            effects = method(now_ms())
+        self._apply(effects, action)
         await self.send_state()
         self._wake.set()
 
