@@ -55,6 +55,7 @@ def test_waiting_state_and_consent_required() -> None:
         "retakes_left": 1,
         "recording": False,
         "practice": False,
+        "follow_up": False,
         "resume": None,
         "said": "",
     }
@@ -84,6 +85,7 @@ def test_intro_then_question_then_think_timer_after_speech() -> None:
         "index": 0,
         "count": 2,
         "practice": False,
+        "follow_up": False,
     }
     assert flow.tick(1999) == []
     flow.tick(2000)  # question said -> think time starts
@@ -258,6 +260,8 @@ def test_snapshot_restore_resumes_at_same_question() -> None:
         "take": 1,
         "practice": False,
         "window": [2000, 32000],  # the answer window's clock, for a take that goes on
+        "follow_up_take": None,
+        "follow_up": False,
     }
     again = make()
     again.restore(snap)

@@ -184,6 +184,9 @@ class Settings:
     banks_dir: Path = setting(factory=_default_banks_dir, parse=path)
     # "espeak-ng" speaks the scripted interviewer's questions; "off" runs with text only.
     tts: str = setting("espeak-ng", parse=one_of("espeak-ng", "off"))
+    # A Piper voice (.onnx, its .onnx.json beside it) already on disk: the interviewer speaks
+    # with it instead of espeak-ng (pip install 'mockroom[tts-neural]'); never downloaded.
+    tts_voice: Path | None = setting(None, parse=optional_path)
     max_recording_bytes: int = setting(512 * 1024 * 1024, parse=whole_number)
     log_level: str = setting("INFO", parse=text)
     # Signaling sends are queued per socket; a socket whose unsent backlog passes this many bytes,

@@ -310,13 +310,15 @@ function render(state) {
     ? "Read how your answers are recorded, then accept to begin."
     : phase === "waiting" && page.resuming ? "Picking up where you were…"
       : phase === "waiting" && state.resume ? "Press Resume to continue where you left off."
+      : listening && phase === "think" && state.follow_up
+        ? "A follow-up question: answer as soon as it has been asked."
       : listening && phase === "think" ? "Listen to the question; think time starts when it ends."
         : state.practice && phase === "answer" ? "Answer now: this one is not recorded."
           : PHASE_TEXT[phase] || phase;
   ui.practice.hidden = !(state.practice && q);
   ui.question.textContent = q ? q.text : "";
   ui.take.textContent = q && !state.practice
-    ? `Question ${q.index + 1} of ${q.count} · take ${state.take}` +
+    ? `Question ${q.index + 1} of ${q.count} · ${state.follow_up ? "follow-up, " : ""}take ${state.take}` +
       (state.retakes_left > 0 ? ` (${state.retakes_left} retake${state.retakes_left > 1 ? "s" : ""} left)` : "")
     : "";
   // The caption of what the interviewer says, unless it is the question shown just above.

@@ -156,12 +156,13 @@
  * @typedef {object} ScriptedState
  * @property {"waiting"|"intro"|"think"|"answer"|"after_answer"|"wrap_up"|"done"} phase
  * @property {boolean} consented
- * @property {{id: string, text: string, index: number, count: number, practice: boolean}|null} question
+ * @property {{id: string, text: string, index: number, count: number, practice: boolean, follow_up?: boolean}|null} question
  * @property {WireTimer|null} timer
  * @property {number} take
  * @property {number} retakes_left
  * @property {boolean} recording
  * @property {boolean} practice
+ * @property {boolean} [follow_up] asking the question's follow-up after a short answer
  * @property {{question_id: string, take: number, answered: boolean, interrupted: boolean}|null} resume
  * @property {boolean} tts
  * @property {RoomMedia} media

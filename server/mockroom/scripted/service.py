@@ -30,6 +30,7 @@ from . import records
 from .config import config_from_room
 from .flow import ScriptedFlow
 from .limits import server_full, server_full_error, tts_limits
+from .neural_voice import open_voice
 from .session import ScriptedSession
 from .tracks import CardRenderer
 from .tts import Tts
@@ -41,12 +42,13 @@ class ScriptedService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         # Logs a missing espeak-ng now.
-        self.tts = Tts(settings.data_dir / "tts", settings.tts, tts_limits(settings))
+        voice = open_voice(settings.tts_voice) if settings.tts == "espeak-ng" else None
+        self.tts = Tts(settings.data_dir / "tts", settings.tts, tts_limits(settings), voice)
         self.renderer = CardRenderer()
         self.sessions: dict[str, ScriptedSession] = {}  # room id -> the candidate's session
-        self.captions = CaptionService(settings)  # live captions' worker slots (captions.py)
         # In a cluster: the live session's state on the room's home, when that is another node.
         self.remote_state: Callable[[str], Awaitable[dict[str, Any] | None]] | None = None
+        self.captions = CaptionService(settings)  # live captions' worker slots (captions.py)
         self._store: Store | None = None
 
     @property
