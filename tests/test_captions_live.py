@@ -103,12 +103,12 @@ async def test_the_candidate_who_asks_reads_captions_and_nobody_else_does(
         on.voice.play([answer.tobytes()])
         off.voice.play([answer.tobytes()])
         # Both sockets are read at once: one left unread past the heartbeat would be dropped.
-        both = await asyncio.gather(
-            captioned(on, final=False), off.wait_state(phase="after_answer", timeout=WAIT_S)
+        await asyncio.gather(
+            on.wait_state(phase="after_answer", timeout=WAIT_S),
+            off.wait_state(phase="after_answer", timeout=WAIT_S),
         )
-        partial: dict[str, Any] = both[0]
+        partial = await captioned(on, final=False)  # read on the way (cand.captions)
         assert partial["state"] == "live" and partial["line"] == 1 and partial["text"]
-        await on.wait_state(phase="after_answer", timeout=WAIT_S)
         done = await captioned(on, complete=True)
         assert done["state"] == "waiting"  # the answer is over; captions stay on for the next
         finals = [f for f in on.captions if f.get("final")]
