@@ -93,7 +93,8 @@ async def test_the_candidate_who_asks_reads_captions_and_nobody_else_does(
 ) -> None:
     service = client.app[SCRIPTED].captions
     # Both rooms end an answer 4 s after its last word, so the test waits on the server.
-    options = {"answer_seconds": 60, "end_on_silence_seconds": 4}
+    # One question: no second answer opens (after 15 s) while the first one's last line decodes.
+    options = {"answer_seconds": 60, "end_on_silence_seconds": 4, "question_count": 1}
     on_room = await scripted_room(client, media="audio", **options)
     off_room = await scripted_room(client, media="audio", **options)
     on, off = await asyncio.gather(
