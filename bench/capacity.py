@@ -179,6 +179,17 @@ class Client:
         self.offer_s = 0.0
         self.ws: Any = None
         self.room_id, self.token = "", ""  # the room it made (bench/capacity_asr.py uploads)
+        # Answering for the whole sample, measured: the warm-up question's answer opens no
+        # answer window (its speech would not be measured), so there is none.
+        self.room_options: dict[str, Any] = {
+            "think_seconds": 2,
+            "answer_seconds": 600,
+            "warm_up": False,
+        }
+        # Phase begin -> the first frame of any level (after the jitter buffer), per phase.
+        self.first_frames: list[tuple[str, float]] = []
+        self._frame_wait: tuple[str, float] | None = None
+        self.phase = ""  # of the last scripted-state
         # Phase begin -> first audible frame of its line, per spoken phase: (label, seconds).
         # A phase begins when its scripted-state arrives (what the page shows); the frame is
         # counted after aiortc's receive jitter buffer (4 packets), as a browser plays it.
@@ -192,8 +203,7 @@ class Client:
             "mode": "scripted",
             "media": self.media,
             "bank": "behavioral",
-            "think_seconds": 2,
-            "answer_seconds": 600,
+            **self.room_options,
         }
         async with self.http.post(f"{self.base}/api/rooms", json=body) as resp:
             room = await resp.json()
@@ -240,6 +250,7 @@ class Client:
 
     def on_state(self, state: dict[str, Any]) -> None:
         """Note when a phase that speaks begins: the intro, and each question being asked."""
+        self.phase = str(state["phase"])
         question = state.get("question") or {}
         label = None
         if state["phase"] == "intro":
@@ -248,13 +259,16 @@ class Client:
             label = f"question {question.get('index', 0) + 1}"
         if label is not None and label not in self._spoken:
             self._spoken.add(label)
-            self._speech_wait = (label, time.perf_counter())
+            self._speech_wait = self._frame_wait = (label, time.perf_counter())
             self._quiet_since_phase = False
 
     def heard(self, now: float, voiced: bool) -> None:
         # The line before may still be audible when the phase begins (the voice was cut off
         # mid-word, or it is still in the jitter buffer): the line starts at the first audible
         # frame after a quiet one.
+        if self._frame_wait is not None:
+            self.first_frames.append((self._frame_wait[0], now - self._frame_wait[1]))
+            self._frame_wait = None
         if self._speech_wait is None:
             return
         if not voiced:

@@ -1,6 +1,7 @@
 """Notes sync under load: our server (persisting every update) against the Yjs reference server.
 
     .venv/bin/python bench/notes.py [--rooms 50 --clients 3 --rate 5 --duration 30] [--postgres]
+                                    [--profile]
 
 Starts each server as a subprocess with a fresh data directory, runs the same Node load generator
 (web/tools/notes-load.mjs: real yjs + y-websocket clients, keystroke -> other client latency in one
@@ -8,6 +9,10 @@ process clock) against it, samples the server's CPU and RSS with psutil, and pri
 the ratio ours/reference. The reference is @y/websocket-server 0.1.1 (in memory, no persistence).
 With --postgres, ours keeps the notes in a private PostgreSQL (tests/support/postgres.py, fsync
 on, a fresh database per run) instead of its SQLite file.
+
+On a saturated shared host the latencies swing by 10x between runs (scheduling, not the servers):
+next to them, each server's CPU time per keystroke, which the host's load changes least.
+--profile runs py-spy on ours in the last round (bench/profiling.py).
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 WEB = REPO / "web"
 REFERENCE_BIN = WEB / "node_modules" / "@y" / "websocket-server" / "src" / "server.js"
-sys.path.insert(0, str(REPO / "tests"))
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "bench")]
 # One server launcher, shared with the tests.
+import profiling  # noqa: E402
 from support.http import post_json  # noqa: E402
 from support.live_server import free_port, start_server, stop_server  # noqa: E402
 
@@ -75,7 +81,7 @@ class Sampler:
 
     def __exit__(self, *exc: object) -> None:
         times = self.process.cpu_times()
-        wall = time.monotonic() - self._t0
+        self.wall = wall = time.monotonic() - self._t0
         self.cpu = (times.user + times.system - self._cpu0) / wall
         host = psutil.cpu_times()
         # The whole machine's busy cores: the server, the load generator and anything else
@@ -85,7 +91,11 @@ class Sampler:
 
 
 def run_load(
-    targets: list[dict[str, Any]], args: argparse.Namespace, pid: int, tmp: Path
+    targets: list[dict[str, Any]],
+    args: argparse.Namespace,
+    pid: int,
+    tmp: Path,
+    profile: bool = False,
 ) -> dict[str, Any]:
     targets_file = tmp / f"targets-{pid}.json"
     targets_file.write_text(json.dumps(targets))
@@ -101,10 +111,17 @@ def run_load(
         "--duration",
         str(args.duration),
     ]
+    spy = profiling.start(pid, args.duration + 5, tmp / "spy.txt") if profile else None
     with Sampler(psutil.Process(pid)) as sampler:
         out = subprocess.run(cmd, cwd=WEB, capture_output=True, text=True, check=True).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    if spy is not None:
+        spy.wait(timeout=60)
+        result["profile"] = profiling.report(tmp / "spy.txt")
     result["cpu"] = sampler.cpu
+    # CPU time per keystroke relayed (connect and drain included, alike for both servers):
+    # what a saturated host changes least, next to the latencies it changes most.
+    result["us_per_key"] = sampler.cpu * sampler.wall * 1e6 / max(1, result["typed"])
     result["host"] = sampler.host
     result["rss_mb"] = sampler.peak_rss / 1e6
     return result
@@ -128,7 +145,7 @@ def stored_rows(data_dir: Path, database_url: str | None) -> tuple[int, int]:
         db.close()
 
 
-def bench_ours(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+def bench_ours(args: argparse.Namespace, tmp: Path, profile: bool = False) -> dict[str, Any]:
     data_dir = tmp / "ours-data"
     env = {"MOCKROOM_LOG_LEVEL": "WARNING", "MOCKROOM_ROOM_RATE_PER_HOUR": "0"}
     database_url = args.postgres.new_database() if args.postgres else None
@@ -150,7 +167,7 @@ def bench_ours(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                     "tokens": writers,
                 }
             )
-        result = run_load(targets, args, process.pid, tmp)
+        result = run_load(targets, args, process.pid, tmp, profile)
         # Every keystroke must be on disk while the server still runs (log rows or snapshots).
         rows, snapshots = stored_rows(data_dir, database_url)
         result["stored"] = f"{rows} log rows, {snapshots} snapshots"
@@ -160,7 +177,7 @@ def bench_ours(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         stop_server(server)
 
 
-def bench_reference(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+def bench_reference(args: argparse.Namespace, tmp: Path, profile: bool = False) -> dict[str, Any]:
     port = free_port()
     process = subprocess.Popen(
         ["node", str(REFERENCE_BIN)],
@@ -204,7 +221,8 @@ def row(name: str, r: dict[str, Any]) -> str:
 
 
 def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    out = {key: median([r[key] for r in runs]) for key in ("p50_ms", "p99_ms", "max_ms", "cpu")}
+    keys = ("p50_ms", "p99_ms", "max_ms", "cpu", "us_per_key")
+    out = {key: median([r[key] for r in runs]) for key in keys}
     out["rss_mb"] = max(r["rss_mb"] for r in runs)
     out["host"] = median([r["host"] for r in runs])
     out["lost"] = sum(r["lost"] for r in runs)
@@ -224,6 +242,7 @@ def main() -> int:
     parser.add_argument(
         "--postgres", action="store_true", help="ours on a private PostgreSQL instead of SQLite"
     )
+    parser.add_argument("--profile", action="store_true", help="py-spy ours in the last round")
     args = parser.parse_args()
     if args.postgres:
         from support.postgres import start_postgres, stop_postgres
@@ -254,7 +273,8 @@ def run(args: argparse.Namespace) -> int:
                 run_dir = tmp / f"{which}-{i}"
                 run_dir.mkdir()
                 bench = bench_reference if which == "ref" else bench_ours
-                results[which].append(bench(args, run_dir))
+                last = args.profile and i == args.repeat - 1
+                results[which].append(bench(args, run_dir, last))
                 print(
                     f"  run {i + 1} {which}: p99 {results[which][-1]['p99_ms']:.2f} ms", flush=True
                 )
@@ -294,6 +314,20 @@ def run(args: argparse.Namespace) -> int:
         f"p99 ratio ours/reference, median of the rounds: {fmt(ratio, 2)}x  "
         f"(goal <= 1.00x: {verdict}; load average {one:.1f}/{five:.1f} on {os.cpu_count()} cores)"
     )
+    cpu_ratios = [
+        o["us_per_key"] / r["us_per_key"]
+        for o, r in zip(results["ours"], results["ref"], strict=True)
+        if r["us_per_key"]
+    ]
+    print(
+        f"server CPU per keystroke: ours {ours['us_per_key']:.0f} us, reference "
+        f"{ref['us_per_key']:.0f} us; ratio per round "
+        + ", ".join(f"{x:.2f}x" for x in cpu_ratios)
+        + f", median {median(cpu_ratios):.2f}x"
+    )
+    for r in results["ours"]:
+        if "profile" in r:
+            print("\nours, last round: " + r["profile"])
     converged = all(r["converged"] for r in results["ours"])
     persisted = all(r["persisted_ok"] for r in results["ours"])
     print(

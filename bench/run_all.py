@@ -10,8 +10,10 @@ HERE = Path(__file__).resolve().parent
 BENCHES = [
     "join.py",
     "notes.py",
+    "notes_paired.py",
     "weight.py",
     "capacity.py",
+    "audio_cost.py",
     "asr.py",
     "capacity_asr.py",
     "voice_cost.py",

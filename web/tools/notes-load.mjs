@@ -7,7 +7,9 @@
 //   node tools/notes-load.mjs --targets targets.json --clients 3 --rate 5 --duration 30
 //
 // targets.json: [{"server": "ws://127.0.0.1:8080/ws/rooms/ID/notes", "doc": "shared",
-//                 "tokens": ["t1", "t2", "t3"]}, ...]   (tokens optional; one per client)
+//                 "tokens": ["t1", "t2", "t3"], "group": "ours"}, ...]
+// (tokens optional, one per client; group optional: the summary then also has "groups", the
+// same figures per group, so two servers typed into at the same moments compare like for like)
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import WebSocket from "ws";
@@ -35,11 +37,16 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const sent = new Map();
 /** @type {number[]} */
 const latencies = [];
+/** @type {Map<string, {latencies: number[], typed: number, clients: any[]}>} per target group */
+const groups = new Map();
 let typed = 0;
 let measuring = false;
 
 const clients = [];
 for (const target of targets) {
+  const group = target.group ?? "";
+  if (!groups.has(group)) groups.set(group, { latencies: [], typed: 0, clients: [] });
+  const mine = /** @type {{latencies: number[], typed: number, clients: any[]}} */ (groups.get(group));
   for (let i = 0; i < perRoom; i++) {
     const doc = new Y.Doc();
     const text = doc.getText("notes");
@@ -56,11 +63,15 @@ for (const target of targets) {
       tr.afterState.forEach((after, client) => {
         for (let clock = tr.beforeState.get(client) ?? 0; clock < after; clock++) {
           const at = sent.get(`${client}:${clock}`);
-          if (at !== undefined) latencies.push(now - at);
+          if (at !== undefined) {
+            latencies.push(now - at);
+            mine.latencies.push(now - at);
+          }
         }
       });
     });
-    clients.push({ doc, text, provider });
+    clients.push({ doc, text, provider, group: mine });
+    mine.clients.push(clients[clients.length - 1]);
   }
 }
 
@@ -85,6 +96,7 @@ const timers = clients.map((c) => {
     sent.set(`${doc.clientID}:${Y.getState(doc.store, doc.clientID)}`, performance.now());
     text.insert(text.length, letters[typed % letters.length]);
     typed++;
+    c.group.typed++;
   };
   const start = setTimeout(() => {
     c.interval = setInterval(tick, 1000 / rate);
@@ -98,7 +110,9 @@ await sleep(drainMs);
 measuring = false;
 
 latencies.sort((a, b) => a - b);
-const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : null);
+/** @param {number[]} sorted @param {number} p */
+const pctOf = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : null);
+const pct = (p) => pctOf(latencies, p);
 const expected = typed * (perRoom - 1);
 const result = {
   clients: clients.length,
@@ -118,6 +132,19 @@ const result = {
     return texts.every((t) => t === texts[0]);
   }),
 };
+result.groups = Object.fromEntries([...groups].map(([name, g]) => {
+  g.latencies.sort((a, b) => a - b);
+  const expectedHere = g.typed * (perRoom - 1);
+  return [name, {
+    clients: g.clients.length,
+    synced: g.clients.filter((c) => c.provider.synced).length,
+    typed: g.typed,
+    lost: expectedHere - g.latencies.length,
+    p50_ms: pctOf(g.latencies, 50),
+    p99_ms: pctOf(g.latencies, 99),
+    max_ms: g.latencies.length ? g.latencies[g.latencies.length - 1] : null,
+  }];
+}));
 clients.forEach((c) => c.provider.destroy());
 process.stdout.write(JSON.stringify(result) + "\n");
 process.exit(0);

@@ -18,6 +18,7 @@ Positions inside a window count samples, not arrival times, so network jitter do
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ HANGOVER_MS = 300  # gaps shorter than this are inside a stretch of talk
 MIN_STRETCH_MS = 60  # shorter blips (a click, a cough) are not talk
 FLOOR_RISE_DB = 0.01  # per frame (0.5 dB/s): the noise floor follows a noisier room slowly
 FLOOR_START_MAX_DB = -40.0  # a window that opens on speech must not take speech for background
+NOTHING = np.zeros(0, dtype=np.int16)
 
 
 @dataclass(frozen=True)
@@ -45,11 +47,16 @@ class AnswerMetrics:
 
 
 def level_db(samples: np.ndarray) -> float:
-    """RMS level of int16 samples in dB relative to full scale."""
+    """RMS level of int16 samples in dB relative to full scale.
+
+    Called fifty times a second per listening session: one dot product and scalar math (about
+    3 us) instead of a chain of small numpy reductions (about 15 us).
+    """
     if len(samples) == 0:
         return -120.0
-    rms = float(np.sqrt(np.mean(np.square(samples.astype(np.float32)))))
-    return 20.0 * float(np.log10(rms / 32768.0 + 1e-9))
+    floats = samples.astype(np.float32)
+    rms = math.sqrt(float(np.dot(floats, floats)) / len(floats))
+    return 20.0 * math.log10(rms / 32768.0 + 1e-9)
 
 
 class SpeechMeter:
@@ -58,7 +65,7 @@ class SpeechMeter:
     def __init__(self, hangover_ms: int = HANGOVER_MS) -> None:
         self.hangover_ms = hangover_ms
         self.floor_db: float | None = None  # background level; starts at the first frame heard
-        self._rest = np.zeros(0, dtype=np.int16)
+        self._rest = NOTHING
         self._open = False
         self._allowed_ms = 0
         self._pos_ms = 0  # position inside the open window, by samples received
@@ -73,7 +80,7 @@ class SpeechMeter:
         self._allowed_ms = allowed_ms
         self._pos_ms = 0
         self._stretches = []
-        self._rest = np.zeros(0, dtype=np.int16)
+        self._rest = NOTHING
 
     def feed(self, samples: np.ndarray, rate: int, channels: int = 1) -> None:
         """Interleaved int16 samples (any length); cut into 20 ms frames, the rest is kept."""
@@ -85,7 +92,8 @@ class SpeechMeter:
         usable = len(data) - len(data) % step
         for i in range(0, usable, step):
             self._frame(level_db(data[i : i + step]))
-        self._rest = data[usable:].astype(np.int16)
+        # A 20 ms frame in, nothing left over: the usual case keeps no copy.
+        self._rest = data[usable:].astype(np.int16) if usable < len(data) else NOTHING
 
     def _frame(self, db: float) -> None:
         # Track the background: drop to any quieter frame at once (speech has dips between
