@@ -263,6 +263,10 @@ class Settings:
     asr_workers: int = setting(1, parse=whole_number)
     asr_queue: int = setting(32, parse=whole_number)
     filler_words: str = setting("um, uh, like, you know, sort of", parse=text)
+    # Live captions in scripted rooms (README "Live captions"): answers captioned at once on this
+    # node, each a caption worker process (~0.2 of a core while the candidate speaks); past it a
+    # candidate who asks is told captions are unavailable right now. 0 turns captions off.
+    caption_streams: int = setting(2, parse=whole_number)
 
     @property
     def db_path(self) -> Path:

@@ -15,11 +15,14 @@
 
 A restored flow (a reload) waits at the saved question; `start` resumes it without the intro and
 without saying the question again: an interrupted answer gets think time and the same take again,
-a complete one returns to the retake/next choice.
+a complete one returns to the retake/next choice. A page that kept recording the interrupted take
+through the outage (the server died, the browser did not) says so in `start`, and that answer
+window simply goes on, on its persisted clock: same take, same clip, nothing recorded again.
 
 Time is server wall-clock milliseconds passed in by the caller, and speech lengths come from an
 injected `speech_ms(text)`, so this module never sleeps and tests run instantly. Methods return
-effects (lines to say, answer windows opened/closed) for the session to carry out.
+effects (lines to say, answer windows opened/closed) for the session to carry out. (A little
+over 400 lines: one state machine, which reads best in one place.)
 """
 
 from __future__ import annotations
@@ -46,6 +49,14 @@ RESUME_THINK_MS = 3_000
 PHASES = ("waiting", "intro", "think", "answer", "after_answer", "wrap_up", "done")
 
 
+def _is_window(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    )
+
+
 def _not_now(what: str, phase: str) -> UserError:
     return UserError(f"You can't {what} now (phase: {phase}).", code="not-now")
 
@@ -67,6 +78,7 @@ class ScriptedFlow:
         self.lines: list[Line] = []  # what the voice is saying (or will say) right now
         # Set by restore(): where a reloaded session picks up, until `start` resumes it.
         self.resume: dict[str, Any] | None = None
+        self._cut_window: Timer | None = None  # the interrupted answer's window, persisted
 
     # views ------------------------------------------------------------------------------
     @property
@@ -142,7 +154,7 @@ class ScriptedFlow:
     # persistence ------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         q = self.question
-        return {
+        snap: dict[str, Any] = {
             "phase": self.phase,
             "consented": self.consented,
             "index": self.index,
@@ -152,6 +164,10 @@ class ScriptedFlow:
             "follow_up_take": self.follow_up_take,
             "follow_up": self.asking_follow_up,
         }
+        if self.recording and self.timer is not None:
+            # The answer window's clock, so another node can let a take go on (`start`).
+            snap["window"] = [self.timer.started_at, self.timer.deadline]
+        return snap
 
     def restore(self, snap: dict[str, Any]) -> None:
         """Resume from the last snapshot: back in `waiting` at the same question and take.
@@ -182,13 +198,17 @@ class ScriptedFlow:
                 "answered": phase == "after_answer" or in_follow_up,
                 "interrupted": phase == "answer" and not in_follow_up,
             }
+            window = snap.get("window")
+            if phase == "answer" and isinstance(window, list) and _is_window(window):
+                self._cut_window = Timer("answer", float(window[0]), float(window[1]))
 
     # actions ----------------------------------------------------------------------------
     def consent(self, now: float) -> list[Effect]:
         self.consented = True
         return []
 
-    def start(self, now: float) -> list[Effect]:
+    def start(self, now: float, still_recording: tuple[str, int] | None = None) -> list[Effect]:
+        """`still_recording`: (question id, take) the page kept recording through an outage."""
         if not self.consented:
             raise UserError(
                 "Please accept recording before starting: answers are recorded in your browser.",
@@ -205,8 +225,12 @@ class ScriptedFlow:
             self.timer = None
             return self._say(now, [self.config.intro_line()])
         resume, self.resume = self.resume, None
+        window, self._cut_window = self._cut_window, None
         if resume is not None and resume["answered"]:
             return self._after_answer(now)
+        kept = resume is not None and still_recording == (resume["question_id"], resume["take"])
+        if kept and window is not None:
+            return self._go_on_answering(now, window)
         # Resumed mid-question: the question is on screen already; think time, then the take
         # (a few seconds at least, even where the room has none, to settle after the reload).
         self.lines = []
@@ -365,6 +389,18 @@ class ScriptedFlow:
         if self.practice:
             return [Say(())]  # the warm-up opens no recording window
         return [Say(()), AnswerOpened(q.id, self.take, now, q.answer_ms)]
+
+    def _go_on_answering(self, now: float, window: Timer) -> list[Effect]:
+        """The interrupted take goes on in its own window; the browser never stopped it."""
+        q = self.question
+        assert q is not None
+        self.lines = []
+        if now >= window.deadline:  # its time ran out during the outage: the choice, at once
+            return self._after_answer(now)
+        self.phase = "answer"
+        self.timer = window
+        # Measured from here: this node hears only the rest of the answer.
+        return [Say(()), AnswerOpened(q.id, self.take, now, round(window.deadline - now))]
 
     def _close_answer(self, now: float, reason: str) -> list[Effect]:
         if self.practice:

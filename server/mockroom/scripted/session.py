@@ -33,9 +33,11 @@ from ..clock import now_ms, sleep_until
 from ..errors import UserError
 from ..roles import Media
 from ..settings import Settings
+from ..speech.captions import CaptionService
 from ..storage.interface import RoomRecord, Store
 from ..turn import ice_servers
 from . import records
+from .captions import LiveCaptions
 from .config import FlowConfig
 from .flow import AnswerClosed, AnswerOpened, Effect, Say, ScriptedFlow
 from .followup import is_short_answer
@@ -89,6 +91,20 @@ def ice_configuration(settings: Settings) -> RTCConfiguration:
     return RTCConfiguration(iceServers=servers)
 
 
+def still_recording(value: Any) -> tuple[str, int] | None:
+    """`start`'s `recording`: the take the page kept recording through an outage, if any."""
+    if value is None:
+        return None
+    take = value.get("take") if isinstance(value, dict) else None
+    question_id = value.get("question_id") if isinstance(value, dict) else None
+    if not isinstance(question_id, str) or not isinstance(take, int) or isinstance(take, bool):
+        raise UserError(
+            '\'recording\' must be {"question_id": string, "take": number}.',
+            code="bad-message",
+        )
+    return question_id, take
+
+
 def turn_taking(room: RoomRecord) -> TurnTaking | None:
     """The room's turn-taking options (rooms.py), or None when it asks for neither."""
     first = room.options.get("start_on_first_word") is True
@@ -110,6 +126,7 @@ class ScriptedSession:
         tts: Tts,
         renderer: CardRenderer,
         send: Send,
+        captions: CaptionService | None = None,
     ) -> None:
         self.room = room
         self.settings = settings
@@ -124,6 +141,7 @@ class ScriptedSession:
         self._saved = self.flow.snapshot()
         self.meter = SpeechMeter()
         self.turns: TurnTaking | None = None  # per answer window, when the room opts in
+        self.captions = LiveCaptions(captions, send)  # off until the candidate asks (captions.py)
         self.pc: RTCPeerConnection | None = None
         self.voice: VoiceTrack | OpusVoiceTrack | None = None
         self.card: CardTrack | None = None
@@ -195,10 +213,14 @@ class ScriptedSession:
         if action in ("consent", "start"):
             self._ahead()
         if action == "start":
+            kept = still_recording(message.get("recording"))
             with contextlib.suppress(TimeoutError):  # late lines fall back to reading time
                 await asyncio.wait_for(asyncio.shield(self._prepared), PREPARE_TIMEOUT_S)
-        method: Callable[[float], list[Effect]] = getattr(self.flow, action)
-        self._apply(method(now_ms()), action)
+            effects = self.flow.start(now_ms(), kept)
+        else:
+            method: Callable[[float], list[Effect]] = getattr(self.flow, action)
+            effects = method(now_ms())
+        self._apply(effects, action)
         await self.send_state()
         self._wake.set()
 
@@ -213,7 +235,9 @@ class ScriptedSession:
                 self._allowed_ms = effect.allowed_ms
                 self.meter.open(effect.allowed_ms)
                 self.turns = turn_taking(self.room)
+                self.captions.answer_opened()
             elif isinstance(effect, AnswerClosed):
+                self.captions.answer_closed()
                 metrics = self.meter.close(round(effect.at - self._opened_at))
                 records.save_metrics(
                     self.store, self.room.id, effect.question_id, effect.take, metrics
@@ -318,6 +342,7 @@ class ScriptedSession:
             if self.meter.is_open and isinstance(frame, AudioFrame):
                 samples = frame.to_ndarray()
                 self.meter.feed(samples, frame.sample_rate, len(frame.layout.channels))
+                self.captions.feed(frame)
                 if self.turns is not None:
                     await self._take_turns(self.turns.observe(self.meter))
 
@@ -387,6 +412,7 @@ class ScriptedSession:
         self._wake.set()
         self._clock.cancel()
         self._prepared.cancel()
+        await self.captions.close()
         await self._close_peer()
         for task in [self._clock, *self._tasks]:
             task.cancel()
