@@ -23,6 +23,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>bare room</tit
 const room = new URLSearchParams(location.search).get("room") || "r";
 const video = document.getElementById("remote");
 const mark = (name) => performance.mark(`mockroom:${name}`);  // the room's names, compared
+mark("script-ready");
 document.getElementById("join").onclick = async () => {
   mark("join-click");
   const stream = await navigator.mediaDevices.getUserMedia(
@@ -48,6 +49,7 @@ document.getElementById("join").onclick = async () => {
       } else if (m.description) {
         mark(`${m.description.type}-received`);
         await pc.setRemoteDescription(m.description);
+        mark(`${m.description.type}-applied`);
         if (m.description.type === "offer") {
           await pc.setLocalDescription();
           send({description: pc.localDescription});

@@ -3,12 +3,15 @@
     .venv/bin/python bench/capacity_asr.py [--sessions N] [--duration S] [--asr-workers W]
 
 One `mockroom serve` subprocess; N audio scripted sessions driven by aiortc clients exactly as in
-bench/capacity.py, measured twice in the same run:
+bench/capacity.py, measured three times in the same run:
 
-- baseline: the N sessions alone (recognition idle);
+- baseline: the N sessions alone (recognition idle, captions off);
 - recognition on: the same N sessions while each also uploads its recorded answers (a ~11 s
   WebM/Opus take of fixture speech, tests/support/speech.py) back to back, one second of
-  recorded speech per session-second: the worst case, a candidate who never stops answering.
+  recorded speech per session-second: the worst case, a candidate who never stops answering;
+- captions on: N new sessions whose candidates switched live captions on (MOCKROOM_CAPTION_STREAMS
+  = N), each talking through its whole answer window, so every session streams to a caption
+  worker all the time (`finals`: final caption lines received; `refused`: unavailable frames).
 
 Server CPU counts the server process and its recognition workers (its child processes). Real
 time means the live part kept up (loop lag p99 < 100 ms, the interviewer's voice < 100 ms late)
@@ -37,7 +40,10 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "bench"), str(REPO / "tests"), str(REPO / "server")]
 
+import json  # noqa: E402
+
 import capacity  # noqa: E402
+from mockroom.scripted.tracks import VoiceTrack  # noqa: E402
 from support.live_server import free_port  # noqa: E402
 from support.speech import FIXTURES, silence, speech_samples, webm_opus  # noqa: E402
 
@@ -78,6 +84,46 @@ async def statuses(http: aiohttp.ClientSession, base: str, client: Any) -> list[
     return [c["transcript"]["status"] for q in review["questions"] for c in q["clips"]]
 
 
+class AnsweringClient(capacity.Client):
+    """A session sampled in its first answer window: the candidate skips the warm-up and starts
+    talking (about a minute, capacity.speech_pcm) when the window opens, so every row measures
+    the same phase."""
+
+    answering = False
+    finals = 0
+    refused = 0
+
+    def on_state(self, state: dict[str, Any]) -> None:
+        super().on_state(state)
+        if state["phase"] == "answer" and state["practice"]:
+            # The warm-up question opens no answer window (nothing measured or captioned).
+            self.tasks.append(
+                asyncio.ensure_future(self.ws.send_json({"type": "scripted", "action": "done"}))
+            )
+        elif state["phase"] == "answer" and not self.answering:
+            self.answering = True
+            voice = self.pc.getSenders()[0].track
+            assert isinstance(voice, VoiceTrack)
+            voice.play([self.pcm])
+
+
+class CaptionedClient(AnsweringClient):
+    """A session whose candidate switched live captions on; counts what comes back."""
+
+    async def connect(self) -> None:
+        await super().connect()
+        await self.ws.send_json({"type": "captions", "on": True})
+
+    async def read_rest(self) -> None:
+        async for msg in self.ws:
+            data = json.loads(msg.data)
+            if data.get("type") == "scripted-state":
+                self.on_state(data["state"])
+            elif data.get("type") == "caption":
+                self.finals += bool(data.get("final"))
+                self.refused += data["state"] == "unavailable"
+
+
 def tree_cpu(pid: int) -> float:
     proc = psutil.Process(pid)
     total = capacity.cpu_seconds(proc)
@@ -88,11 +134,18 @@ def tree_cpu(pid: int) -> float:
 
 
 async def run(
-    port: int, pid: int, n: int, duration: float, pcm: bytes, take: tuple[bytes, float] | None
+    port: int,
+    pid: int,
+    n: int,
+    duration: float,
+    pcm: bytes,
+    take: tuple[bytes, float] | None,
+    captions: bool = False,
 ) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
+    kind = CaptionedClient if captions else AnsweringClient
     async with aiohttp.ClientSession() as http:
-        clients = [capacity.Client(http, base, "audio", pcm) for _ in range(n)]
+        clients = [kind(http, base, "audio", pcm) for _ in range(n)]
         uploaders: list[asyncio.Task[None]] = []
         uploaded = [0]
 
@@ -115,6 +168,10 @@ async def run(
                 uploaders = [
                     asyncio.create_task(keep_answering(i, c)) for i, c in enumerate(clients)
                 ]
+            for _ in range(600):  # every session in its answer window (about 15 s)
+                if all(c.answering for c in clients):
+                    break
+                await asyncio.sleep(0.1)
             await asyncio.sleep(1.0)
             cpu_before, t0 = tree_cpu(pid), time.perf_counter()
             result = await capacity.measure(pid, port, duration, n)
@@ -127,9 +184,13 @@ async def run(
                 states = [s for c in clients for s in await statuses(http, base, c)]
                 waiting = sum(s in {"queued", "pending"} for s in states)
             result.update(uploaded=uploaded[0], backlog=waiting)
+            result.update(
+                finals=sum(c.finals for c in clients), refused=sum(c.refused for c in clients)
+            )
         finally:
             await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
-    result.update(media="audio+asr" if take else "audio", n=n, offer_ms=0.0)
+    media = "audio+asr" if take else "audio+cc" if captions else "audio"
+    result.update(media=media, n=n, offer_ms=0.0)
     await asyncio.sleep(1.0)
     return result
 
@@ -154,7 +215,8 @@ async def main(args: argparse.Namespace) -> int:
         [sys.executable, "-m", "mockroom", "serve", "--port", str(port), "--data-dir", str(data),
          "--log-level", "warning"],
         port,
-        {"PYTHONPATH": str(REPO / "server"), "MOCKROOM_ASR_WORKERS": str(args.asr_workers)},
+        {"PYTHONPATH": str(REPO / "server"), "MOCKROOM_ASR_WORKERS": str(args.asr_workers),
+         "MOCKROOM_CAPTION_STREAMS": str(args.sessions)},
     )  # fmt: skip
     rows = []
     try:
@@ -164,14 +226,19 @@ async def main(args: argparse.Namespace) -> int:
                 await run(port, server.pid, args.sessions, args.duration, pcm,
                           take if with_asr else None)
             )  # fmt: skip
+        rows.append(await run(port, server.pid, args.sessions, args.duration, pcm, None, True))
     finally:
         server.terminate()
         server.wait(timeout=20)
         shutil.rmtree(data, ignore_errors=True)
-    print(f"{capacity.header()}  uploaded  backlog")
+    print(f"{capacity.header()}  uploaded  backlog  finals  refused")
     for r in rows:
-        print(f"{capacity.row(r)}  {r['uploaded']:>8}  {r['backlog']:>7}")
-    base, asr = rows
+        print(
+            f"{capacity.row(r)}  {r['uploaded']:>8}  {r['backlog']:>7}  {r['finals']:>6}"
+            f"  {r['refused']:>7}"
+        )
+    base, asr, cc = rows
+    per_cc = cc["cores"] / cc["n"]
     per_base, per_asr = base["cores"] / base["n"], asr["cores"] / asr["n"]
     # Kept up: at most the take each session has in flight is left, and some were finished.
     kept_up = asr["backlog"] <= args.sessions and asr["backlog"] < asr["uploaded"]
@@ -184,6 +251,14 @@ async def main(args: argparse.Namespace) -> int:
         f"recognition (extrapolated); at N={args.sessions} live part real time: "
         f"{'yes' if live_ok else 'NO'}, recognition kept up: {'yes' if kept_up else 'NO'} "
         f"(backlog {asr['backlog']} of {asr['uploaded']} uploaded)"
+    )
+    print(
+        f"live captions: {per_cc:.3f} cores per session with captions on, {per_base:.3f} off "
+        f"(+{per_cc - per_base:.3f} core-s per session-s while the candidate talks, "
+        f"{per_cc / per_base:.2f}x); sessions on {capacity.CORES} cores with captions: "
+        f"{int(capacity.BUDGET / per_cc)} (extrapolated); at N={args.sessions} live part real "
+        f"time: {'yes' if capacity.real_time(cc) else 'NO'}, {cc['finals']} final lines, "
+        f"{cc['refused']} refused"
     )
     return 0
 

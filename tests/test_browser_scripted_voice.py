@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
+from support.browser import wait_until
 from support.http import make_room
 from support.live_server import LiveServer
 
@@ -70,10 +71,9 @@ def test_the_question_is_heard_in_chromium(
         expect(page.get_by_test_id("question-text")).not_to_have_text("", timeout=20_000)
         # The question is being read: its energy must rise well above silence (the keep-alive
         # packets decode to zero) while the think timer has not started yet.
-        page.wait_for_function(
+        wait_until(
+            page,
             f"async () => {{ const s = await ({INBOUND_AUDIO})(); return s && s.energy > 0.05; }}",
-            timeout=20_000,
-            polling=100,
         )
         stats: Any = page.evaluate(INBOUND_AUDIO)
         assert stats["mime"] == "audio/opus" and stats["packets"] > 50, stats

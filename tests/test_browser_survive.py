@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from support import scripted_survive
 from support.browser import (
     RECORD_CSP_VIOLATIONS,
     chromium,
-    csp_violations,
     join_room,
     new_page,
     pages,
@@ -181,31 +181,7 @@ def peer_room_survives(data: Path) -> None:
 
 
 # The scripted room: its interviewer is an aiortc peer inside the server, so its media dies with
-# the server; the page must find the new server's peer by itself and the session resume there.
-SCRIPTED_ROOM = {
-    "mode": "scripted",
-    "media": "audio",
-    "bank": "behavioral",
-    "think_seconds": 1,
-    "answer_seconds": 90,
-    "question_count": 2,
-    "retakes": 1,
-    "warm_up": False,
-}
-
-CLIPS = """async ([room, token]) => {
-  const r = await fetch(`/api/rooms/${room}/clips`, {headers: {Authorization: `Bearer ${token}`}});
-  return r.ok ? await r.json() : [];
-}"""
-
-
-def clips_of(page: Page, room: dict[str, Any]) -> list[dict[str, Any]]:
-    clips: list[dict[str, Any]] = page.evaluate(
-        CLIPS, [room["room_id"], room["tokens"]["candidate"]]
-    )
-    return clips
-
-
+# the server; the page finds the new server's peer by itself and the take goes on there.
 def test_a_scripted_room_survives_kill_9_mid_answer(scripted_browser: Browser) -> None:
     with private_data_dir() as data:
         scripted_room_survives(data, scripted_browser)
@@ -216,30 +192,11 @@ def scripted_room_survives(data: Path, scripted_browser: Browser) -> None:
     server = start_server(data)
     again: LiveServer | None = None
     try:
-        room = make_room(server.url, **SCRIPTED_ROOM)
+        room = make_room(server.url, **scripted_survive.ROOM)
         page = new_page(
             scripted_browser, init_scripts=(RECORD_CSP_VIOLATIONS, RECORD_PEER_CONNECTIONS)
         )
-        page.goto(room_link(server, room, "candidate"))
-        page.get_by_test_id("join-button").click()
-        page.get_by_test_id("accept-recording").click()
-        expect(page.get_by_test_id("connection-state")).to_have_text("connected")
-        page.get_by_test_id("start-interview").click()
-        question = page.get_by_test_id("question-text")
-        expect(question).not_to_have_text("", timeout=20_000)
-        first = question.inner_text()
-        expect(page.locator("[data-recording]")).to_be_visible(timeout=30_000)
-        take = page.locator("span[data-take]").inner_text()
-        assert take.startswith("Question 1 of 2 · take 1"), take
-        # A few seconds of the answer are on the server, acknowledged chunk by chunk.
-        page.wait_for_function(
-            f"async () => (await ({CLIPS})({[room['room_id'], room['tokens']['candidate']]}))"
-            ".some((c) => c.next_seq >= 3)",
-            timeout=20_000,
-            polling=250,
-        )
-        (before,) = clips_of(page, room)
-        made = page.evaluate("() => window.__pcs.length")
+        mid = scripted_survive.answering(page, room_link(server, room, "candidate"), room)
 
         server.process.kill()
         server.process.wait(timeout=10)
@@ -251,37 +208,11 @@ def scripted_room_survives(data: Path, scripted_browser: Browser) -> None:
         page.screenshot(path=str(SHOTS / "scripted-outage.png"))
 
         again = start_server(data, port=server.port)
-        expect(status).not_to_have_attribute(
-            "data-state", "reconnecting", timeout=BACK_WITHIN_S * 1000
+        back = scripted_survive.goes_on(
+            page, room, mid, time.monotonic(), SHOTS / "scripted-back-recording.png"
         )
-        # A new connection to the new server's interviewer, and it connects.
-        page.wait_for_function(
-            f"() => window.__pcs.length > {made} && "
-            "window.__pcs[window.__pcs.length - 1].connectionState === 'connected'",
-            timeout=15_000,
-        )
-        expect(page.get_by_test_id("connection-state")).to_have_text("connected")
-        # Where it was: the same question and take, waiting for the person to go on.
-        expect(question).to_have_text(first)
-        expect(page.locator("span[data-take]")).to_have_text(take)
-        expect(page.get_by_test_id("start-interview")).to_have_text("Resume")
+        print(f"scripted page back after the restart: {back:.1f} s")
         page.screenshot(path=str(SHOTS / "scripted-back.png"))
-        # Nothing acknowledged before the crash was lost: the same clip, at least as long.
-        (after,) = clips_of(page, room)
-        assert after["clip_id"] == before["clip_id"] and after["take"] == before["take"]
-        assert after["next_seq"] >= before["next_seq"] and after["bytes"] >= before["bytes"]
-        got = page.request.get(f"{again.url}{after['url']}?token={room['tokens']['candidate']}")
-        assert got.status == 200, (got.text(), clips_of(page, room))
-        assert len(got.body()) >= before["bytes"]
-
-        # Resume: the same question, the same take number, recording again.
-        page.get_by_test_id("start-interview").click()
-        expect(page.locator("[data-recording]")).to_be_visible(timeout=30_000)
-        expect(question).to_have_text(first)
-        expect(page.locator("span[data-take]")).to_have_text(take)
-        page.get_by_test_id("done-answer").click()
-        expect(page.get_by_test_id("next-question")).to_be_visible(timeout=10_000)
-        assert csp_violations(page) == []
         page.context.close()
     finally:
         stop_server(server, kill=True)

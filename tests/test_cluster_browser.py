@@ -6,6 +6,9 @@ are relayed. After the kill, both pages are back in signaling within 10 s (the r
 goes away), the call never stopped (the same peer connections kept decoding video through the
 outage: peer media is browser to browser), the question and the notes are as they were, and
 a new observer joins the room on its new home. Screenshots in /tmp/shots-cluster/.
+
+A scripted room through the same nginx: kill -9 of its home mid-answer, and the page finds the
+survivor's interviewer by itself; the take goes on into the same clip, nobody presses Resume.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from support.browser import RECORD_CSP_VIOLATIONS, chromium, join_room, pages
+from support import scripted_survive
+from support.browser import RECORD_CSP_VIOLATIONS, chromium, join_room, new_page, pages
 from support.cluster import cluster_nodes, nginx_in_front
 from support.http import make_room
 from support.live_server import free_port, stop_server
@@ -102,3 +106,36 @@ def test_a_call_through_nginx_and_two_nodes_survives_kill_9_of_its_home(
                 expect(observer.get_by_test_id("participants")).to_contain_text("Ben")
                 expect(observer.get_by_test_id("notes-editor")).to_contain_text(NOTE)
                 observer.screenshot(path=str(SHOTS / "observer-after-kill.png"))
+
+
+def test_a_scripted_take_goes_on_by_itself_through_kill_9_of_its_home(
+    tmp_path: Path, redis_server: RedisServer, pg_url: str, scripted_browser: Browser
+) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    port = free_port()
+    public = {"MOCKROOM_PUBLIC_URL": f"http://127.0.0.1:{port}", "MOCKROOM_TRUST_PROXY": "true"}
+    with (
+        cluster_nodes(tmp_path, redis_server.url, pg_url, env=public) as nodes,
+        nginx_in_front(tmp_path / "nginx", nodes, port=port),
+    ):
+        room = make_room(public["MOCKROOM_PUBLIC_URL"], **scripted_survive.ROOM)
+        page = new_page(
+            scripted_browser, init_scripts=(RECORD_CSP_VIOLATIONS, RECORD_PEER_CONNECTIONS)
+        )
+        try:
+            mid = scripted_survive.answering(page, room["links"]["candidate"], room)
+            home = next(node for node in nodes if "scripted session opened" in node.log())
+            stop_server(home, kill=True)
+            killed = time.monotonic()
+            status = page.get_by_test_id("scripted-status")
+            expect(status).to_have_attribute("data-state", "reconnecting", timeout=10_000)
+            back = scripted_survive.goes_on(
+                page, room, mid, killed, SHOTS / "scripted-back-recording.png"
+            )
+            print(f"scripted page back on the survivor {back:.1f} s after the kill")
+            assert back < scripted_survive.BACK_WITHIN_S, back
+            survivor = next(node for node in nodes if node is not home)
+            assert "scripted session opened" in survivor.log()
+            page.screenshot(path=str(SHOTS / "scripted-after-kill.png"))
+        finally:
+            page.context.close()

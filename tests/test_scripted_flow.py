@@ -55,6 +55,7 @@ def test_waiting_state_and_consent_required() -> None:
         "retakes_left": 1,
         "recording": False,
         "practice": False,
+        "follow_up": False,
         "resume": None,
         "said": "",
     }
@@ -84,6 +85,7 @@ def test_intro_then_question_then_think_timer_after_speech() -> None:
         "index": 0,
         "count": 2,
         "practice": False,
+        "follow_up": False,
     }
     assert flow.tick(1999) == []
     flow.tick(2000)  # question said -> think time starts
@@ -257,6 +259,9 @@ def test_snapshot_restore_resumes_at_same_question() -> None:
         "question_id": "q1",
         "take": 1,
         "practice": False,
+        "window": [2000, 32000],  # the answer window's clock, for a take that goes on
+        "follow_up_take": None,
+        "follow_up": False,
     }
     again = make()
     again.restore(snap)
@@ -277,6 +282,59 @@ def test_snapshot_restore_resumes_at_same_question() -> None:
     assert again.take == 1 and state["resume"] is None and state["said"] == ""
     assert kinds(again.tick(5000)) == ["Say", "AnswerOpened"]
     assert again.public(5000)["recording"] is True and again.take == 1
+
+
+def interrupted_at_2s() -> dict[str, object]:
+    flow = started(make())
+    flow.tick(2000)
+    flow.done(2000)  # answering q1, take 1, in the window [2 s, 32 s]: then the node dies
+    return flow.snapshot()
+
+
+def test_a_take_the_page_kept_recording_goes_on_in_its_own_window() -> None:
+    again = make()
+    again.restore(interrupted_at_2s())
+    effects = again.start(12_000, still_recording=("q1", 1))
+    # No think time, no new take: the same answer window, on the clock it had.
+    assert kinds(effects) == ["Say", "AnswerOpened"]
+    opened = effects[1]
+    assert isinstance(opened, AnswerOpened)
+    assert (opened.question_id, opened.take, opened.at, opened.allowed_ms) == (
+        "q1",
+        1,
+        12_000,
+        20_000,
+    )
+    state = again.public(12_000)
+    assert state["phase"] == "answer" and state["recording"] is True and state["take"] == 1
+    assert (state["timer"]["started_at"], state["timer"]["deadline"]) == (2000, 32000)
+    assert state["resume"] is None
+    closed = again.tick(32_000)  # its timer ends it as any answer
+    assert kinds(closed) == ["AnswerClosed"] and again.phase == "after_answer"
+
+
+def test_a_kept_take_whose_time_ran_out_meanwhile_goes_to_the_choice() -> None:
+    again = make()
+    again.restore(interrupted_at_2s())
+    assert again.start(40_000, still_recording=("q1", 1)) == []
+    assert again.phase == "after_answer" and again.take == 1 and again.retakes_left == 1
+
+
+def test_another_take_than_the_cut_one_is_recorded_again() -> None:
+    for kept in (("q1", 2), ("q2", 1), None):
+        again = make()
+        again.restore(interrupted_at_2s())
+        again.start(12_000, still_recording=kept)
+        assert again.phase == "think" and again.take == 1, kept  # think time, then take 1 again
+
+
+def test_a_snapshot_without_a_window_resumes_with_think_time() -> None:
+    snap = interrupted_at_2s()
+    for window in (None, "soon", [1, True], [1]):
+        again = make()
+        again.restore({**snap, "window": window})
+        again.start(12_000, still_recording=("q1", 1))
+        assert again.phase == "think", window
 
 
 def test_restore_after_answer_goes_back_to_the_choice() -> None:

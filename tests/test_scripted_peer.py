@@ -232,6 +232,40 @@ async def test_reload_mid_answer_resumes_same_take_without_intro(client: Any) ->
         await ws.close()
 
 
+async def test_a_take_kept_through_a_dropped_socket_goes_on_answering(client: Any) -> None:
+    """The server lost the socket mid-answer but the page kept recording: `start` with that
+    take lets the same answer window go on (no think time, no new take, the same deadline)."""
+    room = await scripted_room(client, media="audio", warm_up=False, think_seconds=5)
+    ws = await joined(client, room, "candidate")
+    cand = Candidate(ws, video=False)
+    try:
+        await cand.next_message("scripted-state")
+        await cand.action("consent")
+        await cand.action("start")
+        await cand.wait_state(phase="think")
+        await cand.action("done")
+        answering = await cand.wait_state(phase="answer")
+    finally:
+        await cand.close()
+        await ws.close()  # the socket drops; the page's recorder goes on
+    ws = await joined(client, room, "candidate")
+    again = Candidate(ws, video=False)
+    try:
+        waiting = (await again.next_message("scripted-state"))["state"]
+        assert waiting["phase"] == "waiting" and waiting["resume"]["interrupted"] is True
+        await again.action("start", recording={"question_id": "nope", "take": True})
+        assert (await again.next_message("error"))["code"] == "bad-message"
+        question = answering["question"]["id"]
+        await again.action("start", recording={"question_id": question, "take": 1})
+        going_on = await again.wait_state(phase="answer")
+        assert going_on["recording"] is True and going_on["take"] == 1
+        assert going_on["timer"]["deadline"] == answering["timer"]["deadline"]
+        assert going_on["timer"]["started_at"] == answering["timer"]["started_at"]
+    finally:
+        await again.close()
+        await ws.close()
+
+
 async def test_bad_offers_get_clear_errors_and_socket_lives(client: Any) -> None:
     room = await scripted_room(client, media="video")
     ws = await joined(client, room, "candidate")

@@ -93,9 +93,10 @@ async def create_room(request: web.Request) -> web.Response:
     )
 
 
-def room_info(request: web.Request, grant: Grant) -> dict[str, Any]:
+def room_info(
+    request: web.Request, grant: Grant, participants: list[dict[str, Any]]
+) -> dict[str, Any]:
     room = grant.room
-    live = request.app[SIGNALING].live_room(room.id)
     bank = room.bank
     return {
         "room_id": room.id,
@@ -108,14 +109,16 @@ def room_info(request: web.Request, grant: Grant) -> dict[str, Any]:
         "options": room.options,
         "notes": notes_paths(room.id, note_documents(grant.role)),
         "ice_servers": ice_servers(request.app[SETTINGS], room.id),
-        "participants": live.roster() if live else [],
+        "participants": participants,
         "signaling": f"/ws/rooms/{room.id}",
     }
 
 
 @routes.get("/api/rooms/{room_id}")
 async def get_room(request: web.Request) -> web.Response:
-    return web.json_response(room_info(request, grant_from_request(request)))
+    grant = grant_from_request(request)
+    participants = await request.app[SIGNALING].roster(grant.room.id)
+    return web.json_response(room_info(request, grant, participants))
 
 
 @routes.post("/api/rooms/{room_id}/links/{role}/renew")

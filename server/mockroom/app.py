@@ -32,6 +32,7 @@ from .security import setup_security
 from .settings import Settings
 from .signaling.service import SIGNALING, Signaling
 from .speech.transcripts import setup_transcripts
+from .static_cache import setup_static_cache
 from .storage.open import open_store
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(pages.routes)
     app.router.add_get("/ws/rooms/{room_id}", _signaling_socket)
     app.router.add_static("/static", pages.WEB_DIR / "static", append_version=False)
+    setup_static_cache(app)
     setup_recordings(app)
     setup_transcripts(app)  # after recordings: it hooks into their CLIPS
     setup_review(app)  # after recordings: it reads their CLIPS

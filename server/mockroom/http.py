@@ -58,11 +58,12 @@ def page_grant(request: web.Request) -> Grant | None:
     return None
 
 
-def open_link(request: web.Request) -> web.Response:
+def open_link(request: web.Request, next_entry: str | None = None) -> web.Response:
     """What a page answers when `page_grant` is None: open-page.js finds the token (the
     fragment, else this tab's sessionStorage), trades it for a page ticket and loads the page
-    with that; without a token it says which link to open."""
-    return aiohttp_jinja2.render_template("open.html", request, {})
+    with that; without a token it says which link to open. next_entry: the bundle the page
+    after it most likely runs, fetched meanwhile (open.html)."""
+    return aiohttp_jinja2.render_template("open.html", request, {"next_entry": next_entry})
 
 
 def grant_for_fetch(request: web.Request) -> Grant:

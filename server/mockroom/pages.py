@@ -59,7 +59,7 @@ def room_context(grant: Grant) -> dict[str, Any]:
 async def room_page(request: web.Request) -> web.Response:
     grant = page_grant(request)
     if grant is None:
-        return open_link(request)
+        return open_link(request, next_entry="room-page.js")  # most links open a peer room
     ctx = room_context(grant)
     if ctx["role"] == Role.REVIEWER.value:
         raise web.HTTPFound(f"/rooms/{ctx['room'].id}/review?{request.query_string}")

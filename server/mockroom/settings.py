@@ -184,6 +184,9 @@ class Settings:
     banks_dir: Path = setting(factory=_default_banks_dir, parse=path)
     # "espeak-ng" speaks the scripted interviewer's questions; "off" runs with text only.
     tts: str = setting("espeak-ng", parse=one_of("espeak-ng", "off"))
+    # A Piper voice (.onnx, its .onnx.json beside it) already on disk: the interviewer speaks
+    # with it instead of espeak-ng (pip install 'mockroom[tts-neural]'); never downloaded.
+    tts_voice: Path | None = setting(None, parse=optional_path)
     max_recording_bytes: int = setting(512 * 1024 * 1024, parse=whole_number)
     log_level: str = setting("INFO", parse=text)
     # Signaling sends are queued per socket; a socket whose unsent backlog passes this many bytes,
@@ -260,6 +263,10 @@ class Settings:
     asr_workers: int = setting(1, parse=whole_number)
     asr_queue: int = setting(32, parse=whole_number)
     filler_words: str = setting("um, uh, like, you know, sort of", parse=text)
+    # Live captions in scripted rooms (README "Live captions"): answers captioned at once on this
+    # node, each a caption worker process (~0.2 of a core while the candidate speaks); past it a
+    # candidate who asks is told captions are unavailable right now. 0 turns captions off.
+    caption_streams: int = setting(2, parse=whole_number)
 
     @property
     def db_path(self) -> Path:

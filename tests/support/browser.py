@@ -17,6 +17,7 @@ permissions). The flags are the ones measured in the team's WebRTC notes (WEBRTC
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -142,3 +143,13 @@ def join_room(page: Page, url: str, name: str | None = None) -> None:
 
 def csp_violations(page: Page) -> list[str]:
     return list(page.evaluate("() => window.__csp || []"))
+
+
+def wait_until(page: Page, predicate: str, arg: Any = None, timeout_s: float = 20) -> None:
+    """Until the page's (async) `predicate(arg)` resolves truthy. Playwright's wait_for_function
+    does not await a predicate: the Promise an async one returns is truthy at once."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(predicate, arg):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not true within {timeout_s} s: {predicate[:80]}")
+        page.wait_for_timeout(250)

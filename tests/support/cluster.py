@@ -6,6 +6,7 @@ the cluster tests and bench/cluster.py use against them.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 import subprocess
@@ -123,8 +124,10 @@ def wait_for_http(url: str, timeout: float = 20) -> None:
             time.sleep(0.1)
 
 
+# Under root nginx's workers run as `nobody`, who may not write the request bodies it buffers
+# (an answer chunk is bigger than the in-memory buffer) into pytest's private temp dirs.
 CONF = """
-daemon off;
+{user}daemon off;
 pid {dir}/nginx.pid;
 error_log {dir}/nginx-error.log;
 events {{}}
@@ -159,7 +162,8 @@ def nginx_in_front(
         block = block.replace(server, f"server 127.0.0.1:{node.port}", 1)
     block = block.replace("listen 80;", f"listen 127.0.0.1:{port};")
     block = block.replace("/var/log/nginx/mockroom.log", str(directory / "access.log"))
-    (directory / "nginx.conf").write_text(CONF.format(dir=directory, block=block))
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    (directory / "nginx.conf").write_text(CONF.format(dir=directory, block=block, user=user))
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     args = [binary, "-p", str(directory), "-c", str(directory / "nginx.conf")]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)

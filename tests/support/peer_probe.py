@@ -7,6 +7,8 @@ from typing import Any
 
 from playwright.sync_api import Page
 
+from support.browser import wait_until
+
 # Resolves once the remote video presented `count` new frames (rejects after 10 s).
 FRAMES_ARRIVE = """
 ([selector, count]) => new Promise((resolve, reject) => {
@@ -60,6 +62,4 @@ def decoded(page: Page) -> dict[str, Any]:
 def frames_pass(page: Page, count: int) -> None:
     """Waits until the page decoded `count` more video frames than it has now."""
     start = decoded(page)["frames"]
-    page.wait_for_function(
-        f"async () => (await ({DECODED})()).frames >= {start + count}", timeout=15_000
-    )
+    wait_until(page, f"async () => (await ({DECODED})()).frames >= {start + count}", None, 15)

@@ -49,10 +49,11 @@ def free_port() -> int:
 class PostgresServer:
     root: Path
     port: int
+    params: str = ""  # TLS only: "?sslmode=verify-full&sslrootcert=..."
     _names: Iterator[int] = field(default_factory=itertools.count)
 
     def url(self, dbname: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}{self.params}"
 
     def admin(self, sql: str) -> None:
         with psycopg.connect(self.url(), autocommit=True) as conn:
@@ -70,7 +71,31 @@ def _as_owner(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command]
 
 
-def start_postgres(*, fsync: bool = False) -> tuple[PostgresServer, list[str]]:
+# TLS or nothing over TCP: a client without TLS is refused, so a test cannot pass in the clear.
+TLS_ONLY_HBA = """local all all trust
+hostssl all all 127.0.0.1/32 trust
+hostnossl all all 0.0.0.0/0 reject
+"""
+
+
+def _tls_files(root: Path, tls: tuple[Path, Path]) -> str:
+    """The server's certificate and key, copied where (and owned as) PostgreSQL wants them."""
+    cert, key = root / "server.crt", root / "server.key"
+    shutil.copyfile(tls[0], cert)
+    shutil.copyfile(tls[1], key)
+    key.chmod(0o600)  # PostgreSQL refuses a key that others may read
+    if os.geteuid() == 0:
+        owner = pwd.getpwnam("postgres")
+        for path in (cert, key):
+            os.chown(path, owner.pw_uid, owner.pw_gid)
+    return f" -c ssl=on -c ssl_cert_file={cert} -c ssl_key_file={key}"
+
+
+def start_postgres(
+    *, fsync: bool = False, tls: tuple[Path, Path] | None = None
+) -> tuple[PostgresServer, list[str]]:
+    """`tls`: (certificate, key): TCP clients must use TLS; `.url()` then asks verify-full
+    against that (self-signed) certificate."""
     root = Path(tempfile.mkdtemp(prefix="mockroom-pg-"))
     if os.geteuid() == 0:
         owner = pwd.getpwnam("postgres")
@@ -99,6 +124,11 @@ def start_postgres(*, fsync: bool = False) -> tuple[PostgresServer, list[str]]:
         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 "
         f"-c fsync={'on' if fsync else 'off'} -c max_connections=200"
     )
+    params = ""
+    if tls is not None:
+        options += _tls_files(root, tls)
+        (data / "pg_hba.conf").write_text(TLS_ONLY_HBA)
+        params = f"?sslmode=verify-full&sslrootcert={tls[0]}"
     subprocess.run(
         _as_owner(
             [
@@ -119,7 +149,7 @@ def start_postgres(*, fsync: bool = False) -> tuple[PostgresServer, list[str]]:
         capture_output=True,
     )
     stop = _as_owner([pg_binary("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"])
-    return PostgresServer(root, port), stop
+    return PostgresServer(root, port, params), stop
 
 
 def stop_postgres(server: PostgresServer, stop: list[str]) -> None:

@@ -58,6 +58,7 @@ class Candidate:
         self.listener = Listener()
         self.states: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
+        self.captions: list[dict[str, Any]] = []  # `caption` frames (live captions), in order
         self.pc.addTrack(self.voice)
         if video:
             self.pc.addTrack(VideoStreamTrack())  # like a camera: the server must not take it
@@ -71,6 +72,8 @@ class Candidate:
                 self.states.append(msg["state"])
             if msg["type"] == "error":
                 self.errors.append(msg)
+            if msg["type"] == "caption":
+                self.captions.append(msg)
             if msg["type"] == kind:
                 return dict(msg)
 

@@ -122,11 +122,13 @@ class PlantedRecognizer:
 QUESTION = "conflict-with-teammate"
 
 
-async def upload_take(client: Any, room: dict[str, Any], data: bytes, take: int = 1) -> str:
+async def upload_take(
+    client: Any, room: dict[str, Any], data: bytes, take: int = 1, question_id: str = QUESTION
+) -> str:
     token = room["tokens"]["candidate"]
     resp = await client.post(
         f"/api/rooms/{room['room_id']}/clips",
-        json={"question_id": QUESTION, "take": take, "mime": "audio/webm;codecs=opus"},
+        json={"question_id": question_id, "take": take, "mime": "audio/webm;codecs=opus"},
         headers=auth(token),
     )
     clip_id = str((await resp.json())["clip_id"])

@@ -5,6 +5,7 @@
 // connection kept across a signaling reconnect: call-resume.js decides which are kept).
 
 import { carriesMedia, isNewRemote } from "./call-resume.js";
+import { SpareConnection } from "./call-spare.js";
 import { mark } from "./join-timing.js";
 
 /** @typedef {import("./protocol.js").RoomClient} RoomClient */
@@ -23,10 +24,19 @@ import { mark } from "./join-timing.js";
  * @property {boolean} ignoreOffer
  * @property {boolean} settingAnswer
  * @property {boolean} attached           our local tracks are on its transceivers
+ * @property {boolean} announced          onpeer was called (a newcomer's waits for our answer)
+ * @property {ReturnType<typeof setTimeout>} [announceTimer] announces it if no offer comes
+ * @property {MediaStreamTrack[]} [heldTracks] arrived while a description was being applied:
+ *   handed to onpeertrack together once it is (one media pipeline set-up, not one per track)
  * @property {boolean} [unseen]           kept across a reconnect whose welcome did not list it
  *   (the server restarted and has not seen it back yet): dropped if its media fails
  * @property {Promise<void>} chain        signals are handled one after another
  */
+
+/** A newcomer's tile waits for our answer to its offer, at most this long. */
+const ANNOUNCE_LATER_MS = 250;
+/** The spare connection (call-spare.js) is made this long after our own welcome. */
+const SPARE_AFTER_MS = 600;
 
 /** Only the two seats publish media; observers watch and listen. @param {string} role */
 export function sendsMedia(role) {
@@ -78,8 +88,12 @@ export class Call {
     /** @type {RTCCertificate|null} made once, ahead of time: a newcomer's offer need not wait
      * for key generation (each connection would otherwise make its own). */
     this.certificate = null;
-    RTCPeerConnection.generateCertificate?.(/** @type {any} */ ({ name: "ECDSA", namedCurve: "P-256" }))
-      .then((cert) => { this.certificate = cert; }, () => {});
+    /** @type {Promise<void>} */
+    this._certified = Promise.resolve(
+      RTCPeerConnection.generateCertificate?.(/** @type {any} */ ({ name: "ECDSA", namedCurve: "P-256" })),
+    ).then((cert) => { this.certificate = cert || null; }, () => {});
+    /** The connection the next newcomer's offer is answered on (see call-spare.js). */
+    this._spare = new SpareConnection();
     /** @type {PreparedOffer|null} */
     this._prepared = opts.prepared || null;
     /** @type {string|null} the peer offerAhead sent the offer to, until the welcome */
@@ -133,6 +147,7 @@ export class Call {
 
   stop() {
     for (const off of this._unsubscribe.splice(0)) off();
+    this._spare.stop();
     this._prepared?.pc.close();
     this._prepared = null;
     for (const id of [...this.peers.keys()]) this._remove(id);
@@ -190,6 +205,8 @@ export class Call {
     // Nobody to offer to: the next person to arrive offers to us instead.
     this._prepared?.pc.close();
     this._prepared = null;
+    // A connection for the next newcomer, made once this join's own negotiation is done.
+    this._certified.then(() => setTimeout(() => this._spare.fill(this._config()), SPARE_AFTER_MS));
   }
 
   /** @param {ParticipantInfo} info */
@@ -200,7 +217,10 @@ export class Call {
     // new one by both sides; perfect negotiation settles the glare.
     mark("peer-announced");
     if (this._keep(info)) return;
-    this._addPeer(info, this.peers.has(info.id));
+    // A newcomer's tile and roster entry wait for our answer (or ANNOUNCE_LATER_MS): their
+    // offer is on its way behind this `joined`, and must not queue behind building the tile.
+    const known = this.peers.has(info.id);
+    this._addPeer(info, known, { later: !known });
   }
 
   /** Keeps an existing peer's connection when it still carries media; updates its info.
@@ -212,7 +232,7 @@ export class Call {
     if (peer.pc ? !carriesMedia(peer.pc) : !observers) return false;
     peer.unseen = false;
     peer.info = info;
-    this.onpeerinfo(peer);
+    this._showInfo(peer);
     return true;
   }
 
@@ -221,14 +241,35 @@ export class Call {
     const peer = this.peers.get(info.id);
     if (!peer) return;
     peer.info = info;
-    this.onpeerinfo(peer);
+    this._showInfo(peer);
   }
 
-  /** Creates (or recreates) the entry and connection for a participant. */
-  /** @param {ParticipantInfo} info @param {boolean} offerer */
-  _addPeer(info, offerer) {
+  /** Calls onpeer once per participant; any later callback about it follows that one.
+   * @param {RemotePeer} peer */
+  _announce(peer) {
+    clearTimeout(peer.announceTimer);
+    if (peer.announced || this.peers.get(peer.id) !== peer) return;
+    peer.announced = true;
+    this.onpeer(peer);
+    this.onpeerstate(peer);
+    for (const track of peer.stream.getTracks()) this.onpeertrack(peer, track);
+  }
+
+  /** @param {RemotePeer} peer */
+  _showInfo(peer) {
+    if (peer.announced) this.onpeerinfo(peer);
+    else this._announce(peer);
+  }
+
+  /** Creates (or recreates) the entry and connection for a participant.
+   * later: the page hears of it once we answered its offer (see _onJoined).
+   * @param {ParticipantInfo} info @param {boolean} offerer @param {{later?: boolean}} [opts] */
+  _addPeer(info, offerer, { later = false } = {}) {
     const existing = this.peers.get(info.id);
-    if (existing) this._closePc(existing);
+    if (existing) {
+      this._closePc(existing);
+      clearTimeout(existing.announceTimer);
+    }
     const connects = !(this.role === "observer" && info.role === "observer");
     /** @type {RemotePeer} */
     const peer = {
@@ -241,6 +282,7 @@ export class Call {
       ignoreOffer: false,
       settingAnswer: false,
       attached: false,
+      announced: !!existing && existing.announced,
       chain: Promise.resolve(),
     };
     if (existing) for (const t of peer.stream.getTracks()) peer.stream.removeTrack(t);
@@ -252,9 +294,14 @@ export class Call {
       peer.pc = this._createPc(peer);
       if (offerer) this._attach(peer, true); // addTransceiver fires negotiationneeded → offer
     }
-    if (existing) this.onpeerinfo(peer);
-    else this.onpeer(peer);
-    this.onpeerstate(peer);
+    if (peer.announced) {
+      this.onpeerinfo(peer);
+      this.onpeerstate(peer);
+    } else if (later) {
+      peer.announceTimer = setTimeout(() => this._announce(peer), ANNOUNCE_LATER_MS);
+    } else {
+      this._announce(peer);
+    }
   }
 
   /** @param {string} id */
@@ -262,8 +309,9 @@ export class Call {
     const peer = this.peers.get(id);
     if (!peer) return;
     this._closePc(peer);
+    clearTimeout(peer.announceTimer);
     this.peers.delete(id);
-    this.onpeerleft(id);
+    if (peer.announced) this.onpeerleft(id);
   }
 
   /** @param {RemotePeer} peer */
@@ -302,10 +350,13 @@ export class Call {
         offered = true;
         return;
       }
+      // The description carries every candidate gathered so far (in the lobby, usually all
+      // of them): one message instead of one per candidate, for the server to relay and the
+      // other page to apply. Only later ones trickle.
       signal({ description: descriptionJSON(pc.localDescription) });
       mark("offer-sent");
       offered = true;
-      for (const c of prep.candidates.splice(0)) signal({ candidate: c });
+      prep.candidates.length = 0;
     };
     // Made in the lobby already (the usual case): sent now, in the welcome's own task. A
     // `.then` would queue it behind the page's work on the same welcome (building the call
@@ -314,12 +365,18 @@ export class Call {
     else peer.chain = prep.ready.then(send);
   }
 
-  /** @param {RemotePeer} peer */
-  _createPc(peer) {
+  /** @returns {RTCConfiguration} */
+  _config() {
     /** @type {RTCConfiguration} */
     const config = { iceServers: this.iceServers };
     if (this.certificate) config.certificates = [this.certificate];
-    const pc = new RTCPeerConnection(config);
+    return config;
+  }
+
+  /** @param {RemotePeer} peer */
+  _createPc(peer) {
+    const config = this._config();
+    const pc = this._spare.take(config) || new RTCPeerConnection(config);
     this._wirePc(peer, pc);
     return pc;
   }
@@ -353,7 +410,9 @@ export class Call {
         if (old.kind === track.kind && old !== track) peer.stream.removeTrack(old);
       }
       if (!peer.stream.getTracks().includes(track)) peer.stream.addTrack(track);
-      this.onpeertrack(peer, track);
+      // Not yet announced (the offer is being applied): _announce hands its tracks over.
+      if (peer.heldTracks) peer.heldTracks.push(track);
+      else if (peer.announced) this.onpeertrack(peer, track);
     };
     pc.onconnectionstatechange = () => {
       // A path that failed may come back on another candidate pair: the impolite side restarts.
@@ -364,7 +423,8 @@ export class Call {
       }
       if (pc.connectionState === "failed" && !peer.polite) pc.restartIce();
       mark(`pc-${pc.connectionState}`);
-      this.onpeerstate(peer);
+      if (peer.announced) this.onpeerstate(peer);
+      else this._announce(peer);
     };
   }
 
@@ -439,7 +499,15 @@ export class Call {
       if (peer.ignoreOffer) return;
       peer.settingAnswer = description.type === "answer";
       mark(`${description.type}-received`);
-      await pc.setRemoteDescription(description);
+      // Its tracks (ontrack fires once per kind while it is applied) reach the page together.
+      peer.heldTracks = [];
+      try {
+        await pc.setRemoteDescription(description);
+      } finally {
+        const held = peer.heldTracks;
+        peer.heldTracks = undefined;
+        if (peer.announced) for (const track of held) this.onpeertrack(peer, track);
+      }
       mark(`${description.type}-applied`);
       peer.settingAnswer = false;
       if (description.type === "offer") {
@@ -451,6 +519,7 @@ export class Call {
           });
           mark("answer-sent");
         }
+        this._announce(peer);
       }
     } else if (data.candidate) {
       try {

@@ -29,7 +29,7 @@ const QUEUE_LIMIT = 50;
 /** How many sent requests are remembered for `requestOf` (errors answer within a round trip). */
 const SENT_LIMIT = 50;
 /** The message types that get an `id` (the others are never refused one by one). */
-const REQUEST_TYPES = new Set(["interview", "scripted", "state"]);
+const REQUEST_TYPES = new Set(["interview", "scripted", "state", "captions"]);
 /** Close code 1012 ("service restart"): the server drains before a restart; reconnect. */
 const CLOSE_RESTART = 1012;
 

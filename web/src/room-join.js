@@ -159,6 +159,11 @@ export class RoomJoin {
   /** @param {RoomInfo} info @param {RoomClient} client @param {Call} call @param {string} name */
   enterCall(info, client, call, name) {
     const lobby = this.lobby;
+    // On a phone the lobby was scrolled: land on the call, not half way down the page.
+    // Scrolled now, while the lobby's layout is still clean: the same scroll after the call
+    // view is shown would force a layout of all of it (~15 ms measured) in the middle of the
+    // join, while the answer is on its way.
+    if (window.scrollY > 0) window.scrollTo({ top: 0 });
     lobby.finish();
     this.root.dataset.phase = "call";
     /** @type {HTMLElement} */ ($("lobby")).hidden = true;
@@ -174,10 +179,6 @@ export class RoomJoin {
     view.holdMeters(up);
     view.addLocal({ name, role: this.role, video: lobby.video });
     view.meterLocal(lobby.stream);
-    // On a phone the lobby was scrolled: land on the call, not half way down the page.
-    // In the next frame: a scroll now would force a layout of the whole call view in the
-    // middle of the join (the frame lays it out anyway).
-    requestAnimationFrame(() => window.scrollTo({ top: 0 }));
     client.onstatechange = (state, detail) => this.onClientState(state, detail);
     client.on("left", (msg) => this.presence.left(msg.participant_id, msg.reason));
     client.on("interview-state", (msg) => this.showActingRole(msg.state));

@@ -167,7 +167,9 @@ export class RoomView {
         autoplay: "",
         ...(video ? { playsinline: "" } : {}),
       }));
-      media.srcObject = peer.stream;
+      // Attached once it has tracks (attachStream): a stream that gains tracks while an element
+      // plays it has the element rebuild its pipeline for each one.
+      if (peer.stream.getTracks().length) media.srcObject = peer.stream;
       this.applySink(media);
       tile = h("figure", { class: "tile remote", "data-peer-id": peer.id, "data-testid": "remote-tile" },
         media,

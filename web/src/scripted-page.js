@@ -17,6 +17,7 @@ import { bannerText } from "./reconnect.js";
 import { ClipApi } from "./recorder.js";
 import { AnswerList } from "./scripted-answers.js";
 import { ScriptedCall } from "./scripted-call.js";
+import { CaptionLine } from "./scripted-captions.js";
 import { TakeFollower } from "./scripted-takes.js";
 import { session } from "./storage.js";
 import { formatClock, remainingMs } from "./timer.js";
@@ -82,6 +83,10 @@ const lobby = new Lobby({
   role: "candidate", media: isVideo ? "video" : "audio", needsDevices: true,
 });
 const answers = new AnswerList(byData("uploads"), byData("uploads-section"));
+const captions = new CaptionLine({
+  toggle: byTestId("captions-toggle"), line: byTestId("captions"),
+  send: (on) => { page.client?.send({ type: "captions", on }); },
+});
 
 /** Page state; the server's scripted-state is kept as `scripted`. */
 const page = {
@@ -93,6 +98,11 @@ const page = {
   finished: false,
   /** @type {ReturnType<typeof setTimeout>|undefined} clears "Back — connected…" */
   backTimer: undefined,
+  /** Where the session stood when the server went away (null: no outage in progress).
+   * @type {{phase: string, recording: {question_id: string, take: number}|null}|null} */
+  outage: null,
+  /** The page asked the new server to go on by itself; its reply is still on the way. */
+  resuming: false,
 };
 const takes = new TakeFollower({
   api: new ClipApi({ roomId, token }), stream: lobby.stream, answers,
@@ -181,14 +191,22 @@ async function join(how = {}) {
     media: { audio: stream.getAudioTracks().length > 0, video: stream.getVideoTracks().length > 0 },
   });
   page.client = client;
+  client.on("caption", (msg) => captions.receive(msg));
   client.on("scripted-state", (msg) => render(msg.state));
   client.on("scripted-answer", (msg) => {
     page.call?.answer(msg.sdp).catch((error) => say(`Media negotiation failed: ${error.message}`));
   });
-  client.on("error", (msg) => say(msg.message));
+  client.on("error", (msg) => {
+    say(msg.message);
+    if (page.resuming && page.scripted) {
+      page.resuming = false; // the server would not go on by itself: Resume is the person's
+      render(page.scripted);
+    }
+  });
   client.on("welcome", (msg) => {
     session.saveParticipantId(roomId, "candidate", msg.participant_id);
     page.welcomes += 1;
+    captions.welcomed();
     // After a reconnect the server's interviewer peer is new: negotiate again.
     if (page.welcomes > 1) page.call?.negotiate().catch((error) => say(error.message));
   });
@@ -234,6 +252,13 @@ async function join(how = {}) {
  * @param {import("./protocol.js").StateDetail} [detail] */
 function onClientState(state, detail) {
   if (page.finished || !page.joined) return; // before the join, join() reports failures
+  if (state === "reconnecting" && !page.outage && page.scripted) {
+    const [questionId, take] = takes.key ? takes.key.split(":") : [];
+    page.outage = {
+      phase: page.scripted.phase,
+      recording: takes.recorder && questionId ? { question_id: questionId, take: Number(take) } : null,
+    };
+  }
   if (state === "reconnecting" || state === "open") {
     // The interviewer's media comes from the server: it is down with it (no mediaUp).
     const banner = bannerText(state, { ...detail, mediaUp: false });
@@ -275,26 +300,31 @@ function releaseMedia() {
 /** @param {ScriptedState} state */
 function render(state) {
   page.scripted = state;
+  if (page.outage) goOnAfterOutage(state);
+  if (state.phase !== "waiting") page.resuming = false;
   const phase = state.phase;
   const q = state.question;
   // No timer while the interviewer is still speaking: say so instead of a frozen 0:00.
   const listening = !state.timer && ["intro", "think", "wrap_up"].includes(phase);
   ui.phase.textContent = phase === "waiting" && !state.consented
     ? "Read how your answers are recorded, then accept to begin."
-    : phase === "waiting" && state.resume ? "Press Resume to continue where you left off."
+    : phase === "waiting" && page.resuming ? "Picking up where you were…"
+      : phase === "waiting" && state.resume ? "Press Resume to continue where you left off."
+      : listening && phase === "think" && state.follow_up
+        ? "A follow-up question: answer as soon as it has been asked."
       : listening && phase === "think" ? "Listen to the question; think time starts when it ends."
         : state.practice && phase === "answer" ? "Answer now: this one is not recorded."
           : PHASE_TEXT[phase] || phase;
   ui.practice.hidden = !(state.practice && q);
   ui.question.textContent = q ? q.text : "";
   ui.take.textContent = q && !state.practice
-    ? `Question ${q.index + 1} of ${q.count} · take ${state.take}` +
+    ? `Question ${q.index + 1} of ${q.count} · ${state.follow_up ? "follow-up, " : ""}take ${state.take}` +
       (state.retakes_left > 0 ? ` (${state.retakes_left} retake${state.retakes_left > 1 ? "s" : ""} left)` : "")
     : "";
   // The caption of what the interviewer says, unless it is the question shown just above.
   ui.said.textContent = state.said && state.said !== q?.text ? `“${state.said}”` : "";
   ui.consent.hidden = !!state.consented || phase === "done" || page.finished;
-  ui.start.hidden = !(phase === "waiting" && state.consented);
+  ui.start.hidden = !(phase === "waiting" && state.consented) || page.resuming;
   ui.start.textContent = state.resume ? "Resume" : "Start";
   ui.done.textContent = phase === "think"
     ? (state.practice ? "Start answering" : "Start recording")
@@ -311,9 +341,39 @@ function render(state) {
   const last = q && !state.practice && q.index + 1 >= q.count;
   ui.next.textContent = last ? "Finish" : "Next question";
   ui.rec.hidden = !state.recording;
-  takes.follow(state);
+  // While the new server takes the session up again, the take being recorded goes on: the
+  // `waiting` it opens with must not stop it (that would end the clip the answer continues).
+  if (!page.resuming) takes.follow(state);
   if (phase === "done") void finish();
   tick();
+}
+
+/**
+ * The first state from a server after an outage (another node, or the same one restarted): a
+ * session that was running goes on by itself, at the same question and take. A take the page
+ * kept recording through the outage goes on in its window (same clip, chunks kept); otherwise
+ * the session resumes as Resume would. A session that was waiting stays for the person.
+ * @param {ScriptedState} state
+ */
+function goOnAfterOutage(state) {
+  const was = page.outage;
+  page.outage = null;
+  if (!was || ["waiting", "done"].includes(was.phase)) return;
+  if (state.phase !== "waiting" || !state.consented) return;
+  const kept = was.recording && state.resume?.interrupted &&
+    state.resume.question_id === was.recording.question_id &&
+    state.resume.take === was.recording.take ? was.recording : null;
+  page.resuming = true;
+  page.client?.send({ type: "scripted", action: "start", ...(kept ? { recording: kept } : {}) });
+  say(kept
+    ? "Back — the server changed over; your answer kept recording the whole time. Carry on."
+    : "Back — the server changed over; picking up at the same question.");
+  ui.status.dataset.state = "back";
+  clearTimeout(page.backTimer);
+  page.backTimer = setTimeout(() => {
+    say("");
+    ui.status.dataset.state = "";
+  }, 8000);
 }
 
 /** The end: let the last take finish uploading, then hang up and turn the devices off. */

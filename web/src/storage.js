@@ -34,6 +34,10 @@ export const prefs = {
   shortcuts: () => read(localStorage, "shortcuts") !== false,
   /** @param {boolean} on */
   saveShortcuts: (on) => write(localStorage, "shortcuts", on),
+  /** Live captions of my answers in scripted rooms: off unless switched on. @returns {boolean} */
+  captions: () => read(localStorage, "captions") === true,
+  /** @param {boolean} on */
+  saveCaptions: (on) => write(localStorage, "captions", on),
 };
 
 /** Per tab and room: the participant id that lets a reload keep its seat. */

@@ -156,12 +156,13 @@
  * @typedef {object} ScriptedState
  * @property {"waiting"|"intro"|"think"|"answer"|"after_answer"|"wrap_up"|"done"} phase
  * @property {boolean} consented
- * @property {{id: string, text: string, index: number, count: number, practice: boolean}|null} question
+ * @property {{id: string, text: string, index: number, count: number, practice: boolean, follow_up?: boolean}|null} question
  * @property {WireTimer|null} timer
  * @property {number} take
  * @property {number} retakes_left
  * @property {boolean} recording
  * @property {boolean} practice
+ * @property {boolean} [follow_up] asking the question's follow-up after a short answer
  * @property {{question_id: string, take: number, answered: boolean, interrupted: boolean}|null} resume
  * @property {boolean} tts
  * @property {RoomMedia} media
@@ -170,6 +171,20 @@
  */
 
 /** @typedef {{type: "scripted-state", state: ScriptedState}} ScriptedStateFrame */
+
+/**
+ * Live captions of the candidate's own answer (docs/protocol.md, "Live captions"); sent only to
+ * a socket that asked with `captions`. A `v` this page does not know is ignored.
+ * @typedef {object} Caption
+ * @property {"caption"} type
+ * @property {number} v the frame's schema version (1)
+ * @property {"off"|"waiting"|"live"|"unavailable"} state
+ * @property {number} [line] from 1 in each answer window, with `text` and `final`
+ * @property {string} [text] the line's words so far (a partial) or all of them (final)
+ * @property {boolean} [final] the line is complete
+ * @property {boolean} [complete] every line of the answer that just ended has been sent
+ * @property {string} [message] with `unavailable`: why, for people
+ */
 
 /**
  * Every server message by its `type`: `RoomClient.on(type, fn)` hands `fn` the matching one.
@@ -185,6 +200,7 @@
  * @property {InterviewState} interview-state
  * @property {ScriptedAnswer} scripted-answer
  * @property {ScriptedStateFrame} scripted-state
+ * @property {Caption} caption
  */
 
 /** @typedef {ServerMessages[keyof ServerMessages]} ServerMessage */
@@ -203,7 +219,8 @@
  *   data?: Record<string, unknown>, id?: string}} InterviewOut
  * @typedef {{type: "scripted", action: string, sdp?: string,
  *   candidate?: RTCIceCandidateInit|null, id?: string}} ScriptedOut
- * @typedef {SignalOut|StateOut|Ping|Bye|InterviewOut|ScriptedOut} ClientMessage
+ * @typedef {{type: "captions", on: boolean, id?: string}} CaptionsOut
+ * @typedef {SignalOut|StateOut|Ping|Bye|InterviewOut|ScriptedOut|CaptionsOut} ClientMessage
  */
 
 /**

@@ -4,8 +4,9 @@
                          heartbeat and leases, hand-over on drain; without it: nothing
 
 Module map: wire (relay frames, pure), directory (node registry + room leases in Redis),
-relay (a socket between the node it reached and the room's home), node (the Cluster: routing,
-heartbeat, Redis I/O). See README "Running several nodes".
+relay (a socket between the node it reached and the room's home), asking (questions to a room's
+home: who is in it), node (the Cluster: routing, heartbeat, Redis I/O). See README "Running
+several nodes".
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from ..links.sockets import Refusal
 from ..notes import NOTES_HUB
 from ..ops.drain import DRAIN
 from ..ops.metrics import METRICS
+from ..rooms.deletion import delete_room
 from ..rooms.hooks import ROOM_HOOKS
+from ..scripted.service import SCRIPTED
 from ..signaling.service import SIGNALING
 from .node import Cluster
 
@@ -96,18 +99,42 @@ def _wire_features(app: web.Application, cluster: Cluster) -> None:
             cluster.tell_everyone("deleted", room_id=room_id)
 
     async def on_deleted(notice: dict[str, object]) -> None:
+        # The whole deletion again, here: the room's home stored what reached it (notes typed,
+        # events) until this notice came, after the other node had deleted the rows.
         room_id = str(notice["room_id"])
         deleting.add(room_id)
         try:
-            for forget in hooks.forget:
-                forget(room_id)
-            for close in hooks.close:
-                await close(room_id)
+            await delete_room(app, room_id)
         finally:
             deleting.discard(room_id)
 
     hooks.close.append(tell_deleted)
     cluster.notice_handlers["deleted"] = on_deleted
+
+
+def _wire_presence(app: web.Application, cluster: Cluster) -> None:
+    """What is live about a room is in memory on its home: any other node asks it (asking.py)."""
+    signaling, scripted = app[SIGNALING], app[SCRIPTED]
+
+    def roster(room_id: str) -> list[dict[str, object]] | None:
+        live = signaling.live_room(room_id)
+        return live.roster() if live is not None else None
+
+    def scripted_state(room_id: str) -> dict[str, object] | None:
+        session = scripted.sessions.get(room_id)
+        return session.state() if session is not None else None
+
+    async def remote_roster(room_id: str) -> list[dict[str, object]] | None:
+        answer = await cluster.ask_home("roster", room_id)
+        return answer if isinstance(answer, list) else None
+
+    async def remote_scripted(room_id: str) -> dict[str, object] | None:
+        answer = await cluster.ask_home("scripted", room_id)
+        return answer if isinstance(answer, dict) else None
+
+    cluster.asking.answers.update(roster=roster, scripted=scripted_state)
+    signaling.remote_roster = remote_roster
+    scripted.remote_state = remote_scripted
 
 
 class ClusterCollector(Collector):
@@ -149,6 +176,7 @@ def setup_cluster(app: web.Application) -> None:
         await cluster.start()
         cluster.room_closers.append(_closer(app))
         cluster.room_forgetters.extend(app[ROOM_HOOKS].forget)
+        _wire_presence(app, cluster)
         _wire_features(app, cluster)
         app[DRAIN].before_close.append(cluster.hand_over)
         yield

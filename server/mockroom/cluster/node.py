@@ -19,6 +19,7 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from redis.asyncio import Redis
@@ -29,6 +30,7 @@ from redis.exceptions import RedisError
 
 from ..errors import UserError
 from ..settings import ConfigError, Settings
+from .asking import Asking
 from .directory import EVERYONE, HEARTBEAT_S, Directory, NodeCard, inbox
 from .relay import CLOSE_RESTART, RELAY_HEADER, HomeSilent, HomeUnavailable, Relay
 from .wire import decode
@@ -104,6 +106,7 @@ class Cluster:
         )
         self.directory = Directory(self.redis, self.node_id)
         self.relay = Relay(self.node_id, self.publish, local_base(settings), secrets.token_hex(16))
+        self.asking = Asking(self.node_id, self.publish)
         self.local: collections.Counter[str] = collections.Counter()  # room -> sockets here
         self.held: set[str] = set()  # rooms whose lease this node holds
         self.room_closers: list[RoomCloser] = []
@@ -206,6 +209,16 @@ class Cluster:
             if self.local[room_id] <= 0:
                 del self.local[room_id]
 
+    async def ask_home(self, question: str, room_id: str) -> Any:
+        """Ask the room's home, when that is another node (asking.py); None: no answer."""
+        try:
+            home = await self.directory.home_of(room_id)
+        except (RedisError, OSError):
+            return None
+        if home is None or home == self.node_id:
+            return None  # nobody holds the room, or we do (and answered already)
+        return await self.asking.ask(home, question, room_id)
+
     # notices to every node -----------------------------------------------------------------
     def tell_everyone(self, kind: str, **fields: object) -> None:
         self.publish(EVERYONE, json.dumps({"kind": kind, "from": self.node_id, **fields}).encode())
@@ -265,7 +278,11 @@ class Cluster:
                 continue
             try:
                 if message["channel"] == mine:
-                    self.relay.on_frame(decode(message["data"]))
+                    frame = decode(message["data"])
+                    if frame.kind in "QP":
+                        self.asking.on_frame(frame)
+                    else:
+                        self.relay.on_frame(frame)
                 else:
                     # In its own task: closing a deleted room's sockets takes up to seconds,
                     # and the relay frames behind it in the inbox must not wait for that.

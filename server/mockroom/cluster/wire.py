@@ -9,6 +9,8 @@ bytes and parses no JSON; control frames carry a small JSON object.
     R refused   home -> edge   {"status": 403}    the home answered the upgrade with an error
     T / B       both ways      the frame's text (UTF-8) or bytes
     C close     both ways      {"code": 1000, "reason": "..."}
+    Q question  any -> home    {"from": node, "ask": "roster", "room": id}   (asking.py)
+    P answer    home -> asker  {"answer": ...}   (null: the home has none)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 SID_LEN = 16
-KINDS = frozenset(b"OARTBC")
+KINDS = frozenset(b"OARTBCQP")
 
 
 def new_session_id() -> str:
@@ -28,7 +30,7 @@ def new_session_id() -> str:
 
 @dataclass(frozen=True)
 class Frame:
-    kind: str  # one of "OARTBC"
+    kind: str  # one of "OARTBCQP"
     sid: str
     payload: bytes
 

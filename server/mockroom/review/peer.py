@@ -64,8 +64,8 @@ def peer_questions(
                         for c in readable
                         if c.question_id == q.id
                     ],
-                    "metrics": [],
-                    "figures": [],
+                    # No "metrics"/"figures": those are the scripted interviewer's own
+                    # measurements; a peer take's figures are its transcript's feedback.
                     "rubric": [],
                     "comments": [],
                 }

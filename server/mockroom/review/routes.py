@@ -26,6 +26,7 @@ from ..recordings.access import PeerAccess, clip_access
 from ..recordings.clips import Clip, clip_json
 from ..recordings.routes import CLIPS
 from ..roles import Mode, Role
+from ..scripted.records import follow_ups_for_room
 from ..scripted.service import metrics_for_room
 from ..speech.views import take_transcripts, transcript_markdown
 from ..storage.interface import RoomRecord, Store
@@ -102,7 +103,7 @@ def review_markdown(review: dict[str, Any]) -> str:
             lines += [f"## Half {half_number}", ""]
         level = "###" if peer else "##"
         lines += [f"{level} Question {q['index'] + 1}: {q['text']}", ""]
-        lines += _take_lines(q, level + "#")
+        lines += _take_lines(q, level + "#", scripted_figures=not peer)
         if peer:
             lines.append("")
             continue  # a peer half is rated in the interview's feedback forms (the report)
@@ -123,23 +124,35 @@ def review_markdown(review: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _take_lines(q: dict[str, Any], heading: str) -> list[str]:
+def _take_label(take: Any, follow_up: str | None) -> str:
+    return f"Take {take} (follow-up: “{follow_up}”)" if follow_up else f"Take {take}"
+
+
+def _take_lines(q: dict[str, Any], heading: str, *, scripted_figures: bool) -> list[str]:
+    """A question's takes, each take's transcript and speaking figures, then (scripted rooms)
+    the interviewer's own speech figures. A peer room has no interviewer peer measuring the
+    answer: its figures are the transcripts' alone, never a block saying "not measured"."""
     lines = [f"{heading} Takes"]
     for clip in q["clips"] or []:
         ms = clip["duration_ms"]
         seconds = f"{ms / 1000:.1f} s" if ms else "unknown length"
         state = "" if clip["finished"] else ", interrupted (the recording stopped early)"
-        lines.append(f"- Take {clip['take']}: {seconds}, {clip['bytes']} bytes{state}")
+        label = _take_label(clip["take"], clip.get("follow_up"))
+        lines.append(f"- {label}: {seconds}, {clip['bytes']} bytes{state}")
     if not q["clips"]:
         lines.append("- no recording")
     lines.append("")
     for clip in q["clips"] or []:  # the words heard in each take, with their figures
-        lines += transcript_markdown(clip["take"], clip.get("transcript"))
+        follow_up = " (follow-up)" if clip.get("follow_up") else ""
+        lines += transcript_markdown(clip["take"], clip.get("transcript"), follow_up)
+    if not scripted_figures:
+        return lines
     lines += [f"{heading} Speech figures"]
     if not q["figures"]:
         lines.append("- not measured")
     for figures in q["figures"]:
-        prefix = f"take {figures['take']}: " if figures["take"] else ""
+        follow_up = " (follow-up)" if figures.get("follow_up") else ""
+        prefix = f"take {figures['take']}{follow_up}: " if figures["take"] else ""
         rows = ", ".join(f"{r['label']} {r['value']}" for r in figures["rows"])
         lines.append(f"- {prefix}{rows}")
     return lines
@@ -165,6 +178,7 @@ async def build_review(request: web.Request, grant: Grant) -> dict[str, Any]:
     ratings = store.ratings(room.id)
     comments = store.comments(room.id)
     transcripts = take_transcripts(request.app, room.id, clips, rubrics)
+    follow_ups = follow_ups_for_room(store, room.id)  # (question, take) -> the follow-up asked
     # Questions in the order they were answered; then any measured or rated without a clip.
     order: list[str] = []
     for qid in [c.question_id for c in clips] + list(metrics) + list(ratings):
@@ -180,13 +194,22 @@ async def build_review(request: web.Request, grant: Grant) -> dict[str, Any]:
                 "index": index,
                 "text": info["text"],
                 "clips": [
-                    {**clip_json(c), "transcript": transcripts.get(c.id)}
+                    {
+                        **clip_json(c),
+                        "transcript": transcripts.get(c.id),
+                        "follow_up": follow_ups.get((qid, c.take)),
+                    }
                     for c in clips
                     if c.question_id == qid
                 ],
                 "metrics": metrics.get(qid, []),
                 "figures": [
-                    {"take": m.get("take"), "rows": figure_rows(m)} for m in metrics.get(qid, [])
+                    {
+                        "take": m.get("take"),
+                        "follow_up": follow_ups.get((qid, m.get("take") or 0)),
+                        "rows": figure_rows(m),
+                    }
+                    for m in metrics.get(qid, [])
                 ],
                 "rubric": [
                     {"item": i, "text": text, "rating": q_ratings.get(i)}

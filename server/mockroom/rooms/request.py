@@ -30,6 +30,7 @@ ALLOWED_FIELDS = {  # fields we understand; others are ignored
     "warm_up",  # scripted rooms: an unrecorded practice question first (default on)
     "start_on_first_word",  # scripted rooms: the answer timer starts when the candidate speaks
     "end_on_silence_seconds",  # scripted rooms: silence after talk that ends the answer (4-30)
+    "follow_up_short_answers",  # scripted rooms: one bank follow-up after a short answer
 }
 
 
@@ -105,7 +106,8 @@ def parse_room_request(data: Any) -> RoomRequest:
             "'expires_in_hours' must be a number of hours up to a year.", code="invalid-room"
         )
     options: dict[str, Any] = {}
-    for key in ("phone_realism", "shuffle", "code_pad", "warm_up", "start_on_first_word"):
+    booleans = ("phone_realism", "shuffle", "code_pad", "warm_up", "start_on_first_word")
+    for key in (*booleans, "follow_up_short_answers"):
         if key in data:
             if not isinstance(data[key], bool):
                 raise UserError(f"'{key}' must be true or false.", code="invalid-room")

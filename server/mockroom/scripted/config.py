@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..rooms.options import asking_order, question_count, room_bank, shuffle_seed
 from ..storage.interface import RoomRecord
+from .followup import FOLLOW_UP_LEAD, OPTION, follow_up_window_ms, pick_follow_up
 
 AFTER_ANSWER_MS = 15_000
 DEFAULT_RETAKES = 1
@@ -32,6 +33,14 @@ class FlowQuestion:
     text: str
     think_ms: int
     answer_ms: int
+    # Asked once after a short answer (followup.py), when the room opts in; None: never.
+    follow_up: str | None = None
+
+    def follow_up_question(self) -> FlowQuestion:
+        """The follow-up as a question of its own: same id (its take is one of this question's
+        takes), answered at once, in a shorter window."""
+        assert self.follow_up is not None
+        return FlowQuestion(self.id, self.follow_up, 0, follow_up_window_ms(self.answer_ms))
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,9 @@ class FlowConfig:
         lines = [self.intro_line(), TRANSITION_LINE, WRAP_UP_LINE, STOP_LINE]
         if self.warm_up is not None:
             lines += [WARM_UP_LEAD, self.warm_up.text, WARM_UP_DONE_LINE]
-        return lines + [q.text for q in self.questions]
+        lines += [q.text for q in self.questions]
+        follow_ups = [q.follow_up for q in self.questions if q.follow_up]
+        return lines + ([FOLLOW_UP_LEAD, *follow_ups] if follow_ups else [])
 
     def intro_line(self) -> str:
         n = len(self.questions)
@@ -66,14 +77,20 @@ def config_from_room(room: RoomRecord) -> FlowConfig:
 
     The options apply as in a peer room (rooms.options): the shuffle is seeded with the room id,
     so a resumed session asks the same order again. The
-    warm-up is on unless the room was created with `warm_up: false`.
+    warm-up is on unless the room was created with `warm_up: false`; each question carries its
+    follow-up only when the room was created with `follow_up_short_answers: true`.
     """
     bank = room_bank(room)
     order = asking_order(bank.questions if bank else (), shuffle_seed(room), question_count(room))
     options = room.options
+    follow_ups = options.get(OPTION) is True
     asked = [
         FlowQuestion(
-            id=q.id, text=q.text, think_ms=1000 * q.think_seconds, answer_ms=1000 * q.answer_seconds
+            id=q.id,
+            text=q.text,
+            think_ms=1000 * q.think_seconds,
+            answer_ms=1000 * q.answer_seconds,
+            follow_up=pick_follow_up(q.follow_ups, room.id, q.id) if follow_ups else None,
         )
         for q in order
     ]

@@ -8,25 +8,28 @@
     answer --timer ends | done--> after_answer (the candidate picks retake or next; auto next after
                                   after_answer_ms so an idle candidate is not stuck)
     after_answer --retake (retakes left)--> think (no speech, think timer again) with take + 1
+    after_answer --ask_follow_up (the session, after a short answer)--> think (speaks one of the
+                                  question's follow-ups) --speech ends--> answer, with take + 1
     after_answer --next--> think (speaks a transition line, then question i + 1) | wrap_up
     any --stop--> wrap_up (speaks the closing line) --speech ends--> done
 
 A restored flow (a reload) waits at the saved question; `start` resumes it without the intro and
 without saying the question again: an interrupted answer gets think time and the same take again,
-a complete one returns to the retake/next choice.
+a complete one returns to the retake/next choice. A page that kept recording the interrupted take
+through the outage (the server died, the browser did not) says so in `start`, and that answer
+window simply goes on, on its persisted clock: same take, same clip, nothing recorded again.
 
 Time is server wall-clock milliseconds passed in by the caller, and speech lengths come from an
 injected `speech_ms(text)`, so this module never sleeps and tests run instantly. Methods return
-effects (lines to say, answer windows opened/closed) for the session to carry out.
+effects (lines to say, answer windows opened/closed) for the session to carry out. (A little
+over 400 lines: one state machine, which reads best in one place.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from ..clock import timer_wire
 from ..errors import UserError
 from .config import (
     STOP_LINE,
@@ -37,57 +40,21 @@ from .config import (
     FlowConfig,
     FlowQuestion,
 )
+from .effects import AnswerClosed, AnswerOpened, Effect, Line, Say, Timer
+from .followup import FOLLOW_UP_LEAD
+
+__all__ = ["AnswerClosed", "AnswerOpened", "Effect", "Say", "ScriptedFlow", "Timer"]
 
 RESUME_THINK_MS = 3_000
 PHASES = ("waiting", "intro", "think", "answer", "after_answer", "wrap_up", "done")
 
 
-@dataclass(frozen=True)
-class Timer:
-    phase: str
-    started_at: float
-    deadline: float
-
-    def public(self) -> dict[str, Any]:
-        return timer_wire(
-            phase=self.phase,
-            started_at=round(self.started_at),
-            deadline=round(self.deadline),
-            duration_ms=round(self.deadline - self.started_at),
-        )
-
-
-@dataclass(frozen=True)
-class Say:
-    """Speak these lines back to back, cutting off whatever is being said."""
-
-    lines: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class AnswerOpened:
-    question_id: str
-    take: int
-    at: float
-    allowed_ms: int
-
-
-@dataclass(frozen=True)
-class AnswerClosed:
-    question_id: str
-    take: int
-    at: float
-    reason: str  # "done" | "timeout" | "stop" | "silence" (turn-taking)
-
-
-Effect = Say | AnswerOpened | AnswerClosed
-
-
-@dataclass(frozen=True)
-class Line:
-    text: str
-    start: float
-    end: float
+def _is_window(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    )
 
 
 def _not_now(what: str, phase: str) -> UserError:
@@ -103,10 +70,15 @@ class ScriptedFlow:
         self.index = -1  # current question; -1 before the first (and during the warm-up)
         self.take = 0  # 1-based take of the current answer; 0 before the first question
         self.practice = False  # asking the unrecorded warm-up question
+        # The take a follow-up was asked under, for the current question (never twice), and
+        # whether the current think/answer is that follow-up.
+        self.follow_up_take: int | None = None
+        self.asking_follow_up = False
         self.timer: Timer | None = None
         self.lines: list[Line] = []  # what the voice is saying (or will say) right now
         # Set by restore(): where a reloaded session picks up, until `start` resumes it.
         self.resume: dict[str, Any] | None = None
+        self._cut_window: Timer | None = None  # the interrupted answer's window, persisted
 
     # views ------------------------------------------------------------------------------
     @property
@@ -114,14 +86,25 @@ class ScriptedFlow:
         if self.practice:
             return self.config.warm_up
         if 0 <= self.index < len(self.config.questions):
-            return self.config.questions[self.index]
+            q = self.config.questions[self.index]
+            return q.follow_up_question() if self.asking_follow_up else q
         return None
 
     @property
     def retakes_left(self) -> int:
         if self.practice:
             return 0
-        return max(0, self.config.retakes - max(0, self.take - 1))
+        retakes = self.take - 1 - (self.follow_up_take is not None)  # a follow-up is no retake
+        return max(0, self.config.retakes - max(0, retakes))
+
+    @property
+    def can_follow_up(self) -> bool:
+        """Right after an answer to a question that has a follow-up not asked yet."""
+        if self.phase != "after_answer" or self.practice or self.follow_up_take is not None:
+            return False
+        return 0 <= self.index < len(self.config.questions) and bool(
+            self.config.questions[self.index].follow_up
+        )
 
     @property
     def recording(self) -> bool:
@@ -149,12 +132,14 @@ class ScriptedFlow:
                 "index": self.index,
                 "count": len(self.config.questions),
                 "practice": self.practice,
+                "follow_up": self.asking_follow_up,
             },
             "timer": None if self.timer is None else self.timer.public(),
             "take": self.take,
             "retakes_left": self.retakes_left,
             "recording": self.recording,
             "practice": self.practice,
+            "follow_up": self.asking_follow_up,
             "resume": self.resume,
             "said": self.said(now),
         }
@@ -169,21 +154,28 @@ class ScriptedFlow:
     # persistence ------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         q = self.question
-        return {
+        snap: dict[str, Any] = {
             "phase": self.phase,
             "consented": self.consented,
             "index": self.index,
             "question_id": q.id if q else None,
             "take": self.take,
             "practice": self.practice,
+            "follow_up_take": self.follow_up_take,
+            "follow_up": self.asking_follow_up,
         }
+        if self.recording and self.timer is not None:
+            # The answer window's clock, so another node can let a take go on (`start`).
+            snap["window"] = [self.timer.started_at, self.timer.deadline]
+        return snap
 
     def restore(self, snap: dict[str, Any]) -> None:
         """Resume from the last snapshot: back in `waiting` at the same question and take.
 
         An answer cut off by a reload is taken again under the same take number (the browser lost
         that recording): `resume.interrupted` says so, for the page to mark it. An answer that was
-        complete resumes at the retake/next choice. A reload in the warm-up asks it again.
+        complete resumes at the retake/next choice. A reload in the warm-up asks it again. A
+        follow-up cut off by a reload is not asked again: it resumes at the retake/next choice.
         """
         self.consented = bool(snap.get("consented"))
         phase = snap.get("phase")
@@ -197,19 +189,26 @@ class ScriptedFlow:
         if isinstance(index, int) and 0 <= index < len(self.config.questions):
             self.index = index
             self.take = max(1, int(snap.get("take") or 1))
+            follow_up_take = snap.get("follow_up_take")
+            self.follow_up_take = follow_up_take if isinstance(follow_up_take, int) else None
+            in_follow_up = snap.get("follow_up") is True
             self.resume = {
                 "question_id": self.config.questions[index].id,
                 "take": self.take,
-                "answered": phase == "after_answer",
-                "interrupted": phase == "answer",
+                "answered": phase == "after_answer" or in_follow_up,
+                "interrupted": phase == "answer" and not in_follow_up,
             }
+            window = snap.get("window")
+            if phase == "answer" and isinstance(window, list) and _is_window(window):
+                self._cut_window = Timer("answer", float(window[0]), float(window[1]))
 
     # actions ----------------------------------------------------------------------------
     def consent(self, now: float) -> list[Effect]:
         self.consented = True
         return []
 
-    def start(self, now: float) -> list[Effect]:
+    def start(self, now: float, still_recording: tuple[str, int] | None = None) -> list[Effect]:
+        """`still_recording`: (question id, take) the page kept recording through an outage."""
         if not self.consented:
             raise UserError(
                 "Please accept recording before starting: answers are recorded in your browser.",
@@ -226,8 +225,12 @@ class ScriptedFlow:
             self.timer = None
             return self._say(now, [self.config.intro_line()])
         resume, self.resume = self.resume, None
+        window, self._cut_window = self._cut_window, None
         if resume is not None and resume["answered"]:
             return self._after_answer(now)
+        kept = resume is not None and still_recording == (resume["question_id"], resume["take"])
+        if kept and window is not None:
+            return self._go_on_answering(now, window)
         # Resumed mid-question: the question is on screen already; think time, then the take
         # (a few seconds at least, even where the room has none, to settle after the reload).
         self.lines = []
@@ -253,11 +256,25 @@ class ScriptedFlow:
             return []
         return self._close_answer(now, "silence")
 
+    def ask_follow_up(self, now: float) -> list[Effect]:
+        """The session's, never the candidate's: after a short answer (followup.py), ask the
+        question's follow-up out loud; its answer window opens when it has been said."""
+        if not self.can_follow_up:
+            return []
+        self.take += 1
+        self.follow_up_take, self.asking_follow_up = self.take, True
+        self.phase, self.timer = "think", None
+        q = self.question
+        assert q is not None
+        return self._say(now, [FOLLOW_UP_LEAD, q.text])
+
     def repeat(self, now: float) -> list[Effect]:
         if self.phase != "think":
             raise _not_now("repeat the question", self.phase)
         if self.practice:
             return self._ask_warm_up(now, lead=False)
+        if self.asking_follow_up and self.question is not None:
+            return self._say(now, [self.question.text])
         return self._ask(now, self.index, new_question=False)
 
     def retake(self, now: float) -> list[Effect]:
@@ -267,6 +284,7 @@ class ScriptedFlow:
             raise UserError("No retakes left for this question.", code="no-retakes-left")
         self.take += 1
         self.lines = []
+        self.asking_follow_up = False  # a retake answers the question itself again
         return self._begin_think(now)
 
     def next(self, now: float) -> list[Effect]:
@@ -339,6 +357,7 @@ class ScriptedFlow:
         self.timer = None  # starts when the question has been said
         if new_question:
             self.take = 1
+            self.follow_up_take, self.asking_follow_up = None, False
         q = self.config.questions[index]
         return self._say(now, [lead, q.text] if lead else [q.text])
 
@@ -371,13 +390,26 @@ class ScriptedFlow:
             return [Say(())]  # the warm-up opens no recording window
         return [Say(()), AnswerOpened(q.id, self.take, now, q.answer_ms)]
 
+    def _go_on_answering(self, now: float, window: Timer) -> list[Effect]:
+        """The interrupted take goes on in its own window; the browser never stopped it."""
+        q = self.question
+        assert q is not None
+        self.lines = []
+        if now >= window.deadline:  # its time ran out during the outage: the choice, at once
+            return self._after_answer(now)
+        self.phase = "answer"
+        self.timer = window
+        # Measured from here: this node hears only the rest of the answer.
+        return [Say(()), AnswerOpened(q.id, self.take, now, round(window.deadline - now))]
+
     def _close_answer(self, now: float, reason: str) -> list[Effect]:
         if self.practice:
             if reason == "stop":
                 return []
             return self._ask(now, 0, new_question=True, lead=WARM_UP_DONE_LINE)
         q = self.config.questions[self.index]
-        closed = AnswerClosed(q.id, self.take, now, reason)
+        closed = AnswerClosed(q.id, self.take, now, reason, follow_up=self.asking_follow_up)
+        self.asking_follow_up = False
         if reason == "stop":
             return [closed]
         return [closed, *self._after_answer(now)]

@@ -34,3 +34,23 @@ def last_snapshot(store: Store, room_id: str) -> dict[str, Any] | None:
 
 def append_snapshot(store: Store, room_id: str, snapshot: dict[str, Any]) -> None:
     store.append_event(room_id, EVENT_KIND, snapshot)
+
+
+FOLLOW_UP_KIND = "scripted-follow-up"
+
+
+def save_follow_up(store: Store, room_id: str, question_id: str, take: int, text: str) -> None:
+    """The follow-up asked after a short answer, and the take its answer is recorded under."""
+    store.append_event(
+        room_id, FOLLOW_UP_KIND, {"question_id": question_id, "take": take, "text": text}
+    )
+
+
+def follow_ups_for_room(store: Store, room_id: str) -> dict[tuple[str, int], str]:
+    """(question id, take) -> the follow-up that take answers, for the review and its export."""
+    out: dict[tuple[str, int], str] = {}
+    for event in store.events(room_id, FOLLOW_UP_KIND):
+        data = event.data
+        if isinstance(data.get("question_id"), str) and isinstance(data.get("take"), int):
+            out[(data["question_id"], data["take"])] = str(data.get("text", ""))
+    return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -24,11 +24,13 @@ from ..roles import Mode, Role
 from ..settings import Settings
 from ..signaling.protocol import error_frame
 from ..signaling.service import SIGNALING, Connection
+from ..speech.captions import CaptionService
 from ..storage.interface import RoomRecord, Store
 from . import records
 from .config import config_from_room
 from .flow import ScriptedFlow
 from .limits import server_full, server_full_error, tts_limits
+from .neural_voice import open_voice
 from .session import ScriptedSession
 from .tracks import CardRenderer
 from .tts import Tts
@@ -40,9 +42,13 @@ class ScriptedService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         # Logs a missing espeak-ng now.
-        self.tts = Tts(settings.data_dir / "tts", settings.tts, tts_limits(settings))
+        voice = open_voice(settings.tts_voice) if settings.tts == "espeak-ng" else None
+        self.tts = Tts(settings.data_dir / "tts", settings.tts, tts_limits(settings), voice)
         self.renderer = CardRenderer()
         self.sessions: dict[str, ScriptedSession] = {}  # room id -> the candidate's session
+        # In a cluster: the live session's state on the room's home, when that is another node.
+        self.remote_state: Callable[[str], Awaitable[dict[str, Any] | None]] | None = None
+        self.captions = CaptionService(settings)  # live captions' worker slots (captions.py)
         self._store: Store | None = None
 
     @property
@@ -78,6 +84,7 @@ class ScriptedService:
             tts=self.tts,
             renderer=self.renderer,
             send=conn.send,
+            captions=self.captions,
         )
         self.sessions[room.id] = session
         log.info("scripted session opened", extra={"room": room.id, "phase": session.flow.phase})
@@ -94,9 +101,17 @@ class ScriptedService:
             log.info("scripted session closed", extra={"room": conn.room.room_id})
 
     async def on_message(self, conn: Connection, message: dict[str, Any]) -> None:
+        await (await self._session(conn, "scripted")).handle(message)
+
+    async def on_captions(self, conn: Connection, message: dict[str, Any]) -> None:
+        """`{"type": "captions", "on": bool}`: the candidate's live-captions toggle."""
+        (await self._session(conn, "captions")).captions.want(message["on"])
+
+    async def _session(self, conn: Connection, kind: str) -> ScriptedSession:
+        """The candidate's live session this socket talks to, or the UserError that says why not."""
         if conn.grant.room.mode != Mode.SCRIPTED:
             raise UserError(
-                "'scripted' messages only work in a scripted-interviewer room.", code="not-scripted"
+                f"'{kind}' messages only work in a scripted-interviewer room.", code="not-scripted"
             )
         if conn.grant.role is not Role.CANDIDATE:
             raise UserError(
@@ -107,7 +122,7 @@ class ScriptedService:
             raise server_full_error(self.settings)
         if session is None or session.send != conn.send:
             raise UserError("This connection has been replaced; reload the page.", code="stale")
-        await session.handle(message)
+        return session
 
     def current_state(self, room: RoomRecord) -> dict[str, Any]:
         """The live session's state, or the one a (re)join would start from."""
@@ -120,9 +135,18 @@ class ScriptedService:
             flow.restore(snapshot)
         return flow.public(now_ms())
 
+    async def live_state(self, room: RoomRecord) -> dict[str, Any]:
+        """current_state, asking the room's home first when its session may live there."""
+        if room.id not in self.sessions and self.remote_state is not None:
+            remote = await self.remote_state(room.id)
+            if remote is not None:
+                return remote
+        return self.current_state(room)
+
     async def close_all(self) -> None:
         sessions, self.sessions = list(self.sessions.values()), {}
         await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+        await self.captions.close()
         await self.tts.close()
 
 
@@ -140,7 +164,7 @@ async def scripted_state(request: web.Request) -> web.Response:
     if grant.role not in (Role.CANDIDATE, Role.REVIEWER):
         raise Forbidden("This link cannot see the scripted session.")
     room = request.app[STORE].get_room(grant.room.id) or grant.room
-    return web.json_response(request.app[SCRIPTED].current_state(room))
+    return web.json_response(await request.app[SCRIPTED].live_state(room))
 
 
 def setup_scripted(app: web.Application) -> None:
@@ -152,6 +176,7 @@ def setup_scripted(app: web.Application) -> None:
         app[SIGNALING].add_service(
             "scripted", service.on_message, on_join=service.on_join, on_leave=service.on_leave
         )
+        app[SIGNALING].on("captions", service.on_captions)
         yield
         await service.close_all()
 

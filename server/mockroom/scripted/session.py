@@ -35,11 +35,14 @@ from ..clock import now_ms, sleep_until
 from ..errors import UserError
 from ..roles import Media
 from ..settings import Settings
+from ..speech.captions import CaptionService
 from ..storage.interface import RoomRecord, Store
 from ..turn import ice_servers
 from . import records
+from .captions import LiveCaptions
 from .config import FlowConfig
 from .flow import AnswerClosed, AnswerOpened, Effect, Say, ScriptedFlow
+from .followup import is_short_answer
 from .opus import OpusVoiceTrack, sent_audio_codec
 from .speech import SpeechMeter, TurnTaking
 from .tracks import CardRenderer, CardTrack, CardView, VoiceTrack
@@ -90,6 +93,20 @@ def ice_configuration(settings: Settings) -> RTCConfiguration:
     return RTCConfiguration(iceServers=servers)
 
 
+def still_recording(value: Any) -> tuple[str, int] | None:
+    """`start`'s `recording`: the take the page kept recording through an outage, if any."""
+    if value is None:
+        return None
+    take = value.get("take") if isinstance(value, dict) else None
+    question_id = value.get("question_id") if isinstance(value, dict) else None
+    if not isinstance(question_id, str) or not isinstance(take, int) or isinstance(take, bool):
+        raise UserError(
+            '\'recording\' must be {"question_id": string, "take": number}.',
+            code="bad-message",
+        )
+    return question_id, take
+
+
 def listen(pc: RTCPeerConnection, on: bool) -> None:
     """Take the candidate's audio in (decoded, for the meter) or drop it as it arrives.
 
@@ -137,6 +154,7 @@ class ScriptedSession:
         tts: Tts,
         renderer: CardRenderer,
         send: Send,
+        captions: CaptionService | None = None,
     ) -> None:
         self.room = room
         self.settings = settings
@@ -151,6 +169,7 @@ class ScriptedSession:
         self._saved = self.flow.snapshot()
         self.meter = SpeechMeter()
         self.turns: TurnTaking | None = None  # per answer window, when the room opts in
+        self.captions = LiveCaptions(captions, send)  # off until the candidate asks (captions.py)
         self.pc: RTCPeerConnection | None = None
         self.voice: VoiceTrack | OpusVoiceTrack | None = None
         self.card: CardTrack | None = None
@@ -159,6 +178,7 @@ class ScriptedSession:
         self.closed = False
         self._closing: asyncio.Future[None] | None = None
         self._opened_at = 0.0
+        self._allowed_ms = 0  # the open answer window's length, for the follow-up rule
         self._last_state: dict[str, Any] | None = None
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -193,6 +213,8 @@ class ScriptedSession:
             label = "Listen"
         elif flow.phase == "answer":
             label = "Practice answer" if flow.practice else f"Answer · take {flow.take}"
+        if flow.asking_follow_up:
+            label = f"Follow-up · take {flow.take}"
         count = len(flow.config.questions)
         if q is None:
             heading = label
@@ -201,7 +223,9 @@ class ScriptedSession:
         else:
             heading = f"Question {flow.index + 1} of {count} · {label}"
         said = flow.said(now_ms())
-        if q is not None and said == q.text:
+        if flow.asking_follow_up and q is not None and not said:
+            said = q.text  # the follow-up stays on the card while it is answered
+        elif q is not None and said == q.text and not flow.asking_follow_up:
             said = "(reading the question aloud)"  # the page shows its text
         text = said or CARD_IDLE_TEXT.get(flow.phase, self.room.title)
         return CardView(heading, text, "")
@@ -218,35 +242,57 @@ class ScriptedSession:
         if action in ("consent", "start"):
             self._ahead()
         if action == "start":
+            kept = still_recording(message.get("recording"))
             with contextlib.suppress(TimeoutError):  # late lines fall back to reading time
                 await asyncio.wait_for(asyncio.shield(self._prepared), PREPARE_TIMEOUT_S)
-        method: Callable[[float], list[Effect]] = getattr(self.flow, action)
-        self._apply(method(now_ms()), action)
+            effects = self.flow.start(now_ms(), kept)
+        else:
+            method: Callable[[float], list[Effect]] = getattr(self.flow, action)
+            effects = method(now_ms())
+        self._apply(effects, action)
         await self.send_state()
         self._wake.set()
 
     def _apply(self, effects: list[Effect], cause: str) -> None:
+        follow_up = False
         for effect in effects:
             if isinstance(effect, Say):
                 self._say(effect.lines)
                 self._ahead()
             elif isinstance(effect, AnswerOpened):
                 self._opened_at = effect.at
+                self._allowed_ms = effect.allowed_ms
                 self.meter.open(effect.allowed_ms)
                 self.turns = turn_taking(self.room)
+                self.captions.answer_opened()
                 self._listen()
             elif isinstance(effect, AnswerClosed):
+                self.captions.answer_closed()
                 metrics = self.meter.close(round(effect.at - self._opened_at))
                 self._listen()
                 records.save_metrics(
                     self.store, self.room.id, effect.question_id, effect.take, metrics
                 )
                 log.info("answer measured", extra={"room": self.room.id, **metrics.as_dict()})
+                follow_up = not effect.follow_up and is_short_answer(
+                    metrics.talk_ms, self._allowed_ms, effect.reason
+                )
         snapshot = self.flow.snapshot()
         if snapshot != self._saved:
             # Saved on every durable change so a reconnect resumes at the same question.
             self._saved = snapshot
             records.append_snapshot(self.store, self.room.id, {**snapshot, "cause": cause})
+        if follow_up and self.flow.can_follow_up:
+            self._ask_follow_up()
+
+    def _ask_follow_up(self) -> None:
+        """A short answer (followup.py): ask the question's follow-up, as its own take."""
+        effects = self.flow.ask_follow_up(now_ms())
+        q = self.flow.question
+        if q is not None:
+            records.save_follow_up(self.store, self.room.id, q.id, self.flow.take, q.text)
+            log.info("follow-up asked", extra={"room": self.room.id, "take": self.flow.take})
+        self._apply(effects, "follow-up")
 
     def _say(self, lines: tuple[str, ...]) -> None:
         speeches = [s for s in map(self.tts.cached, lines) if s is not None]
@@ -332,6 +378,7 @@ class ScriptedSession:
             self.frames_heard += 1
             if self.meter.is_open and isinstance(frame, AudioFrame):
                 self.meter.feed(pcm_of(frame), frame.sample_rate, len(frame.layout.channels))
+                self.captions.feed(frame)
                 if self.turns is not None:
                     await self._take_turns(self.turns.observe(self.meter))
 
@@ -401,6 +448,7 @@ class ScriptedSession:
         self._wake.set()
         self._clock.cancel()
         self._prepared.cancel()
+        await self.captions.close()
         await self._close_peer()
         for task in [self._clock, *self._tasks]:
             task.cancel()

@@ -1,4 +1,5 @@
-"""The interviewer's voice: espeak-ng, rendered once per text into a cached 48 kHz mono WAV.
+"""The interviewer's voice: espeak-ng (or a neural voice on disk, neural_voice.py), rendered
+once per text into a cached 48 kHz mono WAV.
 
 espeak-ng runs as a subprocess (never blocking the loop) and writes 22.05 kHz audio; we resample it
 to the 48 kHz the voice track sends and keep the result under data_dir/tts/<sha256>.wav, so a line
@@ -37,6 +38,8 @@ from .config import (
     WRAP_UP_LINE,
     FlowConfig,
 )
+from .followup import FOLLOW_UP_LEAD
+from .neural_voice import NeuralVoice, VoiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +104,10 @@ def lines_ahead(config: FlowConfig, index: int) -> list[str]:
         warm_up = config.warm_up
         practice = [] if warm_up is None else [WARM_UP_LEAD, warm_up.text, WARM_UP_DONE_LINE]
         return [config.intro_line(), *practice, questions[0].text]
-    lines = [questions[min(index, len(questions) - 1)].text]
+    current = questions[min(index, len(questions) - 1)]
+    lines = [current.text]
+    if current.follow_up:  # asked right after a short answer: no time to render it then
+        lines += [FOLLOW_UP_LEAD, current.follow_up]
     if index + 1 < len(questions):
         lines += [TRANSITION_LINE, questions[index + 1].text]
     else:
@@ -224,12 +230,18 @@ class Tts:
     """Renders lines to Speech; `available` is False when the room must run text-only."""
 
     def __init__(
-        self, cache_dir: Path, mode: str = "espeak-ng", limits: TtsLimits | None = None
+        self,
+        cache_dir: Path,
+        mode: str = "espeak-ng",
+        limits: TtsLimits | None = None,
+        voice: NeuralVoice | None = None,
     ) -> None:
         self.cache_dir = cache_dir
         self.limits = limits or TtsLimits()
         self.executable = shutil.which("espeak-ng") if mode == "espeak-ng" else None
-        self.available = self.executable is not None
+        # A neural voice speaks instead of espeak-ng while it works; espeak-ng is the fallback.
+        self.voice = voice if mode == "espeak-ng" else None
+        self.available = self.executable is not None or self.voice is not None
         # Most recently used lines stay decoded in memory (96 kB per second of speech), up to
         # limits.memory_bytes; the others are on disk.
         self._memory: OrderedDict[str, Speech] = OrderedDict()
@@ -238,6 +250,8 @@ class Tts:
         self._espeak = asyncio.Semaphore(max(1, self.limits.concurrent))
         if mode == "off":
             log.info("text-to-speech is off (MOCKROOM_TTS=off): scripted rooms run text-only")
+        elif self.voice is not None:
+            log.info("the interviewer speaks with a neural voice: %s", self.voice.path.name)
         elif not self.available:
             log.warning(
                 "espeak-ng was not found on PATH: scripted rooms run text-only "
@@ -246,7 +260,8 @@ class Tts:
 
     def key(self, text: str) -> str:
         spoken = spoken_text(text, self.limits.max_chars)
-        return hashlib.sha256("\0".join((*VOICE, spoken)).encode("utf-8")).hexdigest()
+        voice = VOICE if self.voice is None else (self.voice.key,)
+        return hashlib.sha256("\0".join((*voice, spoken)).encode("utf-8")).hexdigest()
 
     def cached(self, text: str) -> Speech | None:
         key = self.key(text)
@@ -311,6 +326,11 @@ class Tts:
             else:
                 async with self._espeak:
                     speech = await self._synthesise(spoken_text(text, self.limits.max_chars), path)
+        except VoiceUnavailable as exc:
+            log.error("the neural voice failed (%s): espeak-ng speaks from now on", exc)
+            self.voice = None  # every later line (and its cache key) is espeak-ng's
+            self.available = self.executable is not None
+            return await self._render(self.key(text), text) if self.available else None
         except (OSError, ValueError, EOFError, wave.Error) as exc:
             log.warning("text-to-speech failed; this line is text-only", extra={"error": str(exc)})
             return None
@@ -318,6 +338,9 @@ class Tts:
         return speech
 
     async def _synthesise(self, text: str, path: Path) -> Speech:
+        if self.voice is not None:
+            samples, rate = await asyncio.to_thread(self.voice.synthesise, text)
+            return await asyncio.to_thread(self._store, path, samples, rate)
         assert self.executable is not None
         # "--" ends options, so a question starting with "-" is read, not parsed as a flag.
         proc = await asyncio.create_subprocess_exec(
@@ -342,12 +365,15 @@ class Tts:
             raise OSError(f"espeak-ng exited {proc.returncode}: {reason}")
 
         def convert() -> Speech:
-            samples, rate = read_wav(out)
-            samples = trim_silence(resample(samples, rate))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_wav(path, samples)
-            # Each write prunes after itself, so once renders settle the folder is in bounds.
-            prune_cache(path.parent, self.limits.cache_bytes)
-            return _speech(samples)
+            return self._store(path, *read_wav(out))
 
         return await asyncio.to_thread(convert)
+
+    def _store(self, path: Path, samples: np.ndarray, rate: int) -> Speech:
+        """A rendered line at 48 kHz, trimmed, written to the cache (blocking: in a thread)."""
+        samples = trim_silence(resample(samples, rate))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_wav(path, samples)
+        # Each write prunes after itself, so once renders settle the folder is in bounds.
+        prune_cache(path.parent, self.limits.cache_bytes)
+        return _speech(samples)

@@ -84,7 +84,9 @@ CLIENT_MESSAGES: dict[str, dict[str, Field]] = {
         "action": Field(str, choices=SCRIPTED_ACTIONS),
         "sdp": Field(str, required=False, max_len=MAX_SDP),
         "candidate": Field(dict, required=False),
+        "recording": Field(dict, required=False),  # start: the take kept through an outage
     },
+    "captions": {"on": Field(bool)},  # live captions in scripted rooms (scripted/captions.py)
 }
 
 

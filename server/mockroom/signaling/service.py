@@ -82,6 +82,8 @@ class Signaling:
         self.cut_off_hooks: list[Callable[[str, Refusal], int]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.errors: collections.Counter[str] = collections.Counter()  # error frames, by code
+        # In a cluster: who is in a room whose home is another node (None: no answer in time).
+        self.remote_roster: Callable[[str], Awaitable[list[dict[str, Any]] | None]] | None = None
 
     def on(self, kind: str, handler: Handler) -> None:
         if kind not in protocol.CLIENT_MESSAGES:
@@ -96,6 +98,13 @@ class Signaling:
 
     def live_room(self, room_id: str) -> LiveRoom | None:
         return self.rooms.get(room_id)
+
+    async def roster(self, room_id: str) -> list[dict[str, Any]]:
+        """Who is in the room, wherever its home is ([] if its home did not say in time)."""
+        live = self.live_room(room_id)
+        if live is not None or self.remote_roster is None:
+            return live.roster() if live is not None else []
+        return await self.remote_roster(room_id) or []
 
     async def broadcast(
         self, room: LiveRoom, message: dict[str, Any], exclude: Connection | None = None

@@ -8,4 +8,6 @@
   recordings.ClipStore.finished_hooks so every finished clip is transcribed
 - feedback: pure speaking figures (pace, fillers, pauses, I vs we, STAR, rubric terms)
 - views: transcripts as the review page, its JSON and review.md show them
+- live: a caption worker process: streaming pocketsphinx, lines cut at pauses, finals re-decoded
+- captions: live captions' bounded worker slots, the pipe to each and its back-pressure
 """

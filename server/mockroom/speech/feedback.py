@@ -68,8 +68,28 @@ def parse_fillers(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(item for item in items if item))
 
 
+# How recognisers spell a hesitation sound ("Umm,", "uhh", "erm"): one spelling per sound, so
+# a filler list of "um, uh" counts every spelling a transcript uses, exactly, whatever backend
+# wrote it (pocketsphinx's dictionary has "umm"; Whisper writes "Um," and "Uhh").
+HESITATIONS = (
+    (re.compile(r"^(u+h*m+|e+r+m+)$"), "um"),  # um, umm, uhm, erm (British "um")
+    (re.compile(r"^u+h+$"), "uh"),
+    (re.compile(r"^e+r+$"), "er"),
+    (re.compile(r"^a+h+$"), "ah"),
+    (re.compile(r"^h+m+$"), "hmm"),
+)
+
+
+def hesitation(token: str) -> str:
+    """The one spelling of a hesitation sound ("ummm" -> "um"); other tokens unchanged."""
+    for pattern, canonical in HESITATIONS:
+        if pattern.match(token):
+            return canonical
+    return token
+
+
 def _tokens(words: Sequence[Word]) -> list[str]:
-    return [w.text.lower().strip('.,!?;:"') for w in words]
+    return [hesitation(w.text.lower().strip('.,!?;:"…-')) for w in words]
 
 
 def find_phrases(words: Sequence[Word], phrases: Iterable[str]) -> list[tuple[str, float]]:
@@ -77,7 +97,8 @@ def find_phrases(words: Sequence[Word], phrases: Iterable[str]) -> list[tuple[st
 
     Longer phrases win where they overlap a shorter one ("you know" is not also "know")."""
     tokens = _tokens(words)
-    wanted = sorted({tuple(p.split()) for p in phrases if p.split()}, key=len, reverse=True)
+    spelled = {tuple(hesitation(w) for w in p.lower().split()) for p in phrases if p.split()}
+    wanted = sorted(spelled, key=len, reverse=True)
     taken = [False] * len(tokens)
     hits: list[tuple[int, str]] = []
     for phrase in wanted:

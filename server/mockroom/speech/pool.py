@@ -16,7 +16,9 @@ import multiprocessing.context
 import os
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from .recognizer import Recognizer
@@ -74,3 +76,15 @@ def background_pool(workers: int, recognizer: Recognizer) -> ProcessPoolExecutor
         initializer=init_worker,
         initargs=(recognizer, target),
     )
+
+
+def background_process(
+    target: Callable[..., None], args: tuple[Any, ...], nice: int
+) -> BaseProcess:
+    """One spawned process at `nice` above the server, started like a pool's workers; `target`
+    gets `args` then its target nice (speech.captions' live decoders, one per stream slot)."""
+    target_nice = min(MAX_NICE, os.nice(0) + nice)
+    _BackgroundProcess.target_nice = target_nice
+    process = _BackgroundContext().Process(target=target, args=(*args, target_nice), daemon=True)
+    process.start()
+    return process

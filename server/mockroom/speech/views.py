@@ -81,9 +81,10 @@ def _clock(seconds: float | None) -> str:
     return f" (at {int(seconds // 60)}:{seconds % 60:04.1f})"
 
 
-def transcript_markdown(take: int, view: dict[str, Any] | None) -> list[str]:
-    """The review.md lines for one take: the words heard, then the speaking figures."""
-    lines = [f"#### Transcript, take {take}", ""]
+def transcript_markdown(take: int, view: dict[str, Any] | None, label: str = "") -> list[str]:
+    """The review.md lines for one take: the words heard, then the speaking figures. `label`
+    follows the take's number in the heading (" (follow-up)")."""
+    lines = [f"#### Transcript, take {take}{label}", ""]
     if view is None:
         return [*lines, "- not transcribed", ""]
     if view["status"] != DONE or not view["words"]:
