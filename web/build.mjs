@@ -1,5 +1,7 @@
 // Bundles each page entry (src/*-page.js) with its npm dependencies into static/build/.
-import { build } from "esbuild";
+// `node build.mjs --analyze` also prints what each output holds (esbuild's metafile analysis):
+// which modules a page loads before it is usable, for bench/weight.py's budgets.
+import { analyzeMetafile, build } from "esbuild";
 import { readdirSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 
@@ -30,4 +32,16 @@ for (const [file, output] of Object.entries(result.metafile.outputs)) {
     .map((imp) => basename(imp.path));
 }
 writeFileSync("static/build/preload.json", JSON.stringify(preload, null, 2));
+// The full metafile, for tests/test_page_split.py (what each page loads at once, by module).
+writeFileSync("static/build/metafile.json", JSON.stringify(result.metafile));
+if (process.argv.includes("--analyze")) {
+  console.log(await analyzeMetafile(result.metafile));
+  // Static imports only: what a page loads at once (a dynamic import() loads when it runs).
+  for (const [file, output] of Object.entries(result.metafile.outputs)) {
+    if (!output.entryPoint?.endsWith("-page.js") || !file.endsWith(".js")) continue;
+    const later = output.imports.filter((imp) => imp.kind === "dynamic-import");
+    console.log(`${basename(file)}: ${[basename(file), ...preload[basename(file)]].join(" ")}` +
+      (later.length ? `; later: ${later.map((imp) => basename(imp.path)).join(" ")}` : ""));
+  }
+}
 console.log(`built ${entryPoints.length} page bundles`);

@@ -5,7 +5,7 @@ import { ApiError, messageOf, readToken, request } from "./api.js";
 import { copyText } from "./clipboard.js";
 import { $ } from "./dom.js";
 import { bearerDownload } from "./download.js";
-import { inviteMessage } from "./links-panel.js";
+import { inviteMessage } from "./invite-message.js";
 import { myRooms } from "./storage.js";
 
 const form = /** @type {HTMLFormElement} */ ($("create-room"));

@@ -6,6 +6,7 @@
 import { ApiError, messageOf, request } from "./api.js";
 import { copyText } from "./clipboard.js";
 import { h } from "./dom.js";
+import { inviteMessage } from "./invite-message.js";
 
 /**
  * @typedef {{roomId: string, token: string, title?: string, renewable?: string[],
@@ -20,19 +21,6 @@ const ROLE_WORDS = {
   observer: "observer",
   reviewer: "reviewer",
 };
-
-/** The invite someone pastes into a chat or an e-mail.
- * @param {string} role @param {string} link @param {string} [title] */
-export function inviteMessage(role, link, title) {
-  const what = title ? `my mock interview "${title}"` : "my mock interview";
-  if (role === "reviewer") {
-    return `Could you review ${what}? My recorded answers are here: ${link}`;
-  }
-  if (role === "observer") {
-    return `Join ${what} on MockRoom as an observer (you watch and listen): ${link}`;
-  }
-  return `Join ${what} on MockRoom as the ${role}: ${link}`;
-}
 
 /** @param {HTMLButtonElement} button @param {string} text @param {string} label */
 async function copyWithFeedback(button, text, label) {

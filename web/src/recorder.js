@@ -8,6 +8,9 @@
 
 import { ApiError, request } from "./api.js";
 
+// Re-exported: the answer lists show progress without loading the recorder itself.
+export { progressText } from "./clip-progress.js";
+
 /** @typedef {{clipId: string|null, questionId: string, take: number, state: string,
  *   acked: number, total: number, bytes: number, error: string|null}} ClipProgress */
 
@@ -233,15 +236,4 @@ export class TakeRecorder {
       }
     }
   }
-}
-
-/** "Uploading 3/5 chunks…", "Saved ✓" and friends, for a progress line.
- * @param {ClipProgress} p */
-export function progressText(p) {
-  if (p.state === "error") return `Upload failed: ${p.error}`;
-  if (p.state === "stopped") return `Stopped: ${p.error}`;
-  if (p.state === "saved") return `Saved ✓ (${p.total} chunks)`;
-  if (p.state === "recording") return `Recording… uploaded ${p.acked}/${p.total} chunks`;
-  if (p.state === "uploading") return `Uploading ${p.acked}/${p.total} chunks…`;
-  return "Starting…";
 }

@@ -3,7 +3,6 @@
 
 import "./delete-room.js";
 import "./links-mount.js"; // the owner's "Links and invites" (ui)
-import { mountTranscripts } from "./transcript-view.js";
 
 import { messageOf, takeToken, request } from "./api.js";
 
@@ -12,7 +11,11 @@ const roomId = root.dataset.roomId || "";
 const token = takeToken();
 const api = `/api/rooms/${encodeURIComponent(roomId)}`;
 const statusLine = /** @type {HTMLElement} */ (root.querySelector("[data-review-status]"));
-mountTranscripts(root); // words and figures seek their take's player; transcript search
+// Words and figures seek their take's player; transcript search. Loaded only where a take has a
+// transcript or figures to seek (most review pages have none yet): the page works without it.
+if (root.querySelector("[data-seek], [data-word]")) {
+  import("./transcript-view.js").then(({ mountTranscripts }) => mountTranscripts(root));
+}
 
 /** @param {string} text */
 function say(text) {

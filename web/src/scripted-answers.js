@@ -1,9 +1,9 @@
 // "Your answers" on the scripted page: one row per take with its upload progress, rebuilt from
 // the server's clip list after a reload, so a take the reload cut off is shown as interrupted.
 
-import { progressText } from "./recorder.js";
+import { progressText } from "./clip-progress.js";
 
-/** @typedef {import("./recorder.js").ClipProgress} ClipProgress */
+/** @typedef {import("./recorder.js").ClipProgress} ClipProgress type only: no code loaded */
 
 export class AnswerList {
   /** @param {HTMLOListElement} list @param {HTMLElement} section shown once it has a row */

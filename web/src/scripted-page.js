@@ -14,12 +14,8 @@ import { messageOf, takeToken, request } from "./api.js";
 import { Lobby } from "./lobby.js";
 import { RoomClient } from "./protocol.js";
 import { bannerText } from "./reconnect.js";
-import { ClipApi } from "./recorder.js";
 import { AnswerList } from "./scripted-answers.js";
-import { ScriptedCall } from "./scripted-call.js";
-import { CaptionLine } from "./scripted-captions.js";
-import { TakeFollower } from "./scripted-takes.js";
-import { session } from "./storage.js";
+import { prefs, session } from "./storage.js";
 import { formatClock, remainingMs } from "./timer.js";
 
 /** @typedef {import("./wire.js").ScriptedState} ScriptedState */
@@ -83,15 +79,40 @@ const lobby = new Lobby({
   role: "candidate", media: isVideo ? "video" : "audio", needsDevices: true,
 });
 const answers = new AnswerList(byData("uploads"), byData("uploads-section"));
-const captions = new CaptionLine({
-  toggle: byTestId("captions-toggle"), line: byTestId("captions"),
-  send: (on) => { page.client?.send({ type: "captions", on }); },
-});
+// The remembered captions choice shows before the join too (CaptionLine keeps it from then on).
+byTestId("captions-toggle").checked = prefs.captions();
+/** What only the live view needs loads with the join: the device check, all there is before
+ * it, needs neither the media link nor the recorder nor captions (their controls are in the live
+ * view). The join waits for it (a few KiB, fetched in parallel), so every handler finds it there.
+ * Kept once for a second try; forgotten after a failed fetch.
+ * @type {Promise<{ScriptedCall: typeof import("./scripted-call.js").ScriptedCall,
+ *   captions: import("./scripted-captions.js").CaptionLine,
+ *   takes: import("./scripted-takes.js").TakeFollower}>|null} */
+let liveParts = null;
+function loadLiveParts() {
+  liveParts ||= Promise.all([
+    import("./scripted-call.js"), import("./scripted-captions.js"), import("./scripted-takes.js"),
+    import("./recorder.js"),
+  ]).then(([{ ScriptedCall }, { CaptionLine }, { TakeFollower }, { ClipApi }]) => ({
+    ScriptedCall,
+    captions: new CaptionLine({
+      toggle: byTestId("captions-toggle"), line: byTestId("captions"),
+      send: (on) => { page.client?.send({ type: "captions", on }); },
+    }),
+    takes: new TakeFollower({
+      api: new ClipApi({ roomId, token }), stream: lobby.stream, answers,
+      serverNow: () => page.client?.serverNow() || Date.now(),
+    }),
+  }));
+  liveParts.catch(() => { liveParts = null; });
+  return liveParts;
+}
 
 /** Page state; the server's scripted-state is kept as `scripted`. */
 const page = {
   /** @type {RoomClient|null} */ client: null,
-  /** @type {ScriptedCall|null} */ call: null,
+  /** @type {import("./scripted-call.js").ScriptedCall|null} */ call: null,
+  /** @type {import("./scripted-takes.js").TakeFollower|null} from the join on */ takes: null,
   /** @type {ScriptedState|null} */ scripted: null,
   welcomes: 0,
   joined: false,
@@ -104,10 +125,6 @@ const page = {
   /** The page asked the new server to go on by itself; its reply is still on the way. */
   resuming: false,
 };
-const takes = new TakeFollower({
-  api: new ClipApi({ roomId, token }), stream: lobby.stream, answers,
-  serverNow: () => page.client?.serverNow() || Date.now(),
-});
 
 /** @param {string} text */
 function say(text) {
@@ -185,6 +202,17 @@ async function join(how = {}) {
   ui.takeover.hidden = true;
   ui.joinError.hidden = true;
   const stream = lobby.stream;
+  let live;
+  try {
+    live = await loadLiveParts();
+  } catch (error) {
+    ui.join.disabled = false;
+    ui.joinError.hidden = false;
+    ui.joinError.textContent = `Could not load this page's code; try again: ${messageOf(error)}`;
+    return;
+  }
+  const { captions, takes } = live;
+  page.takes = takes;
   const client = new RoomClient({
     url: `/ws/rooms/${roomId}`, token, name: "Candidate",
     participantId: session.participantId(roomId, "candidate") || undefined,
@@ -234,7 +262,7 @@ async function join(how = {}) {
   if (self && lobby.video) self.prepend(lobby.video); // the preview becomes the "You" tile
   ui.muteAudio.hidden = !stream.getAudioTracks().length;
   if (ui.muteVideo) ui.muteVideo.hidden = !stream.getVideoTracks().length;
-  const call = new ScriptedCall({
+  const call = new live.ScriptedCall({
     send: (msg) => client.send(msg), stream, isVideo, iceServers: client.welcome?.ice_servers,
   });
   page.call = call;
@@ -253,10 +281,11 @@ async function join(how = {}) {
 function onClientState(state, detail) {
   if (page.finished || !page.joined) return; // before the join, join() reports failures
   if (state === "reconnecting" && !page.outage && page.scripted) {
-    const [questionId, take] = takes.key ? takes.key.split(":") : [];
+    const takes = page.takes;
+    const [questionId, take] = takes?.key ? takes.key.split(":") : [];
     page.outage = {
       phase: page.scripted.phase,
-      recording: takes.recorder && questionId ? { question_id: questionId, take: Number(take) } : null,
+      recording: takes?.recorder && questionId ? { question_id: questionId, take: Number(take) } : null,
     };
   }
   if (state === "reconnecting" || state === "open") {
@@ -280,7 +309,7 @@ function onClientState(state, detail) {
 
 /** Another tab took the session: stop recording and uploading here, and say so. */
 function replaced() {
-  takes.abort("this practice continued in another tab");
+  page.takes?.abort("this practice continued in another tab");
   releaseMedia();
   showView("replaced");
   notice("You continued this practice in another tab or window, so this tab stopped " +
@@ -343,7 +372,7 @@ function render(state) {
   ui.rec.hidden = !state.recording;
   // While the new server takes the session up again, the take being recorded goes on: the
   // `waiting` it opens with must not stop it (that would end the clip the answer continues).
-  if (!page.resuming) takes.follow(state);
+  if (!page.resuming) page.takes?.follow(state);
   if (phase === "done") void finish();
   tick();
 }
@@ -380,7 +409,7 @@ function goOnAfterOutage(state) {
 async function finish() {
   if (page.finished) return;
   page.finished = true;
-  await takes.settled();
+  await page.takes?.settled();
   releaseMedia();
   page.client?.close();
   showFinished();
