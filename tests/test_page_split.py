@@ -29,7 +29,8 @@ def loaded_at_once(meta: dict[str, Any], entry: str) -> set[str]:
     """The source modules in the page's bundle and in every chunk it imports statically."""
     outputs = meta["outputs"]
     start = next(f for f, o in outputs.items() if o.get("entryPoint") == f"src/{entry}")
-    seen, todo, modules = set(), [start], set()
+    seen: set[str] = set()
+    todo, modules = [start], set[str]()
     while todo:
         file = todo.pop()
         if file in seen:
