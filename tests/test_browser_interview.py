@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from mockroom.banks.model import load_bank
 from mockroom.settings import Settings
 from support.banks import secret_strings
-from support.browser import chromium, csp_violations, join_room, two_pages
+from support.browser import chromium, csp_violations, join_lobby, join_room, two_pages
 from support.browser import room_link as link
 from support.http import make_room
 from support.live_server import LiveServer
@@ -219,8 +219,10 @@ def test_a_whole_two_half_session(browser: Browser, live_server: LiveServer, med
         own = ben.get_by_test_id("feedback-self")
         own.locator(".iv-score").first.locator("input[value='3']").check()
         own.locator("textarea[name=went_well]").fill("Stayed calm when Ana probed.")
+        # The reload lands on the open page, which replaces itself with the room: join that,
+        # rather than a second goto racing the page's own navigation.
         ben.reload()
-        join_room(ben, ben.url, "Ben")
+        join_lobby(ben, "Ben")
         own = ben.get_by_test_id("feedback-self")
         expect(own.locator("textarea[name=went_well]")).to_have_value(
             "Stayed calm when Ana probed."

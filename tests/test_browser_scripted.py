@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -33,12 +35,16 @@ ROOM = {
     "mode": "scripted",
     "bank": "behavioral",
     "think_seconds": 1,
-    "answer_seconds": 10,
+    # Far longer than a take runs (answer() waits for ANSWER_S of media, RECORDING_DEADLINE_S at
+    # most): the window never closes on its own under the test's feet on a slow machine.
+    "answer_seconds": 60,
     "question_count": 2,
     "retakes": 1,
     "warm_up": False,  # the journey test (test_browser_scripted_journey.py) covers it
 }
-ANSWER_S = 3.0  # how long the "candidate" talks before pressing Done
+ANSWER_S = 3.0  # how much answer (seconds of recorded media) the "candidate" gives
+# How long a take may take to hold ANSWER_S: generous, it is only reached when media is missing.
+RECORDING_DEADLINE_S = 45.0
 
 
 def get_json(url: str, token: str) -> Any:
@@ -75,11 +81,47 @@ def probe(data: bytes) -> dict[str, Any]:
     return out
 
 
-def answer(page: Page, seconds: float) -> None:
-    """Wait for the answer window to open, talk for `seconds`, press Done."""
+def recorded_so_far(page: Page, server: LiveServer, room_id: str, token: str) -> dict[str, Any]:
+    """What the take being recorded holds on the server now (the recorder uploads a chunk a
+    second while it records), probed like a finished clip; empty before its first chunk."""
+    clip_id = page.evaluate(
+        "() => document.querySelector('[data-uploads] li[data-state=recording]')"
+        "?.dataset.clipId || null"
+    )
+    if not clip_id:
+        return {}
+    try:
+        data = get_bytes(f"{server.url}/api/rooms/{room_id}/clips/{clip_id}?token={token}")
+        return probe(data)
+    except urllib.error.HTTPError as err:
+        if err.code == 404:  # created, no chunk acknowledged yet
+            return {}
+        raise
+    except av.error.FFmpegError:  # too little yet for a WebM header and a first cluster
+        return {}
+
+
+def long_enough(got: dict[str, Any], media: str) -> bool:
+    """The recorder has made ANSWER_S of answer: that much audio, and in video rooms a frame a
+    second of moving video across it."""
+    if not got or got["audio"] == 0 or got["end"] < ANSWER_S:
+        return False
+    return media == "audio" or (
+        got["video"] >= ANSWER_S and got.get("video_span", 0.0) >= 0.5 * ANSWER_S
+    )
+
+
+def answer(page: Page, server: LiveServer, room_id: str, token: str, media: str) -> None:
+    """Wait for the answer window to open, talk until the recorder has ANSWER_S of it on the
+    server, press Done. Waiting on the recorder's own progress, not on a fixed time: on a busy
+    machine Chromium's fake camera and MediaRecorder fall behind the wall clock."""
     expect(page.locator("[data-recording]")).to_be_visible(timeout=20_000)
-    # The answer itself: the candidate talks for this long (the clip's length is under test).
-    page.wait_for_timeout(seconds * 1000)
+    deadline = time.monotonic() + RECORDING_DEADLINE_S
+    got = recorded_so_far(page, server, room_id, token)
+    while not long_enough(got, media):
+        assert time.monotonic() < deadline, f"the take never held {ANSWER_S} s of {media}: {got}"
+        page.wait_for_timeout(250)
+        got = recorded_so_far(page, server, room_id, token)
     page.get_by_test_id("done-answer").click()
     expect(page.locator("[data-recording]")).to_be_hidden(timeout=5_000)
 
@@ -120,18 +162,18 @@ def run_room(browser: Browser, server: LiveServer, media: str) -> None:
         timer = page.get_by_test_id("timer")
         expect(timer).to_have_text(re.compile(r"^\d+:\d\d$"))
 
-        answer(page, ANSWER_S)
+        answer(page, server, room["room_id"], token, media)
         page.get_by_test_id("retake").click()
         # The retake's think timer counts down on screen before the window reopens.
         page.wait_for_function(
             "() => document.querySelector('[data-testid=timer]').dataset.phase === 'think'"
         )
-        answer(page, ANSWER_S)
+        answer(page, server, room["room_id"], token, media)
         expect(page.get_by_test_id("retake")).to_be_hidden()  # the one retake is used up
         page.get_by_test_id("next-question").click()
         expect(question).not_to_have_text(first, timeout=20_000)
         expect(question).not_to_have_text("", timeout=20_000)
-        answer(page, ANSWER_S)
+        answer(page, server, room["room_id"], token, media)
         page.get_by_test_id("next-question").click()
         expect(page.get_by_test_id("review-link")).to_be_visible(timeout=30_000)
         rows = page.locator("[data-uploads] li")
@@ -162,11 +204,11 @@ def run_room(browser: Browser, server: LiveServer, media: str) -> None:
             )
             assert "audio" in got["streams"] and got["audio"] > 0, got
             if media == "video":
-                # Moving video across the answer: at least 1 frame a second, first to last
-                # frame over at least half the window (a frame count tied to Chromium's speed
-                # on a loaded machine is not what this proves).
+                # Moving video across the answer: the frame a second the take was waited for
+                # (answer()) and, first to last frame, over at least half the window (a frame
+                # count tied to Chromium's speed on a loaded machine is not what this proves).
                 assert got["streams"] == ["audio", "video"], got
-                assert got["video"] >= window_s and got["video_span"] >= 0.5 * window_s, got
+                assert got["video"] >= ANSWER_S and got["video_span"] >= 0.5 * window_s, got
             else:
                 assert got["streams"] == ["audio"], got
             assert got["end"] == pytest.approx(window_s, rel=0.1), (got, window_s)

@@ -131,6 +131,14 @@ def room_link(server: Any, room: dict[str, Any], role: str) -> str:
 def join_room(page: Page, url: str, name: str | None = None) -> None:
     """Open a room link, optionally type a name, and click Join once it is enabled."""
     page.goto(url)
+    join_lobby(page, name)
+
+
+def join_lobby(page: Page, name: str | None = None) -> None:
+    """Join from the page this tab is on or is still navigating to, never navigating itself.
+    After a reload the tab lands on the open page, which then replaces itself with the room
+    (open-page.js); a goto issued meanwhile races that replace, and Playwright fails it with
+    "interrupted by another navigation". The lobby's join button is on the final page only."""
     join = page.get_by_test_id("join-button")
     join.wait_for(state="visible")
     page.wait_for_function("() => !document.querySelector('[data-testid=join-button]').disabled")
