@@ -58,13 +58,17 @@ class RoomData:
         return removed
 
     async def orphans(self) -> set[str]:
-        """Room ids that notes or recordings still hold although the room is gone."""
-        rooms = await self.store.room_ids()
-        found = await self.store.orphan_room_ids()
-        found |= {room_id for room_id in notes_file_room_ids(self.notes_db) if room_id not in rooms}
+        """Room ids that notes or recordings still hold although the room is gone.
+
+        What holds data is listed first and the rooms read last: a room's row is written before
+        any of its notes or files, so a room created while this awaits is in `rooms`, never
+        taken for an orphan (reading the rooms first purged a room made a moment later)."""
+        held = set(notes_file_room_ids(self.notes_db))
         if self.recordings_dir.is_dir():
-            found |= {p.name for p in self.recordings_dir.iterdir() if p.name not in rooms}
-        return found
+            held |= {p.name for p in self.recordings_dir.iterdir()}
+        found = await self.store.orphan_room_ids()
+        rooms = await self.store.room_ids()
+        return found | (held - rooms)
 
 
 def owns(grant: Grant) -> bool:
