@@ -21,6 +21,17 @@ const result = await build({
   sourcemap: true,
   logLevel: "warning",
 });
+// The room page's Join catcher: a classic script (no module, no imports), run by room.html right
+// after the button so that Join works before room-page.js has loaded (src/join-early.js).
+await build({
+  entryPoints: ["src/join-early.js"],
+  bundle: false,
+  format: "iife",
+  outdir: "static/build",
+  target: "es2022",
+  minify: true,
+  logLevel: "warning",
+});
 // Each page's static imports (shared chunks), so its template can <link rel="modulepreload">
 // them: without it the browser finds a chunk only after parsing the page's bundle.
 /** @type {Record<string, string[]>} */

@@ -92,7 +92,9 @@ export class Lobby {
   start() {
     const name = /** @type {HTMLInputElement|null} */ ($("display-name"));
     if (name) {
-      name.value = prefs.name();
+      // Join and the name field work before this module runs (join-early.js): a name typed
+      // meanwhile is kept.
+      if (!name.value) name.value = prefs.name();
       name.addEventListener("change", () => prefs.saveName(name.value.trim()));
     }
     $("speaker-test")?.addEventListener("click", () => this.playTestSound());

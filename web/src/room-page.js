@@ -51,6 +51,10 @@ roomInfo.then((info) => {
 });
 
 room.joinButton.addEventListener("click", () => void room.join());
+// Join was clicked before this module ran (join-early.js kept the click): join now.
+const clickedEarly = room.joinButton.dataset.early === "clicked";
+room.joinButton.dataset.early = "wired";
+if (clickedEarly) void room.join();
 room.takeoverButton.addEventListener("click", () => void room.join({ takeover: true }));
 $("join-audio-only")?.addEventListener("click", () => void room.join({ without: "video" }));
 $("join-listen-only")?.addEventListener("click", () => void room.join({ without: "all" }));
