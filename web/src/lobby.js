@@ -86,10 +86,16 @@ export class Lobby {
     this.onchange = () => {};
     /** the lobby was left (finish): its meter stays off */
     this.finished = false;
+    /** listDevices subscribed to `devicechange` */
+    this.watchingDevices = false;
   }
 
-  /** Starts everything; call as early as possible (the join reuses this stream). */
+  /** Starts everything; call as early as possible (the join reuses this stream). The camera
+   * and microphone are asked for first: the browser opens them while this page wires its
+   * fields, fetches the room and prepares its offer. */
   start() {
+    if (this.sends) this.ready = this.acquire();
+    else this.listDevices();
     const name = /** @type {HTMLInputElement|null} */ ($("display-name"));
     if (name) {
       // Join and the name field work before this module runs (join-early.js): a name typed
@@ -109,13 +115,10 @@ export class Lobby {
     $("speaker-select")?.addEventListener("change", (e) => {
       prefs.saveDevices({ speaker: /** @type {HTMLSelectElement} */ (e.target).value });
     });
-    navigator.mediaDevices?.addEventListener?.("devicechange", () => this.listDevices());
     // Chrome starts an AudioContext suspended until the person interacts with the page.
     const resume = () => this.audioContext?.resume();
     document.addEventListener("pointerdown", resume, { once: true });
     document.addEventListener("keydown", resume, { once: true });
-    if (this.sends) this.ready = this.acquire();
-    else this.listDevices();
     return this.ready;
   }
 
@@ -227,6 +230,12 @@ export class Lobby {
 
   async listDevices() {
     if (!navigator.mediaDevices?.enumerateDevices) return;
+    if (!this.watchingDevices) {
+      // Subscribed with the first list, not at start: the browser enumerates the devices
+      // for a new subscriber, which the first getUserMedia need not wait behind.
+      this.watchingDevices = true;
+      navigator.mediaDevices.addEventListener?.("devicechange", () => this.listDevices());
+    }
     const devices = await navigator.mediaDevices.enumerateDevices();
     const saved = prefs.devices();
     const current = (/** @type {string} */ kind) => this.stream.getTracks().find((t) => t.kind === kind)
