@@ -19,11 +19,12 @@ const root = /** @type {HTMLElement} */ ($("room"));
 const roomId = root.dataset.roomId || "";
 const role = root.dataset.role || "";
 const roomMedia = root.dataset.media || "video";
-const token = takeToken();
 
-// Devices first: the camera and microphone warm up while the page fetches the room.
+// Devices first (before even the token's sessionStorage): the camera and microphone warm up
+// while the page fetches the room.
 const lobby = new Lobby({ role, media: roomMedia, extrasWhenIdle: true });
 lobby.start();
+const token = takeToken();
 
 /** @param {number} status */
 function refusal(status) {
