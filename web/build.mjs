@@ -8,10 +8,12 @@ import { basename } from "node:path";
 const entryPoints = readdirSync("src")
   .filter((name) => name.endsWith("-page.js"))
   .map((name) => `src/${name}`);
+// Loaded by a page beside its entry, before it (src/join-early.js: Join before room-page.js).
+const EARLY = { "room-page.js": "join-early.js" };
 
 const result = await build({
   metafile: true,
-  entryPoints,
+  entryPoints: [...entryPoints, ...Object.values(EARLY).map((name) => `src/${name}`)],
   bundle: true,
   format: "esm",
   splitting: true,
@@ -19,17 +21,6 @@ const result = await build({
   target: "es2022",
   minify: true,
   sourcemap: true,
-  logLevel: "warning",
-});
-// The room page's Join catcher: a classic script (no module, no imports), run by room.html right
-// after the button so that Join works before room-page.js has loaded (src/join-early.js).
-await build({
-  entryPoints: ["src/join-early.js"],
-  bundle: false,
-  format: "iife",
-  outdir: "static/build",
-  target: "es2022",
-  minify: true,
   logLevel: "warning",
 });
 // Each page's static imports (shared chunks), so its template can <link rel="modulepreload">
@@ -42,6 +33,8 @@ for (const [file, output] of Object.entries(result.metafile.outputs)) {
     .filter((imp) => imp.kind === "import-statement")
     .map((imp) => basename(imp.path));
 }
+// The early module goes with its page's chunks: the open page fetches it with them.
+for (const [page, early] of Object.entries(EARLY)) preload[page].push(early);
 writeFileSync("static/build/preload.json", JSON.stringify(preload, null, 2));
 // The full metafile, for tests/test_page_split.py (what each page loads at once, by module).
 writeFileSync("static/build/metafile.json", JSON.stringify(result.metafile));
