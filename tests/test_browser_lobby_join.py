@@ -136,31 +136,3 @@ def test_a_name_typed_before_the_module_loaded_is_kept(
         expect(page.get_by_test_id("participants")).to_contain_text("Ben")
     finally:
         page.context.close()
-
-
-def test_a_late_early_script_leaves_the_wired_join_alone(
-    browser: Browser, live_server: LiveServer
-) -> None:
-    room = make_room(live_server.url, title="late")
-    page = new_page(browser)
-    held: list[Route] = []
-    # join-early.js arrives after room-page.js has wired Join and the person has joined.
-    page.route("**/static/build/join-early.js", lambda route: held.append(route))
-    try:
-        page.goto(link(live_server, room, "candidate"), wait_until="commit")
-        join = page.get_by_test_id("join-button")
-        expect(join).to_be_enabled()
-        assert join.get_attribute("data-early") == "wired"
-        join.click()
-        expect(page.locator("#call")).to_be_visible()
-        page.unroute("**/static/build/join-early.js")
-        release(held)
-        page.wait_for_function(
-            "performance.getEntriesByType('resource')"
-            ".some((r) => r.name.endsWith('/join-early.js'))"
-        )
-        page.evaluate(NEXT_FRAME)
-        assert join.get_attribute("data-early") == "wired"
-        expect(join).to_be_disabled()  # as join() left it: not re-enabled behind the call
-    finally:
-        page.context.close()

@@ -8,12 +8,10 @@ import { basename } from "node:path";
 const entryPoints = readdirSync("src")
   .filter((name) => name.endsWith("-page.js"))
   .map((name) => `src/${name}`);
-// Loaded by a page beside its entry, before it (src/join-early.js: Join before room-page.js).
-const EARLY = { "room-page.js": "join-early.js" };
 
 const result = await build({
   metafile: true,
-  entryPoints: [...entryPoints, ...Object.values(EARLY).map((name) => `src/${name}`)],
+  entryPoints,
   bundle: true,
   format: "esm",
   splitting: true,
@@ -21,6 +19,17 @@ const result = await build({
   target: "es2022",
   minify: true,
   sourcemap: true,
+  logLevel: "warning",
+});
+// The room page's Join catcher: a classic script (no module, no imports), run by room.html right
+// after the button so that Join works before room-page.js has loaded (src/join-early.js).
+await build({
+  entryPoints: ["src/join-early.js"],
+  bundle: false,
+  format: "iife",
+  outdir: "static/build",
+  target: "es2022",
+  minify: true,
   logLevel: "warning",
 });
 // Each page's static imports (shared chunks), so its template can <link rel="modulepreload">
@@ -33,8 +42,9 @@ for (const [file, output] of Object.entries(result.metafile.outputs)) {
     .filter((imp) => imp.kind === "import-statement")
     .map((imp) => basename(imp.path));
 }
-// The early module goes with its page's chunks: the open page fetches it with them.
-for (const [page, early] of Object.entries(EARLY)) preload[page].push(early);
+// The open page fetches what the room page needs at once with the room's chunks (open.html):
+// join-early.js too, so the room page finds it in the cache (static_cache.py keeps it a minute).
+preload["room-page.js"].push("join-early.js");
 writeFileSync("static/build/preload.json", JSON.stringify(preload, null, 2));
 // The full metafile, for tests/test_page_split.py (what each page loads at once, by module).
 writeFileSync("static/build/metafile.json", JSON.stringify(result.metafile));
