@@ -43,7 +43,9 @@ for (const [file, output] of Object.entries(result.metafile.outputs)) {
     .map((imp) => basename(imp.path));
 }
 // The open page fetches what the room page needs at once with the room's chunks (open.html):
-// join-early.js too, so the room page finds it in the cache (static_cache.py keeps it a minute).
+// join-early.js too. Its <link rel="modulepreload"> fills the HTTP cache, where the room page's
+// classic <script> finds it (transferSize 0, tests/test_browser_lobby_requests.py); room.html
+// itself leaves it out of its own modulepreload links.
 preload["room-page.js"].push("join-early.js");
 writeFileSync("static/build/preload.json", JSON.stringify(preload, null, 2));
 // The full metafile, for tests/test_page_split.py (what each page loads at once, by module).
