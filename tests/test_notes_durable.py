@@ -14,6 +14,7 @@ from pycrdt import Doc, Text
 
 from mockroom.notes import codec
 from mockroom.notes.hub import CLOSE_INTERNAL, NotesConfig, NotesHub
+from mockroom.notes.room import DocRoom
 from mockroom.notes.storage import NotesStorage
 
 
@@ -66,6 +67,18 @@ async def settle(hub: NotesHub) -> None:
     await hub.flush()
 
 
+async def joined(
+    storage: NotesStorage, path: Path, *names: str
+) -> tuple[NotesHub, DocRoom, list[Peer]]:
+    """A hub on `storage` with one document and these peers in it."""
+    hub = NotesHub(storage, NotesConfig())
+    room = await hub.open("room", "shared")
+    peers = [Peer(name, path) for name in names]
+    for peer in peers:
+        room.join(peer)
+    return hub, room, peers
+
+
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
     return tmp_path / "notes.sqlite3"
@@ -85,11 +98,7 @@ async def test_each_update_is_committed_before_it_is_relayed(
     path: Path, log_class: type[NotesStorage]
 ) -> None:
     storage = log_class(path)
-    hub = NotesHub(storage, NotesConfig())
-    room = await hub.open("room", "shared")
-    typist, reader, second = Peer("typist", path), Peer("reader", path), Peer("second", path)
-    for peer in (typist, reader, second):
-        room.join(peer)
+    hub, room, (typist, reader, second) = await joined(storage, path, "typist", "reader", "second")
     updates = keystrokes(30)
     for i, update in enumerate(updates):
         await hub.receive(room, typist, codec.update_message(update))
@@ -106,11 +115,7 @@ async def test_on_sqlite_a_keystroke_is_relayed_by_the_task_that_received_it(pat
     """No flusher task to wake: committed and relayed before `receive` returns, with no loop
     iteration in between (the extra iteration was most of our latency over the reference)."""
     storage = NotesStorage(path)
-    hub = NotesHub(storage, NotesConfig())
-    room = await hub.open("room", "shared")
-    typist, reader = Peer("typist", path), Peer("reader", path)
-    room.join(typist)
-    room.join(reader)
+    hub, room, (typist, reader) = await joined(storage, path, "typist", "reader")
     for i, update in enumerate(keystrokes(5)):
         await hub.receive(room, typist, codec.update_message(update))
         assert reader.updates[i:] == [update] and reader.durable_when_relayed[i]
@@ -136,11 +141,7 @@ async def test_keystrokes_during_a_compaction_queue_and_are_relayed_in_order(pat
     """The inline commit only runs when nothing holds the write lock: during a compaction a
     keystroke queues for the flusher, and later ones queue behind it (relays keep commit order)."""
     storage = SlowCompactionLog(path)
-    hub = NotesHub(storage, NotesConfig())
-    room = await hub.open("room", "shared")
-    typist, reader = Peer("typist", path), Peer("reader", path)
-    room.join(typist)
-    room.join(reader)
+    hub, room, (typist, reader) = await joined(storage, path, "typist", "reader")
     first, second, third = keystrokes(3)
     await hub.receive(room, typist, codec.update_message(first))
     compaction = asyncio.create_task(hub.compact(room))
@@ -170,11 +171,7 @@ async def test_an_update_that_could_not_be_stored_is_never_relayed(
     path: Path, log_class: type[NotesStorage]
 ) -> None:
     storage = log_class(path)
-    hub = NotesHub(storage, NotesConfig())
-    room = await hub.open("room", "shared")
-    typist, reader = Peer("typist", path), Peer("reader", path)
-    room.join(typist)
-    room.join(reader)
+    hub, room, (typist, reader) = await joined(storage, path, "typist", "reader")
     await hub.receive(room, typist, codec.update_message(keystrokes(1)[0]))
     await settle(hub)
     assert reader.updates == []
