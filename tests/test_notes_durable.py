@@ -90,6 +90,19 @@ class BatchedLog(NotesStorage):
     commits_inline = False
 
 
+class CountingLog(NotesStorage):
+    """Records how many rows each commit held."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.commits: list[int] = []
+
+    async def append(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
+        batch = list(rows)
+        self.commits.append(len(batch))
+        await super().append(batch)
+
+
 LOGS = pytest.mark.parametrize("log_class", [NotesStorage, BatchedLog], ids=["inline", "batched"])
 
 
@@ -114,12 +127,28 @@ async def test_each_update_is_committed_before_it_is_relayed(
 async def test_on_sqlite_a_keystroke_is_relayed_by_the_task_that_received_it(path: Path) -> None:
     """No flusher task to wake: committed and relayed before `receive` returns, with no loop
     iteration in between (the extra iteration was most of our latency over the reference)."""
-    storage = NotesStorage(path)
+    storage = CountingLog(path)
     hub, room, (typist, reader) = await joined(storage, path, "typist", "reader")
     for i, update in enumerate(keystrokes(5)):
-        await hub.receive(room, typist, codec.update_message(update))
+        # Each in a task of its own, in a loop turn of its own: as sockets' messages arrive.
+        await asyncio.create_task(hub.receive(room, typist, codec.update_message(update)))
         assert reader.updates[i:] == [update] and reader.durable_when_relayed[i]
-    assert hub.updates_stored == 5
+    assert storage.commits == [1] * 5 and hub.updates_stored == 5
+    storage.close()
+
+
+async def test_keystrokes_arriving_in_one_loop_turn_share_a_commit(path: Path) -> None:
+    """A busy host hands the loop several sockets' messages at once: the first is committed and
+    relayed at once, the others in one commit of the flusher (not one WAL write each)."""
+    storage = CountingLog(path)
+    hub, room, (typist, reader) = await joined(storage, path, "typist", "reader")
+    updates = keystrokes(4)
+    for update in updates:  # no await that suspends: all in one turn
+        await hub.receive(room, typist, codec.update_message(update))
+    assert reader.updates == updates[:1]
+    await settle(hub)
+    assert reader.updates == updates and all(reader.durable_when_relayed)
+    assert storage.commits == [1, 3]
     storage.close()
 
 

@@ -3,8 +3,9 @@
 Hot path for an update: read the envelope's header, apply to the server copy (validates it), commit
 the row, and only then relay the received bytes unchanged to the other clients. On SQLite (a commit
 never suspends) a keystroke is committed and relayed in the task that received it; on PostgreSQL,
-or while a flush or compaction holds the write lock, the row is queued and a flusher task commits
-every queued row in one transaction (what arrives during a commit's round trip goes into the next).
+for the second and later keystrokes of one loop turn, or while a flush or compaction holds the write
+lock, the row is queued and a flusher task commits every queued row in one transaction (what arrives
+during a commit's round trip goes into the next).
 Compaction and unloading run in a periodic maintenance task, never on a keystroke. Flushes and
 compactions take turns on one lock: a compaction replaces the log by a snapshot, and a row appended
 while it awaits its commit must not be deleted with the log.
@@ -67,6 +68,8 @@ class NotesHub:
         self._last_recheck = time.monotonic()
         self.updates_stored = 0  # since start-up (ops/metrics.py reads it)
         self._inline = storage.commits_inline
+        # Whether an update was committed inline in this turn of the event loop (see _update).
+        self._inline_this_turn = False
 
     # links -------------------------------------------------------------------------------
     def cut_off(self, token_hash: str, why: Refusal) -> int:
@@ -196,12 +199,25 @@ class NotesHub:
             client.close(CLOSE_PROTOCOL, "malformed update")
             return
         relay = raw or codec.update_message(update)
-        if self._inline and not self._batch and not self._writing.locked():
+        if (
+            self._inline
+            and not self._inline_this_turn
+            and not self._batch
+            and not self._writing.locked()
+        ):
+            # The first keystroke of a loop turn commits at once. When several sockets' messages
+            # land in the same turn (a busy host), the others share one commit of the flusher in
+            # the next turn: a commit per keystroke would cost a WAL write each.
+            self._inline_this_turn = True
+            asyncio.get_running_loop().call_soon(self._next_turn)  # runs after this turn's work
             await self._store_now(room, client, update, relay)
             return
         self._batch.append((room, client, update, relay))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush_task())
+
+    def _next_turn(self) -> None:
+        self._inline_this_turn = False
 
     async def _store_now(self, room: DocRoom, client: Client, update: bytes, relay: bytes) -> None:
         """Commit one update in the receiving task, then relay it: no flusher to wake, no loop
