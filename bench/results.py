@@ -100,7 +100,7 @@ def figure(
     ratio = _number(ratio)
     goal, met = None, None
     if max_ratio is not None:
-        goal = f"≤ {_fmt(max_ratio)}x {baseline or 'baseline'}"
+        goal = f"≤ {max_ratio:.2f}x {baseline or 'baseline'}"
         met = ratio is not None and ratio <= max_ratio
     elif max_value is not None:
         goal = f"≤ {_fmt(max_value)} {unit}".rstrip()
