@@ -185,14 +185,16 @@ def load() -> str:
     return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1/5/15 min) on {cores} cores"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small runs (make bench-quick)")
     parser.add_argument("--only", help="comma-separated benches, e.g. join,weight")
     parser.add_argument("--results", type=Path, help="keep the JSON lines here (appended)")
-    parser.add_argument("--timeout", type=float, help="seconds per bench (default: none)")
+    parser.add_argument(
+        "--timeout", type=float, default=3600, help="seconds per bench before it counts as failed"
+    )
     parser.add_argument("--summary", type=Path, help="only print the table of this results file")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.summary:
         if not args.summary.exists():
             print(f"no such results file: {args.summary}", file=sys.stderr)
@@ -210,12 +212,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="mockroom-bench-") as tmp:
         out = args.results or Path(tmp) / "results.jsonl"
         records: list[dict[str, Any]] = []
-        for script in chosen:
-            print(f"\n== {script}", flush=True)
-            extra = QUICK.get(script, []) if args.quick else []
-            done = run_bench(HERE / script, extra, out, args.timeout)
-            records += [*done["records"], done["run"]]
-            results.append(out, [*done["records"], done["run"]])
+        try:
+            for script in chosen:
+                print(f"\n== {script}", flush=True)
+                extra = QUICK.get(script, []) if args.quick else []
+                done = run_bench(HERE / script, extra, out, args.timeout)
+                records += [*done["records"], done["run"]]
+                results.append(out, [*done["records"], done["run"]])
+        except KeyboardInterrupt:  # Ctrl-C: still the table of the benches that ran
+            print("\ninterrupted", flush=True)
         print("\n== summary" + (" (quick: small runs, not for judging)" if args.quick else ""))
         print(summary(records))
         print(load())

@@ -125,7 +125,7 @@ import sys
 sys.path.insert(0, {bench!r})
 import results
 results.write("fake", [results.figure("k", "a figure", 5, "ms", max_value=1)])
-sys.exit(int(sys.argv[1]))
+sys.exit(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
 """
 
 
@@ -161,3 +161,23 @@ def test_a_bench_that_hangs_is_a_failure(tmp_path: Path) -> None:
 def test_a_missing_bench_is_a_failure(tmp_path: Path) -> None:
     done = run_all.run_bench(tmp_path / "gone.py", [], tmp_path / "all.jsonl", timeout=5)
     assert (done["run"]["status"], done["run"]["why"]) == ("failed", "missing")
+
+
+def test_run_all_exits_non_zero_only_for_a_bench_that_did_not_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "misses.py").write_text(FAKE.format(bench=str(BENCH)))  # a goal not met, exit 1
+    (tmp_path / "crashes.py").write_text("raise SystemExit('no server')\n")
+    monkeypatch.setattr(run_all, "HERE", tmp_path)
+    monkeypatch.setattr(run_all, "BENCHES", ["misses.py", "crashes.py"])
+    out = tmp_path / "kept.jsonl"
+    assert run_all.main(["--only", "misses", "--results", str(out), "--timeout", "60"]) == 0
+    first = capsys.readouterr().out
+    assert "misses: a figure" in first and "NOT MET" in first and "load average" in first
+    assert run_all.main(["--results", str(out), "--timeout", "60"]) == 1
+    second = capsys.readouterr().out
+    assert "0 bench(es) failed" not in second and "failed to run: crashes" in second
+    kept = results.read(out)  # both runs appended, each bench's figures and its run record
+    assert [r["bench"] for r in kept if r["type"] == "run"] == ["misses", "misses", "crashes"]
+    assert run_all.main(["--only", "nope"]) == 2
+    assert "unknown bench(es): nope.py" in capsys.readouterr().err
