@@ -15,7 +15,9 @@ update) reported a miss, which the table shows.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -73,6 +75,17 @@ ISSUE_13 = [
 ]
 
 
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the bench's process group, then SIGKILL to whatever is left of it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=15)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
 def run_bench(path: Path, args: list[str], out: Path, timeout: float | None) -> dict[str, Any]:
     """Run one bench with its figures going to a file of its own: {"records": its figures,
     "run": a record of how it went}."""
@@ -84,12 +97,17 @@ def run_bench(path: Path, args: list[str], out: Path, timeout: float | None) -> 
     own.unlink(missing_ok=True)
     env = {**os.environ, results.ENV: str(own)}
     started = time.monotonic()
+    # A session of its own, so a bench that hangs is stopped with the servers and browsers it
+    # started (they would otherwise outlive it on a shared machine).
+    proc = subprocess.Popen([sys.executable, str(path), *args], env=env, start_new_session=True)
+    code: int | None = None
     try:
-        code = subprocess.run(
-            [sys.executable, str(path), *args], env=env, check=False, timeout=timeout
-        ).returncode
+        code = proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        code = None
+        stop_group(proc)
+    except KeyboardInterrupt:
+        stop_group(proc)
+        raise
     record["seconds"] = round(time.monotonic() - started, 1)
     written = results.read(own) if own.exists() else []
     own.unlink(missing_ok=True)

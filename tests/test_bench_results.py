@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
@@ -151,11 +153,33 @@ def test_a_bench_failed_only_when_it_did_not_report(
     assert not list(tmp_path.glob("all-*.jsonl"))  # the bench's own file is cleaned up
 
 
-def test_a_bench_that_hangs_is_a_failure(tmp_path: Path) -> None:
-    script = tmp_path / "slow.py"
-    script.write_text("import time\ntime.sleep(30)\n")
-    done = run_all.run_bench(script, [], tmp_path / "all.jsonl", timeout=0.5)
-    assert done["run"]["status"] == "failed" and "timed out" in done["run"]["why"]
+HANGS = """
+import pathlib, subprocess, sys, time
+server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+pathlib.Path(sys.argv[1]).write_text(str(server.pid))
+time.sleep(120)
+"""
+
+
+def test_a_bench_that_hangs_is_stopped_with_what_it_started(tmp_path: Path) -> None:
+    script, pid_file = tmp_path / "hangs.py", tmp_path / "server.pid"
+    script.write_text(HANGS)
+    done = run_all.run_bench(script, [str(pid_file)], tmp_path / "all.jsonl", timeout=5)
+    assert done["run"]["status"] == "failed" and "timed out after 5 s" in done["run"]["why"]
+    # The bench's child (its "server") went with it: no process is left behind (a dead one may
+    # stay a zombie a while: its parent is gone, and init reaps it when it gets to it).
+    server = psutil.Process(int(pid_file.read_text()))
+    deadline = time.monotonic() + 10
+    while not gone(server) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert gone(server)
+
+
+def gone(proc: psutil.Process) -> bool:
+    try:
+        return bool(proc.status() == psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return True
 
 
 def test_a_missing_bench_is_a_failure(tmp_path: Path) -> None:
