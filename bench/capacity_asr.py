@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from math import inf
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,14 @@ class CaptionedClient(AnsweringClient):
             elif data.get("type") == "caption":
                 self.finals += bool(data.get("final"))
                 self.refused += data["state"] == "unavailable"
+
+
+def live_real_time(r: dict[str, Any]) -> bool:
+    """capacity.real_time for a sample taken in the answer window, where the interviewer is
+    silent: its voice sends only a keep-alive a second, which VoiceClock does not time, so the
+    voice's lateness is not measured (inf) and only the CPU and the loop lag can say."""
+    late = r["voice_late"]
+    return bool(r["cores"] < capacity.BUDGET and r["lag_p99"] < 100 and (late < 100 or late == inf))
 
 
 def tree_cpu(pid: int) -> float:
@@ -236,7 +245,7 @@ async def main(args: argparse.Namespace) -> int:
     per_base, per_asr = base["cores"] / base["n"], asr["cores"] / asr["n"]
     # Kept up: at most the take each session has in flight is left, and some were finished.
     kept_up = asr["backlog"] <= args.sessions and asr["backlog"] < asr["uploaded"]
-    live_ok = capacity.real_time(asr)
+    live_ok = live_real_time(asr)
     print(
         f"\nper session: {per_base:.3f} cores without recognition, {per_asr:.3f} with it "
         f"({per_asr / per_base:.2f}x, a take of {take[1]:.1f} s every {take[1]:.1f} s per "
@@ -251,7 +260,7 @@ async def main(args: argparse.Namespace) -> int:
         f"(+{per_cc - per_base:.3f} core-s per session-s while the candidate talks, "
         f"{per_cc / per_base:.2f}x); sessions on {capacity.CORES} cores with captions: "
         f"{int(capacity.BUDGET / per_cc)} (extrapolated); at N={args.sessions} live part real "
-        f"time: {'yes' if capacity.real_time(cc) else 'NO'}, {cc['finals']} final lines, "
+        f"time: {'yes' if live_real_time(cc) else 'NO'}, {cc['finals']} final lines, "
         f"{cc['refused']} refused"
     )
     unit, alone = "core-s/s", "without recognition"
@@ -259,6 +268,8 @@ async def main(args: argparse.Namespace) -> int:
         figure("per_session_asr", f"with recognition: cores per session, N={args.sessions}",
                per_asr, unit, baseline=alone, baseline_value=per_base),
         figure("kept_up", "recognition kept up (1 = yes)", int(kept_up), "", min_value=1),
+        figure("live_real_time", "live part real time with recognition (1 = yes)", int(live_ok),
+               "", min_value=1),
         figure("per_session_captions", f"captions on: cores per session, N={args.sessions}",
                per_cc, unit, baseline="captions off", baseline_value=per_base),
     ])  # fmt: skip

@@ -205,3 +205,15 @@ def test_run_all_exits_non_zero_only_for_a_bench_that_did_not_run(
     assert [r["bench"] for r in kept if r["type"] == "run"] == ["misses", "misses", "crashes"]
     assert run_all.main(["--only", "nope"]) == 2
     assert "unknown bench(es): nope.py" in capsys.readouterr().err
+
+
+def test_capacity_asr_judges_a_silent_interviewer_by_cpu_and_lag() -> None:
+    """In the answer window no voice frame is timed (voice_late inf): that alone must not make
+    the live part 'not real time', as capacity.real_time (which expects a voice) would."""
+    import capacity_asr
+
+    quiet = {"cores": 0.2, "lag_p99": 40.0, "voice_late": float("inf")}
+    assert capacity_asr.live_real_time(quiet)
+    assert not capacity_asr.live_real_time({**quiet, "lag_p99": 150.0})
+    assert not capacity_asr.live_real_time({**quiet, "voice_late": 130.0})
+    assert not capacity_asr.live_real_time({**quiet, "cores": 1.9})
