@@ -2,13 +2,13 @@
 
 Hot path for an update: read the envelope's header, apply to the server copy (validates it), commit
 the row, and only then relay the received bytes unchanged to the other clients. On SQLite (a commit
-never suspends) a keystroke is committed and relayed in the task that received it; on PostgreSQL,
-for the second and later keystrokes of one loop turn, or while a flush or compaction holds the write
-lock, the row is queued and a flusher task commits every queued row in one transaction (what arrives
-during a commit's round trip goes into the next).
-Compaction and unloading run in a periodic maintenance task, never on a keystroke. Flushes and
-compactions take turns on one lock: a compaction replaces the log by a snapshot, and a row appended
-while it awaits its commit must not be deleted with the log.
+never suspends) the first keystroke of a loop turn is committed and relayed by the task that
+received it. Otherwise (PostgreSQL, later keystrokes of the same turn, a flush or compaction holding
+the write lock) the row is queued and a flusher task commits every queued row in one transaction
+(on PostgreSQL what arrives during a commit's round trip goes into the next one). Compaction and
+unloading run in a periodic maintenance task, never on a keystroke. Flushes and compactions take
+turns on one lock: a compaction replaces the log by a snapshot, and a row appended while it awaits
+its commit must not be deleted with the log.
 """
 
 from __future__ import annotations
