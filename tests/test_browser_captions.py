@@ -14,9 +14,9 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from support.axe import audit_page, axe_violations, describe_violations
-from support.http import make_room
 from support.live_server import LiveServer
 from support.scripted_browser import scripted_chromium
+from support.scripted_pages import one_question_room
 from support.speech import FIXTURES, espeak_wav, normalise
 
 pytestmark = pytest.mark.browser
@@ -46,15 +46,11 @@ def test_the_caption_line_fills_in_while_the_candidate_answers(
     captions_browser: Browser, live_server: LiveServer
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    room = make_room(
+    room = one_question_room(
         live_server.url,
-        mode="scripted",
         media="video",
-        bank="behavioral",
         think_seconds=0,
         answer_seconds=120,  # ends long after the words appear: on a loaded machine they lag
-        question_count=1,
-        warm_up=False,
     )
     page = audit_page(captions_browser)
     try:
