@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from mockroom.pages import WEB_DIR
 from support.browser import chromium, new_page, room_link
@@ -39,6 +39,18 @@ def bundle(entry: str) -> set[str]:
     """The page's entry and the chunks it imports statically (web/build.mjs)."""
     data: dict[str, list[str]] = json.loads((WEB_DIR / "static/build/preload.json").read_text())
     return {f"/static/build/{name}" for name in (entry, *data[entry])}
+
+
+def ever_loaded(entry: str) -> set[str]:
+    """Every file the page may load: its bundle and what its dynamic imports bring."""
+    outputs = json.loads((WEB_DIR / "static/build/metafile.json").read_text())["outputs"]
+    todo, seen = [f"static/build/{entry}"], set[str]()
+    while todo:
+        file = todo.pop()
+        if file not in seen:
+            seen.add(file)
+            todo += [i["path"] for i in outputs[file]["imports"] if not i.get("external")]
+    return {"/" + file for file in seen}
 
 
 def record(page: Page) -> tuple[list[str], list[str]]:
@@ -75,7 +87,8 @@ def test_a_scripted_link_fetches_the_scripted_page_and_no_peer_room_chunk(
     page = new_page(browser)
     try:
         paths = open_link(page, live_server, room, "candidate")
-        peer_only = bundle("room-page.js") - bundle("scripted-page.js")
+        # The room page's files that the scripted page never needs (shared code is not one).
+        peer_only = bundle("room-page.js") - ever_loaded("scripted-page.js")
         assert peer_only and peer_only.isdisjoint(paths), sorted(peer_only & set(paths))
         # Preloaded by the open page (before the second document), then taken from the cache.
         second = paths.index(f"/rooms/{room['room_id']}", 1)
@@ -100,5 +113,26 @@ def test_a_peer_link_still_preloads_the_room_script(
         loaded = page.evaluate(LOADED)
         scripts = bundle("room-page.js")
         assert {p: loaded[p] for p in scripts} == {p: 0 for p in scripts}, loaded
+    finally:
+        page.context.close()
+
+
+def test_without_a_token_or_with_a_wrong_one_the_page_says_which_link_to_open(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    room = make_room(live_server.url, mode="scripted", media="audio")
+    page = new_page(browser)
+    try:
+        paths, csp = record(page)
+        # The script runs before the page's elements exist: it writes once they do.
+        page.goto(f"{live_server.url}/rooms/{room['room_id']}")
+        expect(page.locator("#open-title")).to_have_text("This address does not open the room")
+        expect(page.get_by_role("link", name="Create a new practice room")).to_be_visible()
+        assert not any("page-ticket" in p for p in paths)  # nothing to trade
+        page.goto(f"{live_server.url}/rooms/{room['room_id']}#token={'x' * 32}")
+        expect(page.locator("#open-title")).to_have_text("This link does not open the room")
+        expect(page.locator("#open-message")).to_contain_text("not valid")
+        assert "#token" not in page.url and "x" * 32 not in page.url
+        assert csp == []
     finally:
         page.context.close()
