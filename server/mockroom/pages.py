@@ -1,4 +1,5 @@
-"""HTML pages (Jinja2). Pages carry no inline script: config travels in data attributes / JSON."""
+"""HTML pages (Jinja2). Pages carry no inline script (config travels in data attributes / JSON),
+but for the open page's one, which its CSP names by hash (open_page.py)."""
 
 from __future__ import annotations
 
