@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE))
 from join import absolute  # noqa: E402
+from results import figure, write  # noqa: E402
 from support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from support.live_server import start_server, stop_server  # noqa: E402  (one launcher)
 
@@ -140,6 +141,17 @@ def main() -> int:
         print(f"  {'':12s} {files}")
     if over:
         print(f"over budget: {', '.join(over)}")
+    # The same figures for bench/run_all.py's summary: each page's script and CSS vs its budget.
+    write(
+        "weight",
+        [
+            figure(f"weight:{name} {kind}", f"{name}: {kind} before usable", r[key] / 1024, "KiB",
+                   baseline="budget", baseline_value=budget, max_value=budget)
+            for name, r in results.items()
+            for (kind, key), budget in zip((("script", "script"), ("CSS", "css")),
+                                           BUDGETS_KIB[name], strict=True)
+        ],
+    )  # fmt: skip
     return 1 if over else 0
 
 
