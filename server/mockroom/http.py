@@ -49,7 +49,7 @@ async def owner_grant(request: web.Request, may: str) -> Grant:
 async def page_grant(request: web.Request) -> Grant | None:
     """Who opened a page: `?token=` (links issued before #token=), `?sig=` (the page ticket a
     `#token=` link trades its token for), or None: the token is in a fragment, which only the
-    browser sees, so the page must first fetch a ticket (pages.open_link)."""
+    browser sees, so the page must first fetch a ticket (open_link)."""
     opened = await page_opening(request)
     return opened if isinstance(opened, Grant) else None
 

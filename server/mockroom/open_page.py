@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from aiohttp import web
 
 from .roles import Mode
 from .security import CSP
+
+log = logging.getLogger(__name__)
 
 # Each mode's page: its entry bundle and the stylesheets it links besides style.css.
 NEXT_PAGE: dict[Mode, tuple[str, tuple[str, ...]]] = {
@@ -50,6 +53,7 @@ def load_open_page(web_dir: Path, preloads: dict[str, list[str]]) -> OpenPage:
     try:
         script = (web_dir / "static" / "build" / "open-link.js").read_text("utf-8").strip()
     except OSError:
+        log.warning("web/static/build/open-link.js is missing: #token= links cannot open (build)")
         script = ""
     if "</script" in script.lower():
         raise ValueError("open-link.js cannot be inlined: it holds '</script'")
