@@ -205,8 +205,11 @@ export class Call {
     // Nobody to offer to: the next person to arrive offers to us instead.
     this._prepared?.pc.close();
     this._prepared = null;
-    // A connection for the next newcomer, made once this join's own negotiation is done.
-    this._certified.then(() => setTimeout(() => this._spare.fill(this._config()), SPARE_AFTER_MS));
+    // A connection for the next newcomer, made once this join's own negotiation is done; alone
+    // in the room there is none, and the next person may arrive at any moment: made at once.
+    // (A spare made later than someone's arrival leaves their offer to a new connection.)
+    const wait = this.peers.size ? SPARE_AFTER_MS : 0;
+    this._certified.then(() => setTimeout(() => this._spare.fill(this._config()), wait));
   }
 
   /** @param {ParticipantInfo} info */
