@@ -23,8 +23,8 @@ from support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
-# When the welcome and the answer arrive, whether the call view (our own tile) is up; when the remote video
-# shows its first frame (on the page's clock, like the marks).
+# When the welcome and the answer arrive, whether the call view (our own tile) is up; when
+# the remote video shows its first frame (on the page's clock, like the marks).
 RECORD_JOIN = """
 (() => {
   const seen = window.__join = {};
