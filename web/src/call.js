@@ -170,9 +170,12 @@ export class Call {
       const peer = this.peers.get(info.id);
       if (peer && info.id === ahead) {
         // Offered to before the welcome: keep that connection, now with our id's politeness.
+        // Its tile is redrawn only if the room info was out of date (a redraw is a layout of
+        // the call view while the answer is on its way).
+        const changed = JSON.stringify(peer.info) !== JSON.stringify(info);
         peer.info = info;
         peer.polite = welcome.participant_id < info.id;
-        this.onpeerinfo(peer);
+        if (changed) this.onpeerinfo(peer);
       } else if (!this._keep(info)) {
         this._addPeer(info, true);
       }

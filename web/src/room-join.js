@@ -197,6 +197,8 @@ export class RoomJoin {
     };
     this.showCall(call, view);
     view.addLocal({ name, role: this.role, video });
+    // The buttons (which ones an observer or this browser has) are laid out with the view.
+    this.controls.setup();
     const undo = () => {
       this.live = null;
       view.local?.tile?.remove();
@@ -226,7 +228,6 @@ export class RoomJoin {
     this.lobby.finish();
     client.onstatechange = (state, detail) => this.onClientState(state, detail);
     client.on("left", (msg) => this.presence.left(msg.participant_id, msg.reason));
-    this.controls.setup();
     startStatsLoop(() => this.live);
     this.controls.sendState({ ifChanged: true });
     const up = mediaUp(call);
