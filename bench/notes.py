@@ -334,6 +334,16 @@ def run(args: argparse.Namespace) -> int:
         f"ours: converged {converged}, every update persisted during the run {persisted}, "
         f"lost {ours['lost']}; reference lost {ref['lost']}"
     )
+    from results import figure, write  # the figures again, for bench/run_all.py's summary
+
+    ref_name, p99 = "y-websocket-server", "keystroke → other client p99, median of rounds"
+    write("notes", [
+        figure("p99_ratio", p99, ours["p99_ms"], "ms", baseline=ref_name,
+               baseline_value=ref["p99_ms"], ratio=ratio, max_ratio=1.0),
+        figure("lost", "updates lost (ours)", ours["lost"], "", max_value=0),
+        figure("cpu_per_key", "server CPU per keystroke", ours["us_per_key"], "us",
+               baseline=ref_name, baseline_value=ref["us_per_key"], ratio=median(cpu_ratios)),
+    ])  # fmt: skip
     return 0 if ours["lost"] == 0 and converged and persisted else 1
 
 

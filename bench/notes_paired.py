@@ -135,6 +135,20 @@ def main() -> int:
         f"ours lost {lost}, every update stored {durable}, converged {converged} "
         f"(load average {one:.1f}/{five:.1f} on {os.cpu_count()} cores)"
     )
+    from results import figure, write  # the figures again, for bench/run_all.py's summary
+
+    ours, ref = (statistics.median(x[k]["p99_ms"] for x in rounds) for k in ("ours", "ref"))
+    us_ours, us_ref = (
+        statistics.median(x[k]["us_per_key"] for x in rounds) for k in ("ours", "ref")
+    )
+    write("notes_paired", [
+        figure("p99_ratio", f"keystroke → other client p99, {len(rounds)} paired rounds", ours,
+               "ms", baseline="y-websocket-server", baseline_value=ref, ratio=p99, max_ratio=1.0),
+        figure("lost", "updates lost (ours)", lost, "", max_value=0),
+        figure("durable", "every update stored (1 = yes)", int(durable), "", min_value=1),
+        figure("cpu_per_key", "server CPU per keystroke", us_ours, "us",
+               baseline="y-websocket-server", baseline_value=us_ref, ratio=cpu),
+    ])  # fmt: skip
     return 0 if lost == 0 and durable and converged else 1
 
 
