@@ -198,8 +198,12 @@ export class RoomJoin {
     };
     this.showCall(call, view);
     view.addLocal({ name, role: this.role, video });
-    // The buttons (which ones an observer or this browser has) are laid out with the view.
+    // The buttons (which ones an observer or this browser has, their labels) and our tile's
+    // state are laid out with the view, not in a second layout at the welcome. The hello
+    // carried our state: a `state` message goes only if it changed since (it follows the hello
+    // on the socket).
     this.controls.setup();
+    this.controls.sendState({ ifChanged: true });
     const undo = () => {
       this.live = null;
       view.local?.tile?.remove();
@@ -230,7 +234,6 @@ export class RoomJoin {
     client.onstatechange = (state, detail) => this.onClientState(state, detail);
     client.on("left", (msg) => this.presence.left(msg.participant_id, msg.reason));
     startStatsLoop(() => this.live);
-    this.controls.sendState({ ifChanged: true });
     const up = mediaUp(call);
     held.meters(up);
     up.then(() => {
