@@ -46,6 +46,11 @@ test: install system-deps lint
 bench: install system-deps
 	$(BIN)/python bench/run_all.py
 
+# Every bench with small settings (a few minutes): checks they run and write their figures.
+.PHONY: bench-quick
+bench-quick: install system-deps
+	$(BIN)/python bench/run_all.py --quick
+
 # A wheel and an sdist in dist/ that carry the templates, the built bundle and the shipped banks
 # (setup.py copies them in), so `pip install dist/mockroom-*.whl` needs neither Node nor the checkout.
 dist: install

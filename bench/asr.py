@@ -33,6 +33,7 @@ sys.path[:0] = [str(REPO / "server"), str(REPO / "tests")]
 from mockroom.speech.audio import clip_pcm  # noqa: E402
 from mockroom.speech.recognizer import RATE, NullRecognizer, Recognizer  # noqa: E402
 from mockroom.speech.sphinx import SphinxRecognizer  # noqa: E402
+from results import figure, write  # noqa: E402
 from support.speech import (  # noqa: E402
     FIXTURES,
     SPHINX_WER_BOUND,
@@ -96,6 +97,13 @@ def main() -> int:
     print(f"(WER bound the tests hold pocketsphinx to: {SPHINX_WER_BOUND}; the baseline hears "
           "nothing, so its WER is 1.0)")  # fmt: skip
     print(json.dumps({"bench": "asr", "rows": rows}))
+    base, sphinx_row = rows
+    write("asr", [
+        figure("rtf", "pocketsphinx: CPU s per audio s (RTF)", float(str(sphinx_row["rtf"])), "",
+               baseline="decode only", baseline_value=float(str(base["rtf"]))),
+        figure("wer", "pocketsphinx: word error rate", float(str(sphinx_row["wer"])), "",
+               max_value=SPHINX_WER_BOUND),
+    ])  # fmt: skip
     return 0 if float(str(rows[1]["wer"])) <= SPHINX_WER_BOUND else 1
 
 

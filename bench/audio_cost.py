@@ -10,7 +10,7 @@ divided by N and by the seconds sampled. A busy shared host stretches how long t
 not (much) how many CPU seconds they cost, so the figure holds where wall-clock figures drift.
 
 Two servers, both subprocesses, measured in alternating rounds of the same run (ours, baseline,
-ours, baseline, ...) with the same aiortc clients (bench/capacity.py's: a looping espeak voice
+ours, baseline, ...) with the same aiortc clients (bench/sessions.py's: a looping espeak voice
 goes up, the interviewer's voice comes down and is read):
 
 - ours, answering: `mockroom serve`, N audio scripted rooms, each consented and started, sampled
@@ -35,12 +35,10 @@ import asyncio
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import psutil
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
@@ -49,8 +47,9 @@ sys.path[:0] = [str(REPO / "bench"), str(REPO / "tests"), str(REPO / "server")]
 
 import capacity  # noqa: E402
 import profiling  # noqa: E402
-from mockroom.scripted.tracks import VoiceTrack  # noqa: E402
-from support.live_server import free_port, start_server, stop_server  # noqa: E402
+import sessions  # noqa: E402
+from results import figure, write  # noqa: E402
+from support.live_server import free_port, stop_server  # noqa: E402
 
 GOAL_PER_SESSION = 0.05  # core-s per session-s: 40 sessions in 2 cores, with 10 % to spare
 GOAL_QUESTION_MS = 300
@@ -84,27 +83,21 @@ async def round_ours(
 ) -> dict[str, Any]:
     """N sessions answering (the meter takes in every frame) or thinking (nothing taken in)."""
     base = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession() as http:
-        clients = [capacity.Client(http, base, "audio", pcm) for _ in range(n)]
-        think = 600 if phase == "thinking" else 2
-        for client in clients:
-            # No warm-up: a practice answer opens no answer window (nothing is measured).
-            client.room_options = {"think_seconds": think, "answer_seconds": 600, "warm_up": False}
-        try:
-            for client in clients:
-                await client.connect()
-            # Every session in the phase measured (the intro and the question come first).
-            want = "answer" if phase == "answering" else "think"
-            deadline = time.monotonic() + 90
-            while any(c.phase != want for c in clients) and time.monotonic() < deadline:
-                await asyncio.sleep(0.2)
-            await asyncio.sleep(1.0)  # past the phase change's one-off costs
-            spy = profiling.start(pid, duration, spy_out) if spy_out else None
-            per = await sample(pid, n, duration)
-            if spy is not None:
-                await asyncio.to_thread(spy.wait, 60)
-        finally:
-            await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+    think = 600 if phase == "thinking" else 2
+    # No warm-up: a practice answer opens no answer window (nothing is measured).
+    options = {"think_seconds": think, "answer_seconds": 600, "warm_up": False}
+    ramp = sessions.scripted_sessions(base, n, pcm, sessions.Client, "audio", options)
+    async with ramp as (_, clients):
+        # Every session in the phase measured (the intro and the question come first).
+        want = "answer" if phase == "answering" else "think"
+        deadline = time.monotonic() + 90
+        while any(c.phase != want for c in clients) and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(1.0)  # past the phase change's one-off costs
+        spy = profiling.start(pid, duration, spy_out) if spy_out else None
+        per = await sample(pid, n, duration)
+        if spy is not None:
+            await asyncio.to_thread(spy.wait, 60)
     questions = [d for c in clients for label, d in c.speech_delays if label.startswith("question")]
     frames = [d for c in clients for label, d in c.first_frames if label.startswith("question")]
     await asyncio.sleep(1.0)  # let the server close the peers before the next round
@@ -117,25 +110,9 @@ async def round_ours(
 
 
 async def round_baseline(port: int, pid: int, n: int, duration: float, pcm: bytes) -> float:
-    pcs: list[RTCPeerConnection] = []
-    try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(n):
-                pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-                voice = VoiceTrack()
-                voice.play([pcm])
-                pc.addTrack(voice)
-                pc.on("track", lambda t: asyncio.ensure_future(capacity.drain(t)))
-                await pc.setLocalDescription(await pc.createOffer())
-                url = f"http://127.0.0.1:{port}/offer"
-                async with http.post(url, json={"sdp": pc.localDescription.sdp}) as resp:
-                    answer = await resp.json()
-                await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
-                pcs.append(pc)
-            await asyncio.sleep(1.0)
-            per = await sample(pid, n, duration)
-    finally:
-        await asyncio.gather(*(pc.close() for pc in pcs), return_exceptions=True)
+    async with sessions.baseline_peers(f"http://127.0.0.1:{port}/offer", n, pcm):
+        await asyncio.sleep(1.0)
+        per = await sample(pid, n, duration)
     await asyncio.sleep(1.0)
     return per
 
@@ -165,34 +142,21 @@ def baseline_server(port: int) -> None:
         await pc.setLocalDescription(await pc.createAnswer())
         return web.json_response({"sdp": pc.localDescription.sdp})
 
-    async def healthz(request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
-    app = web.Application()
-    app.router.add_post("/offer", offer)
-    app.router.add_get("/healthz", healthz)
-    web.run_app(app, host="127.0.0.1", port=port, print=None)
+    sessions.serve_offers(port, offer)
 
 
 def table(rows: list[tuple[str, str, str, str, str, bool]]) -> str:
     head = ("figure", "ours", "baseline", "ratio", "goal", "met?")
     lines = [f"{head[0]:<34}{head[1]:>9}{head[2]:>10}{head[3]:>7}{head[4]:>10}  {head[5]}"]
-    for figure, ours, base, ratio, goal, met in rows:
+    for name, ours, base, ratio, goal, met in rows:
         mark = "yes" if met else "NO"
-        lines.append(f"{figure:<34}{ours:>9}{base:>10}{ratio:>7}{goal:>10}  {mark}")
+        lines.append(f"{name:<34}{ours:>9}{base:>10}{ratio:>7}{goal:>10}  {mark}")
     return "\n".join(lines)
 
 
 async def main(args: argparse.Namespace) -> int:
-    pcm = capacity.speech_pcm()
-    data = Path(tempfile.mkdtemp(prefix="mockroom-audio-cost-"))
-    live = start_server(
-        data,
-        env={"PYTHONPATH": str(REPO / "server"), "MOCKROOM_ROOM_RATE_PER_HOUR": "0"},
-        extra_args=["--log-level", "warning"],
-        log_path=data.with_suffix(".log"),
-        timeout=30,
-    )
+    pcm = sessions.speech_pcm()
+    live, data = sessions.start_mockroom("mockroom-audio-cost-")
     base_port = free_port()
     base = capacity.start_process(
         [sys.executable, __file__, "--baseline-server", str(base_port)], base_port, {}
@@ -290,6 +254,21 @@ async def main(args: argparse.Namespace) -> int:
     )
     if spy_out.exists():
         print("\n" + profiling.report(spy_out))
+    unit, floor = "core-s/s", "aiortc's minimal loop"
+    write(
+        "audio_cost",
+        [
+            figure("answering", "answering: core-s per session-s", per, unit,
+                   baseline=floor, baseline_value=per_base, max_value=GOAL_PER_SESSION),
+            figure("thinking", "thinking: core-s per session-s", thinking, unit,
+                   baseline=floor, baseline_value=per_base, max_value=GOAL_PER_SESSION),
+            figure("sessions", "sessions on 2 cores, all answering", int(BUDGET / per), "",
+                   baseline=floor, baseline_value=int(BUDGET / per_base), min_value=40),
+            figure("offer_ms", "offer → answer (median)", offer_ms, "ms", max_value=GOAL_OFFER_MS),
+            figure("question_ms", "question phase begin → first audible voice (median)",
+                   question_ms, "ms", max_value=GOAL_QUESTION_MS),
+        ],
+    )  # fmt: skip
     shutil.rmtree(data, ignore_errors=True)
     return 0
 

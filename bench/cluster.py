@@ -33,6 +33,7 @@ import aiohttp
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
+from results import figure, write  # noqa: E402
 from support.cluster import start_node  # noqa: E402
 from support.http import make_room  # noqa: E402
 from support.live_server import LiveServer, start_server, stop_server  # noqa: E402
@@ -240,6 +241,14 @@ async def main() -> int:
                 "single_restart_s": statistics.median(restarts),
             }
             print(json.dumps(summary))
+            write("cluster", [
+                figure("relay_across", "signal relay across two nodes, one way p50",
+                       pct(across, 0.5), "ms", baseline="single node",
+                       baseline_value=pct(base, 0.5)),
+                figure("failover_s", "kill -9 the home → both seats back (median)",
+                       statistics.median(failovers), "s", baseline="single node restart",
+                       baseline_value=statistics.median(restarts)),
+            ])  # fmt: skip
         finally:
             for node in [*nodes, single, single_pg]:
                 stop_server(node, kill=True)

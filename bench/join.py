@@ -425,6 +425,16 @@ def main() -> int:
             ("link opened → first remote frame", link, nav["bare"], floor, None, None),
         ]
     )
+    # The figures again, for bench/run_all.py's summary (bench/results.py).
+    from results import paired, write
+
+    to_nav, to_click, room = "navigation → first remote frame", "click → first remote frame", "room"
+    write("join", [
+        paired("nav_frame", to_nav, nav[room], "bare room", nav["bare"], "ms", GOAL_NAV),
+        paired("click_frame", to_click, click[room], "bare room", click["bare"], "ms", GOAL_CLICK),
+        paired("click_frame_floor", to_click, click[room], "in-page floor", floor, "ms",
+               GOAL_CLICK_FLOOR),
+    ])  # fmt: skip
     return 0
 
 

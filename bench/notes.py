@@ -18,6 +18,7 @@ next to them, each server's CPU time per keystroke, which the host's load change
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sqlite3
@@ -27,6 +28,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,7 @@ sys.path[:0] = [str(REPO / "tests"), str(REPO / "bench")]
 # One server launcher, shared with the tests.
 import profiling  # noqa: E402
 from support.http import post_json  # noqa: E402
-from support.live_server import free_port, start_server, stop_server  # noqa: E402
+from support.live_server import LiveServer, free_port, start_server, stop_server  # noqa: E402
 
 
 def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 20) -> None:
@@ -89,6 +91,24 @@ class Sampler:
         self.host = (host.user + host.system + host.nice - self._host0) / wall
         self._stop.set()
 
+    def us_per(self, count: int) -> float:
+        """CPU microseconds per item (keystroke) over the whole sample."""
+        return float(self.cpu * self.wall * 1e6 / max(1, count))
+
+
+def drive_load(
+    targets: list[dict[str, Any]], args: argparse.Namespace, tmp: Path
+) -> dict[str, Any]:
+    """Run the Node load generator on these targets; its JSON summary."""
+    targets_file = tmp / "targets.json"
+    targets_file.write_text(json.dumps(targets))
+    cmd = ["node", "tools/notes-load.mjs", "--targets", str(targets_file)]
+    cmd += ["--clients", str(args.clients), "--rate", str(args.rate)]
+    cmd += ["--duration", str(args.duration)]
+    out = subprocess.run(cmd, cwd=WEB, capture_output=True, text=True, check=True).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
 
 def run_load(
     targets: list[dict[str, Any]],
@@ -97,34 +117,63 @@ def run_load(
     tmp: Path,
     profile: bool = False,
 ) -> dict[str, Any]:
-    targets_file = tmp / f"targets-{pid}.json"
-    targets_file.write_text(json.dumps(targets))
-    cmd = [
-        "node",
-        "tools/notes-load.mjs",
-        "--targets",
-        str(targets_file),
-        "--clients",
-        str(args.clients),
-        "--rate",
-        str(args.rate),
-        "--duration",
-        str(args.duration),
-    ]
     spy = profiling.start(pid, args.duration + 5, tmp / "spy.txt") if profile else None
     with Sampler(psutil.Process(pid)) as sampler:
-        out = subprocess.run(cmd, cwd=WEB, capture_output=True, text=True, check=True).stdout
-    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        result = drive_load(targets, args, tmp)
     if spy is not None:
         spy.wait(timeout=60)
         result["profile"] = profiling.report(tmp / "spy.txt")
     result["cpu"] = sampler.cpu
     # CPU time per keystroke relayed (connect and drain included, alike for both servers):
     # what a saturated host changes least, next to the latencies it changes most.
-    result["us_per_key"] = sampler.cpu * sampler.wall * 1e6 / max(1, result["typed"])
+    result["us_per_key"] = sampler.us_per(result["typed"])
     result["host"] = sampler.host
     result["rss_mb"] = sampler.peak_rss / 1e6
     return result
+
+
+def ours_targets(
+    base: str, port: int, rooms: int, group: str | None = None
+) -> list[dict[str, Any]]:
+    """Fresh rooms on our server, each document typed into by three writers."""
+    targets = []
+    for _ in range(rooms):
+        room = post_json(base + "/api/rooms", {"mode": "peer", "media": "audio"})
+        tokens = {r: url.split("token=", 1)[1] for r, url in room["links"].items()}
+        target = {
+            "server": f"ws://127.0.0.1:{port}/ws/rooms/{room['room_id']}/notes",
+            "doc": "shared",
+            # Three writers: the two seats, and the interviewer on a second device.
+            "tokens": [tokens["interviewer"], tokens["candidate"]],
+        }
+        targets.append(target if group is None else {**target, "group": group})
+    return targets
+
+
+def start_ours(tmp: Path, database_url: str | None = None) -> LiveServer:
+    env = {"MOCKROOM_LOG_LEVEL": "WARNING", "MOCKROOM_ROOM_RATE_PER_HOUR": "0"}
+    if database_url:
+        env["MOCKROOM_DATABASE_URL"] = database_url
+    return start_server(tmp / "ours-data", env=env, log_path=tmp / "ours.log")
+
+
+@contextlib.contextmanager
+def reference_server() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """@y/websocket-server on a free port: (its process, the port)."""
+    port = free_port()
+    process = subprocess.Popen(
+        ["node", str(REFERENCE_BIN)],
+        cwd=WEB,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port)},
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/", process)
+        yield process, port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 def stored_rows(data_dir: Path, database_url: str | None) -> tuple[int, int]:
@@ -146,30 +195,13 @@ def stored_rows(data_dir: Path, database_url: str | None) -> tuple[int, int]:
 
 
 def bench_ours(args: argparse.Namespace, tmp: Path, profile: bool = False) -> dict[str, Any]:
-    data_dir = tmp / "ours-data"
-    env = {"MOCKROOM_LOG_LEVEL": "WARNING", "MOCKROOM_ROOM_RATE_PER_HOUR": "0"}
     database_url = args.postgres.new_database() if args.postgres else None
-    if database_url:
-        env["MOCKROOM_DATABASE_URL"] = database_url
-    server = start_server(data_dir, env=env, log_path=tmp / "ours.log")
-    process, port, base = server.process, server.port, server.url
+    server = start_ours(tmp, database_url)
     try:
-        targets = []
-        for _ in range(args.rooms):
-            room = post_json(base + "/api/rooms", {"mode": "peer", "media": "audio"})
-            tokens = {r: url.split("token=", 1)[1] for r, url in room["links"].items()}
-            # Three writers: the two seats, and the interviewer on a second device.
-            writers = [tokens["interviewer"], tokens["candidate"]]
-            targets.append(
-                {
-                    "server": f"ws://127.0.0.1:{port}/ws/rooms/{room['room_id']}/notes",
-                    "doc": "shared",
-                    "tokens": writers,
-                }
-            )
-        result = run_load(targets, args, process.pid, tmp, profile)
+        targets = ours_targets(server.url, server.port, args.rooms)
+        result = run_load(targets, args, server.process.pid, tmp, profile)
         # Every keystroke must be on disk while the server still runs (log rows or snapshots).
-        rows, snapshots = stored_rows(data_dir, database_url)
+        rows, snapshots = stored_rows(tmp / "ours-data", database_url)
         result["stored"] = f"{rows} log rows, {snapshots} snapshots"
         result["persisted_ok"] = rows + snapshots > 0 and (snapshots > 0 or rows >= result["typed"])
         return result
@@ -178,16 +210,7 @@ def bench_ours(args: argparse.Namespace, tmp: Path, profile: bool = False) -> di
 
 
 def bench_reference(args: argparse.Namespace, tmp: Path, profile: bool = False) -> dict[str, Any]:
-    port = free_port()
-    process = subprocess.Popen(
-        ["node", str(REFERENCE_BIN)],
-        cwd=WEB,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port)},
-    )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/", process)
+    with reference_server() as (process, port):
         targets = [
             {"server": f"ws://127.0.0.1:{port}", "doc": f"bench-room-{i}"}
             for i in range(args.rooms)
@@ -195,9 +218,6 @@ def bench_reference(args: argparse.Namespace, tmp: Path, profile: bool = False) 
         result = run_load(targets, args, process.pid, tmp)
         result["stored"] = "in memory (none)"
         return result
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def fmt(value: Any, digits: int = 1) -> str:
@@ -334,6 +354,16 @@ def run(args: argparse.Namespace) -> int:
         f"ours: converged {converged}, every update persisted during the run {persisted}, "
         f"lost {ours['lost']}; reference lost {ref['lost']}"
     )
+    from results import figure, write  # the figures again, for bench/run_all.py's summary
+
+    ref_name, p99 = "y-websocket-server", "keystroke → other client p99, median of rounds"
+    write("notes", [
+        figure("p99_ratio", p99, ours["p99_ms"], "ms", baseline=ref_name,
+               baseline_value=ref["p99_ms"], ratio=ratio, max_ratio=1.0),
+        figure("lost", "updates lost (ours)", ours["lost"], "", max_value=0),
+        figure("cpu_per_key", "server CPU per keystroke", ours["us_per_key"], "us",
+               baseline=ref_name, baseline_value=ref["us_per_key"], ratio=median(cpu_ratios)),
+    ])  # fmt: skip
     return 0 if ours["lost"] == 0 and converged and persisted else 1
 
 

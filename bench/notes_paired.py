@@ -15,10 +15,8 @@ server's CPU time per keystroke beside it.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -29,60 +27,34 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "bench")]
 
-from notes import REFERENCE_BIN, WEB, Sampler, stored_rows, wait_http  # noqa: E402
-from support.http import post_json  # noqa: E402
-from support.live_server import free_port, start_server, stop_server  # noqa: E402
-
-
-def ours_targets(base: str, port: int, rooms: int) -> list[dict[str, Any]]:
-    targets = []
-    for _ in range(rooms):
-        room = post_json(base + "/api/rooms", {"mode": "peer", "media": "audio"})
-        tokens = {r: url.split("token=", 1)[1] for r, url in room["links"].items()}
-        targets.append(
-            {
-                "server": f"ws://127.0.0.1:{port}/ws/rooms/{room['room_id']}/notes",
-                "doc": "shared",
-                # Three writers: the two seats, and the interviewer on a second device.
-                "tokens": [tokens["interviewer"], tokens["candidate"]],
-                "group": "ours",
-            }
-        )
-    return targets
+from notes import (  # noqa: E402
+    Sampler,
+    drive_load,
+    ours_targets,
+    reference_server,
+    start_ours,
+    stored_rows,
+)
+from support.live_server import stop_server  # noqa: E402
 
 
 def paired_round(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    env = {"MOCKROOM_LOG_LEVEL": "WARNING", "MOCKROOM_ROOM_RATE_PER_HOUR": "0"}
-    ours = start_server(tmp / "ours-data", env=env, log_path=tmp / "ours.log")
-    ref_port = free_port()
-    ref = subprocess.Popen(
-        ["node", str(REFERENCE_BIN)],
-        cwd=WEB,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "HOST": "127.0.0.1", "PORT": str(ref_port)},
-    )
+    ours = start_ours(tmp)
     try:
-        wait_http(f"http://127.0.0.1:{ref_port}/", ref)
-        half = max(1, args.rooms // 2)
-        targets = ours_targets(ours.url, ours.port, half) + [
-            {"server": f"ws://127.0.0.1:{ref_port}", "doc": f"room-{i}", "group": "ref"}
-            for i in range(half)
-        ]
-        (tmp / "targets.json").write_text(json.dumps(targets))
-        cmd = ["node", "tools/notes-load.mjs", "--targets", str(tmp / "targets.json")]
-        cmd += ["--clients", str(args.clients), "--rate", str(args.rate)]
-        cmd += ["--duration", str(args.duration)]
-        with (
-            Sampler(psutil.Process(ours.process.pid)) as cpu_ours,
-            Sampler(psutil.Process(ref.pid)) as cpu_ref,
-        ):
-            out = subprocess.run(cmd, cwd=WEB, capture_output=True, text=True, check=True)
-        result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+        with reference_server() as (ref, ref_port):
+            half = max(1, args.rooms // 2)
+            targets = ours_targets(ours.url, ours.port, half, group="ours") + [
+                {"server": f"ws://127.0.0.1:{ref_port}", "doc": f"room-{i}", "group": "ref"}
+                for i in range(half)
+            ]
+            with (
+                Sampler(psutil.Process(ours.process.pid)) as cpu_ours,
+                Sampler(psutil.Process(ref.pid)) as cpu_ref,
+            ):
+                result = drive_load(targets, args, tmp)
         groups = result["groups"]
         for name, sampler in (("ours", cpu_ours), ("ref", cpu_ref)):
-            typed = max(1, groups[name]["typed"])
-            groups[name]["us_per_key"] = sampler.cpu * sampler.wall * 1e6 / typed
+            groups[name]["us_per_key"] = sampler.us_per(groups[name]["typed"])
         rows, snapshots = stored_rows(tmp / "ours-data", None)
         groups["ours"]["durable"] = snapshots > 0 or rows >= groups["ours"]["typed"]
         groups["host"] = cpu_ours.host
@@ -90,8 +62,6 @@ def paired_round(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         return dict(groups)
     finally:
         stop_server(ours)
-        ref.terminate()
-        ref.wait(timeout=20)
 
 
 def main() -> int:
@@ -135,6 +105,20 @@ def main() -> int:
         f"ours lost {lost}, every update stored {durable}, converged {converged} "
         f"(load average {one:.1f}/{five:.1f} on {os.cpu_count()} cores)"
     )
+    from results import figure, write  # the figures again, for bench/run_all.py's summary
+
+    ours, ref = (statistics.median(x[k]["p99_ms"] for x in rounds) for k in ("ours", "ref"))
+    us_ours, us_ref = (
+        statistics.median(x[k]["us_per_key"] for x in rounds) for k in ("ours", "ref")
+    )
+    write("notes_paired", [
+        figure("p99_ratio", f"keystroke → other client p99, {len(rounds)} paired rounds", ours,
+               "ms", baseline="y-websocket-server", baseline_value=ref, ratio=p99, max_ratio=1.0),
+        figure("lost", "updates lost (ours)", lost, "", max_value=0),
+        figure("durable", "every update stored (1 = yes)", int(durable), "", min_value=1),
+        figure("cpu_per_key", "server CPU per keystroke", us_ours, "us",
+               baseline="y-websocket-server", baseline_value=us_ref, ratio=cpu),
+    ])  # fmt: skip
     return 0 if lost == 0 and durable and converged else 1
 
 

@@ -29,6 +29,7 @@ from mockroom.notes.storage import NotesLog, NotesStorage
 from mockroom.storage.interface import LinkRecord, RoomRecord, Store
 from mockroom.storage.postgres import PostgresStore
 from mockroom.storage.sqlite import SqliteStore
+from results import figure, write
 from support.postgres import start_postgres, stop_postgres
 
 
@@ -42,7 +43,10 @@ async def timed(fn: Callable[[], Awaitable[object]], calls: int) -> tuple[float,
     return statistics.median(samples), samples[int(len(samples) * 0.99) - 1]
 
 
-async def measure(name: str, store: Store, notes: NotesLog, calls: int, tasks: int) -> None:
+async def measure(
+    name: str, store: Store, notes: NotesLog, calls: int, tasks: int
+) -> dict[str, float]:
+    """Each call's p50 (us), printed with its p99; then the concurrent callers."""
     room = RoomRecord("r1", "peer", "video", "T", None, None, {}, time.time())  # type: ignore[arg-type]
     await store.create_room(room, [LinkRecord("r1", "candidate", "h1", time.time(), None, None)])
     cases: dict[str, Callable[[], Awaitable[object]]] = {
@@ -51,10 +55,13 @@ async def measure(name: str, store: Store, notes: NotesLog, calls: int, tasks: i
         "append_event": lambda: store.append_event("r1", "interview", {"type": "tick"}),
         "notes append": lambda: notes.append([("r1", "notes", b"x" * 200)]),
     }
+    medians = {}
     for case, fn in cases.items():
         p50, p99 = await timed(fn, calls)
+        medians[case] = p50
         print(f"{name:8} {case:13} p50 {p50:7.0f} us   p99 {p99:7.0f} us")
     await concurrent(name, store, calls, tasks)
+    return medians
 
 
 async def concurrent(name: str, store: Store, calls: int, tasks: int) -> None:
@@ -90,16 +97,24 @@ async def run(calls: int, tasks: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sqlite = SqliteStore(Path(tmp) / "m.sqlite3")
         notes = NotesStorage(Path(tmp) / "n.sqlite3")
-        await measure("sqlite", sqlite, notes, calls, tasks)
+        on_sqlite = await measure("sqlite", sqlite, notes, calls, tasks)
         await sqlite.close()
         notes.close()
     server, stop = start_postgres(fsync=True)
     try:
         pg = await PostgresStore.open(server.new_database(), pool_size=tasks)
-        await measure("postgres", pg, PostgresNotesLog(pg.pool), calls, tasks)
+        on_pg = await measure("postgres", pg, PostgresNotesLog(pg.pool), calls, tasks)
         await pg.close()
     finally:
         stop_postgres(server, stop)
+    write(
+        "pg_roundtrip",
+        [
+            figure(case.replace(" ", "_"), f"PostgreSQL {case}, p50", on_pg[case], "us",
+                   baseline="SQLite", baseline_value=on_sqlite[case])
+            for case in ("get_room", "notes append")
+        ],
+    )  # fmt: skip
 
 
 def main() -> None:

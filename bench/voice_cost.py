@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO / "server"))
 from mockroom.scripted.opus import OpusVoiceTrack  # noqa: E402
 from mockroom.scripted.tracks import VoiceTrack  # noqa: E402
 from mockroom.scripted.tts import Speech, Tts  # noqa: E402
+from results import figure, write  # noqa: E402
 
 LINE = "Tell me about a time you disagreed with your manager, and what you did about it."
 
@@ -101,6 +102,10 @@ async def main(args: argparse.Namespace) -> int:
         f"{med['opus'] * 1000:.2f} ms/s per voice: {med['opus'] / med['pcm']:.2f}x (saves "
         f"{(med['pcm'] - med['opus']):.4f} core-s per second of speech per session)"
     )
+    write("voice_cost", [
+        figure("opus", "voice send: ready-made Opus, CPU per s of voice", med["opus"] * 1000,
+               "ms/s", baseline="PCM + aiortc encode", baseline_value=med["pcm"] * 1000),
+    ])  # fmt: skip
     return 0
 
 

@@ -14,9 +14,9 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from support.axe import audit_page, axe_violations, describe_violations
-from support.http import make_room
 from support.live_server import LiveServer
 from support.scripted_browser import scripted_chromium
+from support.scripted_pages import one_question_room
 from support.speech import FIXTURES, espeak_wav, normalise
 
 pytestmark = pytest.mark.browser
@@ -46,15 +46,11 @@ def test_the_caption_line_fills_in_while_the_candidate_answers(
     captions_browser: Browser, live_server: LiveServer
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    room = make_room(
+    room = one_question_room(
         live_server.url,
-        mode="scripted",
         media="video",
-        bank="behavioral",
         think_seconds=0,
         answer_seconds=120,  # ends long after the words appear: on a loaded machine they lag
-        question_count=1,
-        warm_up=False,
     )
     page = audit_page(captions_browser)
     try:
@@ -72,18 +68,19 @@ def test_the_caption_line_fills_in_while_the_candidate_answers(
         expect(line).to_have_attribute("data-state", "live", timeout=30_000)
         reference = set(normalise(SPOKEN))
         page.screenshot(path=str(SHOTS / "captions-live.png"))
-        page.wait_for_function(
+        # The text is taken when it is seen: the line moves on (a new partial) meanwhile.
+        shown = page.wait_for_function(
             """([words, least]) => {
               const line = document.querySelector('[data-testid="captions"]');
               if (line.classList.contains("placeholder")) return false;
               const heard = line.textContent.toLowerCase().split(/\\s+/);
-              return heard.filter((w) => words.includes(w)).length >= least;
+              return heard.filter((w) => words.includes(w)).length >= least && line.textContent;
             }""",
             arg=[sorted(reference), WORDS_SHOWN],
             timeout=100_000,  # seconds on an idle machine; the worker is niced below Chromium
             polling=200,
         )
-        text = line.inner_text()
+        text = str(shown.json_value())
         assert len(set(normalise(text)) & reference) >= WORDS_SHOWN, text
         page.screenshot(path=str(SHOTS / "captions-light.png"), full_page=True)
         found = {"light": axe_violations(page)}

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from support.http import auth, make_room
+from support.http import auth
 from support.live_server import LiveServer
 from support.scripted_browser import build_web, scripted_chromium
+from support.scripted_pages import join_and_start, one_question_room
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("MOCKROOM_SHOTS") or Path(tempfile.gettempdir()) / "shots-followup")
@@ -47,26 +48,17 @@ def short_answers_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 def test_a_short_answer_is_followed_up_and_recorded_as_its_own_take(
     short_answers_browser: Browser, live_server: LiveServer
 ) -> None:
-    room = make_room(
+    room = one_question_room(
         live_server.url,
-        mode="scripted",
-        media="audio",
-        bank="behavioral",
         think_seconds=0,
         answer_seconds=30,
-        question_count=1,
-        warm_up=False,
         end_on_silence_seconds=4,
         follow_up_short_answers=True,
     )
     token = room["tokens"]["candidate"]
     page = short_answers_browser.new_page()
     try:
-        page.goto(room["links"]["candidate"])
-        page.get_by_test_id("join-button").click()
-        page.get_by_test_id("accept-recording").click()
-        expect(page.get_by_test_id("connection-state")).to_have_text("connected", timeout=20_000)
-        page.get_by_test_id("start-interview").click()
+        join_and_start(page, room)
         take = page.locator("[data-take]").first
         expect(take).to_contain_text("follow-up, take 2", timeout=60_000)
         state = get_json(f"{live_server.url}/api/rooms/{room['room_id']}/scripted", token)

@@ -65,7 +65,13 @@ RECORD_LOG = """
 # The lobby's offer is made and has gathered all its candidates (the page has sat in the lobby).
 LOBBY_GATHERED = """() => performance.getEntriesByName('mockroom:offer-prepared').length > 0
   && window.__pcs.length > 0 && window.__pcs[0].iceGatheringState === 'complete'"""
-SPARE_READY = "() => window.__log.includes('pc:new')"
+# The spare itself (call-spare.js marks it): the lobby's offer made a connection too, so a
+# "pc:new" in the log does not say the spare exists (waiting on that let a newcomer arrive
+# before the spare on a loaded host, and the answer went out on a new connection).
+SPARES_MADE = "(n) => performance.getEntriesByName('mockroom:spare-made').length >= n"
+SPARE_AFTER_WELCOME = """() => performance.getEntriesByName('mockroom:spare-made')[0].startTime
+  - performance.getEntriesByName('mockroom:welcome')[0].startTime"""
+SPARE_AFTER_MS = 600  # call.js: the wait after a welcome that listed someone
 REMOTE = "[data-testid=remote-media]"
 
 
@@ -105,14 +111,12 @@ def expect_call(page: Page, names: int = 1) -> None:
 
 def answered_at_once(log: list[str], since: int) -> list[str]:
     """The waiting page's log from the newcomer's `joined` (at or after `since`) to its answer:
-    asserts the answer was the first frame it sent, before any tile."""
+    asserts the answer was the first frame it sent, on no new connection, before any tile."""
     joined = log.index("in:joined", since)
     answer = next(i for i in range(joined, len(log)) if log[i].startswith("out:signal:answer"))
     between = log[joined + 1 : answer]
     assert not [e for e in between if e.startswith("out:")], log[joined:]
-    # Whether the answer used the spare is not asserted: on a loaded CI host the page sometimes
-    # makes a new connection at `joined` (seen once in a fresh-clone run; cause not yet found),
-    # which costs time, not correctness. bench/join_phases.py shows it when it happens.
+    assert "pc:new" not in between, log[joined:]
     assert log[answer] == "out:signal:answer-tile", log[joined:]
     return log[joined : answer + 1]
 
@@ -126,7 +130,11 @@ def test_the_waiting_page_answers_on_its_spare_before_building_the_tile(
     try:
         join_room(host, link(live_server, room, "interviewer"), name="Hana")
         expect(host.locator("#call")).to_be_visible()
-        host.wait_for_function(SPARE_READY)
+        host.wait_for_function(SPARES_MADE, arg=1)
+        # Alone in the room, the spare is made as soon as the certificate is (no wait for a
+        # negotiation of our own: there is none, and the next person may come any moment).
+        waited = host.evaluate(SPARE_AFTER_WELCOME)
+        assert waited < SPARE_AFTER_MS, waited
         join_from_lobby(guest, link(live_server, room, "candidate"))
         expect_call(guest)
         expect_call(host)
@@ -152,7 +160,7 @@ def test_the_next_newcomer_gets_a_new_spare(browser: Browser, live_server: LiveS
     try:
         join_room(host, link(live_server, room, "interviewer"))
         expect(host.locator("#call")).to_be_visible()
-        host.wait_for_function(SPARE_READY)
+        host.wait_for_function(SPARES_MADE, arg=1)
         join_from_lobby(first, link(live_server, room, "candidate"))
         expect_call(first)
         expect_call(host)
@@ -160,7 +168,7 @@ def test_the_next_newcomer_gets_a_new_spare(browser: Browser, live_server: LiveS
         first.get_by_test_id("leave-button").click()
         expect(host.get_by_test_id("remote-tile")).to_have_count(0)
         # The spare was taken by the first answer; a new one is made once that call is up.
-        host.wait_for_function("() => window.__log.filter((e) => e === 'pc:new').length >= 2")
+        host.wait_for_function(SPARES_MADE, arg=2)
         seen = len(log_of(host))
         join_from_lobby(second, link(live_server, room, "candidate"))
         expect_call(second)

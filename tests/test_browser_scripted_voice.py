@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from support.browser import wait_until
-from support.http import make_room
 from support.live_server import LiveServer
+from support.scripted_pages import join_and_start, one_question_room
 
 pytestmark = pytest.mark.browser
 
@@ -49,25 +49,12 @@ async () => {
 def test_the_question_is_heard_in_chromium(
     scripted_browser: Browser, live_server: LiveServer
 ) -> None:
-    room = make_room(
-        live_server.url,
-        mode="scripted",
-        media="audio",
-        bank="behavioral",
-        think_seconds=30,
-        answer_seconds=30,
-        question_count=1,
-        warm_up=False,
-    )
+    room = one_question_room(live_server.url, think_seconds=30, answer_seconds=30)
     context = scripted_browser.new_context()
     context.add_init_script(KEEP_PEERS)
     page = context.new_page()
     try:
-        page.goto(room["links"]["candidate"])
-        page.get_by_test_id("join-button").click()
-        page.get_by_test_id("accept-recording").click()
-        expect(page.get_by_test_id("connection-state")).to_have_text("connected", timeout=15_000)
-        page.get_by_test_id("start-interview").click()
+        join_and_start(page, room)
         expect(page.get_by_test_id("question-text")).not_to_have_text("", timeout=20_000)
         # The question is being read: its energy must rise well above silence (the keep-alive
         # packets decode to zero) while the think timer has not started yet.

@@ -15,7 +15,8 @@ from pathlib import Path
 import aiohttp
 from redis.asyncio import Redis
 
-from support.cluster import closed_code, cluster_nodes, interview_state, join, next_of, rejoin
+from support.cluster import closed_code, cluster_nodes, interview_state, next_of, rejoin
+from support.cluster_rooms import seat_two
 from support.http import make_room
 from support.live_server import stop_server
 from support.redis import RedisServer
@@ -29,8 +30,7 @@ async def test_kill_9_the_home_twice_and_the_room_carries_on(
     with cluster_nodes(tmp_path, redis_server.url, pg_url, count=3) as (a, b, c):
         room = make_room(a.url, bank="behavioral")
         async with aiohttp.ClientSession() as http:
-            interviewer, _ = await join(http, a, room, "interviewer")  # a is the home
-            candidate, _ = await join(http, b, room, "candidate")  # relayed by b
+            interviewer, candidate, _ = await seat_two(http, a, b, room)  # a is home, b relays
             for action in ("start", "begin_question"):
                 await interviewer.send_json({"type": "interview", "action": action})
                 before = await interview_state(interviewer)
@@ -75,9 +75,7 @@ async def test_sockets_relayed_through_a_dead_node_come_back_through_the_survivo
     with cluster_nodes(tmp_path, redis_server.url, pg_url) as (a, b):
         room = make_room(a.url)
         async with aiohttp.ClientSession() as http:
-            interviewer, _ = await join(http, a, room, "interviewer")  # a is the home
-            candidate, welcome = await join(http, b, room, "candidate")  # relayed by b
-            await next_of(interviewer, "joined")
+            interviewer, candidate, welcome = await seat_two(http, a, b, room)  # b relays
             stop_server(b, kill=True)
             killed = time.monotonic()
             # The home notices that the relaying node left the registry: the seat is "lost"
@@ -99,8 +97,7 @@ async def test_sigterm_hands_the_rooms_over_before_the_node_exits(
         room = make_room(a.url)
         lease = f"mockroom:room:{room['room_id']}"
         async with aiohttp.ClientSession() as http:
-            interviewer, _ = await join(http, a, room, "interviewer")  # a is the home
-            candidate, _ = await join(http, b, room, "candidate")  # relayed by b
+            interviewer, candidate, _ = await seat_two(http, a, b, room)  # a is home, b relays
             assert f"-{a.port}-" in (await redis.get(lease) or "")  # node ids: host-port-x
             a.process.terminate()  # SIGTERM: drain
             assert await closed_code(interviewer, 10) == 1012

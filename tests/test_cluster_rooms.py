@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import psycopg
 
 from support.cluster import closed_code, cluster_nodes, interview_state, join, next_of, ws_url
+from support.cluster_rooms import pg_rows_naming, seat_two
 from support.http import auth, make_room
 from support.live_server import LiveServer
 from support.notes import PyClient
@@ -37,9 +37,7 @@ async def test_a_node_that_is_not_the_home_says_who_is_in_the_room(
     with cluster_nodes(tmp_path, redis_server.url, pg_url) as (a, b):
         room = make_room(a.url)
         async with aiohttp.ClientSession() as http:
-            interviewer, _ = await join(http, a, room, "interviewer")  # a is the home
-            candidate, _ = await join(http, b, room, "candidate")  # relayed by b
-            await next_of(interviewer, "joined")
+            interviewer, candidate, _ = await seat_two(http, a, b, room)  # a is home, b relays
             both = [("candidate", "Candidate"), ("interviewer", "Interviewer")]
             assert await people(http, b, room) == both  # b asked a
             assert await people(http, a, room) == both
@@ -87,28 +85,6 @@ def until_met(state: dict[str, Any], until: str) -> bool:
     return bool(state["phase"] == until)
 
 
-def room_rows(database_url: str, room_id: str) -> dict[str, int]:
-    """Rows naming the room, in every table that has a room_id column (and rooms itself)."""
-    found: dict[str, int] = {}
-    with psycopg.connect(database_url) as conn:
-        tables = [
-            str(row[0])
-            for row in conn.execute(
-                "SELECT table_name FROM information_schema.columns "
-                "WHERE table_schema = current_schema() AND column_name = 'room_id'"
-            )
-        ]
-        for table in tables:
-            query = f"SELECT count(*) FROM {table} WHERE room_id = %s"  # names from the catalog
-            row = conn.execute(query, (room_id,)).fetchone()  # type: ignore[call-overload]
-            if row and row[0]:
-                found[table] = int(row[0])
-        row = conn.execute("SELECT count(*) FROM rooms WHERE id = %s", (room_id,)).fetchone()
-        if row and row[0]:
-            found["rooms"] = int(row[0])
-    return found
-
-
 async def test_deleting_through_a_node_that_is_not_the_home_leaves_nothing(
     tmp_path: Path, redis_server: RedisServer, pg_url: str
 ) -> None:
@@ -116,8 +92,7 @@ async def test_deleting_through_a_node_that_is_not_the_home_leaves_nothing(
         room = make_room(a.url, bank="behavioral")
         rid, tokens = room["room_id"], room["tokens"]
         async with aiohttp.ClientSession() as http:
-            interviewer, _ = await join(http, a, room, "interviewer")  # a is the home
-            candidate, _ = await join(http, b, room, "candidate")  # relayed by b
+            interviewer, candidate, _ = await seat_two(http, a, b, room)  # a is home, b relays
 
             # Interview events on the home, and a clip uploaded through b (its row, its file).
             async def act(action: str, until: str, **data: Any) -> None:
@@ -149,7 +124,7 @@ async def test_deleting_through_a_node_that_is_not_the_home_leaves_nothing(
             await asyncio.wait_for(relayed.synced.wait(), 10)
             at_home.text += "typed at the home"
             await relayed.wait_text("typed at the home", timeout=10)
-            assert room_rows(pg_url, rid), "the room should have rows before it is deleted"
+            assert pg_rows_naming(pg_url, rid), "the room should have rows before it is deleted"
 
             # Keep typing at the home while the deletion goes through the other node: the home
             # stores what arrives until it hears of the deletion, after b deleted the rows.
@@ -172,7 +147,7 @@ async def test_deleting_through_a_node_that_is_not_the_home_leaves_nothing(
             assert at_home.close_code == 4404 and relayed.close_code == 4404
             await typing
             # Nothing is left in any table, whichever node wrote it.
-            assert room_rows(pg_url, rid) == {}
+            assert pg_rows_naming(pg_url, rid) == {}
             assert not (tmp_path / "recordings" / rid).exists()
             for node in (a, b):
                 gone = await http.get(

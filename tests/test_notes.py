@@ -34,6 +34,19 @@ def test_codec_round_trips() -> None:
         codec.parse(b"\x09")
 
 
+def test_update_payload_reads_only_a_keystroke_header() -> None:
+    for size in (1, 127, 128, 20_000):  # one- and multi-byte lengths
+        update = bytes(range(256)) * (size // 256) + bytes(size % 256)
+        assert codec.update_payload(codec.update_message(update)) == update
+    # Every other message is left to `parse`.
+    assert codec.update_payload(codec.sync_step1(b"\x00")) is None
+    assert codec.update_payload(codec.awareness_message(b"\x00")) is None
+    assert codec.update_payload(b"\x00\x02") is None  # too short: parse says why
+    for truncated in (b"\x00\x02\x05ab", b"\x00\x02\x80", b"\x00\x02\xa0\x01x"):
+        with pytest.raises(codec.CodecError):
+            codec.update_payload(truncated)
+
+
 def test_codec_matches_pycrdt() -> None:
     doc: Doc[Any] = Doc()
     doc.get("notes", type=Text).insert(0, "hello")

@@ -20,6 +20,12 @@ LATER = {
         "scripted-captions.js",  # its toggle is in the live view: the join
         "scripted-takes.js",  # recording answers: the join
         "recorder.js",
+        "protocol.js",  # the room's socket: the join (before it, one GET says where it stands)
+        "reconnect.js",
+        "scripted-outage.js",  # a server outage: only a joined page can have one
+        "scripted-answers.js",  # "Your answers": the takes of the live view
+        "links-mount.js",  # the owner's folded links panel: after the first request
+        "links-panel.js",
     ],
     "review-page.js": ["transcript-view.js"],  # only where a take has a transcript
 }

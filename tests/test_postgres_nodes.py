@@ -16,7 +16,6 @@ from typing import Any
 import aiohttp
 import psycopg
 import pytest
-from psycopg import sql
 
 from mockroom.app import create_app
 from mockroom.keys import STORE
@@ -26,6 +25,7 @@ from mockroom.settings import Settings
 from mockroom.storage.interface import RoomRecord
 from mockroom.storage.postgres import PostgresStore
 from support.clips import new_clip, put_chunk, scripted_room
+from support.cluster_rooms import pg_rows_naming
 from support.http import auth, create_room, make_room
 from support.live_server import start_server, stop_server
 from support.notes import NodeClient, PyClient, connect, node_expect
@@ -38,35 +38,6 @@ def node_settings(tmp_path: Path, pg_url: str, name: str) -> Settings:
     return Settings(
         data_dir=tmp_path / name, database_url=pg_url, recordings_path=tmp_path / "volume"
     )
-
-
-def pg_rows_naming(url: str, room_id: str) -> dict[str, int]:
-    """Rows that mention the room in any column of any table of the database."""
-    found: dict[str, int] = {}
-    with psycopg.connect(url) as conn:
-        tables = [
-            str(r[0])
-            for r in conn.execute(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
-            )
-        ]
-        for table in tables:
-            columns = [
-                str(r[0])
-                for r in conn.execute(
-                    "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
-                    (table,),
-                )
-            ]
-            where = sql.SQL(" OR ").join(
-                sql.SQL("CAST({} AS TEXT) LIKE %s").format(sql.Identifier(c)) for c in columns
-            )
-            query = sql.SQL("SELECT COUNT(*) FROM {} WHERE ").format(sql.Identifier(table))
-            row = conn.execute(query + where, [f"%{room_id}%"] * len(columns)).fetchone()
-            if row and row[0]:
-                found[table] = int(row[0])
-    return found
 
 
 async def test_a_room_made_on_one_node_is_whole_on_another(

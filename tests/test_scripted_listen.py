@@ -14,8 +14,8 @@ from av import AudioFrame
 
 from mockroom.keys import STORE
 from mockroom.scripted import metrics_for_room
+from mockroom.scripted.media_in import pcm_of
 from mockroom.scripted.service import SCRIPTED
-from mockroom.scripted.session import pcm_of
 from mockroom.scripted.speech import level_db
 from support.scripted_peer import Candidate, scripted_room
 from support.ws import joined
@@ -61,10 +61,10 @@ async def test_audio_is_decoded_only_inside_answer_windows(client: Any) -> None:
             state = (await cand.next_message("scripted-state"))["state"]
         # By then the candidate has sent well over a second of audio, and none was decoded.
         assert await packets_sent(sender) > 50
-        assert session.frames_heard == 0
+        assert session.media_in.frames_heard == 0
 
         await cand.wait_state(phase="answer", recording=True)
-        await until(lambda: session.frames_heard >= 25)  # half a second of talk, decoded
+        await until(lambda: session.media_in.frames_heard >= 25)  # half a second of talk, decoded
         await cand.action("done")
         await cand.wait_state(phase="after_answer")
         metrics = await metrics_for_room(client.app[STORE], room["room_id"])
@@ -73,12 +73,12 @@ async def test_audio_is_decoded_only_inside_answer_windows(client: Any) -> None:
 
         # Closed again: another second of talk is dropped at the door (a few frames that were
         # in aiortc's jitter buffer and decoder queue at the close may still come out).
-        heard, sent = session.frames_heard, await packets_sent(sender)
+        heard, sent = session.media_in.frames_heard, await packets_sent(sender)
         deadline = time.monotonic() + 10
         while await packets_sent(sender) < sent + 50:
             assert time.monotonic() < deadline, "the candidate stopped sending"
             await asyncio.sleep(0.05)
-        assert session.frames_heard - heard <= 8
+        assert session.media_in.frames_heard - heard <= 8
     finally:
         await cand.close()
         await ws.close()

@@ -60,4 +60,6 @@ if (process.argv.includes("--analyze")) {
       (later.length ? `; later: ${later.map((imp) => basename(imp.path)).join(" ")}` : ""));
   }
 }
+// The open page's script, inlined into its document (server/mockroom/open_page.py): one file, no chunks.
+await build({ entryPoints: ["src/open-link.js"], bundle: true, format: "iife", minify: true, target: "es2022", outfile: "static/build/open-link.js", logLevel: "warning" });
 console.log(`built ${entryPoints.length} page bundles`);

@@ -7,7 +7,6 @@ limits).
 
 from __future__ import annotations
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from .access import Grant, authorize
@@ -15,6 +14,9 @@ from .errors import Forbidden
 from .keys import STORE
 from .links.signed import PAGE, verify
 from .links.vault import owner_role
+from .open_page import render_open_page
+from .roles import Mode
+from .storage.interface import RoomRecord
 
 
 def bearer_header(request: web.Request) -> str | None:
@@ -47,23 +49,30 @@ async def owner_grant(request: web.Request, may: str) -> Grant:
 async def page_grant(request: web.Request) -> Grant | None:
     """Who opened a page: `?token=` (links issued before #token=), `?sig=` (the page ticket a
     `#token=` link trades its token for), or None: the token is in a fragment, which only the
-    browser sees, so the page must first fetch a ticket (pages.open_link)."""
+    browser sees, so the page must first fetch a ticket (open_link)."""
+    opened = await page_opening(request)
+    return opened if isinstance(opened, Grant) else None
+
+
+async def page_opening(request: web.Request) -> Grant | RoomRecord:
+    """`page_grant`, or where the page must first fetch a ticket, the room it opens (read
+    anyway, to answer "does not exist"): its mode says which page comes after (open_link)."""
     store, room_id = request.app[STORE], request.match_info["room_id"]
     if token := request.query.get("token"):
         return await authorize(store, room_id, token)
     if sig := request.query.get("sig"):
         return await verify(store, room_id, PAGE, sig)
-    if await store.get_room(room_id) is None:
-        await authorize(store, room_id, None)  # the room's own "does not exist" page
-    return None
+    room = await store.get_room(room_id)
+    # No such room: authorize refuses it with the room's own "does not exist" page.
+    return room if room is not None else await authorize(store, room_id, None)
 
 
-def open_link(request: web.Request, next_entry: str | None = None) -> web.Response:
-    """What a page answers when `page_grant` is None: open-page.js finds the token (the
+def open_link(request: web.Request, opens: Mode | None = None) -> web.Response:
+    """What a page answers when `page_grant` is None: open-link.js finds the token (the
     fragment, else this tab's sessionStorage), trades it for a page ticket and loads the page
-    with that; without a token it says which link to open. next_entry: the bundle the page
-    after it most likely runs, fetched meanwhile (open.html)."""
-    return aiohttp_jinja2.render_template("open.html", request, {"next_entry": next_entry})
+    with that; without a token it says which link to open. opens: the mode of the room whose
+    page comes next, whose files it fetches meanwhile (open_page.py)."""
+    return render_open_page(request, opens)
 
 
 async def grant_for_fetch(request: web.Request) -> Grant:

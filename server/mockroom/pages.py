@@ -1,4 +1,5 @@
-"""HTML pages (Jinja2). Pages carry no inline script: config travels in data attributes / JSON."""
+"""HTML pages (Jinja2). Pages carry no inline script (config travels in data attributes / JSON),
+but for the open page's one, which its CSP names by hash (open_page.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from aiohttp import web
 
 from . import resources
 from .access import Grant
-from .http import open_link, page_grant
+from .http import open_link, page_opening
 from .keys import BANKS
+from .open_page import setup_open_page
 from .roles import Mode, Role
 
 WEB_DIR = resources.web_dir()  # package data in a wheel, web/ in a checkout
@@ -36,6 +38,7 @@ def setup_templates(app: web.Application) -> None:
     )
     preloads = _preloads()
     env.globals["preloads"] = lambda entry: preloads.get(entry, [])
+    setup_open_page(app, WEB_DIR, preloads)
 
 
 @routes.get("/")
@@ -57,9 +60,9 @@ def room_context(grant: Grant) -> dict[str, Any]:
 
 @routes.get("/rooms/{room_id}")
 async def room_page(request: web.Request) -> web.Response:
-    grant = await page_grant(request)
-    if grant is None:
-        return open_link(request, next_entry="room-page.js")  # most links open a peer room
+    grant = await page_opening(request)
+    if not isinstance(grant, Grant):
+        return open_link(request, opens=grant.mode)  # the page fetches the mode's page meanwhile
     ctx = room_context(grant)
     if ctx["role"] == Role.REVIEWER.value:
         raise web.HTTPFound(f"/rooms/{ctx['room'].id}/review?{request.query_string}")

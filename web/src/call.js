@@ -1,17 +1,22 @@
 // The peer-to-peer call: one RTCPeerConnection per remote participant (a mesh of up to three),
 // "perfect negotiation" per pair, trickle ICE over the RoomClient's `signal` messages.
-// No DOM here: the room UI listens to the callbacks. One concern, a little over 400 lines:
-// perfect negotiation needs each of its branches (collision, rollback, a prepared offer, a
-// connection kept across a signaling reconnect: call-resume.js decides which are kept).
+// No DOM here: the room UI listens to the callbacks. This module keeps the peers and decides
+// who offers; call-negotiation.js is what each connection does with its signals, call-offer.js
+// our m-lines and the lobby's prepared offer, call-resume.js which connections a signaling
+// reconnect keeps, call-spare.js the connection kept ready for the next newcomer.
 
-import { carriesMedia, isNewRemote } from "./call-resume.js";
+import { handleSignal, wirePc } from "./call-negotiation.js";
+import {
+  addTransceivers, fitTracks, matchTransceivers, mediaPlan, sendPrepared, senderOf, sendsMedia,
+} from "./call-offer.js";
+import { droppedAtWelcome, keepsConnection } from "./call-resume.js";
 import { SpareConnection } from "./call-spare.js";
 import { mark } from "./join-timing.js";
 
 /** @typedef {import("./protocol.js").RoomClient} RoomClient */
 /** @typedef {import("./wire.js").Participant} ParticipantInfo */
 /** @typedef {import("./wire.js").SignalData} SignalData */
-/** @typedef {{kinds: ("audio"|"video")[], sends: boolean}} MediaPlan */
+/** @typedef {import("./call-offer.js").PreparedOffer} PreparedOffer */
 
 /**
  * @typedef {object} RemotePeer
@@ -37,22 +42,6 @@ import { mark } from "./join-timing.js";
 const ANNOUNCE_LATER_MS = 250;
 /** The spare connection (call-spare.js) is made this long after our own welcome. */
 const SPARE_AFTER_MS = 600;
-
-/** Only the two seats publish media; observers watch and listen. @param {string} role */
-export function sendsMedia(role) {
-  return role === "interviewer" || role === "candidate";
-}
-
-/**
- * What each role and room media send and receive.
- * @param {string} role @param {string} roomMedia @returns {MediaPlan}
- */
-export function mediaPlan(role, roomMedia) {
-  return {
-    kinds: roomMedia === "video" ? ["audio", "video"] : ["audio"],
-    sends: sendsMedia(role),
-  };
-}
 
 export class Call {
   /**
@@ -98,17 +87,9 @@ export class Call {
     this._prepared = opts.prepared || null;
     /** @type {string|null} the peer offerAhead sent the offer to, until the welcome */
     this._aheadId = null;
-    if (this._prepared) {
-      // Tracks that arrived after the offer was made go onto its transceivers now.
-      for (const kind of this.plan.kinds) {
-        const sender = this._sender(this._prepared.pc, kind);
-        if (sender && this.tracks[kind] && sender.track !== this.tracks[kind]) {
-          sender.replaceTrack(this.tracks[kind]).catch((/** @type {unknown} */ err) => console.warn(err));
-        }
-      }
-    }
+    // Tracks that arrived after the offer was made go onto its transceivers now.
+    if (this._prepared) fitTracks(this._prepared.pc, this.plan, this.tracks);
   }
-
 
   /** Starts from the client's current welcome and follows the room from then on. */
   start() {
@@ -165,10 +146,10 @@ export class Call {
     if (track && !this.localStream.getTracks().includes(track)) this.localStream.addTrack(track);
     this.tracks[kind] = track;
     const jobs = [];
-    const prepared = this._prepared && this._sender(this._prepared.pc, kind);
+    const prepared = this._prepared && senderOf(this._prepared.pc, kind);
     if (prepared) jobs.push(prepared.replaceTrack(track).catch((/** @type {unknown} */ err) => console.warn(err)));
     for (const peer of this.peers.values()) {
-      const sender = peer.pc && peer.attached ? this._sender(peer.pc, kind) : null;
+      const sender = peer.pc && peer.attached ? senderOf(peer.pc, kind) : null;
       if (sender) jobs.push(sender.replaceTrack(track).catch((/** @type {unknown} */ err) => console.warn(err)));
     }
     await Promise.all(jobs);
@@ -179,15 +160,9 @@ export class Call {
   /** @param {import("./wire.js").Welcome} welcome */
   _onWelcome(welcome) {
     if (welcome.ice_servers) this.iceServers = welcome.ice_servers;
-    // After a reconnect (call-resume.js) a connection that still carries media is kept, also
-    // with someone the server does not list yet (it restarted; they are on their way back).
-    // Any other we make again, and we, the (re)joining side, offer.
-    const present = new Set(welcome.participants.map((p) => p.id));
-    for (const [id, peer] of [...this.peers]) {
-      if (present.has(id)) continue;
-      if (peer.pc && carriesMedia(peer.pc)) peer.unseen = true;
-      else this._remove(id);
-    }
+    // After a reconnect a connection that still carries media is kept (call-resume.js); any
+    // other we make again, and we, the (re)joining side, offer.
+    for (const id of droppedAtWelcome(this.peers, welcome.participants)) this._remove(id);
     if (welcome.participants.length) mark("peer-announced");
     const ahead = this._aheadId;
     this._aheadId = null;
@@ -195,9 +170,12 @@ export class Call {
       const peer = this.peers.get(info.id);
       if (peer && info.id === ahead) {
         // Offered to before the welcome: keep that connection, now with our id's politeness.
+        // Its tile is redrawn only if the room info was out of date (a redraw is a layout of
+        // the call view while the answer is on its way).
+        const changed = JSON.stringify(peer.info) !== JSON.stringify(info);
         peer.info = info;
         peer.polite = welcome.participant_id < info.id;
-        this.onpeerinfo(peer);
+        if (changed) this.onpeerinfo(peer);
       } else if (!this._keep(info)) {
         this._addPeer(info, true);
       }
@@ -205,8 +183,11 @@ export class Call {
     // Nobody to offer to: the next person to arrive offers to us instead.
     this._prepared?.pc.close();
     this._prepared = null;
-    // A connection for the next newcomer, made once this join's own negotiation is done.
-    this._certified.then(() => setTimeout(() => this._spare.fill(this._config()), SPARE_AFTER_MS));
+    // A connection for the next newcomer, made once this join's own negotiation is done; alone
+    // in the room there is none, and the next person may arrive at any moment: made at once.
+    // (A spare made later than someone's arrival leaves their offer to a new connection.)
+    const wait = this.peers.size ? SPARE_AFTER_MS : 0;
+    this._certified.then(() => setTimeout(() => this._spare.fill(this._config()), wait));
   }
 
   /** @param {ParticipantInfo} info */
@@ -227,9 +208,7 @@ export class Call {
    * @param {ParticipantInfo} info @returns {boolean} kept */
   _keep(info) {
     const peer = this.peers.get(info.id);
-    if (!peer) return false;
-    const observers = this.role === "observer" && info.role === "observer";
-    if (peer.pc ? !carriesMedia(peer.pc) : !observers) return false;
+    if (!peer || !keepsConnection(peer, info, this.role)) return false;
     peer.unseen = false;
     peer.info = info;
     this._showInfo(peer);
@@ -325,44 +304,30 @@ export class Call {
 
   // WebRTC ------------------------------------------------------------------------------------
 
-  /** Sends the lobby's ready-made offer and the candidates it gathered meanwhile. */
-  /** @param {RemotePeer} peer */
+  /** Sends the lobby's ready-made offer and the candidates it gathered meanwhile.
+   * @param {RemotePeer} peer */
   _usePrepared(peer) {
-    const prep = /** @type {NonNullable<Call["_prepared"]>} */ (this._prepared);
+    const prep = /** @type {PreparedOffer} */ (this._prepared);
     this._prepared = null;
     const pc = prep.pc;
     peer.pc = pc;
     peer.attached = true;
     this._wirePc(peer, pc);
-    let offered = false;
     const signal = (/** @type {SignalData} */ data) => { this.client.send({ type: "signal", to: peer.id, data }); };
-    // Candidates must not overtake the offer.
-    pc.onicecandidate = ({ candidate }) => {
-      if (!candidate) return;
-      if (offered) signal({ candidate: candidate.toJSON() });
-      else prep.candidates.push(candidate.toJSON());
-    };
-    /** @param {boolean} ok */
-    const send = (ok) => {
-      if (peer.pc !== pc) return;
-      if (!ok || !pc.localDescription || pc.signalingState !== "have-local-offer") {
-        pc.onnegotiationneeded?.(new Event("negotiationneeded"));
-        offered = true;
-        return;
-      }
-      // The description carries every candidate gathered so far (in the lobby, usually all
-      // of them): one message instead of one per candidate, for the server to relay and the
-      // other page to apply. Only later ones trickle.
-      signal({ description: descriptionJSON(pc.localDescription) });
-      mark("offer-sent");
-      offered = true;
-      prep.candidates.length = 0;
-    };
-    // Made in the lobby already (the usual case): sent now, in the welcome's own task. A
-    // `.then` would queue it behind the page's work on the same welcome (building the call
-    // view), which costs a newcomer's offer tens of milliseconds.
-    if (prep.settled !== null) send(prep.settled);
-    else peer.chain = prep.ready.then(send);
+    const later = sendPrepared(prep, signal, () => peer.pc === pc);
+    if (later) peer.chain = later;
+  }
+
+  /** Puts our side's transceivers on a connection: created (offerer) or matched (answerer).
+   * @param {RemotePeer} peer @param {boolean} create */
+  _attach(peer, create) {
+    const pc = peer.pc;
+    if (!pc || peer.attached) return;
+    peer.attached = true;
+    // Towards an observer we only send: its answer or offer never brings media to us.
+    const receive = sendsMedia(peer.info.role);
+    if (create) addTransceivers(pc, this.plan, this.localStream, receive);
+    else matchTransceivers(pc, this.plan, this.localStream, this.tracks, receive);
   }
 
   /** @returns {RTCConfiguration} */
@@ -383,79 +348,7 @@ export class Call {
 
   /** @param {RemotePeer} peer @param {RTCPeerConnection} pc */
   _wirePc(peer, pc) {
-    const signal = (/** @type {SignalData} */ data) => { this.client.send({ type: "signal", to: peer.id, data }); };
-    pc.onnegotiationneeded = async () => {
-      try {
-        peer.makingOffer = true;
-        await pc.setLocalDescription();
-        if (pc.localDescription) signal({ description: descriptionJSON(pc.localDescription) });
-        mark(`${pc.localDescription?.type}-sent`);
-      } catch (err) {
-        console.warn("offer failed", err);
-      } finally {
-        peer.makingOffer = false;
-      }
-    };
-    pc.onicecandidate = ({ candidate }) => {
-      if (candidate) signal({ candidate: candidate.toJSON() });
-    };
-    pc.ontrack = ({ track }) => {
-      // Observers send no media (the server names the sender's role on every signal); a
-      // modified observer page that offers tracks anyway is never shown or heard.
-      if (!sendsMedia(peer.info.role)) {
-        track.stop();
-        return;
-      }
-      for (const old of peer.stream.getTracks()) {
-        if (old.kind === track.kind && old !== track) peer.stream.removeTrack(old);
-      }
-      if (!peer.stream.getTracks().includes(track)) peer.stream.addTrack(track);
-      // Not yet announced (the offer is being applied): _announce hands its tracks over.
-      if (peer.heldTracks) peer.heldTracks.push(track);
-      else if (peer.announced) this.onpeertrack(peer, track);
-    };
-    pc.onconnectionstatechange = () => {
-      // A path that failed may come back on another candidate pair: the impolite side restarts.
-      // One kept across a reconnect that nobody announced again is gone for good.
-      if (peer.unseen && (pc.connectionState === "failed" || pc.connectionState === "closed")) {
-        this._remove(peer.id);
-        return;
-      }
-      if (pc.connectionState === "failed" && !peer.polite) pc.restartIce();
-      mark(`pc-${pc.connectionState}`);
-      if (peer.announced) this.onpeerstate(peer);
-      else this._announce(peer);
-    };
-  }
-
-  /** @param {RTCPeerConnection} pc @param {boolean} receive */
-  _addTransceivers(pc, receive) {
-    addTransceivers(pc, this.plan, this.localStream, receive);
-  }
-
-  /** Puts our side's transceivers on a connection: created (offerer) or matched (answerer).
-   * @param {RemotePeer} peer @param {boolean} create */
-  _attach(peer, create) {
-    const pc = peer.pc;
-    if (!pc || peer.attached) return;
-    peer.attached = true;
-    // Towards an observer we only send: its answer or offer never brings media to us.
-    const receive = sendsMedia(peer.info.role);
-    if (create) return this._addTransceivers(pc, receive);
-    for (const kind of this.plan.kinds) {
-      const track = this.tracks[kind];
-      const tr = pc.getTransceivers().find((t) => t.receiver.track.kind === kind && !(/** @type {{stopped?: boolean}} */ (t)).stopped);
-      if (!tr || !this.plan.sends) continue;
-      tr.direction = receive ? "sendrecv" : "sendonly";
-      tr.sender.setStreams?.(this.localStream);
-      if (track) tr.sender.replaceTrack(track).catch((/** @type {unknown} */ err) => console.warn(err));
-    }
-  }
-
-  /** @param {RTCPeerConnection} pc @param {string} kind */
-  _sender(pc, kind) {
-    const tr = pc.getTransceivers().find((t) => t.receiver.track.kind === kind && !(/** @type {{stopped?: boolean}} */ (t)).stopped);
-    return tr ? tr.sender : null;
+    wirePc(this, peer, pc);
   }
 
   /** @param {string} from @param {SignalData} data @param {string} [fromRole] from the server */
@@ -479,108 +372,9 @@ export class Call {
 
   /** @param {RemotePeer} peer @param {RTCPeerConnection|null} pc @param {SignalData} data
    * @returns {Promise<void>} */
-  async _handleSignal(peer, pc, data) {
-    if (peer.pc !== pc) return; // the connection was replaced meanwhile
-    if (data.description && isNewRemote(pc, data.description)) {
-      // They reloaded while we kept our side: answer their new connection with a new one.
-      this._addPeer(peer.info, false);
-      const fresh = /** @type {RemotePeer} */ (this.peers.get(peer.id));
-      /** @type {Promise<void>} */
-      const handled = this._handleSignal(fresh, fresh.pc, data);
-      fresh.chain = handled.catch(() => {}); // their candidates wait for the offer
-      return handled;
-    }
-    if (data.description) {
-      const description = data.description;
-      const readyForOffer = !peer.makingOffer &&
-        (pc.signalingState === "stable" || peer.settingAnswer);
-      const collision = description.type === "offer" && !readyForOffer;
-      peer.ignoreOffer = !peer.polite && collision;
-      if (peer.ignoreOffer) return;
-      peer.settingAnswer = description.type === "answer";
-      mark(`${description.type}-received`);
-      // Its tracks (ontrack fires once per kind while it is applied) reach the page together.
-      peer.heldTracks = [];
-      try {
-        await pc.setRemoteDescription(description);
-      } finally {
-        const held = peer.heldTracks;
-        peer.heldTracks = undefined;
-        if (peer.announced) for (const track of held) this.onpeertrack(peer, track);
-      }
-      mark(`${description.type}-applied`);
-      peer.settingAnswer = false;
-      if (description.type === "offer") {
-        this._attach(peer, false);
-        await pc.setLocalDescription();
-        if (pc.localDescription) {
-          this.client.send({
-            type: "signal", to: peer.id, data: { description: descriptionJSON(pc.localDescription) },
-          });
-          mark("answer-sent");
-        }
-        this._announce(peer);
-      }
-    } else if (data.candidate) {
-      try {
-        await pc.addIceCandidate(data.candidate);
-      } catch (err) {
-        if (!peer.ignoreOffer) throw err;
-      }
-    }
+  _handleSignal(peer, pc, data) {
+    return handleSignal(this, peer, pc, data);
   }
 }
 
-/**
- * @typedef {{pc: RTCPeerConnection, candidates: RTCIceCandidateInit[], ready: Promise<boolean>,
- *            settled: boolean|null}} PreparedOffer
- *   settled: what `ready` resolved to, once it has (null before).
- */
-
-/**
- * A connection with our transceivers and its local offer already made, so certificate, offer
- * and ICE gathering happen while the person is still in the lobby. An offer is addressed to
- * nobody until it is sent: Call sends it to the first participant its welcome lists.
- * @param {{role: string, roomMedia: string, iceServers?: RTCIceServer[], stream: MediaStream}} opts
- * @returns {PreparedOffer}
- */
-export function prepareOffer(opts) {
-  const pc = new RTCPeerConnection({ iceServers: opts.iceServers || [] });
-  /** @type {RTCIceCandidateInit[]} */
-  const candidates = [];
-  pc.onicecandidate = ({ candidate }) => {
-    if (candidate) candidates.push(candidate.toJSON());
-  };
-  addTransceivers(pc, mediaPlan(opts.role, opts.roomMedia), opts.stream);
-  /** @type {PreparedOffer} */
-  const prepared = { pc, candidates, ready: Promise.resolve(false), settled: null };
-  prepared.ready = pc.setLocalDescription().then(() => true, (err) => {
-    console.warn("preparing the offer failed", err);
-    return false;
-  }).then((ok) => {
-    prepared.settled = ok;
-    mark("offer-prepared");
-    return ok;
-  });
-  return prepared;
-}
-
-/**
- * Our side's m-lines: senders carry our tracks (or none yet), observers only receive.
- * receive: false towards an observer, who sends nothing (we only send to it).
- * @param {RTCPeerConnection} pc @param {MediaPlan} plan @param {MediaStream} stream
- * @param {boolean} [receive]
- */
-function addTransceivers(pc, plan, stream, receive = true) {
-  for (const kind of plan.kinds) {
-    const track = stream.getTracks().find((t) => t.kind === kind);
-    pc.addTransceiver(track || kind, plan.sends
-      ? { direction: receive ? "sendrecv" : "sendonly", streams: [stream] }
-      : { direction: "recvonly" });
-  }
-}
-
-/** @param {RTCSessionDescription} d @returns {RTCSessionDescriptionInit} */
-function descriptionJSON(d) {
-  return { type: d.type, sdp: d.sdp };
-}
+export { mediaPlan, prepareOffer, sendsMedia } from "./call-offer.js";

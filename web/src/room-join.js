@@ -5,6 +5,7 @@
 // room-page.js only wires this to the page; room-controls.js holds the call's buttons.
 
 import { Call, prepareOffer } from "./call.js";
+import { mark } from "./join-timing.js";
 import { $ } from "./dom.js";
 import { mediaUp, remembering, stylesheet } from "./late-mount.js";
 import { mountLinksPanel } from "./links-panel.js";
@@ -129,10 +130,18 @@ export class RoomJoin {
     call.start();
     // The offer follows the hello on the socket, to the seat the room info listed.
     client.onhello = () => call.offerAhead(info.participants || []);
+    // Subscribed before the welcome: the interview pane's first state arrives right after it.
+    const early = remembering(client, ["interview-state"]);
+    const connecting = client.connect({ takeover: !!how.takeover });
+    // The hello and the offer are on the socket: the call view is built and laid out while the
+    // server admits us and the other page answers, so the answer does not queue behind it.
+    const shown = this.showCallView(client, call, name || client.name);
     try {
-      await client.connect({ takeover: !!how.takeover });
+      await connecting;
     } catch (err) {
+      early.stop();
       call.stop();
+      shown.undo();
       this.joinButton.disabled = false;
       const error = /** @type {import("./protocol.js").RoomError} */ (err);
       this.showJoinError(error.message);
@@ -141,7 +150,7 @@ export class RoomJoin {
     }
     session.saveParticipantId(this.roomId, this.role, client.participantId);
     client.on("welcome", (w) => session.saveParticipantId(this.roomId, this.role, w.participant_id));
-    this.enterCall(info, client, call, name || client.name);
+    this.enterCall(info, client, call, name || client.name, { early, meters: shown.meters });
     // Devices still starting when Join was clicked join the call when they are ready.
     lobby.ready.then(() => {
       for (const kind of /** @type {const} */ (["audio", "video"])) {
@@ -156,42 +165,84 @@ export class RoomJoin {
     });
   }
 
-  /** @param {RoomInfo} info @param {RoomClient} client @param {Call} call @param {string} name */
-  enterCall(info, client, call, name) {
+  /**
+   * The call view, shown at the click (before the welcome): our tile, the tiles of whoever the
+   * call knows of, the connection line. undo() puts the lobby back (the join was refused);
+   * meters(up) lets the level meters start once `up` settles.
+   * @param {RoomClient} client @param {Call} call @param {string} name
+   * @returns {{undo: () => void, meters: (up: Promise<unknown>) => void}}
+   */
+  showCallView(client, call, name) {
     const lobby = this.lobby;
-    // On a phone the lobby was scrolled: land on the call, not half way down the page.
-    // Scrolled now, while the lobby's layout is still clean: the same scroll after the call
-    // view is shown would force a layout of all of it (~15 ms measured) in the middle of the
-    // join, while the answer is on its way.
-    if (window.scrollY > 0) window.scrollTo({ top: 0 });
-    lobby.finish();
+    // On a phone the lobby was scrolled: land on the call, not half way down the page. Both
+    // coordinates given and 0, so the browser needs no layout for it (Chromium skips it: the
+    // position cannot be clamped); reading scrollY first forced one of the whole page, in the
+    // click's task, after the button's own changes (15 ms in a trace).
+    window.scrollTo(0, 0);
+    const phase = this.root.dataset.phase;
+    const lobbyBox = /** @type {HTMLElement} */ ($("lobby"));
+    const callBox = /** @type {HTMLElement} */ ($("call"));
     this.root.dataset.phase = "call";
-    /** @type {HTMLElement} */ ($("lobby")).hidden = true;
-    /** @type {HTMLElement} */ ($("call")).hidden = false;
+    lobbyBox.hidden = true;
+    callBox.hidden = false;
     const view = new RoomView({ roomMedia: this.roomMedia, speakerId: lobby.speakerId() });
+    // A meter costs an AudioContext and an analyser: none before the media is up.
+    /** @type {(up: Promise<unknown>) => void} */
+    let meters = () => {};
+    view.holdMeters(new Promise((resolve) => { meters = resolve; }));
+    const video = lobby.video;
+    const home = video && { parent: video.parentNode, next: video.nextSibling };
     this.live = {
       client, call, view, camera: lobby.stream.getVideoTracks()[0] || null, screen: null,
       pip: new CameraPip(call),
     };
     this.showCall(call, view);
-    // The meters, the panes and the stats wait for the media: they never delay the first frame.
-    const up = mediaUp(call);
-    view.holdMeters(up);
-    view.addLocal({ name, role: this.role, video: lobby.video });
-    view.meterLocal(lobby.stream);
+    view.addLocal({ name, role: this.role, video });
+    // The buttons (which ones an observer or this browser has, their labels) and our tile's
+    // state are laid out with the view, not in a second layout at the welcome. The hello
+    // carried our state: a `state` message goes only if it changed since (it follows the hello
+    // on the socket).
+    this.controls.setup();
+    this.controls.sendState({ ifChanged: true });
+    const undo = () => {
+      this.live = null;
+      view.local?.tile?.remove();
+      view.local?.item.remove();
+      if (video && home?.parent) {
+        video.classList.remove("mirror");
+        home.parent.insertBefore(video, home.next);
+      }
+      if (phase === undefined) delete this.root.dataset.phase;
+      else this.root.dataset.phase = phase;
+      callBox.hidden = true;
+      lobbyBox.hidden = false;
+    };
+    return { undo, meters };
+  }
+
+  /**
+   * Admitted (the welcome came): what the first remote frame does not need — the meters, the
+   * acting-role badge, the links panel, the interview pane and the notes editor — waits until
+   * the media is up (the first remote frame shown), so none of it competes with the answer,
+   * the ICE handshake and the first frame for the page's main thread.
+   * @param {RoomInfo} info @param {RoomClient} client @param {Call} call @param {string} name
+   * @param {{early: ReturnType<typeof remembering>, meters: (up: Promise<unknown>) => void}} held
+   */
+  enterCall(info, client, call, name, held) {
+    const live = /** @type {LiveCall} */ (this.live);
+    this.lobby.finish();
     client.onstatechange = (state, detail) => this.onClientState(state, detail);
     client.on("left", (msg) => this.presence.left(msg.participant_id, msg.reason));
-    client.on("interview-state", (msg) => this.showActingRole(msg.state));
-    this.controls.setup();
     startStatsLoop(() => this.live);
-    this.controls.sendState({ ifChanged: true });
-    this.mountLinks(info);
-    // The interview pane, then the notes editor (CodeMirror + Yjs, most of the page's code),
-    // load once the media is up: they never delay the join nor the first frame.
-    // Subscribed now: the pane's first state arrives right after the welcome.
-    const early = remembering(client, ["interview-state"]);
+    const up = mediaUp(call);
+    held.meters(up);
     up.then(() => {
-      this.loadInterviewPane(info, early);
+      mark("call-deferred");
+      live.view.meterLocal(this.lobby.stream);
+      // Replays the state that came with the welcome, then follows it.
+      held.early.client.on("interview-state", (msg) => this.showActingRole(msg.state));
+      this.mountLinks(info);
+      this.loadInterviewPane(info, held.early);
       setTimeout(() => this.loadNotes(info, name), 150);
     });
   }

@@ -6,30 +6,17 @@
 // phase, the question, the timers and the take number; this page renders `scripted-state` and
 // records exactly while `state.recording` is true. Before joining it asks where the session
 // stands (GET /api/rooms/{id}/scripted), so a finished practice never turns the camera on.
+// Through a server outage the session goes on by itself (scripted-outage.js).
 
 import "./delete-room.js";
-import "./links-mount.js"; // the owner's "Links and invites" (ui)
 
 import { messageOf, takeToken, request } from "./api.js";
 import { Lobby } from "./lobby.js";
-import { RoomClient } from "./protocol.js";
-import { bannerText } from "./reconnect.js";
-import { AnswerList } from "./scripted-answers.js";
+import { phaseLine, saidLine, takeLine } from "./scripted-card.js";
 import { prefs, session } from "./storage.js";
 import { formatClock, remainingMs } from "./timer.js";
 
 /** @typedef {import("./wire.js").ScriptedState} ScriptedState */
-
-/** @type {Record<string, string>} */
-const PHASE_TEXT = {
-  waiting: "Ready when you are: press Start.",
-  intro: "The interviewer is introducing the session…",
-  think: "Think time: recording starts when it ends, or press “Start recording”.",
-  answer: "Answer now.",
-  after_answer: "Answer saved. Retake it, or go on.",
-  wrap_up: "Wrapping up…",
-  done: "Finished. Thank you!",
-};
 
 const root = /** @type {HTMLElement} */ (document.getElementById("scripted"));
 const roomId = root.dataset.roomId || "";
@@ -78,30 +65,41 @@ const sections = {
 const lobby = new Lobby({
   role: "candidate", media: isVideo ? "video" : "audio", needsDevices: true,
 });
-const answers = new AnswerList(byData("uploads"), byData("uploads-section"));
 // The remembered captions choice shows before the join too (CaptionLine keeps it from then on).
 byTestId("captions-toggle").checked = prefs.captions();
 /** What only the live view needs loads with the join: the device check, all there is before
- * it, needs neither the media link nor the recorder nor captions (their controls are in the live
- * view). The join waits for it (a few KiB, fetched in parallel), so every handler finds it there.
- * Kept once for a second try; forgotten after a failed fetch.
+ * it, needs neither the socket nor the media link nor the recorder nor captions (their controls
+ * are in the live view) nor the outage handling. The join waits for it (a few KiB, fetched in
+ * parallel), so every handler finds it there. Kept once for a second try; forgotten after a
+ * failed fetch.
  * @type {Promise<{ScriptedCall: typeof import("./scripted-call.js").ScriptedCall,
+ *   RoomClient: typeof import("./protocol.js").RoomClient,
  *   captions: import("./scripted-captions.js").CaptionLine,
- *   takes: import("./scripted-takes.js").TakeFollower}>|null} */
+ *   takes: import("./scripted-takes.js").TakeFollower,
+ *   outage: import("./scripted-outage.js").OutageFollower}>|null} */
 let liveParts = null;
 function loadLiveParts() {
   liveParts ||= Promise.all([
     import("./scripted-call.js"), import("./scripted-captions.js"), import("./scripted-takes.js"),
-    import("./recorder.js"),
-  ]).then(([{ ScriptedCall }, { CaptionLine }, { TakeFollower }, { ClipApi }]) => ({
+    import("./recorder.js"), import("./protocol.js"), import("./scripted-outage.js"),
+    import("./scripted-answers.js"),
+  ]).then(([
+    { ScriptedCall }, { CaptionLine }, { TakeFollower }, { ClipApi }, { RoomClient },
+    { OutageFollower }, { AnswerList },
+  ]) => ({
     ScriptedCall,
+    RoomClient,
     captions: new CaptionLine({
       toggle: byTestId("captions-toggle"), line: byTestId("captions"),
       send: (on) => { page.client?.send({ type: "captions", on }); },
     }),
     takes: new TakeFollower({
-      api: new ClipApi({ roomId, token }), stream: lobby.stream, answers,
+      api: new ClipApi({ roomId, token }), stream: lobby.stream,
+      answers: new AnswerList(byData("uploads"), byData("uploads-section")),
       serverNow: () => page.client?.serverNow() || Date.now(),
+    }),
+    outage: new OutageFollower({
+      say, status: ui.status, send: (msg) => { page.client?.send(msg); },
     }),
   }));
   liveParts.catch(() => { liveParts = null; });
@@ -110,20 +108,15 @@ function loadLiveParts() {
 
 /** Page state; the server's scripted-state is kept as `scripted`. */
 const page = {
-  /** @type {RoomClient|null} */ client: null,
+  /** @type {import("./protocol.js").RoomClient|null} */ client: null,
   /** @type {import("./scripted-call.js").ScriptedCall|null} */ call: null,
   /** @type {import("./scripted-takes.js").TakeFollower|null} from the join on */ takes: null,
   /** @type {ScriptedState|null} */ scripted: null,
+  /** @type {import("./scripted-outage.js").OutageFollower|null} from the join on */
+  outage: null,
   welcomes: 0,
   joined: false,
   finished: false,
-  /** @type {ReturnType<typeof setTimeout>|undefined} clears "Back — connected…" */
-  backTimer: undefined,
-  /** Where the session stood when the server went away (null: no outage in progress).
-   * @type {{phase: string, recording: {question_id: string, take: number}|null}|null} */
-  outage: null,
-  /** The page asked the new server to go on by itself; its reply is still on the way. */
-  resuming: false,
 };
 
 /** @param {string} text */
@@ -175,6 +168,9 @@ async function boot() {
     notice(messageOf(error), { label: "Reload", onclick: () => location.reload() });
     return;
   }
+  // The owner's "Links and invites" (a folded panel, and a request of its own): after the one
+  // request the device check waits for, so it never delays it.
+  import("./links-mount.js").catch(() => { /* the panel is a convenience; a reload retries */ });
   if (state.phase === "done") {
     showFinished(); // the camera stays off: there is nothing left to record
     return;
@@ -211,9 +207,10 @@ async function join(how = {}) {
     ui.joinError.textContent = `Could not load this page's code; try again: ${messageOf(error)}`;
     return;
   }
-  const { captions, takes } = live;
+  const { captions, takes, outage } = live;
   page.takes = takes;
-  const client = new RoomClient({
+  page.outage = outage;
+  const client = new live.RoomClient({
     url: `/ws/rooms/${roomId}`, token, name: "Candidate",
     participantId: session.participantId(roomId, "candidate") || undefined,
     media: { audio: stream.getAudioTracks().length > 0, video: stream.getVideoTracks().length > 0 },
@@ -226,10 +223,7 @@ async function join(how = {}) {
   });
   client.on("error", (msg) => {
     say(msg.message);
-    if (page.resuming && page.scripted) {
-      page.resuming = false; // the server would not go on by itself: Resume is the person's
-      render(page.scripted);
-    }
+    if (outage.refused() && page.scripted) render(page.scripted);
   });
   client.on("welcome", (msg) => {
     session.saveParticipantId(roomId, "candidate", msg.participant_id);
@@ -271,7 +265,7 @@ async function join(how = {}) {
     ui.remote.play?.().catch(() => {});
   };
   call.onstate = (state) => { ui.conn.textContent = state; };
-  takes.api.list().then((clips) => answers.load(clips, page.scripted?.resume || null))
+  takes.api.list().then((clips) => takes.answers.load(clips, page.scripted?.resume || null))
     .catch(() => { /* the list is a convenience; the takes themselves are safe */ });
   await call.negotiate();
 }
@@ -280,28 +274,8 @@ async function join(how = {}) {
  * @param {import("./protocol.js").StateDetail} [detail] */
 function onClientState(state, detail) {
   if (page.finished || !page.joined) return; // before the join, join() reports failures
-  if (state === "reconnecting" && !page.outage && page.scripted) {
-    const takes = page.takes;
-    const [questionId, take] = takes?.key ? takes.key.split(":") : [];
-    page.outage = {
-      phase: page.scripted.phase,
-      recording: takes?.recorder && questionId ? { question_id: questionId, take: Number(take) } : null,
-    };
-  }
-  if (state === "reconnecting" || state === "open") {
-    // The interviewer's media comes from the server: it is down with it (no mediaUp).
-    const banner = bannerText(state, { ...detail, mediaUp: false });
-    const recording = state === "reconnecting" && page.scripted?.recording;
-    say(banner ? banner.text + (recording ? " (recording continues)" : "") : "");
-    ui.status.dataset.state = banner ? banner.state : "";
-    clearTimeout(page.backTimer);
-    if (banner?.state === "back") {
-      page.backTimer = setTimeout(() => {
-        say("");
-        ui.status.dataset.state = "";
-      }, 3000);
-    }
-  } else if (state === "closed" && detail?.error?.code === "replaced") replaced();
+  page.outage?.connection(state, detail, page.scripted, page.takes);
+  if (state === "closed" && detail?.error?.code === "replaced") replaced();
   else if (state === "closed" && detail?.error) {
     notice(detail.error.message, { label: "Reload", onclick: () => location.reload() });
   }
@@ -329,31 +303,17 @@ function releaseMedia() {
 /** @param {ScriptedState} state */
 function render(state) {
   page.scripted = state;
-  if (page.outage) goOnAfterOutage(state);
-  if (state.phase !== "waiting") page.resuming = false;
+  page.outage?.state(state);
+  const resuming = !!page.outage?.resuming;
   const phase = state.phase;
   const q = state.question;
-  // No timer while the interviewer is still speaking: say so instead of a frozen 0:00.
-  const listening = !state.timer && ["intro", "think", "wrap_up"].includes(phase);
-  ui.phase.textContent = phase === "waiting" && !state.consented
-    ? "Read how your answers are recorded, then accept to begin."
-    : phase === "waiting" && page.resuming ? "Picking up where you were…"
-      : phase === "waiting" && state.resume ? "Press Resume to continue where you left off."
-      : listening && phase === "think" && state.follow_up
-        ? "A follow-up question: answer as soon as it has been asked."
-      : listening && phase === "think" ? "Listen to the question; think time starts when it ends."
-        : state.practice && phase === "answer" ? "Answer now: this one is not recorded."
-          : PHASE_TEXT[phase] || phase;
+  ui.phase.textContent = phaseLine(state, resuming);
   ui.practice.hidden = !(state.practice && q);
   ui.question.textContent = q ? q.text : "";
-  ui.take.textContent = q && !state.practice
-    ? `Question ${q.index + 1} of ${q.count} · ${state.follow_up ? "follow-up, " : ""}take ${state.take}` +
-      (state.retakes_left > 0 ? ` (${state.retakes_left} retake${state.retakes_left > 1 ? "s" : ""} left)` : "")
-    : "";
-  // The caption of what the interviewer says, unless it is the question shown just above.
-  ui.said.textContent = state.said && state.said !== q?.text ? `“${state.said}”` : "";
+  ui.take.textContent = takeLine(state);
+  ui.said.textContent = saidLine(state);
   ui.consent.hidden = !!state.consented || phase === "done" || page.finished;
-  ui.start.hidden = !(phase === "waiting" && state.consented) || page.resuming;
+  ui.start.hidden = !(phase === "waiting" && state.consented) || resuming;
   ui.start.textContent = state.resume ? "Resume" : "Start";
   ui.done.textContent = phase === "think"
     ? (state.practice ? "Start answering" : "Start recording")
@@ -372,37 +332,9 @@ function render(state) {
   ui.rec.hidden = !state.recording;
   // While the new server takes the session up again, the take being recorded goes on: the
   // `waiting` it opens with must not stop it (that would end the clip the answer continues).
-  if (!page.resuming) page.takes?.follow(state);
+  if (!resuming) page.takes?.follow(state);
   if (phase === "done") void finish();
   tick();
-}
-
-/**
- * The first state from a server after an outage (another node, or the same one restarted): a
- * session that was running goes on by itself, at the same question and take. A take the page
- * kept recording through the outage goes on in its window (same clip, chunks kept); otherwise
- * the session resumes as Resume would. A session that was waiting stays for the person.
- * @param {ScriptedState} state
- */
-function goOnAfterOutage(state) {
-  const was = page.outage;
-  page.outage = null;
-  if (!was || ["waiting", "done"].includes(was.phase)) return;
-  if (state.phase !== "waiting" || !state.consented) return;
-  const kept = was.recording && state.resume?.interrupted &&
-    state.resume.question_id === was.recording.question_id &&
-    state.resume.take === was.recording.take ? was.recording : null;
-  page.resuming = true;
-  page.client?.send({ type: "scripted", action: "start", ...(kept ? { recording: kept } : {}) });
-  say(kept
-    ? "Back — the server changed over; your answer kept recording the whole time. Carry on."
-    : "Back — the server changed over; picking up at the same question.");
-  ui.status.dataset.state = "back";
-  clearTimeout(page.backTimer);
-  page.backTimer = setTimeout(() => {
-    say("");
-    ui.status.dataset.state = "";
-  }, 8000);
 }
 
 /** The end: let the last take finish uploading, then hang up and turn the devices off. */

@@ -112,6 +112,19 @@ def _wire_features(app: web.Application, cluster: Cluster) -> None:
     cluster.notice_handlers["deleted"] = on_deleted
 
 
+def _wire_retention(app: web.Application, cluster: Cluster) -> None:
+    """The sweeper's own checks see the rooms at home here; a room whose home is another live
+    node is in use there (its home holds the lease while it serves the room's sockets, and for
+    QUIET_RELEASE_S after the last one). A Redis that does not answer fails the sweep's pass:
+    nothing is deleted on a guess, and the next pass asks again."""
+
+    async def at_home_elsewhere(room_id: str) -> bool:
+        home = await cluster.directory.live_home(room_id)
+        return home is not None and home != cluster.node_id
+
+    app[ROOM_HOOKS].in_use_elsewhere.append(at_home_elsewhere)
+
+
 def _wire_presence(app: web.Application, cluster: Cluster) -> None:
     """What is live about a room is in memory on its home: any other node asks it (asking.py)."""
     signaling, scripted = app[SIGNALING], app[SCRIPTED]
@@ -178,6 +191,7 @@ def setup_cluster(app: web.Application) -> None:
         cluster.room_forgetters.extend(app[ROOM_HOOKS].forget)
         _wire_presence(app, cluster)
         _wire_features(app, cluster)
+        _wire_retention(app, cluster)
         app[DRAIN].before_close.append(cluster.hand_over)
         yield
         await cluster.stop()

@@ -62,6 +62,14 @@ elseif not holder then
 end
 return 0
 """
+# KEYS[1] room lease, ARGV[1] node key prefix. The holder if it is alive, else nil.
+_LIVE_HOME = """
+local holder = redis.call('GET', KEYS[1])
+if holder and redis.call('EXISTS', ARGV[1] .. holder) == 1 then
+  return holder
+end
+return false
+"""
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
@@ -91,6 +99,7 @@ class Directory:
         self._claim = redis.register_script(_CLAIM)
         self._renew = redis.register_script(_RENEW)
         self._release = redis.register_script(_RELEASE)
+        self._live_home = redis.register_script(_LIVE_HOME)
 
     async def heartbeat(self, card: NodeCard) -> None:
         await self.redis.set(node_key(card.node_id), card.dumps(), px=NODE_TTL_MS)
@@ -128,6 +137,12 @@ class Directory:
 
     async def home_of(self, room_id: str) -> str | None:
         holder = await self.redis.get(room_key(room_id))
+        return holder.decode() if isinstance(holder, bytes) else holder
+
+    async def live_home(self, room_id: str) -> str | None:
+        """The node holding the room's lease, if it is still in the registry (a lapsed node's
+        lease is no home: the next claim takes it over)."""
+        holder = await self._live_home(keys=[room_key(room_id)], args=[node_key("")])
         return holder.decode() if isinstance(holder, bytes) else holder
 
     async def renew(self, room_ids: list[str]) -> set[str]:

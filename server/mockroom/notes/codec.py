@@ -99,6 +99,20 @@ def parse(data: bytes) -> Message:
     raise CodecError(f"unknown message type {kind}")
 
 
+def update_payload(data: bytes) -> bytes | None:
+    """The update of a sync update message (what every keystroke sends), or None for any other
+    message, which `parse` reads. Only the header is read; raises CodecError if truncated."""
+    if len(data) < 3 or data[0] != MESSAGE_SYNC or data[1] != SYNC_UPDATE:
+        return None
+    length, pos = data[2], 3
+    if length >= 0x80:
+        length, pos = read_var_uint(data, 2)
+    end = pos + length
+    if end > len(data):
+        raise CodecError("truncated byte array")
+    return data[pos:end]
+
+
 def sync_step1(state_vector: bytes) -> bytes:
     return bytes((MESSAGE_SYNC, SYNC_STEP1)) + var_bytes(state_vector)
 

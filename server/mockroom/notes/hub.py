@@ -1,11 +1,14 @@
 """The registry of live notes documents and the durable relay between their clients.
 
-Hot path for an update: decode the envelope, apply to the server copy (validates it), queue the row;
-a flusher task then commits every queued row in one transaction (on PostgreSQL what arrives during
-a commit's round trip goes into the next one), and only then relays the received bytes unchanged
-to the other clients. Compaction and unloading run in a periodic maintenance task, never on a
-keystroke. Flushes and compactions take turns on one lock: a compaction replaces the log by a
-snapshot, and a row appended while it awaits its commit must not be deleted with the log.
+Hot path for an update: read the envelope's header, apply to the server copy (validates it), commit
+the row, and only then relay the received bytes unchanged to the other clients. On SQLite (a commit
+never suspends) the first keystroke of a loop turn is committed and relayed by the task that
+received it. Otherwise (PostgreSQL, later keystrokes of the same turn, a flush or compaction holding
+the write lock) the row is queued and a flusher task commits every queued row in one transaction
+(on PostgreSQL what arrives during a commit's round trip goes into the next one). Compaction and
+unloading run in a periodic maintenance task, never on a keystroke. Flushes and compactions take
+turns on one lock: a compaction replaces the log by a snapshot, and a row appended while it awaits
+its commit must not be deleted with the log.
 """
 
 from __future__ import annotations
@@ -64,6 +67,9 @@ class NotesHub:
         self.recently_cut: Callable[[str], Refusal | None] = lambda token_hash: None
         self._last_recheck = time.monotonic()
         self.updates_stored = 0  # since start-up (ops/metrics.py reads it)
+        self._inline = storage.commits_inline
+        # Whether an update was committed inline in this turn of the event loop (see _update).
+        self._inline_this_turn = False
 
     # links -------------------------------------------------------------------------------
     def cut_off(self, token_hash: str, why: Refusal) -> int:
@@ -139,6 +145,10 @@ class NotesHub:
             client.close(CLOSE_TOO_BIG, f"message too large (limit {limit} KiB)")
             return
         try:
+            update = codec.update_payload(data)
+            if update is not None:  # a keystroke: the one message that needs to be fast
+                await self._update(room, client, update, data)
+                return
             message = codec.parse(data)
         except codec.CodecError as exc:
             client.close(CLOSE_PROTOCOL, f"malformed message: {exc}")
@@ -188,9 +198,41 @@ class NotesHub:
         except ValueError:
             client.close(CLOSE_PROTOCOL, "malformed update")
             return
-        self._batch.append((room, client, update, raw or codec.update_message(update)))
+        relay = raw or codec.update_message(update)
+        if (
+            self._inline
+            and not self._inline_this_turn
+            and not self._batch
+            and not self._writing.locked()
+        ):
+            # The first keystroke of a loop turn commits at once. When several sockets' messages
+            # land in the same turn (a busy host), the others share one commit of the flusher in
+            # the next turn: a commit per keystroke would cost a WAL write each.
+            self._inline_this_turn = True
+            asyncio.get_running_loop().call_soon(self._next_turn)  # runs after this turn's work
+            await self._store_now(room, client, update, relay)
+            return
+        self._batch.append((room, client, update, relay))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush_task())
+
+    def _next_turn(self) -> None:
+        self._inline_this_turn = False
+
+    async def _store_now(self, room: DocRoom, client: Client, update: bytes, relay: bytes) -> None:
+        """Commit one update in the receiving task, then relay it: no flusher to wake, no loop
+        iteration between the keystroke and its relay. Only when nothing is queued before it
+        (relays keep the order of commits); the lock is free, so taking it never waits."""
+        async with self._writing:
+            try:
+                await self.storage.append(((room.room_id, room.name, update),))
+            except Exception:
+                log.exception("could not store notes updates", extra={"updates": 1})
+                client.close(CLOSE_INTERNAL, "could not save notes; reconnecting")
+                return
+            self.updates_stored += 1
+            room.log_rows += 1
+            room.relay(relay, exclude=client)
 
     def discard_queued(self, room_id: str) -> None:
         """Drop the room's updates that are not stored yet (the room is being deleted)."""

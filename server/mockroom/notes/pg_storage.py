@@ -21,6 +21,8 @@ from .storage import StoredDoc
 
 
 class PostgresNotesLog:
+    commits_inline = False  # a commit is a round trip: the hub's flusher batches meanwhile
+
     def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
         self._pool = pool  # the store's: it opens and closes the pool
 

@@ -85,6 +85,12 @@ class StoredDoc:
 class NotesLog(Protocol):
     """What the hub needs: durable before relayed, so `append` returns only once it is stored."""
 
+    # True when `append` never suspends (SQLite on the loop thread): the hub then commits a
+    # keystroke in the task that received it and relays it at once, instead of waking a flusher
+    # task a loop iteration later. False where a commit is a round trip (PostgreSQL): there the
+    # flusher batches what arrives during one commit into the next.
+    commits_inline: bool
+
     async def load(self, room_id: str, doc: str) -> StoredDoc: ...
 
     async def append(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
@@ -105,6 +111,8 @@ class NotesLog(Protocol):
 
 
 class NotesStorage:
+    commits_inline = True
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-from collections.abc import Coroutine
-from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -33,43 +31,53 @@ def close_reason(text: str) -> bytes:
     return text.encode("utf-8")[:123].decode("utf-8", "ignore").encode("utf-8")
 
 
-async def _finish(coro: Coroutine[Any, Any, None], waiting: Any) -> None:
-    """Drive a send that paused for the transport to drain, up to its end."""
-    try:
-        while True:
-            await waiting
-            waiting = coro.send(None)
-    except StopIteration:
-        pass
-    except BaseException:
-        coro.close()
-        raise
+# Above this many bytes waiting in the transport, frames queue for the writer task, which waits
+# for the transport to drain (asyncio's own high-water mark is 64 KiB).
+DIRECT_WRITE_LIMIT = 64 * 1024
+
+
+def binary_frame(data: bytes) -> bytes:
+    """One unmasked, final binary frame, as a server sends it (RFC 6455 section 5.2)."""
+    size = len(data)
+    if size < 126:
+        return bytes((0x82, size)) + data
+    if size < 65536:
+        return b"\x82\x7e" + size.to_bytes(2, "big") + data
+    return b"\x82\x7f" + size.to_bytes(8, "big") + data
 
 
 class SocketClient:
     """One notes socket. `send` never blocks the relay and never reorders frames.
 
-    A frame is written at once when nothing is waiting before it: aiohttp's uncompressed
-    send_bytes only suspends when the transport asks us to slow down, so stepping the coroutine
-    once writes it (what Python 3.12's eager tasks would do) and saves a loop iteration per
-    relayed keystroke. When the transport is paused, that frame and all later ones go to a queue
-    that a writer task drains, so one slow reader cannot stall the others.
+    A frame is written to the transport at once when nothing waits before it and the transport
+    keeps up: one `write`, where aiohttp's send_bytes is two coroutines to step per relayed
+    keystroke (the socket is uncompressed, so a frame is just a header and the bytes). aiohttp
+    writes its own frames (pings, the close) in one `write` each, so ours never land inside one.
+    When the transport falls behind, that frame and all later ones go to a queue that a writer
+    task drains through aiohttp (which waits for the transport), so one slow reader cannot
+    stall the others.
     """
 
     def __init__(
-        self, ws: web.WebSocketResponse, label: str, writable: bool, max_backlog: int, link: str
+        self,
+        ws: web.WebSocketResponse,
+        transport: asyncio.Transport,
+        label: str,
+        writable: bool,
+        max_backlog: int,
+        link: str,
     ) -> None:
         self.ws = ws
         self.label = label
         self.writable = writable
         self.link = link
         self.dropped_updates = 0
+        self._transport = transport
         self._queue: collections.deque[bytes] = collections.deque()
         self._queued_bytes = 0
         self._max_backlog = max_backlog
         self._wakeup = asyncio.Event()
         self._closing: tuple[int, str] | None = None
-        self._paused: tuple[Coroutine[Any, Any, None], Any] | None = None
         self._writing = False  # the writer task owns the socket until the queue is empty
 
     @property
@@ -79,16 +87,15 @@ class SocketClient:
     def send(self, data: bytes) -> None:
         if self._closing is not None:
             return
-        if not self._writing and self._paused is None:
-            coro = self.ws.send_bytes(data)
-            try:
-                waiting = coro.send(None)
-            except StopIteration:
-                return
-            except (ConnectionError, RuntimeError):
+        transport = self._transport
+        if (
+            not self._queue
+            and not self._writing
+            and transport.get_write_buffer_size() <= DIRECT_WRITE_LIMIT
+        ):
+            if self.ws.closed or transport.is_closing():
                 return  # the socket is going away; its reader cleans up
-            self._paused = (coro, waiting)
-            self._wakeup.set()
+            transport.write(binary_frame(data))
             return
         self._queue.append(data)
         self._queued_bytes += len(data)
@@ -111,9 +118,6 @@ class SocketClient:
             self._wakeup.clear()
             self._writing = True
             try:
-                if self._paused is not None:
-                    await _finish(*self._paused)
-                    self._paused = None
                 while queue and self._closing is None:
                     data = queue.popleft()
                     self._queued_bytes -= len(data)
@@ -189,9 +193,14 @@ async def handle_notes_socket(request: web.Request, hub: NotesHub) -> web.Stream
         max_msg_size=config.max_message_bytes * 2,
     )
     await ws.prepare(request)
+    transport = request.transport
+    if transport is None:  # the client went away during the upgrade
+        return ws
     label = f"{room_id}/{doc}/{grant.role.value}"
     writable = may_write_document(grant.role, doc)
-    client = SocketClient(ws, label, writable, config.max_backlog_bytes, grant.token_hash)
+    client = SocketClient(
+        ws, transport, label, writable, config.max_backlog_bytes, grant.token_hash
+    )
     writer = asyncio.create_task(client.write_loop())
     # Registered before the document loads (an await): a cut-off from now on reaches it.
     hub.admit(grant.token_hash, grant.expires_at, client)

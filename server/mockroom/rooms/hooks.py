@@ -10,7 +10,8 @@ for the services as they are, and a service that is reworked can register its ow
   store call) may land after the first deletion; rooms.deletion deletes again once the sockets
   are closed, and the retention sweep removes any orphan rows left after that.
 - `close(room_id)` runs afterwards: tell the participants and close their sockets.
-- `in_use(room_id)`: the retention sweeper leaves a room alone while anyone is in it.
+- `in_use(room_id)`: the retention sweeper leaves a room alone while anyone is in it here;
+  `in_use_elsewhere(room_id)` asks the same of other processes (cluster: the room's home node).
 """
 
 from __future__ import annotations
@@ -38,9 +39,16 @@ class RoomHooks:
     forget: list[Callable[[str], None]] = field(default_factory=list)
     close: list[Callable[[str], Awaitable[None]]] = field(default_factory=list)
     in_use: list[Callable[[str], bool]] = field(default_factory=list)
+    in_use_elsewhere: list[Callable[[str], Awaitable[bool]]] = field(default_factory=list)
 
-    def used(self, room_id: str) -> bool:
-        return any(check(room_id) for check in self.in_use)
+    async def used(self, room_id: str) -> bool:
+        """In use here (memory) or elsewhere (a question over the network, asked only then)."""
+        if any(check(room_id) for check in self.in_use):
+            return True
+        for check in self.in_use_elsewhere:
+            if await check(room_id):
+                return True
+        return False
 
 
 ROOM_HOOKS: web.AppKey[RoomHooks] = web.AppKey("room_hooks", RoomHooks)

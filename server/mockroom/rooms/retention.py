@@ -5,7 +5,7 @@ see Store.touch_room). The sweeper runs in the server every `sweep_interval_minu
 runs the same sweep by hand, from another process if need be. Each pass:
 
 1. deletes every room unused for longer than the retention time (a room someone is in right now
-   counts as used);
+   counts as used, on this node or, in a cluster, on the room's home node);
 2. removes orphans: rows, notes or recording folders of rooms that no longer exist (a write that
    raced a deletion, or a deletion by another process);
 3. prunes the voice cache to its bound (and the temporary files of killed renders).
@@ -56,7 +56,7 @@ async def sweep(
     data: RoomData,
     *,
     delete: Callable[[str], Awaitable[object]],
-    in_use: Callable[[str], bool] = lambda room_id: False,
+    in_use: Callable[[str], Awaitable[bool]] | None = None,
     now: float | None = None,
 ) -> SweepReport:
     report = SweepReport()
@@ -65,7 +65,7 @@ async def sweep(
         cutoff = now - settings.retention_days * DAY_S
         # One batch per pass (the next pass takes the rest), so a pass always ends.
         for room_id in await data.store.rooms_unused_since(cutoff, BATCH):
-            if in_use(room_id):
+            if in_use is not None and await in_use(room_id):
                 # Someone is in it: it is being used now, so it counts as used now.
                 await data.store.touch_room(room_id, now, force=True)
                 report.kept_in_use.append(room_id)

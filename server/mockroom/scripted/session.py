@@ -19,7 +19,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import numpy as np
 from aiortc import (
     MediaStreamTrack,
     RTCConfiguration,
@@ -27,9 +26,7 @@ from aiortc import (
     RTCPeerConnection,
     RTCSessionDescription,
 )
-from aiortc.mediastreams import MediaStreamError
 from aiortc.sdp import SessionDescription, candidate_from_sdp
-from av import AudioFrame
 
 from ..clock import now_ms, sleep_until
 from ..errors import UserError
@@ -43,8 +40,8 @@ from .captions import LiveCaptions
 from .config import FlowConfig
 from .flow import AnswerClosed, AnswerOpened, Effect, Say, ScriptedFlow
 from .followup import is_short_answer
+from .media_in import MediaIn
 from .opus import OpusVoiceTrack, sent_audio_codec
-from .speech import SpeechMeter, TurnTaking
 from .tracks import CardRenderer, CardTrack, CardView, VoiceTrack
 from .tts import Tts, lines_ahead
 
@@ -107,42 +104,6 @@ def still_recording(value: Any) -> tuple[str, int] | None:
     return question_id, take
 
 
-def listen(pc: RTCPeerConnection, on: bool) -> None:
-    """Take the candidate's audio in (decoded, for the meter) or drop it as it arrives.
-
-    Receiving is half of an audio session's CPU (bench/audio_cost.py): SRTP, aiortc's jitter
-    buffer and statistics, a decoder thread and a hop back to the loop for every 20 ms. Only an
-    answer window needs the audio, so the receiver is off otherwise: `_enabled` is aiortc's own
-    switch (RTCRtpTransceiver sets it from the direction; a `sendonly` receiver drops packets
-    at the door). The candidate's browser records its answer itself, so nothing is lost. When it
-    comes back on, the first packet's sequence jump reads as loss in one receiver report.
-    """
-    for transceiver in pc.getTransceivers():
-        if transceiver.kind == "audio" and transceiver.currentDirection in ("sendrecv", "recvonly"):
-            transceiver.receiver._enabled = on
-
-
-def pcm_of(frame: AudioFrame) -> np.ndarray:
-    """A decoded frame's samples, interleaved. aiortc's decoders give packed s16, read here in
-    place (a view of the frame's buffer, 5x cheaper than `to_ndarray`'s copy)."""
-    if frame.format.name == "s16":
-        count = frame.samples * len(frame.layout.channels)
-        plane: Any = frame.planes[0]  # a buffer (PyAV's stubs do not say so)
-        samples: np.ndarray = np.frombuffer(plane, dtype=np.int16, count=count)
-        return samples
-    return frame.to_ndarray()
-
-
-def turn_taking(room: RoomRecord) -> TurnTaking | None:
-    """The room's turn-taking options (rooms.py), or None when it asks for neither."""
-    first = room.options.get("start_on_first_word") is True
-    silence = room.options.get("end_on_silence_seconds")
-    end_ms = silence * 1000 if isinstance(silence, int) and not isinstance(silence, bool) else None
-    if not first and end_ms is None:
-        return None
-    return TurnTaking(first_word=first, end_silence_ms=end_ms)
-
-
 class ScriptedSession:
     def __init__(
         self,
@@ -168,14 +129,12 @@ class ScriptedSession:
             self.flow.restore(snapshot)
         self._saved = self.flow.snapshot()
         self._saving = asyncio.Lock()
-        self.meter = SpeechMeter()
-        self.turns: TurnTaking | None = None  # per answer window, when the room opts in
         self.captions = LiveCaptions(captions, send)  # off until the candidate asks (captions.py)
+        self.media_in = MediaIn(room, self.captions, self._take_turns)
         self.pc: RTCPeerConnection | None = None
         self.voice: VoiceTrack | OpusVoiceTrack | None = None
         self.card: CardTrack | None = None
         self.peer_state = "new"
-        self.frames_heard = 0  # decoded frames of the candidate's audio (tests read it)
         self.closed = False
         self._closing: asyncio.Future[None] | None = None
         self._opened_at = 0.0
@@ -263,14 +222,9 @@ class ScriptedSession:
             elif isinstance(effect, AnswerOpened):
                 self._opened_at = effect.at
                 self._allowed_ms = effect.allowed_ms
-                self.meter.open(effect.allowed_ms)
-                self.turns = turn_taking(self.room)
-                self.captions.answer_opened()
-                self._listen()
+                self.media_in.open(effect.allowed_ms)
             elif isinstance(effect, AnswerClosed):
-                self.captions.answer_closed()
-                metrics = self.meter.close(round(effect.at - self._opened_at))
-                self._listen()
+                metrics = self.media_in.close(round(effect.at - self._opened_at))
                 await records.save_metrics(
                     self.store, self.room.id, effect.question_id, effect.take, metrics
                 )
@@ -306,10 +260,6 @@ class ScriptedSession:
         elif self.voice is not None:
             self.voice.play([s.pcm for s in speeches])
 
-    def _listen(self) -> None:
-        if self.pc is not None:
-            listen(self.pc, self.meter.is_open)
-
     def _ahead(self) -> None:
         self._prepared = self.tts.prefetch(lines_ahead(self.flow.config, self.flow.index))
 
@@ -336,6 +286,7 @@ class ScriptedSession:
         await self._close_peer()  # a new offer (reload, renegotiation) replaces the old peer
         pc = RTCPeerConnection(ice_configuration(self.settings))
         self.pc = pc
+        self.media_in.attach(pc)
         self._set_peer_state("connecting")
         pc.on("connectionstatechange", lambda: self._spawn(self._on_peer_state(pc)))
         pc.on("track", lambda track: self._on_track(pc, track))
@@ -343,7 +294,7 @@ class ScriptedSession:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
             self._attach_tracks(pc, encoded_voice=sent_audio_codec(sdp) == "audio/opus")
             await pc.setLocalDescription(await pc.createAnswer())
-            self._listen()  # after the answer: setting the direction turns receivers on
+            self.media_in.sync()  # after the answer: setting the direction turns receivers on
         except Exception as exc:
             await self._close_peer()
             self._set_peer_state("failed")
@@ -371,21 +322,7 @@ class ScriptedSession:
 
     def _on_track(self, pc: RTCPeerConnection, track: MediaStreamTrack) -> None:
         if track.kind == "audio":
-            self._spawn(self._measure(pc, track))
-
-    async def _measure(self, pc: RTCPeerConnection, track: MediaStreamTrack) -> None:
-        """Read every decoded frame (aiortc queues them until read); measure only in windows."""
-        while self.pc is pc:
-            try:
-                frame = await track.recv()
-            except MediaStreamError:
-                return
-            self.frames_heard += 1
-            if self.meter.is_open and isinstance(frame, AudioFrame):
-                self.meter.feed(pcm_of(frame), frame.sample_rate, len(frame.layout.channels))
-                self.captions.feed(frame)
-                if self.turns is not None:
-                    await self._take_turns(self.turns.observe(self.meter))
+            self._spawn(self.media_in.receive(pc, track))
 
     async def _take_turns(self, events: list[str]) -> None:
         """Turn-taking events from the meter become flow actions, like the candidate's own."""
@@ -424,6 +361,7 @@ class ScriptedSession:
 
     async def _close_peer(self) -> None:
         pc, self.pc = self.pc, None
+        self.media_in.detach()
         for track in (self.voice, self.card):
             if track is not None:
                 track.stop()

@@ -1,0 +1,120 @@
+// Perfect negotiation for one pair (one RTCPeerConnection per remote participant): the
+// connection's events and each signal the other side sends. call.js keeps the peers and
+// decides who offers; this module is what a connection does with its messages. No DOM here.
+
+import { descriptionJSON, sendsMedia } from "./call-offer.js";
+import { isNewRemote } from "./call-resume.js";
+import { mark } from "./join-timing.js";
+
+/** @typedef {import("./call.js").Call} Call */
+/** @typedef {import("./call.js").RemotePeer} RemotePeer */
+/** @typedef {import("./wire.js").SignalData} SignalData */
+
+/**
+ * A connection's events: our offers (negotiationneeded), our candidates, the remote tracks
+ * (only a seat's: an observer sends nothing), its state (the impolite side restarts ICE).
+ * @param {Call} call @param {RemotePeer} peer @param {RTCPeerConnection} pc
+ */
+export function wirePc(call, peer, pc) {
+  const signal = (/** @type {SignalData} */ data) => { call.client.send({ type: "signal", to: peer.id, data }); };
+  pc.onnegotiationneeded = async () => {
+    try {
+      peer.makingOffer = true;
+      await pc.setLocalDescription();
+      if (pc.localDescription) signal({ description: descriptionJSON(pc.localDescription) });
+      mark(`${pc.localDescription?.type}-sent`);
+    } catch (err) {
+      console.warn("offer failed", err);
+    } finally {
+      peer.makingOffer = false;
+    }
+  };
+  pc.onicecandidate = ({ candidate }) => {
+    if (candidate) signal({ candidate: candidate.toJSON() });
+  };
+  pc.ontrack = ({ track }) => {
+    // Observers send no media (the server names the sender's role on every signal); a
+    // modified observer page that offers tracks anyway is never shown or heard.
+    if (!sendsMedia(peer.info.role)) {
+      track.stop();
+      return;
+    }
+    for (const old of peer.stream.getTracks()) {
+      if (old.kind === track.kind && old !== track) peer.stream.removeTrack(old);
+    }
+    if (!peer.stream.getTracks().includes(track)) peer.stream.addTrack(track);
+    // Not yet announced (the offer is being applied): _announce hands its tracks over.
+    if (peer.heldTracks) peer.heldTracks.push(track);
+    else if (peer.announced) call.onpeertrack(peer, track);
+  };
+  pc.onconnectionstatechange = () => {
+    // A path that failed may come back on another candidate pair: the impolite side restarts.
+    // One kept across a reconnect that nobody announced again is gone for good.
+    if (peer.unseen && (pc.connectionState === "failed" || pc.connectionState === "closed")) {
+      call._remove(peer.id);
+      return;
+    }
+    if (pc.connectionState === "failed" && !peer.polite) pc.restartIce();
+    mark(`pc-${pc.connectionState}`);
+    if (peer.announced) call.onpeerstate(peer);
+    else call._announce(peer);
+  };
+}
+
+/**
+ * One signal from a peer, in turn (the peer's chain): perfect negotiation. The impolite side
+ * ignores a colliding offer, the polite one rolls back (setRemoteDescription does); an offer
+ * from a new connection of theirs (they reloaded) is answered on a new one of ours.
+ * @param {Call} call @param {RemotePeer} peer @param {RTCPeerConnection|null} pc
+ * @param {SignalData} data @returns {Promise<void>}
+ */
+export async function handleSignal(call, peer, pc, data) {
+  if (peer.pc !== pc) return; // the connection was replaced meanwhile
+  if (data.description && isNewRemote(pc, data.description)) {
+    // They reloaded while we kept our side: answer their new connection with a new one.
+    call._addPeer(peer.info, false);
+    const fresh = /** @type {RemotePeer} */ (call.peers.get(peer.id));
+    /** @type {Promise<void>} */
+    const handled = handleSignal(call, fresh, fresh.pc, data);
+    fresh.chain = handled.catch(() => {}); // their candidates wait for the offer
+    return handled;
+  }
+  if (data.description) {
+    const description = data.description;
+    const readyForOffer = !peer.makingOffer &&
+      (pc.signalingState === "stable" || peer.settingAnswer);
+    const collision = description.type === "offer" && !readyForOffer;
+    peer.ignoreOffer = !peer.polite && collision;
+    if (peer.ignoreOffer) return;
+    peer.settingAnswer = description.type === "answer";
+    mark(`${description.type}-received`);
+    // Its tracks (ontrack fires once per kind while it is applied) reach the page together.
+    peer.heldTracks = [];
+    try {
+      await pc.setRemoteDescription(description);
+    } finally {
+      const held = peer.heldTracks;
+      peer.heldTracks = undefined;
+      if (peer.announced) for (const track of held) call.onpeertrack(peer, track);
+    }
+    mark(`${description.type}-applied`);
+    peer.settingAnswer = false;
+    if (description.type === "offer") {
+      call._attach(peer, false);
+      await pc.setLocalDescription();
+      if (pc.localDescription) {
+        call.client.send({
+          type: "signal", to: peer.id, data: { description: descriptionJSON(pc.localDescription) },
+        });
+        mark("answer-sent");
+      }
+      call._announce(peer);
+    }
+  } else if (data.candidate) {
+    try {
+      await pc.addIceCandidate(data.candidate);
+    } catch (err) {
+      if (!peer.ignoreOffer) throw err;
+    }
+  }
+}
