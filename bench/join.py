@@ -193,6 +193,12 @@ FRAME_SEEN = """() => new Promise((resolve) => {
 })"""
 
 
+JOIN_ENABLED = """() => {
+  const join = document.querySelector("[data-testid=join-button]");
+  return join !== null && !join.disabled && join.offsetParent !== null;
+}"""
+
+
 def wait_frame(page: Page) -> dict[str, float]:
     page.evaluate(FRAME_SEEN)
     result: dict[str, float] = page.evaluate(COLLECT)
@@ -214,14 +220,22 @@ def peer_marks(first: Page, second: Page) -> dict[str, float]:
     return {k: v for k, v in marks.items() if v > 0}
 
 
-def click_join(page: Page, url: str) -> dict[str, float]:
-    """Navigate, click Join the moment it is enabled, wait for the first remote frame."""
+def click_join(page: Page, url: str, lands: str | None = None) -> dict[str, float]:
+    """Navigate, click Join the moment it is enabled, wait for the first remote frame.
+
+    `lands`: a piece of the address of the page that holds Join, when the link first opens
+    another page (the room's open page trades the token, then replaces itself)."""
     page.goto(url, wait_until="commit")
-    # A trusted click (Playwright's mouse) the moment the button is enabled; its own
-    # actionability checks would add two animation frames, so they are done here instead.
-    join = page.locator("[data-testid=join-button]:not([disabled])")
-    join.wait_for(state="visible")
-    join.click(force=True)
+    if lands is not None:
+        page.wait_for_url(lambda address: lands in address, wait_until="commit")
+    # Watched in the page every 10 ms for both rooms. Playwright's own wait re-checks from the
+    # driver at growing gaps (0, 20, 50, 100, 100, then 500 ms) counted from goto, so where a
+    # page's Join became enabled within that schedule, not the page, decided when it was
+    # clicked (and the room's schedule started on its open page).
+    page.wait_for_function(JOIN_ENABLED, polling=10)
+    # A trusted click (Playwright's mouse); its actionability checks would add two animation
+    # frames, so they are done here instead.
+    page.locator("[data-testid=join-button]").click(force=True)
     return wait_frame(page)
 
 
@@ -236,7 +250,7 @@ def room_run(browser: Browser, base: str) -> dict[str, float]:
         # The interviewer has been waiting a moment (its page is idle, its notes pane loaded),
         # as when a person joins a room someone is already in.
         first.wait_for_timeout(SETTLE_MS)
-        result = click_join(second, absolute(base, room["links"]["candidate"]))
+        result = click_join(second, absolute(base, room["links"]["candidate"]), lands="sig=")
         return {**result, **peer_marks(first, second)}
     finally:
         first.context.close()

@@ -82,7 +82,10 @@ def traced_join(browser: Browser, first_url: str, second_url: str, ready: str) -
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "trace.json"
             browser.start_tracing(path=str(path), categories=CATEGORIES)
-            result = click_join(second, second_url)
+            # A room link opens the token-trading page first; Join is on the page it replaces
+            # itself with.
+            lands = "sig=" if "#token=" in second_url else None
+            result = click_join(second, second_url, lands=lands)
             browser.stop_tracing()
             trace = json.loads(path.read_text())
             if SAVE:
