@@ -26,7 +26,12 @@ pytestmark = pytest.mark.browser
 # What this document loaded: each path with the bytes that crossed the network (0: the cache).
 LOADED = """() => Object.fromEntries(performance.getEntriesByType('resource')
   .map((r) => [new URL(r.name).pathname, r.transferSize]))"""
-JOIN_ENABLED = "() => !document.querySelector('[data-testid=join-button]')?.disabled"
+# The button must exist: the open page has none, and a wait that passed there (before the
+# room page was even requested) made the request checks below read a list still filling.
+JOIN_ENABLED = """() => {
+  const join = document.querySelector('[data-testid=join-button]');
+  return join !== null && !join.disabled;
+}"""
 
 
 @pytest.fixture(scope="module")
