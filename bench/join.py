@@ -239,17 +239,21 @@ def click_join(page: Page, url: str, lands: str | None = None) -> dict[str, floa
     return wait_frame(page)
 
 
+def wait_in_room(page: Page, link: str) -> None:
+    """The interviewer joins and has been waiting a moment (its page is idle, its notes pane
+    loaded), as when a person joins a room someone is already in."""
+    page.goto(link)
+    page.get_by_test_id("join-button").click()
+    page.locator("#call").wait_for(state="visible")
+    page.wait_for_timeout(SETTLE_MS)
+
+
 def room_run(browser: Browser, base: str) -> dict[str, float]:
     room = make_room(base)
     first = new_page(browser, probe=False)
     second = new_page(browser, probe=True)
     try:
-        first.goto(absolute(base, room["links"]["interviewer"]))
-        first.get_by_test_id("join-button").click()
-        first.locator("#call").wait_for(state="visible")
-        # The interviewer has been waiting a moment (its page is idle, its notes pane loaded),
-        # as when a person joins a room someone is already in.
-        first.wait_for_timeout(SETTLE_MS)
+        wait_in_room(first, absolute(base, room["links"]["interviewer"]))
         result = click_join(second, absolute(base, room["links"]["candidate"]), lands="sig=")
         return {**result, **peer_marks(first, second)}
     finally:

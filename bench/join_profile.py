@@ -21,7 +21,14 @@ from playwright.sync_api import Browser, sync_playwright
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from join import JOIN_ENABLED, SETTLE_MS, absolute, make_room, new_page  # noqa: E402
+from join import (  # noqa: E402
+    JOIN_ENABLED,
+    SETTLE_MS,
+    absolute,
+    make_room,
+    new_page,
+    wait_in_room,
+)
 from support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from support.live_server import start_server, stop_server  # noqa: E402
 
@@ -36,10 +43,7 @@ def profiled_join(browser: Browser, base: str) -> Counter[str]:
     first = new_page(browser, probe=False)
     second = new_page(browser, probe=True)
     try:
-        first.goto(absolute(base, room["links"]["interviewer"]))
-        first.get_by_test_id("join-button").click()
-        first.locator("#call").wait_for(state="visible")
-        first.wait_for_timeout(SETTLE_MS)
+        wait_in_room(first, absolute(base, room["links"]["interviewer"]))
         second.goto(absolute(base, room["links"]["candidate"]), wait_until="commit")
         second.wait_for_url(lambda address: "sig=" in address, wait_until="commit")
         second.wait_for_function(JOIN_ENABLED, polling=10)
