@@ -7,7 +7,7 @@
 import { Call, prepareOffer } from "./call.js";
 import { mark } from "./join-timing.js";
 import { $ } from "./dom.js";
-import { showCallViewSoon } from "./join-view.js";
+import { showCallViewSoon, warmCallView } from "./join-view.js";
 import { mediaUp, remembering, stylesheet } from "./late-mount.js";
 import { mountLinksPanel } from "./links-panel.js";
 import { RoomClient } from "./protocol.js";
@@ -79,6 +79,7 @@ export class RoomJoin {
       role: this.role, roomMedia: this.roomMedia, iceServers: info.ice_servers,
       stream: this.lobby.stream,
     });
+    warmCallView(this);
   }
 
   /** @param {string|null} text */
