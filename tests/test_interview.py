@@ -29,6 +29,7 @@ from mockroom.interview.state import (
     RECRUITER_CHECKLIST,
     halves,
 )
+from mockroom.interview.transitions import HANDLERS
 
 T0 = 1_700_000_000_000  # a plausible server wall clock in ms
 INT, CAND, OBS = "interviewer", "candidate", "observer"
@@ -298,6 +299,12 @@ VALID_IN = {
     "feedback": {"feedback", "done"},  # a late form is still welcome after finish
 }
 PHASE_NAMES = ["lobby", "intro", "think", "answer", "follow_ups", "wrap_up", "feedback", "done"]
+
+
+def test_every_event_type_has_exactly_one_handler() -> None:
+    # The rules table admits an event, the handlers table applies it: one without the other
+    # would accept an event nothing applies, or keep a handler no event reaches.
+    assert set(HANDLERS) == set(EVENT_RULES)
 
 
 @pytest.mark.parametrize("phase", PHASE_NAMES)
