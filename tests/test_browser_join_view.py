@@ -3,9 +3,10 @@ built at the welcome, and what the first remote frame does not need waits for it
 
 web/src/room-join.js puts the hello and the offer on the socket in the click's task and no more;
 join-view.js builds the call view at the welcome, while the other page applies our offer and
-answers it, so neither the welcome nor the answer queue behind building and laying it out. The meters, the links panel, the acting-role badge and the interview pane wait
-until the first remote frame is shown (mockroom:call-deferred). These tests read the order of
-the joining page's events, then check that the deferred parts still work.
+answers it, so neither the welcome nor the answer queue behind building and laying it out. The
+meters, the links panel, the acting-role badge and the interview pane wait until the first
+remote frame is shown (mockroom:call-deferred). These tests read the order of the joining
+page's events, then check that the deferred parts still work.
 """
 
 from __future__ import annotations
