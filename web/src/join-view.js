@@ -1,11 +1,12 @@
 // The call view of a join (room-join.js): our tile, the tiles and roster of whoever the call
-// knows of, the connection line and the call's buttons. Built at the welcome, not in the Join
-// click's task: building and laying it out costs the joining page's main thread tens of
-// milliseconds, which in the click's task delayed the welcome and collided with the answer.
-// Between the welcome and the answer the page only waits (the other page applies our offer and
-// answers it, tens of milliseconds), so the view fits there; after the answer it would sit
-// between setRemoteDescription, the connection and the first frame (measured both ways:
-// click → frame 0.87× main's at the welcome, 0.95× after the answer, interleaved).
+// knows of, the connection line and the call's buttons. Built once the other page's answer is
+// applied, not in the Join click's task: building and laying it out costs the joining page's
+// main thread tens of milliseconds, and the answer, its setRemoteDescription and the ICE
+// handshake must not queue behind it (the bare room, bench/bare_room.py, does nothing else
+// after its click). Alone in the room (nobody to answer) it is built at the welcome. Built at
+// the welcome instead, it often collided with the answer on a loaded host (answer sent → page
+// has it 78 ms against the bare room's 7 in one run); after the answer it overlaps the ICE and
+// DTLS handshake and the first frame's decoding, where the main thread has little to do.
 
 import { mark } from "./join-timing.js";
 import { $ } from "./dom.js";
@@ -17,7 +18,7 @@ import { followPips } from "./screen-pip.js";
 /** @typedef {import("./call.js").Call} Call */
 /** @typedef {import("./room-ui.js").RoomView} RoomView */
 
-/** The view goes up at the latest this long after the click, whatever the welcome does. */
+/** The view goes up at the latest this long after the click, whatever the answer does. */
 const VIEW_AT_MOST_MS = 600;
 
 /**
@@ -28,7 +29,7 @@ const VIEW_AT_MOST_MS = 600;
  * @returns {{undo: () => void, built: Promise<void>}}
  */
 export function showCallViewSoon(room, live, name) {
-  const { client } = live;
+  const { client, call } = live;
   /** @type {(() => void)|null} undoes what build() did */
   let undoBuilt = null;
   let cancelled = false;
@@ -40,17 +41,22 @@ export function showCallViewSoon(room, live, name) {
     if (undoBuilt || cancelled) return;
     clearTimeout(timer);
     offWelcome();
+    call.onapplied = () => {};
     undoBuilt = buildCallView(room, live, name);
     mark("call-view-built");
     resolveBuilt();
   };
   const timer = setTimeout(build, VIEW_AT_MOST_MS);
-  // Call.start() subscribed first: the view shows the peers this welcome lists.
-  const offWelcome = client.on("welcome", () => build());
+  call.onapplied = build;
+  // Call.start() subscribed first: its peers follow this welcome already.
+  const offWelcome = client.on("welcome", () => {
+    if (![...call.peers.values()].some((p) => p.pc)) build();
+  });
   const undo = () => {
     cancelled = true;
     clearTimeout(timer);
     offWelcome();
+    call.onapplied = () => {};
     undoBuilt?.();
     undoBuilt = null;
     room.live = null;
@@ -124,7 +130,7 @@ function buildCallView(room, live, name) {
 }
 
 /** The peers' tiles, roster and connection line follow the call's callbacks; the peers it has
- * already (with their tracks, if it has any by then) are shown.
+ * already (their tracks too: the answer was applied before the view was built) are shown.
  * @param {RoomJoin} room @param {Call} call @param {RoomView} view */
 function followCall(room, call, view) {
   const followPip = followPips((id, camera) => view.showPip(id, camera));

@@ -1,7 +1,7 @@
 // Joining a peer room and running the call: the click on Join → one RoomClient and one Call
-// (the offer was made in the lobby), and nothing else in the click's task → the call view at
-// the welcome (join-view.js) → the interview and links panes, and the notes editor, loaded
-// once the media is up. Also what happens to a joined call later: reconnect
+// (the offer was made in the lobby), and nothing else in the click's task → the call view once
+// the answer is applied (join-view.js) → the interview and links panes, and the notes editor,
+// loaded once the media is up. Also what happens to a joined call later: reconnect
 // notices, "join here instead" after another tab took the seat, the acting-role badge, Leave.
 // room-page.js only wires this to the page; room-controls.js holds the call's buttons.
 
@@ -146,7 +146,7 @@ export class RoomJoin {
       pip: new CameraPip(call),
     };
     // The click's task ends here: the hello and the offer are on the socket, and the call view
-    // waits for the welcome (join-view.js).
+    // waits for the answer (join-view.js).
     const shown = showCallViewSoon(this, this.live, name || client.name);
     try {
       await connecting;
