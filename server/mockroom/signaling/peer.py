@@ -58,9 +58,12 @@ class SocketPeer:
 
     def post(self, message: dict[str, Any]) -> None:
         """Queue a message; never waits. Frames leave in the order they were posted."""
+        self.post_text(protocol.encode(message))
+
+    def post_text(self, data: str) -> None:
+        """Queue a frame already encoded (a relayed signal); never waits."""
         if self._closing is not None or self.dropped is not None or self.ws.closed:
             return
-        data = protocol.encode(message)
         self._queue.append(data)
         self._queued_bytes += len(data)
         if self._queued_bytes > self._max_queue_bytes:

@@ -144,7 +144,7 @@ class Signaling:
             log.warning("refused websocket: origin not allowed", extra={"room": room_id})
             raise Forbidden("This page's origin may not connect.", code="forbidden-origin")
         ws = web.WebSocketResponse(
-            heartbeat=HEARTBEAT_S, max_msg_size=self.settings.max_ws_message_bytes
+            heartbeat=HEARTBEAT_S, max_msg_size=self.settings.max_ws_message_bytes, compress=False
         )
         await ws.prepare(request)
         self.sockets.add(ws)
@@ -394,13 +394,8 @@ class Signaling:
         check_signal(conn.participant.role, message["data"])
         # The sender's role comes from its link, never from the frame: a receiver can refuse
         # media from an observer whatever its SDP says.
-        await target.peer.send(
-            {
-                "type": "signal",
-                "from": conn.participant.id,
-                "from_role": conn.participant.role.value,
-                "data": message["data"],
-            }
+        target.peer.post_text(
+            protocol.relayed_signal(message, conn.participant.id, conn.participant.role.value)
         )
 
     async def _on_state(self, conn: Connection, message: dict[str, Any]) -> None:
