@@ -9,6 +9,7 @@ import pytest
 
 from mockroom.jsonbody import InvalidJson, parse_json
 from mockroom.signaling import protocol
+from mockroom.signaling.service import SIGNALING
 from support.http import create_room
 from support.ws import join, next_of
 
@@ -101,3 +102,32 @@ def test_field_text_falls_back_to_encoding_a_plain_dict() -> None:
     assert protocol.field_text({"data": {"b": "é"}}, "data") == '{"b":"\\u00e9"}'
     message = protocol.parse_client_message('{"type":"ping", "t" : 1.50}')
     assert protocol.field_text(message, "t") == "1.50"
+
+
+class _CountingStore:
+    """Passes every call through to the real store and notes its name."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        self.calls.append(name)
+        return getattr(self.store, name)
+
+
+async def test_a_relayed_signal_touches_no_storage(client: Any) -> None:
+    """A single node relays from memory: no database read or write per signal (the link was
+    read at the hello; links/cache.py re-reads it only after its backstop)."""
+    room = await create_room(client)
+    a, _ = await join(client, room, "interviewer")
+    b, wb = await join(client, room, "candidate")
+    signaling = client.app[SIGNALING]
+    counting = _CountingStore(signaling.store)
+    signaling.store = signaling.link_cache.store = counting
+    for data in ({"description": {"type": "offer", "sdp": "v=0\r\n"}}, {"candidate": None}):
+        await a.send_json({"type": "signal", "to": wb["participant_id"], "data": data})
+        await next_of(b, "signal")
+    assert counting.calls == []
+    await a.close()
+    await b.close()
