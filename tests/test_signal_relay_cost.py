@@ -131,3 +131,19 @@ async def test_a_relayed_signal_touches_no_storage(client: Any) -> None:
     assert counting.calls == []
     await a.close()
     await b.close()
+
+
+async def test_a_relay_to_a_reading_socket_arms_no_send_timer(client: Any) -> None:
+    """The send timeout guards a socket with a backlog (tests/test_slow_reader.py); a frame
+    into an empty transport buffer cannot wait, so it goes out without a timer per frame."""
+    room = await create_room(client)
+    a, _ = await join(client, room, "interviewer")
+    b, wb = await join(client, room, "candidate")
+    target = client.app[SIGNALING].rooms[room["room_id"]].get(wb["participant_id"])
+    offer = {"description": {"type": "offer", "sdp": "v=0\r\n" + "a=x\r\n" * 2000}}
+    for data in (offer, {"candidate": None}):
+        await a.send_json({"type": "signal", "to": wb["participant_id"], "data": data})
+        await next_of(b, "signal")
+    assert target.peer.timed_sends == 0
+    await a.close()
+    await b.close()
