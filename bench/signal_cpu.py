@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,8 +32,10 @@ from typing import Any
 import aiohttp
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
+from results import paired, write  # noqa: E402
 from support.live_server import free_port, start_server, stop_server  # noqa: E402
 
 # Browsers offer permessage-deflate on every WebSocket (aiohttp's client does not unless asked).
@@ -50,6 +51,12 @@ SIGNALS: dict[str, dict[str, Any]] = {
             "sdpMLineIndex": 0,
         }
     },
+}
+NAMES = {
+    "offer_us": "server CPU per relayed offer",
+    "answer_us": "server CPU per relayed answer",
+    "candidate_us": "server CPU per relayed candidate",
+    "join_us": "server CPU per join (hello → welcome, then leave)",
 }
 
 
@@ -210,12 +217,17 @@ def main() -> None:
             stop_server(room)
             bare.terminate()
             bare.wait()
-    print(f"server CPU µs per operation, median of {args.rounds} interleaved rounds")
-    print(f"{'':12}{'mockroom':>10}{'bare':>10}{'ratio':>8}")
-    for key in results["mockroom"]:
-        ours = statistics.median(results["mockroom"][key])
-        base = statistics.median(results["bare"][key])
-        print(f"{key:12}{ours:10.1f}{base:10.1f}{ours / base:8.2f}")
+    print(f"server CPU µs per operation: medians of {args.rounds} interleaved rounds, ratio =")
+    print("median of the per-round ratios (this host's drift between rounds cancels out)")
+    print(f"{'':14}{'mockroom':>10}{'bare':>10}{'ratio':>8}")
+    figures = [
+        paired(key, NAMES[key], results["mockroom"][key], "bare room", results["bare"][key], "µs")
+        for key in results["mockroom"]
+    ]
+    for fig in figures:
+        base = fig.baseline.value if fig.baseline else None
+        print(f"{fig.key:14}{fig.value or 0:10.1f}{base or 0:10.1f}{fig.ratio or 0:8.2f}")
+    write("signal_cpu", figures)
 
 
 if __name__ == "__main__":
