@@ -54,7 +54,7 @@ LONG_MS = 5.0
 SAVE: Path | None = None
 # What names a task: the largest timeline event inside it, folded into a few kinds.
 PARSE, MODULE, CALLBACKS = "page commit + HTML parse", "module compile + evaluation", "callbacks"
-LAYOUT, PAINT = "style + layout", "paint"
+LAYOUT, PAINT, IDLE = "style + layout", "paint", "idle callbacks"
 KINDS = {
     "DocumentLoader::CommitNavigation": PARSE,
     "ParseHTML": PARSE,
@@ -66,7 +66,7 @@ KINDS = {
     "EventDispatch": CALLBACKS,
     "RunMicrotasks": CALLBACKS,
     "FireAnimationFrame": CALLBACKS,
-    "FireIdleCallback": "idle callbacks",
+    "FireIdleCallback": IDLE,
     "UpdateLayoutTree": LAYOUT,
     "Layout": LAYOUT,
     "ParseAuthorStyleSheet": LAYOUT,
@@ -100,6 +100,8 @@ def self_times(work: list[dict[str, Any]], share: float) -> dict[str, float]:
         while stack and stack[-1][0] <= t0:
             stack.pop()
         kind = kind_of(w)
+        if stack and stack[-1][1] == IDLE and kind == CALLBACKS:
+            kind = IDLE  # the script an idle callback runs is the idle callback's
         own[kind] += dur / 1000 * share
         if stack:
             own[stack[-1][1]] -= dur / 1000 * share

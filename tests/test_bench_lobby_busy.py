@@ -78,3 +78,11 @@ def test_a_devtools_evaluate_is_the_harness() -> None:
     kinds = lobby_busy.lobby_tasks(events, "sig=")["kinds"]
     assert kinds[lobby_busy.HARNESS] == pytest.approx(3)
     assert kinds[lobby_busy.NATIVE] == pytest.approx(1)
+
+
+def test_the_script_an_idle_callback_runs_is_charged_to_it() -> None:
+    events = trace()
+    events["traceEvents"] += [x("FireIdleCallback", 150, 3), x("FunctionCall", 150.5, 2)]
+    kinds = lobby_busy.lobby_tasks(events, "sig=")["kinds"]
+    assert kinds[lobby_busy.IDLE] == pytest.approx(3)
+    assert lobby_busy.CALLBACKS not in kinds
