@@ -1,0 +1,58 @@
+"""protocol-clock.js under Node: the server's clock a page's timers count on.
+
+The welcome gives a first rough offset; the first pong replaces it, and from then on the offset
+is the median of the last nine pong samples, so one slow round trip does not move every timer
+on the page. Pongs that cannot be samples (a round trip below zero, a missing field) change
+nothing and are not counted as answers. Date.now() is pinned so every figure is exact.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support.node import run_node
+
+pytestmark = pytest.mark.node
+
+
+CLOCK = r"""
+const { ServerClock } = await import(process.env.SRC + "/protocol-clock.js");
+let now = 1_000_000;
+Date.now = () => now;
+const clock = new ServerClock();
+const out = { before: [clock.offset(), clock.rttMs] };
+clock.welcome(now + 5000);
+clock.welcome(now + 9999); // a later welcome does not replace the first rough sample
+out.welcomed = clock.offset();
+// A pong sent at t, answered 100 ms later by a server 200 ms ahead of us at the midpoint.
+now += 100;
+out.first = clock.pong({ type: "pong", t: now - 100, server_time: now - 50 + 200 });
+out.afterFirst = clock.offset();
+out.rtt = clock.rttMs;
+out.backwards = clock.pong({ type: "pong", t: now + 10, server_time: now });
+out.noTime = clock.pong({ type: "pong", t: now });
+out.afterBad = [clock.offset(), clock.rttMs];
+// One slow outlier among nine samples does not move the median.
+for (const ahead of [210, 190, 205, 195, 200, 5000, 200, 200]) {
+  clock.pong({ type: "pong", t: now - 20, server_time: now - 10 + ahead });
+}
+out.median = clock.offset();
+// Only the newest nine count: nine samples at 300 push the others out.
+for (let i = 0; i < 9; i++) clock.pong({ type: "pong", t: now - 20, server_time: now - 10 + 300 });
+out.newest = clock.offset();
+console.log(JSON.stringify(out));
+"""
+
+
+def test_the_welcome_sample_gives_way_to_the_median_of_the_last_nine_pongs() -> None:
+    out = run_node(CLOCK)
+    assert out["before"] == [0, None]
+    assert out["welcomed"] == 5000
+    assert out["first"] is True
+    assert out["afterFirst"] == 200  # the welcome's rough sample is gone
+    assert out["rtt"] == 100
+    assert out["backwards"] is False
+    assert out["noTime"] is False
+    assert out["afterBad"] == [200, 100]
+    assert out["median"] == 200
+    assert out["newest"] == 300

@@ -1,0 +1,45 @@
+// Who listens to which server message, for RoomClient (protocol.js): `on(type, fn)` subscribes
+// ("*": every message). A handler that throws is logged and the others still run, so one broken
+// pane never stops the call.
+
+/** @typedef {import("./wire.js").ServerMessages} ServerMessages */
+/** @typedef {import("./wire.js").ServerMessage} ServerMessage */
+
+/**
+ * A handler for one message type ("*": every message).
+ * @template {keyof ServerMessages|"*"} K
+ * @typedef {(msg: K extends keyof ServerMessages ? ServerMessages[K] : ServerMessage) => void} Handler
+ */
+
+export class MessageHandlers {
+  constructor() {
+    /** @type {Map<string, Set<(msg: any) => void>>} */
+    this._handlers = new Map();
+  }
+
+  /**
+   * @template {keyof ServerMessages|"*"} K
+   * @param {K} type @param {Handler<K>} fn @returns {() => void} the unsubscribe function
+   */
+  on(type, fn) {
+    let set = this._handlers.get(type);
+    if (!set) this._handlers.set(type, (set = new Set()));
+    set.add(fn);
+    return () => { set.delete(fn); };
+  }
+
+  /** @param {ServerMessage} msg */
+  emit(msg) {
+    for (const key of [msg.type, "*"]) {
+      const set = this._handlers.get(key);
+      if (!set) continue;
+      for (const fn of [...set]) {
+        try {
+          fn(msg);
+        } catch (err) {
+          console.error(`handler for ${msg.type} failed`, err);
+        }
+      }
+    }
+  }
+}
