@@ -8,7 +8,10 @@
 
 /** @typedef {import("./wire.js").ServerMessages} ServerMessages */
 /** @typedef {import("./wire.js").ServerMessage} ServerMessage */
-/** @template {keyof ServerMessages|"*"} K @typedef {import("./protocol-handlers.js").Handler<K>} Handler */
+/**
+ * @template {keyof ServerMessages|"*"} K
+ * @typedef {import("./protocol-handlers.js").Handler<K>} Handler
+ */
 /** @typedef {import("./wire.js").ClientMessage} ClientMessage */
 /** @typedef {import("./wire.js").ErrorFrame} ErrorFrame */
 /** @typedef {import("./wire.js").Welcome} Welcome */

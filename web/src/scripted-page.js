@@ -6,15 +6,15 @@
 // phase, the question, the timers and the take number; this page renders `scripted-state` and
 // records exactly while `state.recording` is true. Before joining it asks where the session
 // stands (GET /api/rooms/{id}/scripted), so a finished practice never turns the camera on.
-// Through a server outage the session goes on by itself (scripted-outage.js).
+// Through a server outage the session goes on by itself (scripted-outage.js). What the page
+// shows, and the server's state drawn on it, is scripted-view.js.
 
 import "./delete-room.js";
 
 import { messageOf, takeToken, request } from "./api.js";
 import { Lobby } from "./lobby.js";
-import { phaseLine, saidLine, takeLine } from "./scripted-card.js";
+import { ScriptedView } from "./scripted-view.js";
 import { prefs, session } from "./storage.js";
-import { formatClock, remainingMs } from "./timer.js";
 
 /** @typedef {import("./wire.js").ScriptedState} ScriptedState */
 
@@ -22,51 +22,14 @@ const root = /** @type {HTMLElement} */ (document.getElementById("scripted"));
 const roomId = root.dataset.roomId || "";
 const isVideo = root.dataset.media === "video";
 const token = takeToken();
-/** @param {string} id @returns {any} */
-const byTestId = (id) => root.querySelector(`[data-testid="${id}"]`);
-/** @param {string} name @returns {any} */
-const byData = (name) => root.querySelector(`[data-${name}]`);
-
-const ui = {
-  join: byTestId("join-button"),
-  takeover: byTestId("join-takeover"),
-  audioOnly: byTestId("join-audio-only"),
-  start: byTestId("start-interview"),
-  done: byTestId("done-answer"),
-  next: byTestId("next-question"),
-  accept: byTestId("accept-recording"),
-  consent: byData("consent"),
-  remote: byTestId("remote-media"),
-  question: byTestId("question-text"),
-  timer: byTestId("timer"),
-  conn: byTestId("connection-state"),
-  muteAudio: byTestId("mute-audio"),
-  muteVideo: byTestId("mute-video"),
-  practice: byData("practice"),
-  phase: byData("phase"),
-  take: byData("take"),
-  rec: byData("recording"),
-  said: byData("said"),
-  status: byData("status"),
-  notice: byData("notice"),
-  resumeNote: byData("resume-note"),
-  joinError: byData("join-error"),
-  reviewLink: byData("review-link"),
-  again: byData("practise-again-button"),
-  actions: /** @type {HTMLElement[]} */ ([...root.querySelectorAll("[data-action]")]),
-};
-const sections = {
-  check: byData("device-check"),
-  stage: byData("stage"),
-  controls: byData("controls"),
-  finished: byData("finished"),
-};
+const view = new ScriptedView(root);
+const ui = view.ui;
 
 const lobby = new Lobby({
   role: "candidate", media: isVideo ? "video" : "audio", needsDevices: true,
 });
 // The remembered captions choice shows before the join too (CaptionLine keeps it from then on).
-byTestId("captions-toggle").checked = prefs.captions();
+view.byTestId("captions-toggle").checked = prefs.captions();
 /** What only the live view needs loads with the join: the device check, all there is before
  * it, needs neither the socket nor the media link nor the recorder nor captions (their controls
  * are in the live view) nor the outage handling. The join waits for it (a few KiB, fetched in
@@ -90,16 +53,17 @@ function loadLiveParts() {
     ScriptedCall,
     RoomClient,
     captions: new CaptionLine({
-      toggle: byTestId("captions-toggle"), line: byTestId("captions"),
+      toggle: view.byTestId("captions-toggle"), line: view.byTestId("captions"),
       send: (on) => { page.client?.send({ type: "captions", on }); },
     }),
     takes: new TakeFollower({
       api: new ClipApi({ roomId, token }), stream: lobby.stream,
-      answers: new AnswerList(byData("uploads"), byData("uploads-section")),
+      answers: new AnswerList(view.byData("uploads"), view.byData("uploads-section")),
       serverNow: () => page.client?.serverNow() || Date.now(),
     }),
     outage: new OutageFollower({
-      say, status: ui.status, send: (msg) => { page.client?.send(msg); },
+      say: (text) => view.say(text), status: ui.status,
+      send: (msg) => { page.client?.send(msg); },
     }),
   }));
   liveParts.catch(() => { liveParts = null; });
@@ -119,43 +83,11 @@ const page = {
   finished: false,
 };
 
-/** @param {string} text */
-function say(text) {
-  ui.status.textContent = text;
-}
-
-/** A message that needs the person (another tab took over, the room closed).
- * @param {string|null} text @param {{label: string, onclick: () => void}} [action] */
-function notice(text, action) {
-  ui.notice.hidden = !text;
-  byData("notice-text").textContent = text || "";
-  const actions = byData("notice-actions");
-  actions.replaceChildren();
-  if (action) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "primary";
-    button.textContent = action.label;
-    button.addEventListener("click", action.onclick);
-    actions.append(button);
-  }
-}
-
-/** @param {"check"|"live"|"finished"|"replaced"} view */
-function showView(view) {
-  root.dataset.view = view;
-  sections.check.hidden = view !== "check";
-  sections.stage.hidden = view !== "live";
-  sections.controls.hidden = view !== "live";
-  sections.finished.hidden = view !== "finished";
-  if (view !== "live") ui.consent.hidden = true;
-}
-
 // Before joining ------------------------------------------------------------------------------
 
 async function boot() {
   if (!token) {
-    say("This page needs the full link you were sent, including its token.");
+    view.say("This page needs the full link you were sent, including its token.");
     return;
   }
   /** @type {ScriptedState} */
@@ -165,7 +97,7 @@ async function boot() {
       token, fallback: (status) => `The server answered ${status}.`,
     });
   } catch (error) {
-    notice(messageOf(error), { label: "Reload", onclick: () => location.reload() });
+    view.notice(messageOf(error), { label: "Reload", onclick: () => location.reload() });
     return;
   }
   // The owner's "Links and invites" (a folded panel, and a request of its own): after the one
@@ -175,7 +107,7 @@ async function boot() {
     showFinished(); // the camera stays off: there is nothing left to record
     return;
   }
-  showView("check");
+  view.show("check");
   if (state.resume) {
     const r = state.resume;
     ui.resumeNote.hidden = false;
@@ -219,10 +151,11 @@ async function join(how = {}) {
   client.on("caption", (msg) => captions.receive(msg));
   client.on("scripted-state", (msg) => render(msg.state));
   client.on("scripted-answer", (msg) => {
-    page.call?.answer(msg.sdp).catch((error) => say(`Media negotiation failed: ${error.message}`));
+    page.call?.answer(msg.sdp)
+      .catch((error) => view.say(`Media negotiation failed: ${error.message}`));
   });
   client.on("error", (msg) => {
-    say(msg.message);
+    view.say(msg.message);
     if (outage.refused() && page.scripted) render(page.scripted);
   });
   client.on("welcome", (msg) => {
@@ -230,7 +163,7 @@ async function join(how = {}) {
     page.welcomes += 1;
     captions.welcomed();
     // After a reconnect the server's interviewer peer is new: negotiate again.
-    if (page.welcomes > 1) page.call?.negotiate().catch((error) => say(error.message));
+    if (page.welcomes > 1) page.call?.negotiate().catch((error) => view.say(error.message));
   });
   client.onstatechange = onClientState;
   try {
@@ -249,10 +182,10 @@ async function join(how = {}) {
     return;
   }
   page.joined = true;
-  say("");
+  view.say("");
   lobby.finish();
-  showView("live");
-  const self = byData("self-tile");
+  view.show("live");
+  const self = view.byData("self-tile");
   if (self && lobby.video) self.prepend(lobby.video); // the preview becomes the "You" tile
   ui.muteAudio.hidden = !stream.getAudioTracks().length;
   if (ui.muteVideo) ui.muteVideo.hidden = !stream.getVideoTracks().length;
@@ -277,7 +210,7 @@ function onClientState(state, detail) {
   page.outage?.connection(state, detail, page.scripted, page.takes);
   if (state === "closed" && detail?.error?.code === "replaced") replaced();
   else if (state === "closed" && detail?.error) {
-    notice(detail.error.message, { label: "Reload", onclick: () => location.reload() });
+    view.notice(detail.error.message, { label: "Reload", onclick: () => location.reload() });
   }
 }
 
@@ -285,8 +218,8 @@ function onClientState(state, detail) {
 function replaced() {
   page.takes?.abort("this practice continued in another tab");
   releaseMedia();
-  showView("replaced");
-  notice("You continued this practice in another tab or window, so this tab stopped " +
+  view.show("replaced");
+  view.notice("You continued this practice in another tab or window, so this tab stopped " +
     "recording and turned your camera and microphone off.",
   { label: "Continue here instead", onclick: () => location.reload() });
 }
@@ -305,35 +238,11 @@ function render(state) {
   page.scripted = state;
   page.outage?.state(state);
   const resuming = !!page.outage?.resuming;
-  const phase = state.phase;
-  const q = state.question;
-  ui.phase.textContent = phaseLine(state, resuming);
-  ui.practice.hidden = !(state.practice && q);
-  ui.question.textContent = q ? q.text : "";
-  ui.take.textContent = takeLine(state);
-  ui.said.textContent = saidLine(state);
-  ui.consent.hidden = !!state.consented || phase === "done" || page.finished;
-  ui.start.hidden = !(phase === "waiting" && state.consented) || resuming;
-  ui.start.textContent = state.resume ? "Resume" : "Start";
-  ui.done.textContent = phase === "think"
-    ? (state.practice ? "Start answering" : "Start recording")
-    : "Done";
-  /** @type {Record<string, boolean>} */
-  const show = {
-    done: phase === "think" || phase === "answer",
-    repeat: phase === "think",
-    retake: phase === "after_answer" && state.retakes_left > 0,
-    next: phase === "after_answer",
-    stop: !["waiting", "wrap_up", "done"].includes(phase),
-  };
-  for (const button of ui.actions) button.hidden = !show[button.dataset.action];
-  const last = q && !state.practice && q.index + 1 >= q.count;
-  ui.next.textContent = last ? "Finish" : "Next question";
-  ui.rec.hidden = !state.recording;
+  view.render(state, { resuming, finished: page.finished });
   // While the new server takes the session up again, the take being recorded goes on: the
   // `waiting` it opens with must not stop it (that would end the clip the answer continues).
   if (!resuming) page.takes?.follow(state);
-  if (phase === "done") void finish();
+  if (state.phase === "done") void finish();
   tick();
 }
 
@@ -348,9 +257,7 @@ async function finish() {
 }
 
 function showFinished() {
-  showView("finished");
-  ui.reviewLink.href = `/rooms/${roomId}/review#token=${encodeURIComponent(token)}`;
-  byData("finished")?.querySelector("h2")?.focus();
+  view.showFinished(`/rooms/${roomId}/review#token=${encodeURIComponent(token)}`);
 }
 
 /** A new scripted room with this one's bank and settings, opened at once. A pasted bank has no
@@ -365,18 +272,12 @@ async function practiseAgain() {
     location.href = new URL(room.links.candidate, location.href).toString();
   } catch (err) {
     ui.again.disabled = false;
-    say(`Could not make a new room: ${messageOf(err)}`);
+    view.say(`Could not make a new room: ${messageOf(err)}`);
   }
 }
 
 function tick() {
-  const timer = page.scripted?.timer;
-  if (!timer || !page.client) {
-    ui.timer.textContent = "0:00";
-    return;
-  }
-  ui.timer.textContent = formatClock(remainingMs(timer, page.client.serverNow()));
-  ui.timer.dataset.phase = timer.phase;
+  view.showTimer(page.scripted?.timer, page.client);
 }
 
 // Controls ------------------------------------------------------------------------------------
