@@ -31,8 +31,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 from join_harness import bare_run, floor_run, room_run, start_bare  # noqa: E402
@@ -41,7 +39,7 @@ from join_tables import load, print_breakdown, print_figures, print_measures  # 
 from signal_probe import probe  # noqa: E402
 
 # One list of Chromium flags and one server launcher, shared with the tests.
-from support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+from support.browser import chromium  # noqa: E402
 from support.live_server import start_server, stop_server  # noqa: E402
 
 # Goals (issue 13): navigation ≤ 1.25x the bare room; click ≤ 0.8x the bare room.
@@ -62,10 +60,7 @@ def main() -> int:
         base = server.url
         bare_proc, bare_base = start_bare()
         try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(
-                    executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS), headless=True
-                )
+            with chromium() as browser:
                 kinds: list[tuple[str, list[dict[str, float]], Callable[[int], dict[str, float]]]]
                 kinds = [
                     ("room", rooms, lambda n: room_run(browser, base)),
@@ -86,7 +81,6 @@ def main() -> int:
                         f"  floor {f['frame']:6.0f} ms",
                         flush=True,
                     )
-                browser.close()
             # The server's own part, with no browser busy: hello → welcome, one signal relay.
             alone = asyncio.run(probe(base))
         finally:

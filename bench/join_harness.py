@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, Route
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
+from support.browser import new_page as browser_page  # noqa: E402
 from support.live_server import free_port  # noqa: E402
 
 # How long the waiting page sits in its room before the other joins (its page idle).
@@ -116,12 +117,9 @@ def absolute(base: str, url: str) -> str:
 
 
 def new_page(browser: Browser, probe: bool) -> Page:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    if probe:
-        context.add_init_script(PROBE)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    return page
+    """A page in a fresh context, as the tests open them, but with no script of theirs (their
+    CSP recorder would be page work inside the figure); `probe`: the joining page's probe."""
+    return browser_page(browser, init_scripts=(PROBE,) if probe else ())
 
 
 # What the page knows about its own load: the document's response, the entry bundle's arrival,
