@@ -16,10 +16,10 @@ pytestmark = pytest.mark.node
 
 
 CLOCK = r"""
-const { ServerClock } = await import(process.env.SRC + "/protocol-clock.js");
+const { serverClock } = await import(process.env.SRC + "/protocol-clock.js");
 let now = 1_000_000;
 Date.now = () => now;
-const clock = new ServerClock();
+const clock = serverClock();
 const out = { before: [clock.offset(), clock.rttMs] };
 clock.welcome(now + 5000);
 clock.welcome(now + 9999); // a later welcome does not replace the first rough sample

@@ -1,6 +1,6 @@
 // Who listens to which server message, for RoomClient (protocol.js): `on(type, fn)` subscribes
 // ("*": every message). A handler that throws is logged and the others still run, so one broken
-// pane never stops the call.
+// pane never stops the call. A closure, like protocol-clock.js, for the lobby's bytes.
 
 /** @typedef {import("./wire.js").ServerMessages} ServerMessages */
 /** @typedef {import("./wire.js").ServerMessage} ServerMessage */
@@ -11,35 +11,34 @@
  * @typedef {(msg: K extends keyof ServerMessages ? ServerMessages[K] : ServerMessage) => void} Handler
  */
 
-export class MessageHandlers {
-  constructor() {
-    /** @type {Map<string, Set<(msg: any) => void>>} */
-    this._handlers = new Map();
-  }
+export function messageHandlers() {
+  /** @type {Map<string, Set<(msg: any) => void>>} */
+  const handlers = new Map();
+  return {
+    /**
+     * @template {keyof ServerMessages|"*"} K
+     * @param {K} type @param {Handler<K>} fn @returns {() => void} the unsubscribe function
+     */
+    on(type, fn) {
+      let set = handlers.get(type);
+      if (!set) handlers.set(type, (set = new Set()));
+      set.add(fn);
+      return () => { set.delete(fn); };
+    },
 
-  /**
-   * @template {keyof ServerMessages|"*"} K
-   * @param {K} type @param {Handler<K>} fn @returns {() => void} the unsubscribe function
-   */
-  on(type, fn) {
-    let set = this._handlers.get(type);
-    if (!set) this._handlers.set(type, (set = new Set()));
-    set.add(fn);
-    return () => { set.delete(fn); };
-  }
-
-  /** @param {ServerMessage} msg */
-  emit(msg) {
-    for (const key of [msg.type, "*"]) {
-      const set = this._handlers.get(key);
-      if (!set) continue;
-      for (const fn of [...set]) {
-        try {
-          fn(msg);
-        } catch (err) {
-          console.error(`handler for ${msg.type} failed`, err);
+    /** @param {ServerMessage} msg */
+    emit(msg) {
+      for (const key of [msg.type, "*"]) {
+        const set = handlers.get(key);
+        if (!set) continue;
+        for (const fn of [...set]) {
+          try {
+            fn(msg);
+          } catch (err) {
+            console.error(`handler for ${msg.type} failed`, err);
+          }
         }
       }
-    }
-  }
+    },
+  };
 }

@@ -23,9 +23,9 @@ import { CLOSE_MESSAGES, RoomError } from "./close-codes.js";
 export { RoomError };
 
 import { markFirst } from "./join-timing.js";
-import { ServerClock } from "./protocol-clock.js";
-import { MessageHandlers } from "./protocol-handlers.js";
-import { SentRequests } from "./protocol-requests.js";
+import { serverClock } from "./protocol-clock.js";
+import { messageHandlers } from "./protocol-handlers.js";
+import { sentRequests } from "./protocol-requests.js";
 import { PongWatch, backoffDelay, shouldReconnect } from "./reconnect.js";
 
 export const PROTOCOL_VERSION = 1;
@@ -68,10 +68,10 @@ export class RoomClient {
     /** @type {(state: ClientState, detail?: StateDetail) => void} */
     this.onstatechange = () => {};
     this._WebSocket = opts.WebSocketImpl || globalThis.WebSocket;
-    this._handlers = new MessageHandlers();
+    this._handlers = messageHandlers();
     /** @type {WebSocket|null} */
     this._ws = null;
-    this._clock = new ServerClock();
+    this._clock = serverClock();
     /** @type {ClientMessage[]} */
     this._queue = [];
     this._attempt = 0;
@@ -83,7 +83,7 @@ export class RoomClient {
     this._quickPing = undefined;
     /** @type {ReturnType<typeof setTimeout>|undefined} */
     this._retryTimer = undefined;
-    this._requests = new SentRequests();
+    this._requests = sentRequests();
     /** set by a 1012 close (the server is restarting) until the next welcome */
     this._restarting = false;
     /** @type {WebSocket|null} */

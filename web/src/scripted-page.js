@@ -13,7 +13,7 @@ import "./delete-room.js";
 
 import { messageOf, takeToken, request } from "./api.js";
 import { Lobby } from "./lobby.js";
-import { ScriptedView } from "./scripted-view.js";
+import { scriptedView } from "./scripted-view.js";
 import { prefs, session } from "./storage.js";
 
 /** @typedef {import("./wire.js").ScriptedState} ScriptedState */
@@ -22,14 +22,14 @@ const root = /** @type {HTMLElement} */ (document.getElementById("scripted"));
 const roomId = root.dataset.roomId || "";
 const isVideo = root.dataset.media === "video";
 const token = takeToken();
-const view = new ScriptedView(root);
-const ui = view.ui;
+const view = scriptedView(root);
+const { ui, byTestId, byData, say, notice, show: showView } = view;
 
 const lobby = new Lobby({
   role: "candidate", media: isVideo ? "video" : "audio", needsDevices: true,
 });
 // The remembered captions choice shows before the join too (CaptionLine keeps it from then on).
-view.byTestId("captions-toggle").checked = prefs.captions();
+byTestId("captions-toggle").checked = prefs.captions();
 /** What only the live view needs loads with the join: the device check, all there is before
  * it, needs neither the socket nor the media link nor the recorder nor captions (their controls
  * are in the live view) nor the outage handling. The join waits for it (a few KiB, fetched in
@@ -53,17 +53,16 @@ function loadLiveParts() {
     ScriptedCall,
     RoomClient,
     captions: new CaptionLine({
-      toggle: view.byTestId("captions-toggle"), line: view.byTestId("captions"),
+      toggle: byTestId("captions-toggle"), line: byTestId("captions"),
       send: (on) => { page.client?.send({ type: "captions", on }); },
     }),
     takes: new TakeFollower({
       api: new ClipApi({ roomId, token }), stream: lobby.stream,
-      answers: new AnswerList(view.byData("uploads"), view.byData("uploads-section")),
+      answers: new AnswerList(byData("uploads"), byData("uploads-section")),
       serverNow: () => page.client?.serverNow() || Date.now(),
     }),
     outage: new OutageFollower({
-      say: (text) => view.say(text), status: ui.status,
-      send: (msg) => { page.client?.send(msg); },
+      say, status: ui.status, send: (msg) => { page.client?.send(msg); },
     }),
   }));
   liveParts.catch(() => { liveParts = null; });
@@ -87,7 +86,7 @@ const page = {
 
 async function boot() {
   if (!token) {
-    view.say("This page needs the full link you were sent, including its token.");
+    say("This page needs the full link you were sent, including its token.");
     return;
   }
   /** @type {ScriptedState} */
@@ -97,7 +96,7 @@ async function boot() {
       token, fallback: (status) => `The server answered ${status}.`,
     });
   } catch (error) {
-    view.notice(messageOf(error), { label: "Reload", onclick: () => location.reload() });
+    notice(messageOf(error), { label: "Reload", onclick: () => location.reload() });
     return;
   }
   // The owner's "Links and invites" (a folded panel, and a request of its own): after the one
@@ -107,7 +106,7 @@ async function boot() {
     showFinished(); // the camera stays off: there is nothing left to record
     return;
   }
-  view.show("check");
+  showView("check");
   if (state.resume) {
     const r = state.resume;
     ui.resumeNote.hidden = false;
@@ -151,11 +150,10 @@ async function join(how = {}) {
   client.on("caption", (msg) => captions.receive(msg));
   client.on("scripted-state", (msg) => render(msg.state));
   client.on("scripted-answer", (msg) => {
-    page.call?.answer(msg.sdp)
-      .catch((error) => view.say(`Media negotiation failed: ${error.message}`));
+    page.call?.answer(msg.sdp).catch((error) => say(`Media negotiation failed: ${error.message}`));
   });
   client.on("error", (msg) => {
-    view.say(msg.message);
+    say(msg.message);
     if (outage.refused() && page.scripted) render(page.scripted);
   });
   client.on("welcome", (msg) => {
@@ -163,7 +161,7 @@ async function join(how = {}) {
     page.welcomes += 1;
     captions.welcomed();
     // After a reconnect the server's interviewer peer is new: negotiate again.
-    if (page.welcomes > 1) page.call?.negotiate().catch((error) => view.say(error.message));
+    if (page.welcomes > 1) page.call?.negotiate().catch((error) => say(error.message));
   });
   client.onstatechange = onClientState;
   try {
@@ -182,10 +180,10 @@ async function join(how = {}) {
     return;
   }
   page.joined = true;
-  view.say("");
+  say("");
   lobby.finish();
-  view.show("live");
-  const self = view.byData("self-tile");
+  showView("live");
+  const self = byData("self-tile");
   if (self && lobby.video) self.prepend(lobby.video); // the preview becomes the "You" tile
   ui.muteAudio.hidden = !stream.getAudioTracks().length;
   if (ui.muteVideo) ui.muteVideo.hidden = !stream.getVideoTracks().length;
@@ -210,7 +208,7 @@ function onClientState(state, detail) {
   page.outage?.connection(state, detail, page.scripted, page.takes);
   if (state === "closed" && detail?.error?.code === "replaced") replaced();
   else if (state === "closed" && detail?.error) {
-    view.notice(detail.error.message, { label: "Reload", onclick: () => location.reload() });
+    notice(detail.error.message, { label: "Reload", onclick: () => location.reload() });
   }
 }
 
@@ -218,8 +216,8 @@ function onClientState(state, detail) {
 function replaced() {
   page.takes?.abort("this practice continued in another tab");
   releaseMedia();
-  view.show("replaced");
-  view.notice("You continued this practice in another tab or window, so this tab stopped " +
+  showView("replaced");
+  notice("You continued this practice in another tab or window, so this tab stopped " +
     "recording and turned your camera and microphone off.",
   { label: "Continue here instead", onclick: () => location.reload() });
 }
@@ -272,7 +270,7 @@ async function practiseAgain() {
     location.href = new URL(room.links.candidate, location.href).toString();
   } catch (err) {
     ui.again.disabled = false;
-    view.say(`Could not make a new room: ${messageOf(err)}`);
+    say(`Could not make a new room: ${messageOf(err)}`);
   }
 }
 
