@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -216,33 +218,35 @@ def wait_in_room(page: Page, link: str) -> None:
     page.wait_for_timeout(SETTLE_MS)
 
 
-def room_run(browser: Browser, base: str) -> dict[str, float]:
-    room = make_room(base)
+@contextmanager
+def waiting_and_joining(browser: Browser) -> Iterator[tuple[Page, Page]]:
+    """The page that waits in the room and the joining page (probed), closed afterwards."""
     first = new_page(browser, probe=False)
     second = new_page(browser, probe=True)
     try:
-        wait_in_room(first, absolute(base, room["links"]["interviewer"]))
-        result = click_join(second, absolute(base, room["links"]["candidate"]), lands="sig=")
-        return {**result, **peer_marks(first, second)}
+        yield first, second
     finally:
         first.context.close()
         second.context.close()
 
 
+def room_run(browser: Browser, base: str) -> dict[str, float]:
+    room = make_room(base)
+    with waiting_and_joining(browser) as (first, second):
+        wait_in_room(first, absolute(base, room["links"]["interviewer"]))
+        result = click_join(second, absolute(base, room["links"]["candidate"]), lands="sig=")
+        return {**result, **peer_marks(first, second)}
+
+
 def bare_run(browser: Browser, base: str, n: int) -> dict[str, float]:
     url = f"{base}/?room=r{n}"
-    first = new_page(browser, probe=False)
-    second = new_page(browser, probe=True)
-    try:
+    with waiting_and_joining(browser) as (first, second):
         first.goto(url)
         first.get_by_test_id("join-button").click()
         first.wait_for_function("() => window.__bare && window.__bare.ws.readyState === 1")
         first.wait_for_timeout(SETTLE_MS)
         result = click_join(second, url)
         return {**result, **peer_marks(first, second)}
-    finally:
-        first.context.close()
-        second.context.close()
 
 
 def floor_run(browser: Browser, base: str) -> dict[str, float]:
