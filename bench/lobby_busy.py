@@ -27,7 +27,8 @@ from playwright.sync_api import Browser, sync_playwright
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from join import (  # noqa: E402
+from join_busy import BARE_READY, TASKS  # noqa: E402
+from join_harness import (  # noqa: E402
     SETTLE_MS,
     absolute,
     click_join,
@@ -36,7 +37,6 @@ from join import (  # noqa: E402
     start_bare,
     wait_in_room,
 )
-from join_busy import BARE_READY, TASKS  # noqa: E402
 from support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from support.live_server import start_server, stop_server  # noqa: E402
 
