@@ -34,6 +34,7 @@ import results  # noqa: E402
 BENCHES = [
     "join.py",
     "signal_cpu.py",
+    "lobby_busy.py",
     "notes.py",
     "notes_paired.py",
     "weight.py",
@@ -51,6 +52,7 @@ BENCHES = [
 QUICK = {
     "join.py": ["--runs", "2"],
     "signal_cpu.py": ["--relays", "400", "--joins", "40", "--rounds", "1"],
+    "lobby_busy.py": ["--runs", "2"],
     "notes.py": ["--rooms", "6", "--duration", "5", "--repeat", "1"],
     "notes_paired.py": ["--rooms", "6", "--duration", "5", "--rounds", "1"],
     "capacity.py": ["--media", "audio", "--sessions", "2", "--duration", "5"],
