@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from join import (  # noqa: E402
+from join_harness import (  # noqa: E402
     SETTLE_MS,
     absolute,
     click_join,

@@ -33,6 +33,8 @@ import results  # noqa: E402
 
 BENCHES = [
     "join.py",
+    "signal_cpu.py",
+    "lobby_busy.py",
     "notes.py",
     "notes_paired.py",
     "weight.py",
@@ -49,6 +51,8 @@ BENCHES = [
 # work, not for judging (too few rounds for this host's noise).
 QUICK = {
     "join.py": ["--runs", "2"],
+    "signal_cpu.py": ["--relays", "400", "--joins", "40", "--rounds", "1"],
+    "lobby_busy.py": ["--runs", "2"],
     "notes.py": ["--rooms", "6", "--duration", "5", "--repeat", "1"],
     "notes_paired.py": ["--rooms", "6", "--duration", "5", "--rounds", "1"],
     "capacity.py": ["--media", "audio", "--sessions", "2", "--duration", "5"],

@@ -24,7 +24,8 @@ SDP = "v=0\r\n" + "a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\r\n" 
 async def _hello(session: aiohttp.ClientSession, base: str, link: str) -> tuple[Any, float, str]:
     room_id = link.split("/rooms/")[1].split("?")[0]
     token = link.split("token=")[1]
-    ws = await session.ws_connect(base.replace("http", "ws") + f"/ws/rooms/{room_id}")
+    # compress=15: offer permessage-deflate as browsers do (aiohttp's client does not by default).
+    ws = await session.ws_connect(base.replace("http", "ws") + f"/ws/rooms/{room_id}", compress=15)
     t0 = time.perf_counter()
     await ws.send_str(json.dumps({"type": "hello", "version": 1, "token": token}))
     while True:

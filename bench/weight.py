@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, sync_playwright
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE))
-from join import absolute  # noqa: E402
+from join_harness import absolute  # noqa: E402
 from results import figure, write  # noqa: E402
 from support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from support.live_server import start_server, stop_server  # noqa: E402  (one launcher)

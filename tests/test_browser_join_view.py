@@ -1,11 +1,12 @@
-"""The joining page's side of the click (issue 13): the call view is built while the server
-admits us, and what the first remote frame does not need waits for it.
+"""The joining page's side of the click (issue 13): the click only sends, the call view is
+built once the answer is applied, and what the first remote frame does not need waits for it.
 
-web/src/room-join.js shows the call view right after the hello and the offer are on the socket,
-so the waiting page's answer never queues behind building it; the meters, the links panel, the
-acting-role badge and the interview pane wait until the first remote frame is shown
-(mockroom:call-deferred). These tests read the order of the joining page's events, then check
-that the deferred parts still work.
+web/src/room-join.js puts the hello and the offer on the socket in the click's task and no more;
+join-view.js builds the call view once the other page's answer is applied (alone in the room: at
+the welcome), so neither the answer nor its setRemoteDescription queue behind building and
+laying it out. The meters, the links panel, the acting-role badge and the interview pane wait
+until the first remote frame is shown (mockroom:call-deferred). These tests read the order of
+the joining page's events, then check that the deferred parts still work.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ RECORD_JOIN = """
     const call = document.getElementById("call");
     return !!call && !call.hidden && !!document.querySelector("#tiles .tile.local");
   };
+  // A task after the click's: whether the click's own task built the view.
+  document.addEventListener("click", (e) => {
+    if (e.target.closest?.("[data-testid=join-button]") && seen.clickViewUp === undefined) {
+      setTimeout(() => { seen.clickViewUp ??= viewUp(); }, 0);
+    }
+  }, true);
   const Socket = window.WebSocket;
   window.WebSocket = class extends Socket {
     constructor(...args) {
@@ -61,6 +68,7 @@ ORDER = """() => {
   const pane = performance.getEntriesByType("resource")
     .find((r) => /\\/interview-[A-Z0-9]+[.]js/.test(r.name));
   return { ...window.__join, welcome: at("welcome"), deferred: at("call-deferred"),
+           applied: at("answer-applied"), built: at("call-view-built"),
            paneFetched: pane ? pane.startTime : null };
 }"""
 
@@ -75,7 +83,7 @@ def joining_page(browser: Browser) -> Page:
     return new_page(browser, init_scripts=(RECORD_CSP_VIOLATIONS, RECORD_JOIN))
 
 
-def test_the_view_is_up_before_the_answer_and_the_rest_waits_for_the_first_frame(
+def test_the_view_waits_for_the_answer_and_the_rest_for_the_first_frame(
     browser: Browser, live_server: LiveServer
 ) -> None:
     room = make_room(live_server.url, title="view", media="video")
@@ -89,10 +97,14 @@ def test_the_view_is_up_before_the_answer_and_the_rest_waits_for_the_first_frame
         # Once the interview pane is up, its code's fetch is in the page's resource timing.
         expect(guest.get_by_test_id("interview-phase")).to_be_visible(timeout=20_000)
         order = guest.evaluate(ORDER)
-        # The call view was built before the welcome came (while the server admitted us), so
-        # neither the welcome's task nor the answer's waits for it.
-        assert order["welcomeViewUp"] is True, order
-        assert order["answerViewUp"] is True, order
+        # The click's task only sent the hello and the offer; the view was not built at the
+        # welcome (someone was there to answer), nor before the answer came, but once it was
+        # applied: the answer's message and setRemoteDescription did not wait for it.
+        assert order["clickViewUp"] is False, order
+        assert order["welcomeViewUp"] is False, order
+        assert order["answerViewUp"] is False, order
+        assert order["applied"] is not None and order["built"] is not None, order
+        assert order["applied"] <= order["built"], order
         # The first remote frame, then the deferred work; the interview pane's code after that.
         assert order["frame"] is not None and order["deferred"] is not None, order
         assert order["frame"] <= order["deferred"], order
@@ -115,7 +127,7 @@ def test_the_view_is_up_before_the_answer_and_the_rest_waits_for_the_first_frame
 
 
 def test_a_refused_join_puts_the_lobby_back(browser: Browser, live_server: LiveServer) -> None:
-    """The view is shown before the welcome: a refusal (the seat is taken) undoes it."""
+    """A refusal (the seat is taken) leaves the lobby as it was, with no stale tile or entry."""
     room = make_room(live_server.url, title="refused", media="video")
     first = new_page(browser)
     second = joining_page(browser)

@@ -157,3 +157,19 @@ def test_no_module_outside_storage_runs_sql() -> None:
         for site in sql_sites(path)
     ]
     assert leaks == []
+
+
+def test_only_the_app_imports_a_routes_module() -> None:
+    # Routes are the top layer: a service that needs a feature's clips or links imports the
+    # module that keeps them (recordings.store), never the feature's routes, or imports would
+    # point up (speech.transcripts once imported ClipStore from recordings.routes).
+    graph = import_graph()
+    assert "mockroom.recordings.routes" in graph["mockroom.app"]
+    upward = sorted(
+        f"{name} -> {target}"
+        for name, targets in graph.items()
+        if name != "mockroom.app"
+        for target in targets
+        if target.endswith(".routes")
+    )
+    assert upward == []

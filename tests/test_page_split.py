@@ -21,6 +21,9 @@ LATER = {
         "scripted-takes.js",  # recording answers: the join
         "recorder.js",
         "protocol.js",  # the room's socket: the join (before it, one GET says where it stands)
+        "protocol-clock.js",  # and its parts
+        "protocol-requests.js",
+        "protocol-handlers.js",
         "reconnect.js",
         "scripted-outage.js",  # a server outage: only a joined page can have one
         "scripted-answers.js",  # "Your answers": the takes of the live view

@@ -19,7 +19,7 @@ import pytest
 
 from mockroom.app import create_app
 from mockroom.keys import STORE
-from mockroom.recordings.routes import CLIPS
+from mockroom.recordings.store import CLIPS
 from mockroom.roles import Media, Mode
 from mockroom.settings import Settings
 from mockroom.storage.interface import RoomRecord

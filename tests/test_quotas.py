@@ -12,7 +12,7 @@ import pytest
 
 from mockroom.app import create_app
 from mockroom.keys import STORE
-from mockroom.recordings.routes import CLIPS
+from mockroom.recordings.store import CLIPS
 from mockroom.settings import Settings, load_settings
 from support.clips import QUESTION, RecorderRun, new_clip, put_chunk, run_recorder, scripted_room
 from support.http import auth, create_room, make_room
@@ -114,7 +114,7 @@ async def test_chunk_is_on_disk_before_its_size_is_committed(
         seen.append((row[0], os.fstat(fd).st_size))
         real(fd)
 
-    monkeypatch.setattr("mockroom.recordings.routes.os.fdatasync", fdatasync)
+    monkeypatch.setattr("mockroom.recordings.store.os.fdatasync", fdatasync)
     for seq in range(3):
         assert (await put_chunk(client, room, clip["clip_id"], seq, b"z" * 100)).status == 200
     assert seen == [(0, 100), (100, 200), (200, 300)]

@@ -19,7 +19,7 @@ import pytest
 
 from mockroom.app import create_app
 from mockroom.recordings.clips import MAX_CHUNK_BYTES
-from mockroom.recordings.routes import CLIPS
+from mockroom.recordings.store import CLIPS
 from mockroom.settings import Settings
 from support.clips import QUESTION, RecorderRun, new_clip, put_chunk, run_recorder, scripted_room
 from support.http import auth, create_room, make_room

@@ -43,6 +43,24 @@ def kinds(effects: Sequence[object]) -> list[str]:
     return [type(e).__name__ for e in effects]
 
 
+def stored_bank(count: int) -> dict[str, object]:
+    """A bank as a room stores it (think 20 s, answer 120 s), with questions q0, q1, ..."""
+    questions = [
+        {"id": f"q{i}", "text": f"Question {i}?", "kind": "behavioral"} for i in range(count)
+    ]
+    return {
+        "id": "b",
+        "title": "B",
+        "field": "F",
+        "description": "",
+        "think_seconds": 20,
+        "answer_seconds": 120,
+        "code_pad": False,
+        "realism": "video",
+        "questions": questions,
+    }
+
+
 def test_waiting_state_and_consent_required() -> None:
     flow = make()
     state = flow.public(0)
@@ -358,19 +376,7 @@ def test_restore_finished_is_done() -> None:
 
 
 def test_config_from_room_options_override_bank() -> None:
-    bank = {
-        "id": "b",
-        "title": "B",
-        "field": "F",
-        "description": "",
-        "think_seconds": 20,
-        "answer_seconds": 120,
-        "code_pad": False,
-        "realism": "video",
-        "questions": [
-            {"id": f"q{i}", "text": f"Question {i}?", "kind": "behavioral"} for i in range(6)
-        ],
-    }
+    bank = stored_bank(6)
     room = RoomRecord(
         "room-a",
         Mode.SCRIPTED,
@@ -433,17 +439,7 @@ def test_reload_in_warm_up_asks_it_again_and_stop_records_nothing() -> None:
 
 
 def test_config_warm_up_on_by_default_and_short() -> None:
-    bank = {
-        "id": "b",
-        "title": "B",
-        "field": "F",
-        "description": "",
-        "think_seconds": 20,
-        "answer_seconds": 120,
-        "code_pad": False,
-        "realism": "video",
-        "questions": [{"id": "q0", "text": "Question?", "kind": "behavioral"}],
-    }
+    bank = stored_bank(1)
     config = config_from_room(RoomRecord("r", Mode.SCRIPTED, Media.VIDEO, "T", "b", bank, {}, 0.0))
     assert config.warm_up is not None
     assert (config.warm_up.think_ms, config.warm_up.answer_ms) == (5000, 30000)

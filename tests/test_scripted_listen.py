@@ -17,8 +17,7 @@ from mockroom.scripted import metrics_for_room
 from mockroom.scripted.media_in import pcm_of
 from mockroom.scripted.service import SCRIPTED
 from mockroom.scripted.speech import level_db
-from support.scripted_peer import Candidate, scripted_room
-from support.ws import joined
+from support.scripted_peer import scripted_room, seated
 
 RATE = 48_000
 
@@ -43,9 +42,7 @@ async def until(check: Any, timeout: float = 10.0) -> None:
 
 async def test_audio_is_decoded_only_inside_answer_windows(client: Any) -> None:
     room = await scripted_room(client, media="audio", think_seconds=1)
-    ws = await joined(client, room, "candidate")
-    cand = Candidate(ws, video=False)
-    try:
+    async with seated(client, room, video=False) as cand:
         await cand.next_message("scripted-state")
         # The candidate talks from the first moment to the last: only the window may count it.
         cand.voice.play([hum(60)])
@@ -79,9 +76,6 @@ async def test_audio_is_decoded_only_inside_answer_windows(client: Any) -> None:
             assert time.monotonic() < deadline, "the candidate stopped sending"
             await asyncio.sleep(0.05)
         assert session.media_in.frames_heard - heard <= 8
-    finally:
-        await cand.close()
-        await ws.close()
 
 
 def test_pcm_of_reads_a_frame_as_to_ndarray_does() -> None:

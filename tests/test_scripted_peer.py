@@ -23,7 +23,7 @@ from mockroom.scripted.service import SCRIPTED
 from mockroom.scripted.tracks import VoiceTrack
 from mockroom.scripted.tts import read_wav, resample
 from support.http import create_room
-from support.scripted_peer import Candidate, scripted_room
+from support.scripted_peer import Candidate, scripted_room, seated
 from support.ws import joined
 
 RATE = 48_000
@@ -49,9 +49,7 @@ async def test_candidate_hears_question_and_talk_time_is_measured(
     client: Any, answer_wav: tuple[np.ndarray, float]
 ) -> None:
     room = await scripted_room(client, media="video", retakes=1)
-    ws = await joined(client, room, "candidate")
-    cand = Candidate(ws, video=True)
-    try:
+    async with seated(client, room, video=True) as cand:
         first = await cand.next_message("scripted-state")
         assert first["state"]["phase"] == "waiting" and first["state"]["media"] == "video"
         assert first["state"]["tts"] is True and first["state"]["peer"] == "new"
@@ -118,9 +116,6 @@ async def test_candidate_hears_question_and_talk_time_is_measured(
         service = client.app[SCRIPTED]
         pc = service.sessions[room["room_id"]].pc
         assert pc is not None and pc.connectionState == "connected"
-    finally:
-        await cand.close()
-        await ws.close()
     # The session ends in the background after the socket closes: poll its state (bounded).
     for _ in range(50):
         if not service.sessions:
@@ -132,9 +127,7 @@ async def test_candidate_hears_question_and_talk_time_is_measured(
 
 async def test_a_peer_without_opus_hears_the_pcm_voice(client: Any) -> None:
     room = await scripted_room(client, media="audio")
-    ws = await joined(client, room, "candidate")
-    cand = Candidate(ws, video=False)
-    try:
+    async with seated(client, room, video=False) as cand:
         await cand.next_message("scripted-state")
         audio = next(t for t in cand.pc.getTransceivers() if t.kind == "audio")
         pcmu = [
@@ -151,16 +144,11 @@ async def test_a_peer_without_opus_hears_the_pcm_voice(client: Any) -> None:
         heard_at = time.monotonic()
         await cand.wait_state(phase="think", timer=None)
         assert cand.listener.loudest_between(heard_at, time.monotonic()) > 1000
-    finally:
-        await cand.close()
-        await ws.close()
 
 
 async def test_reconnect_resumes_at_same_question(client: Any) -> None:
     room = await scripted_room(client, media="audio")
-    ws = await joined(client, room, "candidate")
-    cand = Candidate(ws, video=False)
-    try:
+    async with seated(client, room, video=False) as cand:
         await cand.next_message("scripted-state")
         await cand.action("consent")
         await cand.action("start")  # text-only timing is fine without a peer
@@ -172,12 +160,7 @@ async def test_reconnect_resumes_at_same_question(client: Any) -> None:
         await cand.action("next")
         second = await cand.wait_state(phase="think", take=1)
         assert second["question"]["index"] == 1
-    finally:
-        await cand.close()
-        await ws.close()
-    ws = await joined(client, room, "candidate")
-    again = Candidate(ws, video=False)
-    try:
+    async with seated(client, room, video=False) as again:
         state = (await again.next_message("scripted-state"))["state"]
         assert state["phase"] == "waiting" and state["consented"] is True
         assert state["question"]["index"] == 1
@@ -185,16 +168,12 @@ async def test_reconnect_resumes_at_same_question(client: Any) -> None:
         await again.action("start")
         resumed = await again.wait_state(phase="think")
         assert resumed["question"]["index"] == 1 and resumed["said"] == ""
-    finally:
-        await again.close()
-        await ws.close()
 
 
 async def test_reload_mid_answer_resumes_same_take_without_intro(client: Any) -> None:
     room = await scripted_room(client, media="audio", warm_up=True, think_seconds=5)
-    ws = await joined(client, room, "candidate")
-    cand = Candidate(ws, video=False)
-    try:
+    # Leaving the first block is the page reloading mid-answer.
+    async with seated(client, room, video=False) as cand:
         await cand.next_message("scripted-state")
         await cand.action("consent")
         await cand.action("start")
@@ -208,12 +187,7 @@ async def test_reload_mid_answer_resumes_same_take_without_intro(client: Any) ->
         assert first["question"]["index"] == 0 and first["take"] == 1
         await cand.action("done")
         assert (await cand.wait_state(phase="answer"))["recording"] is True
-    finally:
-        await cand.close()
-        await ws.close()  # the page reloads mid-answer
-    ws = await joined(client, room, "candidate")
-    again = Candidate(ws, video=False)
-    try:
+    async with seated(client, room, video=False) as again:
         state = (await again.next_message("scripted-state"))["state"]
         assert state["phase"] == "waiting" and state["question"]["index"] == 0
         assert state["resume"] == {
@@ -227,30 +201,21 @@ async def test_reload_mid_answer_resumes_same_take_without_intro(client: Any) ->
         # No intro and no question read out: think time runs at once, same question and take.
         assert resumed["timer"] is not None and resumed["timer"]["phase"] == "think"
         assert resumed["said"] == "" and resumed["take"] == 1 and resumed["resume"] is None
-    finally:
-        await again.close()
-        await ws.close()
 
 
 async def test_a_take_kept_through_a_dropped_socket_goes_on_answering(client: Any) -> None:
     """The server lost the socket mid-answer but the page kept recording: `start` with that
     take lets the same answer window go on (no think time, no new take, the same deadline)."""
     room = await scripted_room(client, media="audio", warm_up=False, think_seconds=5)
-    ws = await joined(client, room, "candidate")
-    cand = Candidate(ws, video=False)
-    try:
+    # Leaving the first block is the socket dropping; the page's recorder goes on.
+    async with seated(client, room, video=False) as cand:
         await cand.next_message("scripted-state")
         await cand.action("consent")
         await cand.action("start")
         await cand.wait_state(phase="think")
         await cand.action("done")
         answering = await cand.wait_state(phase="answer")
-    finally:
-        await cand.close()
-        await ws.close()  # the socket drops; the page's recorder goes on
-    ws = await joined(client, room, "candidate")
-    again = Candidate(ws, video=False)
-    try:
+    async with seated(client, room, video=False) as again:
         waiting = (await again.next_message("scripted-state"))["state"]
         assert waiting["phase"] == "waiting" and waiting["resume"]["interrupted"] is True
         await again.action("start", recording={"question_id": "nope", "take": True})
@@ -261,16 +226,11 @@ async def test_a_take_kept_through_a_dropped_socket_goes_on_answering(client: An
         assert going_on["recording"] is True and going_on["take"] == 1
         assert going_on["timer"]["deadline"] == answering["timer"]["deadline"]
         assert going_on["timer"]["started_at"] == answering["timer"]["started_at"]
-    finally:
-        await again.close()
-        await ws.close()
 
 
 async def test_bad_offers_get_clear_errors_and_socket_lives(client: Any) -> None:
     room = await scripted_room(client, media="video")
-    ws = await joined(client, room, "candidate")
-    cand = Candidate(ws, video=False)
-    try:
+    async with seated(client, room, video=False) as cand:
         await cand.next_message("scripted-state")
         # Video only: the voice would have nowhere to go.
         video_only = RTCPeerConnection()
@@ -297,12 +257,9 @@ async def test_bad_offers_get_clear_errors_and_socket_lives(client: Any) -> None
         candidate = {"candidate": "candidate:1 1 udp 1 1.2.3.4 9 typ host"}
         await cand.action("candidate", candidate=candidate)
         # The socket still works: a ping, and then a proper offer is answered.
-        await ws.send_json({"type": "ping", "t": 1})
+        await cand.ws.send_json({"type": "ping", "t": 1})
         assert (await cand.next_message("pong"))["t"] == 1
         await cand.negotiate()
-    finally:
-        await cand.close()
-        await ws.close()
 
 
 async def test_scripted_messages_in_a_peer_room_are_refused(client: Any) -> None:
@@ -359,9 +316,7 @@ async def test_state_before_joining_and_a_card_that_repeats_nothing(client: Any)
     assert (
         await client.get(f"/api/rooms/{peer['room_id']}/scripted", headers=peer_auth)
     ).status == 404
-    ws = await joined(client, room, "candidate")
-    cand = Candidate(ws, video=True)
-    try:
+    async with seated(client, room, video=True) as cand:
         await cand.next_message("scripted-state")
         await cand.action("consent")
         await cand.action("start")
@@ -379,8 +334,5 @@ async def test_state_before_joining_and_a_card_that_repeats_nothing(client: Any)
         assert live["phase"] == "think" and live["question"]["text"] == text
         await cand.action("stop")
         await cand.wait_state(phase="done")
-    finally:
-        await cand.close()
-        await ws.close()
     after = await (await client.get(path, headers=auth)).json()
     assert after["phase"] == "done"  # the page then opens without the camera

@@ -13,9 +13,8 @@ import pytest
 
 from mockroom.keys import STORE
 from mockroom.scripted.speech import SpeechMeter, TurnTaking
-from support.scripted_peer import Candidate, scripted_room
+from support.scripted_peer import scripted_room, seated
 from support.speech import silence, speech_samples
-from support.ws import joined
 
 RATE = 48_000
 
@@ -75,9 +74,7 @@ async def test_room_ends_the_answer_after_silence_never_on_a_pause(
         start_on_first_word=True,
         end_on_silence_seconds=4,
     )
-    ws = await joined(client, room, "candidate")
-    cand = Candidate(ws, video=False)
-    try:
+    async with seated(client, room, video=False) as cand:
         await cand.next_message("scripted-state")
         await cand.negotiate()
         await cand.wait_state(peer="connected")
@@ -101,9 +98,6 @@ async def test_room_ends_the_answer_after_silence_never_on_a_pause(
         assert closed["take"] == 1
         answer_states = [s for s in cand.states if s["phase"] == "answer"]
         assert answer_states and all(s["take"] == 1 for s in answer_states)
-    finally:
-        await cand.close()
-        await ws.close()
 
 
 async def test_turn_taking_options_are_checked(client: Any) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from mockroom.recordings.clips import ClipRequest
-from mockroom.recordings.routes import CLIPS
+from mockroom.recordings.store import CLIPS
 from mockroom.speech.transcripts import TRANSCRIPTS
 from support.speech import (
     FIXTURES,

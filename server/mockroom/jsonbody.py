@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from json.decoder import scanstring  # type: ignore[attr-defined]  # C, untyped in typeshed
 from typing import Any, NoReturn
 
 from aiohttp import web
@@ -88,16 +89,24 @@ def nesting_depth(value: Any, limit: int, *, check_strings: bool = False) -> int
 
 
 def parse_json(
-    raw: str | bytes, *, what: str = "The request body", max_depth: int = MAX_DEPTH
+    raw: str | bytes,
+    *,
+    what: str = "The request body",
+    max_depth: int = MAX_DEPTH,
+    spans: dict[str, tuple[int, int]] | None = None,
 ) -> Any:
-    """Decode one JSON text or raise InvalidJson with a message a developer can act on."""
+    """Decode one JSON text or raise InvalidJson with a message a developer can act on.
+
+    With `spans`, a top-level object also says where each member's value lies in the text
+    (`raw[start:end]`), so a relay can forward a checked value as sent instead of re-encoding it.
+    """
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidJson(f"{what} is not UTF-8 text.") from None
     try:
-        value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+        value = _decode(raw, spans)
     except json.JSONDecodeError as exc:
         raise InvalidJson(f"{what} is not valid JSON ({exc.msg}).") from None
     except RecursionError:
@@ -112,6 +121,55 @@ def parse_json(
     if nesting_depth(value, max_depth, check_strings=surrogates) > max_depth:
         raise TooDeep(f"{what} nests arrays or objects more than {max_depth} levels deep.")
     return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _decode(raw: str, spans: dict[str, tuple[int, int]] | None) -> Any:
+    start = _skip_space(raw, 0)
+    if spans is None or not raw.startswith("{", start):
+        return _DECODER.decode(raw)
+    return _object_with_spans(raw, start, spans)
+
+
+def _skip_space(raw: str, i: int) -> int:
+    match = _SPACE.match(raw, i)  # always matches (perhaps the empty string)
+    return match.end() if match else i
+
+
+def _object_with_spans(raw: str, i: int, spans: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    """json.loads of a text that opens an object at `i`, walking its members here so each
+    value's place is known; every value is still decoded by the json module's own scanner.
+    A repeated key keeps its last value, as json.loads does."""
+    space, error = _skip_space, json.JSONDecodeError
+    obj: dict[str, Any] = {}
+    i = space(raw, i + 1)
+    if raw.startswith("}", i):
+        i += 1
+    else:
+        while True:
+            if not raw.startswith('"', i):
+                raise error("Expecting property name enclosed in double quotes", raw, i)
+            key, i = scanstring(raw, i + 1)
+            i = space(raw, i)
+            if not raw.startswith(":", i):
+                raise error("Expecting ':' delimiter", raw, i)
+            i = space(raw, i + 1)
+            obj[key], end = _DECODER.raw_decode(raw, i)
+            spans[key] = (i, end)
+            i = space(raw, end)
+            if raw.startswith(",", i):
+                i = space(raw, i + 1)
+            elif raw.startswith("}", i):
+                i += 1
+                break
+            else:
+                raise error("Expecting ',' delimiter", raw, i)
+    if space(raw, i) != len(raw):
+        raise error("Extra data", raw, i)
+    return obj
 
 
 async def read_json(

@@ -35,6 +35,9 @@ def setup_templates(app: web.Application) -> None:
         app,
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
+        # Templates ship with the package and change only with a restart; re-checking each
+        # one's file on every render was a stat and an up-to-date check per page served.
+        auto_reload=False,
     )
     preloads = _preloads()
     env.globals["preloads"] = lambda entry: preloads.get(entry, [])

@@ -9,7 +9,8 @@
 - `media`: a MediaRecorder-like WebM made in the test; `speech`: espeak-ng speech fixtures,
   word error rate, and the transcript tests' upload/review helpers.
 - `node`: `run_node`, a module script against web/src under Node (its last line's JSON).
-- `banks`: strings a candidate must never see.
+- `banks`: strings a candidate must never see; `interview`: the interview-flow tests' bank,
+  clock and drivers (`started`, `at_phase`, `drive_whole_interview`).
 - `browser`, `axe`, `scripted_browser`: Playwright with Debian's Chromium, axe-core audits, and the
   Chromium that talks through a spoken WAV (module fixtures for the scripted-room tests).
 - `peer_probe`: a page's own RTCPeerConnections and the video frames they decoded.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from av import AudioFrame, VideoFrame
 
 from mockroom.scripted.tracks import VoiceTrack
 from support.http import create_room
+from support.ws import joined
 
 
 class Listener:
@@ -118,3 +120,15 @@ async def scripted_room(client: Any, media: str = "video", **options: Any) -> di
         client, mode="scripted", media=media, bank="behavioral", **{**settings, **options}
     )
     return room
+
+
+@contextlib.asynccontextmanager
+async def seated(client: Any, room: dict[str, Any], *, video: bool) -> AsyncIterator[Candidate]:
+    """The room's candidate link joined as a `Candidate`; its peer and socket closed on the way
+    out (leaving the block is a closed tab or a reload, whatever the test does next)."""
+    cand = Candidate(await joined(client, room, "candidate"), video=video)
+    try:
+        yield cand
+    finally:
+        await cand.close()
+        await cand.ws.close()

@@ -110,6 +110,8 @@ export async function handleSignal(call, peer, pc, data) {
       }
       call._announce(peer);
     }
+    // After our answer to an offer is out, not between: what waited may take the main thread.
+    call.onapplied(peer);
   } else if (data.candidate) {
     try {
       await pc.addIceCandidate(data.candidate);

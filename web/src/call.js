@@ -72,6 +72,9 @@ export class Call {
     this.onpeerstate = () => {};
     /** @type {(id: string) => void} it left */
     this.onpeerleft = () => {};
+    /** @type {(peer: RemotePeer) => void} a description of theirs was applied (their tracks
+     * are in peer.stream): what waited for the answer (the call view) may go ahead */
+    this.onapplied = () => {};
     /** @type {(() => void)[]} */
     this._unsubscribe = [];
     /** @type {RTCCertificate|null} made once, ahead of time: a newcomer's offer need not wait

@@ -57,15 +57,21 @@ export function mediaUp(call, { maxMs = 1500 } = {}) {
       resolve();
     };
     const timer = setTimeout(finish, maxMs);
-    const previous = call.onpeerstate;
-    call.onpeerstate = (peer) => {
-      previous(peer);
+    /** @param {import("./call.js").RemotePeer} peer */
+    const check = (peer) => {
       if (done || peer.pc?.connectionState !== "connected") return;
       const video = /** @type {HTMLVideoElement|null} */ (
         document.querySelector(`video[data-testid=remote-media][data-peer-id="${peer.id}"]`));
       if (video && "requestVideoFrameCallback" in video) video.requestVideoFrameCallback(finish);
       else finish();
     };
+    const previous = call.onpeerstate;
+    call.onpeerstate = (peer) => {
+      previous(peer);
+      check(peer);
+    };
+    // Watched from when the call view is up (join-view.js): a connection may be up already.
+    for (const peer of call.peers.values()) check(peer);
   });
 }
 

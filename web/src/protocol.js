@@ -2,12 +2,16 @@
 // subscribe to messages with `on(type, fn)` and watch `onstatechange`, like Galène's protocol.js.
 // The messages' shapes are in wire.js; `on("interview-state", fn)` hands `fn` an InterviewState.
 //
-// Request-like messages (interview and scripted actions, state changes) carry an `id`; the
-// server echoes it in the `error` frame that refuses one, and `requestOf(frame)` says which
-// message failed, so a pane shows only the refusals of what it sent.
+// Request-like messages carry an `id` (protocol-requests.js), and `requestOf(frame)` says which
+// message an error frame refuses; the server's clock is protocol-clock.js, and who listens to
+// which message protocol-handlers.js.
 
 /** @typedef {import("./wire.js").ServerMessages} ServerMessages */
 /** @typedef {import("./wire.js").ServerMessage} ServerMessage */
+/**
+ * @template {keyof ServerMessages|"*"} K
+ * @typedef {import("./protocol-handlers.js").Handler<K>} Handler
+ */
 /** @typedef {import("./wire.js").ClientMessage} ClientMessage */
 /** @typedef {import("./wire.js").ErrorFrame} ErrorFrame */
 /** @typedef {import("./wire.js").Welcome} Welcome */
@@ -19,26 +23,17 @@ import { CLOSE_MESSAGES, RoomError } from "./close-codes.js";
 export { RoomError };
 
 import { markFirst } from "./join-timing.js";
+import { serverClock } from "./protocol-clock.js";
+import { messageHandlers } from "./protocol-handlers.js";
+import { sentRequests } from "./protocol-requests.js";
 import { PongWatch, backoffDelay, shouldReconnect } from "./reconnect.js";
 
 export const PROTOCOL_VERSION = 1;
 
 const PING_EVERY_MS = 5000;
-const OFFSET_SAMPLES = 9;
 const QUEUE_LIMIT = 50;
-/** How many sent requests are remembered for `requestOf` (errors answer within a round trip). */
-const SENT_LIMIT = 50;
-/** The message types that get an `id` (the others are never refused one by one). */
-const REQUEST_TYPES = new Set(["interview", "scripted", "state", "captions"]);
 /** Close code 1012 ("service restart"): the server drains before a restart; reconnect. */
 const CLOSE_RESTART = 1012;
-
-/** @param {number[]} values */
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /**
  * @typedef {"connecting"|"open"|"reconnecting"|"closed"} ClientState
@@ -46,12 +41,6 @@ function median(values) {
  *   delayMs?: number, restarting?: boolean, outageMs?: number, wasDown?: boolean}} StateDetail
  *   outageMs ("reconnecting"): how long the room has been unreachable; wasDown ("open"): this
  *   welcome ends an outage (reconnect.js words the banner from these)
- */
-
-/**
- * A handler for one message type ("*": every message).
- * @template {keyof ServerMessages|"*"} K
- * @typedef {(msg: K extends keyof ServerMessages ? ServerMessages[K] : ServerMessage) => void} Handler
  */
 
 export class RoomClient {
@@ -79,12 +68,10 @@ export class RoomClient {
     /** @type {(state: ClientState, detail?: StateDetail) => void} */
     this.onstatechange = () => {};
     this._WebSocket = opts.WebSocketImpl || globalThis.WebSocket;
-    /** @type {Map<string, Set<(msg: any) => void>>} */
-    this._handlers = new Map();
+    this._handlers = messageHandlers();
     /** @type {WebSocket|null} */
     this._ws = null;
-    /** @type {number[]} */
-    this._offsets = [];
+    this._clock = serverClock();
     /** @type {ClientMessage[]} */
     this._queue = [];
     this._attempt = 0;
@@ -96,18 +83,13 @@ export class RoomClient {
     this._quickPing = undefined;
     /** @type {ReturnType<typeof setTimeout>|undefined} */
     this._retryTimer = undefined;
-    this._nextId = 1;
-    /** @type {Map<string, ClientMessage>} sent requests by id, the newest SENT_LIMIT */
-    this._sent = new Map();
-    this._hadPong = false;
+    this._requests = sentRequests();
     /** set by a 1012 close (the server is restarting) until the next welcome */
     this._restarting = false;
     /** @type {WebSocket|null} */
     this._presocket = opts.socket || null;
     /** @type {WebSocket|null} the socket the latest hello went out on */
     this._helloSent = null;
-    /** @type {number|null} the last ping round trip */
-    this.rttMs = null;
     this._pongs = new PongWatch();
     /** @type {number|null} Date.now() when a welcomed socket dropped; null while connected */
     this._downSince = null;
@@ -139,7 +121,7 @@ export class RoomClient {
       if (msg.screen !== undefined) this.media.screen = msg.screen;
       if (msg.name !== undefined) this.name = msg.name;
     }
-    const id = this._track(msg);
+    const id = this._requests.track(msg);
     const open = this._ws && this._ws.readyState === 1;
     if (open && this.welcome && this.state === "open") {
       this._ws.send(JSON.stringify(msg));
@@ -162,8 +144,7 @@ export class RoomClient {
    * @param {ErrorFrame} frame @returns {ClientMessage|null|undefined}
    */
   requestOf(frame) {
-    if (frame.id == null) return undefined;
-    return this._sent.get(String(frame.id)) || null;
+    return this._requests.of(frame);
   }
 
   /**
@@ -172,10 +153,7 @@ export class RoomClient {
    * @param {K} type @param {Handler<K>} fn @returns {() => void}
    */
   on(type, fn) {
-    let set = this._handlers.get(type);
-    if (!set) this._handlers.set(type, (set = new Set()));
-    set.add(fn);
-    return () => { set.delete(fn); };
+    return this._handlers.on(type, fn);
   }
 
   /** Date.now() on the server's clock (median of recent ping/pong offsets). */
@@ -184,7 +162,12 @@ export class RoomClient {
   }
 
   clockOffset() {
-    return this._offsets.length ? median(this._offsets) : 0;
+    return this._clock.offset();
+  }
+
+  /** @returns {number|null} the last ping round trip */
+  get rttMs() {
+    return this._clock.rttMs;
   }
 
   /** Leaves the room: sends bye; no reconnect. */
@@ -204,20 +187,6 @@ export class RoomClient {
 
   // internals ----------------------------------------------------------------------------
 
-  /**
-   * Gives a request-like message its id (once: a queued message keeps it) and remembers it.
-   * @param {ClientMessage} msg @returns {string|null}
-   */
-  _track(msg) {
-    if (!REQUEST_TYPES.has(msg.type)) return null;
-    const request = /** @type {{id?: string}} */ (msg);
-    if (!request.id) request.id = String(this._nextId++);
-    this._sent.delete(request.id);
-    this._sent.set(request.id, msg);
-    if (this._sent.size > SENT_LIMIT) this._sent.delete(this._sent.keys().next().value || "");
-    return request.id;
-  }
-
   /** @param {ClientState} state @param {StateDetail} [detail] */
   _setState(state, detail) {
     if (this.state === state && detail === undefined) return;
@@ -226,21 +195,6 @@ export class RoomClient {
       this.onstatechange(state, detail);
     } catch (err) {
       console.error(err);
-    }
-  }
-
-  /** @param {ServerMessage} msg */
-  _emit(msg) {
-    for (const key of [msg.type, "*"]) {
-      const set = this._handlers.get(key);
-      if (!set) continue;
-      for (const fn of [...set]) {
-        try {
-          fn(msg);
-        } catch (err) {
-          console.error(`handler for ${msg.type} failed`, err);
-        }
-      }
     }
   }
 
@@ -306,7 +260,7 @@ export class RoomClient {
         } else if (msg.type === "pong") {
           this._onPong(msg);
         }
-        this._emit(msg);
+        this._handlers.emit(msg);
       };
       ws.onclose = (event) => {
         if (ws !== this._ws) return; // an old socket we already replaced
@@ -385,10 +339,7 @@ export class RoomClient {
     const wasDown = this._downSince !== null;
     this._downSince = null;
     this._pongs.pong();
-    // A first rough offset from the welcome; pings refine it within a few seconds.
-    if (!this._offsets.length && typeof msg.server_time === "number") {
-      this._offsets.push(msg.server_time - Date.now());
-    }
+    this._clock.welcome(msg.server_time);
     this._setState("open", wasDown ? { wasDown } : undefined);
     const queued = this._queue.splice(0);
     for (const m of queued) this.send(m);
@@ -417,16 +368,6 @@ export class RoomClient {
 
   /** @param {import("./wire.js").Pong} msg */
   _onPong(msg) {
-    const now = Date.now();
-    if (typeof msg.t !== "number" || typeof msg.server_time !== "number") return;
-    const rtt = now - msg.t;
-    if (rtt < 0) return;
-    this._pongs.pong();
-    // The welcome's rough sample goes once real ones arrive.
-    if (this._offsets.length === 1 && !this._hadPong) this._offsets = [];
-    this._hadPong = true;
-    this._offsets.push(msg.server_time - (msg.t + rtt / 2));
-    if (this._offsets.length > OFFSET_SAMPLES) this._offsets.shift();
-    this.rttMs = rtt;
+    if (this._clock.pong(msg)) this._pongs.pong();
   }
 }

@@ -1,12 +1,14 @@
 // Joining a peer room and running the call: the click on Join → one RoomClient and one Call
-// (the offer was made in the lobby) → the call view, the interview and links panes, and the
-// notes editor loaded once the media is up. Also what happens to a joined call later: reconnect
+// (the offer was made in the lobby), and nothing else in the click's task → the call view once
+// the answer is applied (join-view.js) → the interview and links panes, and the notes editor,
+// loaded once the media is up. Also what happens to a joined call later: reconnect
 // notices, "join here instead" after another tab took the seat, the acting-role badge, Leave.
 // room-page.js only wires this to the page; room-controls.js holds the call's buttons.
 
 import { Call, prepareOffer } from "./call.js";
 import { mark } from "./join-timing.js";
 import { $ } from "./dom.js";
+import { showCallViewSoon, warmCallView } from "./join-view.js";
 import { mediaUp, remembering, stylesheet } from "./late-mount.js";
 import { mountLinksPanel } from "./links-panel.js";
 import { RoomClient } from "./protocol.js";
@@ -15,7 +17,7 @@ import { PresenceNote } from "./presence-note.js";
 import { RoomControls } from "./room-controls.js";
 import { startStatsLoop } from "./room-stats.js";
 import { RoomView, actingRole, notice } from "./room-ui.js";
-import { CameraPip, followPips } from "./screen-pip.js";
+import { CameraPip } from "./screen-pip.js";
 import { prefs, session } from "./storage.js";
 
 /** @typedef {import("./lobby.js").Lobby} Lobby */
@@ -78,6 +80,7 @@ export class RoomJoin {
       role: this.role, roomMedia: this.roomMedia, iceServers: info.ice_servers,
       stream: this.lobby.stream,
     });
+    warmCallView(this);
   }
 
   /** @param {string|null} text */
@@ -133,9 +136,18 @@ export class RoomJoin {
     // Subscribed before the welcome: the interview pane's first state arrives right after it.
     const early = remembering(client, ["interview-state"]);
     const connecting = client.connect({ takeover: !!how.takeover });
-    // The hello and the offer are on the socket: the call view is built and laid out while the
-    // server admits us and the other page answers, so the answer does not queue behind it.
-    const shown = this.showCallView(client, call, name || client.name);
+    const view = new RoomView({ roomMedia: this.roomMedia, speakerId: lobby.speakerId() });
+    // A meter costs an AudioContext and an analyser: none before the media is up.
+    /** @type {(up: Promise<unknown>) => void} */
+    let meters = () => {};
+    view.holdMeters(new Promise((resolve) => { meters = resolve; }));
+    this.live = {
+      client, call, view, camera: lobby.stream.getVideoTracks()[0] || null, screen: null,
+      pip: new CameraPip(call),
+    };
+    // The click's task ends here: the hello and the offer are on the socket, and the call view
+    // waits for the answer (join-view.js).
+    const shown = showCallViewSoon(this, this.live, name || client.name);
     try {
       await connecting;
     } catch (err) {
@@ -150,7 +162,7 @@ export class RoomJoin {
     }
     session.saveParticipantId(this.roomId, this.role, client.participantId);
     client.on("welcome", (w) => session.saveParticipantId(this.roomId, this.role, w.participant_id));
-    this.enterCall(info, client, call, name || client.name, { early, meters: shown.meters });
+    this.enterCall(info, client, call, name || client.name, { early, meters, built: shown.built });
     // Devices still starting when Join was clicked join the call when they are ready.
     lobby.ready.then(() => {
       for (const kind of /** @type {const} */ (["audio", "video"])) {
@@ -166,67 +178,13 @@ export class RoomJoin {
   }
 
   /**
-   * The call view, shown at the click (before the welcome): our tile, the tiles of whoever the
-   * call knows of, the connection line. undo() puts the lobby back (the join was refused);
-   * meters(up) lets the level meters start once `up` settles.
-   * @param {RoomClient} client @param {Call} call @param {string} name
-   * @returns {{undo: () => void, meters: (up: Promise<unknown>) => void}}
-   */
-  showCallView(client, call, name) {
-    const lobby = this.lobby;
-    // On a phone the lobby was scrolled: land on the call, not half way down the page. Both
-    // coordinates given and 0, so the browser needs no layout for it (Chromium skips it: the
-    // position cannot be clamped); reading scrollY first forced one of the whole page, in the
-    // click's task, after the button's own changes (15 ms in a trace).
-    window.scrollTo(0, 0);
-    const phase = this.root.dataset.phase;
-    const lobbyBox = /** @type {HTMLElement} */ ($("lobby"));
-    const callBox = /** @type {HTMLElement} */ ($("call"));
-    this.root.dataset.phase = "call";
-    lobbyBox.hidden = true;
-    callBox.hidden = false;
-    const view = new RoomView({ roomMedia: this.roomMedia, speakerId: lobby.speakerId() });
-    // A meter costs an AudioContext and an analyser: none before the media is up.
-    /** @type {(up: Promise<unknown>) => void} */
-    let meters = () => {};
-    view.holdMeters(new Promise((resolve) => { meters = resolve; }));
-    const video = lobby.video;
-    const home = video && { parent: video.parentNode, next: video.nextSibling };
-    this.live = {
-      client, call, view, camera: lobby.stream.getVideoTracks()[0] || null, screen: null,
-      pip: new CameraPip(call),
-    };
-    this.showCall(call, view);
-    view.addLocal({ name, role: this.role, video });
-    // The buttons (which ones an observer or this browser has, their labels) and our tile's
-    // state are laid out with the view, not in a second layout at the welcome. The hello
-    // carried our state: a `state` message goes only if it changed since (it follows the hello
-    // on the socket).
-    this.controls.setup();
-    this.controls.sendState({ ifChanged: true });
-    const undo = () => {
-      this.live = null;
-      view.local?.tile?.remove();
-      view.local?.item.remove();
-      if (video && home?.parent) {
-        video.classList.remove("mirror");
-        home.parent.insertBefore(video, home.next);
-      }
-      if (phase === undefined) delete this.root.dataset.phase;
-      else this.root.dataset.phase = phase;
-      callBox.hidden = true;
-      lobbyBox.hidden = false;
-    };
-    return { undo, meters };
-  }
-
-  /**
    * Admitted (the welcome came): what the first remote frame does not need — the meters, the
    * acting-role badge, the links panel, the interview pane and the notes editor — waits until
    * the media is up (the first remote frame shown), so none of it competes with the answer,
    * the ICE handshake and the first frame for the page's main thread.
    * @param {RoomInfo} info @param {RoomClient} client @param {Call} call @param {string} name
-   * @param {{early: ReturnType<typeof remembering>, meters: (up: Promise<unknown>) => void}} held
+   * @param {{early: ReturnType<typeof remembering>, meters: (up: Promise<unknown>) => void,
+   *   built: Promise<void>}} held built: the call view is up (join-view.js)
    */
   enterCall(info, client, call, name, held) {
     const live = /** @type {LiveCall} */ (this.live);
@@ -234,7 +192,8 @@ export class RoomJoin {
     client.onstatechange = (state, detail) => this.onClientState(state, detail);
     client.on("left", (msg) => this.presence.left(msg.participant_id, msg.reason));
     startStatsLoop(() => this.live);
-    const up = mediaUp(call);
+    // Watched once the view is up: the view follows the call's callbacks from then on.
+    const up = held.built.then(() => mediaUp(call));
     held.meters(up);
     up.then(() => {
       mark("call-deferred");
@@ -245,35 +204,6 @@ export class RoomJoin {
       this.loadInterviewPane(info, held.early);
       setTimeout(() => this.loadNotes(info, name), 150);
     });
-  }
-
-  /** The peers' tiles, roster and connection line follow the call's callbacks.
-   * @param {Call} call @param {RoomView} view */
-  showCall(call, view) {
-    const followPip = followPips((id, camera) => view.showPip(id, camera));
-    const showConnection = () => view.showConnection([...call.peers.values()]);
-    call.onpeer = (peer) => {
-      followPip(peer);
-      view.addPeer(peer);
-      showConnection();
-      this.presence.arrived(peer);
-    };
-    call.onpeerinfo = (peer) => {
-      followPip(peer);
-      view.updatePeer(peer);
-      this.presence.arrived(peer);
-    };
-    call.onpeertrack = (peer) => view.attachStream(peer);
-    call.onpeerstate = () => showConnection();
-    call.onpeerleft = (id) => {
-      view.removePeer(id);
-      showConnection();
-    };
-    for (const peer of call.peers.values()) {
-      followPip(peer);
-      view.addPeer(peer);
-    }
-    showConnection();
   }
 
   /** The owner's "Links and invites", and the waiting screen's "Copy the candidate link".

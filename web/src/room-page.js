@@ -22,7 +22,9 @@ const roomMedia = root.dataset.media || "video";
 
 // Devices first (before even the token's sessionStorage): the camera and microphone warm up
 // while the page fetches the room.
-const lobby = new Lobby({ role, media: roomMedia, extrasWhenIdle: true });
+// The meter and the device lists wait while the lobby is hidden (a join under way).
+const lobbyView = /** @type {HTMLElement} */ ($("lobby"));
+const lobby = new Lobby({ role, media: roomMedia, extrasWhenIdle: () => lobbyView.hidden });
 lobby.start();
 const token = takeToken();
 

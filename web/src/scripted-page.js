@@ -6,15 +6,15 @@
 // phase, the question, the timers and the take number; this page renders `scripted-state` and
 // records exactly while `state.recording` is true. Before joining it asks where the session
 // stands (GET /api/rooms/{id}/scripted), so a finished practice never turns the camera on.
-// Through a server outage the session goes on by itself (scripted-outage.js).
+// Through a server outage the session goes on by itself (scripted-outage.js). What the page
+// shows, and the server's state drawn on it, is scripted-view.js.
 
 import "./delete-room.js";
 
 import { messageOf, takeToken, request } from "./api.js";
 import { Lobby } from "./lobby.js";
-import { phaseLine, saidLine, takeLine } from "./scripted-card.js";
+import { scriptedView } from "./scripted-view.js";
 import { prefs, session } from "./storage.js";
-import { formatClock, remainingMs } from "./timer.js";
 
 /** @typedef {import("./wire.js").ScriptedState} ScriptedState */
 
@@ -22,45 +22,8 @@ const root = /** @type {HTMLElement} */ (document.getElementById("scripted"));
 const roomId = root.dataset.roomId || "";
 const isVideo = root.dataset.media === "video";
 const token = takeToken();
-/** @param {string} id @returns {any} */
-const byTestId = (id) => root.querySelector(`[data-testid="${id}"]`);
-/** @param {string} name @returns {any} */
-const byData = (name) => root.querySelector(`[data-${name}]`);
-
-const ui = {
-  join: byTestId("join-button"),
-  takeover: byTestId("join-takeover"),
-  audioOnly: byTestId("join-audio-only"),
-  start: byTestId("start-interview"),
-  done: byTestId("done-answer"),
-  next: byTestId("next-question"),
-  accept: byTestId("accept-recording"),
-  consent: byData("consent"),
-  remote: byTestId("remote-media"),
-  question: byTestId("question-text"),
-  timer: byTestId("timer"),
-  conn: byTestId("connection-state"),
-  muteAudio: byTestId("mute-audio"),
-  muteVideo: byTestId("mute-video"),
-  practice: byData("practice"),
-  phase: byData("phase"),
-  take: byData("take"),
-  rec: byData("recording"),
-  said: byData("said"),
-  status: byData("status"),
-  notice: byData("notice"),
-  resumeNote: byData("resume-note"),
-  joinError: byData("join-error"),
-  reviewLink: byData("review-link"),
-  again: byData("practise-again-button"),
-  actions: /** @type {HTMLElement[]} */ ([...root.querySelectorAll("[data-action]")]),
-};
-const sections = {
-  check: byData("device-check"),
-  stage: byData("stage"),
-  controls: byData("controls"),
-  finished: byData("finished"),
-};
+const view = scriptedView(root);
+const { ui, byTestId, byData, say, notice, show: showView } = view;
 
 const lobby = new Lobby({
   role: "candidate", media: isVideo ? "video" : "audio", needsDevices: true,
@@ -118,38 +81,6 @@ const page = {
   joined: false,
   finished: false,
 };
-
-/** @param {string} text */
-function say(text) {
-  ui.status.textContent = text;
-}
-
-/** A message that needs the person (another tab took over, the room closed).
- * @param {string|null} text @param {{label: string, onclick: () => void}} [action] */
-function notice(text, action) {
-  ui.notice.hidden = !text;
-  byData("notice-text").textContent = text || "";
-  const actions = byData("notice-actions");
-  actions.replaceChildren();
-  if (action) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "primary";
-    button.textContent = action.label;
-    button.addEventListener("click", action.onclick);
-    actions.append(button);
-  }
-}
-
-/** @param {"check"|"live"|"finished"|"replaced"} view */
-function showView(view) {
-  root.dataset.view = view;
-  sections.check.hidden = view !== "check";
-  sections.stage.hidden = view !== "live";
-  sections.controls.hidden = view !== "live";
-  sections.finished.hidden = view !== "finished";
-  if (view !== "live") ui.consent.hidden = true;
-}
 
 // Before joining ------------------------------------------------------------------------------
 
@@ -305,35 +236,11 @@ function render(state) {
   page.scripted = state;
   page.outage?.state(state);
   const resuming = !!page.outage?.resuming;
-  const phase = state.phase;
-  const q = state.question;
-  ui.phase.textContent = phaseLine(state, resuming);
-  ui.practice.hidden = !(state.practice && q);
-  ui.question.textContent = q ? q.text : "";
-  ui.take.textContent = takeLine(state);
-  ui.said.textContent = saidLine(state);
-  ui.consent.hidden = !!state.consented || phase === "done" || page.finished;
-  ui.start.hidden = !(phase === "waiting" && state.consented) || resuming;
-  ui.start.textContent = state.resume ? "Resume" : "Start";
-  ui.done.textContent = phase === "think"
-    ? (state.practice ? "Start answering" : "Start recording")
-    : "Done";
-  /** @type {Record<string, boolean>} */
-  const show = {
-    done: phase === "think" || phase === "answer",
-    repeat: phase === "think",
-    retake: phase === "after_answer" && state.retakes_left > 0,
-    next: phase === "after_answer",
-    stop: !["waiting", "wrap_up", "done"].includes(phase),
-  };
-  for (const button of ui.actions) button.hidden = !show[button.dataset.action];
-  const last = q && !state.practice && q.index + 1 >= q.count;
-  ui.next.textContent = last ? "Finish" : "Next question";
-  ui.rec.hidden = !state.recording;
+  view.render(state, { resuming, finished: page.finished });
   // While the new server takes the session up again, the take being recorded goes on: the
   // `waiting` it opens with must not stop it (that would end the clip the answer continues).
   if (!resuming) page.takes?.follow(state);
-  if (phase === "done") void finish();
+  if (state.phase === "done") void finish();
   tick();
 }
 
@@ -348,9 +255,7 @@ async function finish() {
 }
 
 function showFinished() {
-  showView("finished");
-  ui.reviewLink.href = `/rooms/${roomId}/review#token=${encodeURIComponent(token)}`;
-  byData("finished")?.querySelector("h2")?.focus();
+  view.showFinished(`/rooms/${roomId}/review#token=${encodeURIComponent(token)}`);
 }
 
 /** A new scripted room with this one's bank and settings, opened at once. A pasted bank has no
@@ -370,13 +275,7 @@ async function practiseAgain() {
 }
 
 function tick() {
-  const timer = page.scripted?.timer;
-  if (!timer || !page.client) {
-    ui.timer.textContent = "0:00";
-    return;
-  }
-  ui.timer.textContent = formatClock(remainingMs(timer, page.client.serverNow()));
-  ui.timer.dataset.phase = timer.phase;
+  view.showTimer(page.scripted?.timer, page.client);
 }
 
 // Controls ------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockroom import resources
-from mockroom.banks.schema import QUESTION_KINDS, BankProblem, SourceLines, check_bank
+from mockroom.banks.schema import QUESTION_KINDS, BankProblem, check_bank
+from mockroom.banks.source_lines import SourceLines
 
 __all__ = [
     "MAX_BANK_BYTES",

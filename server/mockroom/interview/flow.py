@@ -13,9 +13,9 @@ answer -> follow_ups) only when someone calls `tick(now)`; the server runs one l
 sleeps until `next_deadline` and then calls `tick`, persisting the events it returns like any
 other. Keeping the clock outside keeps this module testable without sleeping.
 
-The state dataclasses live in `interview.state`, the role-filtered live views in
-`interview.views`, the feedback forms' check in `interview.forms` and the role- and phase-filtered
-report data in `report_view`.
+The state dataclasses live in `interview.state`, what each event does to them in
+`interview.transitions`, the role-filtered live views in `interview.views`, the feedback forms'
+check in `interview.forms` and the role- and phase-filtered report data in `report_view`.
 
 Halves: a swap hands the questions to the other link; each link's questions form its half, and
 each half gets a rating from its interviewer and a self-assessment from its candidate, in the
@@ -25,38 +25,31 @@ missing unless it carries `force: true` (the interviewer was warned).
 Presence: `away` / `back` (by the clock: the server's presence hooks) record a seat that left. While
 the acting candidate is away the countdown is *held* (paused by the room) and resumes when they
 are back; a countdown that begins while they are away begins held.
-
-Over 400 lines: one method per interview event, each short, all applying the same rules table;
-the state, the rules, the views and the forms are already their own modules.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from ..banks.model import Question
 from . import report_view
 from . import views as interview_views
-from .forms import store_feedback
 from .rules import (
     CLOCK,
     EVENT_RULES,
     EXTEND_MS,
     LINK_ROLES,
-    MAX_EXTEND_MS,
     Event,
     InterviewError,
     Rule,
     checked_shape,
-    seat,
 )
 from .state import (
     PHASES,
     QUESTION_PHASES,
     SEATS,
-    TIMED_PHASES,
     AskedQuestion,
     InterviewConfig,
     InterviewState,
@@ -64,6 +57,7 @@ from .state import (
     initial_order,
     pending_forms,
 )
+from .transitions import transition
 
 __all__ = [
     "EVENT_RULES",
@@ -264,8 +258,7 @@ class Interview:
             raise InterviewError("bad-phase", f"You can't {rule.label} now (phase: {phase}).")
         # Handlers mutate a copy, so an error half way leaves the live state untouched.
         draft = copy.deepcopy(self.state) if atomic else self.state
-        handler: Callable[[InterviewState, Event], None] = getattr(self, "_on_" + event["type"])
-        handler(draft, event)
+        transition(draft, event, self)
         self.state = draft
         self.events.append(event)
         return copy.deepcopy(event) if atomic else event  # the caller's copy; history stays ours
@@ -280,171 +273,3 @@ class Interview:
         elif self.acting_role(by) != rule.who:
             who = "the person interviewing" if rule.who == "interviewer" else "the candidate"
             raise InterviewError("not-allowed", f"Only {who} can do that right now.")
-
-    # ---- handlers: phase and role are already checked --------------------------------------------
-
-    def _on_start(self, s: InterviewState, e: Event) -> None:
-        if s.phase == "lobby":
-            s.started_at = e["at"]
-            s.set_phase("intro")
-        else:
-            self._advance(s, e["at"])
-
-    def _on_begin_question(self, s: InterviewState, e: Event) -> None:
-        self._advance(s, e["at"])
-
-    def _on_next(self, s: InterviewState, e: Event) -> None:
-        if e["step"] not in ("phase", "question"):
-            raise InterviewError("invalid-event", "next.step must be 'phase' or 'question'.")
-        if e["step"] == "phase" and s.phase in TIMED_PHASES:
-            self._end_countdown(s, e["at"])
-        else:
-            self._advance(s, e["at"])
-
-    def _on_done(self, s: InterviewState, e: Event) -> None:
-        # The candidate ends think time early ("ready") or the answer early ("done").
-        self._end_countdown(s, e["at"])
-
-    def _on_timeout(self, s: InterviewState, e: Event) -> None:
-        deadline = s.timer.deadline if s.timer else None
-        if e["phase"] != s.phase or deadline is None or e["at"] < deadline:
-            raise InterviewError("invalid-event", "No countdown reached zero at that time.")
-        self._end_countdown(s, e["at"])
-
-    def _on_repeat(self, s: InterviewState, e: Event) -> None:
-        record = s.asked[-1]
-        record.repeats += 1
-        record.think_ms = record.answer_ms = None  # a retake replaces the previous take
-        self._begin_think(s, e["at"])
-
-    def _on_skip(self, s: InterviewState, e: Event) -> None:
-        s.asked[-1].skipped = True
-        self._advance(s, e["at"])
-
-    def _on_pick(self, s: InterviewState, e: Event) -> None:
-        qid = e["question_id"]
-        if not isinstance(qid, str) or qid not in self.questions:
-            raise InterviewError("unknown-question", f"This bank has no question {qid!r}.")
-        if any(record.question_id == qid for record in s.asked):
-            raise InterviewError("already-asked", "That question was already asked.")
-        if qid in s.order:
-            s.order.remove(qid)  # an upcoming question moves up rather than appearing twice
-        s.order.insert(s.index + 1, qid)
-
-    def _on_extend(self, s: InterviewState, e: Event) -> None:
-        ms = e["ms"]
-        if not isinstance(ms, int) or isinstance(ms, bool) or not 0 < ms <= MAX_EXTEND_MS:
-            raise InterviewError("invalid-event", "extend.ms must be a positive number of ms.")
-        _timer(s).extend(ms, e["at"])
-        s.asked[-1].extensions += 1
-
-    def _on_pause(self, s: InterviewState, e: Event) -> None:
-        if _timer(s).paused:
-            raise InterviewError("already-paused", "The timer is already paused.")
-        _timer(s).pause(e["at"])
-
-    def _on_resume(self, s: InterviewState, e: Event) -> None:
-        if not _timer(s).paused:
-            raise InterviewError("not-paused", "The timer is not paused.")
-        _timer(s).resume(e["at"])
-
-    def _on_wrap_up(self, s: InterviewState, e: Event) -> None:
-        s.close_question(e["at"])
-        s.enter_wrap_up(e["at"])
-
-    def _on_open_feedback(self, s: InterviewState, e: Event) -> None:
-        s.set_phase("feedback")
-
-    def _on_finish(self, s: InterviewState, e: Event) -> None:
-        if not isinstance(e.get("force", False), bool):
-            raise InterviewError("invalid-event", "finish.force must be true or false.")
-        s.ended_at = e["at"]
-        s.set_phase("done")
-
-    def _on_request_swap(self, s: InterviewState, e: Event) -> None:
-        if s.swap_requested_by is not None:
-            raise InterviewError("swap-pending", "A swap is already waiting to be confirmed.")
-        s.swap_requested_by = e["by"]
-
-    def _on_confirm_swap(self, s: InterviewState, e: Event) -> None:
-        if s.swap_requested_by is None:
-            raise InterviewError("no-swap-request", "Nobody has asked to swap roles.")
-        if s.swap_requested_by == e["by"]:
-            raise InterviewError("same-side", "The other person has to confirm the swap.")
-        s.swapped = not s.swapped
-        s.swap_requested_by = None
-        s.swaps.append(e["at"])
-
-    def _on_cancel_swap(self, s: InterviewState, e: Event) -> None:
-        # Either side may withdraw or decline; both need a way out of a pending request.
-        if s.swap_requested_by is None:
-            raise InterviewError("no-swap-request", "Nobody has asked to swap roles.")
-        s.swap_requested_by = None
-
-    def _on_feedback(self, s: InterviewState, e: Event) -> None:
-        try:
-            store_feedback(s, e, self.questions, lenient=self.replaying)
-        except ValueError as exc:
-            raise InterviewError("invalid-feedback", str(exc)) from None
-
-    def _on_recording(self, s: InterviewState, e: Event) -> None:
-        if not isinstance(e["on"], bool):
-            raise InterviewError("invalid-event", "recording.on must be true or false.")
-        s.recording[e["by"]] = e["on"]
-
-    def _on_away(self, s: InterviewState, e: Event) -> None:
-        who = seat(e["who"])
-        if who in s.away:
-            raise InterviewError("already-away", f"The {who} is already marked away.")
-        s.away = sorted({*s.away, who})
-        self._hold_if_away(s, e["at"])
-
-    def _on_back(self, s: InterviewState, e: Event) -> None:
-        who = seat(e["who"])
-        if who not in s.away:
-            raise InterviewError("not-away", f"The {who} was not away.")
-        s.away = [seat for seat in s.away if seat != who]
-        timer = s.timer
-        if timer is not None and timer.held and s.acting_candidate not in s.away:
-            timer.resume(e["at"])
-
-    def _hold_if_away(self, s: InterviewState, at: int) -> None:
-        """A candidate who is gone cannot use their time: the room pauses it for them."""
-        timer = s.timer
-        if timer is not None and not timer.paused and s.acting_candidate in s.away:
-            timer.pause(at)
-            timer.held = True
-
-    # ---- moves within and between questions ------------------------------------------------------
-
-    def _advance(self, s: InterviewState, at: int) -> None:
-        """Close the current question and begin the next one, or wrap up after the last."""
-        s.close_question(at)
-        if s.index + 1 >= len(s.order):
-            s.enter_wrap_up(at)
-            return
-        s.index += 1
-        interviewer = "candidate" if s.swapped else "interviewer"
-        s.asked.append(AskedQuestion(s.order[s.index], interviewer, started_at=at))
-        self._begin_think(s, at)
-
-    def _begin_think(self, s: InterviewState, at: int) -> None:
-        s.timer = Timer.begin("think", at, self.questions[s.order[s.index]].think_seconds)
-        s.set_phase("think")
-        self._hold_if_away(s, at)
-
-    def _end_countdown(self, s: InterviewState, at: int) -> None:
-        """think -> answer, or answer -> follow_ups."""
-        was = s.phase
-        s.end_timed_phase(at)
-        if was == "think":
-            s.timer = Timer.begin("answer", at, self.questions[s.order[s.index]].answer_seconds)
-            s.set_phase("answer")
-            self._hold_if_away(s, at)
-        else:
-            s.set_phase("follow_ups")
-
-
-def _timer(s: InterviewState) -> Timer:
-    assert s.timer is not None  # every timed phase has one; EVENT_RULES admits only those
-    return s.timer

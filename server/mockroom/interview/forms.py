@@ -7,6 +7,7 @@ self-assessment: `self_scores` per question, `went_well`, `to_improve`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .state import ADVANCE_CHOICES, MAX_TEXT, RATING, InterviewState, halves
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def store_feedback(
-    s: InterviewState, event: dict[str, Any], questions: dict[str, Question], *, lenient: bool
+    s: InterviewState, event: dict[str, Any], questions: Mapping[str, Question], *, lenient: bool
 ) -> None:
     """Check a `feedback` event and keep it as its half's form from its sender; ValueError.
 

@@ -1,6 +1,7 @@
 """The interview's event vocabulary: who may send which event in which phase, and its shape.
 
-The whole flow at a glance; `interview.Interview` applies the events (one handler each).
+The whole flow at a glance; `flow.Interview.apply` checks events against it and
+`transitions` applies them (one handler each).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _rule(
     return Rule(who, frozenset(phases), frozenset(fields), label, frozenset(optional))
 
 
-# The whole flow at a glance; handlers below only say what each event does.
+# The whole flow at a glance; the handlers (transitions.py) only say what each event does.
 EVENT_RULES: dict[str, Rule] = {
     "start": _rule("interviewer", {"lobby", "intro"}, "start"),
     "begin_question": _rule("interviewer", {"intro"}, "begin the first question"),

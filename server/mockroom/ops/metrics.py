@@ -26,7 +26,7 @@ from ..errors import error_reply
 from ..http import bearer_header
 from ..keys import SETTINGS
 from ..notes import NOTES_HUB
-from ..recordings.routes import CLIPS
+from ..recordings.store import CLIPS
 from ..scripted.service import SCRIPTED
 from ..signaling.service import SIGNALING
 

@@ -41,7 +41,7 @@ def remux(source: Path, extension: str) -> Remuxed | None:
     if extension not in REMUXABLE:
         return None
     # A name of its own: two nodes finishing the same clip on a shared volume must not write
-    # one file together (the first to swap its copy in wins; recordings.routes._swap_in).
+    # one file together (the first to swap its copy in wins; recordings.store._swap_in).
     target = source.with_name(f"{source.stem}.remux-{secrets.token_hex(4)}.{extension}")
     try:
         with av.open(str(source)) as inp, av.open(str(target), "w", format="webm") as out:

@@ -42,7 +42,7 @@ from ..links.signed import signed_url
 from ..notes.export import document_text
 from ..notes.keys import NOTES_HUB
 from ..recordings.access import PEER_SEATS, PeerAccess
-from ..recordings.routes import CLIPS
+from ..recordings.store import CLIPS
 from ..roles import SHARED_DOC, Mode, Role, private_notes_doc
 from ..storage.interface import RoomRecord
 from .ics import invite_ics, parse_scheduled

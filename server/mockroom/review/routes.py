@@ -24,7 +24,7 @@ from ..keys import STORE
 from ..links.signed import signed_url
 from ..recordings.access import PeerAccess, clip_access
 from ..recordings.clips import Clip, clip_json
-from ..recordings.routes import CLIPS
+from ..recordings.store import CLIPS
 from ..roles import Mode, Role
 from ..scripted.records import follow_ups_for_room
 from ..scripted.service import metrics_for_room

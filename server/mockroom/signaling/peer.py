@@ -51,6 +51,7 @@ class SocketPeer:
         self.dropped: str | None = None
         # Room and participant once admitted, for the log line of a drop (never a token).
         self.label = ""
+        self.timed_sends = 0  # frames sent under the send timeout (the socket had a backlog)
         self._writer = asyncio.create_task(self._write_loop())
 
     async def send(self, message: dict[str, Any]) -> None:
@@ -58,9 +59,12 @@ class SocketPeer:
 
     def post(self, message: dict[str, Any]) -> None:
         """Queue a message; never waits. Frames leave in the order they were posted."""
+        self.post_text(protocol.encode(message))
+
+    def post_text(self, data: str) -> None:
+        """Queue a frame already encoded (a relayed signal); never waits."""
         if self._closing is not None or self.dropped is not None or self.ws.closed:
             return
-        data = protocol.encode(message)
         self._queue.append(data)
         self._queued_bytes += len(data)
         if self._queued_bytes > self._max_queue_bytes:
@@ -106,6 +110,17 @@ class SocketPeer:
         if asyncio.current_task() is not self._writer:
             self._writer.cancel()
 
+    def _sends_at_once(self, data: str) -> bool:
+        """Whether this frame cannot wait on the socket: the transport holds nothing unsent and
+        the frame alone stays under its high-water mark, so the transport never pauses and
+        aiohttp writes the frame without awaiting a drain. Nearly every signaling frame is; a
+        timeout (a timer armed and cancelled per frame) guards the others."""
+        transport = self._transport
+        if transport is None or transport.get_write_buffer_size():
+            return False
+        # 4 bytes a character at most in UTF-8, 14 for the frame's header.
+        return len(data) * 4 + 14 <= transport.get_write_buffer_limits()[1]
+
     async def _write_loop(self) -> None:
         ws, queue = self.ws, self._queue
         while True:
@@ -115,8 +130,12 @@ class SocketPeer:
                 while queue:
                     data = queue.popleft()
                     self._queued_bytes -= len(data)
-                    async with asyncio.timeout(self._send_timeout_s):
-                        await ws.send_str(data)
+                    if self._sends_at_once(data):
+                        await ws.send_str(data)  # returns without waiting: nothing to time
+                    else:
+                        self.timed_sends += 1
+                        async with asyncio.timeout(self._send_timeout_s):
+                            await ws.send_str(data)
                 if self._closing is not None:
                     code, reason = self._closing
                     async with asyncio.timeout(self._send_timeout_s):

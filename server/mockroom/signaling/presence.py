@@ -22,6 +22,9 @@ CLOSE_REPLACED = 4000
 class Peer(Protocol):
     async def send(self, message: dict[str, Any]) -> None: ...
 
+    def post_text(self, data: str) -> None:
+        """Queue a frame already encoded as JSON text, without waiting."""
+
     async def close(self, code: int, reason: str) -> None: ...
 
     def begin_close(self, code: int, reason: str) -> None:

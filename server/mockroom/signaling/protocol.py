@@ -112,15 +112,37 @@ def _check_signal_data(data: dict[str, Any]) -> None:
         raise ProtocolError("signal.data must hold exactly one of 'description' or 'candidate'")
 
 
+class ClientMessage(dict[str, Any]):
+    """A checked client message, which still knows the text it came from: a relay forwards a
+    field it checked as the client sent it (`field_text`), not re-encoded."""
+
+    __slots__ = ("raw", "spans")
+
+    def __init__(self, fields: dict[str, Any], raw: str, spans: dict[str, tuple[int, int]]):
+        super().__init__(fields)
+        self.raw = raw
+        self.spans = spans
+
+
+def field_text(message: dict[str, Any], name: str) -> str:
+    """The JSON text of a top-level field: the client's own bytes when the message still has
+    them (a value checked and forwarded unchanged), else the field encoded."""
+    if isinstance(message, ClientMessage) and name in message.spans:
+        start, end = message.spans[name]
+        return message.raw[start:end]
+    return encode(message[name])
+
+
 def parse_client_message(
     raw: str | bytes, max_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
-) -> dict[str, Any]:
+) -> ClientMessage:
     size = len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
     if size > max_bytes:
         raise TooLarge(f"Message of {size} bytes is over the {max_bytes}-byte limit.")
     if isinstance(raw, bytes):
         raise ProtocolError("Signaling frames are JSON text, not binary.", code="bad-frame")
-    message = parse_json(raw, what="Frame")
+    spans: dict[str, tuple[int, int]] = {}
+    message = parse_json(raw, what="Frame", spans=spans)
     if not isinstance(message, dict):
         raise ProtocolError("A message must be a JSON object.", code="bad-message")
     kind = message.get("type")
@@ -157,11 +179,22 @@ def parse_client_message(
             )
     if kind == "signal":
         _check_signal_data(message["data"])
-    return message
+    return ClientMessage(message, raw, spans)
 
 
-def encode(message: dict[str, Any]) -> str:
+def encode(message: Any) -> str:
     return json.dumps(message, separators=(",", ":"))
+
+
+def relayed_signal(message: dict[str, Any], sender_id: str, sender_role: str) -> str:
+    """The frame a signal's target receives: who sent it (from its seat and link, never from
+    the frame) and its `data` exactly as the sender wrote it, already checked by
+    `parse_client_message`. An SDP is most of a signal's bytes; re-encoding it cost as much as
+    parsing it."""
+    return (
+        f'{{"type":"signal","from":{encode(sender_id)},"from_role":{encode(sender_role)},'
+        f'"data":{field_text(message, "data")}}}'
+    )
 
 
 MAX_ID_LENGTH = 64

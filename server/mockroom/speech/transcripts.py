@@ -23,7 +23,7 @@ from aiohttp import web
 from ..errors import NotFound
 from ..keys import SETTINGS, STORE
 from ..recordings.clips import Clip
-from ..recordings.routes import CLIPS, ClipStore
+from ..recordings.store import CLIPS, ClipStore
 from ..settings import Settings
 from ..storage.interface import Store
 from .audio import NoAudio

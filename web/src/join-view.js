@@ -1,0 +1,161 @@
+// The call view of a join (room-join.js): our tile, the tiles and roster of whoever the call
+// knows of, the connection line and the call's buttons. Built once the other page's answer is
+// applied, not in the Join click's task: building and laying it out costs the joining page's
+// main thread tens of milliseconds, and the answer, its setRemoteDescription and the ICE
+// handshake must not queue behind it (the bare room, bench/bare_room.py, does nothing else
+// after its click). Alone in the room (nobody to answer) it is built at the welcome. Built at
+// the welcome instead, it often collided with the answer on a loaded host (answer sent → page
+// has it 78 ms against the bare room's 7 in one run); after the answer it overlaps the ICE and
+// DTLS handshake and the first frame's decoding, where the main thread has little to do.
+
+import { mark } from "./join-timing.js";
+import { $ } from "./dom.js";
+import { followPips } from "./screen-pip.js";
+
+/** @typedef {import("./room-join.js").RoomJoin} RoomJoin */
+/** @typedef {import("./room-join.js").LiveCall} LiveCall */
+/** @typedef {import("./protocol.js").RoomClient} RoomClient */
+/** @typedef {import("./call.js").Call} Call */
+/** @typedef {import("./room-ui.js").RoomView} RoomView */
+
+/** The view goes up at the latest this long after the click, whatever the answer does. */
+const VIEW_AT_MOST_MS = 600;
+
+/**
+ * Shows the call view when the moment comes (see the top of this module). undo() puts the
+ * lobby back if the join was refused (or forgets the view not built yet); `built` settles once
+ * it is up.
+ * @param {RoomJoin} room @param {LiveCall} live @param {string} name
+ * @returns {{undo: () => void, built: Promise<void>}}
+ */
+export function showCallViewSoon(room, live, name) {
+  const { client, call } = live;
+  /** @type {(() => void)|null} undoes what build() did */
+  let undoBuilt = null;
+  let cancelled = false;
+  /** @type {() => void} */
+  let resolveBuilt = () => {};
+  /** @type {Promise<void>} */
+  const built = new Promise((resolve) => { resolveBuilt = resolve; });
+  const build = () => {
+    if (undoBuilt || cancelled) return;
+    clearTimeout(timer);
+    offWelcome();
+    call.onapplied = () => {};
+    undoBuilt = buildCallView(room, live, name);
+    mark("call-view-built");
+    resolveBuilt();
+  };
+  const timer = setTimeout(build, VIEW_AT_MOST_MS);
+  call.onapplied = build;
+  // Call.start() subscribed first: its peers follow this welcome already.
+  const offWelcome = client.on("welcome", () => {
+    if (![...call.peers.values()].some((p) => p.pc)) build();
+  });
+  const undo = () => {
+    cancelled = true;
+    clearTimeout(timer);
+    offWelcome();
+    call.onapplied = () => {};
+    undoBuilt?.();
+    undoBuilt = null;
+    room.live = null;
+  };
+  return { undo, built };
+}
+
+/**
+ * Lays the (still empty) call view out once, invisibly, while the lobby is idle, and wires its
+ * buttons: the first layout of #call costs several times the later ones (fonts, shaped text,
+ * matched styles: 4-8 ms against about 1 ms, measured), and that first one would otherwise
+ * come between the answer and the first remote frame. A click that comes first skips it.
+ * @param {RoomJoin} room
+ */
+export function warmCallView(room) {
+  const run = () => {
+    if (room.live) return;
+    room.controls.setup();
+    const box = $("call");
+    if (!box || !box.hidden) return;
+    // Laid out off to the side, zero high and clipped: the lobby's own layout is untouched.
+    box.classList.add("prewarm");
+    box.hidden = false;
+    void box.offsetHeight;
+    box.hidden = true;
+    box.classList.remove("prewarm");
+    mark("call-view-warm");
+  };
+  if ("requestIdleCallback" in window) requestIdleCallback(run, { timeout: 2000 });
+  else setTimeout(run, 500);
+}
+
+/**
+ * Swaps the lobby for the call view, now. Returns what puts the lobby back.
+ * @param {RoomJoin} room @param {LiveCall} live @param {string} name @returns {() => void}
+ */
+function buildCallView(room, live, name) {
+  const lobby = room.lobby;
+  const { call, view } = live;
+  // On a phone the lobby was scrolled: land on the call, not half way down the page. Both
+  // coordinates given and 0, so the browser needs no layout for it (Chromium skips it: the
+  // position cannot be clamped); reading scrollY first would force one of the whole page.
+  window.scrollTo(0, 0);
+  const phase = room.root.dataset.phase;
+  const lobbyBox = /** @type {HTMLElement} */ ($("lobby"));
+  const callBox = /** @type {HTMLElement} */ ($("call"));
+  room.root.dataset.phase = "call";
+  lobbyBox.hidden = true;
+  callBox.hidden = false;
+  const video = lobby.video;
+  const home = video && { parent: video.parentNode, next: video.nextSibling };
+  followCall(room, call, view);
+  view.addLocal({ name, role: room.role, video });
+  // The buttons (which ones an observer or this browser has, their labels) and our tile's
+  // state are laid out with the view, not in a second layout. The hello carried our state: a
+  // `state` message goes only if it changed since.
+  room.controls.setup();
+  room.controls.sendState({ ifChanged: true });
+  return () => {
+    view.local?.tile?.remove();
+    view.local?.item.remove();
+    if (video && home?.parent) {
+      video.classList.remove("mirror");
+      home.parent.insertBefore(video, home.next);
+    }
+    if (phase === undefined) delete room.root.dataset.phase;
+    else room.root.dataset.phase = phase;
+    callBox.hidden = true;
+    lobbyBox.hidden = false;
+  };
+}
+
+/** The peers' tiles, roster and connection line follow the call's callbacks; the peers it has
+ * already (their tracks too: the answer was applied before the view was built) are shown.
+ * @param {RoomJoin} room @param {Call} call @param {RoomView} view */
+function followCall(room, call, view) {
+  const followPip = followPips((id, camera) => view.showPip(id, camera));
+  const showConnection = () => view.showConnection([...call.peers.values()]);
+  call.onpeer = (peer) => {
+    followPip(peer);
+    view.addPeer(peer);
+    showConnection();
+    room.presence.arrived(peer);
+  };
+  call.onpeerinfo = (peer) => {
+    followPip(peer);
+    view.updatePeer(peer);
+    room.presence.arrived(peer);
+  };
+  call.onpeertrack = (peer) => view.attachStream(peer);
+  call.onpeerstate = () => showConnection();
+  call.onpeerleft = (id) => {
+    view.removePeer(id);
+    showConnection();
+  };
+  for (const peer of call.peers.values()) {
+    followPip(peer);
+    view.addPeer(peer);
+    if (peer.announced && peer.stream.getTracks().length) view.attachStream(peer);
+  }
+  showConnection();
+}
