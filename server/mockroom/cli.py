@@ -12,8 +12,9 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from .logs import configure_logging
 from .settings import ConfigError, Settings, database_url, load_settings, parse_ice_servers
@@ -133,7 +134,7 @@ def serve_command(args: argparse.Namespace) -> int:
         },
     )
     try:
-        asyncio.run(serve_until_signal(app, settings, context))
+        run_loop(serve_until_signal(app, settings, context), settings.uvloop)
     except OSError as exc:  # e.g. the port is taken
         print(f"mockroom: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
         return 1
@@ -141,6 +142,18 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"mockroom: configuration error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def run_loop(main: Coroutine[Any, Any, None], use_uvloop: bool) -> None:
+    """Run the server's coroutine on uvloop (MOCKROOM_UVLOOP, on by default), else asyncio's
+    loop. uvloop runs the loop's own work (polling, callbacks, socket reads and writes) in C:
+    measured under the notes bench, about a tenth less CPU per keystroke."""
+    if use_uvloop:
+        import uvloop  # here: only `serve` needs it
+
+        uvloop.run(main)
+    else:
+        asyncio.run(main)
 
 
 def database_name(settings: Settings) -> str:

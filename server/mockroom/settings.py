@@ -255,6 +255,9 @@ class Settings:
     # turns recognition off; the backend is pocketsphinx (model in its wheel) or faster-whisper
     # with a model directory already on disk (never downloaded).
     asr: bool = setting(True, parse=flag)
+    # `mockroom serve` runs on uvloop (in the dependencies) when on: less CPU per socket message
+    # (bench/notes_paired.py). off: asyncio's own loop.
+    uvloop: bool = setting(True, parse=flag)
     asr_backend: str = setting("pocketsphinx", parse=one_of("pocketsphinx", "faster-whisper"))
     asr_model_dir: Path | None = setting(None, parse=optional_path)
     # Recognition worker processes (each ~0.2 of a core per second of speech with pocketsphinx)

@@ -6,7 +6,8 @@ cluster's PostgreSQL).
 
 Module map: codec (wire format, pure), room (one document's clients and state), hub (registry,
 durable relay, compaction), storage (the NotesLog seam; SQLite), pg_storage (PostgreSQL),
-transport (aiohttp socket), export (Markdown).
+transport (aiohttp socket), fastread (keystrokes handled as aiohttp parses them, no task
+wake-up), export (Markdown).
 """
 
 from __future__ import annotations

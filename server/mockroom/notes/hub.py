@@ -2,9 +2,10 @@
 
 Hot path for an update: read the envelope's header, apply to the server copy (validates it), commit
 the row, and only then relay the received bytes unchanged to the other clients. On SQLite (a commit
-never suspends) the first keystroke of a loop turn is committed and relayed by the task that
-received it. Otherwise (PostgreSQL, later keystrokes of the same turn, a flush or compaction holding
-the write lock) the row is queued and a flusher task commits every queued row in one transaction
+never suspends) the first keystroke of a loop turn is committed and relayed where it was received:
+in the socket's `data_received` (notes.fastread: no task to wake), or else in its task. Otherwise
+(PostgreSQL, later keystrokes of the same turn, a flush or compaction holding the write lock) the
+row is queued and a flusher task commits every queued row in one transaction
 (on PostgreSQL what arrives during a commit's round trip goes into the next one). Compaction and
 unloading run in a periodic maintenance task, never on a keystroke. Flushes and compactions take
 turns on one lock: a compaction replaces the log by a snapshot, and a row appended while it awaits
@@ -175,17 +176,28 @@ class NotesHub:
             room.query_awareness(client)
         # messageAuth from a client has no meaning; ignore it like y-websocket's server does.
 
+    def receive_now(self, room: DocRoom, client: Client, data: bytes) -> bool:
+        """Handle a keystroke at once, inside the socket's `data_received` (notes.fastread),
+        when nothing it needs can wait; True when it did. Anything else (another message, an
+        error to report, a document that needs compacting first) does nothing here and returns
+        False: the socket's task then hands it to `receive`."""
+        if client.closing or len(data) > self.config.max_message_bytes:
+            return False
+        try:
+            update = codec.update_payload(data)
+        except codec.CodecError:
+            return False
+        if update is None or not self._wanted(client, update):
+            return update is not None  # an empty or read-only update: dropped, as in _update
+        if room.size + len(update) > self.config.max_document_bytes:
+            return False
+        self._accept(room, client, update, data)
+        return True
+
     async def _update(
         self, room: DocRoom, client: Client, update: bytes, raw: bytes | None
     ) -> None:
-        if update == codec.EMPTY_UPDATE:
-            return
-        if not client.writable:
-            # Read-only roles (observers, reviewers): dropped silently, never stored or relayed.
-            # Their editor is read-only, so this is a modified client; one log line per socket.
-            client.dropped_updates += 1
-            if client.dropped_updates == 1:
-                log.info("dropped update from read-only client", extra={"who": client.label})
+        if not self._wanted(client, update):
             return
         if room.size + len(update) > self.config.max_document_bytes:
             await self.compact(room)  # the log overstates the size; a snapshot is exact
@@ -193,6 +205,24 @@ class NotesHub:
                 limit = self.config.max_document_bytes // (1024 * 1024)
                 client.close(CLOSE_TOO_BIG, f"document is full (limit {limit} MiB)")
                 return
+        self._accept(room, client, update, raw)
+
+    def _wanted(self, client: Client, update: bytes) -> bool:
+        """Whether an update is to be applied at all (else it is dropped silently)."""
+        if update == codec.EMPTY_UPDATE:
+            return False
+        if not client.writable:
+            # Read-only roles (observers, reviewers): dropped silently, never stored or relayed.
+            # Their editor is read-only, so this is a modified client; one log line per socket.
+            client.dropped_updates += 1
+            if client.dropped_updates == 1:
+                log.info("dropped update from read-only client", extra={"who": client.label})
+            return False
+        return True
+
+    def _accept(self, room: DocRoom, client: Client, update: bytes, raw: bytes | None) -> None:
+        """Apply an update, then store and relay it now or queue it for the flusher. Never
+        suspends, so it can run in a transport callback (receive_now)."""
         try:
             room.apply(update)
         except ValueError:
@@ -210,7 +240,7 @@ class NotesHub:
             # the next turn: a commit per keystroke would cost a WAL write each.
             self._inline_this_turn = True
             asyncio.get_running_loop().call_soon(self._next_turn)  # runs after this turn's work
-            await self._store_now(room, client, update, relay)
+            self._store_now(room, client, update, relay)
             return
         self._batch.append((room, client, update, relay))
         if self._flusher is None:
@@ -219,20 +249,20 @@ class NotesHub:
     def _next_turn(self) -> None:
         self._inline_this_turn = False
 
-    async def _store_now(self, room: DocRoom, client: Client, update: bytes, relay: bytes) -> None:
-        """Commit one update in the receiving task, then relay it: no flusher to wake, no loop
+    def _store_now(self, room: DocRoom, client: Client, update: bytes, relay: bytes) -> None:
+        """Commit one update where it was received, then relay it: no flusher to wake, no loop
         iteration between the keystroke and its relay. Only when nothing is queued before it
-        (relays keep the order of commits); the lock is free, so taking it never waits."""
-        async with self._writing:
-            try:
-                await self.storage.append(((room.room_id, room.name, update),))
-            except Exception:
-                log.exception("could not store notes updates", extra={"updates": 1})
-                client.close(CLOSE_INTERNAL, "could not save notes; reconnecting")
-                return
-            self.updates_stored += 1
-            room.log_rows += 1
-            room.relay(relay, exclude=client)
+        (relays keep the order of commits) and no flush or compaction holds the write lock; the
+        commit never suspends (commits_inline), so none can start meanwhile."""
+        try:
+            self.storage.append_now(((room.room_id, room.name, update),))
+        except Exception:
+            log.exception("could not store notes updates", extra={"updates": 1})
+            client.close(CLOSE_INTERNAL, "could not save notes; reconnecting")
+            return
+        self.updates_stored += 1
+        room.log_rows += 1
+        room.relay(relay, exclude=client)
 
     def discard_queued(self, room_id: str) -> None:
         """Drop the room's updates that are not stored yet (the room is being deleted)."""

@@ -63,6 +63,9 @@ class PostgresNotesLog:
                 batch,
             )
 
+    def append_now(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
+        raise NotImplementedError("a PostgreSQL commit is a round trip: commits_inline is False")
+
     async def compact(self, room_id: str, doc: str, state: bytes) -> None:
         async with self._pool.connection() as conn, conn.transaction():
             await conn.execute(

@@ -97,6 +97,11 @@ class NotesLog(Protocol):
         """Store (room_id, doc, update) rows in one transaction, in order."""
         ...
 
+    def append_now(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
+        """`append` without a coroutine, called only where `commits_inline` is true: the hub
+        stores a keystroke inside a transport callback, where nothing may be awaited."""
+        ...
+
     async def compact(self, room_id: str, doc: str, state: bytes) -> None:
         """Replace the document's log by `state`, which already holds every logged update."""
         ...
@@ -154,6 +159,9 @@ class NotesStorage:
         return StoredDoc(bytes(row[0]) if row else None, [bytes(r[0]) for r in rows])
 
     async def append(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
+        self.append_now(rows)
+
+    def append_now(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
         """One transaction for everything that arrived in the same loop iteration."""
         now = time.time()
         db = self._db

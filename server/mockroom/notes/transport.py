@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import logging
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -18,6 +19,7 @@ from ..keys import SETTINGS, STORE
 from ..links.sockets import TooManySockets
 from ..roles import NOTES_PROTOCOL, may_write_document, note_documents
 from ..security import origin_allowed
+from .fastread import NotesSocket
 from .hub import NotesHub
 from .room import DocRoom
 
@@ -185,7 +187,7 @@ async def handle_notes_socket(request: web.Request, hub: NotesHub) -> web.Stream
     room_id = request.match_info["room_id"]
     doc = request.match_info["doc"]
     config = hub.config
-    ws = web.WebSocketResponse(
+    ws = NotesSocket(
         protocols=(NOTES_PROTOCOL,),  # echoed when offered, as a browser requires
         heartbeat=HEARTBEAT_S,
         compress=False,  # like y-websocket's server; deflate costs CPU on every keystroke
@@ -205,15 +207,24 @@ async def handle_notes_socket(request: web.Request, hub: NotesHub) -> web.Stream
     # Registered before the document loads (an await): a cut-off from now on reaches it.
     hub.admit(grant.token_hash, grant.expires_at, client)
     room: DocRoom | None = None
+    queue = ws.notes_queue
     try:
         room = await hub.open(room_id, doc)
         room.join(client)
+        if queue is not None:  # keystrokes are handled as they are parsed from now on
+            queue.handle = functools.partial(hub.receive_now, room, client)
         async for msg in ws:
+            if queue is not None:
+                queue.busy = True
             if msg.type == WSMsgType.BINARY:
                 await hub.receive(room, client, msg.data)
             elif msg.type == WSMsgType.TEXT:
                 client.close(1003, "notes speak the binary y-websocket protocol")
+            if queue is not None:
+                queue.busy = False
     finally:
+        if queue is not None:
+            queue.handle = None  # nothing more reaches the document it is leaving
         hub.links.discard(grant.token_hash, client)
         if room is not None:
             room.leave(client)
