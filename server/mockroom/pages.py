@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from jinja2.utils import htmlsafe_json_dumps
 
 from . import resources
 from .access import Grant
@@ -75,5 +76,7 @@ async def room_page(request: web.Request) -> web.Response:
         return aiohttp_jinja2.render_template("scripted.html", request, ctx)
     # What GET /api/rooms/{id} answers this grant, in the page: the offer and the socket probe
     # start when the module runs, not a round trip later (room-page.js; issue 13).
-    ctx["room_info"] = await room_info(request, grant)
+    # htmlsafe_json_dumps escapes <, >, & and ' (a title holding "</script>" stays inside the
+    # block). Not the `tojson` filter: it sorts keys, and the page opens the first notes tab.
+    ctx["room_info"] = htmlsafe_json_dumps(await room_info(request, grant))
     return aiohttp_jinja2.render_template("room.html", request, ctx)
