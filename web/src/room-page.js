@@ -21,7 +21,7 @@ const role = root.dataset.role || "";
 const roomMedia = root.dataset.media || "video";
 
 // Devices first (before even the token's sessionStorage): the camera and microphone warm up
-// while the page fetches the room.
+// while the page reads the room and prepares its offer.
 // The meter and the device lists wait while the lobby is hidden (a join under way).
 const lobbyView = /** @type {HTMLElement} */ ($("lobby"));
 const lobby = new Lobby({ role, media: roomMedia, extrasWhenIdle: () => lobbyView.hidden });
