@@ -8,21 +8,20 @@ from typing import Any
 from aiohttp import web
 
 from . import quotas
-from .access import Grant
 from .banks import model as bank_lib
 from .errors import NotFound, UserError
 from .http import bearer_token, grant_from_request
 from .jsonbody import read_json
 from .keys import BANKS, SETTINGS, STORE
-from .links.issue import base_url, check_renewal, issue_link, link_url, notes_paths
+from .links.issue import base_url, check_renewal, issue_link, link_url
 from .links.sockets import WITHDRAWN
 from .links.vault import LINK_VAULT
 from .ratelimit import check_room_creation
-from .roles import Mode, Role, note_documents
+from .roles import Mode, Role
+from .room_info import room_info
 from .rooms.create import open_room
 from .rooms.request import parse_room_request
 from .signaling.service import SIGNALING
-from .turn import ice_servers
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -93,32 +92,10 @@ async def create_room(request: web.Request) -> web.Response:
     )
 
 
-def room_info(
-    request: web.Request, grant: Grant, participants: list[dict[str, Any]]
-) -> dict[str, Any]:
-    room = grant.room
-    bank = room.bank
-    return {
-        "room_id": room.id,
-        "role": grant.role.value,
-        "mode": room.mode,
-        "media": room.media,
-        "title": room.title,
-        "created_at": room.created_at,
-        "bank": {"id": bank["id"], "title": bank["title"]} if bank else None,
-        "options": room.options,
-        "notes": notes_paths(room.id, note_documents(grant.role)),
-        "ice_servers": ice_servers(request.app[SETTINGS], room.id),
-        "participants": participants,
-        "signaling": f"/ws/rooms/{room.id}",
-    }
-
-
 @routes.get("/api/rooms/{room_id}")
 async def get_room(request: web.Request) -> web.Response:
     grant = await grant_from_request(request)
-    participants = await request.app[SIGNALING].roster(grant.room.id)
-    return web.json_response(room_info(request, grant, participants))
+    return web.json_response(await room_info(request, grant))
 
 
 @routes.post("/api/rooms/{room_id}/links/{role}/renew")

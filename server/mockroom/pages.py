@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from jinja2.utils import htmlsafe_json_dumps
 
 from . import resources
 from .access import Grant
@@ -16,6 +17,7 @@ from .http import open_link, page_opening
 from .keys import BANKS
 from .open_page import setup_open_page
 from .roles import Mode, Role
+from .room_info import room_info
 
 WEB_DIR = resources.web_dir()  # package data in a wheel, web/ in a checkout
 routes = web.RouteTableDef()
@@ -70,5 +72,11 @@ async def room_page(request: web.Request) -> web.Response:
     if ctx["role"] == Role.REVIEWER.value:
         raise web.HTTPFound(f"/rooms/{ctx['room'].id}/review?{request.query_string}")
     # Scripted rooms have their own page: one candidate and the server's interviewer.
-    template = "scripted.html" if ctx["room"].mode == Mode.SCRIPTED else "room.html"
-    return aiohttp_jinja2.render_template(template, request, ctx)
+    if ctx["room"].mode == Mode.SCRIPTED:
+        return aiohttp_jinja2.render_template("scripted.html", request, ctx)
+    # What GET /api/rooms/{id} answers this grant, in the page: the offer and the socket probe
+    # start when the module runs, not a round trip later (room-page.js; issue 13).
+    # htmlsafe_json_dumps escapes <, >, & and ' (a title holding "</script>" stays inside the
+    # block). Not the `tojson` filter: it sorts keys, and the page opens the first notes tab.
+    ctx["room_info"] = htmlsafe_json_dumps(await room_info(request, grant))
+    return aiohttp_jinja2.render_template("room.html", request, ctx)

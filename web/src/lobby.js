@@ -111,7 +111,7 @@ export class Lobby {
 
   /** Starts everything; call as early as possible (the join reuses this stream). The camera
    * and microphone are asked for first: the browser opens them while this page wires its
-   * fields, fetches the room and prepares its offer. */
+   * fields, reads the room and prepares its offer. */
   start() {
     if (this.sends) this.ready = this.acquire();
     else this.listDevices();

@@ -1,6 +1,6 @@
 // Entry for room.html (peer rooms): wiring only. The lobby (lobby.js) starts the devices, the
-// room is fetched and probed (room-probe.js) meanwhile, and a click on Join hands over to
-// room-join.js, which runs the call with its controls (room-controls.js).
+// room (embedded in the page, else fetched) is probed (room-probe.js) meanwhile, and a click
+// on Join hands over to room-join.js, which runs the call with its controls (room-controls.js).
 
 import { takeToken, request } from "./api.js";
 import "./delete-room.js";
@@ -21,7 +21,7 @@ const role = root.dataset.role || "";
 const roomMedia = root.dataset.media || "video";
 
 // Devices first (before even the token's sessionStorage): the camera and microphone warm up
-// while the page fetches the room.
+// while the page reads the room and prepares its offer.
 // The meter and the device lists wait while the lobby is hidden (a join under way).
 const lobbyView = /** @type {HTMLElement} */ ($("lobby"));
 const lobby = new Lobby({ role, media: roomMedia, extrasWhenIdle: () => lobbyView.hidden });
@@ -36,8 +36,24 @@ function refusal(status) {
       : `The server answered ${status}.`;
 }
 
+/**
+ * The room as the server answered this link when it sent the page (room.html's #room-info,
+ * what GET /api/rooms/{id} answers): the offer and the socket probe need no round trip first.
+ * @returns {RoomInfo|null} null when absent or unreadable: the page asks the API instead
+ */
+function embeddedInfo() {
+  try {
+    const info = JSON.parse($("room-info")?.textContent || "");
+    return info && typeof info === "object" && info.room_id === roomId ? info : null;
+  } catch {
+    return null;
+  }
+}
+
+const embedded = embeddedInfo();
 /** @type {Promise<RoomInfo>} the room as this role sees it */
-const roomInfo = request(`/api/rooms/${encodeURIComponent(roomId)}`, { token, fallback: refusal });
+const roomInfo = embedded ? Promise.resolve(embedded)
+  : request(`/api/rooms/${encodeURIComponent(roomId)}`, { token, fallback: refusal });
 const probe = new SocketProbe($("check-server"));
 const room = new RoomJoin({ root, roomId, role, roomMedia, token, lobby, roomInfo, probe });
 // Clickable at once: a click before the room info arrives waits for it inside join().
