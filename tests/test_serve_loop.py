@@ -1,6 +1,5 @@
-"""`mockroom serve` runs on uvloop unless MOCKROOM_UVLOOP=off (cli.run_loop); the live-server
-tests (tests/support/live_server.py starts `mockroom serve`) run every socket, notes and aiortc
-peer of theirs on it."""
+"""`mockroom serve` runs on uvloop with MOCKROOM_UVLOOP=on (cli.run_loop), else on asyncio's own
+loop (the default)."""
 
 from __future__ import annotations
 
@@ -24,6 +23,7 @@ def test_the_loop_serve_runs_on(on: bool) -> None:
     assert isinstance(seen[0], uvloop.Loop) is on
 
 
-def test_uvloop_is_on_by_default_and_can_be_turned_off() -> None:
-    assert load_settings(environ={}).uvloop is True
+def test_uvloop_is_off_by_default_and_can_be_turned_on() -> None:
+    assert load_settings(environ={}).uvloop is False
+    assert load_settings(environ={"MOCKROOM_UVLOOP": "on"}).uvloop is True
     assert load_settings(environ={"MOCKROOM_UVLOOP": "off"}).uvloop is False

@@ -145,7 +145,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def run_loop(main: Coroutine[Any, Any, None], use_uvloop: bool) -> None:
-    """Run the server's coroutine on uvloop (MOCKROOM_UVLOOP, on by default), else asyncio's
+    """Run the server's coroutine on uvloop (MOCKROOM_UVLOOP=on; off by default), else asyncio's
     loop. uvloop runs the loop's own work (polling, callbacks, socket reads and writes) in C:
     measured under the notes bench, about a tenth less CPU per keystroke."""
     if use_uvloop:
