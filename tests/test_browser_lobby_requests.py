@@ -29,7 +29,8 @@ pytestmark = pytest.mark.browser
 
 MODULES = ["/static/build/room-page.js"]
 EARLY = "/static/build/join-early.js"
-USABLE = """() => !document.querySelector('[data-testid=join-button]').disabled
+# The open page (where the link lands first) has no Join button: the wait must not read one there.
+USABLE = """() => document.querySelector('[data-testid=join-button]')?.disabled === false
   && performance.getEntriesByName('mockroom:offer-prepared').length > 0"""
 PANES_LOADED = """() => ["notes-", "interview-", "interview.css"].every((name) =>
   performance.getEntriesByType('resource').some((r) => r.name.includes(name)))"""

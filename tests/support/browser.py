@@ -141,7 +141,9 @@ def join_lobby(page: Page, name: str | None = None) -> None:
     "interrupted by another navigation". The lobby's join button is on the final page only."""
     join = page.get_by_test_id("join-button")
     join.wait_for(state="visible")
-    page.wait_for_function("() => !document.querySelector('[data-testid=join-button]').disabled")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=join-button]')?.disabled === false"
+    )
     # After the lobby is ready: a #token= link opens a short page first, and the lobby's own
     # script fills the name field in when it starts.
     if name is not None:
