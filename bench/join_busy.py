@@ -5,7 +5,9 @@ thread is busy between the click and the first remote video frame does not, and 
 JavaScript adds to the join (the bare room, bench/bare_room.py, has next to nothing to do). Each
 round joins a MockRoom room and a bare room (interleaved) under a Chromium trace and sums the
 top-level tasks of the joining page's renderer main thread that overlap the click → frame span.
-Also prints the order of the joining page's marks (deferred work runs after the frame).
+Also prints the order of the joining page's marks (deferred work runs after the frame), and the
+ICE/DTLS handshake as Chromium's WebRTC thread saw it on both pages (bench/join_network.py): when
+the connection was writable against when the page's `pc-connected` mark ran.
 
     .venv/bin/python bench/join_busy.py --runs 5
 """
@@ -32,10 +34,11 @@ from join_harness import (  # noqa: E402
     new_page,
     start_bare,
 )
+from join_network import SPANS, network_moments, spans  # noqa: E402
 from support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from support.live_server import start_server, stop_server  # noqa: E402
 
-CATEGORIES = ["toplevel", "blink.user_timing", "devtools.timeline", "__metadata"]
+CATEGORIES = ["toplevel", "blink.user_timing", "devtools.timeline", "webrtc", "__metadata"]
 BARE_READY = "() => window.__bare && window.__bare.ws.readyState === 1"
 SAVE: Path | None = None
 TASKS = {"ThreadControllerImpl::RunTask", "RunTask"}
@@ -97,7 +100,13 @@ def traced_join(browser: Browser, first_url: str, second_url: str, ready: str) -
         marks = sorted(
             (v - result["click"], k) for k, v in result.items() if k not in ("hop", "enabled")
         )
-        return {"click_frame": after, "busy": busy, "long": long, "marks": marks}
+        return {
+            "click_frame": after,
+            "busy": busy,
+            "long": long,
+            "marks": marks,
+            "network": spans(network_moments(trace)),
+        }
     finally:
         first.context.close()
         second.context.close()
@@ -155,6 +164,14 @@ def main() -> int:
             f"(min {busy[0]:.1f}, max {busy[-1]:.1f}); click→frame median "
             f"{statistics.median(frame):.0f} ms (min {frame[0]:.0f}, max {frame[-1]:.0f})"
         )
+    print("\nICE + DTLS on the WebRTC thread against the pages' marks (median ms; J joining page,")
+    print("W waiting page; bench/join_network.py):")
+    for label, _, _ in SPANS:
+        cells = []
+        for kind in ("room", "bare"):
+            values = [r["network"][label] for r in got[kind] if label in r["network"]]
+            cells.append(f"{statistics.median(values):7.1f}" if values else f"{'-':>7s}")
+        print(f"  {label:36s} room {cells[0]}  bare {cells[1]}")
     print("\nthe room's joining page, last round (ms after the click):")
     for at, name in got["room"][-1]["marks"]:
         print(f"  {at:8.1f}  {name}")
