@@ -21,6 +21,7 @@
 - `tls`: a self-signed certificate for loopback.
 - `postgres`: a private PostgreSQL (initdb/pg_ctl in a temp dir) for the store tests.
 - `redis`: a private redis-server; `cluster`: `mockroom serve` nodes sharing it and a database.
+- `nginx`: Debian's nginx in front of test servers, with README's own example blocks.
 
 Test modules import from here, never from each other; conftest.py holds only fixtures.
 """
