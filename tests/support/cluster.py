@@ -126,3 +126,18 @@ def nginx_in_front(
     block = block.replace("/var/log/nginx/mockroom.log", str(directory / "access.log"))
     with running_nginx(directory, block, port) as url:
         yield url
+
+
+@contextmanager
+def proxied_cluster(
+    root: Path, redis_url: str, database_url: str
+) -> Iterator[tuple[list[LiveServer], str]]:
+    """Two nodes behind README's nginx, with README's settings behind a proxy (the address
+    people open, and trust in its headers): the nodes, and that address."""
+    port = free_port()
+    public = {"MOCKROOM_PUBLIC_URL": f"http://127.0.0.1:{port}", "MOCKROOM_TRUST_PROXY": "true"}
+    with (
+        cluster_nodes(root, redis_url, database_url, env=public) as nodes,
+        nginx_in_front(root / "nginx", nodes, port=port),
+    ):
+        yield nodes, public["MOCKROOM_PUBLIC_URL"]
