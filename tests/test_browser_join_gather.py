@@ -5,8 +5,8 @@ newcomer, who is waiting on it) only once the answering page's main thread is fr
 and laid out in the answer's own task held that gathering back by 20-50 ms in traces (the joining
 page's "answer applied → ICE+DTLS connected" was 4 times the bare room's). So the tile follows the
 connection's first state change, not the answer. This test records, on the waiting page, the
-moment the newcomer's tile enters the DOM: by then the connection has left `new` and its first
-local candidate has fired.
+moment the newcomer's tile enters the DOM: by then the connection has left `new` and its
+gathering has begun (or, on a loaded host, the 250 ms fallback after the answer has passed).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from support.peer_probe import FRAMES_ARRIVE
 pytestmark = pytest.mark.browser
 
 REMOTE = "[data-testid=remote-media]"
+ANNOUNCE_LATER_MS = 250  # web/src/call.js: the tile's fallback
 
 # The waiting page: every connection's states and first local candidate, and what they were
 # when the first remote tile appeared (window.__atTile).
@@ -50,6 +51,8 @@ RECORD_TILE = """
       gathering: rec.pc.iceGatheringState,
       candidates: rec.candidates,
       answered: performance.getEntriesByName("mockroom:answer-sent").length,
+      sinceAnswer: performance.now()
+        - (performance.getEntriesByName("mockroom:answer-sent")[0]?.startTime ?? 0),
     } : { connection: "none" };
   };
   new MutationObserver(seen).observe(document, { childList: true, subtree: true });
@@ -81,12 +84,14 @@ def test_the_newcomers_tile_follows_the_waiting_pages_ice_gathering(
         join_room(guest, link(live_server, room, "candidate"), name="Cleo")
         expect(host.get_by_test_id("remote-tile")).to_have_count(1, timeout=20_000)
         seen = at_tile(host)
-        # Answered first; then the answer's gathering began and found a candidate; only then
-        # the tile (before the fix: built in the answer's task, connection still "new").
+        # Answered first; then the answer's gathering began; only then the tile (before the
+        # fix: built in the answer's own task, the connection still "new"). On a loaded host
+        # the fallback, 250 ms after the answer, may come first: still not in that task.
         assert seen["answered"] == 1, seen
-        assert seen["connection"] != "new", seen
-        assert seen["gathering"] != "new", seen
-        assert seen["candidates"] >= 1, seen
+        if seen["connection"] == "new":
+            assert seen["sinceAnswer"] >= ANNOUNCE_LATER_MS - 10, seen
+        else:
+            assert seen["gathering"] != "new", seen
         # Nothing is lost on either side: both see the other's video, the roster names them.
         for page in (host, guest):
             expect(page.get_by_test_id("connection-state")).to_have_text(

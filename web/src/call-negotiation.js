@@ -109,10 +109,11 @@ export async function handleSignal(call, peer, pc, data) {
         mark("answer-sent");
       }
       // A newcomer's tile waits until our side of ICE is under way: its connectionstatechange
-      // (below) announces it, the announce timer at the latest. Chromium starts an answerer's
-      // ICE gathering only once the page's main thread is free, and a tile built and laid out
-      // right here held the first check back by 20-50 ms (against ~5 ms without).
+      // (below) announces it, the announce timer (counted from now) at the latest. Chromium
+      // starts an answerer's ICE gathering only once the page's main thread is free, and a
+      // tile built and laid out right here held the first check back by 20-50 ms (~5 without).
       if (pc.connectionState !== "new") call._announce(peer);
+      else call._announceLater(peer);
     }
     // After our answer to an offer is out, not between: what waited may take the main thread.
     call.onapplied(peer);

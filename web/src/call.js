@@ -237,6 +237,14 @@ export class Call {
     for (const track of peer.stream.getTracks()) this.onpeertrack(peer, track);
   }
 
+  /** Announces it ANNOUNCE_LATER_MS from now unless something announces it first.
+   * @param {RemotePeer} peer */
+  _announceLater(peer) {
+    if (peer.announced) return;
+    clearTimeout(peer.announceTimer);
+    peer.announceTimer = setTimeout(() => this._announce(peer), ANNOUNCE_LATER_MS);
+  }
+
   /** @param {RemotePeer} peer */
   _showInfo(peer) {
     if (peer.announced) this.onpeerinfo(peer);
