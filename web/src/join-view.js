@@ -75,37 +75,39 @@ export function warmCallView(room) {
   const run = () => {
     if (room.live) return;
     room.controls.setup();
-    if (!layOutUnseen(() => {})) return;
+    const box = $("call");
+    if (!box || !box.hidden) return;
+    // Laid out off to the side, zero high and clipped: the lobby's own layout is untouched.
+    box.classList.add("prewarm");
+    box.hidden = false;
+    void box.offsetHeight;
+    box.hidden = true;
+    box.classList.remove("prewarm");
     mark("call-view-warm");
-    // The tiles in a slice of their own: each slice stays short.
-    idle(() => {
-      if (!room.live && layOutUnseen(() => warmTiles(room))) mark("call-view-warm-tiles");
-    });
+    warmTilesSoon(room);
   };
-  idle(run);
-}
-
-/** @param {() => void} run */
-function idle(run) {
   if ("requestIdleCallback" in window) requestIdleCallback(run, { timeout: 2000 });
   else setTimeout(run, 500);
 }
 
 /**
- * Shows the hidden call view off to the side, zero high and clipped (the lobby's own layout is
- * untouched), runs `fill`, which lays out what it added and removes it again, and hides it.
- * @param {() => void} fill @returns {boolean} false: the call view is up already
+ * The tiles (warmTiles) in an idle slice of their own after the empty view's: each slice stays
+ * short. Laid out the same way, in the hidden call view shown off to the side.
+ * @param {RoomJoin} room
  */
-function layOutUnseen(fill) {
-  const box = $("call");
-  if (!box || !box.hidden) return false;
-  box.classList.add("prewarm");
-  box.hidden = false;
-  void box.offsetHeight;
-  fill();
-  box.hidden = true;
-  box.classList.remove("prewarm");
-  return true;
+function warmTilesSoon(room) {
+  const run = () => {
+    const box = $("call");
+    if (room.live || !box || !box.hidden) return;
+    box.classList.add("prewarm");
+    box.hidden = false;
+    warmTiles(room);
+    box.hidden = true;
+    box.classList.remove("prewarm");
+    mark("call-view-warm-tiles");
+  };
+  if ("requestIdleCallback" in window) requestIdleCallback(run, { timeout: 2000 });
+  else setTimeout(run, 500);
 }
 
 /**
