@@ -94,6 +94,11 @@ PROBE = """
     log.push([now(), "addIceCandidate", ""]);
     return add.call(this, c, ...rest);
   };
+  const stats = Pc.prototype.getStats;
+  Pc.prototype.getStats = function (...a) {
+    log.push([now(), "getStats", this.connectionState]);
+    return stats.apply(this, a);
+  };
   for (const name of ["setRemoteDescription", "setLocalDescription"]) {
     const f = Pc.prototype[name];
     Pc.prototype[name] = function (...a) {
@@ -280,6 +285,13 @@ def busy(r: dict[str, Any]) -> float:
     return float(sum(t["ms"] for t in r["tasks"]))
 
 
+def busy_to_answer(r: dict[str, Any]) -> float:
+    """Main-thread ms in tasks that began between the `joined` and the answer going out."""
+    joined = first(r["waiting"], "ws-in", "joined") or 0.0
+    answer = first(r["waiting"], "ws-out", "answer") or 0.0
+    return float(sum(t["ms"] for t in r["tasks"] if joined - 1 <= t["at"] <= answer))
+
+
 def first(rows: list[tuple[float, str, str]], where: str, kind: str) -> float | None:
     """The first such stamp after the click (the waiting page's own join came before it)."""
     return next((t for t, w, k in rows if w == where and k == kind and t > 0), None)
@@ -313,6 +325,7 @@ def summary(kind: str, runs: list[dict[str, Any]]) -> None:
     ]
     for label, f in rows:
         print(f"  {label:32s} {med(f)}")
+    print(f"  {'waiting: main busy joined→answer':32s} {med(busy_to_answer)}")
     print(f"  {'waiting: main busy joined→cand':32s} {med(busy)}")
 
 
