@@ -159,17 +159,19 @@ def main_tasks(trace: dict[str, Any], mark: str, t0: float, t1: float) -> list[d
         if b < t0 or a > t1:
             continue
         kids: Counter[str] = Counter()
+        layouts = 0
         for k in inner:
             if k is e or k.get("name") in TASKS:
                 continue
             if a <= float(k["ts"]) and float(k["ts"]) + float(k.get("dur", 0)) <= b:
                 data = k.get("args", {}).get("data", {})
                 label = k["name"]
+                layouts += label == "Layout"
                 if label in ("FunctionCall", "EventDispatch", "TimerFire"):
                     label += " " + str(data.get("functionName") or data.get("type") or "")
                 kids[label] += int(k.get("dur", 0))
         top = [(name, us / 1000) for name, us in kids.most_common(4)]
-        tasks.append({"at": a, "ms": (b - a) / 1000, "kids": top})
+        tasks.append({"at": a, "ms": (b - a) / 1000, "kids": top, "layouts": layouts})
     return tasks
 
 
@@ -285,6 +287,24 @@ def busy(r: dict[str, Any]) -> float:
     return float(sum(t["ms"] for t in r["tasks"]))
 
 
+def before_answer(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """The waiting page's tasks that began between the `joined` and the answer going out."""
+    joined = first(r["waiting"], "ws-in", "joined") or 0.0
+    answer = first(r["waiting"], "ws-out", "answer") or 0.0
+    return [t for t in r["tasks"] if joined - 1 <= t["at"] <= answer]
+
+
+def layouts_to_answer(r: dict[str, Any]) -> float:
+    return float(sum(t["layouts"] for t in before_answer(r)))
+
+
+def stats_mid_join(r: dict[str, Any]) -> float:
+    """getStats() calls on a connection not yet connected (the stats loop in the handshake)."""
+    return float(
+        sum(1 for t, w, k in r["waiting"] if t > 0 and w == "getStats" and k != "connected")
+    )
+
+
 def busy_to_answer(r: dict[str, Any]) -> float:
     """Main-thread ms in tasks that began between the `joined` and the answer going out."""
     joined = first(r["waiting"], "ws-in", "joined") or 0.0
@@ -326,6 +346,10 @@ def summary(kind: str, runs: list[dict[str, Any]]) -> None:
     for label, f in rows:
         print(f"  {label:32s} {med(f)}")
     print(f"  {'waiting: main busy joined→answer':32s} {med(busy_to_answer)}")
+    layouts = [layouts_to_answer(r) for r in runs]
+    print(f"  {'waiting: layouts joined→answer':32s} {sum(layouts):7.0f} in all ({layouts})")
+    mid = [stats_mid_join(r) for r in runs]
+    print(f"  {'waiting: getStats before connected':32s} {sum(mid):7.0f} in all ({mid})")
     print(f"  {'waiting: main busy joined→cand':32s} {med(busy)}")
 
 

@@ -1,4 +1,4 @@
-"""The waiting page's interview pane during a join: nothing of it runs before the answer.
+"""The waiting page during a join: nothing of its pane or tiles is drawn before the answer.
 
 The interviewer's page waits in the room with its interview pane up. A newcomer's `joined`
 arrives a few ms before their offer; the pane learns the newcomer's name from it and used to
@@ -6,6 +6,7 @@ redraw itself there and then, on the main thread that must answer the offer and 
 checks (bench/join_answerer.py). Now the pane draws the name once, in an idle slice after the
 answer, and a roster `updated` that changes no name (a mute) draws nothing. The pane's phase
 line is rewritten by every render and by nothing else, so its childList mutations count renders.
+Likewise a newcomer's `updated` before their offer is answered does not build their tile.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ RECORD_FRAMES = """
         try {
           const m = JSON.parse(e.data);
           if (["joined", "updated", "interview-state"].includes(m.type)) {
-            frames.push([m.type, performance.now()]);
+            frames.push([m.type, performance.now(), m.participant ? m.participant.name : ""]);
           }
         } catch {}
       });
@@ -59,8 +60,10 @@ def browser() -> Iterator[Browser]:
         yield b
 
 
-def frames(page: Page, kind: str) -> list[float]:
-    return [t for k, t in page.evaluate("window.__frames") if k == kind]
+def frames(page: Page, kind: str, name: str | None = None) -> list[float]:
+    """When frames of type `kind` (about the participant `name`, if given) arrived."""
+    got = page.evaluate("window.__frames")
+    return [t for k, t, who in got if k == kind and name in (None, who)]
 
 
 def renders(page: Page) -> list[float]:
@@ -136,6 +139,56 @@ def test_a_mute_redraws_nothing_in_the_pane(browser: Browser, live_server: LiveS
         # and a frame, then count (an event cannot tell "nothing happened").
         host.evaluate("() => new Promise((r) => setTimeout(() => requestIdleCallback(r), 1500))")
         assert renders(host) == []
+    finally:
+        host.context.close()
+        guest.context.close()
+
+
+# Stamps (performance.now) each remote tile as it is added to the page.
+STAMP_TILES = """() => {
+  window.__tiles = [];
+  new MutationObserver(() => {
+    for (const t of document.querySelectorAll("[data-testid=remote-tile]:not([data-seen])")) {
+      t.dataset.seen = "";
+      window.__tiles.push(performance.now());
+    }
+  }).observe(document.body, {childList: true, subtree: true});
+}"""
+
+# A newcomer as a bare socket on a page of the same origin: hello, then a mute (an `updated`
+# for the others) right away, and no offer, so nothing but the wait for one decides the tile.
+NEWCOMER = """async ([roomId, token]) => {
+  const ws = new WebSocket(`ws://${location.host}/ws/rooms/${roomId}`);
+  await new Promise((resolve) => { ws.onopen = resolve; });
+  ws.send(JSON.stringify({type: "hello", version: 1, token, name: "Ben",
+                          media: {audio: true, video: true}}));
+  ws.send(JSON.stringify({type: "state", audio: false}));
+  window.__ws = ws;
+}"""
+
+ANNOUNCE_LATER_MS = 250  # call.js: a newcomer's tile waits this long for their offer
+
+
+def test_a_newcomers_update_does_not_build_their_tile_before_the_offer(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    room = make_room(live_server.url, title="update")
+    host = new_page(browser, init_scripts=(RECORD_FRAMES,))
+    guest = new_page(browser)
+    try:
+        join_room(host, link(live_server, room, "interviewer"), name="Hana")
+        expect(host.locator("#call")).to_be_visible()
+        host.evaluate(STAMP_TILES)
+        guest.goto(live_server.url + "/healthz")
+        guest.evaluate(NEWCOMER, [room["room_id"], room["tokens"]["candidate"]])
+        expect(host.get_by_test_id("remote-tile")).to_have_count(1, timeout=10_000)
+        [joined] = frames(host, "joined")
+        [updated] = frames(host, "updated", "Ben")
+        [tile] = host.evaluate("window.__tiles")
+        # The tile came when the wait for their offer ran out (a timer never fires early), not
+        # at their `updated`, and it shows what the update said.
+        assert tile >= joined + ANNOUNCE_LATER_MS - 1, (joined, updated, tile)
+        expect(host.locator("[data-testid=remote-media][data-audio=off]")).to_have_count(1)
     finally:
         host.context.close()
         guest.context.close()
