@@ -9,6 +9,7 @@ session stayed in "Listen to the question" with no think timer (scripted/flow_st
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -138,3 +139,39 @@ async def test_think_time_starts_on_time_when_the_clock_straddles_the_question_e
         assert arrived - timer["started_at"] < LATE_MS, (arrived, timer)
     finally:
         await ws.close()
+
+
+def run_flows_on_uvloop(count: int) -> list[str]:
+    """`count` flows clocked like ScriptedSession._run_clock (clock_wakeup, sleep_until, tick, a
+    yield to the others where the session awaits its sends), all on one uvloop loop; the phases
+    of those that had not finished after their bound."""
+    import uvloop
+
+    async def one(seed: int) -> str:
+        questions = tuple(FlowQuestion(f"q{i}", f"Question {i}.", 300, 200) for i in range(3))
+        lengths = random.Random(seed)  # lines of assorted lengths: the flows' moments spread out
+        flow = ScriptedFlow(
+            FlowConfig(questions, after_answer_ms=100), lambda text: lengths.randint(150, 400)
+        )
+        wake = asyncio.Event()
+        flow.consent(now_ms())
+        flow.start(now_ms())
+        deadline = time.monotonic() + 30  # about 3 s of flow, whatever the load
+        while flow.phase != "done" and time.monotonic() < deadline:
+            wakeup = flow.clock_wakeup(now_ms())
+            if wakeup is None:
+                break  # nothing will ever wake it: the stall
+            await sleep_until(round(wakeup), wake)
+            flow.tick(now_ms())
+            await asyncio.sleep(0)
+        return flow.phase
+
+    async def main() -> list[str]:
+        phases = await asyncio.gather(*(one(seed) for seed in range(count)))
+        return [phase for phase in phases if phase != "done"]
+
+    return uvloop.run(main())
+
+
+def test_every_flow_on_uvloop_reaches_its_end() -> None:
+    assert run_flows_on_uvloop(300) == []
