@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import mockroom.scripted.flow_state as flow_state_module
 import mockroom.scripted.session as session_module
 from mockroom.clock import now_ms, sleep_until
 from mockroom.scripted import tts as tts_module
@@ -137,6 +138,44 @@ async def test_think_time_starts_on_time_when_the_clock_straddles_the_question_e
         # later (without the fix: no think timer at all, or CLOCK_CHECK_MS late).
         assert straddled
         assert arrived - timer["started_at"] < LATE_MS, (arrived, timer)
+    finally:
+        await ws.close()
+
+
+async def test_a_lost_wake_up_still_starts_think_time_and_says_so(
+    client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The guard: whatever loses a wake-up (here every one), the clock checks again within
+    CLOCK_CHECK_MS, think time starts, and the late move is logged."""
+    monkeypatch.setattr(tts_module, "text_only_ms", lambda text: 300)
+    monkeypatch.setattr(flow_state_module, "CLOCK_CHECK_MS", 1_500)
+    room = await create_room(
+        client,
+        mode="scripted",
+        media="audio",
+        bank="behavioral",
+        question_count=1,
+        think_seconds=5,
+        answer_seconds=10,
+        warm_up=False,
+    )
+    ws = await joined(client, room, "candidate")
+    try:
+        assert (await ws.receive_json(timeout=10))["type"] == "scripted-state"
+        flow = client.app[SCRIPTED].sessions[room["room_id"]].flow
+        monkeypatch.setattr(flow, "next_wakeup", lambda now: None)  # no wake-up, ever
+        started = now_ms()
+        for action in ("consent", "start"):
+            await ws.send_json({"type": "scripted", "action": action})
+        while True:
+            msg = await ws.receive_json(timeout=10)
+            timer = (msg.get("state") or {}).get("timer") or {}
+            if msg["type"] == "scripted-state" and timer.get("phase") == "think":
+                break
+        # Intro and question were each applied at a check, up to 1.5 s late: not a stall.
+        assert now_ms() - started < 2 * 1_500 + 2_000
+        late = [r for r in caplog.records if r.getMessage() == "scripted flow moved late"]
+        assert late and all(getattr(r, "late_ms", 0) > LATE_MS for r in late)
     finally:
         await ws.close()
 

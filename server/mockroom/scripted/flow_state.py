@@ -145,7 +145,8 @@ class FlowState:
         wake = self.next_wakeup(now)
         if self.due_at() is None:
             return wake  # nothing moves on its own (waiting, done): sleep until an action
-        return min(now + CLOCK_CHECK_MS, now if wake is None else wake)
+        check = now + CLOCK_CHECK_MS
+        return check if wake is None else min(check, wake)
 
     def late_ms(self, now: float) -> float:
         """How long ago `due_at` passed without being applied (0 when on time): the clock logs
