@@ -32,7 +32,7 @@ START_KBPS = int(
 )
 
 # Keeps each RTCPeerConnection; window.__sample() polls the outbound video's encoder target
-# until a frame has been encoded and returns the first sample that shows one.
+# until a frame has been encoded and returns the first sample that shows one, with its target.
 KEEP_CONNECTIONS = """
 (() => {
   const Native = window.RTCPeerConnection;
@@ -46,7 +46,9 @@ KEEP_CONNECTIONS = """
       for (const pc of pcs) {
         const report = await pc.getStats();
         for (const s of report.values()) {
-          if (s.type === "outbound-rtp" && s.kind === "video" && s.framesEncoded > 0) {
+          // The target is left out of a report until the encoder has one.
+          if (s.type === "outbound-rtp" && s.kind === "video" && s.framesEncoded > 0 &&
+              s.targetBitrate !== undefined) {
             resolve({ target: s.targetBitrate, frames: s.framesEncoded });
             return;
           }
