@@ -15,6 +15,7 @@ encoded frame's size in bytes (`keyframe-bytes`, not a moment).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 Event = dict[str, Any]
@@ -40,9 +41,12 @@ SUBPHASES: list[tuple[str, str, str, str]] = [
     ("sender transport up → frame shown", "send-writable", "frame", "total, network clock"),
 ]
 
-# The remote frame is the receiving renderer's first frame with RTP-derived timestamp 0 (the
-# local preview's frames carry the camera's own, large, timestamps).
-REMOTE_FRAME = "timestamp:0 "
+FRAME_TIMESTAMP = re.compile(r"timestamp:(\d+)")
+
+
+def _frame_timestamp(e: Event) -> str:
+    m = FRAME_TIMESTAMP.search(str((e.get("args") or {}).get("frame", "")))
+    return m.group(1) if m else ""
 
 
 def _events(trace: Any) -> list[Event]:
@@ -128,12 +132,24 @@ def timeline(trace: Any, click_ms: float) -> dict[str, float]:
         if decode is not None:
             at["decode-start"] = ms(decode)
             at["decoded"] = ms(decode, end=True)
-            submit = _first(
-                events,
-                receiver,
-                "VideoFrameSubmitter::SubmitFrame",
-                float(decode["ts"]),
-                frame=REMOTE_FRAME,
+            # The remote frames' timestamps, as the receiver's delegate handed them on: the
+            # page's own preview goes through the same compositor thread with the camera's.
+            remote = {
+                str((e.get("args") or {}).get("Timestamp"))
+                for e in events
+                if e["pid"] == receiver
+                and e.get("name") == "RemoteVideoSourceDelegate::RenderFrame"
+            }
+            submit = next(
+                (
+                    e
+                    for e in events
+                    if e["pid"] == receiver
+                    and e.get("name") == "VideoFrameSubmitter::SubmitFrame"
+                    and float(e["ts"]) >= float(decode["ts"])
+                    and _frame_timestamp(e) in remote
+                ),
+                None,
             )
             if submit is not None:
                 at["submitted"] = ms(submit)
