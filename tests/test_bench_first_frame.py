@@ -84,9 +84,11 @@ def sample(pc: int, t: float, prev: float, **parts: Any) -> dict[str, Any]:
 def test_stats_moments_are_bracketed_by_the_polls_and_facts_read_at_the_first_frame() -> None:
     origin = 1_000_000.0  # the joining page's timeOrigin, wall-clock ms
     out0 = {"framesEncoded": 0, "packetsSent": 0, "framesSent": 0}
-    out1 = {"framesEncoded": 1, "keyFramesEncoded": 1, "packetsSent": 3, "framesSent": 1,
-            "bytesSent": 2758, "totalEncodeTime": 0.006, "totalPacketSendDelay": 0.011,
-            "frameWidth": 640, "frameHeight": 480, "targetBitrate": 590000, "codecId": "c"}  # fmt: skip
+    out1 = {
+        "framesEncoded": 1, "keyFramesEncoded": 1, "packetsSent": 3, "framesSent": 1,
+        "bytesSent": 2758, "totalEncodeTime": 0.006, "totalPacketSendDelay": 0.011,
+        "frameWidth": 640, "frameHeight": 480, "targetBitrate": 590000, "codecId": "c",
+    }  # fmt: skip
     sender = [
         sample(0, origin + 100, origin + 95, dtls="connected", out=out0),
         sample(0, origin + 170, origin + 160, dtls="connected", out=out1, codec="video/VP8"),
