@@ -17,7 +17,9 @@ from first_frame_trace import timeline  # noqa: E402
 JOINER, SENDER = 10, 20
 
 
-def ev(pid: int, name: str, at_ms: float, dur_ms: float = 0, tid: int = 1, **args: Any) -> dict:
+def ev(
+    pid: int, name: str, at_ms: float, dur_ms: float = 0, tid: int = 1, **args: Any
+) -> dict[str, Any]:
     e: dict[str, Any] = {"pid": pid, "tid": tid, "name": name, "ts": at_ms * 1000}
     e["ph"] = "X" if dur_ms else "I"
     if dur_ms:
