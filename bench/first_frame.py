@@ -28,7 +28,7 @@ from playwright.sync_api import Browser, Page
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from first_frame_stats import STATS_PROBE, milestones  # noqa: E402
-from first_frame_trace import SUBPHASES, timeline  # noqa: E402
+from first_frame_trace import SUBPHASES, main_thread_busy, timeline  # noqa: E402
 from join_harness import (  # noqa: E402
     SETTLE_MS,
     absolute,
@@ -43,7 +43,9 @@ from support.browser import chromium  # noqa: E402
 from support.live_server import start_server, stop_server  # noqa: E402
 
 # WebRTC's and the media pipeline's threads, and the pages' marks (to align the clocks).
-CATEGORIES = ["webrtc", "disabled-by-default-webrtc", "media", "blink.user_timing", "__metadata"]
+CATEGORIES = [
+    "webrtc", "disabled-by-default-webrtc", "media", "blink.user_timing", "__metadata", "toplevel",
+]  # fmt: skip
 
 COLLECT = "() => ({samples: window.__ff.samples, frames: window.__ff.frames,"
 COLLECT += " origin: performance.timeOrigin, polls: window.__ff.polls})"
@@ -89,6 +91,11 @@ def one_join(browser: Browser, kind: str, base: str, n: int, poll_ms: int) -> di
         **timeline(trace, marks["join-click"]),
         **{k: marks[k] for k in ("pc-connected", "frame", "click") if k in marks},
     }
+    at = result["at"]
+    if "recv-writable" in at and "frame" in at:
+        # The joining page's main thread from its transport up to the frame shown.
+        busy = main_thread_busy(trace, at["recv-writable"], at["frame"], marks["join-click"])
+        result["facts"]["main_busy_up_to_frame_ms"] = busy
     return result
 
 

@@ -166,3 +166,31 @@ def timeline(trace: Any, click_ms: float) -> dict[str, float]:
                 )
                 at["presented"] = ms(shown)
     return {k: v for k, v in at.items() if v is not None}
+
+
+TASKS = {"ThreadControllerImpl::RunTask", "RunTask"}
+
+
+def main_thread_busy(trace: Any, start_ms: float, end_ms: float, click_ms: float) -> float:
+    """ms the joining page's main thread spent in tasks between two moments on its clock (the
+    first frame of a new <video> needs one rendering update of that thread: a busy thread in
+    this window is what holds the frame back)."""
+    events = trace["traceEvents"] if isinstance(trace, dict) else trace
+    click = next(e for e in events if e.get("name") == "mockroom:join-click")
+    mains = {
+        e["tid"]
+        for e in events
+        if e.get("pid") == click["pid"]
+        and e.get("name") == "thread_name"
+        and (e.get("args") or {}).get("name") == "CrRendererMain"
+    }
+    t0 = float(click["ts"]) - click_ms * 1000
+    lo, hi = t0 + start_ms * 1000, t0 + end_ms * 1000
+    busy = 0.0
+    for e in events:
+        if e.get("pid") != click["pid"] or e.get("tid") not in mains or e.get("ph") != "X":
+            continue
+        if e.get("name") in TASKS:
+            a, b = float(e["ts"]), float(e["ts"]) + float(e.get("dur", 0))
+            busy += max(0.0, min(b, hi) - max(a, lo)) / 1000
+    return busy

@@ -109,3 +109,22 @@ def test_stats_moments_are_bracketed_by_the_polls_and_facts_read_at_the_first_fr
     assert facts["codec"] == "video/VP8" and facts["target_kbps"] == 590.0
     assert round(facts["pacer_total_ms"], 6) == 11.0
     assert round(facts["assembly_ms"], 6) == 8.0 and round(facts["jitter_buffer_ms"], 6) == 12.0
+
+
+def test_main_thread_busy_counts_only_the_joining_pages_main_thread_in_the_window() -> None:
+    from first_frame_trace import main_thread_busy
+
+    names = [
+        {"pid": JOINER, "tid": 1, "name": "thread_name", "args": {"name": "CrRendererMain"}},
+        {"pid": SENDER, "tid": 1, "name": "thread_name", "args": {"name": "CrRendererMain"}},
+    ]
+    tasks = [
+        ev(JOINER, "ThreadControllerImpl::RunTask", 1090, 20),  # 10 ms inside (from 1100)
+        ev(JOINER, "ThreadControllerImpl::RunTask", 1150, 5),  # inside
+        ev(JOINER, "ThreadControllerImpl::RunTask", 1150, 5, tid=2),  # another thread
+        ev(SENDER, "ThreadControllerImpl::RunTask", 1150, 30),  # the other page
+        ev(JOINER, "ThreadControllerImpl::RunTask", 1195, 20),  # 5 ms inside (to 1200)
+    ]
+    events = [ev(JOINER, "mockroom:join-click", 1000), *names, *tasks]
+    # On the page's clock the click is at 300 ms: the window 1100 to 1200 is 400 to 500 there.
+    assert main_thread_busy(events, 400.0, 500.0, 300.0) == 20.0
