@@ -170,12 +170,16 @@ def main() -> int:
     from results import paired, write
 
     total = [
-        ("connected_frame", "ICE+DTLS connected → first remote frame shown", "pc-connected"),
-        ("dtls_encoded", "sender DTLS up → first frame encoded", "send-dtls"),
-    ]
+        ("connected_frame", "ICE+DTLS connected (mark) → first remote frame shown",
+         "pc-connected", "frame"),
+        ("transport_frame", "sender transport up → first remote frame shown", "send-writable",
+         "frame"),
+        ("encoded_decode", "first frame encoded → decode starts (pacer + network)", "encoded",
+         "decode-start"),
+        ("decoded_shown", "first frame decoded → shown (rVFC)", "decoded", "frame"),
+    ]  # fmt: skip
     figures = []
-    for key, name, start in total:
-        end = "frame" if key == "connected_frame" else "encoded"
+    for key, name, start, end in total:
         pairs = [
             (r["at"][end] - r["at"][start], b["at"][end] - b["at"][start])
             for r, b in zip(rooms, bares, strict=True)
