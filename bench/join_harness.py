@@ -190,8 +190,8 @@ def peer_marks(first: Page, second: Page) -> dict[str, float]:
     return {k: v for k, v in marks.items() if v > 0}
 
 
-def click_join(page: Page, url: str, lands: str | None = None) -> dict[str, float]:
-    """Navigate, click Join the moment it is enabled, wait for the first remote frame.
+def open_until_join(page: Page, url: str, lands: str | None = None) -> None:
+    """Navigate and return the moment the Join button is enabled.
 
     `lands`: a piece of the address of the page that holds Join, when the link first opens
     another page (the room's open page trades the token, then replaces itself)."""
@@ -203,6 +203,11 @@ def click_join(page: Page, url: str, lands: str | None = None) -> dict[str, floa
     # page's Join became enabled within that schedule, not the page, decided when it was
     # clicked (and the room's schedule started on its open page).
     page.wait_for_function(JOIN_ENABLED, polling=10)
+
+
+def click_join(page: Page, url: str, lands: str | None = None) -> dict[str, float]:
+    """Navigate, click Join the moment it is enabled, wait for the first remote frame."""
+    open_until_join(page, url, lands)
     # A trusted click (Playwright's mouse); its actionability checks would add two animation
     # frames, so they are done here instead.
     page.locator("[data-testid=join-button]").click(force=True)

@@ -17,19 +17,19 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from join_harness import (  # noqa: E402
-    JOIN_ENABLED,
     SETTLE_MS,
     absolute,
     make_room,
-    new_page,
+    open_until_join,
     wait_in_room,
+    waiting_and_joining,
 )
-from support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+from support.browser import chromium  # noqa: E402
 from support.live_server import start_server, stop_server  # noqa: E402
 
 # The remote <video> (not our muted preview) has decoded a frame.
@@ -40,13 +40,9 @@ REMOTE_FRAME = """() => [...document.querySelectorAll("video")]
 def profiled_join(browser: Browser, base: str) -> Counter[str]:
     """One join under the profiler: self ms per function, click → remote frame."""
     room = make_room(base)
-    first = new_page(browser, probe=False)
-    second = new_page(browser, probe=True)
-    try:
+    with waiting_and_joining(browser) as (first, second):
         wait_in_room(first, absolute(base, room["links"]["interviewer"]))
-        second.goto(absolute(base, room["links"]["candidate"]), wait_until="commit")
-        second.wait_for_url(lambda address: "sig=" in address, wait_until="commit")
-        second.wait_for_function(JOIN_ENABLED, polling=10)
+        open_until_join(second, absolute(base, room["links"]["candidate"]), lands="sig=")
         # The lobby settles (camera, prepared offer), so the profile holds the join only.
         second.wait_for_timeout(SETTLE_MS)
         cdp = second.context.new_cdp_session(second)
@@ -56,9 +52,6 @@ def profiled_join(browser: Browser, base: str) -> Counter[str]:
         second.locator("[data-testid=join-button]").click(force=True)
         second.wait_for_function(REMOTE_FRAME, polling="raf")
         profile: dict[str, Any] = cdp.send("Profiler.stop")["profile"]
-    finally:
-        first.context.close()
-        second.context.close()
     nodes = {n["id"]: n["callFrame"] for n in profile["nodes"]}
     spent: Counter[str] = Counter()
     for sample, delta in zip(profile["samples"], profile["timeDeltas"], strict=True):
@@ -78,13 +71,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         server = start_server(Path(tmp) / "data", env={"MOCKROOM_ROOM_RATE_PER_HOUR": "0"})
         try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(
-                    executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS), headless=True
-                )
+            with chromium() as browser:
                 for _ in range(args.runs):
                     total.update(profiled_join(browser, server.url))
-                browser.close()
         finally:
             stop_server(server)
     native = {"(program)", "(idle)", "(garbage collector)"}

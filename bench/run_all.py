@@ -33,6 +33,7 @@ import results  # noqa: E402
 
 BENCHES = [
     "join.py",
+    "first_frame.py",
     "signal_cpu.py",
     "lobby_busy.py",
     "notes.py",
@@ -51,6 +52,7 @@ BENCHES = [
 # work, not for judging (too few rounds for this host's noise).
 QUICK = {
     "join.py": ["--runs", "2"],
+    "first_frame.py": ["--runs", "2"],
     "signal_cpu.py": ["--relays", "400", "--joins", "40", "--rounds", "1"],
     "lobby_busy.py": ["--runs", "2"],
     "notes.py": ["--rooms", "6", "--duration", "5", "--repeat", "1"],

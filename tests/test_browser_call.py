@@ -3,19 +3,15 @@
 Real round trips: the live server subprocess, the built room page under its CSP, two browser
 contexts with fake cameras, P2P media over loopback. Frames are checked with
 requestVideoFrameCallback on the remote <video> (frames actually presented, not just a stream).
-
-Just over 400 lines: the tests share one Chromium (a module fixture, slow to start on CI) and the
-in-page probes above (frames, transceiver directions); a second file would start a second one.
+Screen sharing: test_browser_call_share.py; the observer seat: test_browser_call_observer.py.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from support.browser import (
     RECORD_CSP_VIOLATIONS,
@@ -23,101 +19,22 @@ from support.browser import (
     chromium,
     csp_violations,
     join_room,
-    pages,
     two_pages,
 )
 from support.browser import room_link as link
 from support.http import make_room
 from support.live_server import LiveServer
-from support.peer_probe import FRAMES_ARRIVE
+from support.peer_probe import REMOTE, expect_connected_with_frames
 
 pytestmark = pytest.mark.browser
 
-REMOTE = "[data-testid=remote-media]"
 MIRRORED = "(v) => new DOMMatrix(getComputedStyle(v).transform).a === -1"
-
-
-# Keeps every RTCPeerConnection the page makes, so a test can read their negotiated directions.
-RECORD_PEER_CONNECTIONS = """
-(() => {
-  const Original = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.RTCPeerConnection = class extends Original {
-    constructor(...args) { super(...args); window.__pcs.push(this); }
-  };
-})();
-"""
-
-# A modified observer page: every receive-only m-line it makes sends a canvas or a tone instead.
-HOSTILE_OBSERVER = """
-(() => {
-  const original = RTCPeerConnection.prototype.addTransceiver;
-  window.__hostile = 0;
-  RTCPeerConnection.prototype.addTransceiver = function (trackOrKind, init) {
-    if (!init || init.direction !== "recvonly") return original.call(this, trackOrKind, init);
-    const kind = typeof trackOrKind === "string" ? trackOrKind : trackOrKind.kind;
-    let track;
-    if (kind === "video") {
-      const canvas = Object.assign(document.createElement("canvas"), {width: 64, height: 48});
-      const ctx = canvas.getContext("2d");
-      setInterval(() => { ctx.fillStyle = `hsl(${Date.now() % 360},60%,50%)`;
-                          ctx.fillRect(0, 0, 64, 48); }, 50);
-      track = canvas.captureStream(10).getVideoTracks()[0];
-    } else {
-      const audio = new AudioContext();
-      const tone = audio.createOscillator();
-      const out = audio.createMediaStreamDestination();
-      tone.connect(out);
-      tone.start();
-      track = out.stream.getAudioTracks()[0];
-    }
-    window.__hostile += 1;
-    return original.call(this, track, {direction: "sendrecv", streams: [new MediaStream([track])]});
-  };
-})();
-"""
-
-# Codes of the `error` frames the page's signaling socket received.
-RECORD_SIGNALING_ERRORS = """
-(() => {
-  window.__errors = [];
-  const Original = window.WebSocket;
-  window.WebSocket = class extends Original {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener("message", (event) => {
-        if (typeof event.data !== "string") return;
-        try {
-          const msg = JSON.parse(event.data);
-          if (msg.type === "error") window.__errors.push(msg.code);
-        } catch { /* not ours */ }
-      });
-    }
-  };
-})();
-"""
-
-# For each open connection of the page: its transceivers' negotiated directions, sorted.
-OPEN_DIRECTIONS = """
-() => window.__pcs.filter((pc) => pc.connectionState !== "closed" && pc.remoteDescription)
-  .map((pc) => pc.getTransceivers().map((t) => String(t.currentDirection)).sort().join(","))
-  .sort()
-"""
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with chromium() as b:
         yield b
-
-
-def expect_connected_with_frames(page: Page) -> dict[str, Any]:
-    expect(page.get_by_test_id("connection-state")).to_have_text("connected", timeout=20_000)
-    remote = page.locator(REMOTE)
-    expect(remote).to_have_count(1)
-    frames: dict[str, Any] = page.evaluate(FRAMES_ARRIVE, [REMOTE, 5])
-    assert frames["width"] > 0 and frames["height"] > 0
-    return frames
 
 
 def test_video_call_both_sides_see_frames(browser: Browser, live_server: LiveServer) -> None:
@@ -311,149 +228,3 @@ def test_interviewer_withdraws_and_renews_the_candidate_link(
         expect(interviewer.locator("#participants")).to_contain_text("Ben", timeout=10_000)
         expect(candidate.locator("#call")).to_be_visible()
         expect(candidate.locator("#join-error")).to_be_hidden()
-
-
-# A video element showing the fake camera's frames (4:3, at most 640 wide), not the fake screen's
-# (16:9, 1280 wide).
-CAMERA_SHAPED = (
-    "((sel) => { const v = document.querySelector(sel);"
-    " return !!v && v.videoWidth > 0 && v.videoWidth <= 640"
-    " && v.videoWidth * 3 === v.videoHeight * 4; })"
-)
-
-
-def test_screen_share_replaces_the_camera_and_everyone_sees_it(
-    browser: Browser, live_server: LiveServer
-) -> None:
-    room = make_room(live_server.url, media="video")
-    with two_pages(browser) as (ana, ben):
-        join_room(ana, link(live_server, room, "interviewer"), name="Ana")
-        join_room(ben, link(live_server, room, "candidate"), name="Ben")
-        camera = expect_connected_with_frames(ben)
-        share = ana.get_by_test_id("share-screen")
-        share.click()  # Chromium's fake screen is 1280x720, the fake camera 640x480
-        expect(share).to_have_attribute("aria-pressed", "true")
-        tile = ben.locator(".tile.remote")
-        expect(tile).to_have_attribute("data-screen", "on")
-        ben.wait_for_function(
-            f"() => document.querySelector('{REMOTE}').videoWidth === 1280", timeout=15_000
-        )
-        assert camera["width"] == 640
-        # Shown whole (no cropping), in a spotlight with a label; the self view becomes a
-        # picture-in-picture over it.
-        expect(tile).to_have_class(re.compile(r"\bscreen-share\b"))
-        expect(ben.get_by_test_id("share-label")).to_have_text("Ana's screen")
-        expect(ben.locator("#tiles")).to_have_attribute("data-spotlight", "on")
-        fit = ben.locator(REMOTE).evaluate("(v) => getComputedStyle(v).objectFit")
-        assert fit == "contain"
-        stage = tile.bounding_box()
-        pip = ben.locator(".tile.local").bounding_box()
-        assert stage and pip and pip["width"] < stage["width"] / 3
-        assert pip["x"] > stage["x"] and pip["x"] + pip["width"] <= stage["x"] + stage["width"]
-        # The sharer's camera comes along as picture-in-picture (640x480 beside the 1280 screen).
-        camera_pip = tile.get_by_test_id("pip-camera")
-        expect(camera_pip).to_be_visible()
-        # The camera's frames, told from the screen's by their 4:3 shape: under CPU load the
-        # sender may scale a second stream down (640x480 -> 480x360 or 320x240), not reshape it.
-        ben.wait_for_function(f"() => {CAMERA_SHAPED}('[data-testid=pip-camera]')", timeout=15_000)
-        assert ben.locator(REMOTE).evaluate("(v) => v.videoWidth") == 1280
-        share.click()  # stop sharing: the camera comes back
-        expect(ben.locator(".tile.remote")).to_have_attribute("data-screen", "off")
-        ben.wait_for_function(f"() => {CAMERA_SHAPED}('{REMOTE}')", timeout=15_000)
-        expect(ben.locator("#tiles")).to_have_attribute("data-spotlight", "off")
-        expect(ben.get_by_test_id("share-label")).to_be_hidden()
-        expect(camera_pip).to_be_hidden()
-        # Sharing again works the same way (the camera's transceiver is reused).
-        share.click()
-        ben.wait_for_function(
-            f"() => document.querySelector('{REMOTE}').videoWidth === 1280", timeout=15_000
-        )
-        expect(camera_pip).to_be_visible()
-
-
-PHONE: dict[str, Any] = {
-    "viewport": {"width": 360, "height": 740},
-    "is_mobile": True,
-    "has_touch": True,
-    "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/130.0 Mobile Safari/537.36",
-}
-
-
-def test_share_screen_is_not_offered_on_a_phone(browser: Browser, live_server: LiveServer) -> None:
-    room = make_room(live_server.url, media="video")
-    with two_pages(browser, **PHONE) as (ana, _):
-        ana.goto(link(live_server, room, "interviewer"))
-        join = ana.get_by_test_id("join-button")
-        expect(join).to_be_enabled()
-        # Join is in the first screen; this person scrolled down to the device lists first.
-        ana.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
-        assert ana.evaluate("() => window.scrollY") > 300
-        join.click()
-        expect(ana.get_by_test_id("mute-video")).to_be_visible()
-        expect(ana.get_by_test_id("share-screen")).to_be_hidden()
-        # After Join the page is back at the top (the call), not at the lobby's scroll position.
-        assert ana.evaluate("() => window.scrollY") == 0
-        ana.locator("body").click(position={"x": 1, "y": 1})
-        ana.keyboard.press("s")  # the shortcut does nothing either (and throws nothing)
-        expect(ana.get_by_test_id("share-screen")).to_have_attribute("aria-pressed", "false")
-
-
-def test_observer_watches_both_and_sends_nothing(browser: Browser, live_server: LiveServer) -> None:
-    room = make_room(live_server.url, media="video")
-    scripts = (RECORD_CSP_VIOLATIONS, RECORD_GET_USER_MEDIA, RECORD_PEER_CONNECTIONS)
-    with pages(browser, 3, init_scripts=scripts) as (ana, ben, olga):
-        join_room(ana, link(live_server, room, "interviewer"), name="Ana")
-        join_room(ben, link(live_server, room, "candidate"), name="Ben")
-        join_room(olga, link(live_server, room, "observer"), name="Olga")
-        expect(olga.locator(REMOTE)).to_have_count(2, timeout=20_000)
-        # Ana and Ben only send to the observer.
-        for page in (ana, ben):
-            page.wait_for_function(
-                f"() => ({OPEN_DIRECTIONS})().length === 2 && "
-                f"({OPEN_DIRECTIONS})().every((d) => !d.includes('null'))",
-                timeout=15_000,
-            )
-            assert page.evaluate(OPEN_DIRECTIONS) == ["sendonly,sendonly", "sendrecv,sendrecv"]
-        # Both remote videos present frames (requestVideoFrameCallback on each element).
-        olga.evaluate(
-            """(sel) => Promise.all([...document.querySelectorAll(sel)].map((v) =>
-                new Promise((resolve, reject) => {
-                  const t = setTimeout(() => reject(new Error("no frames")), 10000);
-                  v.requestVideoFrameCallback(() => { clearTimeout(t); resolve(true); });
-                })))""",
-            REMOTE,
-        )
-        names = olga.locator(".tile.remote .name").all_inner_texts()
-        assert sorted(names) == ["Ana", "Ben"]
-        # The observer is listed, but has no tile and never asked for a camera or microphone.
-        expect(ana.locator("#participants")).to_contain_text("Olga")
-        expect(ana.locator(REMOTE)).to_have_count(1)
-        assert olga.evaluate("() => window.__gum") == []
-
-
-def test_a_modified_observer_page_gets_no_media_through(
-    browser: Browser, live_server: LiveServer
-) -> None:
-    room = make_room(live_server.url, media="video")
-    scripts = (RECORD_CSP_VIOLATIONS, RECORD_PEER_CONNECTIONS)
-    with pages(browser, 3, init_scripts=scripts) as (ana, ben, olga):
-        # Olga's page is modified to send a canvas and a tone on every connection anyway.
-        olga.add_init_script(HOSTILE_OBSERVER)
-        olga.add_init_script(RECORD_SIGNALING_ERRORS)
-        join_room(ana, link(live_server, room, "interviewer"), name="Ana")
-        join_room(ben, link(live_server, room, "candidate"), name="Ben")
-        for page in (ana, ben):
-            expect(page.get_by_test_id("connection-state")).to_have_text("connected")
-        join_room(olga, link(live_server, room, "observer"), name="Olga")
-        # The server refuses both of its offers (they would send)...
-        olga.wait_for_function(
-            "() => window.__hostile >= 2 && "
-            "window.__errors.filter((c) => c === 'not-allowed').length >= 2",
-            timeout=15_000,
-        )
-        expect(ana.locator("#participants")).to_contain_text("Olga")
-        # ...so neither seat ever receives anything from the observer.
-        for page in (ana, ben):
-            assert page.evaluate(OPEN_DIRECTIONS) == ["sendrecv,sendrecv"]
-            expect(page.locator(REMOTE)).to_have_count(1)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import re
-import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ import pytest
 from mockroom.ops.doctor import Doctor, run_doctor
 from mockroom.ops.turn_check import turn_servers
 from support.live_server import LiveServer, free_port, start_server, stop_server
+from support.nginx import readme_block, running_nginx
 from support.paths import REPO
 from support.tls import self_signed
 
@@ -62,69 +62,18 @@ def test_tls_untrusted_then_trusted(tmp_path: Path, capsys: pytest.CaptureFixtur
         stop_server(server)
 
 
-NGINX = """
-daemon off;
-pid {dir}/nginx.pid;
-error_log {dir}/nginx-error.log;
-events {{}}
-http {{
-  access_log off;
-  client_body_temp_path {dir}/body;
-  proxy_temp_path {dir}/proxy;
-  fastcgi_temp_path {dir}/fastcgi;
-  uwsgi_temp_path {dir}/uwsgi;
-  scgi_temp_path {dir}/scgi;
-  server {{
-    listen 127.0.0.1:{port};
-{location}
-  }}
-}}
-"""
 # A proxy_pass and nothing else: nginx then drops the Upgrade header and rewrites Host.
 BARE_LOCATION = "location / { proxy_pass http://127.0.0.1:8080; }"
 
 
-def readme_nginx_location() -> str:
-    """The `location` block of README's nginx example, exactly as people will copy it."""
-    readme = (REPO / "README.md").read_text()
-    block = re.search(r"```nginx\n(location / \{.*?\n\})\n```", readme, re.DOTALL)
-    assert block is not None, "README has no nginx location example"
-    return block.group(1)
-
-
-@contextmanager
-def nginx(directory: Path, backend: int, location: str, port: int | None = None) -> Iterator[str]:
-    directory.mkdir()
+def nginx(
+    directory: Path, backend: int, location: str, port: int | None = None
+) -> AbstractContextManager[str]:
+    """nginx on `port` (a free one by default) with one server: `location`, passing to `backend`."""
     port = port or free_port()
-    conf = directory / "nginx.conf"
     location = location.replace("127.0.0.1:8080", f"127.0.0.1:{backend}")
-    conf.write_text(NGINX.format(dir=directory, port=port, location=location))
-    process = subprocess.Popen(
-        [shutil.which("nginx") or "/usr/sbin/nginx", "-p", str(directory), "-c", str(conf)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_for_http(url + "/healthz", process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-
-
-def wait_for_http(url: str, process: subprocess.Popen[bytes]) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + 20
-    while True:
-        assert process.poll() is None, "the helper process exited"
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            assert time.monotonic() < deadline, f"{url} did not answer"
-            time.sleep(0.1)
+    server = f"  access_log off;\n  server {{\n    listen 127.0.0.1:{port};\n{location}\n  }}"
+    return running_nginx(directory, server, port)
 
 
 def test_behind_nginx_a_bare_proxy_pass_is_found_and_the_readme_config_passes(
@@ -144,7 +93,7 @@ def test_behind_nginx_a_bare_proxy_pass_is_found_and_the_readme_config_passes(
     env = {"MOCKROOM_TRUST_PROXY": "true", "MOCKROOM_PUBLIC_URL": public}
     server = start_server(tmp_path / "behind-proxy", env=env)
     try:
-        with nginx(tmp_path / "good", server.port, readme_nginx_location(), port=port) as url:
+        with nginx(tmp_path / "good", server.port, readme_block("location / {"), port=port) as url:
             code, out = doctor(capsys, url)
     finally:
         stop_server(server)

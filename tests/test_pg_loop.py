@@ -21,6 +21,7 @@ from mockroom.settings import Settings
 from mockroom.signaling.service import SIGNALING
 from mockroom.storage.postgres import PostgresStore
 from support.http import auth, create_room
+from support.postgres import lock_waiters
 from support.ws import join, joined, next_of
 
 # A loop that runs a 10 ms ticker never sees a gap near this unless something blocked it (the
@@ -66,22 +67,6 @@ async def links_locked(url: str, room_id: str) -> AsyncIterator[None]:
     async with await psycopg.AsyncConnection.connect(url) as conn, conn.transaction():
         await conn.execute("SELECT * FROM links WHERE room_id = %s FOR UPDATE", (room_id,))
         yield
-
-
-async def lock_waiters(url: str, at_least: int, timeout: float = 10.0) -> None:
-    """Until `at_least` sessions of this database wait for a lock (PostgreSQL's own view)."""
-    deadline = time.monotonic() + timeout
-    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        while time.monotonic() < deadline:
-            cur = await conn.execute(
-                "SELECT COUNT(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            row = await cur.fetchone()
-            if row and row[0] >= at_least:
-                return
-            await asyncio.sleep(0.02)  # polling PostgreSQL's state: there is no event to wait on
-    raise AssertionError(f"fewer than {at_least} sessions started waiting for a lock")
 
 
 def offer(n: int) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from support.http import auth, create_room, make_room
 from support.live_server import start_server, stop_server
 from support.notes import NodeClient, PyClient, connect, node_expect
 from support.paths import REPO
+from support.postgres import lock_waiters
 from support.ws import join, next_of
 
 
@@ -270,22 +271,6 @@ async def test_two_nodes_appending_to_one_room_number_its_events_without_gaps(pg
             await store.close()
 
 
-async def wait_for_a_lock_wait(url: str, timeout: float = 10.0) -> None:
-    """Until some session of this database waits for a lock (PostgreSQL's own view of it)."""
-    deadline = time.monotonic() + timeout
-    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        while time.monotonic() < deadline:
-            cur = await conn.execute(
-                "SELECT COUNT(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            row = await cur.fetchone()
-            if row and row[0]:
-                return
-            await asyncio.sleep(0.02)  # polling PostgreSQL's state: there is no event to wait on
-    raise AssertionError("no session started waiting for the clip's lock")
-
-
 async def test_a_clip_lock_held_by_one_node_makes_the_other_wait(pg_url: str) -> None:
     a, b = await PostgresStore.open(pg_url), await PostgresStore.open(pg_url)
     try:
@@ -312,7 +297,7 @@ async def test_a_clip_lock_held_by_one_node_makes_the_other_wait(pg_url: str) ->
 
         async with a.lock_clip("c1"):
             waiter = asyncio.create_task(node_b())
-            await wait_for_a_lock_wait(pg_url)  # b is blocked on the row lock, not done
+            await lock_waiters(pg_url)  # b is blocked on the row lock, not done
             assert not waiter.done() and order == []
             await a.count_chunk("c1", 0, 10)
             order.append("a counted")

@@ -147,7 +147,10 @@ def serve_command(args: argparse.Namespace) -> int:
 def run_loop(main: Coroutine[Any, Any, None], use_uvloop: bool) -> None:
     """Run the server's coroutine on uvloop (MOCKROOM_UVLOOP=on; off by default), else asyncio's
     loop. uvloop runs the loop's own work (polling, callbacks, socket reads and writes) in C:
-    measured under the notes bench, about a tenth less CPU per keystroke."""
+    measured under the notes bench, about a tenth less CPU per keystroke. Its timers run on
+    libuv's whole-millisecond clock and can fire a fraction of a millisecond early: code that
+    sleeps until a deadline must not assume `now_ms()` has reached it on waking (the scripted
+    clock's stall, scripted/flow_state.py `next_wakeup`)."""
     if use_uvloop:
         import uvloop  # here: only `serve` needs it
 

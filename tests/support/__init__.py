@@ -13,11 +13,15 @@
   clock and drivers (`started`, `at_phase`, `drive_whole_interview`).
 - `browser`, `axe`, `scripted_browser`: Playwright with Debian's Chromium, axe-core audits, and the
   Chromium that talks through a spoken WAV (module fixtures for the scripted-room tests).
-- `peer_probe`: a page's own RTCPeerConnections and the video frames they decoded.
+- `peer_probe`: a page's own RTCPeerConnections, the video frames they decoded, and the remote
+  element's presented frames (`REMOTE`, `expect_connected_with_frames`).
+- `scripted_flow`: the scripted phase machine's tests' questions, flow and drivers (`make`,
+  `started`, `kinds`).
 - `scripted_peer`: an in-process aiortc candidate for scripted rooms.
 - `tls`: a self-signed certificate for loopback.
 - `postgres`: a private PostgreSQL (initdb/pg_ctl in a temp dir) for the store tests.
 - `redis`: a private redis-server; `cluster`: `mockroom serve` nodes sharing it and a database.
+- `nginx`: Debian's nginx in front of test servers, with README's own example blocks.
 
 Test modules import from here, never from each other; conftest.py holds only fixtures.
 """

@@ -6,12 +6,8 @@ the cluster tests and bench/cluster.py use against them.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import shutil
-import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +16,7 @@ from typing import Any
 import aiohttp
 
 from support.live_server import LiveServer, free_port, start_server, stop_server
-from support.paths import REPO
+from support.nginx import readme_block, running_nginx
 
 Socket = aiohttp.ClientWebSocketResponse
 
@@ -116,65 +112,32 @@ async def rejoin(
         pause = min(pause * 2, 1.0)
 
 
-def wait_for_http(url: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-
-
-# Under root nginx's workers run as `nobody`, who may not write the request bodies it buffers
-# (an answer chunk is bigger than the in-memory buffer) into pytest's private temp dirs.
-CONF = """
-{user}daemon off;
-pid {dir}/nginx.pid;
-error_log {dir}/nginx-error.log;
-events {{}}
-http {{
-  client_body_temp_path {dir}/body;
-  proxy_temp_path {dir}/proxy;
-  fastcgi_temp_path {dir}/fastcgi;
-  uwsgi_temp_path {dir}/uwsgi;
-  scgi_temp_path {dir}/scgi;
-{block}
-}}
-"""
-
-
-def readme_cluster_block() -> str:
-    readme = (REPO / "README.md").read_text()
-    found = re.search(r"```nginx\n(upstream mockroom \{.*?\n\})\n```", readme, re.DOTALL)
-    assert found is not None, "README has no nginx example for several nodes"
-    return found.group(1)
-
-
 @contextmanager
 def nginx_in_front(
     directory: Path, nodes: list[LiveServer], port: int | None = None
 ) -> Iterator[str]:
-    directory.mkdir()
     port = port or free_port()
-    block = readme_cluster_block()
+    block = readme_block("upstream mockroom {")
     servers = re.findall(r"server 10\.0\.0\.\d+:8080", block)
     assert len(servers) == len(nodes)
     for server, node in zip(servers, nodes, strict=True):
         block = block.replace(server, f"server 127.0.0.1:{node.port}", 1)
     block = block.replace("listen 80;", f"listen 127.0.0.1:{port};")
     block = block.replace("/var/log/nginx/mockroom.log", str(directory / "access.log"))
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    (directory / "nginx.conf").write_text(CONF.format(dir=directory, block=block, user=user))
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    args = [binary, "-p", str(directory), "-c", str(directory / "nginx.conf")]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_for_http(url + "/healthz")
+    with running_nginx(directory, block, port) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+
+
+@contextmanager
+def proxied_cluster(
+    root: Path, redis_url: str, database_url: str
+) -> Iterator[tuple[list[LiveServer], str]]:
+    """Two nodes behind README's nginx, with README's settings behind a proxy (the address
+    people open, and trust in its headers): the nodes, and that address."""
+    port = free_port()
+    public = {"MOCKROOM_PUBLIC_URL": f"http://127.0.0.1:{port}", "MOCKROOM_TRUST_PROXY": "true"}
+    with (
+        cluster_nodes(root, redis_url, database_url, env=public) as nodes,
+        nginx_in_front(root / "nginx", nodes, port=port),
+    ):
+        yield nodes, public["MOCKROOM_PUBLIC_URL"]

@@ -1,13 +1,17 @@
 """What a page's own RTCPeerConnections did: every one it made (a reconnect must not make a new
-one), and the video frames they decoded (media that never stopped keeps counting)."""
+one), the video frames they decoded (media that never stopped keeps counting), and the frames
+its remote <video> presented."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from support.browser import wait_until
+
+# The element that plays the other person's media (a <video>, or an <audio> in an audio room).
+REMOTE = "[data-testid=remote-media]"
 
 # Resolves once the remote video presented `count` new frames (rejects after 10 s).
 FRAMES_ARRIVE = """
@@ -28,7 +32,8 @@ FRAMES_ARRIVE = """
 })
 """
 
-# Keeps every RTCPeerConnection the page makes: a reconnect must not make a new one.
+# Keeps every RTCPeerConnection the page makes in window.__pcs: a reconnect must not make a new
+# one, and a test can read their negotiated directions.
 RECORD_PEER_CONNECTIONS = """
 (() => {
   const Original = window.RTCPeerConnection;
@@ -63,3 +68,13 @@ def frames_pass(page: Page, count: int) -> None:
     """Waits until the page decoded `count` more video frames than it has now."""
     start = decoded(page)["frames"]
     wait_until(page, f"async () => (await ({DECODED})()).frames >= {start + count}", None, 15)
+
+
+def expect_connected_with_frames(page: Page) -> dict[str, Any]:
+    """The call is connected, with one remote element that presents frames: their size."""
+    expect(page.get_by_test_id("connection-state")).to_have_text("connected", timeout=20_000)
+    remote = page.locator(REMOTE)
+    expect(remote).to_have_count(1)
+    frames: dict[str, Any] = page.evaluate(FRAMES_ARRIVE, [REMOTE, 5])
+    assert frames["width"] > 0 and frames["height"] > 0
+    return frames

@@ -7,10 +7,12 @@ so under root the cluster belongs to the `postgres` user (made by the Debian pac
 
     postgres_server   session-scoped: the running cluster (`.url(dbname)`, `.admin(sql)`)
     pg_url            one fresh, empty database per test (CREATE DATABASE is ~30 ms here)
+    lock_waiters      waits until sessions of a database wait for a lock (a held row is felt)
 """
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import itertools
 import os
@@ -19,6 +21,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,3 +174,19 @@ def postgres_server() -> Iterator[PostgresServer]:
 def pg_url(postgres_server: PostgresServer) -> str:
     """A new empty database for this test (dropped with the cluster at the session's end)."""
     return postgres_server.new_database()
+
+
+async def lock_waiters(url: str, at_least: int = 1, timeout: float = 10.0) -> None:
+    """Until `at_least` sessions of this database wait for a lock (PostgreSQL's own view)."""
+    deadline = time.monotonic() + timeout
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            cur = await conn.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            row = await cur.fetchone()
+            if row and row[0] >= at_least:
+                return
+            await asyncio.sleep(0.02)  # polling PostgreSQL's state: there is no event to wait on
+    raise AssertionError(f"fewer than {at_least} sessions started waiting for a lock")

@@ -2,6 +2,7 @@
 // connection's events and each signal the other side sends. call.js keeps the peers and
 // decides who offers; this module is what a connection does with its messages. No DOM here.
 
+import { withStartBitrate } from "./call-media.js";
 import { descriptionJSON, sendsMedia } from "./call-offer.js";
 import { isNewRemote } from "./call-resume.js";
 import { mark } from "./join-timing.js";
@@ -91,7 +92,7 @@ export async function handleSignal(call, peer, pc, data) {
     // Its tracks (ontrack fires once per kind while it is applied) reach the page together.
     peer.heldTracks = [];
     try {
-      await pc.setRemoteDescription(description);
+      await pc.setRemoteDescription(withStartBitrate(description)); // call-media.js: why
     } finally {
       const held = peer.heldTracks;
       peer.heldTracks = undefined;

@@ -240,7 +240,9 @@ export class Call {
   /** @param {RemotePeer} peer */
   _showInfo(peer) {
     if (peer.announced) this.onpeerinfo(peer);
-    else this._announce(peer);
+    // A newcomer's tile waits for our answer (_onJoined): drawn then, with this info. An
+    // `updated` of theirs must not build it in between, while their offer is being answered.
+    else if (peer.announceTimer === undefined) this._announce(peer);
   }
 
   /** Creates (or recreates) the entry and connection for a participant.

@@ -18,6 +18,7 @@ import { controls, controlsKey, swapControls, swapKey } from "./interview-contro
 import { checklist, region } from "./interview-dom.js";
 import { isInterviewError } from "./interview-errors.js";
 import { FeedbackForms } from "./interview-forms-pane.js";
+import { idleLater } from "./idle-later.js";
 import { peerRecording } from "./peer-recording.js";
 import { halfText, nameOf as personName, pendingText, presenceText } from "./interview-people.js";
 import { PHASE_LABELS, interviewerPane, positionText, questionText } from "./interview-view.js";
@@ -112,7 +113,20 @@ export function mountInterview(container, { client, roomInfo, stream }) {
   const recording = peerRecording({ roomId, token: takeToken(), stream: stream || null, send, nameOf });
   ui.recording.append(recording.root);
 
+  // A name learnt from the roster (`joined`, `updated`) shows in the next render, a moment later
+  // in an idle slice: the newcomer's offer arrives right behind their `joined`, and drawing the
+  // pane then would delay our answer and our ICE checks (see idle-later.js).
+  const namesLater = idleLater(() => { if (state) render(); });
+
+  /** @param {import("./wire.js").Participant} p */
+  function learnName(p) {
+    if (names.get(p.role) === p.name) return; // a mute or camera change: nothing here shows it
+    names.set(p.role, p.name);
+    if (state) namesLater.schedule();
+  }
+
   function render() {
+    namesLater.cancel(); // this render shows the names learnt meanwhile
     if (state === null) return renderFree();
     if (!state) return;
     const s = state;
@@ -200,19 +214,14 @@ export function mountInterview(container, { client, roomInfo, stream }) {
       if (isInterviewError(client, msg)) showError(msg.message);
     }),
     client.on("welcome", () => rememberPeople()),
-    client.on("joined", (msg) => {
-      names.set(msg.participant.role, msg.participant.name);
-      if (state) render();
-    }),
-    client.on("updated", (msg) => {
-      names.set(msg.participant.role, msg.participant.name);
-      if (state) render();
-    }),
+    client.on("joined", (msg) => learnName(msg.participant)),
+    client.on("updated", (msg) => learnName(msg.participant)),
   ];
 
   return {
     destroy() {
       clearInterval(interval);
+      namesLater.cancel();
       recording.destroy();
       for (const off of offs) off();
       container.replaceChildren();

@@ -1,5 +1,9 @@
 // The call's statistics loop: every 2 s, one getStats() sample per peer connection for the
 // tiles' quality line and the connection indicator. It stops by itself once the call is gone.
+// A connection still in its first handshake is not sampled: it has no media to measure yet
+// (its tile says "Connecting" until then), and a getStats() between a newcomer's offer and
+// their first frame is main-thread and network-thread work in the middle of the join (the
+// bench's waiting page sat on this 2 s tick right then).
 
 import { sampleStats } from "./stats.js";
 
@@ -18,7 +22,7 @@ export function startStatsLoop(current) {
     if (!live) return;
     const { call, view } = live;
     for (const peer of call.peers.values()) {
-      if (!peer.pc) continue;
+      if (!peer.pc || !sampled(peer, previous)) continue;
       try {
         const sample = await sampleStats(peer.pc, previous.get(peer.pc) || null);
         previous.set(peer.pc, sample);
@@ -29,4 +33,13 @@ export function startStatsLoop(current) {
     setTimeout(tick, EVERY_MS);
   };
   setTimeout(tick, EVERY_MS);
+}
+
+/** Worth a sample: it has a tile, and its media has been up once (a later ICE restart's
+ * "connecting" is shown: the tile must not keep saying "failed").
+ * @param {import("./call.js").RemotePeer} peer @param {Map<RTCPeerConnection, StatsSample>} previous */
+function sampled(peer, previous) {
+  const pc = /** @type {RTCPeerConnection} */ (peer.pc);
+  if (!peer.announced) return false;
+  return previous.has(pc) || !["new", "connecting"].includes(pc.connectionState);
 }

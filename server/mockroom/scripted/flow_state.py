@@ -13,6 +13,11 @@ from typing import Any
 from .config import FlowConfig, FlowQuestion
 from .effects import Line, Timer
 
+# The session clock's guard (clock_wakeup, late_ms): the longest it sleeps while a moment is
+# due, and how late a moment may be applied before that is worth a log line.
+CLOCK_CHECK_MS = 5_000
+LATE_MS = 1_000
+
 PHASES = ("waiting", "intro", "think", "answer", "after_answer", "wrap_up", "done")
 
 
@@ -109,12 +114,45 @@ class FlowState:
             "said": self.said(now),
         }
 
-    def next_wakeup(self, now: float) -> float | None:
-        """The next moment something changes on its own (a line ends, a timer runs out)."""
-        moments = [t for line in self.lines for t in (line.start, line.end) if t > now]
-        if self.timer is not None:
-            moments.append(self.timer.deadline)
+    def due_at(self) -> float | None:
+        """When the flow next moves on its own (the lines end, the timer runs out), passed or not:
+        until `tick` applies it, it is still to come."""
+        moments = [] if self.timer is None else [self.timer.deadline]
+        end = self.speaking_until()
+        if end is not None:
+            moments.append(end)
         return min(moments) if moments else None
+
+    def next_wakeup(self, now: float) -> float | None:
+        """The next moment something changes: a line starts (the card's caption) or `due_at`.
+
+        A `due_at` already behind `now` is returned as it is (the clock ticks at once): a tick a
+        hair before a line's end followed by this call just after it must not skip that end, or
+        the question would never be over and think time would never start (seen with uvloop,
+        whose timers can fire a fraction of a millisecond before `now_ms()` reaches them).
+        """
+        moments = [line.start for line in self.lines if line.start > now]
+        due = self.due_at()
+        if due is not None:
+            moments.append(due)
+        return min(moments) if moments else None
+
+    def clock_wakeup(self, now: float) -> float | None:
+        """When the session's clock wakes: `next_wakeup`, but never more than CLOCK_CHECK_MS away
+        while something is due. A guard: whatever goes wrong with one wake-up, the next check
+        still moves the flow, so a candidate is never left in front of a question whose think
+        time does not start."""
+        wake = self.next_wakeup(now)
+        if self.due_at() is None:
+            return wake  # nothing moves on its own (waiting, done): sleep until an action
+        check = now + CLOCK_CHECK_MS
+        return check if wake is None else min(check, wake)
+
+    def late_ms(self, now: float) -> float:
+        """How long ago `due_at` passed without being applied (0 when on time): the clock logs
+        a moment applied more than LATE_MS late."""
+        due = self.due_at()
+        return 0.0 if due is None else max(0.0, now - due)
 
     # persistence ------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

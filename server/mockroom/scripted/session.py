@@ -39,6 +39,7 @@ from . import records
 from .captions import LiveCaptions
 from .config import FlowConfig
 from .flow import AnswerClosed, AnswerOpened, Effect, Say, ScriptedFlow
+from .flow_state import LATE_MS
 from .followup import is_short_answer
 from .media_in import MediaIn
 from .opus import OpusVoiceTrack, sent_audio_codec
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 PREPARE_TIMEOUT_S = 15.0  # rendering the lines at first use; cached afterwards
+CLOCK_RETRY_MS = 1_000  # the clock's pause after a failed tick
 
 # What the card says while the interviewer is silent.
 CARD_IDLE_TEXT = {
@@ -264,15 +266,24 @@ class ScriptedSession:
         self._prepared = self.tts.prefetch(lines_ahead(self.flow.config, self.flow.index))
 
     async def _run_clock(self) -> None:
-        """Sleep until the flow's next moment (or an action), tick, report."""
+        """Sleep until the flow's next moment (or an action), tick, report. The flow's guard
+        (clock_wakeup) bounds each sleep while a moment is due; a late one is logged."""
         while not self.closed:
-            wake = self.flow.next_wakeup(now_ms())
+            wake = self.flow.clock_wakeup(now_ms())
             await sleep_until(None if wake is None else round(wake), self._wake)
             try:
-                await self._apply(self.flow.tick(now_ms()), "clock")
+                now = now_ms()
+                if (late := self.flow.late_ms(now)) > LATE_MS:
+                    log.warning(
+                        "scripted flow moved late",
+                        extra={"room": self.room.id, "phase": self.flow.phase, "late_ms": late},
+                    )
+                await self._apply(self.flow.tick(now), "clock")
                 await self.send_state()
             except Exception:  # a clock that dies silently would freeze the room
                 log.exception("scripted clock failed", extra={"room": self.room.id})
+                # A step that fails every time stays due: try again later, not in a hot loop.
+                await sleep_until(now_ms() + CLOCK_RETRY_MS, self._wake)
 
     # the peer -----------------------------------------------------------------------------
     async def offer(self, sdp: str) -> None:

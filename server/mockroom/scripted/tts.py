@@ -62,6 +62,9 @@ class TtsLimits:
     max_chars: int = 400  # longest text spoken per line
     memory_bytes: int = 64 * 1024 * 1024  # decoded lines kept in memory
     cache_bytes: int = 256 * 1024 * 1024  # WAV files kept on disk; 0 = unbounded
+    # One espeak-ng render (well under a second, a few under load): a process that hangs is
+    # killed, its line is text-only, and its slot of `concurrent` is free again.
+    render_timeout_s: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -353,12 +356,16 @@ class Tts:
             stderr=asyncio.subprocess.PIPE,
         )
         try:
-            out, err = await proc.communicate()
-        except BaseException:
-            # Cancelled (the server stops): asyncio leaves the child running; end and reap it.
+            out, err = await asyncio.wait_for(proc.communicate(), self.limits.render_timeout_s)
+        except BaseException as exc:
+            # Hung, or cancelled (the server stops): asyncio leaves the child running; end and
+            # reap it.
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
             await proc.wait()
+            if isinstance(exc, TimeoutError):
+                limit = self.limits.render_timeout_s
+                raise OSError(f"espeak-ng gave no line within {limit:g} s") from None
             raise
         if proc.returncode != 0 or not out:
             reason = err.decode(errors="replace")[:200]
