@@ -69,6 +69,9 @@ export function showCallViewSoon(room, live, name) {
  * buttons: the first layout of #call costs several times the later ones (fonts, shaped text,
  * matched styles: 4-8 ms against about 1 ms, measured), and that first one would otherwise
  * come between the answer and the first remote frame. A click that comes first skips it.
+ * It waits for the page to settle, with the lobby's meter and device lists (Lobby.extras): at
+ * the first idle slice it was one 8-20 ms task between the navigation and a click that came at
+ * once (bench/lobby_busy.py), which then waited behind it.
  * @param {RoomJoin} room
  */
 export function warmCallView(room) {
@@ -86,8 +89,7 @@ export function warmCallView(room) {
     mark("call-view-warm");
     warmTilesSoon(room);
   };
-  if ("requestIdleCallback" in window) requestIdleCallback(run, { timeout: 2000 });
-  else setTimeout(run, 500);
+  room.lobby.extras(run);
 }
 
 /**
