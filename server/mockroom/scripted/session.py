@@ -26,7 +26,7 @@ from aiortc import (
     RTCPeerConnection,
     RTCSessionDescription,
 )
-from aiortc.sdp import SessionDescription, candidate_from_sdp
+from aiortc.sdp import candidate_from_sdp
 
 from ..clock import now_ms, sleep_until
 from ..errors import UserError
@@ -41,6 +41,7 @@ from .config import FlowConfig
 from .flow import AnswerClosed, AnswerOpened, Effect, Say, ScriptedFlow
 from .flow_state import LATE_MS
 from .followup import is_short_answer
+from .inputs import offered_kinds, still_recording
 from .media_in import MediaIn
 from .opus import OpusVoiceTrack, sent_audio_codec
 from .tracks import CardRenderer, CardTrack, CardView, VoiceTrack
@@ -70,18 +71,6 @@ PHASE_LABELS = {
 }
 
 
-def offered_kinds(sdp: str) -> list[str]:
-    """The media kinds of an offer's m-lines, or a UserError that says what is wrong with it."""
-    if not sdp.lstrip().startswith("v=0"):
-        raise UserError(
-            "The offer is not an SDP description (it must start with v=0).", code="bad-offer"
-        )
-    try:
-        return [media.kind for media in SessionDescription.parse(sdp).media]
-    except Exception as exc:  # aiortc's parser raises assorted errors on malformed lines
-        raise UserError(f"The offer's SDP could not be read: {exc}", code="bad-offer") from None
-
-
 def ice_configuration(settings: Settings) -> RTCConfiguration:
     """Only the operator's ICE servers: aiortc's default would wait on a public STUN server.
     TURN credentials are minted like a browser's (turn.py), so the secret stays a secret."""
@@ -90,20 +79,6 @@ def ice_configuration(settings: Settings) -> RTCConfiguration:
         for s in ice_servers(settings)
     ]
     return RTCConfiguration(iceServers=servers)
-
-
-def still_recording(value: Any) -> tuple[str, int] | None:
-    """`start`'s `recording`: the take the page kept recording through an outage, if any."""
-    if value is None:
-        return None
-    take = value.get("take") if isinstance(value, dict) else None
-    question_id = value.get("question_id") if isinstance(value, dict) else None
-    if not isinstance(question_id, str) or not isinstance(take, int) or isinstance(take, bool):
-        raise UserError(
-            '\'recording\' must be {"question_id": string, "take": number}.',
-            code="bad-message",
-        )
-    return question_id, take
 
 
 class ScriptedSession:
