@@ -256,8 +256,9 @@ class Settings:
     # with a model directory already on disk (never downloaded).
     asr: bool = setting(True, parse=flag)
     # `mockroom serve` runs on uvloop (in the dependencies) when on: less CPU per socket message
-    # (bench/notes_paired.py). Off by default until a scripted session's stall through a node
-    # kill, seen once in a fresh-clone run with it on, is understood: asyncio's own loop.
+    # (bench/notes_paired.py). Off by default: the scripted stall once seen with it on was the
+    # flow's clock losing a line's end on an early wake-up (fixed, scripted/flow_state.py; uvloop
+    # wakes up to 1 ms early), and the default waits for more fresh-clone runs with it on.
     uvloop: bool = setting(False, parse=flag)
     asr_backend: str = setting("pocketsphinx", parse=one_of("pocketsphinx", "faster-whisper"))
     asr_model_dir: Path | None = setting(None, parse=optional_path)
