@@ -130,7 +130,11 @@ def test_a_name_typed_before_the_module_loaded_is_kept(
         page.fill("#display-name", "Ben")
         page.unroute("**/static/build/room-page.js")
         release(held)
-        page.wait_for_function("performance.getEntriesByName('mockroom:script-ready').length > 0")
+        # A function, not an expression: Playwright polls an expression through eval() in the
+        # page, which the room page's CSP refuses (it failed so when the mark was not there yet).
+        page.wait_for_function(
+            "() => performance.getEntriesByName('mockroom:script-ready').length > 0"
+        )
         expect(page.locator("#display-name")).to_have_value("Ben")
         page.get_by_test_id("join-button").click()
         expect(page.get_by_test_id("participants")).to_contain_text("Ben")
