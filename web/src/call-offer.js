@@ -127,6 +127,7 @@ export function sendPrepared(prep, signal, current) {
  * @returns {PreparedOffer}
  */
 export function prepareOffer(opts) {
+  mark("offer-start");
   const pc = new RTCPeerConnection({ iceServers: opts.iceServers || [] });
   /** @type {RTCIceCandidateInit[]} */
   const candidates = [];

@@ -6,6 +6,7 @@
 // room-page.js only wires this to the page; room-controls.js holds the call's buttons.
 
 import { Call, prepareOffer } from "./call.js";
+import { afterNextPaint } from "./after-paint.js";
 import { mark } from "./join-timing.js";
 import { $ } from "./dom.js";
 import { showCallViewSoon, warmCallView } from "./join-view.js";
@@ -64,6 +65,8 @@ export class RoomJoin {
     this.live = null;
     /** @type {import("./call.js").PreparedOffer|null} the offer made in the lobby, for join() */
     this.prepared = null;
+    /** @type {{now: () => void}|null} prepare()'s offer, until it is made */
+    this.preparing = null;
     this.presence = new PresenceNote($("presence-note"));
     /** @type {ReturnType<typeof setTimeout>|undefined} hides the "back" banner */
     this.bannerTimer = undefined;
@@ -74,11 +77,17 @@ export class RoomJoin {
   }
 
   /** Offer and ICE candidates ready before the click (a Call with no client yet only prepares).
+   * Made in a task of its own after the lobby's first frame, not in the module's task (the
+   * embedded room info resolves at once): the RTCPeerConnection, its transceivers and the
+   * offer were ~20 ms there under load, ahead of the first paint and of a click. It still comes
+   * ~100 ms before a click-at-once (bench/lobby_busy.py); a click before it makes it at once.
    * @param {RoomInfo} info */
   prepare(info) {
-    this.prepared = prepareOffer({
-      role: this.role, roomMedia: this.roomMedia, iceServers: info.ice_servers,
-      stream: this.lobby.stream,
+    this.preparing = afterNextPaint(() => {
+      this.prepared = prepareOffer({
+        role: this.role, roomMedia: this.roomMedia, iceServers: info.ice_servers,
+        stream: this.lobby.stream,
+      });
     });
     warmCallView(this);
   }
@@ -102,6 +111,7 @@ export class RoomJoin {
       return;
     }
     const lobby = this.lobby;
+    this.preparing?.now(); // a click before the lobby's offer was made: made now
     if (how.without) {
       for (const t of lobby.stream.getTracks()) {
         if (how.without === "all" || t.kind === "video") {
