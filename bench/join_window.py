@@ -179,7 +179,12 @@ SIGNALS = """
         return "candidate " + (tcp ? "tcp " + type : "udp");
       }
       if (m.data && m.data.candidate) return "candidate end";
-      if (m.data && m.data.description) return m.data.description.type;
+      const d = m.data && m.data.description;
+      if (d) {
+        const lines = (d.sdp || "").split("\\n").filter((l) => l.startsWith("a=candidate"));
+        const tcp = lines.filter((l) => / tcp /i.test(l)).length;
+        return `${d.type} (${lines.length - tcp} udp + ${tcp} tcp candidates)`;
+      }
       return m.type;
     } catch { return "?"; }
   };

@@ -119,10 +119,14 @@ export async function handleSignal(call, peer, pc, data) {
     // After our answer to an offer is out, not between: what waited may take the main thread.
     call.onapplied(peer);
   } else if (data.candidate) {
-    try {
-      await pc.addIceCandidate(data.candidate);
-    } catch (err) {
-      if (!peer.ignoreOffer) throw err;
-    }
+    // Not awaited: the connection applies its candidates in order itself (its operations
+    // chain), so the ones queued behind a description are handed over together, in one task.
+    // Awaiting each put a round trip to WebRTC's signaling thread between them: under load the
+    // next candidate's addIceCandidate (which blocks the page's main thread until that thread
+    // takes it, 1-50 ms in traces) came hundreds of ms later, between `connected` and the
+    // first frame (bench/join_window.py).
+    pc.addIceCandidate(data.candidate).catch((err) => {
+      if (!peer.ignoreOffer && peer.pc === pc) console.warn("candidate from", peer.id, "failed", err);
+    });
   }
 }
