@@ -233,6 +233,7 @@ def traced(browser: Browser, first_url: str, second_url: str, ready: str) -> dic
     first = new_page(browser, probe=False)
     second = new_page(browser, probe=True)
     second.context.add_init_script(SIGNALS)
+    first.context.add_init_script(SIGNALS)
     try:
         first.goto(first_url)
         first.get_by_test_id("join-button").click()
@@ -249,6 +250,14 @@ def traced(browser: Browser, first_url: str, second_url: str, ready: str) -> dic
             n = len(list(SAVE.glob("*.json")))
             (SAVE / f"trace-{n}.json").write_text(json.dumps({**trace, "marks": result}))
         got = window_tasks(trace, result)
+        origin = second.evaluate("performance.timeOrigin") - first.evaluate(
+            "performance.timeOrigin"
+        )
+        got["waiting"] = [
+            (round(t - origin - result["answer-received"], 1), way, kind, round(ms, 2))
+            for way, kind, t, ms in first.evaluate("window.__signals || []")
+            if kind.startswith("candidate") and t - origin > result["join-click"]
+        ]
         got["signals"] = [
             (round(t - result["answer-received"], 1), way, kind, round(ms, 2))
             for way, kind, t, ms in second.evaluate("window.__signals || []")
@@ -280,6 +289,10 @@ def show(kind: str, got: dict[str, Any]) -> None:
     print(
         "    socket (ms after answer-received, way, what, handler ms): "
         + "; ".join(f"{t} {way} {kind} {ms}" for t, way, kind, ms in after)
+    )
+    print(
+        "    waiting page's candidates (ms after the joining page's answer-received): "
+        + "; ".join(f"{t} {way} {kind} {ms}" for t, way, kind, ms in got["waiting"])
     )
     sampled = ", ".join(f"{k} {v:.1f}" for k, v in top(got["profile"], 12) if v >= 0.3)
     print(f"    JS self time in the window (sampled): {sampled}")
