@@ -74,6 +74,24 @@ PROBE = """
   };
 })();
 """
+# The camera (and microphone) answer late: after the click, after the spare was made.
+SLOW_DEVICES = """
+(() => {
+  const gum = MediaDevices.prototype.getUserMedia;
+  MediaDevices.prototype.getUserMedia = function (...args) {
+    const late = (stream) => new Promise((ok) => setTimeout(() => ok(stream), 1500));
+    return gum.apply(this, args).then(late);
+  };
+  const Pc = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = class extends Pc {
+    constructor(...args) { super(...args); window.__pcs.push(this); }
+  };
+})();
+"""
+# The spare (the last connection made) has a sender with a track for both kinds.
+SPARE_DRESSED = """() => performance.getEntriesByName('mockroom:spare-made').length > 0
+  && window.__pcs.at(-1).getSenders().filter((s) => s.track).length === 2"""
 SPARE_MADE = "() => performance.getEntriesByName('mockroom:spare-made').length > 0"
 LOBBY_READY = "() => performance.getEntriesByName('mockroom:offer-prepared').length > 0"
 REMOTE = "[data-testid=remote-media]"
@@ -154,6 +172,26 @@ def test_the_tile_waits_for_an_answer_slower_than_the_joined_timer(
         log = host.evaluate("window.__log")
         assert "signal:answer-tile" in log, log
         expect(host.get_by_test_id("remote-tile")).to_have_count(1)
+    finally:
+        host.context.close()
+        guest.context.close()
+
+
+def test_devices_that_start_after_the_spare_was_made_go_onto_it(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    room = make_room(live_server.url, title="late camera")
+    host = new_page(browser, init_scripts=(PROBE, SLOW_DEVICES))
+    guest = probed_page(browser)
+    try:
+        join_room(host, link(live_server, room, "interviewer"), name="Hana")
+        # Made alone in the room before the devices answered, the spare gets them when they do.
+        host.wait_for_function(SPARE_DRESSED, timeout=15_000)
+        join_when_ready(guest, link(live_server, room, "candidate"))
+        expect_media(guest)
+        expect_media(host)
+        assert host.evaluate("window.__answering") == [{"before": 2, "after": 2}]
+        assert host.evaluate("window.__calls") == []
     finally:
         host.context.close()
         guest.context.close()

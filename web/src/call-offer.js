@@ -70,7 +70,7 @@ export function matchTransceivers(pc, plan, stream, tracks, receive) {
     const direction = receive ? "sendrecv" : "sendonly";
     if (tr.direction !== direction) tr.direction = direction;
     tr.sender.setStreams?.(stream);
-    if (track && tr.sender.track !== track) {
+    if (tr.sender.track !== track) { // the spare's sender may hold one we no longer send
       tr.sender.replaceTrack(track).catch((/** @type {unknown} */ err) => console.warn(err));
     }
   }

@@ -48,6 +48,11 @@ export class SpareConnection {
     performance.mark("mockroom:spare-made");
   }
 
+  /** The spare as it waits, or null (call.js puts a track that arrives later on it). */
+  current() {
+    return this.spare ? this.spare.pc : null;
+  }
+
   /**
    * The spare if it was made for this configuration (the ICE servers did not change since),
    * else null; another is made REFILL_MS later.

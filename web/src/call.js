@@ -156,6 +156,15 @@ export class Call {
       const sender = peer.pc && peer.attached ? senderOf(peer.pc, kind) : null;
       if (sender) jobs.push(sender.replaceTrack(track).catch((/** @type {unknown} */ err) => console.warn(err)));
     }
+    // The spare too: made before the camera was ready, it would lack this kind, and the next
+    // newcomer's answer would add it between their offer and our answer.
+    const spare = this._spare.current();
+    const spareSender = spare && senderOf(spare, kind);
+    if (spareSender) {
+      jobs.push(spareSender.replaceTrack(track).catch((/** @type {unknown} */ err) => console.warn(err)));
+    } else if (spare && track) {
+      this._dressSpare(spare, [kind]);
+    }
     await Promise.all(jobs);
   }
 
@@ -364,11 +373,12 @@ export class Call {
 
   /** Our tracks onto the spare (addTrack: a remote offer's m-lines reuse only those
    * transceivers), so answering on it changes no transceiver. Observers send nothing.
-   * @param {RTCPeerConnection} pc */
-  _dressSpare(pc) {
+   * @param {RTCPeerConnection} pc @param {("audio"|"video")[]} [kinds] */
+  _dressSpare(pc, kinds = this.plan.kinds) {
     if (!this.plan.sends) return;
-    for (const kind of this.plan.kinds) {
+    for (const kind of kinds) {
       const track = this.tracks[kind];
+      if (!this.plan.kinds.includes(kind)) continue;
       try {
         if (track) pc.addTrack(track, this.localStream);
       } catch (err) {
