@@ -90,6 +90,10 @@ export async function handleSignal(call, peer, pc, data) {
     if (peer.ignoreOffer) return;
     peer.settingAnswer = description.type === "answer";
     mark(`${description.type}-received`);
+    // A newcomer's tile waits for our answer; the fallback timer their `joined` armed (call.js)
+    // must not build it while their offer is applied: paused here, re-armed once the answer
+    // is out (below), or if answering fails (the signal chain's catch, call.js).
+    if (description.type === "offer") clearTimeout(peer.announceTimer);
     // Its tracks (ontrack fires once per kind while it is applied) reach the page together.
     peer.heldTracks = [];
     try {

@@ -55,7 +55,9 @@ export function fitTracks(pc, plan, tracks) {
 }
 
 /**
- * The answerer's side: our tracks go onto the transceivers the remote offer created.
+ * The answerer's side: our tracks go onto the transceivers the remote offer created or took
+ * (the spare's, which carry them already: then nothing changes, and nothing crosses to
+ * WebRTC's signaling thread between the offer and our answer).
  * receive: false towards an observer (it sends nothing: we only send to it).
  * @param {RTCPeerConnection} pc @param {MediaPlan} plan @param {MediaStream} stream
  * @param {{[kind: string]: MediaStreamTrack|null}} tracks @param {boolean} receive
@@ -65,9 +67,12 @@ export function matchTransceivers(pc, plan, stream, tracks, receive) {
     const track = tracks[kind];
     const tr = transceiver(pc, kind);
     if (!tr || !plan.sends) continue;
-    tr.direction = receive ? "sendrecv" : "sendonly";
+    const direction = receive ? "sendrecv" : "sendonly";
+    if (tr.direction !== direction) tr.direction = direction;
     tr.sender.setStreams?.(stream);
-    if (track) tr.sender.replaceTrack(track).catch((/** @type {unknown} */ err) => console.warn(err));
+    if (tr.sender.track !== track) { // the spare's sender may hold one we no longer send
+      tr.sender.replaceTrack(track).catch((/** @type {unknown} */ err) => console.warn(err));
+    }
   }
 }
 

@@ -1,9 +1,16 @@
 // One RTCPeerConnection made ahead of need, for the side that waits in the room: when someone
 // arrives, their offer is applied to a connection that exists already (with the call's
 // certificate), instead of the page constructing one between their `joined` and their offer.
-// An idle connection has no transceivers and gathers nothing, so keeping one costs next to
-// nothing; a new spare is made a moment after the last one was taken, never in the middle of
-// a negotiation.
+// The spare also carries our tracks already (`dress`: addTrack, one transceiver per kind), so
+// the offer's m-lines take those transceivers as they are: applying it creates no senders or
+// receivers, and the answer needs no direction change or replaceTrack — each of those is a
+// blocking hop from the page's main thread to WebRTC's signaling thread between the offer and
+// the answer (bench/answer_apply.py, and the traces in bench/join_answerer.py). A remote offer
+// reuses only transceivers made by addTrack (JSEP 5.10), never addTransceiver's.
+// An idle connection gathers nothing and encodes nothing until it is negotiated, so keeping one
+// costs next to nothing; a new spare is made a moment after the last one was taken, never in
+// the middle of a negotiation. It is for answering only: its negotiationneeded fired while
+// nobody listened, so an offer of ours made on it would never start (call.js `_createPc`).
 
 /** How long after a spare was taken the next one is made (the negotiation goes first). */
 const REFILL_MS = 1000;
@@ -12,9 +19,11 @@ export class SpareConnection {
   /**
    * @param {(config: RTCConfiguration) => RTCPeerConnection} [make] the constructor (tests
    *   count connections through it)
+   * @param {(pc: RTCPeerConnection) => void} [dress] puts our tracks on a new spare
    */
-  constructor(make = (config) => new RTCPeerConnection(config)) {
+  constructor(make = (config) => new RTCPeerConnection(config), dress = () => {}) {
     this.make = make;
+    this.dress = dress;
     /** @type {{pc: RTCPeerConnection, key: string}|null} */
     this.spare = null;
     /** @type {ReturnType<typeof setTimeout>|undefined} */
@@ -32,9 +41,16 @@ export class SpareConnection {
     const key = configKey(config);
     if (this.spare && this.spare.key === key) return;
     this.spare?.pc.close();
-    this.spare = { pc: this.make(config), key };
+    const pc = this.make(config);
+    this.dress(pc);
+    this.spare = { pc, key };
     // Tests and bench/join_phases.py tell a spare from the lobby's connection by this mark.
     performance.mark("mockroom:spare-made");
+  }
+
+  /** The spare as it waits, or null (call.js puts a track that arrives later on it). */
+  current() {
+    return this.spare ? this.spare.pc : null;
   }
 
   /**

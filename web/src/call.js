@@ -86,8 +86,9 @@ export class Call {
     this._certified = Promise.resolve(
       RTCPeerConnection.generateCertificate?.(/** @type {any} */ ({ name: "ECDSA", namedCurve: "P-256" })),
     ).then((cert) => { this.certificate = cert || null; }, () => {});
-    /** The connection the next newcomer's offer is answered on (see call-spare.js). */
-    this._spare = new SpareConnection();
+    /** The connection the next newcomer's offer is answered on (see call-spare.js), with our
+     * tracks on it already. */
+    this._spare = new SpareConnection(undefined, (pc) => this._dressSpare(pc));
     /** @type {PreparedOffer|null} */
     this._prepared = opts.prepared || null;
     /** @type {string|null} the peer offerAhead sent the offer to, until the welcome */
@@ -156,6 +157,15 @@ export class Call {
     for (const peer of this.peers.values()) {
       const sender = peer.pc && peer.attached ? senderOf(peer.pc, kind) : null;
       if (sender) jobs.push(sender.replaceTrack(track).catch((/** @type {unknown} */ err) => console.warn(err)));
+    }
+    // The spare too: made before the camera was ready, it would lack this kind, and the next
+    // newcomer's answer would add it between their offer and our answer.
+    const spare = this._spare.current();
+    const spareSender = spare && senderOf(spare, kind);
+    if (spareSender) {
+      jobs.push(spareSender.replaceTrack(track).catch((/** @type {unknown} */ err) => console.warn(err)));
+    } else if (spare && track) {
+      this._dressSpare(spare, [kind]);
     }
     await Promise.all(jobs);
   }
@@ -285,7 +295,7 @@ export class Call {
     if (connects && offerer && !existing && this._prepared && sendsMedia(info.role)) {
       this._usePrepared(peer);
     } else if (connects) {
-      peer.pc = this._createPc(peer);
+      peer.pc = this._createPc(peer, !offerer);
       if (offerer) this._attach(peer, true); // addTransceiver fires negotiationneeded → offer
     }
     if (peer.announced) {
@@ -353,12 +363,30 @@ export class Call {
     return config;
   }
 
-  /** @param {RemotePeer} peer */
-  _createPc(peer) {
+  /** A connection for a peer; one we answer on is the spare if there is one (an offer of ours
+   * must not be: see call-spare.js).
+   * @param {RemotePeer} peer @param {boolean} answering */
+  _createPc(peer, answering) {
     const config = this._config();
-    const pc = this._spare.take(config) || new RTCPeerConnection(config);
+    const pc = (answering && this._spare.take(config)) || new RTCPeerConnection(config);
     this._wirePc(peer, pc);
     return pc;
+  }
+
+  /** Our tracks onto the spare (addTrack: a remote offer's m-lines reuse only those
+   * transceivers), so answering on it changes no transceiver. Observers send nothing.
+   * @param {RTCPeerConnection} pc @param {("audio"|"video")[]} [kinds] */
+  _dressSpare(pc, kinds = this.plan.kinds) {
+    if (!this.plan.sends) return;
+    for (const kind of kinds) {
+      const track = this.tracks[kind];
+      if (!this.plan.kinds.includes(kind)) continue;
+      try {
+        if (track) pc.addTrack(track, this.localStream);
+      } catch (err) {
+        console.warn("the spare connection took no", kind, err); // the offer makes it then
+      }
+    }
   }
 
   /** @param {RemotePeer} peer @param {RTCPeerConnection} pc */
@@ -382,6 +410,7 @@ export class Call {
     const pc = p.pc;
     p.chain = p.chain.then(() => this._handleSignal(p, pc, data)).catch((err) => {
       console.warn("signal from", from, "failed", err);
+      this._announceLater(p); // its tile is not left waiting on an answer that failed
     });
   }
 
