@@ -6,7 +6,8 @@ only by a rendering update of the page's main thread. This bench joins a room tw
 under a Chromium trace, once clicking Join the moment it is enabled (as a harness or a quick
 person does, before the lobby's warm-ups) and once a while later, and prints the rendering work
 of the joining page's main thread in that window: style recalc (elements restyled), layout
-(objects laid out), pre-paint, paint, layerize, commit, and the tasks of 5 ms and more.
+(objects laid out), pre-paint, paint, layerize, commit, the tasks of 5 ms and more, and the
+setSinkId output-device task; with --deep, the font-strike lookups (sync IPC) too.
 
     .venv/bin/python bench/call_paint.py --runs 3 [--late-ms 1200] [--save DIR] [--deep]
     .venv/bin/python bench/call_paint.py --runs 3 --base /tmp/old-checkout   # A/B, interleaved
@@ -72,7 +73,7 @@ def rendering(trace: Any, marks: dict[str, float]) -> dict[str, Any]:
     lo = origin + marks["answer-applied"] * 1000
     hi = origin + marks["frame"] * 1000
     out: dict[str, Any] = {s: 0.0 for s in STEPS}
-    out.update(elements=0, objects=0, tasks=[], busy=0.0, fonts=0.0, font_ipcs=0)
+    out.update(elements=0, objects=0, tasks=[], busy=0.0, fonts=0.0, font_ipcs=0, sink=0.0)
     # Tasks nest (RunTask around ThreadControllerImpl::RunTask with some categories): the
     # outermost of each span counts once.
     spans: list[tuple[float, float]] = []
@@ -87,6 +88,9 @@ def rendering(trace: Any, marks: dict[str, float]) -> dict[str, Any]:
         args = e.get("args") or {}
         if name in TASKS:
             spans.append((t0, t0 + dur))
+            # setSinkId's output-device check (room-ui.js applySink).
+            if str(args.get("src_file", "")).endswith("html_media_element_audio_output_device.cc"):
+                out["sink"] += dur / 1000
         elif name in STEPS:
             out[name] += dur / 1000
             if name == "UpdateLayoutTree":
@@ -176,6 +180,7 @@ def main() -> int:
                             f"{r['applied→frame']:.0f} ms, busy {r['busy']:.1f}; {steps}; "
                             f"elements {r['elements']}, layout objects {r['objects']}, "
                             f"font IPC {r['font_ipcs']}x {r['fonts']:.1f} ms, "
+                            f"setSinkId task {r['sink']:.1f} ms, "
                             f"tasks ≥5 ms {r['tasks']}",
                             flush=True,
                         )
@@ -186,7 +191,7 @@ def main() -> int:
     print("\nmedians (ms; counts summed over the window):")
     for kind, runs in got.items():
         keys = ["applied→frame", "click→frame", "busy", *STEPS, "elements", "objects"]
-        keys += ["fonts", "font_ipcs"]
+        keys += ["fonts", "font_ipcs", "sink"]
         cells = ", ".join(f"{k} {statistics.median(r[k] for r in runs):.1f}" for k in keys)
         print(f"  {kind}: {cells}")
     return 0
