@@ -2,6 +2,7 @@
 // connection's events and each signal the other side sends. call.js keeps the peers and
 // decides who offers; this module is what a connection does with its messages. No DOM here.
 
+import { addRemoteCandidate } from "./call-candidates.js";
 import { withStartBitrate } from "./call-media.js";
 import { descriptionJSON, sendsMedia } from "./call-offer.js";
 import { isNewRemote } from "./call-resume.js";
@@ -119,10 +120,15 @@ export async function handleSignal(call, peer, pc, data) {
     // After our answer to an offer is out, not between: what waited may take the main thread.
     call.onapplied(peer);
   } else if (data.candidate) {
-    try {
-      await pc.addIceCandidate(data.candidate);
-    } catch (err) {
-      if (!peer.ignoreOffer) throw err;
-    }
+    // Not awaited: the connection applies its candidates in order itself (its operations
+    // chain), so the ones queued behind a description are handed over together, in one task.
+    // Awaiting each put a round trip to WebRTC's signaling thread between them: under load the
+    // next candidate's addIceCandidate (which blocks the page's main thread until that thread
+    // takes it, 1-50 ms in traces) came hundreds of ms later, between `connected` and the
+    // first frame (bench/join_window.py).
+    // One our side cannot pair (a TCP "active" one) is held instead: call-candidates.js.
+    addRemoteCandidate(peer, pc, data.candidate).catch((err) => {
+      if (!peer.ignoreOffer && peer.pc === pc) console.warn("candidate from", peer.id, "failed", err);
+    });
   }
 }

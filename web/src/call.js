@@ -35,6 +35,8 @@ import { mark } from "./join-timing.js";
  *   handed to onpeertrack together once it is (one media pipeline set-up, not one per track)
  * @property {boolean} [unseen]           kept across a reconnect whose welcome did not list it
  *   (the server restarted and has not seen it back yet): dropped if its media fails
+ * @property {RTCIceCandidateInit[]} [heldTcp] its TCP "active" candidates, held while our side
+ *   has no passive one to pair them with (call-candidates.js)
  * @property {Promise<void>} chain        signals are handled one after another
  */
 
