@@ -155,10 +155,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         env = {"MOCKROOM_ROOM_RATE_PER_HOUR": "0"}
         servers = {"": start_server(Path(tmp) / "data", env=env)}
-        if args.base:
-            base_env = {**env, "PYTHONPATH": str(args.base.resolve() / "server")}
-            servers["base "] = start_server(Path(tmp) / "base", env=base_env, timeout=60)
         try:
+            if args.base:
+                # Its own code and web bundle; its first start compiles them (slow when loaded).
+                base_env = {**env, "PYTHONPATH": str(args.base.resolve() / "server")}
+                servers["base "] = start_server(Path(tmp) / "base", env=base_env, timeout=60)
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
                     executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS), headless=True
