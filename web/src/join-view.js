@@ -10,6 +10,7 @@
 
 import { mark } from "./join-timing.js";
 import { $ } from "./dom.js";
+import { fontsOf, warmFonts } from "./font-warm.js";
 import { RoomView } from "./room-ui.js";
 import { followPips } from "./screen-pip.js";
 
@@ -71,10 +72,13 @@ export function showCallViewSoon(room, live, name) {
  * come between the answer and the first remote frame. A click that comes first skips it.
  * It waits for the page to settle, with the lobby's meter and device lists (Lobby.extras): at
  * the first idle slice it was one 8-20 ms task between the navigation and a click that came at
- * once (bench/lobby_busy.py), which then waited behind it.
+ * once (bench/lobby_busy.py), which then waited behind it. The fonts, the larger part of that
+ * first layout, are looked up at once, in slices (warmCallFonts): a click at once comes before
+ * the settle.
  * @param {RoomJoin} room
  */
 export function warmCallView(room) {
+  warmCallFonts(room);
   const run = () => {
     if (room.live) return;
     room.controls.setup();
@@ -93,6 +97,28 @@ export function warmCallView(room) {
 }
 
 /**
+ * The fonts of the call view and its tiles (font-warm.js), each looked up in a task of its own
+ * from the task after this one: the page waits for the camera then (getUserMedia takes 60-300
+ * ms), so they are done before a click that comes the moment Join is enabled, and none of
+ * them is the click's wait for longer than one lookup. In traces of such a click the call
+ * view's first layout went from 40 ms (35 of them font lookups) to about what a warm one costs.
+ * @param {RoomJoin} room
+ */
+function warmCallFonts(room) {
+  setTimeout(() => {
+    const box = $("call");
+    if (room.live || !box || !box.hidden) return;
+    /** @type {string[]} */
+    let fonts = [];
+    withWarmTiles(room, () => { fonts = fontsOf(box); });
+    const stop = () => !!room.live || !box.hidden;
+    void warmFonts(fonts, stop).then((done) => {
+      if (done === fonts.length) mark("call-fonts-warm");
+    });
+  }, 0);
+}
+
+/**
  * The tiles (warmTiles) in an idle slice of their own after the empty view's: each slice stays
  * short. Laid out the same way, in the hidden call view shown off to the side.
  * @param {RoomJoin} room
@@ -103,7 +129,7 @@ function warmTilesSoon(room) {
     if (room.live || !box || !box.hidden) return;
     box.classList.add("prewarm");
     box.hidden = false;
-    warmTiles(room);
+    withWarmTiles(room, (view) => void view.tiles.offsetHeight);
     box.hidden = true;
     box.classList.remove("prewarm");
     mark("call-view-warm-tiles");
@@ -114,25 +140,29 @@ function warmTilesSoon(room) {
 
 /**
  * One tile of each kind (ours, a remote one with its name, role, mute sign and stats line) and
- * their roster entries, laid out by a throwaway view and removed. Their first layout costs
- * several times the later ones (the first text of each style shaped, the <details> of the
- * stats line, the video boxes), and without this it came in the first frame after the answer,
- * as the connection came up: in traces that frame's layout went from 12.3 ms to 3.4 ms.
- * @param {RoomJoin} room
+ * their roster entries, put into the call view by a throwaway view for `use` and removed. Laid
+ * out there (warmTilesSoon): their first layout costs several times the later ones (the first
+ * text of each style shaped, the <details> of the stats line, the video boxes), and without it
+ * that came in the first frame after the answer, as the connection came up: in traces that
+ * frame's layout went from 12.3 ms to 3.4 ms. Read there (warmCallFonts): the fonts they use.
+ * @param {RoomJoin} room @param {(view: RoomView) => void} use
  */
-function warmTiles(room) {
+function withWarmTiles(room, use) {
   const view = new RoomView({ roomMedia: room.roomMedia });
   const count = view.tiles.dataset.count;
   view.addLocal({ name: "Warm", role: room.role, video: null });
   const info = { id: "warm-up", role: "interviewer", name: "Warm", audio: true, video: true,
     screen: false };
   view.addPeer(/** @type {any} */ ({ id: info.id, info, stream: new MediaStream() }));
-  void view.tiles.offsetHeight;
-  view.removePeer(info.id);
-  view.local?.tile?.remove();
-  view.local?.item.remove();
-  if (count === undefined) delete view.tiles.dataset.count;
-  else view.tiles.dataset.count = count;
+  try {
+    use(view);
+  } finally {
+    view.removePeer(info.id);
+    view.local?.tile?.remove();
+    view.local?.item.remove();
+    if (count === undefined) delete view.tiles.dataset.count;
+    else view.tiles.dataset.count = count;
+  }
 }
 
 /**

@@ -170,7 +170,7 @@ export class RoomView {
       // Attached once it has tracks (attachStream): a stream that gains tracks while an element
       // plays it has the element rebuild its pipeline for each one.
       if (peer.stream.getTracks().length) media.srcObject = peer.stream;
-      this.applySink(media);
+      this.applySink(media, { fresh: true });
       tile = h("figure", { class: "tile remote", "data-peer-id": peer.id, "data-testid": "remote-tile" },
         media,
         h("div", { class: "placeholder", "aria-hidden": "true" },
@@ -311,9 +311,16 @@ export class RoomView {
     for (const v of this.views.values()) if (v.media) this.applySink(v.media);
   }
 
-  /** @param {HTMLMediaElement} media */
-  applySink(media) {
+  /**
+   * @param {HTMLMediaElement} media
+   * @param {{fresh?: boolean}} [opts] fresh: a new element, which plays on the default output
+   *   already: setSinkId("default") on it (the lobby's speaker list starts there) cost the main
+   *   thread a task of 5-35 ms (the output device's check) right before the first remote frame,
+   *   in traces of a join clicked after the lobby had listed its devices, and changed nothing.
+   */
+  applySink(media, { fresh = false } = {}) {
     const m = /** @type {any} */ (media);
+    if (fresh && this.speakerId === "default") return;
     if (this.speakerId && typeof m.setSinkId === "function") {
       m.setSinkId(this.speakerId).catch(() => {});
     }
