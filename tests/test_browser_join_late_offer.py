@@ -17,8 +17,7 @@ from playwright.sync_api import Browser, expect
 from support.browser import RECORD_CSP_VIOLATIONS, chromium, join_room, new_page
 from support.browser import room_link as link
 from support.http import make_room
-from support.live_server import LiveServer
-from test_browser_join_answer import (
+from support.join_log import (
     ANNOUNCE_LATER_MS,
     RECORD_LOG,
     SPARES_MADE,
@@ -28,6 +27,7 @@ from test_browser_join_answer import (
     log_of,
     logging_page,
 )
+from support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
