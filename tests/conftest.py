@@ -25,6 +25,17 @@ from support.scripted_browser import build_web, scripted_chromium, spoken_wav
 # longer than 5 s now and then. A passing test waits no longer; only a failure reports later.
 expect.set_options(timeout=15_000)
 
+# pyproject's 120 s per test is a guard against hangs; a browser test on a loaded 2-core host
+# (a server start, a Chromium launch for its module, two pages joining) ran into it while still
+# making progress. Browser tests get this ceiling unless they set their own.
+BROWSER_TEST_TIMEOUT_S = 240
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(BROWSER_TEST_TIMEOUT_S))
+
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
