@@ -24,8 +24,8 @@ from support.join_log import (
     answered_at_once,
     expect_call,
     join_from_lobby,
-    log_of,
     logging_page,
+    stamped_log,
 )
 from support.live_server import LiveServer
 
@@ -73,8 +73,7 @@ def test_a_late_offer_finds_the_tile_built_and_is_answered_on_the_spare(
         got = answered_at_once(host, 0)
         offer = next(e for e in got if e.startswith("in:signal:offer"))
         assert offer == "in:signal:offer+tile", got
-        at: list[int] = host.evaluate("window.__at")
-        log = log_of(host)
+        log, at = stamped_log(host)
         waited = at[log.index(offer)] - at[log.index("in:joined")]
         assert waited >= ANNOUNCE_LATER_MS, (waited, got)
         expect(host.locator("#participants")).to_contain_text("Candidate")

@@ -70,6 +70,13 @@ def log_of(page: Page) -> list[str]:
     return log
 
 
+def stamped_log(page: Page) -> tuple[list[str], list[int]]:
+    """The log and its times, read together (frames keep coming: two reads could differ)."""
+    got: tuple[list[str], list[int]] = page.evaluate("() => [window.__log, window.__at]")
+    log, at = got
+    return log, at
+
+
 def join_from_lobby(page: Page, url: str) -> None:
     """Open the link, wait in the lobby until its offer is gathered, then click Join."""
     page.goto(url)
@@ -97,8 +104,7 @@ def answered_at_once(page: Page, since: int) -> list[str]:
     the `joined` (it is the fallback for an offer that never comes): on a loaded host the offer
     can come later, the tile is then built before it arrives, and that run says nothing about
     the order; the tile must never appear between the offer's arrival and the answer."""
-    log = log_of(page)
-    at: list[int] = page.evaluate("window.__at")
+    log, at = stamped_log(page)
     joined = log.index("in:joined", since)
     answer = next(i for i in range(joined, len(log)) if log[i].startswith("out:signal:answer"))
     offer = next(i for i in range(joined, answer) if log[i].startswith("in:signal:offer"))
