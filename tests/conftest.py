@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from mockroom.app import create_app
 from mockroom.settings import Settings
@@ -18,6 +18,23 @@ from support.live_server import LiveServer, start_server, stop_server
 from support.postgres import pg_url, postgres_server  # noqa: F401  (fixtures: a private PostgreSQL)
 from support.redis import redis_server  # noqa: F401  (a fixture: a private redis-server)
 from support.scripted_browser import build_web, scripted_chromium, spoken_wav
+
+# expect()'s default 5 s suits a quiet machine. CI runs the suite on 2 cores with two Chromium
+# pages per test, and most expectations wait on a round trip through the server and another
+# page (a share's `updated`, a renegotiated track, a reconnect's welcome): under load those took
+# longer than 5 s now and then. A passing test waits no longer; only a failure reports later.
+expect.set_options(timeout=15_000)
+
+# pyproject's 120 s per test is a guard against hangs; a browser test on a loaded 2-core host
+# (a server start, a Chromium launch for its module, two pages joining) ran into it while still
+# making progress. Browser tests get this ceiling unless they set their own.
+BROWSER_TEST_TIMEOUT_S = 240
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(BROWSER_TEST_TIMEOUT_S))
 
 
 @pytest.fixture

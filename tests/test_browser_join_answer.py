@@ -12,113 +12,32 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from support.browser import RECORD_CSP_VIOLATIONS, chromium, join_room, new_page
+from support.browser import chromium, join_room
 from support.browser import room_link as link
 from support.http import make_room
+from support.join_log import (
+    SPARES_MADE,
+    answered_at_once,
+    expect_call,
+    join_from_lobby,
+    log_of,
+    logging_page,
+)
 from support.live_server import LiveServer
-from support.peer_probe import FRAMES_ARRIVE
 
 pytestmark = pytest.mark.browser
 
-# One log per page, in order: "out:hello", "in:joined", "pc:new", "out:signal:answer", … The
-# answer's entry says whether a remote tile existed when it was sent ("+tile" / "-tile"); the
-# offer's how many candidates its SDP carried (window.__offerCandidates).
-RECORD_LOG = """
-(() => {
-  const log = window.__log = [];
-  const describe = (dir, data) => {
-    let m;
-    try { m = JSON.parse(data); } catch { return; }
-    const d = m.data || {};
-    const what = d.description ? d.description.type : d.candidate !== undefined ? "candidate" : "";
-    let entry = [dir, m.type, what].filter(Boolean).join(":");
-    if (dir === "out" && what === "answer") {
-      entry += document.querySelector("[data-testid=remote-tile]") ? "+tile" : "-tile";
-    }
-    if (dir === "out" && what === "offer") {
-      window.__offerCandidates = (d.description.sdp.match(/^a=candidate:/gm) || []).length;
-    }
-    log.push(entry);
-  };
-  const send = WebSocket.prototype.send;
-  WebSocket.prototype.send = function (data) {
-    if (typeof data === "string") describe("out", data);
-    return send.call(this, data);
-  };
-  const Socket = window.WebSocket;
-  window.WebSocket = class extends Socket {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener("message", (e) => typeof e.data === "string" && describe("in", e.data));
-    }
-  };
-  const Pc = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.RTCPeerConnection = class extends Pc {
-    constructor(...args) { super(...args); log.push("pc:new"); window.__pcs.push(this); }
-  };
-})();
-"""
-
-# The lobby's offer is made and has gathered all its candidates (the page has sat in the lobby).
-LOBBY_GATHERED = """() => performance.getEntriesByName('mockroom:offer-prepared').length > 0
-  && window.__pcs.length > 0 && window.__pcs[0].iceGatheringState === 'complete'"""
-# The spare itself (call-spare.js marks it): the lobby's offer made a connection too, so a
-# "pc:new" in the log does not say the spare exists (waiting on that let a newcomer arrive
-# before the spare on a loaded host, and the answer went out on a new connection).
-SPARES_MADE = "(n) => performance.getEntriesByName('mockroom:spare-made').length >= n"
 SPARE_AFTER_WELCOME = """() => performance.getEntriesByName('mockroom:spare-made')[0].startTime
   - performance.getEntriesByName('mockroom:welcome')[0].startTime"""
 SPARE_AFTER_MS = 600  # call.js: the wait after a welcome that listed someone
-REMOTE = "[data-testid=remote-media]"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with chromium() as b:
         yield b
-
-
-def logging_page(browser: Browser) -> Page:
-    return new_page(browser, init_scripts=(RECORD_CSP_VIOLATIONS, RECORD_LOG))
-
-
-def log_of(page: Page) -> list[str]:
-    log: list[str] = page.evaluate("window.__log")
-    return log
-
-
-def join_from_lobby(page: Page, url: str) -> None:
-    """Open the link, wait in the lobby until its offer is gathered, then click Join."""
-    page.goto(url)
-    page.wait_for_function(LOBBY_GATHERED)
-    join = page.get_by_test_id("join-button")
-    expect(join).to_be_enabled()
-    join.click()
-
-
-def expect_call(page: Page, names: int = 1) -> None:
-    expect(page.get_by_test_id("connection-state")).to_have_text("connected", timeout=20_000)
-    expect(page.locator(REMOTE)).to_have_count(names)
-    assert page.evaluate(FRAMES_ARRIVE, [REMOTE, 3])["width"] > 0
-    # The tracks that arrived together while the description was applied are both played.
-    kinds = page.evaluate(f"""() => document.querySelector("{REMOTE}").srcObject
-        .getTracks().map((t) => t.kind).sort()""")
-    assert kinds == ["audio", "video"], kinds
-
-
-def answered_at_once(log: list[str], since: int) -> list[str]:
-    """The waiting page's log from the newcomer's `joined` (at or after `since`) to its answer:
-    asserts the answer was the first frame it sent, on no new connection, before any tile."""
-    joined = log.index("in:joined", since)
-    answer = next(i for i in range(joined, len(log)) if log[i].startswith("out:signal:answer"))
-    between = log[joined + 1 : answer]
-    assert not [e for e in between if e.startswith("out:")], log[joined:]
-    assert "pc:new" not in between, log[joined:]
-    assert log[answer] == "out:signal:answer-tile", log[joined:]
-    return log[joined : answer + 1]
 
 
 def test_the_waiting_page_answers_on_its_spare_before_building_the_tile(
@@ -138,7 +57,7 @@ def test_the_waiting_page_answers_on_its_spare_before_building_the_tile(
         join_from_lobby(guest, link(live_server, room, "candidate"))
         expect_call(guest)
         expect_call(host)
-        answered_at_once(log_of(host), 0)
+        answered_at_once(host, 0)
         # The tile and the roster entry follow the answer; the call has them as before.
         expect(host.get_by_test_id("remote-tile")).to_have_count(1)
         expect(host.locator("#participants")).to_contain_text("Candidate")
@@ -164,7 +83,7 @@ def test_the_next_newcomer_gets_a_new_spare(browser: Browser, live_server: LiveS
         join_from_lobby(first, link(live_server, room, "candidate"))
         expect_call(first)
         expect_call(host)
-        answered_at_once(log_of(host), 0)
+        answered_at_once(host, 0)
         first.get_by_test_id("leave-button").click()
         expect(host.get_by_test_id("remote-tile")).to_have_count(0)
         # The spare was taken by the first answer; a new one is made once that call is up.
@@ -173,7 +92,7 @@ def test_the_next_newcomer_gets_a_new_spare(browser: Browser, live_server: LiveS
         join_from_lobby(second, link(live_server, room, "candidate"))
         expect_call(second)
         expect_call(host)
-        answered_at_once(log_of(host), seen)
+        answered_at_once(host, seen)
     finally:
         for page in (host, first, second):
             page.context.close()

@@ -89,7 +89,9 @@ def new_page(
     for script in init_scripts:
         context.add_init_script(script)
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    # Actions and navigations (Playwright's own default is 30 s): a room page's goto through
+    # the cluster's nginx took over 20 s at load ~29.
+    page.set_default_timeout(30_000)
     return page
 
 

@@ -9,13 +9,13 @@ import asyncio
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from support.live_server import LiveServer, free_port, start_server, stop_server
+from support.live_server import LiveServer, reserved_port, start_server, stop_server
 from support.nginx import readme_block, running_nginx
 
 Socket = aiohttp.ClientWebSocketResponse
@@ -116,7 +116,10 @@ async def rejoin(
 def nginx_in_front(
     directory: Path, nodes: list[LiveServer], port: int | None = None
 ) -> Iterator[str]:
-    port = port or free_port()
+    if port is None:
+        with reserved_port() as free, nginx_in_front(directory, nodes, free) as url:
+            yield url
+        return
     block = readme_block("upstream mockroom {")
     servers = re.findall(r"server 10\.0\.0\.\d+:8080", block)
     assert len(servers) == len(nodes)
@@ -134,10 +137,14 @@ def proxied_cluster(
 ) -> Iterator[tuple[list[LiveServer], str]]:
     """Two nodes behind README's nginx, with README's settings behind a proxy (the address
     people open, and trust in its headers): the nodes, and that address."""
-    port = free_port()
-    public = {"MOCKROOM_PUBLIC_URL": f"http://127.0.0.1:{port}", "MOCKROOM_TRUST_PROXY": "true"}
-    with (
-        cluster_nodes(root, redis_url, database_url, env=public) as nodes,
-        nginx_in_front(root / "nginx", nodes, port=port),
-    ):
+    # nginx's port is in the nodes' settings, so it is chosen first, and held (reserved_port)
+    # through the nodes' start-up until nginx listens on it.
+    with ExitStack() as stack:
+        with reserved_port() as port:
+            public = {
+                "MOCKROOM_PUBLIC_URL": f"http://127.0.0.1:{port}",
+                "MOCKROOM_TRUST_PROXY": "true",
+            }
+            nodes = stack.enter_context(cluster_nodes(root, redis_url, database_url, env=public))
+            stack.enter_context(nginx_in_front(root / "nginx", nodes, port=port))
         yield nodes, public["MOCKROOM_PUBLIC_URL"]

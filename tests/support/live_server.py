@@ -13,7 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +22,25 @@ from support.paths import REPO
 
 
 def free_port() -> int:
+    """A port free right now (for "nothing listens there", or a process that binds it at once;
+    a server that takes seconds to start wants reserved_port)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def reserved_port() -> Iterator[int]:
+    """A free loopback port, held for the block. free_port's port is free only when asked: in
+    the seconds a server takes to start on a loaded host the kernel may hand it to another
+    test's free_port() or as an outgoing connection's source port, and the server then cannot
+    listen. Held by a bound socket with SO_REUSEADDR that never listens: nothing else gets the
+    port, and a server that sets SO_REUSEADDR itself (asyncio's, nginx, redis-server,
+    PostgreSQL all do) still binds it; close the block once the server listens."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
 
 
 @dataclass
@@ -45,12 +62,17 @@ def start_server(
     *,
     extra_args: Sequence[str] = (),
     log_path: Path | None = None,
-    timeout: float = 20,
+    timeout: float = 60,
 ) -> LiveServer:
     """Start the server on `data_dir` and wait until /healthz answers; `env` adds to os.environ
     (MOCKROOM_TLS_CERT there: the server speaks HTTPS with a self-signed certificate). The log
-    goes next to the data folder unless `log_path` says where."""
-    port = port or free_port()
+    goes next to the data folder unless `log_path` says where. `timeout`: a Python start-up
+    with aiortc and pycrdt took over 20 s at load 30 on 2 cores."""
+    if port is None:
+        with reserved_port() as free:
+            return start_server(
+                data_dir, free, env, extra_args=extra_args, log_path=log_path, timeout=timeout
+            )
     log_path = log_path or data_dir.parent / f"server-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}

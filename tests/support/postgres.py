@@ -18,7 +18,6 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -28,6 +27,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
+from support.live_server import reserved_port
 
 
 def pg_binary(name: str) -> str:
@@ -40,12 +41,6 @@ def pg_binary(name: str) -> str:
             f"{name} not found: install Debian's postgresql (scripts/system-deps.sh)"
         )
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -121,36 +116,37 @@ def start_postgres(
         check=True,
         capture_output=True,
     )
-    port = free_port()
-    # fsync off for tests: a test database need not survive a power cut (bench turns it on).
-    options = (
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 "
-        f"-c fsync={'on' if fsync else 'off'} -c max_connections=200"
-    )
-    params = ""
-    if tls is not None:
-        options += _tls_files(root, tls)
-        (data / "pg_hba.conf").write_text(TLS_ONLY_HBA)
-        params = f"?sslmode=verify-full&sslrootcert={tls[0]}"
-    subprocess.run(
-        _as_owner(
-            [
-                pg_binary("pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-l",
-                str(root / "log"),
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
+    # Held until pg_ctl -w says it accepts connections (see live_server.reserved_port).
+    with reserved_port() as port:
+        # fsync off for tests: a test database need not survive a power cut (bench turns it on).
+        options = (
+            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 "
+            f"-c fsync={'on' if fsync else 'off'} -c max_connections=200"
+        )
+        params = ""
+        if tls is not None:
+            options += _tls_files(root, tls)
+            (data / "pg_hba.conf").write_text(TLS_ONLY_HBA)
+            params = f"?sslmode=verify-full&sslrootcert={tls[0]}"
+        subprocess.run(
+            _as_owner(
+                [
+                    pg_binary("pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(root / "log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
     stop = _as_owner([pg_binary("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"])
     return PostgresServer(root, port, params), stop
 

@@ -20,11 +20,7 @@ from pathlib import Path
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from support.live_server import reserved_port
 
 
 @dataclass
@@ -57,24 +53,24 @@ def _answers_ping(port: int, ca: Path | None = None) -> bool:
 def start_redis(directory: Path, tls: tuple[Path, Path] | None = None) -> RedisServer:
     """`tls`: (certificate, key): TLS only, no plain port; clients need no certificate."""
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    port = _free_port()
-    listen = ["--port", str(port)]
-    if tls is not None:
-        cert, key = tls
-        listen = ["--port", "0", "--tls-port", str(port), "--tls-cert-file", str(cert)]
-        listen += ["--tls-key-file", str(key), "--tls-ca-cert-file", str(cert)]
-        listen += ["--tls-auth-clients", "no"]
-    args = [binary, *listen, "--bind", "127.0.0.1", "--save", "", "--appendonly"]
-    args += ["no", "--dir", str(directory), "--logfile", str(directory / "redis.log")]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    ca = tls[0] if tls is not None else None
-    deadline = time.monotonic() + 15
-    while not _answers_ping(port, ca):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"redis-server did not start on port {port}")
-        time.sleep(0.05)
-    return RedisServer(port, process, ca)
+    with reserved_port() as port:  # held until redis-server answers (see live_server.py)
+        listen = ["--port", str(port)]
+        if tls is not None:
+            cert, key = tls
+            listen = ["--port", "0", "--tls-port", str(port), "--tls-cert-file", str(cert)]
+            listen += ["--tls-key-file", str(key), "--tls-ca-cert-file", str(cert)]
+            listen += ["--tls-auth-clients", "no"]
+        args = [binary, *listen, "--bind", "127.0.0.1", "--save", "", "--appendonly"]
+        args += ["no", "--dir", str(directory), "--logfile", str(directory / "redis.log")]
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        ca = tls[0] if tls is not None else None
+        deadline = time.monotonic() + 15
+        while not _answers_ping(port, ca):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"redis-server did not start on port {port}")
+            time.sleep(0.05)
+        return RedisServer(port, process, ca)
 
 
 @pytest.fixture(scope="session")
