@@ -24,14 +24,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from join_busy import BARE_READY  # noqa: E402
-from join_harness import SETTLE_MS, absolute, click_join, make_room, new_page, start_bare  # noqa: E402
-from support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from support.live_server import start_server, stop_server  # noqa: E402
+from join_harness import (  # noqa: E402
+    SETTLE_MS,
+    absolute,
+    click_join,
+    make_room,
+    new_page,
+    servers_and_browser,
+)
 from trace_profile import self_times  # noqa: E402
 
 CATEGORIES = [
@@ -256,7 +261,7 @@ def traced(browser: Browser, first_url: str, second_url: str, ready: str) -> dic
         got["waiting"] = [
             (round(t - origin - result["answer-received"], 1), way, kind, round(ms, 2))
             for way, kind, t, ms in first.evaluate("window.__signals || []")
-            if kind.startswith("candidate") and t - origin > result["join-click"]
+            if (kind or "").startswith("candidate") and t - origin > result["join-click"]
         ]
         got["signals"] = [
             (round(t - result["answer-received"], 1), way, kind, round(ms, 2))
@@ -313,39 +318,27 @@ def main() -> int:
     if SAVE:
         SAVE.mkdir(parents=True, exist_ok=True)
     got: dict[str, list[dict[str, Any]]] = {"room": [], "bare": []}
-    with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(Path(tmp) / "data", env={"MOCKROOM_ROOM_RATE_PER_HOUR": "0"})
-        bare_proc, bare_base = start_bare()
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(
-                    executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS), headless=True
-                )
-                for i in range(-1, args.runs):
-                    links = make_room(server.url)["links"]
-                    r = traced(
-                        browser,
-                        absolute(server.url, links["interviewer"]),
-                        absolute(server.url, links["candidate"]),
-                        "() => !document.getElementById('call').hidden",
-                    )
-                    b = None
-                    if not args.room_only:
-                        url = f"{bare_base}/?room=w{i}"
-                        b = traced(browser, url, url, BARE_READY)
-                    if i < 0:
-                        continue  # warm-up
-                    print(f"round {i + 1}:", flush=True)
-                    show("room", r)
-                    got["room"].append(r)
-                    if b is not None:
-                        show("bare", b)
-                        got["bare"].append(b)
-                browser.close()
-        finally:
-            stop_server(server)
-            bare_proc.terminate()
-            bare_proc.wait(timeout=15)
+    with servers_and_browser() as (server, bare_base, browser):
+        for i in range(-1, args.runs):
+            links = make_room(server.url)["links"]
+            r = traced(
+                browser,
+                absolute(server.url, links["interviewer"]),
+                absolute(server.url, links["candidate"]),
+                "() => !document.getElementById('call').hidden",
+            )
+            b = None
+            if not args.room_only:
+                url = f"{bare_base}/?room=w{i}"
+                b = traced(browser, url, url, BARE_READY)
+            if i < 0:
+                continue  # warm-up
+            print(f"round {i + 1}:", flush=True)
+            show("room", r)
+            got["room"].append(r)
+            if b is not None:
+                show("bare", b)
+                got["bare"].append(b)
     for kind, runs in got.items():
         if not runs:
             continue
