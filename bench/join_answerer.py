@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -33,12 +33,10 @@ from join_harness import (  # noqa: E402
     absolute,
     click_join,
     make_room,
-    start_bare,
+    servers_and_browser,
     wait_in_room,
     waiting_and_joining,
 )
-from support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from support.live_server import start_server, stop_server  # noqa: E402
 
 # Stamps (epoch ms) in window.__signals: what the page's signaling socket and connections did.
 PROBE = """
@@ -364,29 +362,17 @@ def main() -> int:
     if SAVE:
         SAVE.mkdir(parents=True, exist_ok=True)
     got: dict[str, list[dict[str, Any]]] = {"room": [], "bare": []}
-    with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(Path(tmp) / "data", env={"MOCKROOM_ROOM_RATE_PER_HOUR": "0"})
-        bare_proc, bare_base = start_bare()
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(
-                    executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS), headless=True
-                )
-                for i in range(-1, args.runs):
-                    r = traced_round(browser, RoomRun(server.url))
-                    b = traced_round(browser, BareRun(bare_base, i))
-                    if i < 0:
-                        continue  # warm-up
-                    got["room"].append(r)
-                    got["bare"].append(b)
-                    if args.detail:
-                        show("room", r)
-                        show("bare", b)
-                browser.close()
-        finally:
-            stop_server(server)
-            bare_proc.terminate()
-            bare_proc.wait(timeout=15)
+    with servers_and_browser() as (server, bare_base, browser):
+        for i in range(-1, args.runs):
+            r = traced_round(browser, RoomRun(server.url))
+            b = traced_round(browser, BareRun(bare_base, i))
+            if i < 0:
+                continue  # warm-up
+            got["room"].append(r)
+            got["bare"].append(b)
+            if args.detail:
+                show("room", r)
+                show("bare", b)
     show("room (last round)", got["room"][-1])
     show("bare (last round)", got["bare"][-1])
     for kind, runs in got.items():

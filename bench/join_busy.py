@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -32,11 +32,9 @@ from join_harness import (  # noqa: E402
     click_join,
     make_room,
     new_page,
-    start_bare,
+    servers_and_browser,
 )
 from join_network import SPANS, network_moments, spans  # noqa: E402
-from support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from support.live_server import start_server, stop_server  # noqa: E402
 
 CATEGORIES = ["toplevel", "blink.user_timing", "devtools.timeline", "webrtc", "__metadata"]
 BARE_READY = "() => window.__bare && window.__bare.ws.readyState === 1"
@@ -122,40 +120,28 @@ def main() -> int:
     if SAVE:
         SAVE.mkdir(parents=True, exist_ok=True)
     got: dict[str, list[dict[str, Any]]] = {"room": [], "bare": []}
-    with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(Path(tmp) / "data", env={"MOCKROOM_ROOM_RATE_PER_HOUR": "0"})
-        bare_proc, bare_base = start_bare()
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(
-                    executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS), headless=True
-                )
-                for i in range(-1, args.runs):
-                    room = make_room(server.url)
-                    links = room["links"]
-                    r = traced_join(
-                        browser,
-                        absolute(server.url, links["interviewer"]),
-                        absolute(server.url, links["candidate"]),
-                        "() => !document.getElementById('call').hidden",
-                    )
-                    url = f"{bare_base}/?room=b{i}"
-                    b = traced_join(browser, url, url, BARE_READY)
-                    if i < 0:
-                        continue  # warm-up
-                    got["room"].append(r)
-                    got["bare"].append(b)
-                    print(
-                        f"round {i + 1}: room click→frame {r['click_frame']:5.0f} ms, busy "
-                        f"{r['busy']:5.1f} ms ({r['long']} tasks ≥5 ms) | bare "
-                        f"{b['click_frame']:5.0f} ms, busy {b['busy']:5.1f} ms ({b['long']})",
-                        flush=True,
-                    )
-                browser.close()
-        finally:
-            stop_server(server)
-            bare_proc.terminate()
-            bare_proc.wait(timeout=15)
+    with servers_and_browser() as (server, bare_base, browser):
+        for i in range(-1, args.runs):
+            room = make_room(server.url)
+            links = room["links"]
+            r = traced_join(
+                browser,
+                absolute(server.url, links["interviewer"]),
+                absolute(server.url, links["candidate"]),
+                "() => !document.getElementById('call').hidden",
+            )
+            url = f"{bare_base}/?room=b{i}"
+            b = traced_join(browser, url, url, BARE_READY)
+            if i < 0:
+                continue  # warm-up
+            got["room"].append(r)
+            got["bare"].append(b)
+            print(
+                f"round {i + 1}: room click→frame {r['click_frame']:5.0f} ms, busy "
+                f"{r['busy']:5.1f} ms ({r['long']} tasks ≥5 ms) | bare "
+                f"{b['click_frame']:5.0f} ms, busy {b['busy']:5.1f} ms ({b['long']})",
+                flush=True,
+            )
     for kind, runs in got.items():
         busy = sorted(r["busy"] for r in runs)
         frame = sorted(r["click_frame"] for r in runs)

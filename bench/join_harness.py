@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,12 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Page, Route
+from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
+from support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from support.browser import new_page as browser_page  # noqa: E402
-from support.live_server import free_port  # noqa: E402
+from support.live_server import LiveServer, free_port, start_server, stop_server  # noqa: E402
 
 # How long the waiting page sits in its room before the other joins (its page idle).
 SETTLE_MS = 1000
@@ -221,6 +223,28 @@ def wait_in_room(page: Page, link: str) -> None:
     page.get_by_test_id("join-button").click()
     page.locator("#call").wait_for(state="visible")
     page.wait_for_timeout(SETTLE_MS)
+
+
+@contextmanager
+def servers_and_browser() -> Iterator[tuple[LiveServer, str, Browser]]:
+    """MockRoom (rooms not rate-limited), the bare room (its base URL) and one headless
+    Chromium, for a bench's rounds; all stopped afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(Path(tmp) / "data", env={"MOCKROOM_ROOM_RATE_PER_HOUR": "0"})
+        bare_proc, bare_base = start_bare()
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(
+                    executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS), headless=True
+                )
+                try:
+                    yield server, bare_base, browser
+                finally:
+                    browser.close()
+        finally:
+            stop_server(server)
+            bare_proc.terminate()
+            bare_proc.wait(timeout=15)
 
 
 @contextmanager

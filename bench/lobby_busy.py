@@ -23,7 +23,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -34,11 +34,9 @@ from join_harness import (  # noqa: E402
     click_join,
     make_room,
     new_page,
-    start_bare,
+    servers_and_browser,
     wait_in_room,
 )
-from support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from support.live_server import start_server, stop_server  # noqa: E402
 
 # disabled-by-default-devtools.timeline: it names the devtools protocol's evaluates (a script
 # with no URL), which is how the harness's share is told from the page's own work.
@@ -221,43 +219,31 @@ def main() -> int:
     if SAVE:
         SAVE.mkdir(parents=True, exist_ok=True)
     got: dict[str, list[dict[str, Any]]] = {"room": [], "bare": []}
-    with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(Path(tmp) / "data", env={"MOCKROOM_ROOM_RATE_PER_HOUR": "0"})
-        bare_proc, bare_base = start_bare()
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(
-                    executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS), headless=True
-                )
-                for i in range(-1, args.runs):
-                    links = make_room(server.url)["links"]
-                    interviewer = absolute(server.url, links["interviewer"])
-                    candidate = absolute(server.url, links["candidate"])
-                    bare = f"{bare_base}/?room=a{i}"
-                    rounds = [
-                        ("room", seat_room(interviewer), candidate, "sig=", "sig="),
-                        ("bare", seat_bare(bare), bare, "?room=", None),
-                    ]
-                    # Alternate which goes first, so drift on a shared host hits both alike.
-                    results = {}
-                    for kind, seat, url, path, lands in rounds[i % 2 :] + rounds[: i % 2]:
-                        results[kind] = traced(browser, seat, url, path, lands)
-                    if i < 0:
-                        continue  # warm-up: caches, JIT, each server's first room
-                    r, b = results["room"], results["bare"]
-                    got["room"].append(r)
-                    got["bare"].append(b)
-                    print(
-                        f"round {i + 1}: room nav→click {r['span']:5.0f} ms, busy "
-                        f"{r['busy']:5.1f} ms ({r['long']} tasks ≥{LONG_MS:.0f} ms) | bare "
-                        f"{b['span']:5.0f} ms, busy {b['busy']:5.1f} ms ({b['long']})",
-                        flush=True,
-                    )
-                browser.close()
-        finally:
-            stop_server(server)
-            bare_proc.terminate()
-            bare_proc.wait(timeout=15)
+    with servers_and_browser() as (server, bare_base, browser):
+        for i in range(-1, args.runs):
+            links = make_room(server.url)["links"]
+            interviewer = absolute(server.url, links["interviewer"])
+            candidate = absolute(server.url, links["candidate"])
+            bare = f"{bare_base}/?room=a{i}"
+            rounds = [
+                ("room", seat_room(interviewer), candidate, "sig=", "sig="),
+                ("bare", seat_bare(bare), bare, "?room=", None),
+            ]
+            # Alternate which goes first, so drift on a shared host hits both alike.
+            results = {}
+            for kind, seat, url, path, lands in rounds[i % 2 :] + rounds[: i % 2]:
+                results[kind] = traced(browser, seat, url, path, lands)
+            if i < 0:
+                continue  # warm-up: caches, JIT, each server's first room
+            r, b = results["room"], results["bare"]
+            got["room"].append(r)
+            got["bare"].append(b)
+            print(
+                f"round {i + 1}: room nav→click {r['span']:5.0f} ms, busy "
+                f"{r['busy']:5.1f} ms ({r['long']} tasks ≥{LONG_MS:.0f} ms) | bare "
+                f"{b['span']:5.0f} ms, busy {b['busy']:5.1f} ms ({b['long']})",
+                flush=True,
+            )
     report(got)
     return 0
 
