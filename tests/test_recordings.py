@@ -374,3 +374,17 @@ async def test_a_take_cut_off_and_never_resumed_is_made_seekable_once_the_room_i
     data = await (await client.get(clip["url"], headers=auth(token))).read()
     assert container_duration_ms(data) == pytest.approx(3000, abs=100)
     assert first_video_time_after_seek(data, 1.5) == pytest.approx(1.5, abs=0.5)
+
+
+async def test_free_conversation_lists_no_clips(client: Any) -> None:
+    """A peer room without a bank records nothing: its list is empty for each link (the room page
+    asks on every join), and recording in it is still refused."""
+    room = await create_room(client, mode="peer")
+    base = f"/api/rooms/{room['room_id']}/clips"
+    for token in room["tokens"].values():
+        resp = await client.get(base, headers=auth(token))
+        assert resp.status == 200 and await resp.json() == []
+    assert (await client.get(base, headers=auth("nope"))).status == 403
+    body = {"question_id": QUESTION, "take": 1, "mime": "audio/webm"}
+    resp = await client.post(base, json=body, headers=auth(room["tokens"]["candidate"]))
+    assert resp.status == 404
