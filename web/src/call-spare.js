@@ -12,6 +12,12 @@
 // the middle of a negotiation. It is for answering only: its negotiationneeded fired while
 // nobody listened, so an offer of ours made on it would never start (call.js `_createPc`).
 
+import { senderOf } from "./call-offer.js";
+
+/** @typedef {import("./call-offer.js").MediaPlan} MediaPlan */
+
+/** The first spare is made this long after our own welcome (our join's negotiation first). */
+const AFTER_WELCOME_MS = 600;
 /** How long after a spare was taken the next one is made (the negotiation goes first). */
 const REFILL_MS = 1000;
 
@@ -19,7 +25,8 @@ export class SpareConnection {
   /**
    * @param {(config: RTCConfiguration) => RTCPeerConnection} [make] the constructor (tests
    *   count connections through it)
-   * @param {(pc: RTCPeerConnection) => void} [dress] puts our tracks on a new spare
+   * @param {(pc: RTCPeerConnection, kinds?: ("audio"|"video")[]) => void} [dress] puts our
+   *   tracks (of these kinds, else all) on a spare: dressSpare below
    */
   constructor(make = (config) => new RTCPeerConnection(config), dress = () => {}) {
     this.make = make;
@@ -48,9 +55,30 @@ export class SpareConnection {
     performance.mark("mockroom:spare-made");
   }
 
-  /** The spare as it waits, or null (call.js puts a track that arrives later on it). */
-  current() {
-    return this.spare ? this.spare.pc : null;
+  /**
+   * The first spare, after our welcome: once this join's own negotiation is done; alone in the
+   * room there is none, and the next person may arrive at any moment: made at once. (A spare
+   * made later than someone's arrival leaves their offer to a new connection.)
+   * @param {boolean} alone nobody else in the room @param {Promise<void>} ready the call's
+   *   certificate @param {() => RTCConfiguration} config read when it is made
+   */
+  fillAfterWelcome(alone, ready, config) {
+    const wait = alone ? 0 : AFTER_WELCOME_MS;
+    ready.then(() => setTimeout(() => this.fill(config()), wait));
+  }
+
+  /**
+   * A local track that changed (or came late) onto the spare as it waits: made before the
+   * camera was ready, it would lack this kind, and the next newcomer's answer would add it
+   * between their offer and our answer.
+   * @param {"audio"|"video"} kind @param {MediaStreamTrack|null} track @returns {Promise<void>}
+   */
+  async putTrack(kind, track) {
+    const pc = this.spare ? this.spare.pc : null;
+    if (!pc) return;
+    const sender = senderOf(pc, kind);
+    if (sender) await sender.replaceTrack(track).catch((/** @type {unknown} */ err) => console.warn(err));
+    else if (track) this.dress(pc, [kind]);
   }
 
   /**
@@ -73,6 +101,26 @@ export class SpareConnection {
     clearTimeout(this.timer);
     this.spare?.pc.close();
     this.spare = null;
+  }
+}
+
+/**
+ * Our tracks onto a spare (addTrack: a remote offer's m-lines reuse only those transceivers),
+ * so answering on it changes no transceiver. Observers send nothing.
+ * @param {RTCPeerConnection} pc @param {MediaPlan} plan
+ * @param {{[kind: string]: MediaStreamTrack|null}} tracks @param {MediaStream} stream
+ * @param {("audio"|"video")[]} [kinds]
+ */
+export function dressSpare(pc, plan, tracks, stream, kinds = plan.kinds) {
+  if (!plan.sends) return;
+  for (const kind of kinds) {
+    const track = tracks[kind];
+    if (!plan.kinds.includes(kind)) continue;
+    try {
+      if (track) pc.addTrack(track, stream);
+    } catch (err) {
+      console.warn("the spare connection took no", kind, err); // the offer makes it then
+    }
   }
 }
 

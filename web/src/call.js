@@ -10,7 +10,7 @@ import {
   addTransceivers, fitTracks, matchTransceivers, mediaPlan, sendPrepared, senderOf, sendsMedia,
 } from "./call-offer.js";
 import { droppedAtWelcome, keepsConnection } from "./call-resume.js";
-import { SpareConnection } from "./call-spare.js";
+import { SpareConnection, dressSpare } from "./call-spare.js";
 import { mark } from "./join-timing.js";
 
 /** @typedef {import("./protocol.js").RoomClient} RoomClient */
@@ -42,8 +42,6 @@ import { mark } from "./join-timing.js";
 
 /** A newcomer's tile waits for our answer to its offer, at most this long. */
 const ANNOUNCE_LATER_MS = 250;
-/** The spare connection (call-spare.js) is made this long after our own welcome. */
-const SPARE_AFTER_MS = 600;
 
 export class Call {
   /**
@@ -88,7 +86,8 @@ export class Call {
     ).then((cert) => { this.certificate = cert || null; }, () => {});
     /** The connection the next newcomer's offer is answered on (see call-spare.js), with our
      * tracks on it already. */
-    this._spare = new SpareConnection(undefined, (pc) => this._dressSpare(pc));
+    this._spare = new SpareConnection(undefined,
+      (pc, kinds) => dressSpare(pc, this.plan, this.tracks, this.localStream, kinds));
     /** @type {PreparedOffer|null} */
     this._prepared = opts.prepared || null;
     /** @type {string|null} the peer offerAhead sent the offer to, until the welcome */
@@ -158,15 +157,7 @@ export class Call {
       const sender = peer.pc && peer.attached ? senderOf(peer.pc, kind) : null;
       if (sender) jobs.push(sender.replaceTrack(track).catch((/** @type {unknown} */ err) => console.warn(err)));
     }
-    // The spare too: made before the camera was ready, it would lack this kind, and the next
-    // newcomer's answer would add it between their offer and our answer.
-    const spare = this._spare.current();
-    const spareSender = spare && senderOf(spare, kind);
-    if (spareSender) {
-      jobs.push(spareSender.replaceTrack(track).catch((/** @type {unknown} */ err) => console.warn(err)));
-    } else if (spare && track) {
-      this._dressSpare(spare, [kind]);
-    }
+    jobs.push(this._spare.putTrack(kind, track)); // the spare too (call-spare.js: why)
     await Promise.all(jobs);
   }
 
@@ -198,11 +189,8 @@ export class Call {
     // Nobody to offer to: the next person to arrive offers to us instead.
     this._prepared?.pc.close();
     this._prepared = null;
-    // A connection for the next newcomer, made once this join's own negotiation is done; alone
-    // in the room there is none, and the next person may arrive at any moment: made at once.
-    // (A spare made later than someone's arrival leaves their offer to a new connection.)
-    const wait = this.peers.size ? SPARE_AFTER_MS : 0;
-    this._certified.then(() => setTimeout(() => this._spare.fill(this._config()), wait));
+    // A connection for the next newcomer (call-spare.js: when).
+    this._spare.fillAfterWelcome(this.peers.size === 0, this._certified, () => this._config());
   }
 
   /** @param {ParticipantInfo} info */
@@ -371,22 +359,6 @@ export class Call {
     const pc = (answering && this._spare.take(config)) || new RTCPeerConnection(config);
     this._wirePc(peer, pc);
     return pc;
-  }
-
-  /** Our tracks onto the spare (addTrack: a remote offer's m-lines reuse only those
-   * transceivers), so answering on it changes no transceiver. Observers send nothing.
-   * @param {RTCPeerConnection} pc @param {("audio"|"video")[]} [kinds] */
-  _dressSpare(pc, kinds = this.plan.kinds) {
-    if (!this.plan.sends) return;
-    for (const kind of kinds) {
-      const track = this.tracks[kind];
-      if (!this.plan.kinds.includes(kind)) continue;
-      try {
-        if (track) pc.addTrack(track, this.localStream);
-      } catch (err) {
-        console.warn("the spare connection took no", kind, err); // the offer makes it then
-      }
-    }
   }
 
   /** @param {RemotePeer} peer @param {RTCPeerConnection} pc */
