@@ -6,6 +6,7 @@ import { addRemoteCandidate } from "./call-candidates.js";
 import { withStartBitrate } from "./call-media.js";
 import { descriptionJSON, sendsMedia } from "./call-offer.js";
 import { isNewRemote } from "./call-resume.js";
+import { hold } from "./idle-hold.js";
 import { mark } from "./join-timing.js";
 
 /** @typedef {import("./call.js").Call} Call */
@@ -82,47 +83,15 @@ export async function handleSignal(call, peer, pc, data) {
     return handled;
   }
   if (data.description) {
-    const description = data.description;
-    const readyForOffer = !peer.makingOffer &&
-      (pc.signalingState === "stable" || peer.settingAnswer);
-    const collision = description.type === "offer" && !readyForOffer;
-    peer.ignoreOffer = !peer.polite && collision;
-    if (peer.ignoreOffer) return;
-    peer.settingAnswer = description.type === "answer";
-    mark(`${description.type}-received`);
-    // A newcomer's tile waits for our answer; the fallback timer their `joined` armed (call.js)
-    // must not build it while their offer is applied: paused here, re-armed once the answer
-    // is out (below), or if answering fails (the signal chain's catch, call.js).
-    if (description.type === "offer") clearTimeout(peer.announceTimer);
-    // Its tracks (ontrack fires once per kind while it is applied) reach the page together.
-    peer.heldTracks = [];
+    // From their offer until our answer is out (or it failed, or they left: call.js
+    // _closePc), deferred work waits (idle-hold.js): nothing else takes the main thread then.
+    if (data.description.type === "offer") peer.unhold = hold();
     try {
-      await pc.setRemoteDescription(withStartBitrate(description)); // call-media.js: why
+      await applyDescription(call, peer, pc, data.description);
     } finally {
-      const held = peer.heldTracks;
-      peer.heldTracks = undefined;
-      if (peer.announced) for (const track of held) call.onpeertrack(peer, track);
+      peer.unhold?.();
+      peer.unhold = undefined;
     }
-    mark(`${description.type}-applied`);
-    peer.settingAnswer = false;
-    if (description.type === "offer") {
-      call._attach(peer, false);
-      await pc.setLocalDescription();
-      if (pc.localDescription) {
-        call.client.send({
-          type: "signal", to: peer.id, data: { description: descriptionJSON(pc.localDescription) },
-        });
-        mark("answer-sent");
-      }
-      // A newcomer's tile waits until our side of ICE is under way: its connectionstatechange
-      // (below) announces it, the announce timer (counted from now) at the latest. Chromium
-      // starts an answerer's ICE gathering only once the page's main thread is free, and a
-      // tile built and laid out right here held the first check back by 20-50 ms (~5 without).
-      if (pc.connectionState !== "new") call._announce(peer);
-      else call._announceLater(peer);
-    }
-    // After our answer to an offer is out, not between: what waited may take the main thread.
-    call.onapplied(peer);
   } else if (data.candidate) {
     // Not awaited: the connection applies its candidates in order itself (its operations
     // chain), so the ones queued behind a description are handed over together, in one task.
@@ -135,4 +104,52 @@ export async function handleSignal(call, peer, pc, data) {
       if (!peer.ignoreOffer && peer.pc === pc) console.warn("candidate from", peer.id, "failed", err);
     });
   }
+}
+
+/**
+ * A description of theirs, applied; an offer answered.
+ * @param {Call} call @param {RemotePeer} peer @param {RTCPeerConnection} pc
+ * @param {RTCSessionDescriptionInit} description
+ */
+async function applyDescription(call, peer, pc, description) {
+  const readyForOffer = !peer.makingOffer &&
+    (pc.signalingState === "stable" || peer.settingAnswer);
+  const collision = description.type === "offer" && !readyForOffer;
+  peer.ignoreOffer = !peer.polite && collision;
+  if (peer.ignoreOffer) return;
+  peer.settingAnswer = description.type === "answer";
+  mark(`${description.type}-received`);
+  // A newcomer's tile waits for our answer; the fallback timer their `joined` armed (call.js)
+  // must not build it while their offer is applied: paused here, re-armed once the answer
+  // is out (below), or if answering fails (the signal chain's catch, call.js).
+  if (description.type === "offer") clearTimeout(peer.announceTimer);
+  // Its tracks (ontrack fires once per kind while it is applied) reach the page together.
+  peer.heldTracks = [];
+  try {
+    await pc.setRemoteDescription(withStartBitrate(description)); // call-media.js: why
+  } finally {
+    const held = peer.heldTracks;
+    peer.heldTracks = undefined;
+    if (peer.announced) for (const track of held) call.onpeertrack(peer, track);
+  }
+  mark(`${description.type}-applied`);
+  peer.settingAnswer = false;
+  if (description.type === "offer") {
+    call._attach(peer, false);
+    await pc.setLocalDescription();
+    if (pc.localDescription) {
+      call.client.send({
+        type: "signal", to: peer.id, data: { description: descriptionJSON(pc.localDescription) },
+      });
+      mark("answer-sent");
+    }
+    // A newcomer's tile waits until our side of ICE is under way: its connectionstatechange
+    // (below) announces it, the announce timer (counted from now) at the latest. Chromium
+    // starts an answerer's ICE gathering only once the page's main thread is free, and a
+    // tile built and laid out right here held the first check back by 20-50 ms (~5 without).
+    if (pc.connectionState !== "new") call._announce(peer);
+    else call._announceLater(peer);
+  }
+  // After our answer to an offer is out, not between: what waited may take the main thread.
+  call.onapplied(peer);
 }

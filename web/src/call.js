@@ -38,6 +38,7 @@ import { mark } from "./join-timing.js";
  * @property {RTCIceCandidateInit[]} [heldTcp] its TCP "active" candidates, held while our side
  *   has no passive one to pair them with (call-candidates.js)
  * @property {Promise<void>} chain        signals are handled one after another
+ * @property {() => void} [unhold]       ends the hold on deferred work while its offer is answered
  */
 
 /** A newcomer's tile waits for our answer to its offer, at most this long. */
@@ -308,6 +309,7 @@ export class Call {
 
   /** @param {RemotePeer} peer */
   _closePc(peer) {
+    peer.unhold?.(); // its offer will not be answered on this connection (idle-hold.js)
     if (!peer.pc) return;
     const pc = peer.pc;
     pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = null;

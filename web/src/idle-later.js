@@ -3,6 +3,10 @@
 // above all while a newcomer's offer, our answer and the ICE handshake are in flight right
 // behind their `joined` (the answerer's ICE gathering does not start while its main thread is
 // busy: see bench/join_answerer.py). Calls while one is pending coalesce into that one.
+// An answer slower than the wait (under load 450-1900 ms) is covered too: while an offer is
+// being answered (idle-hold.js) it waits on, and runs in an idle slice right after.
+
+import { whenFree } from "./idle-hold.js";
 
 /**
  * @param {() => void} fn
@@ -15,25 +19,44 @@ export function idleLater(fn, { afterMs = 400, idleTimeoutMs = 1000 } = {}) {
   let timer;
   /** @type {number|undefined} */
   let idle;
+  /** @type {(() => void)|undefined} stops the wait for a hold to end */
+  let unwait;
   const cancel = () => {
     clearTimeout(timer);
     if (idle !== undefined && "cancelIdleCallback" in window) cancelIdleCallback(idle);
-    timer = idle = undefined;
+    unwait?.();
+    timer = idle = unwait = undefined;
   };
   const run = () => {
     cancel();
     fn();
   };
+  /** next() once nothing holds (at once, usually). @param {() => void} next */
+  const afterHold = (next) => {
+    let ran = false;
+    const stop = whenFree(() => {
+      ran = true;
+      unwait = undefined;
+      next();
+    });
+    if (!ran) unwait = stop;
+  };
+  const askIdle = () => {
+    if (!("requestIdleCallback" in window)) return run();
+    idle = requestIdleCallback(() => {
+      idle = undefined;
+      afterHold(run); // a hold may have begun since the slice was asked for
+    }, { timeout: idleTimeoutMs });
+  };
   return {
     schedule() {
-      if (timer !== undefined || idle !== undefined) return;
+      if (timer !== undefined || idle !== undefined || unwait !== undefined) return;
       timer = setTimeout(() => {
         timer = undefined;
-        if ("requestIdleCallback" in window) idle = requestIdleCallback(run, { timeout: idleTimeoutMs });
-        else run();
+        afterHold(askIdle);
       }, afterMs);
     },
     cancel,
-    pending: () => timer !== undefined || idle !== undefined,
+    pending: () => timer !== undefined || idle !== undefined || unwait !== undefined,
   };
 }
