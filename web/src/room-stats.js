@@ -3,8 +3,10 @@
 // A connection still in its first handshake is not sampled: it has no media to measure yet
 // (its tile says "Connecting" until then), and a getStats() between a newcomer's offer and
 // their first frame is main-thread and network-thread work in the middle of the join (the
-// bench's waiting page sat on this 2 s tick right then).
+// bench's waiting page sat on this 2 s tick right then). Nor does a tick run while an offer is
+// being answered: the other connections' samples and the indicator's rewrite wait for it.
 
+import { isHeld, whenFree } from "./idle-hold.js";
 import { sampleStats } from "./stats.js";
 
 /** @typedef {import("./call.js").Call} Call */
@@ -17,9 +19,15 @@ const EVERY_MS = 2000;
 export function startStatsLoop(current) {
   /** @type {Map<RTCPeerConnection, StatsSample>} */
   const previous = new Map();
+  /** @returns {Promise<void>} */
   const tick = async () => {
     const live = current();
     if (!live) return;
+    // Not while an offer of a newcomer is being answered (idle-hold.js): right after it.
+    if (isHeld()) {
+      whenFree(() => void tick());
+      return;
+    }
     const { call, view } = live;
     for (const peer of call.peers.values()) {
       if (!peer.pc || !sampled(peer, previous)) continue;
