@@ -198,8 +198,8 @@ export class Call {
   _onJoined(info) {
     // The newcomer offers; we only prepare. Someone coming back whose connection with us
     // still carries media keeps it (if they reloaded instead, their offer from a new
-    // connection replaces ours: see _handleSignal). One whose connection failed is offered a
-    // new one by both sides; perfect negotiation settles the glare.
+    // connection replaces ours: see call-negotiation.js handleSignal). One whose connection
+    // failed is offered a new one by both sides; perfect negotiation settles the glare.
     mark("peer-announced");
     if (this._keep(info)) return;
     // A newcomer's tile and roster entry wait for our answer (or ANNOUNCE_LATER_MS): their
@@ -291,7 +291,7 @@ export class Call {
       this.onpeerinfo(peer);
       this.onpeerstate(peer);
     } else if (later) {
-      peer.announceTimer = setTimeout(() => this._announce(peer), ANNOUNCE_LATER_MS);
+      this._announceLater(peer);
     } else {
       this._announce(peer);
     }
@@ -327,7 +327,7 @@ export class Call {
     const pc = prep.pc;
     peer.pc = pc;
     peer.attached = true;
-    this._wirePc(peer, pc);
+    wirePc(this, peer, pc);
     const signal = (/** @type {SignalData} */ data) => { this.client.send({ type: "signal", to: peer.id, data }); };
     const later = sendPrepared(prep, signal, () => peer.pc === pc);
     if (later) peer.chain = later;
@@ -359,13 +359,8 @@ export class Call {
   _createPc(peer, answering) {
     const config = this._config();
     const pc = (answering && this._spare.take(config)) || new RTCPeerConnection(config);
-    this._wirePc(peer, pc);
-    return pc;
-  }
-
-  /** @param {RemotePeer} peer @param {RTCPeerConnection} pc */
-  _wirePc(peer, pc) {
     wirePc(this, peer, pc);
+    return pc;
   }
 
   /** @param {string} from @param {SignalData} data @param {string} [fromRole] from the server */
@@ -382,16 +377,10 @@ export class Call {
     }
     const p = peer;
     const pc = p.pc;
-    p.chain = p.chain.then(() => this._handleSignal(p, pc, data)).catch((err) => {
+    p.chain = p.chain.then(() => handleSignal(this, p, pc, data)).catch((err) => {
       console.warn("signal from", from, "failed", err);
       this._announceLater(p); // its tile is not left waiting on an answer that failed
     });
-  }
-
-  /** @param {RemotePeer} peer @param {RTCPeerConnection|null} pc @param {SignalData} data
-   * @returns {Promise<void>} */
-  _handleSignal(peer, pc, data) {
-    return handleSignal(this, peer, pc, data);
   }
 }
 

@@ -9,11 +9,11 @@
 // Module state, not an object passed around: there is one main thread per page, so one hold.
 
 /** A hold lets go by itself after this long. */
-export const HOLD_CAP_MS = 3000;
+const HOLD_CAP_MS = 3000;
 
 let holds = 0;
-/** @type {Set<() => void>} */
-const waiting = new Set();
+/** @type {(() => void)[]} */
+const waiting = [];
 
 /**
  * Holds deferred work until the returned release is called (once; later calls do nothing)
@@ -22,52 +22,26 @@ const waiting = new Set();
  */
 export function hold(capMs = HOLD_CAP_MS) {
   holds++;
-  let released = false;
+  /** @type {ReturnType<typeof setTimeout>|0} */
+  let timer = 0;
   const release = () => {
-    if (released) return;
-    released = true;
+    if (!timer) return;
     clearTimeout(timer);
-    holds--;
-    if (holds === 0) flush();
+    timer = 0;
+    // A task each, after the releasing one (the answer's): what waited must not lengthen it;
+    // held again by then, it waits again.
+    if (!--holds) for (const fn of waiting.splice(0)) setTimeout(() => whenFree(fn));
   };
-  const timer = setTimeout(release, capMs);
+  timer = setTimeout(release, capMs);
   return release;
-}
-
-/** Whether deferred work should wait now. */
-export function isHeld() {
-  return holds > 0;
 }
 
 /**
  * Runs fn now if nothing holds, else in a task of its own once the last hold is released.
- * @param {() => void} fn @returns {() => void} cancels it if it has not run yet
+ * (A caller that may change its mind checks, in fn, whether it still wants it.)
+ * @param {() => void} fn
  */
 export function whenFree(fn) {
-  if (!holds) {
-    fn();
-    return () => {};
-  }
-  let live = true;
-  const entry = () => {
-    if (!live) return;
-    if (holds) { // held again before its task came
-      waiting.add(entry);
-      return;
-    }
-    live = false;
-    fn();
-  };
-  waiting.add(entry);
-  return () => {
-    live = false;
-    waiting.delete(entry);
-  };
-}
-
-function flush() {
-  const due = [...waiting];
-  waiting.clear();
-  // A task each, after the releasing one (the answer's): what waited must not lengthen it.
-  for (const entry of due) setTimeout(entry, 0);
+  if (holds) waiting.push(fn);
+  else fn();
 }

@@ -19,13 +19,15 @@ export function idleLater(fn, { afterMs = 400, idleTimeoutMs = 1000 } = {}) {
   let timer;
   /** @type {number|undefined} */
   let idle;
-  /** @type {(() => void)|undefined} stops the wait for a hold to end */
-  let unwait;
+  /** Waiting for a hold to end; a cancel or a later schedule makes that wait's turn stale. */
+  let held = false;
+  let turn = 0;
   const cancel = () => {
     clearTimeout(timer);
     if (idle !== undefined && "cancelIdleCallback" in window) cancelIdleCallback(idle);
-    unwait?.();
-    timer = idle = unwait = undefined;
+    timer = idle = undefined;
+    held = false;
+    turn++;
   };
   const run = () => {
     cancel();
@@ -33,13 +35,13 @@ export function idleLater(fn, { afterMs = 400, idleTimeoutMs = 1000 } = {}) {
   };
   /** next() once nothing holds (at once, usually). @param {() => void} next */
   const afterHold = (next) => {
-    let ran = false;
-    const stop = whenFree(() => {
-      ran = true;
-      unwait = undefined;
+    const mine = turn;
+    held = true;
+    whenFree(() => {
+      if (mine !== turn) return;
+      held = false;
       next();
     });
-    if (!ran) unwait = stop;
   };
   const askIdle = () => {
     if (!("requestIdleCallback" in window)) return run();
@@ -48,15 +50,16 @@ export function idleLater(fn, { afterMs = 400, idleTimeoutMs = 1000 } = {}) {
       afterHold(run); // a hold may have begun since the slice was asked for
     }, { timeout: idleTimeoutMs });
   };
+  const pending = () => timer !== undefined || idle !== undefined || held;
   return {
     schedule() {
-      if (timer !== undefined || idle !== undefined || unwait !== undefined) return;
+      if (pending()) return;
       timer = setTimeout(() => {
         timer = undefined;
         afterHold(askIdle);
       }, afterMs);
     },
     cancel,
-    pending: () => timer !== undefined || idle !== undefined || unwait !== undefined,
+    pending,
   };
 }

@@ -6,7 +6,7 @@
 // bench's waiting page sat on this 2 s tick right then). Nor does a tick run while an offer is
 // being answered: the other connections' samples and the indicator's rewrite wait for it.
 
-import { isHeld, whenFree } from "./idle-hold.js";
+import { whenFree } from "./idle-hold.js";
 import { sampleStats } from "./stats.js";
 
 /** @typedef {import("./call.js").Call} Call */
@@ -23,11 +23,6 @@ export function startStatsLoop(current) {
   const tick = async () => {
     const live = current();
     if (!live) return;
-    // Not while an offer of a newcomer is being answered (idle-hold.js): right after it.
-    if (isHeld()) {
-      whenFree(() => void tick());
-      return;
-    }
     const { call, view } = live;
     for (const peer of call.peers.values()) {
       if (!peer.pc || !sampled(peer, previous)) continue;
@@ -38,9 +33,11 @@ export function startStatsLoop(current) {
       } catch { /* closed meanwhile */ }
     }
     view.showConnection([...call.peers.values()]);
-    setTimeout(tick, EVERY_MS);
+    later();
   };
-  setTimeout(tick, EVERY_MS);
+  // Not while an offer of a newcomer is being answered (idle-hold.js): right after it.
+  const later = () => setTimeout(() => whenFree(() => void tick()), EVERY_MS);
+  later();
 }
 
 /** Worth a sample: it has a tile, and its media has been up once (a later ICE restart's
