@@ -1,12 +1,13 @@
 """The joining page's side of the click (issue 13): the click only sends, the call view is
-built once the answer is applied, and what the first remote frame does not need waits for it.
+shown at the welcome, and what the first remote frame does not need waits for it.
 
 web/src/room-join.js puts the hello and the offer on the socket in the click's task and no more;
-join-view.js builds the call view once the other page's answer is applied (alone in the room: at
-the welcome), so neither the answer nor its setRemoteDescription queue behind building and
-laying it out. The meters, the links panel, the acting-role badge and the interview pane wait
-until the first remote frame is shown (mockroom:call-deferred). These tests read the order of
-the joining page's events, then check that the deferred parts still work.
+join-view.js builds the call view hidden in the tasks after it and shows it at the welcome, so
+it is up before the answer comes, and building it happened neither in the click's task nor
+between the answer and the first frame (tests/test_browser_join_view_ahead.py). The meters,
+the links panel, the acting-role badge and the interview pane wait until the first remote frame
+is shown (mockroom:call-deferred). These tests read the order of the joining page's events,
+then check that the deferred parts still work.
 """
 
 from __future__ import annotations
@@ -24,14 +25,16 @@ from support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
-# When the welcome and the answer arrive, whether the call view (our own tile) is up; when
+# When the welcome and the answer arrive, whether the call view (our own tile) is shown; when
 # the remote video shows its first frame (on the page's clock, like the marks).
 RECORD_JOIN = """
 (() => {
   const seen = window.__join = {};
   const viewUp = () => {
     const call = document.getElementById("call");
-    return !!call && !call.hidden && !!document.querySelector("#tiles .tile.local");
+    // Built ahead, it is laid out unseen ("prewarm") until it is shown.
+    return !!call && !call.hidden && !call.classList.contains("prewarm") &&
+      !!document.querySelector("#tiles .tile.local");
   };
   // A task after the click's: whether the click's own task built the view.
   document.addEventListener("click", (e) => {
@@ -83,7 +86,7 @@ def joining_page(browser: Browser) -> Page:
     return new_page(browser, init_scripts=(RECORD_CSP_VIOLATIONS, RECORD_JOIN))
 
 
-def test_the_view_waits_for_the_answer_and_the_rest_for_the_first_frame(
+def test_the_view_is_up_at_the_welcome_and_the_rest_waits_for_the_first_frame(
     browser: Browser, live_server: LiveServer
 ) -> None:
     room = make_room(live_server.url, title="view", media="video")
@@ -97,14 +100,12 @@ def test_the_view_waits_for_the_answer_and_the_rest_for_the_first_frame(
         # Once the interview pane is up, its code's fetch is in the page's resource timing.
         expect(guest.get_by_test_id("interview-phase")).to_be_visible(timeout=20_000)
         order = guest.evaluate(ORDER)
-        # The click's task only sent the hello and the offer; the view was not built at the
-        # welcome (someone was there to answer), nor before the answer came, but once it was
-        # applied: the answer's message and setRemoteDescription did not wait for it.
+        # The click's task only sent the hello and the offer; the view was not up when the
+        # welcome arrived, but shown at it (or, on a loaded host, once built ahead after it).
         assert order["clickViewUp"] is False, order
         assert order["welcomeViewUp"] is False, order
-        assert order["answerViewUp"] is False, order
         assert order["applied"] is not None and order["built"] is not None, order
-        assert order["applied"] <= order["built"], order
+        assert order["welcome"] <= order["built"], order
         # The first remote frame, then the deferred work; the interview pane's code after that.
         assert order["frame"] is not None and order["deferred"] is not None, order
         assert order["frame"] <= order["deferred"], order

@@ -1,4 +1,5 @@
-// How fast our video starts: the bandwidth estimate our sender begins a call with. No DOM.
+// How fast media starts: the bandwidth estimate our sender begins a call with, and the remote
+// tracks handed to the page before the answer (streamAhead). No DOM.
 //
 // Chromium starts every call's bandwidth estimate at 300 kbps and paces packets at 2.5 times the
 // estimate. The first frame is a keyframe, several times the size of the frames after it, so
@@ -48,4 +49,24 @@ export function withStartBitrate(description, kbps = START_KBPS) {
     return m && !fmtp.has(m[1]) ? [line, `a=fmtp:${m[1]} ${param}`] : [line];
   });
   return { ...description, sdp: out.join(eol) };
+}
+
+/**
+ * The receivers' tracks of a connection whose transceivers we made (our offer) into the peer's
+ * stream now, before the answer: a receiver's track exists from its transceiver's creation
+ * (muted until media flows), and it is the very track `ontrack` hands over once the answer is
+ * applied. So the page can build the remote tile and give its <video> this stream ahead of
+ * the answer, and nothing about the tile is built between the answer and the first frame.
+ * A transceiver that only sends (towards an observer) brings nothing.
+ * @param {MediaStream} stream @param {RTCPeerConnection} pc
+ */
+export function streamAhead(stream, pc) {
+  for (const tr of pc.getTransceivers()) {
+    if (tr.direction === "sendonly" || tr.direction === "inactive") continue;
+    const track = tr.receiver.track;
+    for (const old of stream.getTracks()) {
+      if (old.kind === track.kind && old !== track) stream.removeTrack(old);
+    }
+    if (!stream.getTracks().includes(track)) stream.addTrack(track);
+  }
 }

@@ -42,10 +42,13 @@ export function wirePc(call, peer, pc) {
       track.stop();
       return;
     }
+    // Streamed ahead (our offer's receiver, call-media.js): the page has it in the stream
+    // already, and nothing is redone for it while the answer is applied.
+    if (peer.stream.getTracks().includes(track)) return;
     for (const old of peer.stream.getTracks()) {
-      if (old.kind === track.kind && old !== track) peer.stream.removeTrack(old);
+      if (old.kind === track.kind) peer.stream.removeTrack(old);
     }
-    if (!peer.stream.getTracks().includes(track)) peer.stream.addTrack(track);
+    peer.stream.addTrack(track);
     // Not yet announced (the offer is being applied): _announce hands its tracks over.
     if (peer.heldTracks) peer.heldTracks.push(track);
     else if (peer.announced) call.onpeertrack(peer, track);

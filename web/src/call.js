@@ -9,6 +9,7 @@ import { handleSignal, wirePc } from "./call-negotiation.js";
 import {
   addTransceivers, fitTracks, matchTransceivers, mediaPlan, sendPrepared, senderOf, sendsMedia,
 } from "./call-offer.js";
+import { streamAhead } from "./call-media.js";
 import { droppedAtWelcome, keepsConnection } from "./call-resume.js";
 import { SpareConnection, dressSpare } from "./call-spare.js";
 import { mark } from "./join-timing.js";
@@ -74,7 +75,7 @@ export class Call {
     /** @type {(id: string) => void} it left */
     this.onpeerleft = () => {};
     /** @type {(peer: RemotePeer) => void} a description of theirs was applied (their tracks
-     * are in peer.stream): what waited for the answer (the call view) may go ahead */
+     * are in peer.stream), and our answer to an offer is out */
     this.onapplied = () => {};
     /** @type {(() => void)[]} */
     this._unsubscribe = [];
@@ -290,6 +291,8 @@ export class Call {
     if (peer.announced) {
       this.onpeerinfo(peer);
       this.onpeerstate(peer);
+      // Tracks streamed ahead (a new offer of ours) are the page's now: ontrack skips them.
+      for (const track of peer.stream.getTracks()) this.onpeertrack(peer, track);
     } else if (later) {
       this._announceLater(peer);
     } else {
@@ -328,6 +331,7 @@ export class Call {
     peer.pc = pc;
     peer.attached = true;
     wirePc(this, peer, pc);
+    streamAhead(peer.stream, pc); // its tile can be built before the answer (call-media.js)
     const signal = (/** @type {SignalData} */ data) => { this.client.send({ type: "signal", to: peer.id, data }); };
     const later = sendPrepared(prep, signal, () => peer.pc === pc);
     if (later) peer.chain = later;
@@ -341,8 +345,10 @@ export class Call {
     peer.attached = true;
     // Towards an observer we only send: its answer or offer never brings media to us.
     const receive = sendsMedia(peer.info.role);
-    if (create) addTransceivers(pc, this.plan, this.localStream, receive);
-    else matchTransceivers(pc, this.plan, this.localStream, this.tracks, receive);
+    if (create) {
+      addTransceivers(pc, this.plan, this.localStream, receive);
+      streamAhead(peer.stream, pc);
+    } else matchTransceivers(pc, this.plan, this.localStream, this.tracks, receive);
   }
 
   /** @returns {RTCConfiguration} */

@@ -1,65 +1,113 @@
 // The call view of a join (room-join.js): our tile, the tiles and roster of whoever the call
-// knows of, the connection line and the call's buttons. Built once the other page's answer is
-// applied, not in the Join click's task: building and laying it out costs the joining page's
-// main thread tens of milliseconds, and the answer, its setRemoteDescription and the ICE
-// handshake must not queue behind it (the bare room, bench/bare_room.py, does nothing else
-// after its click). Alone in the room (nobody to answer) it is built at the welcome. Built at
-// the welcome instead, it often collided with the answer on a loaded host (answer sent → page
-// has it 78 ms against the bare room's 7 in one run); after the answer it overlaps the ICE and
-// DTLS handshake and the first frame's decoding, where the main thread has little to do.
+// knows of, the connection line and the call's buttons. Built ahead, hidden, right after the
+// Join click, and only shown at the welcome. Building and laying it out costs the joining
+// page's main thread tens of milliseconds; built once the answer was applied (as it was), that
+// fell between the answer and the first remote frame, which the bare room (bench/bare_room.py)
+// spends doing nothing else. Built in the click's task or at the welcome in one piece, the
+// answer's message and its setRemoteDescription queued behind it (answer sent → page has it
+// 78 ms against the bare room's 7 in one run). So it is built in small pieces, each in a task of
+// its own (next-task.js) from the task after the click's, with the welcome, the offer's relay and
+// the answer free to run between them; laid out off to the side (the "prewarm" class, as
+// warmCallView does), and shown at the welcome by a cheap style change. The remote tiles' media
+// elements get their streams then too (call-media.js streamAhead): from the answer to the first
+// frame, the page builds nothing.
 
 import { mark } from "./join-timing.js";
 import { $ } from "./dom.js";
 import { fontsOf, warmFonts } from "./font-warm.js";
+import { nextTask } from "./next-task.js";
 import { RoomView } from "./room-ui.js";
 import { followPips } from "./screen-pip.js";
 
 /** @typedef {import("./room-join.js").RoomJoin} RoomJoin */
 /** @typedef {import("./room-join.js").LiveCall} LiveCall */
-/** @typedef {import("./protocol.js").RoomClient} RoomClient */
 /** @typedef {import("./call.js").Call} Call */
 
-/** The view goes up at the latest this long after the click, whatever the answer does. */
-const VIEW_AT_MOST_MS = 600;
-
 /**
- * Shows the call view when the moment comes (see the top of this module). undo() puts the
- * lobby back if the join was refused (or forgets the view not built yet); `built` settles once
- * it is up.
+ * Builds the call view ahead, hidden (mark `call-view-ahead` once done), and shows it at the
+ * welcome (`call-view-built`; `built` settles then), or once built if the welcome came first.
+ * undo() puts the lobby back if the join was refused, and forgets the view built or half built.
  * @param {RoomJoin} room @param {LiveCall} live @param {string} name
  * @returns {{undo: () => void, built: Promise<void>}}
  */
-export function showCallViewSoon(room, live, name) {
-  const { client, call } = live;
-  /** @type {(() => void)|null} undoes what build() did */
-  let undoBuilt = null;
+export function callViewAhead(room, live, name) {
+  const { client, call, view } = live;
+  const lobbyBox = /** @type {HTMLElement} */ ($("lobby"));
+  const callBox = /** @type {HTMLElement} */ ($("call"));
+  const video = room.lobby.video;
+  const home = video && { parent: video.parentNode, next: video.nextSibling };
+  const phase = room.root.dataset.phase;
   let cancelled = false;
+  let ahead = false;
+  let welcomed = false;
+  let shown = false;
   /** @type {() => void} */
   let resolveBuilt = () => {};
   /** @type {Promise<void>} */
   const built = new Promise((resolve) => { resolveBuilt = resolve; });
-  const build = () => {
-    if (undoBuilt || cancelled) return;
-    clearTimeout(timer);
-    offWelcome();
-    call.onapplied = () => {};
-    undoBuilt = buildCallView(room, live, name);
+  // Each piece a task of its own: none is long, and the socket's messages run between them.
+  const pieces = [
+    () => followCall(room, call, view),
+    () => {
+      view.addLocal({ name, role: room.role, video: null });
+      room.controls.setup();
+    },
+    () => {
+      // Laid out off to the side, zero high and clipped: the lobby's own layout is untouched.
+      callBox.classList.add("prewarm");
+      callBox.hidden = false;
+      void callBox.offsetHeight;
+    },
+  ];
+  const show = () => {
+    if (shown || cancelled) return;
+    shown = true;
+    // On a phone the lobby was scrolled: land on the call, not half way down the page. Both
+    // coordinates given and 0, so the browser needs no layout for it (Chromium skips it: the
+    // position cannot be clamped); reading scrollY first would force one of the whole page.
+    window.scrollTo(0, 0);
+    room.root.dataset.phase = "call";
+    lobbyBox.hidden = true;
+    callBox.classList.remove("prewarm");
+    if (video) view.showLocalVideo(video);
+    // The hello carried our state: a `state` message goes only if it changed since.
+    room.controls.sendState({ ifChanged: true });
     mark("call-view-built");
     resolveBuilt();
   };
-  const timer = setTimeout(build, VIEW_AT_MOST_MS);
-  call.onapplied = build;
-  // Call.start() subscribed first: its peers follow this welcome already.
   const offWelcome = client.on("welcome", () => {
-    if (![...call.peers.values()].some((p) => p.pc)) build();
+    offWelcome();
+    welcomed = true;
+    if (ahead) show();
   });
+  void (async () => {
+    for (const piece of pieces) {
+      await nextTask();
+      if (cancelled) return;
+      piece();
+    }
+    ahead = true;
+    mark("call-view-ahead");
+    if (welcomed) show();
+  })();
   const undo = () => {
     cancelled = true;
-    clearTimeout(timer);
     offWelcome();
-    call.onapplied = () => {};
-    undoBuilt?.();
-    undoBuilt = null;
+    call.onpeer = call.onpeerinfo = call.onpeertrack = call.onpeerstate = () => {};
+    call.onpeerleft = () => {};
+    for (const id of [...view.views.keys()]) view.removePeer(id);
+    view.local?.tile?.remove();
+    view.local?.item.remove();
+    view.local = null;
+    if (video && home?.parent && video.parentNode !== home.parent) {
+      video.classList.remove("mirror");
+      home.parent.insertBefore(video, home.next);
+    }
+    if (phase === undefined) delete room.root.dataset.phase;
+    else room.root.dataset.phase = phase;
+    callBox.classList.remove("prewarm");
+    callBox.hidden = true;
+    lobbyBox.hidden = false;
     room.live = null;
   };
   return { undo, built };
@@ -165,48 +213,8 @@ function withWarmTiles(room, use) {
   }
 }
 
-/**
- * Swaps the lobby for the call view, now. Returns what puts the lobby back.
- * @param {RoomJoin} room @param {LiveCall} live @param {string} name @returns {() => void}
- */
-function buildCallView(room, live, name) {
-  const lobby = room.lobby;
-  const { call, view } = live;
-  // On a phone the lobby was scrolled: land on the call, not half way down the page. Both
-  // coordinates given and 0, so the browser needs no layout for it (Chromium skips it: the
-  // position cannot be clamped); reading scrollY first would force one of the whole page.
-  window.scrollTo(0, 0);
-  const phase = room.root.dataset.phase;
-  const lobbyBox = /** @type {HTMLElement} */ ($("lobby"));
-  const callBox = /** @type {HTMLElement} */ ($("call"));
-  room.root.dataset.phase = "call";
-  lobbyBox.hidden = true;
-  callBox.hidden = false;
-  const video = lobby.video;
-  const home = video && { parent: video.parentNode, next: video.nextSibling };
-  followCall(room, call, view);
-  view.addLocal({ name, role: room.role, video });
-  // The buttons (which ones an observer or this browser has, their labels) and our tile's
-  // state are laid out with the view, not in a second layout. The hello carried our state: a
-  // `state` message goes only if it changed since.
-  room.controls.setup();
-  room.controls.sendState({ ifChanged: true });
-  return () => {
-    view.local?.tile?.remove();
-    view.local?.item.remove();
-    if (video && home?.parent) {
-      video.classList.remove("mirror");
-      home.parent.insertBefore(video, home.next);
-    }
-    if (phase === undefined) delete room.root.dataset.phase;
-    else room.root.dataset.phase = phase;
-    callBox.hidden = true;
-    lobbyBox.hidden = false;
-  };
-}
-
 /** The peers' tiles, roster and connection line follow the call's callbacks; the peers it has
- * already (their tracks too: the answer was applied before the view was built) are shown.
+ * already are shown, with the tracks their connection will receive (streamed ahead).
  * @param {RoomJoin} room @param {Call} call @param {RoomView} view */
 function followCall(room, call, view) {
   const followPip = followPips((id, camera) => view.showPip(id, camera));

@@ -1,7 +1,7 @@
 // Joining a peer room and running the call: the click on Join → one RoomClient and one Call
-// (the offer was made in the lobby), and nothing else in the click's task → the call view once
-// the answer is applied (join-view.js) → the interview and links panes, and the notes editor,
-// loaded once the media is up. Also what happens to a joined call later: reconnect
+// (the offer was made in the lobby), and nothing else in the click's task → the call view built
+// hidden in small tasks after it and shown at the welcome (join-view.js) → the interview and
+// links panes, and the notes editor, loaded once the media is up. Also what happens to a joined call later: reconnect
 // notices, "join here instead" after another tab took the seat, the acting-role badge, Leave.
 // room-page.js only wires this to the page; room-controls.js holds the call's buttons.
 
@@ -9,7 +9,7 @@ import { Call, prepareOffer } from "./call.js";
 import { afterNextPaint } from "./after-paint.js";
 import { mark } from "./join-timing.js";
 import { $ } from "./dom.js";
-import { showCallViewSoon, warmCallView } from "./join-view.js";
+import { callViewAhead, warmCallView } from "./join-view.js";
 import { mediaUp, remembering, stylesheet } from "./late-mount.js";
 import { mountLinksPanel } from "./links-panel.js";
 import { RoomClient } from "./protocol.js";
@@ -156,8 +156,8 @@ export class RoomJoin {
       pip: new CameraPip(call),
     };
     // The click's task ends here: the hello and the offer are on the socket, and the call view
-    // waits for the answer (join-view.js).
-    const shown = showCallViewSoon(this, this.live, name || client.name);
+    // is built in the tasks after it (join-view.js).
+    const shown = callViewAhead(this, this.live, name || client.name);
     try {
       await connecting;
     } catch (err) {

@@ -83,10 +83,6 @@ export class RoomView {
       return;
     }
     const tile = h("figure", { class: "tile local", "data-peer-id": "self" });
-    if (me.video) {
-      me.video.classList.add("mirror");
-      tile.append(me.video);
-    }
     tile.append(
       h("div", { class: "placeholder", "aria-hidden": "true" },
         h("span", { class: "avatar", text: initial(me.name) }),
@@ -99,7 +95,17 @@ export class RoomView {
     );
     this.tiles.prepend(tile);
     this.local = { tile, item };
+    if (me.video) this.showLocalVideo(me.video);
     this.layout();
+  }
+
+  /** Our camera (the lobby's preview <video>) into our tile, built ahead without it while the
+   * lobby still shows it (join-view.js). @param {HTMLVideoElement} video */
+  showLocalVideo(video) {
+    const tile = this.local?.tile;
+    if (!tile || video.parentNode === tile) return;
+    video.classList.add("mirror");
+    tile.prepend(video);
   }
 
   /** The local microphone's level ring ("am I coming through?"); again when devices change. */
