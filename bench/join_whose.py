@@ -91,19 +91,23 @@ def attribute(
     zero = float(click["ts"]) - marks["join-click"] * 1000  # the joining page's clock in µs
     at = [marks.get(PHASES[0][1])] + [marks.get(end) for _, _, end, _ in PHASES]
     bounds = [zero + m * 1000 for m in monotonic(at)]
+    by_thread: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for e in events:
+        if e.get("ph") in ("X", "B", "E"):
+            by_thread.setdefault((e["pid"], e["tid"]), []).append(e)
     mains, tasks, ours, rtc = {}, {}, {}, []
     for page in (J, W):
         main, rtc_threads = renderer(events, pid[page])
         mains[page] = main
-        tasks[page] = outermost(slices(events, pid[page], main))
+        tasks[page] = outermost(slices(by_thread.get((pid[page], main), []), pid[page], main))
         ours[page] = [
             (s.at, s.delta) for s in samples(events, pid[page], main) if s.url.startswith(origin)
         ]
         for tid, name in rtc_threads.items():
-            rtc.append((f"{page[0].upper()} {name}", outermost(slices(events, pid[page], tid))))
+            own = by_thread.get((pid[page], tid), [])
+            rtc.append((f"{page[0].upper()} {name}", outermost(slices(own, pid[page], tid))))
     # Every traced thread of the browser (all processes): how many cores it kept busy.
-    threads = {(e["pid"], e["tid"]) for e in events if e.get("ph") in ("X", "B")}
-    everyone = [outermost(slices(events, p, t)) for p, t in threads]
+    everyone = [outermost(slices(own, p, t)) for (p, t), own in by_thread.items()]
     got = []
     for (_, _, _, page), lo, hi in zip(PHASES, bounds[:-1], bounds[1:], strict=True):
         other = W if page == J else J
