@@ -170,7 +170,7 @@ def row(label: str, room: list[Split], bare: list[Split]) -> str:
     fmt = " ".join(f"{v:6.1f}" for v in r)
     fmt_b = " ".join(f"{v:6.1f}" for v in b)
     diff = " ".join(f"{x - y:+6.1f}" for x, y in zip(r, b, strict=True))
-    return f"  {label:36s} {fmt} | {fmt_b} | {diff}"
+    return f"  {label:40s} {fmt} | {fmt_b} | {diff}"
 
 
 def report(got: dict[str, list[dict[str, Any]]]) -> None:
@@ -178,8 +178,8 @@ def report(got: dict[str, list[dict[str, Any]]]) -> None:
     print(f"\nclick → first remote frame, phase by phase (median ms of {n} interleaved rounds), on")
     print("the main thread of the page on the critical path (W: waiting page, else joining):")
     head = " ".join(f"{p[:6]:>6s}" for p in PARTS)
-    print(f"  {'phase':36s} {head} | {head} | room - bare")
-    print(f"  {'':36s} {'room':^27s} | {'bare':^27s} |")
+    print(f"  {'phase':40s} {head} | {head} | room - bare")
+    print(f"  {'':40s} {'room':^27s} | {'bare':^27s} |")
     for i, (label, _, _, page) in enumerate(PHASES):
         name = f"{label} {'(W)' if page == W else ''}".rstrip()
         room = [r["phases"][i]["crit"] for r in got["room"]]
