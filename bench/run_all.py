@@ -34,6 +34,7 @@ import results  # noqa: E402
 BENCHES = [
     "join.py",
     "first_frame.py",
+    "join_whose.py",
     "signal_cpu.py",
     "lobby_busy.py",
     "notes.py",
@@ -53,6 +54,7 @@ BENCHES = [
 QUICK = {
     "join.py": ["--runs", "2"],
     "first_frame.py": ["--runs", "2"],
+    "join_whose.py": ["--runs", "2"],
     "signal_cpu.py": ["--relays", "400", "--joins", "40", "--rounds", "1"],
     "lobby_busy.py": ["--runs", "2"],
     "notes.py": ["--rooms", "6", "--duration", "5", "--repeat", "1"],
@@ -71,6 +73,9 @@ ISSUE_13 = [
     ("join", "nav_frame", "navigation → first remote frame vs the bare room"),
     ("join", "click_frame", "click → first remote frame vs the bare room"),
     ("join", "click_frame_floor", "click → first remote frame vs the in-page floor"),
+    # Whose the click → frame time is (bench/join_whose.py): our script, and time off the CPU.
+    ("join_whose", "whose_ours", "click → frame: our script on the critical main thread"),
+    ("join_whose", "whose_off_cpu", "click → frame: critical main thread off the CPU"),
     ("notes_paired", "p99_ratio", "notes keystroke → other client p99, paired"),
     ("notes_paired", "lost", "notes updates lost"),
     ("weight", "weight:", "page weight before usable vs its budget"),
