@@ -27,6 +27,7 @@ from playwright.sync_api import Browser
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from join_harness import (  # noqa: E402
+    ROOM_IN_CALL,
     SETTLE_MS,
     absolute,
     click_join,
@@ -128,7 +129,7 @@ def main() -> int:
                 browser,
                 absolute(server.url, links["interviewer"]),
                 absolute(server.url, links["candidate"]),
-                "() => !document.getElementById('call').hidden",
+                ROOM_IN_CALL,
             )
             url = f"{bare_base}/?room=b{i}"
             b = traced_join(browser, url, url, BARE_READY)

@@ -29,6 +29,9 @@ from support.live_server import LiveServer, free_port, start_server, stop_server
 
 # How long the waiting page sits in its room before the other joins (its page idle).
 SETTLE_MS = 1000
+# A waiting room page is in the call: the view shown (data-phase=call), not only built ahead,
+# hidden, off to the side (join-view.js), whose #call box is unhidden for that layout.
+ROOM_IN_CALL = "() => document.querySelector('[data-phase=call]') !== null"
 HERE = Path(__file__).resolve().parent
 
 # Installed before any page script: watches for the remote <video> and stamps its first frame,

@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from join_busy import BARE_READY  # noqa: E402
 from join_harness import (  # noqa: E402
+    ROOM_IN_CALL,
     SETTLE_MS,
     absolute,
     click_join,
@@ -325,7 +326,7 @@ def main() -> int:
                 browser,
                 absolute(server.url, links["interviewer"]),
                 absolute(server.url, links["candidate"]),
-                "() => !document.getElementById('call').hidden",
+                ROOM_IN_CALL,
             )
             b = None
             if not args.room_only:

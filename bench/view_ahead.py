@@ -26,16 +26,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from join_busy import BARE_READY  # noqa: E402
 from join_harness import (  # noqa: E402
+    ROOM_IN_CALL,
     absolute,
     make_room,
     servers_and_browser,
 )
 from join_window import traced  # noqa: E402
 from support.live_server import start_server, stop_server  # noqa: E402
-
-# The waiting page is in the call: shown, not only built ahead (whose box is unhidden, off to
-# the side, before the welcome).
-IN_CALL = "() => document.querySelector('[data-phase=call]') !== null"
 
 
 def figures(got: dict[str, Any]) -> dict[str, float]:
@@ -83,7 +80,7 @@ def main() -> int:
                         browser,
                         absolute(url, links["interviewer"]),
                         absolute(url, links["candidate"]),
-                        IN_CALL,
+                        ROOM_IN_CALL,
                     )
 
                 return run
