@@ -8,6 +8,7 @@
 // "audio only" to someone whose microphone is what failed.
 
 import { $ } from "./dom.js";
+import { markFirst } from "./join-timing.js";
 import { prefs } from "./storage.js";
 
 /**
@@ -101,8 +102,12 @@ export class Lobby {
     return (fn) => {
       const attempt = () => {
         if (this.finished) return;
-        if (paused()) setTimeout(attempt, SETTLE_MS);
-        else if ("requestIdleCallback" in window) requestIdleCallback(fn, { timeout: 300 });
+        if (paused()) {
+          setTimeout(attempt, SETTLE_MS);
+          return;
+        }
+        markFirst("lobby-settled"); // the extras' first go (tests read it)
+        if ("requestIdleCallback" in window) requestIdleCallback(fn, { timeout: 300 });
         else setTimeout(fn, 50);
       };
       setTimeout(attempt, Math.max(0, SETTLE_MS - performance.now()));
