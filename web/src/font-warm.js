@@ -48,18 +48,18 @@ export function fontsOf(root) {
  * Lays a sample of each font out, off-screen and unseen, one font per task (nextTask: after
  * the input and the tasks queued, never ahead of a click as scheduler.yield's continuations
  * are), so that no task is longer than one lookup. `stop()` is asked before each: once it says
- * so (the view is shown) the rest is left, to the view's own first layout. Resolves with how many were laid out.
- * @param {string[]} fonts @param {() => boolean} stop @returns {Promise<number>}
+ * so (the view is shown) the rest is left, to the view's own first layout. Resolves with
+ * whether all were laid out.
+ * @param {string[]} fonts @param {() => boolean} stop @returns {Promise<boolean>}
  */
 export async function warmFonts(fonts, stop) {
   const box = document.createElement("div");
   box.className = "font-warm";
   box.setAttribute("aria-hidden", "true");
-  let done = 0;
   try {
     for (const font of fonts) {
       await nextTask();
-      if (stop()) break;
+      if (stop()) return false;
       if (!box.isConnected) document.body.append(box);
       const sample = document.createElement("span");
       sample.style.font = font;
@@ -67,10 +67,9 @@ export async function warmFonts(fonts, stop) {
       box.append(sample);
       // The layout, and with it the font's lookup, happens now, in this slice.
       void sample.offsetWidth;
-      done += 1;
     }
+    return true;
   } finally {
     box.remove();
   }
-  return done;
 }

@@ -107,8 +107,7 @@ export function warmCallView(room) {
  * @param {RoomJoin} room
  */
 function warmCallFonts(room) {
-  const box = $("call");
-  if (!box) return;
+  const box = /** @type {HTMLElement} */ ($("call"));
   let started = false;
   const start = async () => {
     if (started) return;
@@ -118,14 +117,15 @@ function warmCallFonts(room) {
     /** @type {string[]} */
     let fonts = [];
     withWarmTiles(room, () => { fonts = fontsOf(box); });
-    const done = await warmFonts(fonts, () => !box.hidden);
-    if (done === fonts.length) mark("call-fonts-warm");
+    if (await warmFonts(fonts, () => !box.hidden)) mark("call-fonts-warm");
   };
-  // A join under way disables Join (an early click, join-early.js, before this ran too).
-  const joining = () => room.joinButton.disabled || !!room.live;
-  if (joining()) void start();
-  else document.addEventListener("click", () => void (joining() && start()));
-  room.lobby.extras(() => void start());
+  // A join under way disables Join (one clicked early, join-early.js, before this ran too).
+  const onClick = () => {
+    if (room.joinButton.disabled || room.live) void start();
+  };
+  onClick();
+  document.addEventListener("click", onClick);
+  room.lobby.extras(start);
 }
 
 /**
