@@ -3,15 +3,16 @@
 In a trace of a join clicked the moment Join is enabled, the call view's first layout took
 40 ms, 35 of them in Chromium's font lookups (on Linux one synchronous call to the browser
 process per new font strike: the tile captions, names and badges use sizes and weights the
-lobby never laid out), and the first remote frame waited behind it. The lobby's warm-ups of the
-call view (join-view.js warmCallView) wait 600 ms for the page to settle, after such a click.
-web/src/font-warm.js now lays a sample of each of the call view's fonts out while the lobby
-waits for the camera, one font per task (`mockroom:call-fonts-warm` once all are done).
+lobby never laid out), and the first remote frame waited behind it. web/src/font-warm.js
+lays a sample of each of the call view's fonts out, one font per task
+(`mockroom:call-fonts-warm` once all are done): once the lobby has settled, or right after a
+Join click that comes first (tests/test_browser_call_fonts_later.py has that timing).
 
-- Before the 600 ms warm-ups, the fonts are warmed; a click right then builds the call view
-  without a single font lookup of the browser process from the click to the media being up
-  (Chromium trace, `fonts` category), and the view looks as it always did.
-- A click the moment Join is enabled: no sample is laid out after it, and none is left.
+- Once the fonts are warm, a click builds the call view without a single font lookup of the
+  browser process from the click to the media being up (Chromium trace, `fonts` category),
+  and the view looks as it always did.
+- A click the moment Join is enabled: no sample is laid out once the view is built, and none
+  is left.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def _mark(page: Page, name: str) -> float | None:
     return float(at) if at is not None else None
 
 
-def test_the_fonts_are_warm_before_the_settle_and_the_call_view_needs_no_lookup(
+def test_the_fonts_are_warm_after_the_settle_and_the_call_view_needs_no_lookup(
     browser: Browser, live_server: LiveServer, tmp_path: Path
 ) -> None:
     room = make_room(live_server.url, title="fonts", media="video")
@@ -82,9 +83,9 @@ def test_the_fonts_are_warm_before_the_settle_and_the_call_view_needs_no_lookup(
         guest.goto(link(live_server, room, "candidate"))
         guest.wait_for_function(FONTS_WARM, timeout=20_000)
         warm = _mark(guest, "call-fonts-warm")
-        settled = _mark(guest, "call-view-warm")
-        # Looked up ahead of the settle's warm-ups (which a quick click never waits for).
-        assert warm is not None and (settled is None or warm < settled), (warm, settled)
+        settled = _mark(guest, "lobby-settled")
+        # Looked up once the lobby settled (before: ahead of it, and of a quick click).
+        assert warm is not None and settled is not None and settled < warm, (warm, settled)
         samples = guest.evaluate("window.__samples.at")
         assert samples and all(t <= warm for t in samples), (samples, warm)
         assert guest.locator(".font-warm").count() == 0
@@ -128,7 +129,7 @@ def test_the_fonts_are_warm_before_the_settle_and_the_call_view_needs_no_lookup(
         guest.context.close()
 
 
-def test_a_click_at_once_is_not_followed_by_a_sample_and_none_is_left(
+def test_a_click_at_once_leaves_no_sample_once_the_view_is_built(
     browser: Browser, live_server: LiveServer
 ) -> None:
     room = make_room(live_server.url, title="fonts quick", media="video")
@@ -142,8 +143,10 @@ def test_a_click_at_once_is_not_followed_by_a_sample_and_none_is_left(
             timeout=20_000,
         )
         seen = page.evaluate("window.__samples")
-        assert seen["clicked"] is not None
-        assert all(t <= seen["clicked"] for t in seen["at"]), seen
+        built = _mark(page, "call-view-built")
+        assert seen["clicked"] is not None and built is not None
+        # Before: none after the click. Now they may follow it, until the view is built.
+        assert all(t <= built for t in seen["at"]), (seen, built)
         assert page.locator(".font-warm").count() == 0
         assert csp_violations(page) == []
     finally:

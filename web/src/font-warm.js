@@ -6,6 +6,8 @@
 // and the first remote frame waited behind it. Laid out once, off-screen, each font is cached
 // for the page's life, and the call view's first layout is about 1 ms.
 
+import { nextTask } from "./next-task.js";
+
 /** Text sampled for each font: a word, and signs the call view draws (the quality dot, the
  * stats toggle's marker, an ellipsis and a dash) in case the font lacks them (a fallback font
  * is another lookup). */
@@ -42,28 +44,22 @@ export function fontsOf(root) {
   return [...fonts];
 }
 
-/** One task's end: the click (input) and the page's own tasks run in between. */
-function nextSlice() {
-  const s = /** @type {any} */ (globalThis).scheduler;
-  if (s && typeof s.yield === "function") return s.yield();
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
 /**
- * Lays a sample of each font out, off-screen and unseen, one font per task, so that no task
- * is longer than one lookup. `stop()` is asked before each: once it says so (a click on Join)
- * the rest is left, to the view's own first layout. Resolves with how many were laid out.
- * @param {string[]} fonts @param {() => boolean} stop @returns {Promise<number>}
+ * Lays a sample of each font out, off-screen and unseen, one font per task (nextTask: after
+ * the input and the tasks queued, never ahead of a click as scheduler.yield's continuations
+ * are), so that no task is longer than one lookup. `stop()` is asked before each: once it says
+ * so (the view is shown) the rest is left, to the view's own first layout. Resolves with
+ * whether all were laid out.
+ * @param {string[]} fonts @param {() => boolean} stop @returns {Promise<boolean>}
  */
 export async function warmFonts(fonts, stop) {
   const box = document.createElement("div");
   box.className = "font-warm";
   box.setAttribute("aria-hidden", "true");
-  let done = 0;
   try {
     for (const font of fonts) {
-      await nextSlice();
-      if (stop()) break;
+      await nextTask();
+      if (stop()) return false;
       if (!box.isConnected) document.body.append(box);
       const sample = document.createElement("span");
       sample.style.font = font;
@@ -71,10 +67,9 @@ export async function warmFonts(fonts, stop) {
       box.append(sample);
       // The layout, and with it the font's lookup, happens now, in this slice.
       void sample.offsetWidth;
-      done += 1;
     }
+    return true;
   } finally {
     box.remove();
   }
-  return done;
 }

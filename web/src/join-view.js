@@ -121,8 +121,8 @@ export function callViewAhead(room, live, name) {
  * It waits for the page to settle, with the lobby's meter and device lists (Lobby.extras): at
  * the first idle slice it was one 8-20 ms task between the navigation and a click that came at
  * once (bench/lobby_busy.py), which then waited behind it. The fonts, the larger part of that
- * first layout, are looked up at once, in slices (warmCallFonts): a click at once comes before
- * the settle.
+ * first layout, are looked up in slices then too, or right after a click that comes first
+ * (warmCallFonts).
  * @param {RoomJoin} room
  */
 export function warmCallView(room) {
@@ -146,24 +146,33 @@ export function warmCallView(room) {
 
 /**
  * The fonts of the call view and its tiles (font-warm.js), each looked up in a task of its own
- * from the task after this one: the page waits for the camera then (getUserMedia takes 60-300
- * ms), so they are done before a click that comes the moment Join is enabled, and none of
- * them is the click's wait for longer than one lookup. In traces of such a click the call
- * view's first layout went from 40 ms (35 of them font lookups) to about what a warm one costs.
+ * once the lobby has settled (Lobby.extras), or, if Join is clicked first, right after the
+ * click: its join goes out first, and the lookups fill the wait for the answer. Looked up at
+ * once, they were a dozen slices between the navigation and a click that came the moment Join
+ * was enabled (bench/lobby_busy.py), and scheduler.yield put them ahead of its input. Those not
+ * done when the view is shown are left to its own first layout.
  * @param {RoomJoin} room
  */
 function warmCallFonts(room) {
-  setTimeout(() => {
-    const box = $("call");
-    if (room.live || !box || !box.hidden) return;
+  const box = /** @type {HTMLElement} */ ($("call"));
+  let started = false;
+  const start = async () => {
+    if (started) return;
+    started = true;
+    await nextTask();
+    if (!box.hidden) return;
     /** @type {string[]} */
     let fonts = [];
     withWarmTiles(room, () => { fonts = fontsOf(box); });
-    const stop = () => !!room.live || !box.hidden;
-    void warmFonts(fonts, stop).then((done) => {
-      if (done === fonts.length) mark("call-fonts-warm");
-    });
-  }, 0);
+    if (await warmFonts(fonts, () => !box.hidden)) mark("call-fonts-warm");
+  };
+  // A join under way disables Join (one clicked early, join-early.js, before this ran too).
+  const onClick = () => {
+    if (room.joinButton.disabled || room.live) void start();
+  };
+  onClick();
+  document.addEventListener("click", onClick);
+  room.lobby.extras(start);
 }
 
 /**
