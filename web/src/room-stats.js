@@ -1,7 +1,7 @@
 // The call's statistics loop: every 2 s, one getStats() sample per peer connection for the
 // tiles' quality line and the connection indicator. It stops by itself once the call is gone.
 // A connection still in its first handshake is not sampled: it has no media to measure yet
-// (its tile says "Connecting" until then), and a getStats() between a newcomer's offer and
+// (its tile says "Checking quality…" until then), and a getStats() between a newcomer's offer and
 // their first frame is main-thread and network-thread work in the middle of the join (the
 // bench's waiting page sat on this 2 s tick right then). Nor does a tick run while an offer is
 // being answered: the other connections' samples and the indicator's rewrite wait for it.

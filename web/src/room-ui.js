@@ -44,7 +44,7 @@ function roleLabel(role) {
 }
 
 const QUALITY_WORDS = { good: "Good connection", poor: "Weak connection", bad: "No connection",
-  pending: "Connecting" };
+  pending: "Checking quality…" };
 
 export class RoomView {
   /** @param {{roomMedia: string, speakerId?: string}} opts */
@@ -189,7 +189,7 @@ export class RoomView {
           h("span", { class: "mic-off", role: "img", "aria-label": "microphone muted", text: "muted" }),
           h("details", { class: "tile-stats" },
             h("summary", { class: "quality", "data-quality": "pending" },
-              h("span", { class: "quality-word", text: "Connecting" }),
+              h("span", { class: "quality-word", text: QUALITY_WORDS.pending }),
             ),
             h("span", { class: "stats-text", "data-testid": "tile-stats" }),
           ),
