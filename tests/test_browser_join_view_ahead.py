@@ -59,6 +59,24 @@ RECORD_AHEAD = """
 })();
 """
 
+# The waiting page's answer, made late: its setLocalDescription for an answer starts
+# ANSWER_DELAY_MS after it is called. The pieces of the view take a few ms, but on a loaded
+# host a fast answer could still overtake them (one CI run); held back, the answer's moment
+# is past them, and what is checked is that nothing is built from it on (main built both
+# tiles after it, however late it came).
+ANSWER_DELAY_MS = 500
+SLOW_ANSWER = f"""
+(() => {{
+  const proto = RTCPeerConnection.prototype;
+  const setLocal = proto.setLocalDescription;
+  proto.setLocalDescription = function (...args) {{
+    if (this.signalingState !== "have-remote-offer") return setLocal.apply(this, args);
+    return new Promise((resolve) => setTimeout(resolve, {ANSWER_DELAY_MS}))
+      .then(() => setLocal.apply(this, args));
+  }};
+}})();
+"""
+
 RESULT = """() => {
   const at = (name) => performance.getEntriesByName("mockroom:" + name)[0]?.startTime ?? null;
   return { ...window.__ahead, click: at("join-click"), ahead: at("call-view-ahead"),
@@ -76,7 +94,7 @@ def test_the_view_is_built_before_the_answer_and_nothing_after_it(
     browser: Browser, live_server: LiveServer
 ) -> None:
     room = make_room(live_server.url, title="ahead", media="video")
-    host = new_page(browser)
+    host = new_page(browser, init_scripts=(SLOW_ANSWER,))
     guest = new_page(browser, init_scripts=(RECORD_CSP_VIOLATIONS, RECORD_AHEAD))
     try:
         join_room(host, link(live_server, room, "interviewer"), name="Hana")
