@@ -37,11 +37,13 @@ export function hold(capMs = HOLD_CAP_MS) {
 }
 
 /**
- * Runs fn now if nothing holds, else in a task of its own once the last hold is released.
- * (A caller that may change its mind checks, in fn, whether it still wants it.)
- * @param {() => void} fn
+ * Runs fn now if nothing holds (and returns what it returned), else in a task of its own once
+ * the last hold is released. (A caller that may change its mind checks, in fn, whether it
+ * still wants it.)
+ * @template T @param {() => T} fn @returns {T|undefined}
  */
 export function whenFree(fn) {
-  if (holds) waiting.push(fn);
-  else fn();
+  if (!holds) return fn();
+  waiting.push(fn);
+  return undefined;
 }

@@ -36,7 +36,7 @@ export function startStatsLoop(current) {
     later();
   };
   // Not while an offer of a newcomer is being answered (idle-hold.js): right after it.
-  const later = () => setTimeout(() => whenFree(() => void tick()), EVERY_MS);
+  const later = () => setTimeout(() => whenFree(tick), EVERY_MS);
   later();
 }
 
